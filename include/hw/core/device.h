@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Device models that -device creates: a const DeviceClass per model (name, properties,
+ * realize, reset, device-tree node), one table of them, and the MachineState they plug into.
+ * Init phases: machine -> devices (realize, in command-line order) -> device tree.
+ */
+#ifndef ARMPASS_HW_CORE_DEVICE_H
+#define ARMPASS_HW_CORE_DEVICE_H
+
+#include "hw/core/platform-bus.h"
+#include "system/hostops.h"
+#include "system/memory.h"
+#include "system/options.h"
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct KvmState KvmState;
+typedef struct DeviceState DeviceState;
+typedef struct DeviceClass DeviceClass;
+
+/* What devices see of the machine. Owned by the board (hw/arm/virt.c). */
+typedef struct MachineState {
+    const ArmpassConfig *cfg;
+    const HostOps *ops;
+    KvmState *kvm;            /* NULL when only the device tree is built (dumpdtb in tests) */
+    MemoryRegion *sysmem;     /* the guest-physical root container */
+    AddressSpace *as;
+    PlatformBus pbus;
+    unsigned max_spi;         /* highest SPI number the vGIC has */
+    uint32_t gic_phandle;
+    uint32_t apb_pclk_phandle; /* the board's 24 MHz fixed clock */
+    GPtrArray *devices;       /* DeviceState *, in realize order */
+    GMainContext *main_context; /* the main loop's context (userspace IRQ handlers) */
+    uint32_t next_phandle;    /* device tree phandles still free */
+    char *sysfs_root;         /* "/sys" normally; a fixture directory in tests */
+} MachineState;
+
+typedef enum PropType {
+    PROP_STRING,
+    PROP_BOOL,
+    PROP_UINT64, /* decimal or 0x-hex */
+    PROP_SIZE,   /* bytes, K/M/G suffixes */
+} PropType;
+
+/* A property settable with -device DRIVER,name=value. offset: where the value lives inside
+ * the device's instance struct (char *, bool, uint64_t); *set records that the user gave it. */
+typedef struct Property {
+    const char *name;
+    PropType type;
+    size_t offset;
+    size_t set_offset; /* a bool in the instance, true once the user set it */
+    const char *desc;
+} Property;
+
+#define PROP_END { .name = NULL }
+
+struct DeviceClass {
+    const char *name;
+    const char *desc;
+    size_t instance_size;       /* at least sizeof(DeviceState), which comes first */
+    const Property *props;      /* PROP_END-terminated */
+    /* Takes resources (MMIO, SPIs, host devices) and maps them. Errors leave nothing made:
+     * unrealize is not called after a failed realize. */
+    bool (*realize)(DeviceState *dev, MachineState *ms, GError **errp);
+    /* Puts the device back to its power-on state (guest reset). May be NULL. */
+    void (*reset)(DeviceState *dev);
+    /* Adds the device's node(s) to fdt. */
+    bool (*fdt_node)(DeviceState *dev, MachineState *ms, void *fdt, GError **errp);
+    /* Releases what realize took (IRQs off, unmapped, fds closed). May be NULL. */
+    void (*unrealize)(DeviceState *dev, MachineState *ms);
+    /* Prints the device's counters for -d stats. May be NULL. */
+    void (*print_stats)(DeviceState *dev, GString *out);
+};
+
+struct DeviceState {
+    const DeviceClass *klass;
+    char *id;          /* "driver.N" */
+    bool realized;
+};
+
+/* The table of every -device model, NULL-terminated. */
+extern const DeviceClass *const device_classes[];
+const DeviceClass *device_class_find(const char *name);
+
+/*
+ * Creates a device from a parsed -device option (driver and properties): unknown driver,
+ * unknown property and malformed values are errors naming the driver and what is accepted.
+ * The device is not realized.
+ */
+DeviceState *device_create(const OptList *opts, unsigned index, GError **errp);
+void device_free(DeviceState *dev);
+/* "-device help" and "-device DRIVER,help" text. Errors: unknown driver. */
+char *device_help_text(const char *driver, GError **errp);
+
+/* Hands out a new device-tree phandle. */
+static inline uint32_t machine_new_phandle(MachineState *ms)
+{
+    return ms->next_phandle++;
+}
+
+#endif

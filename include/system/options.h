@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The command line, in QEMU's syntax for the subset armpass supports, parsed into an
+ * ArmpassConfig; and the generic "key=value,key=value" option-string parser that -M and
+ * -device share.
+ */
+#ifndef ARMPASS_SYSTEM_OPTIONS_H
+#define ARMPASS_SYSTEM_OPTIONS_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ARMPASS_VERSION "0.1.0"
+
+/* Exit status when the guest asks for a reset (PSCI SYSTEM_RESET): armpass does not reboot
+ * the guest; a supervisor that wants a reboot starts armpass again. */
+#define ARMPASS_EXIT_GUEST_RESET 3
+
+typedef enum GicVersion {
+    GIC_VERSION_HOST = 0, /* the newest the host's KVM offers: 3, else 2 */
+    GIC_VERSION_2 = 2,
+    GIC_VERSION_3 = 3,
+} GicVersion;
+
+typedef enum SerialKind {
+    SERIAL_STDIO,
+    SERIAL_FILE,
+    SERIAL_NONE,
+} SerialKind;
+
+/* One "key=value" pair of an option string, in the order given. */
+typedef struct OptPair {
+    char *key;
+    char *value;
+} OptPair;
+
+/* A parsed option string: "first,key=value,...". first is the implied value (the driver of
+ * -device, the machine type of -M) or NULL. */
+typedef struct OptList {
+    char *first;
+    GPtrArray *pairs; /* OptPair * */
+} OptList;
+
+typedef struct ArmpassConfig {
+    char *machine;       /* "virt" */
+    GicVersion gic_version;
+    char *dumpdtb;       /* write the device tree here and exit */
+    uint64_t ram_size;   /* bytes */
+    unsigned smp;
+    char *kernel;
+    char *initrd;
+    char *append;
+    char *dtb;           /* use this tree as is */
+    GPtrArray *devices;  /* OptList *, one per -device */
+    SerialKind serial;
+    char *serial_path;   /* SERIAL_FILE */
+    bool show_help;
+    bool show_version;
+    bool stats;          /* -d stats: print counters at exit */
+    bool debug;          /* -d debug: g_debug output of every subsystem */
+} ArmpassConfig;
+
+#define ARMPASS_MIN_RAM (16 * 1024 * 1024ULL)
+#define ARMPASS_MAX_RAM (255ULL * 1024 * 1024 * 1024)
+#define ARMPASS_MAX_CPUS 8
+
+/*
+ * Parses "first,key=value,key=value". ",," inside a value is a literal comma (QEMU's rule).
+ * implied_first: the first element may be a bare word (the driver / machine type); otherwise a
+ * bare word is an error. Errors: empty key, missing '=', empty string.
+ */
+bool opt_list_parse(const char *str, bool implied_first, OptList **out, GError **errp);
+void opt_list_free(OptList *ol);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OptList, opt_list_free)
+/* The last value given for key, or NULL. */
+const char *opt_list_get(const OptList *ol, const char *key);
+
+/* Parses a size in bytes: a number with an optional K, M, G or T suffix (powers of 1024);
+ * a bare number means bytes if default_suffix is 0, else that suffix ('M' for -m).
+ * Errors: not a number, unknown suffix, overflow. */
+bool parse_size(const char *str, char default_suffix, uint64_t *out, GError **errp);
+/* Parses an unsigned number, decimal or 0x-hex. Errors: not a number, overflow. */
+bool parse_uint64(const char *str, uint64_t *out, GError **errp);
+/* Parses on/off/yes/no/true/false. */
+bool parse_bool(const char *str, bool *out, GError **errp);
+
+void armpass_config_init(ArmpassConfig *cfg);
+void armpass_config_clear(ArmpassConfig *cfg);
+/*
+ * Parses argv into cfg (cfg must have been initialised). Errors: unknown option, missing
+ * argument, malformed value; the message names the option and says what is expected.
+ * It does not touch files: checking them is the boot loader's job.
+ */
+bool armpass_parse_args(int argc, char **argv, ArmpassConfig *cfg, GError **errp);
+/* The --help text. */
+const char *armpass_usage(void);
+
+#endif

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Installs everything armpass needs to build, test and run its test bed on Debian 12.
+set -euo pipefail
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $SUDO dpkg --add-architecture arm64
+fi
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends \
+    build-essential meson ninja-build pkg-config \
+    libglib2.0-dev libfdt-dev zlib1g-dev device-tree-compiler \
+    gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+    libglib2.0-dev:arm64 zlib1g-dev:arm64 \
+    qemu-system-arm linux-source-6.1 linux-libc-dev \
+    bc bison flex libssl-dev libelf-dev cpio xz-utils gzip file \
+    python3 ca-certificates

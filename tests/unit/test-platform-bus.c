@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests: placeholder. */
+#include <glib.h>
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    return g_test_run();
+}
