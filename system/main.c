@@ -1,6 +1,68 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Placeholder until the real entry point lands. */
-int main(void)
+/* armpass's entry point: parse the command line, answer help, run the machine, exit. */
+#include "hw/arm/virt.h"
+#include "hw/core/device.h"
+#include "system/options.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* -device help / -device DRIVER,help: prints the answer and returns true. */
+static bool device_help_requested(const ArmpassConfig *cfg, int *status)
 {
-    return 1;
+    for (unsigned i = 0; i < cfg->devices->len; i++) {
+        const OptList *ol = g_ptr_array_index(cfg->devices, i);
+        const char *driver = ol->first;
+        g_autoptr(GError) err = NULL;
+        g_autofree char *text = NULL;
+
+        if (driver && strcmp(driver, "help") == 0) {
+            driver = NULL;
+        } else if (!opt_list_get(ol, "help")) {
+            continue;
+        }
+        text = device_help_text(driver, &err);
+        if (!text) {
+            fprintf(stderr, "armpass: %s\n", err->message);
+            *status = 1;
+        } else {
+            fputs(text, stdout);
+            *status = 0;
+        }
+        return true;
+    }
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    g_auto(ArmpassConfig) cfg;
+    g_autoptr(GError) err = NULL;
+    int status;
+
+    armpass_config_init(&cfg);
+    if (!armpass_parse_args(argc, argv, &cfg, &err)) {
+        fprintf(stderr, "armpass: %s\n", err->message);
+        return 1;
+    }
+    if (cfg.show_help) {
+        fputs(armpass_usage(), stdout);
+        return 0;
+    }
+    if (cfg.show_version) {
+        printf("armpass %s\n", ARMPASS_VERSION);
+        return 0;
+    }
+    if (device_help_requested(&cfg, &status)) {
+        return status;
+    }
+    if (cfg.debug) {
+        g_log_set_debug_enabled(TRUE);
+    }
+    status = virt_machine_run(&cfg, &err);
+    if (status < 0) {
+        fprintf(stderr, "armpass: %s\n", err->message);
+        return 1;
+    }
+    return status;
 }

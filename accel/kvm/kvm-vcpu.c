@@ -1,1 +1,249 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* KVM vCPUs for arm64: creation with PSCI 0.2, boot registers, and the KVM_RUN thread loop. */
+#define G_LOG_DOMAIN "armpass-kvm"
+#include "kvm-internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* The signal that kicks a vCPU thread out of KVM_RUN (its handler does nothing). */
+#define KVM_KICK_SIGNAL SIGUSR1
+
+#define REG_CORE(field)                                                                  \
+    (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |                               \
+     (offsetof(struct kvm_regs, field) / sizeof(uint32_t)))
+#define REG_MPIDR_EL1 ARM64_SYS_REG(3, 0, 0, 0, 5)
+
+bool kvm_create_vcpus(KvmState *s, unsigned n, GError **errp)
+{
+#if defined(__aarch64__)
+    struct kvm_vcpu_init preferred;
+
+    if (kvm_ioctl_retry(s->ops, s->vm_fd, KVM_ARM_PREFERRED_TARGET, &preferred) < 0) {
+        g_set_error(errp, KVM_ERROR, errno, "KVM_ARM_PREFERRED_TARGET: %s", g_strerror(errno));
+        return false;
+    }
+    s->vcpus = g_new0(KvmVcpu, n);
+    for (unsigned i = 0; i < n; i++) {
+        KvmVcpu *v = &s->vcpus[i];
+        struct kvm_vcpu_init init = preferred;
+
+        v->s = s;
+        v->index = i;
+        v->fd = kvm_ioctl_retry(s->ops, s->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)i);
+        s->nr_vcpus = i + 1;
+        if (v->fd < 0) {
+            g_set_error(errp, KVM_ERROR, errno, "vCPU %u: KVM_CREATE_VCPU: %s", i,
+                        g_strerror(errno));
+            return false;
+        }
+        init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
+        if (i > 0) {
+            init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF; /* until PSCI CPU_ON */
+        }
+        if (kvm_ioctl_retry(s->ops, v->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
+            g_set_error(errp, KVM_ERROR, errno, "vCPU %u: KVM_ARM_VCPU_INIT (target %u): %s", i,
+                        preferred.target, g_strerror(errno));
+            return false;
+        }
+        v->run = s->ops->mmap(s->ops->opaque, NULL, s->run_mmap_size, PROT_READ | PROT_WRITE,
+                              MAP_SHARED, v->fd, 0);
+        if (v->run == MAP_FAILED) {
+            v->run = NULL;
+            g_set_error(errp, KVM_ERROR, errno, "vCPU %u: mmap of kvm_run: %s", i,
+                        g_strerror(errno));
+            return false;
+        }
+    }
+    g_debug("%u vCPUs created (target %u, PSCI 0.2)", n, preferred.target);
+    return true;
+#else
+    (void)s;
+    (void)n;
+    g_set_error(errp, KVM_ERROR, ENODEV, "vCPUs need an aarch64 host");
+    return false;
+#endif
+}
+
+unsigned kvm_nr_vcpus(KvmState *s)
+{
+    return s->nr_vcpus;
+}
+
+static bool kvm_vcpu_reg(KvmState *s, unsigned idx, uint64_t id, uint64_t *val, bool set,
+                         const char *what, GError **errp)
+{
+    struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)val };
+    unsigned long req = set ? KVM_SET_ONE_REG : KVM_GET_ONE_REG;
+
+    if (kvm_ioctl_retry(s->ops, s->vcpus[idx].fd, req, &reg) < 0) {
+        g_set_error(errp, KVM_ERROR, errno, "vCPU %u: %s (%s): %s", idx,
+                    set ? "KVM_SET_ONE_REG" : "KVM_GET_ONE_REG", what, g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+bool kvm_vcpu_get_mpidr(KvmState *s, unsigned idx, uint64_t *mpidr, GError **errp)
+{
+#if defined(__aarch64__)
+    return kvm_vcpu_reg(s, idx, REG_MPIDR_EL1, mpidr, false, "MPIDR_EL1", errp);
+#else
+    (void)kvm_vcpu_reg;
+    *mpidr = idx;
+    (void)s;
+    (void)errp;
+    return true;
+#endif
+}
+
+bool kvm_vcpu_set_boot_regs(KvmState *s, unsigned idx, uint64_t pc, uint64_t x0, GError **errp)
+{
+#if defined(__aarch64__)
+    /* booting.rst: x0 = device tree address, x1..x3 = 0, MMU off, EL1h with DAIF masked
+     * (the state KVM_ARM_VCPU_INIT leaves the vCPU in). */
+    uint64_t zero = 0;
+    return kvm_vcpu_reg(s, idx, REG_CORE(regs.pc), &pc, true, "PC", errp) &&
+           kvm_vcpu_reg(s, idx, REG_CORE(regs.regs[0]), &x0, true, "X0", errp) &&
+           kvm_vcpu_reg(s, idx, REG_CORE(regs.regs[1]), &zero, true, "X1", errp) &&
+           kvm_vcpu_reg(s, idx, REG_CORE(regs.regs[2]), &zero, true, "X2", errp) &&
+           kvm_vcpu_reg(s, idx, REG_CORE(regs.regs[3]), &zero, true, "X3", errp);
+#else
+    (void)s, (void)idx, (void)pc, (void)x0, (void)errp;
+    return false;
+#endif
+}
+
+static void kvm_kick_handler(int sig)
+{
+    (void)sig;
+}
+
+static void kvm_vcpu_fatal(KvmVcpu *v, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void kvm_vcpu_fatal(KvmVcpu *v, const char *fmt, ...)
+{
+    va_list ap;
+    g_autofree char *msg = NULL;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_printerr("armpass: vCPU %u: %s\n", v->index, msg);
+    v->s->on_event(v->s->event_opaque, 0);
+}
+
+static void *kvm_vcpu_thread(void *opaque)
+{
+    KvmVcpu *v = opaque;
+    KvmState *s = v->s;
+    struct kvm_run *run = v->run;
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, KVM_KICK_SIGNAL);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+    while (!g_atomic_int_get(&s->stopping)) {
+        int ret = host_ioctl(s->ops, v->fd, KVM_RUN, NULL);
+        v->counters.exits++;
+        if (ret < 0) {
+            if (errno == EINTR || errno == EAGAIN) {
+                v->counters.exits_intr++;
+                run->immediate_exit = 0;
+                continue;
+            }
+            kvm_vcpu_fatal(v, "KVM_RUN: %s", g_strerror(errno));
+            break;
+        }
+        switch (run->exit_reason) {
+        case KVM_EXIT_MMIO:
+            v->counters.exits_mmio++;
+            if (!address_space_rw(s->as, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
+                                  run->mmio.is_write)) {
+                g_debug("vCPU %u: %s of %u bytes at unassigned guest address 0x%llx",
+                        v->index, run->mmio.is_write ? "write" : "read", run->mmio.len,
+                        (unsigned long long)run->mmio.phys_addr);
+            }
+            break;
+        case KVM_EXIT_INTR:
+            v->counters.exits_intr++;
+            break;
+        case KVM_EXIT_SYSTEM_EVENT:
+            v->counters.exits_system_event++;
+            g_debug("vCPU %u: system event %u", v->index, run->system_event.type);
+            if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ||
+                run->system_event.type == KVM_SYSTEM_EVENT_RESET) {
+                s->on_event(s->event_opaque, run->system_event.type);
+                goto out;
+            }
+            break;
+        case KVM_EXIT_ARM_NISV:
+            kvm_vcpu_fatal(v, "guest access at 0x%llx has no valid syndrome (a load/store "
+                           "pair or writeback to MMIO?); armpass cannot emulate it",
+                           (unsigned long long)run->arm_nisv.fault_ipa);
+            goto out;
+        case KVM_EXIT_FAIL_ENTRY:
+            kvm_vcpu_fatal(v, "KVM_EXIT_FAIL_ENTRY (reason 0x%llx)",
+                           (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+            goto out;
+        case KVM_EXIT_INTERNAL_ERROR:
+            kvm_vcpu_fatal(v, "KVM_EXIT_INTERNAL_ERROR (suberror %u)", run->internal.suberror);
+            goto out;
+        default:
+            v->counters.exits_other++;
+            kvm_vcpu_fatal(v, "unhandled KVM exit reason %u", run->exit_reason);
+            goto out;
+        }
+    }
+out:
+    return NULL;
+}
+
+bool kvm_start_vcpus(KvmState *s, AddressSpace *as, KvmSystemEventFn on_event, void *opaque,
+                     GError **errp)
+{
+    struct sigaction sa = { .sa_handler = kvm_kick_handler };
+    sigset_t set, old;
+
+    s->as = as;
+    s->on_event = on_event;
+    s->event_opaque = opaque;
+    sigemptyset(&sa.sa_mask);
+    sigaction(KVM_KICK_SIGNAL, &sa, NULL);
+    /* Only vCPU threads take the kick signal: they unblock it themselves. */
+    sigemptyset(&set);
+    sigaddset(&set, KVM_KICK_SIGNAL);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    for (unsigned i = 0; i < s->nr_vcpus; i++) {
+        int ret = pthread_create(&s->vcpus[i].thread, NULL, kvm_vcpu_thread, &s->vcpus[i]);
+        if (ret != 0) {
+            g_set_error(errp, KVM_ERROR, ret, "vCPU %u: cannot start its thread: %s", i,
+                        g_strerror(ret));
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
+            kvm_stop_vcpus(s);
+            return false;
+        }
+        s->vcpus[i].thread_started = true;
+    }
+    return true;
+}
+
+void kvm_stop_vcpus(KvmState *s)
+{
+    g_atomic_int_set(&s->stopping, 1);
+    for (unsigned i = 0; i < s->nr_vcpus; i++) {
+        KvmVcpu *v = &s->vcpus[i];
+        if (!v->thread_started) {
+            continue;
+        }
+        if (!pthread_equal(v->thread, pthread_self())) {
+            v->run->immediate_exit = 1;
+            pthread_kill(v->thread, KVM_KICK_SIGNAL);
+            pthread_join(v->thread, NULL);
+        }
+        v->thread_started = false;
+    }
+}

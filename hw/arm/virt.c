@@ -1,1 +1,583 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The "virt" machine: memory and IRQ maps, RAM, vCPUs, vGIC, the console UART, -device
+ * models, the device tree, the boot images, and the main loop that runs until the guest
+ * powers off or resets.
+ */
+#define G_LOG_DOMAIN "armpass-virt"
+#include "hw/arm/virt.h"
+
+#include "accel/kvm.h"
+#include "hw/arm/boot.h"
+#include "hw/char/pl011.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <inttypes.h>
+#include <libfdt.h>
+#include <linux/kvm.h>
+#include <termios.h>
+#include <unistd.h>
+
+const MemMapEntry virt_memmap[VIRT_MEMMAP_COUNT] = {
+    [VIRT_GIC_DIST] = { 0x08000000, 0x00010000 },
+    [VIRT_GIC_CPU] = { 0x08010000, 0x00010000 },
+    [VIRT_GIC_ITS] = { 0x08080000, 0x00020000 },
+    [VIRT_GIC_REDIST] = { 0x080a0000, 0x00f60000 },
+    [VIRT_UART] = { 0x09000000, 0x00001000 },
+    [VIRT_PLATFORM_BUS] = { 0x0c000000, 0x02000000 },
+    [VIRT_MEM] = { 0x40000000, ARMPASS_MAX_RAM },
+};
+
+const unsigned virt_irqmap[VIRT_IRQ_COUNT] = {
+    [VIRT_IRQ_UART] = 1,
+    [VIRT_IRQ_PLATFORM_BUS] = 112,
+};
+
+#define VIRT_ERROR virt_error_quark()
+static G_DEFINE_QUARK(armpass-virt-error, virt_error)
+
+/* Ctrl-A x on a terminal ends armpass, as in QEMU. */
+#define VIRT_ESCAPE_CHAR 0x01
+
+typedef struct VirtMachine {
+    MachineState ms;
+    const ArmpassConfig *cfg;
+    MemoryRegion sysmem;
+    MemoryRegion ram;
+    bool ram_ready;
+    AddressSpace as;
+    bool as_ready;
+    Pl011 *uart;
+    int uart_fd;        /* where the console goes; closed at the end if we opened it */
+    bool uart_fd_owned;
+    GMainLoop *loop;
+    int event;          /* KVM_SYSTEM_EVENT_* that ended the run; 0: error; -1: none yet */
+    guint stdin_source;
+    guint stdin_retry;
+    bool tty_raw;
+    struct termios saved_tio;
+    bool escape;
+    int gic_version;
+    uint64_t *mpidr;
+    GBytes *kernel;
+    Arm64ImageHeader kernel_hdr;
+    GBytes *initrd;
+    Arm64BootLayout layout;
+    void *fdt;
+    size_t fdt_size;
+} VirtMachine;
+
+/* --- console ---------------------------------------------------------------------------- */
+
+static void virt_uart_irq(void *opaque, bool level)
+{
+    VirtMachine *vm = opaque;
+    g_autoptr(GError) err = NULL;
+
+    if (vm->ms.kvm && !kvm_set_spi(vm->ms.kvm, virt_irqmap[VIRT_IRQ_UART], level, &err)) {
+        g_warning("uart0: %s", err->message);
+    }
+}
+
+static void virt_quit(VirtMachine *vm, int event)
+{
+    g_atomic_int_compare_and_exchange(&vm->event, -1, event);
+    g_main_loop_quit(vm->loop);
+}
+
+static gboolean virt_stdin_readable(gint fd, GIOCondition cond, gpointer opaque);
+
+static gboolean virt_stdin_retry(gpointer opaque)
+{
+    VirtMachine *vm = opaque;
+    vm->stdin_retry = 0;
+    vm->stdin_source = g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR,
+                                      virt_stdin_readable, vm);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean virt_stdin_readable(gint fd, GIOCondition cond, gpointer opaque)
+{
+    VirtMachine *vm = opaque;
+    uint8_t buf[32], out[32];
+    size_t room = pl011_can_receive(vm->uart), n = 0;
+    ssize_t len;
+
+    (void)cond;
+    if (room == 0) {
+        /* The guest has not drained the FIFO: look again shortly rather than spin. */
+        vm->stdin_source = 0;
+        vm->stdin_retry = g_timeout_add(5, virt_stdin_retry, vm);
+        return G_SOURCE_REMOVE;
+    }
+    len = read(fd, buf, MIN(room, sizeof(buf)));
+    if (len < 0 && (errno == EINTR || errno == EAGAIN)) {
+        return G_SOURCE_CONTINUE;
+    }
+    if (len <= 0) {
+        vm->stdin_source = 0;
+        return G_SOURCE_REMOVE; /* end of input: the guest just gets no more */
+    }
+    for (ssize_t i = 0; i < len; i++) {
+        if (vm->tty_raw && vm->escape) {
+            vm->escape = false;
+            if (buf[i] == 'x') {
+                g_printerr("\r\narmpass: terminated by Ctrl-A x\r\n");
+                virt_quit(vm, KVM_SYSTEM_EVENT_SHUTDOWN);
+                return G_SOURCE_CONTINUE;
+            }
+            if (buf[i] != VIRT_ESCAPE_CHAR) {
+                out[n++] = VIRT_ESCAPE_CHAR;
+            }
+        } else if (vm->tty_raw && buf[i] == VIRT_ESCAPE_CHAR) {
+            vm->escape = true;
+            continue;
+        }
+        out[n++] = buf[i];
+    }
+    pl011_receive(vm->uart, out, n);
+    return G_SOURCE_CONTINUE;
+}
+
+static void virt_stdin_start(VirtMachine *vm)
+{
+    if (vm->cfg->serial != SERIAL_STDIO) {
+        return;
+    }
+    if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &vm->saved_tio) == 0) {
+        struct termios tio = vm->saved_tio;
+        tio.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+        tio.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+        tio.c_oflag |= OPOST;
+        tio.c_cc[VMIN] = 1;
+        tio.c_cc[VTIME] = 0;
+        if (tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0) {
+            vm->tty_raw = true;
+        }
+    }
+    vm->stdin_source = g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR,
+                                     virt_stdin_readable, vm);
+}
+
+static void virt_stdin_stop(VirtMachine *vm)
+{
+    if (vm->stdin_source) {
+        g_source_remove(vm->stdin_source);
+        vm->stdin_source = 0;
+    }
+    if (vm->stdin_retry) {
+        g_source_remove(vm->stdin_retry);
+        vm->stdin_retry = 0;
+    }
+    if (vm->tty_raw) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &vm->saved_tio);
+        vm->tty_raw = false;
+    }
+}
+
+static bool virt_uart_create(VirtMachine *vm, GError **errp)
+{
+    switch (vm->cfg->serial) {
+    case SERIAL_STDIO:
+        vm->uart_fd = STDOUT_FILENO;
+        break;
+    case SERIAL_NONE:
+        vm->uart_fd = -1;
+        break;
+    case SERIAL_FILE:
+        vm->uart_fd = open(vm->cfg->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (vm->uart_fd < 0) {
+            g_set_error(errp, VIRT_ERROR, errno, "-serial file:%s: cannot open: %s",
+                        vm->cfg->serial_path, g_strerror(errno));
+            return false;
+        }
+        vm->uart_fd_owned = true;
+        break;
+    }
+    vm->uart = pl011_new("uart0", vm->uart_fd, virt_uart_irq, vm);
+    return memory_region_add_subregion(vm->ms.sysmem, virt_memmap[VIRT_UART].base,
+                                       pl011_mmio(vm->uart), 0, errp);
+}
+
+/* --- set-up ----------------------------------------------------------------------------- */
+
+static bool virt_load_images(VirtMachine *vm, GError **errp)
+{
+    const ArmpassConfig *cfg = vm->cfg;
+    uint64_t initrd_size = 0;
+
+    if (!cfg->kernel) {
+        if (cfg->dumpdtb) {
+            return true; /* the tree alone: no kernel needed */
+        }
+        g_set_error(errp, VIRT_ERROR, EINVAL, "no kernel given (use -kernel Image)");
+        return false;
+    }
+    vm->kernel = arm64_load_kernel(cfg->kernel, &vm->kernel_hdr, errp);
+    if (!vm->kernel) {
+        return false;
+    }
+    if (cfg->initrd) {
+        char *data;
+        gsize len;
+        g_autoptr(GError) err = NULL;
+        if (!g_file_get_contents(cfg->initrd, &data, &len, &err)) {
+            g_set_error(errp, VIRT_ERROR, EINVAL, "-initrd %s: cannot read: %s", cfg->initrd,
+                        err->message);
+            return false;
+        }
+        vm->initrd = g_bytes_new_take(data, len);
+        initrd_size = len;
+    }
+    return arm64_boot_plan(virt_memmap[VIRT_MEM].base, cfg->ram_size, &vm->kernel_hdr,
+                           g_bytes_get_size(vm->kernel), initrd_size, &vm->layout, errp);
+}
+
+static bool virt_memory_init(VirtMachine *vm, GError **errp)
+{
+    memory_region_init_container(&vm->sysmem, "system", VIRT_ADDRESS_SPACE_SIZE);
+    vm->ms.sysmem = &vm->sysmem;
+    address_space_init(&vm->as, &vm->sysmem, "memory");
+    vm->as_ready = true;
+    vm->ms.as = &vm->as;
+    if (!memory_region_init_ram(&vm->ram, "ram", vm->cfg->ram_size, errp)) {
+        g_prefix_error(errp, "-m %" PRIu64 "M: cannot allocate guest RAM: ",
+                       vm->cfg->ram_size >> 20);
+        return false;
+    }
+    vm->ram_ready = true;
+    if (!memory_region_add_subregion(&vm->sysmem, virt_memmap[VIRT_MEM].base, &vm->ram, 0,
+                                     errp)) {
+        return false;
+    }
+    return !vm->ms.kvm ||
+           address_space_add_listener(&vm->as, kvm_memory_listener(vm->ms.kvm), errp);
+}
+
+static bool virt_cpus_and_gic_init(VirtMachine *vm, GError **errp)
+{
+    const ArmpassConfig *cfg = vm->cfg;
+    KvmState *kvm = vm->ms.kvm;
+    KvmGicLayout layout;
+
+    vm->mpidr = g_new0(uint64_t, cfg->smp);
+    if (!kvm) {
+        /* No KVM (dumpdtb on a machine without it): KVM's default MPIDR layout, GICv3. */
+        for (unsigned i = 0; i < cfg->smp; i++) {
+            vm->mpidr[i] = (1ULL << 31) | (i & 0xf) | ((uint64_t)(i >> 4) << 8);
+        }
+        vm->gic_version = cfg->gic_version == GIC_VERSION_HOST ? 3 : (int)cfg->gic_version;
+        return true;
+    }
+    if (!kvm_create_vcpus(kvm, cfg->smp, errp)) {
+        return false;
+    }
+    for (unsigned i = 0; i < cfg->smp; i++) {
+        if (!kvm_vcpu_get_mpidr(kvm, i, &vm->mpidr[i], errp)) {
+            return false;
+        }
+    }
+    if (cfg->gic_version == GIC_VERSION_HOST) {
+        vm->gic_version = kvm_gic_supported(kvm, 3) ? 3 : 2;
+    } else {
+        vm->gic_version = cfg->gic_version;
+        if (!kvm_gic_supported(kvm, vm->gic_version)) {
+            g_set_error(errp, VIRT_ERROR, ENODEV,
+                        "gic-version=%d: this host's KVM cannot emulate a GICv%d (use "
+                        "-M virt,gic-version=host)", vm->gic_version, vm->gic_version);
+            return false;
+        }
+    }
+    if (vm->gic_version == 2 && cfg->smp > 8) {
+        g_set_error(errp, VIRT_ERROR, EINVAL, "a GICv2 serves at most 8 vCPUs, not %u",
+                    cfg->smp);
+        return false;
+    }
+    layout = (KvmGicLayout){
+        .version = vm->gic_version,
+        .dist_base = virt_memmap[VIRT_GIC_DIST].base,
+        .redist_base = virt_memmap[VIRT_GIC_REDIST].base,
+        .redist_size = virt_memmap[VIRT_GIC_REDIST].size,
+        .cpu_base = virt_memmap[VIRT_GIC_CPU].base,
+        .its_base = virt_memmap[VIRT_GIC_ITS].base,
+        .nr_irqs = VIRT_GIC_NR_IRQS,
+    };
+    return kvm_gic_create(kvm, &layout, errp);
+}
+
+static bool virt_devices_realize(VirtMachine *vm, GError **errp)
+{
+    for (unsigned i = 0; i < vm->cfg->devices->len; i++) {
+        const OptList *ol = g_ptr_array_index(vm->cfg->devices, i);
+        DeviceState *dev = device_create(ol, i, errp);
+        if (!dev) {
+            return false;
+        }
+        if (!dev->klass->realize(dev, &vm->ms, errp)) {
+            g_prefix_error(errp, "-device %s: ", dev->klass->name);
+            device_free(dev);
+            return false;
+        }
+        dev->realized = true;
+        g_ptr_array_add(vm->ms.devices, dev);
+    }
+    return true;
+}
+
+static bool virt_fdt_create(VirtMachine *vm, GError **errp)
+{
+    const ArmpassConfig *cfg = vm->cfg;
+    VirtFdtParams p = {
+        .smp = cfg->smp,
+        .mpidr = vm->mpidr,
+        .gic_version = vm->gic_version,
+        .has_its = vm->ms.kvm ? kvm_has_its(vm->ms.kvm) : vm->gic_version == 3,
+        .ram_size = cfg->ram_size,
+        .bootargs = cfg->append,
+    };
+
+    if (cfg->dtb) {
+        gchar *data;
+        gsize len;
+        g_autoptr(GError) err = NULL;
+        if (!g_file_get_contents(cfg->dtb, &data, &len, &err)) {
+            g_set_error(errp, VIRT_ERROR, EINVAL, "-dtb %s: cannot read: %s", cfg->dtb,
+                        err->message);
+            return false;
+        }
+        vm->fdt = data;
+        vm->fdt_size = len;
+        if (len < sizeof(struct fdt_header) || fdt_check_header(data) != 0 ||
+            fdt_totalsize(data) > len || len > ARM64_DTB_MAX_SIZE) {
+            g_set_error(errp, VIRT_ERROR, EINVAL, "-dtb %s: not a device tree blob of at most "
+                        "2 MiB (make one with dtc -O dtb)", cfg->dtb);
+            return false;
+        }
+        return true;
+    }
+    if (vm->initrd) {
+        p.initrd_start = vm->layout.initrd_addr;
+        p.initrd_end = vm->layout.initrd_addr + vm->layout.initrd_size;
+    } else if (cfg->initrd) {
+        /* dumpdtb without a kernel: show where an initrd of this size would go. */
+        GStatBuf st;
+        if (g_stat(cfg->initrd, &st) == 0) {
+            p.initrd_start = virt_memmap[VIRT_MEM].base + 0x08000000;
+            p.initrd_end = p.initrd_start + st.st_size;
+        }
+    }
+    vm->fdt = virt_fdt_build(&vm->ms, &p, &vm->fdt_size, errp);
+    return vm->fdt != NULL;
+}
+
+static bool virt_load_into_ram(VirtMachine *vm, GError **errp)
+{
+    const Arm64BootLayout *l = &vm->layout;
+
+    if (!address_space_write_ram(&vm->as, l->kernel_addr, g_bytes_get_data(vm->kernel, NULL),
+                                 g_bytes_get_size(vm->kernel), errp) ||
+        (vm->initrd && !address_space_write_ram(&vm->as, l->initrd_addr,
+                                                g_bytes_get_data(vm->initrd, NULL),
+                                                g_bytes_get_size(vm->initrd), errp)) ||
+        !address_space_write_ram(&vm->as, l->dtb_addr, vm->fdt, vm->fdt_size, errp)) {
+        return false;
+    }
+    g_debug("kernel at 0x%" PRIx64 ", initrd at 0x%" PRIx64 " (%" PRIu64 " bytes), dtb at "
+            "0x%" PRIx64 " (%zu bytes)", l->kernel_addr, l->initrd_addr, l->initrd_size,
+            l->dtb_addr, vm->fdt_size);
+    return kvm_vcpu_set_boot_regs(vm->ms.kvm, 0, l->kernel_addr, l->dtb_addr, errp);
+}
+
+static bool virt_write_dumpdtb(VirtMachine *vm, GError **errp)
+{
+    g_autoptr(GError) err = NULL;
+    if (!g_file_set_contents(vm->cfg->dumpdtb, vm->fdt, vm->fdt_size, &err)) {
+        g_set_error(errp, VIRT_ERROR, EIO, "dumpdtb=%s: %s", vm->cfg->dumpdtb, err->message);
+        return false;
+    }
+    return true;
+}
+
+/* --- run and teardown ------------------------------------------------------------------- */
+
+static void virt_system_event(void *opaque, uint32_t type)
+{
+    virt_quit(opaque, (int)type);
+}
+
+static gboolean virt_signal(gpointer opaque)
+{
+    g_printerr("armpass: terminating on signal\n");
+    virt_quit(opaque, KVM_SYSTEM_EVENT_SHUTDOWN);
+    return G_SOURCE_CONTINUE;
+}
+
+static void virt_print_stats(VirtMachine *vm)
+{
+    g_autoptr(GString) out = g_string_new("armpass stats:\n");
+    KvmCounters c = { 0 };
+
+    if (vm->ms.kvm) {
+        kvm_get_counters(vm->ms.kvm, &c);
+    }
+    g_string_append_printf(out, "  exits: %" PRIu64 " (mmio %" PRIu64 ", intr %" PRIu64
+                           ", system_event %" PRIu64 ", other %" PRIu64 ")\n",
+                           c.exits, c.exits_mmio, c.exits_intr, c.exits_system_event,
+                           c.exits_other);
+    g_string_append_printf(out, "  irq_line_changes: %" PRIu64 "\n", c.irq_line_changes);
+    g_string_append_printf(out, "  trapped uart0: reads %" PRIu64 ", writes %" PRIu64 "\n",
+                           pl011_mmio(vm->uart)->trapped_reads,
+                           pl011_mmio(vm->uart)->trapped_writes);
+    g_string_append_printf(out, "  unassigned_accesses: %" PRIu64 "\n",
+                           vm->as.unassigned_accesses);
+    for (unsigned i = 0; i < vm->ms.devices->len; i++) {
+        DeviceState *dev = g_ptr_array_index(vm->ms.devices, i);
+        if (dev->klass->print_stats) {
+            dev->klass->print_stats(dev, out);
+        }
+    }
+    g_printerr("%s", out->str);
+}
+
+static void virt_teardown(VirtMachine *vm)
+{
+    virt_stdin_stop(vm);
+    if (vm->ms.kvm) {
+        kvm_stop_vcpus(vm->ms.kvm);
+    }
+    for (int i = (int)vm->ms.devices->len - 1; i >= 0; i--) {
+        DeviceState *dev = g_ptr_array_index(vm->ms.devices, i);
+        if (dev->realized && dev->klass->unrealize) {
+            dev->klass->unrealize(dev, &vm->ms);
+        }
+        device_free(dev);
+    }
+    g_ptr_array_set_size(vm->ms.devices, 0);
+    if (vm->uart) {
+        memory_region_del_subregion(&vm->sysmem, pl011_mmio(vm->uart));
+        pl011_free(vm->uart);
+    }
+    if (vm->as_ready) {
+        address_space_destroy(&vm->as); /* memslots go */
+    }
+    if (vm->ram_ready) {
+        memory_region_finalize(&vm->ram);
+    }
+    memory_region_finalize(&vm->sysmem);
+    kvm_destroy(vm->ms.kvm);
+    if (vm->uart_fd_owned) {
+        close(vm->uart_fd);
+    }
+    platform_bus_destroy(&vm->ms.pbus);
+    g_ptr_array_unref(vm->ms.devices);
+    if (vm->loop) {
+        g_main_loop_unref(vm->loop);
+    }
+    g_free(vm->mpidr);
+    g_free(vm->fdt);
+    g_free(vm->ms.sysfs_root);
+    if (vm->kernel) {
+        g_bytes_unref(vm->kernel);
+    }
+    if (vm->initrd) {
+        g_bytes_unref(vm->initrd);
+    }
+}
+
+static bool virt_setup(VirtMachine *vm, GError **errp)
+{
+    g_autoptr(GError) kvm_err = NULL;
+
+    if (!virt_load_images(vm, errp)) {
+        return false;
+    }
+    vm->ms.kvm = kvm_init(&host_ops_system, "/dev/kvm", &kvm_err);
+    if (!vm->ms.kvm && !vm->cfg->dumpdtb) {
+        g_propagate_error(errp, g_steal_pointer(&kvm_err));
+        return false;
+    }
+    if (kvm_err) {
+        g_debug("dumpdtb without KVM: %s", kvm_err->message);
+    }
+    if (!virt_memory_init(vm, errp) || !virt_cpus_and_gic_init(vm, errp)) {
+        return false;
+    }
+    vm->ms.max_spi = VIRT_GIC_NR_IRQS - 32 - 1;
+    platform_bus_reserve_spi(&vm->ms.pbus, virt_irqmap[VIRT_IRQ_UART], vm->ms.max_spi, NULL);
+    if (!virt_uart_create(vm, errp) || !virt_devices_realize(vm, errp) ||
+        !address_space_commit(&vm->as, errp) || !virt_fdt_create(vm, errp)) {
+        return false;
+    }
+    if (vm->cfg->dumpdtb) {
+        return true;
+    }
+    return virt_load_into_ram(vm, errp);
+}
+
+int virt_machine_run(const ArmpassConfig *cfg, GError **errp)
+{
+    VirtMachine vm = {
+        .cfg = cfg,
+        .event = -1,
+        .uart_fd = -1,
+        .ms = {
+            .cfg = cfg,
+            .ops = &host_ops_system,
+            .gic_phandle = VIRT_PHANDLE_GIC,
+            .apb_pclk_phandle = VIRT_PHANDLE_APB_PCLK,
+            .next_phandle = VIRT_PHANDLE_FIRST_FREE,
+            .devices = g_ptr_array_new(),
+            .main_context = g_main_context_default(),
+            .sysfs_root = g_strdup("/sys"),
+        },
+    };
+    int status = -1;
+    guint sigterm, sigint;
+
+    platform_bus_init(&vm.ms.pbus, virt_memmap[VIRT_PLATFORM_BUS].base,
+                      virt_memmap[VIRT_PLATFORM_BUS].size, virt_irqmap[VIRT_IRQ_PLATFORM_BUS],
+                      VIRT_PLATFORM_BUS_NUM_IRQS);
+    if (!virt_setup(&vm, errp)) {
+        virt_teardown(&vm);
+        return -1;
+    }
+    if (cfg->dumpdtb) {
+        status = virt_write_dumpdtb(&vm, errp) ? 0 : -1;
+        virt_teardown(&vm);
+        return status;
+    }
+    vm.loop = g_main_loop_new(NULL, FALSE);
+    sigterm = g_unix_signal_add(SIGTERM, virt_signal, &vm);
+    sigint = g_unix_signal_add(SIGINT, virt_signal, &vm);
+    virt_stdin_start(&vm);
+    if (!kvm_start_vcpus(vm.ms.kvm, &vm.as, virt_system_event, &vm, errp)) {
+        g_source_remove(sigterm);
+        g_source_remove(sigint);
+        virt_teardown(&vm);
+        return -1;
+    }
+    g_main_loop_run(vm.loop);
+    g_source_remove(sigterm);
+    g_source_remove(sigint);
+    kvm_stop_vcpus(vm.ms.kvm);
+    switch (g_atomic_int_get(&vm.event)) {
+    case KVM_SYSTEM_EVENT_SHUTDOWN:
+        status = 0;
+        break;
+    case KVM_SYSTEM_EVENT_RESET:
+        status = ARMPASS_EXIT_GUEST_RESET;
+        break;
+    default:
+        g_set_error(errp, VIRT_ERROR, EIO, "the guest stopped on a vCPU error (see above)");
+        status = -1;
+        break;
+    }
+    if (cfg->stats) {
+        virt_print_stats(&vm);
+    }
+    virt_teardown(&vm);
+    return status;
+}

@@ -75,6 +75,8 @@ bool kvm_vcpu_set_boot_regs(KvmState *s, unsigned idx, uint64_t pc, uint64_t x0,
 /* Creates and initialises the in-kernel vGIC (and ITS) at layout. Call after
  * kvm_create_vcpus. Errors name the attribute group and errno. */
 bool kvm_gic_create(KvmState *s, const KvmGicLayout *layout, GError **errp);
+/* Whether kvm_gic_create made an in-kernel ITS. */
+bool kvm_has_its(KvmState *s);
 
 /* Raises or lowers SPI spi (GIC INTID 32 + spi) with KVM_IRQ_LINE. */
 bool kvm_set_spi(KvmState *s, unsigned spi, bool level, GError **errp);
@@ -90,6 +92,7 @@ bool kvm_start_vcpus(KvmState *s, AddressSpace *as, KvmSystemEventFn on_event, v
 /* Kicks every vCPU out of KVM_RUN and joins its thread. Safe to call twice. */
 void kvm_stop_vcpus(KvmState *s);
 
-const KvmCounters *kvm_counters(KvmState *s);
+/* Sums the per-vCPU counters. Exact once the vCPUs have stopped. */
+void kvm_get_counters(KvmState *s, KvmCounters *out);
 
 #endif

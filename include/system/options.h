@@ -17,6 +17,15 @@
  * the guest; a supervisor that wants a reboot starts armpass again. */
 #define ARMPASS_EXIT_GUEST_RESET 3
 
+/* The GError domain of the command line, option strings and -device properties. */
+#define ARMPASS_OPTIONS_ERROR armpass_options_error_quark()
+GQuark armpass_options_error_quark(void);
+
+typedef enum ArmpassOptionsError {
+    ARMPASS_OPTIONS_ERROR_INVALID, /* malformed or out-of-range value, missing argument */
+    ARMPASS_OPTIONS_ERROR_UNKNOWN, /* unknown option, machine, device type or property */
+} ArmpassOptionsError;
+
 typedef enum GicVersion {
     GIC_VERSION_HOST = 0, /* the newest the host's KVM offers: 3, else 2 */
     GIC_VERSION_2 = 2,
@@ -68,7 +77,9 @@ typedef struct ArmpassConfig {
 /*
  * Parses "first,key=value,key=value". ",," inside a value is a literal comma (QEMU's rule).
  * implied_first: the first element may be a bare word (the driver / machine type); otherwise a
- * bare word is an error. Errors: empty key, missing '=', empty string.
+ * bare word is an error. The bare word "help" anywhere is stored as the pair help=on (so
+ * "-device pl011,help" and "-device help", whose first is then NULL, can be told apart).
+ * Errors: empty key, missing '=', empty string, empty element (a trailing comma).
  */
 bool opt_list_parse(const char *str, bool implied_first, OptList **out, GError **errp);
 void opt_list_free(OptList *ol);
@@ -87,6 +98,7 @@ bool parse_bool(const char *str, bool *out, GError **errp);
 
 void armpass_config_init(ArmpassConfig *cfg);
 void armpass_config_clear(ArmpassConfig *cfg);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ArmpassConfig, armpass_config_clear)
 /*
  * Parses argv into cfg (cfg must have been initialised). Errors: unknown option, missing
  * argument, malformed value; the message names the option and says what is expected.

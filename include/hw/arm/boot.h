@@ -18,6 +18,16 @@
 /* booting.rst: the device tree must not exceed 2 MiB. */
 #define ARM64_DTB_MAX_SIZE (2u * 1024 * 1024)
 
+/* Errors of this file's functions; an unreadable kernel file is G_FILE_ERROR instead. */
+#define ARM64_BOOT_ERROR arm64_boot_error_quark()
+GQuark arm64_boot_error_quark(void);
+typedef enum Arm64BootError {
+    ARM64_BOOT_ERROR_FORMAT,  /* not a little-endian arm64 Image: empty, short, no magic */
+    ARM64_BOOT_ERROR_GZIP,    /* corrupt or truncated gzip data */
+    ARM64_BOOT_ERROR_TOO_BIG, /* file or inflated Image over the limit */
+    ARM64_BOOT_ERROR_NO_ROOM, /* kernel, initrd and device tree do not fit in RAM */
+} Arm64BootError;
+
 typedef struct Arm64ImageHeader {
     uint64_t text_offset; /* bytes from a 2 MiB-aligned base */
     uint64_t image_size;  /* bytes of memory the kernel needs from its start, incl. BSS */
@@ -35,7 +45,7 @@ typedef struct Arm64BootLayout {
 /*
  * Reads an arm64 Image header from buf (len bytes). Errors: too short, no "ARM\x64" magic
  * ("not an arm64 Linux Image"), a big-endian kernel. An image_size of 0 (kernels before 3.17)
- * is taken as text_offset 0x80000 and the file length rounded up, as booting.rst says.
+ * is taken as text_offset 0x80000 and the file length rounded up to 2 MiB, as booting.rst says.
  */
 bool arm64_image_parse_header(const uint8_t *buf, size_t len, Arm64ImageHeader *hdr,
                               GError **errp);

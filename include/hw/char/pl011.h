@@ -31,4 +31,20 @@ size_t pl011_receive(Pl011 *s, const uint8_t *buf, size_t len);
 size_t pl011_can_receive(Pl011 *s);
 void pl011_reset(Pl011 *s);
 
+/* Counters for -d stats, bytes since pl011_new. */
+typedef struct Pl011Stats {
+    uint64_t tx_bytes;   /* written to DR (and to out_fd unless it failed or is -1) */
+    uint64_t tx_errors;  /* bytes lost to a failed write to out_fd */
+    uint64_t rx_bytes;   /* taken into the RX FIFO */
+    uint64_t rx_dropped; /* given to pl011_receive with the FIFO full */
+} Pl011Stats;
+void pl011_get_stats(Pl011 *s, Pl011Stats *out);
+
 #endif
+
+/* Adds a pl011 node under the root of fdt: compatible "arm,pl011", "arm,primecell", reg at
+ * guest-physical addr (PL011_MMIO_SIZE bytes), SPI spi level-high, clocks "uartclk" and
+ * "apb_pclk" both from clk_phandle. *path (optional) gets the node's path. Source:
+ * Documentation/devicetree/bindings/serial/pl011.yaml. Errors: a libfdt call failed. */
+bool pl011_fdt_add_node(void *fdt, uint64_t addr, unsigned spi, uint32_t clk_phandle,
+                        char **path, GError **errp);

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The "virt" board: its memory map and IRQ map (const tables that both device creation and
+ * the device tree read), the device-tree builder and the machine's life cycle.
+ * The layout follows QEMU's virt board below 4 GiB so guests and users find things where
+ * they expect them.
+ */
+#ifndef ARMPASS_HW_ARM_VIRT_H
+#define ARMPASS_HW_ARM_VIRT_H
+
+#include "hw/core/device.h"
+#include "system/options.h"
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum VirtMemmapIndex {
+    VIRT_GIC_DIST,
+    VIRT_GIC_CPU,     /* GICv2 CPU interface */
+    VIRT_GIC_ITS,
+    VIRT_GIC_REDIST,  /* GICv3 redistributors, 128 KiB per vCPU */
+    VIRT_UART,
+    VIRT_PLATFORM_BUS,
+    VIRT_MEM,         /* guest RAM starts here; its size is -m */
+    VIRT_MEMMAP_COUNT
+} VirtMemmapIndex;
+
+typedef struct MemMapEntry {
+    uint64_t base; /* guest-physical, bytes */
+    uint64_t size; /* bytes */
+} MemMapEntry;
+
+extern const MemMapEntry virt_memmap[VIRT_MEMMAP_COUNT];
+
+typedef enum VirtIrqIndex {
+    VIRT_IRQ_UART,
+    VIRT_IRQ_PLATFORM_BUS, /* first of VIRT_PLATFORM_BUS_NUM_IRQS reserved SPIs */
+    VIRT_IRQ_COUNT
+} VirtIrqIndex;
+
+/* SPI numbers (GIC INTID - 32). */
+extern const unsigned virt_irqmap[VIRT_IRQ_COUNT];
+#define VIRT_PLATFORM_BUS_NUM_IRQS 64
+/* INTIDs the vGIC is given: SGIs, PPIs and 224 SPIs. */
+#define VIRT_GIC_NR_IRQS 256
+/* Guest-physical space the board covers (a 40-bit IPA space). */
+#define VIRT_ADDRESS_SPACE_SIZE (1ULL << 40)
+/* The fixed clock AMBA devices take as apb_pclk, in Hz (QEMU's virt uses the same). */
+#define VIRT_APB_PCLK_HZ 24000000
+
+/* Phandles the board itself uses; devices take theirs from machine_new_phandle(). */
+enum {
+    VIRT_PHANDLE_GIC = 1,
+    VIRT_PHANDLE_ITS,
+    VIRT_PHANDLE_APB_PCLK,
+    VIRT_PHANDLE_FIRST_FREE,
+};
+
+/* What the board's own device-tree nodes need to know. */
+typedef struct VirtFdtParams {
+    unsigned smp;
+    const uint64_t *mpidr;  /* smp entries: each vCPU's MPIDR_EL1 */
+    int gic_version;        /* 2 or 3 */
+    bool has_its;
+    uint64_t ram_size;      /* bytes */
+    const char *bootargs;   /* NULL: none */
+    uint64_t initrd_start;  /* guest-physical; 0 when there is no initrd */
+    uint64_t initrd_end;
+} VirtFdtParams;
+
+/*
+ * Builds the whole device tree: the board's nodes (cpus, memory, GIC (+ITS), timer, PSCI,
+ * apb-pclk, pl011, chosen) and each device of ms->devices through its fdt_node.
+ * Returns a packed blob of at most ARM64_DTB_MAX_SIZE bytes (g_free it) and its size.
+ * Errors: a libfdt call failed (named), a device's node failed (prefixed with its id).
+ */
+void *virt_fdt_build(MachineState *ms, const VirtFdtParams *p, size_t *size, GError **errp);
+
+/*
+ * Runs the virt machine described by cfg to the end: loads the kernel, creates the VM,
+ * devices and device tree, runs the vCPUs until the guest powers off or resets.
+ * Returns the exit status (0 powered off, ARMPASS_EXIT_GUEST_RESET); on an error returns -1
+ * with *errp set and nothing left running.
+ */
+int virt_machine_run(const ArmpassConfig *cfg, GError **errp);
+
+#endif
