@@ -4,6 +4,7 @@
 #include "hw/core/device.h"
 #include "system/options.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +41,8 @@ int main(int argc, char **argv)
     g_autoptr(GError) err = NULL;
     int status;
 
+    /* A console reader that goes away must not kill the VMM: writes then fail with EPIPE. */
+    signal(SIGPIPE, SIG_IGN);
     armpass_config_init(&cfg);
     if (!armpass_parse_args(argc, argv, &cfg, &err)) {
         fprintf(stderr, "armpass: %s\n", err->message);

@@ -21,21 +21,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-const MemMapEntry virt_memmap[VIRT_MEMMAP_COUNT] = {
-    [VIRT_GIC_DIST] = { 0x08000000, 0x00010000 },
-    [VIRT_GIC_CPU] = { 0x08010000, 0x00010000 },
-    [VIRT_GIC_ITS] = { 0x08080000, 0x00020000 },
-    [VIRT_GIC_REDIST] = { 0x080a0000, 0x00f60000 },
-    [VIRT_UART] = { 0x09000000, 0x00001000 },
-    [VIRT_PLATFORM_BUS] = { 0x0c000000, 0x02000000 },
-    [VIRT_MEM] = { 0x40000000, ARMPASS_MAX_RAM },
-};
-
-const unsigned virt_irqmap[VIRT_IRQ_COUNT] = {
-    [VIRT_IRQ_UART] = 1,
-    [VIRT_IRQ_PLATFORM_BUS] = 112,
-};
-
 #define VIRT_ERROR virt_error_quark()
 static G_DEFINE_QUARK(armpass-virt-error, virt_error)
 
@@ -72,12 +57,38 @@ typedef struct VirtMachine {
 
 /* --- console ---------------------------------------------------------------------------- */
 
+static bool virt_irq_set_spi(void *opaque, unsigned spi, bool level, GError **errp)
+{
+    return kvm_set_spi(opaque, spi, level, errp);
+}
+static bool virt_irq_irqfd_assign(void *opaque, int fd, int resamplefd, unsigned spi,
+                                  GError **errp)
+{
+    return kvm_irqfd_assign(opaque, fd, resamplefd, spi, errp);
+}
+static bool virt_irq_irqfd_deassign(void *opaque, int fd, unsigned spi, GError **errp)
+{
+    return kvm_irqfd_deassign(opaque, fd, spi, errp);
+}
+static bool virt_irq_has_resample(void *opaque)
+{
+    return kvm_check_extension(opaque, KVM_CAP_IRQFD_RESAMPLE);
+}
+
+/* Devices reach KVM's interrupt controller through these. */
+static const MachineIrqOps virt_kvm_irq_ops = {
+    .set_spi = virt_irq_set_spi,
+    .irqfd_assign = virt_irq_irqfd_assign,
+    .irqfd_deassign = virt_irq_irqfd_deassign,
+    .has_resample = virt_irq_has_resample,
+};
+
 static void virt_uart_irq(void *opaque, bool level)
 {
     VirtMachine *vm = opaque;
     g_autoptr(GError) err = NULL;
 
-    if (vm->ms.kvm && !kvm_set_spi(vm->ms.kvm, virt_irqmap[VIRT_IRQ_UART], level, &err)) {
+    if (!machine_set_spi(&vm->ms, virt_irqmap[VIRT_IRQ_UART], level, &err)) {
         g_warning("uart0: %s", err->message);
     }
 }
@@ -308,7 +319,9 @@ static bool virt_cpus_and_gic_init(VirtMachine *vm, GError **errp)
     return kvm_gic_create(kvm, &layout, errp);
 }
 
-static bool virt_devices_realize(VirtMachine *vm, GError **errp)
+/* Creates every -device (properties checked) before anything is set up, so a typo costs
+ * nothing; realize comes later, once memory and the vGIC exist. */
+static bool virt_devices_create(VirtMachine *vm, GError **errp)
 {
     for (unsigned i = 0; i < vm->cfg->devices->len; i++) {
         const OptList *ol = g_ptr_array_index(vm->cfg->devices, i);
@@ -316,13 +329,20 @@ static bool virt_devices_realize(VirtMachine *vm, GError **errp)
         if (!dev) {
             return false;
         }
+        g_ptr_array_add(vm->ms.devices, dev);
+    }
+    return true;
+}
+
+static bool virt_devices_realize(VirtMachine *vm, GError **errp)
+{
+    for (unsigned i = 0; i < vm->ms.devices->len; i++) {
+        DeviceState *dev = g_ptr_array_index(vm->ms.devices, i);
         if (!dev->klass->realize(dev, &vm->ms, errp)) {
             g_prefix_error(errp, "-device %s: ", dev->klass->name);
-            device_free(dev);
             return false;
         }
         dev->realized = true;
-        g_ptr_array_add(vm->ms.devices, dev);
     }
     return true;
 }
@@ -491,7 +511,7 @@ static bool virt_setup(VirtMachine *vm, GError **errp)
 {
     g_autoptr(GError) kvm_err = NULL;
 
-    if (!virt_load_images(vm, errp)) {
+    if (!virt_devices_create(vm, errp) || !virt_load_images(vm, errp)) {
         return false;
     }
     vm->ms.kvm = kvm_init(&host_ops_system, "/dev/kvm", &kvm_err);
@@ -501,6 +521,9 @@ static bool virt_setup(VirtMachine *vm, GError **errp)
     }
     if (kvm_err) {
         g_debug("dumpdtb without KVM: %s", kvm_err->message);
+    } else {
+        vm->ms.irq_ops = &virt_kvm_irq_ops;
+        vm->ms.irq_opaque = vm->ms.kvm;
     }
     if (!virt_memory_init(vm, errp) || !virt_cpus_and_gic_init(vm, errp)) {
         return false;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* "-device pl011": an extra PL011 UART on the platform bus, and the pl011 device-tree node. */
 #define G_LOG_DOMAIN "armpass-pl011"
-#include "accel/kvm.h"
 #include "hw/arm/fdt.h"
 #include "hw/char/pl011.h"
 #include "hw/core/device.h"
@@ -59,7 +58,7 @@ static void pl011_device_irq(void *opaque, bool level)
     Pl011Device *d = opaque;
     g_autoptr(GError) err = NULL;
 
-    if (d->ms->kvm && !kvm_set_spi(d->ms->kvm, d->spi, level, &err)) {
+    if (!machine_set_spi(d->ms, d->spi, level, &err)) {
         g_warning("%s: %s", d->parent.id, err->message);
     }
 }

@@ -13,6 +13,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Errors of this module (memory_region_init_ram's mmap failure is a G_FILE_ERROR instead). */
+#define ARMPASS_MEMORY_ERROR armpass_memory_error_quark()
+GQuark armpass_memory_error_quark(void);
+
+typedef enum ArmpassMemoryError {
+    ARMPASS_MEMORY_ERROR_EMPTY,        /* a subregion of size 0 */
+    ARMPASS_MEMORY_ERROR_HAS_PARENT,   /* a subregion already attached (or an ancestor) */
+    ARMPASS_MEMORY_ERROR_OUT_OF_RANGE, /* a subregion that does not fit in its parent */
+    ARMPASS_MEMORY_ERROR_OVERLAP,      /* siblings of the same priority overlap */
+    ARMPASS_MEMORY_ERROR_NOT_RAM,      /* address_space_write_ram outside RAM */
+} ArmpassMemoryError;
+
 typedef struct MemoryRegion MemoryRegion;
 typedef struct AddressSpace AddressSpace;
 typedef struct MemoryListener MemoryListener;

@@ -1,9 +1,431 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests: placeholder. */
+/* Unit tests for hw/arm/boot.c: Image header parsing, gzip, kernel loading, RAM placement. */
+#include "hw/arm/boot.h"
+
 #include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define MiB (UINT64_C(1024) * 1024)
+
+static void st_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        p[i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+static void st_le64(uint8_t *p, uint64_t v)
+{
+    st_le32(p, (uint32_t)v);
+    st_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* A len-byte Image with a valid header (len >= 64) and a recognisable body. */
+static uint8_t *make_image(size_t len, uint64_t text_offset, uint64_t image_size,
+                           uint64_t flags)
+{
+    uint8_t *buf = g_malloc0(len);
+    st_le32(buf, 0xfa405a4d);     /* code0: "MZ" + b, as an EFI-stub kernel has */
+    st_le32(buf + 4, 0x14000000); /* code1: b */
+    st_le64(buf + 8, text_offset);
+    st_le64(buf + 16, image_size);
+    st_le64(buf + 24, flags);
+    st_le32(buf + 56, ARM64_IMAGE_MAGIC);
+    st_le32(buf + 60, 0x40);      /* res5: offset of the PE header */
+    for (size_t i = 64; i < len; i++) {
+        buf[i] = (uint8_t)(i * 7 + (i >> 9));
+    }
+    return buf;
+}
+
+static uint8_t *gzip_bytes(const uint8_t *in, size_t len, size_t *out_len)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    g_assert_cmpint(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
+                    ==, Z_OK);
+    size_t cap = deflateBound(&zs, len);
+    uint8_t *out = g_malloc(cap);
+    zs.next_in = (Bytef *)in;
+    zs.avail_in = len;
+    zs.next_out = out;
+    zs.avail_out = cap;
+    g_assert_cmpint(deflate(&zs, Z_FINISH), ==, Z_STREAM_END);
+    *out_len = zs.total_out;
+    deflateEnd(&zs);
+    return out;
+}
+
+/* Writes a temporary file; the caller g_unlink()s and frees the path. */
+static char *write_tmp(const void *data, size_t len)
+{
+    char *path = NULL;
+    GError *err = NULL;
+    int fd = g_file_open_tmp("armpass-test-boot-XXXXXX", &path, &err);
+    g_assert_no_error(err);
+    g_assert_cmpint(write(fd, data, len), ==, (ssize_t)len);
+    close(fd);
+    return path;
+}
+
+static void test_header_parse(void)
+{
+    g_autofree uint8_t *img = make_image(4096, 0, 0x1234000, 0xa);
+    Arm64ImageHeader hdr;
+    GError *err = NULL;
+
+    g_assert_true(arm64_image_parse_header(img, 4096, &hdr, &err));
+    g_assert_no_error(err);
+    g_assert_cmphex(hdr.text_offset, ==, 0);
+    g_assert_cmphex(hdr.image_size, ==, 0x1234000);
+    g_assert_cmphex(hdr.flags, ==, 0xa);
+
+    /* Exactly the header is enough. */
+    st_le64(img + 8, 0x80000);
+    g_assert_true(arm64_image_parse_header(img, 64, &hdr, &err));
+    g_assert_no_error(err);
+    g_assert_cmphex(hdr.text_offset, ==, 0x80000);
+}
+
+static void test_header_legacy(void)
+{
+    /* image_size 0 (before 3.17): text_offset 0x80000 whatever the field says, size from the
+     * length rounded up to 2 MiB, flags ignored. */
+    size_t len = 3 * MiB + 5;
+    g_autofree uint8_t *img = make_image(len, 0x1234, 0, 1);
+    Arm64ImageHeader hdr;
+    GError *err = NULL;
+
+    g_assert_true(arm64_image_parse_header(img, len, &hdr, &err));
+    g_assert_no_error(err);
+    g_assert_cmphex(hdr.text_offset, ==, 0x80000);
+    g_assert_cmphex(hdr.image_size, ==, 4 * MiB);
+    g_assert_cmphex(hdr.flags, ==, 0);
+}
+
+static void test_header_bad_magic(void)
+{
+    g_autofree uint8_t *img = make_image(256, 0, 0x100000, 0);
+    Arm64ImageHeader hdr;
+    GError *err = NULL;
+
+    img[59] = 0x65;
+    g_assert_false(arm64_image_parse_header(img, 256, &hdr, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_FORMAT);
+    g_assert_cmpstr(err->message, ==,
+                    "not an arm64 Linux Image (no \"ARM\\x64\" magic at byte 56; "
+                    "give an arm64 Image or Image.gz)");
+    g_clear_error(&err);
+
+    /* An ELF file (vmlinux) gets a hint. */
+    memcpy(img, "\x7f" "ELF", 4);
+    g_assert_false(arm64_image_parse_header(img, 256, &hdr, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_FORMAT);
+    g_assert_nonnull(strstr(err->message, "not an arm64 Linux Image"));
+    g_assert_nonnull(strstr(err->message, "vmlinux"));
+    g_clear_error(&err);
+}
+
+static void test_header_truncated(void)
+{
+    g_autofree uint8_t *img = make_image(64, 0, 0x100000, 0);
+    Arm64ImageHeader hdr;
+    GError *err = NULL;
+
+    g_assert_false(arm64_image_parse_header(img, 63, &hdr, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_FORMAT);
+    g_assert_nonnull(strstr(err->message, "too short"));
+    g_assert_nonnull(strstr(err->message, "63 bytes"));
+    g_clear_error(&err);
+
+    g_assert_false(arm64_image_parse_header(img, 0, &hdr, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_FORMAT);
+    g_clear_error(&err);
+}
+
+static void test_header_big_endian(void)
+{
+    g_autofree uint8_t *img = make_image(128, 0, 0x100000, 0x1 | 0x2);
+    Arm64ImageHeader hdr;
+    GError *err = NULL;
+
+    g_assert_false(arm64_image_parse_header(img, 128, &hdr, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_FORMAT);
+    g_assert_nonnull(strstr(err->message, "big-endian"));
+    g_assert_nonnull(strstr(err->message, "little-endian"));
+    g_clear_error(&err);
+}
+
+static void test_is_gzip(void)
+{
+    static const uint8_t gz[] = { 0x1f, 0x8b, 0x08 };
+    g_assert_true(arm64_is_gzip(gz, 3));
+    g_assert_true(arm64_is_gzip(gz, 2));
+    g_assert_false(arm64_is_gzip(gz, 1));
+    g_assert_false(arm64_is_gzip(gz + 1, 2));
+}
+
+static void test_gunzip_limits(void)
+{
+    size_t len = 1 * MiB, gz_len;
+    g_autofree uint8_t *img = make_image(len, 0, 2 * MiB, 0);
+    g_autofree uint8_t *gz = gzip_bytes(img, len, &gz_len);
+    GError *err = NULL;
+
+    /* Exactly at the limit is fine, one byte under it is not. */
+    GBytes *out = arm64_gunzip(gz, gz_len, len, &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(g_bytes_get_size(out), ==, len);
+    g_assert_cmpmem(g_bytes_get_data(out, NULL), len, img, len);
+    g_bytes_unref(out);
+
+    g_assert_null(arm64_gunzip(gz, gz_len, len - 1, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_TOO_BIG);
+    g_clear_error(&err);
+
+    /* ISIZE in the trailer only sizes the first buffer; zlib checks it. */
+    g_autofree uint8_t *lie = g_memdup2(gz, gz_len);
+    st_le32(lie + gz_len - 4, 16);
+    g_assert_null(arm64_gunzip(lie, gz_len, len, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_GZIP);
+    g_clear_error(&err);
+
+    /* Two concatenated members inflate to both halves. */
+    size_t a_len, b_len;
+    g_autofree uint8_t *a = gzip_bytes(img, len / 2, &a_len);
+    g_autofree uint8_t *b = gzip_bytes(img + len / 2, len - len / 2, &b_len);
+    g_autofree uint8_t *ab = g_malloc(a_len + b_len);
+    memcpy(ab, a, a_len);
+    memcpy(ab + a_len, b, b_len);
+    out = arm64_gunzip(ab, a_len + b_len, 4 * len, &err);
+    g_assert_no_error(err);
+    g_assert_cmpmem(g_bytes_get_data(out, NULL), g_bytes_get_size(out), img, len);
+    g_bytes_unref(out);
+}
+
+static void test_load_gzip_roundtrip(void)
+{
+    size_t len = 3 * MiB + 123, gz_len;
+    g_autofree uint8_t *img = make_image(len, 0, 8 * MiB, 0x2);
+    g_autofree uint8_t *gz = gzip_bytes(img, len, &gz_len);
+    g_assert_cmpuint(gz_len, <, len);
+    g_autofree char *path = write_tmp(gz, gz_len);
+    Arm64ImageHeader hdr;
+    GError *err = NULL;
+
+    GBytes *out = arm64_load_kernel(path, &hdr, &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(out);
+    g_assert_cmpmem(g_bytes_get_data(out, NULL), g_bytes_get_size(out), img, len);
+    g_assert_cmphex(hdr.image_size, ==, 8 * MiB);
+    g_assert_cmphex(hdr.flags, ==, 0x2);
+    g_bytes_unref(out);
+    g_unlink(path);
+}
+
+static void test_load_raw(void)
+{
+    size_t len = 200 * 1024;
+    g_autofree uint8_t *img = make_image(len, 0, 4 * MiB, 0);
+    g_autofree char *path = write_tmp(img, len);
+    Arm64ImageHeader hdr;
+    GError *err = NULL;
+
+    GBytes *out = arm64_load_kernel(path, &hdr, &err);
+    g_assert_no_error(err);
+    g_assert_cmpmem(g_bytes_get_data(out, NULL), g_bytes_get_size(out), img, len);
+    g_assert_cmphex(hdr.image_size, ==, 4 * MiB);
+    g_bytes_unref(out);
+    g_unlink(path);
+}
+
+static void test_load_corrupt_gzip(void)
+{
+    size_t len = 512 * 1024, gz_len;
+    g_autofree uint8_t *img = make_image(len, 0, 4 * MiB, 0);
+    g_autofree uint8_t *gz = gzip_bytes(img, len, &gz_len);
+    Arm64ImageHeader hdr;
+    GError *err = NULL;
+
+    /* Garbage in the middle of the deflate data. */
+    g_autofree uint8_t *bad = g_memdup2(gz, gz_len);
+    memset(bad + gz_len / 2, 0xff, 64);
+    g_autofree char *path = write_tmp(bad, gz_len);
+    g_assert_null(arm64_load_kernel(path, &hdr, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_GZIP);
+    g_autofree char *prefix = g_strdup_printf("kernel \"%s\": corrupt gzip data", path);
+    g_assert_true(g_str_has_prefix(err->message, prefix));
+    g_clear_error(&err);
+    g_unlink(path);
+
+    /* Cut short. */
+    g_autofree char *path2 = write_tmp(gz, gz_len / 2);
+    g_assert_null(arm64_load_kernel(path2, &hdr, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_GZIP);
+    g_assert_nonnull(strstr(err->message, path2));
+    g_assert_nonnull(strstr(err->message, "ends early"));
+    g_clear_error(&err);
+    g_unlink(path2);
+
+    /* Intact gzip of something that is not an Image. */
+    static const char text[] = "hello, this is not a kernel, just some text to compress, "
+                               "long enough to hold an Image header and then some more";
+    size_t tgz_len;
+    g_autofree uint8_t *tgz = gzip_bytes((const uint8_t *)text, sizeof(text), &tgz_len);
+    g_autofree char *path3 = write_tmp(tgz, tgz_len);
+    g_assert_null(arm64_load_kernel(path3, &hdr, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_FORMAT);
+    g_autofree char *prefix3 =
+        g_strdup_printf("kernel \"%s\" (after gunzip): not an arm64 Linux Image", path3);
+    g_assert_true(g_str_has_prefix(err->message, prefix3));
+    g_clear_error(&err);
+    g_unlink(path3);
+}
+
+static void test_load_errors(void)
+{
+    Arm64ImageHeader hdr;
+    GError *err = NULL;
+
+    g_autofree char *dir = g_dir_make_tmp("armpass-test-boot-XXXXXX", &err);
+    g_assert_no_error(err);
+    g_autofree char *missing = g_build_filename(dir, "no-such-Image", NULL);
+    g_assert_null(arm64_load_kernel(missing, &hdr, &err));
+    g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+    g_autofree char *want =
+        g_strdup_printf("kernel \"%s\": cannot read: No such file or directory", missing);
+    g_assert_cmpstr(err->message, ==, want);
+    g_clear_error(&err);
+
+    /* A directory. */
+    g_assert_null(arm64_load_kernel(dir, &hdr, &err));
+    g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_ISDIR);
+    g_assert_nonnull(strstr(err->message, dir));
+    g_clear_error(&err);
+    g_rmdir(dir);
+
+    /* Empty. */
+    g_autofree char *empty = write_tmp("", 0);
+    g_assert_null(arm64_load_kernel(empty, &hdr, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_FORMAT);
+    g_assert_nonnull(strstr(err->message, empty));
+    g_assert_nonnull(strstr(err->message, "empty"));
+    g_clear_error(&err);
+    g_unlink(empty);
+
+    /* Not an Image: the message names the file. */
+    static const char junk[128] = "#!/bin/sh\necho this is not a kernel\n";
+    g_autofree char *junkpath = write_tmp(junk, sizeof(junk));
+    g_assert_null(arm64_load_kernel(junkpath, &hdr, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_FORMAT);
+    g_autofree char *want2 = g_strdup_printf(
+        "kernel \"%s\": not an arm64 Linux Image (no \"ARM\\x64\" magic at byte 56; "
+        "give an arm64 Image or Image.gz)", junkpath);
+    g_assert_cmpstr(err->message, ==, want2);
+    g_clear_error(&err);
+    g_unlink(junkpath);
+
+    /* Larger than ARM64_IMAGE_MAX_SIZE: refused from its size, without reading it. */
+    g_autofree char *big = write_tmp("", 0);
+    g_assert_cmpint(truncate(big, (off_t)ARM64_IMAGE_MAX_SIZE + 1), ==, 0);
+    g_assert_null(arm64_load_kernel(big, &hdr, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_TOO_BIG);
+    g_assert_nonnull(strstr(err->message, big));
+    g_clear_error(&err);
+    g_unlink(big);
+}
+
+static void test_plan_exact(void)
+{
+    Arm64ImageHeader hdr = { .text_offset = 0, .image_size = 0x1a30000, .flags = 0xa };
+    Arm64BootLayout lay;
+    GError *err = NULL;
+
+    /* virt: RAM at 1 GiB. Kernel 26.2 MiB -> initrd at 28 MiB -> dtb after the initrd. */
+    g_assert_true(arm64_boot_plan(0x40000000, 512 * MiB, &hdr, 0x1200000, 0x345678, &lay,
+                                  &err));
+    g_assert_no_error(err);
+    g_assert_cmphex(lay.kernel_addr, ==, 0x40000000);
+    g_assert_cmphex(lay.initrd_addr, ==, 0x41c00000);
+    g_assert_cmphex(lay.initrd_size, ==, 0x345678);
+    g_assert_cmphex(lay.dtb_addr, ==, 0x42000000);
+
+    /* No initrd: the dtb follows the kernel. */
+    g_assert_true(arm64_boot_plan(0x40000000, 512 * MiB, &hdr, 0x1200000, 0, &lay, &err));
+    g_assert_no_error(err);
+    g_assert_cmphex(lay.kernel_addr, ==, 0x40000000);
+    g_assert_cmphex(lay.initrd_addr, ==, 0);
+    g_assert_cmphex(lay.initrd_size, ==, 0);
+    g_assert_cmphex(lay.dtb_addr, ==, 0x41c00000);
+
+    /* text_offset from an unaligned RAM base; a file longer than image_size counts. */
+    Arm64ImageHeader old = { .text_offset = 0x80000, .image_size = 0x100000 };
+    g_assert_true(arm64_boot_plan(0x40100000, 64 * MiB, &old, 0x280000, 0x1000, &lay, &err));
+    g_assert_no_error(err);
+    g_assert_cmphex(lay.kernel_addr, ==, 0x40280000);
+    g_assert_cmphex(lay.initrd_addr, ==, 0x40600000);
+    g_assert_cmphex(lay.dtb_addr, ==, 0x40800000);
+    g_assert_cmpuint(lay.dtb_addr % 8, ==, 0);
+
+    /* Just enough: the dtb's 2 MiB ends at the end of RAM. */
+    g_assert_true(arm64_boot_plan(0x40000000, 34 * MiB, &hdr, 0x1200000, 0x345678, &lay,
+                                  &err));
+    g_assert_no_error(err);
+    g_assert_cmphex(lay.dtb_addr + ARM64_DTB_MAX_SIZE, ==, 0x40000000 + 34 * MiB);
+}
+
+static void test_plan_too_small(void)
+{
+    Arm64ImageHeader hdr = { .text_offset = 0, .image_size = 0x1a30000, .flags = 0xa };
+    Arm64BootLayout lay;
+    GError *err = NULL;
+
+    g_assert_false(arm64_boot_plan(0x40000000, 16 * MiB, &hdr, 0x1200000, 0x345678, &lay,
+                                   &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM);
+    g_assert_true(g_str_has_prefix(err->message,
+                                   "-m 16M is too small for this kernel and initrd: "
+                                   "they need at least 34 MiB"));
+    g_clear_error(&err);
+
+    /* One byte short of the minimum. */
+    g_assert_false(arm64_boot_plan(0x40000000, 34 * MiB - 1, &hdr, 0x1200000, 0x345678, &lay,
+                                   &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM);
+    g_assert_nonnull(strstr(err->message, "at least 34 MiB"));
+    g_clear_error(&err);
+
+    /* A huge initrd, and a header whose sizes overflow. */
+    g_assert_false(arm64_boot_plan(0x40000000, 1024 * MiB, &hdr, 0x1200000, 2048 * MiB, &lay,
+                                   &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM);
+    g_assert_true(g_str_has_prefix(err->message, "-m 1G is too small"));
+    g_clear_error(&err);
+
+    Arm64ImageHeader bad = { .text_offset = 0, .image_size = UINT64_MAX - 0x1000 };
+    g_assert_false(arm64_boot_plan(0x40000000, 1024 * MiB, &bad, 0x1200000, 0, &lay, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM);
+    g_clear_error(&err);
+}
 
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/boot/header/parse", test_header_parse);
+    g_test_add_func("/boot/header/legacy-no-image-size", test_header_legacy);
+    g_test_add_func("/boot/header/bad-magic", test_header_bad_magic);
+    g_test_add_func("/boot/header/truncated", test_header_truncated);
+    g_test_add_func("/boot/header/big-endian", test_header_big_endian);
+    g_test_add_func("/boot/gzip/is-gzip", test_is_gzip);
+    g_test_add_func("/boot/gzip/limits", test_gunzip_limits);
+    g_test_add_func("/boot/load/gzip-roundtrip", test_load_gzip_roundtrip);
+    g_test_add_func("/boot/load/raw", test_load_raw);
+    g_test_add_func("/boot/load/corrupt-gzip", test_load_corrupt_gzip);
+    g_test_add_func("/boot/load/errors", test_load_errors);
+    g_test_add_func("/boot/plan/exact", test_plan_exact);
+    g_test_add_func("/boot/plan/too-small", test_plan_too_small);
     return g_test_run();
 }

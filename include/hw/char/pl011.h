@@ -40,11 +40,11 @@ typedef struct Pl011Stats {
 } Pl011Stats;
 void pl011_get_stats(Pl011 *s, Pl011Stats *out);
 
-#endif
-
 /* Adds a pl011 node under the root of fdt: compatible "arm,pl011", "arm,primecell", reg at
  * guest-physical addr (PL011_MMIO_SIZE bytes), SPI spi level-high, clocks "uartclk" and
  * "apb_pclk" both from clk_phandle. *path (optional) gets the node's path. Source:
  * Documentation/devicetree/bindings/serial/pl011.yaml. Errors: a libfdt call failed. */
 bool pl011_fdt_add_node(void *fdt, uint64_t addr, unsigned spi, uint32_t clk_phandle,
                         char **path, GError **errp);
+
+#endif

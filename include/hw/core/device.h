@@ -21,11 +21,26 @@ typedef struct KvmState KvmState;
 typedef struct DeviceState DeviceState;
 typedef struct DeviceClass DeviceClass;
 
+/*
+ * How devices reach the interrupt controller: KVM_IRQ_LINE and KVM_IRQFD in the real machine
+ * (accel/kvm), a recorder in unit tests. spi is an SPI number (GIC INTID - 32).
+ */
+typedef struct MachineIrqOps {
+    bool (*set_spi)(void *opaque, unsigned spi, bool level, GError **errp);
+    /* resamplefd < 0: edge (no resample). */
+    bool (*irqfd_assign)(void *opaque, int fd, int resamplefd, unsigned spi, GError **errp);
+    bool (*irqfd_deassign)(void *opaque, int fd, unsigned spi, GError **errp);
+    /* Whether irqfd with KVM_IRQFD_FLAG_RESAMPLE is available. */
+    bool (*has_resample)(void *opaque);
+} MachineIrqOps;
+
 /* What devices see of the machine. Owned by the board (hw/arm/virt.c). */
 typedef struct MachineState {
     const ArmpassConfig *cfg;
     const HostOps *ops;
     KvmState *kvm;            /* NULL when only the device tree is built (dumpdtb in tests) */
+    const MachineIrqOps *irq_ops; /* NULL: interrupts go nowhere (device tree only) */
+    void *irq_opaque;
     MemoryRegion *sysmem;     /* the guest-physical root container */
     AddressSpace *as;
     PlatformBus pbus;
@@ -83,6 +98,7 @@ struct DeviceState {
 
 /* The table of every -device model, NULL-terminated. */
 extern const DeviceClass *const device_classes[];
+extern const DeviceClass pl011_device_class;
 const DeviceClass *device_class_find(const char *name);
 
 /*
@@ -91,9 +107,22 @@ const DeviceClass *device_class_find(const char *name);
  * The device is not realized.
  */
 DeviceState *device_create(const OptList *opts, unsigned index, GError **errp);
+/* device_create with the class already looked up (opts->first is not consulted): allocates
+ * dc->instance_size zeroed bytes, sets klass and id "NAME.index", and sets every property
+ * in opts (the last value of a repeated one wins). The key "help" is the caller's to handle. */
+DeviceState *device_create_from_class(const DeviceClass *dc, const OptList *opts, unsigned index,
+                                      GError **errp);
 void device_free(DeviceState *dev);
 /* "-device help" and "-device DRIVER,help" text. Errors: unknown driver. */
 char *device_help_text(const char *driver, GError **errp);
+/* "NAME: desc" and one line per property (name, type, description): the DRIVER,help text. */
+char *device_class_help_text(const DeviceClass *dc);
+
+/* Raises or lowers an SPI through ms->irq_ops; a no-op without them. */
+static inline bool machine_set_spi(MachineState *ms, unsigned spi, bool level, GError **errp)
+{
+    return !ms->irq_ops || ms->irq_ops->set_spi(ms->irq_opaque, spi, level, errp);
+}
 
 /* Hands out a new device-tree phandle. */
 static inline uint32_t machine_new_phandle(MachineState *ms)

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The virt board's memory map and IRQ map: the one place both device creation and the
+ * device tree read them from. Below 4 GiB it follows QEMU's virt board. */
+#include "hw/arm/virt.h"
+
+const MemMapEntry virt_memmap[VIRT_MEMMAP_COUNT] = {
+    [VIRT_GIC_DIST] = { 0x08000000, 0x00010000 },
+    [VIRT_GIC_CPU] = { 0x08010000, 0x00010000 },
+    [VIRT_GIC_ITS] = { 0x08080000, 0x00020000 },
+    [VIRT_GIC_REDIST] = { 0x080a0000, 0x00f60000 },
+    [VIRT_UART] = { 0x09000000, 0x00001000 },
+    [VIRT_PLATFORM_BUS] = { 0x0c000000, 0x02000000 },
+    [VIRT_MEM] = { 0x40000000, ARMPASS_MAX_RAM },
+};
+
+const unsigned virt_irqmap[VIRT_IRQ_COUNT] = {
+    [VIRT_IRQ_UART] = 1,
+    [VIRT_IRQ_PLATFORM_BUS] = 112,
+};

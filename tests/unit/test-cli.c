@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests of the armpass binary's command line as a user meets it: every bad input gives
+ * one line on stderr that names the problem, a non-zero exit, and no guest. dumpdtb writes a
+ * tree that reads back. No /dev access: all of these stop before KVM, but the one that checks
+ * the "needs an aarch64 host with KVM" message, which runs only where /dev/kvm is missing.
+ */
+#include "hw/arm/boot.h"
+
+#include <glib/gstdio.h>
+#include <libfdt.h>
+#include <string.h>
+
+static const char *armpass_path;
+static char *tmpdir;
+
+typedef struct Run {
+    int status;
+    char *out;
+    char *err;
+} Run;
+
+static void run_clear(Run *r)
+{
+    g_free(r->out);
+    g_free(r->err);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
+
+/* Runs armpass with a NULL-terminated list of arguments. */
+static void run(Run *r, ...)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_autoptr(GError) err = NULL;
+    va_list ap;
+    const char *a;
+    int wait;
+
+    g_ptr_array_add(argv, (char *)armpass_path);
+    va_start(ap, r);
+    while ((a = va_arg(ap, const char *))) {
+        g_ptr_array_add(argv, (char *)a);
+    }
+    va_end(ap);
+    g_ptr_array_add(argv, NULL);
+    g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_STDIN_FROM_DEV_NULL,
+                               NULL, NULL, &r->out, &r->err, &wait, &err));
+    g_assert_no_error(err);
+    r->status = WIFEXITED(wait) ? WEXITSTATUS(wait) : 128 + WTERMSIG(wait);
+}
+
+/* The user sees exactly one line, containing want, and exit status 1. */
+static void assert_one_line_error(const Run *r, const char *want)
+{
+    g_test_message("stderr: %s", r->err);
+    g_assert_cmpint(r->status, ==, 1);
+    g_assert_true(g_str_has_prefix(r->err, "armpass: "));
+    g_assert_nonnull(strstr(r->err, want));
+    g_assert_cmpint(strchr(r->err, '\n') - r->err, ==, (long)strlen(r->err) - 1);
+}
+
+/* A file with a valid arm64 Image header that asks for image_size bytes. */
+static char *fake_image(uint64_t image_size)
+{
+    uint8_t hdr[4096] = { 0 };
+    uint64_t v = GUINT64_TO_LE(image_size);
+    uint32_t magic = GUINT32_TO_LE(ARM64_IMAGE_MAGIC);
+    char *path = g_build_filename(tmpdir, "Image", NULL);
+
+    memcpy(hdr + 16, &v, 8);
+    memcpy(hdr + 56, &magic, 4);
+    g_assert_true(g_file_set_contents(path, (char *)hdr, sizeof(hdr), NULL));
+    return path;
+}
+
+static void test_help_version(void)
+{
+    g_auto(Run) h = { 0 };
+    g_auto(Run) v = { 0 };
+    run(&h, "--help", NULL);
+    g_assert_cmpint(h.status, ==, 0);
+    g_assert_nonnull(strstr(h.out, "-kernel"));
+    g_assert_nonnull(strstr(h.out, "-device"));
+    run(&v, "--version", NULL);
+    g_assert_cmpint(v.status, ==, 0);
+    g_assert_true(g_str_has_prefix(v.out, "armpass "));
+}
+
+static void test_missing_kernel(void)
+{
+    g_auto(Run) r = { 0 };
+    run(&r, "-kernel", "/nonexistent/Image", NULL);
+    assert_one_line_error(&r, "/nonexistent/Image");
+    g_assert_nonnull(strstr(r.err, "No such file"));
+}
+
+static void test_no_kernel(void)
+{
+    g_auto(Run) r = { 0 };
+    run(&r, "-m", "256M", NULL);
+    assert_one_line_error(&r, "-kernel");
+}
+
+static void test_not_an_image(void)
+{
+    g_autofree char *path = g_build_filename(tmpdir, "notimage", NULL);
+    g_auto(Run) r = { 0 };
+    g_assert_true(g_file_set_contents(path, "#!/bin/sh\n# a shell script handed over by mistake, longer than an Image header\necho hello\n", -1, NULL));
+    run(&r, "-kernel", path, NULL);
+    assert_one_line_error(&r, "not an arm64 Linux Image");
+}
+
+static void test_memory_too_small(void)
+{
+    g_autofree char *img = fake_image(64 << 20);
+    g_auto(Run) small = { 0 };
+    g_auto(Run) bad = { 0 };
+    g_auto(Run) fits = { 0 };
+    run(&small, "-kernel", img, "-m", "32M", NULL);
+    assert_one_line_error(&small, "too small");
+    run(&bad, "-kernel", img, "-m", "lots", NULL);
+    assert_one_line_error(&bad, "-m");
+    /* Under the board's minimum. */
+    run(&fits, "-kernel", img, "-m", "1M", NULL);
+    assert_one_line_error(&fits, "-m");
+}
+
+static void test_unknown_device(void)
+{
+    g_auto(Run) r = { 0 };
+    g_auto(Run) p = { 0 };
+    /* Checked before the kernel is read: the device error is the one shown. */
+    run(&r, "-kernel", "/nonexistent", "-device", "frobnicator", NULL);
+    assert_one_line_error(&r, "frobnicator");
+    g_assert_nonnull(strstr(r.err, "-device help"));
+    run(&p, "-kernel", "/nonexistent", "-device", "pl011,colour=blue", NULL);
+    assert_one_line_error(&p, "colour");
+}
+
+static void test_malformed_options(void)
+{
+    g_auto(Run) a = { 0 };
+    g_auto(Run) b = { 0 };
+    g_auto(Run) c = { 0 };
+    run(&a, "-smp", "many", NULL);
+    assert_one_line_error(&a, "-smp");
+    run(&b, "-M", "virt,gic-version=7", NULL);
+    assert_one_line_error(&b, "gic-version");
+    run(&c, "-frobnicate", NULL);
+    assert_one_line_error(&c, "-frobnicate");
+}
+
+static void test_overlapping_region(void)
+{
+    g_autofree char *dtb = g_build_filename(tmpdir, "overlap.dtb", NULL);
+    g_autofree char *m = g_strdup_printf("virt,dumpdtb=%s", dtb);
+    g_auto(Run) r = { 0 };
+    /* A second UART placed on top of the console UART. */
+    run(&r, "-M", m, "-device", "pl011,mmio-base=0x9000000", NULL);
+    assert_one_line_error(&r, "overlaps");
+    g_assert_false(g_file_test(dtb, G_FILE_TEST_EXISTS));
+}
+
+static void test_dumpdtb(void)
+{
+    g_autofree char *dtb = g_build_filename(tmpdir, "virt.dtb", NULL);
+    g_autofree char *m = g_strdup_printf("virt,gic-version=3,dumpdtb=%s", dtb);
+    g_autofree char *data = NULL;
+    gsize len;
+    g_auto(Run) r = { 0 };
+
+    run(&r, "-M", m, "-smp", "3", "-m", "1G", "-append", "console=ttyAMA0",
+        "-device", "pl011", NULL);
+    g_assert_cmpint(r.status, ==, 0);
+    g_assert_true(g_file_get_contents(dtb, &data, &len, NULL));
+    g_assert_cmpint(fdt_check_header(data), ==, 0);
+    g_assert_cmpint(fdt_path_offset(data, "/cpus/cpu@2"), >=, 0);
+    g_assert_cmpint(fdt_path_offset(data, "/pl011@c000000"), >=, 0);
+    g_assert_cmpstr(fdt_getprop(data, fdt_path_offset(data, "/chosen"), "bootargs", NULL), ==,
+                    "console=ttyAMA0");
+}
+
+static void test_needs_kvm(void)
+{
+    g_autofree char *img = fake_image(1 << 20);
+    g_auto(Run) r = { 0 };
+    if (g_file_test("/dev/kvm", G_FILE_TEST_EXISTS)) {
+        g_test_skip("this host has /dev/kvm");
+        return;
+    }
+    run(&r, "-kernel", img, "-m", "64M", NULL);
+    assert_one_line_error(&r, "armpass needs an aarch64 host with KVM");
+}
+
+int main(int argc, char **argv)
+{
+    int ret;
+
+    g_test_init(&argc, &argv, NULL);
+    armpass_path = g_getenv("ARMPASS");
+    g_assert_nonnull(armpass_path);
+    tmpdir = g_dir_make_tmp("armpass-cli-XXXXXX", NULL);
+    g_test_add_func("/cli/help-version", test_help_version);
+    g_test_add_func("/cli/missing-kernel", test_missing_kernel);
+    g_test_add_func("/cli/no-kernel", test_no_kernel);
+    g_test_add_func("/cli/not-an-image", test_not_an_image);
+    g_test_add_func("/cli/memory-too-small", test_memory_too_small);
+    g_test_add_func("/cli/unknown-device", test_unknown_device);
+    g_test_add_func("/cli/malformed-options", test_malformed_options);
+    g_test_add_func("/cli/overlapping-region", test_overlapping_region);
+    g_test_add_func("/cli/dumpdtb", test_dumpdtb);
+    g_test_add_func("/cli/needs-kvm", test_needs_kvm);
+    ret = g_test_run();
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
+    (void)!system(cmd);
+    return ret;
+}
