@@ -1,1 +1,758 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* Parses armpass's QEMU-style command line into an ArmpassConfig, and the "first,key=value" option strings of -M and -device. */
+#include "system/options.h"
+
+#include <errno.h>
+#include <string.h>
+
+G_DEFINE_QUARK(armpass-options-error-quark, armpass_options_error)
+
+/* ---- Option strings ------------------------------------------------------------------- */
+
+static void opt_pair_free(gpointer p)
+{
+    OptPair *pair = p;
+
+    g_free(pair->key);
+    g_free(pair->value);
+    g_free(pair);
+}
+
+void opt_list_free(OptList *ol)
+{
+    if (!ol) {
+        return;
+    }
+    g_free(ol->first);
+    g_ptr_array_unref(ol->pairs);
+    g_free(ol);
+}
+
+static void opt_list_add(OptList *ol, const char *key, const char *value)
+{
+    OptPair *pair = g_new0(OptPair, 1);
+
+    pair->key = g_strdup(key);
+    pair->value = g_strdup(value);
+    g_ptr_array_add(ol->pairs, pair);
+}
+
+bool opt_list_parse(const char *str, bool implied_first, OptList **out, GError **errp)
+{
+    const char *expected = implied_first ? "NAME[,key=value...]" : "key=value[,key=value...]";
+    g_autoptr(OptList) ol = g_new0(OptList, 1);
+    const char *p = str;
+    bool at_first = true;
+
+    ol->pairs = g_ptr_array_new_with_free_func(opt_pair_free);
+    if (*str == '\0') {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "empty option string (expected %s)", expected);
+        return false;
+    }
+    for (;;) {
+        g_autoptr(GString) elem = g_string_new(NULL);
+        gssize eq = -1; /* where the first '=' is in elem */
+        bool more;
+
+        /* One element, up to a single ','; ",," is a literal comma. */
+        while (*p) {
+            if (*p == ',') {
+                if (p[1] != ',') {
+                    break;
+                }
+                p++;
+            } else if (*p == '=' && eq < 0) {
+                eq = (gssize)elem->len;
+            }
+            g_string_append_c(elem, *p);
+            p++;
+        }
+        more = *p == ',';
+        if (more) {
+            p++;
+        }
+
+        if (elem->len == 0) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                        "empty element %s \"%s\" (remove the stray comma, or write \",,\" for "
+                        "a literal comma)", at_first ? "at the start of" : "at the end of", str);
+            return false;
+        }
+        if (eq < 0) {
+            if (strcmp(elem->str, "help") == 0) {
+                opt_list_add(ol, "help", "on");
+            } else if (at_first && implied_first) {
+                ol->first = g_strdup(elem->str);
+            } else {
+                g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                            "\"%s\" is not key=value (expected %s; write \",,\" for a comma "
+                            "inside a value)", elem->str, expected);
+                return false;
+            }
+        } else if (eq == 0) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                        "\"%s\" has an empty key (expected key=value)", elem->str);
+            return false;
+        } else {
+            elem->str[eq] = '\0';
+            opt_list_add(ol, elem->str, elem->str + eq + 1);
+        }
+        if (!more) {
+            break;
+        }
+        at_first = false;
+    }
+    *out = g_steal_pointer(&ol);
+    return true;
+}
+
+const char *opt_list_get(const OptList *ol, const char *key)
+{
+    for (guint i = ol->pairs->len; i > 0; i--) {
+        const OptPair *pair = g_ptr_array_index(ol->pairs, i - 1);
+
+        if (strcmp(pair->key, key) == 0) {
+            return pair->value;
+        }
+    }
+    return NULL;
+}
+
+/* ---- Scalars -------------------------------------------------------------------------- */
+
+typedef enum ScanResult {
+    SCAN_OK,
+    SCAN_NOT_NUMBER,
+    SCAN_OVERFLOW,
+} ScanResult;
+
+/* Reads a decimal or 0x-hex number at the start of str; *end is what follows it. */
+static ScanResult scan_number(const char *str, const char **end, uint64_t *n)
+{
+    const char *p = str;
+    guint base = 10;
+    char *e;
+
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        base = 16;
+        p += 2;
+        /* g_ascii_strtoull would take a second "0x" and a sign: allow digits only. */
+        if (!g_ascii_isxdigit(p[0]) || (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))) {
+            return SCAN_NOT_NUMBER;
+        }
+    } else if (!g_ascii_isdigit(p[0])) {
+        return SCAN_NOT_NUMBER;
+    }
+    errno = 0;
+    *n = g_ascii_strtoull(p, &e, base);
+    if (errno == ERANGE) {
+        return SCAN_OVERFLOW;
+    }
+    *end = e;
+    return SCAN_OK;
+}
+
+/* K, M, G, T (either case) -> the power of 1024 as a shift; -1 for anything else. */
+static int suffix_shift(char c)
+{
+    switch (g_ascii_toupper(c)) {
+    case 'K':
+        return 10;
+    case 'M':
+        return 20;
+    case 'G':
+        return 30;
+    case 'T':
+        return 40;
+    default:
+        return -1;
+    }
+}
+
+bool parse_size(const char *str, char default_suffix, uint64_t *out, GError **errp)
+{
+    const char *end = NULL;
+    uint64_t n = 0;
+    int shift = 0;
+    ScanResult r = scan_number(str, &end, &n);
+
+    if (r == SCAN_OK) {
+        if (*end == '\0') {
+            if (default_suffix) {
+                shift = suffix_shift(default_suffix);
+                g_return_val_if_fail(shift > 0, false);
+            }
+        } else {
+            shift = suffix_shift(*end);
+            /* "K" or "KiB" (any case) */
+            if (shift < 0 ||
+                (end[1] != '\0' && g_ascii_strcasecmp(end + 1, "iB") != 0)) {
+                r = SCAN_NOT_NUMBER;
+            }
+        }
+    }
+    if (r == SCAN_OK && shift > 0 && n > (UINT64_MAX >> shift)) {
+        r = SCAN_OVERFLOW;
+    }
+    switch (r) {
+    case SCAN_NOT_NUMBER:
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "\"%s\" is not a size (use a number with an optional K, M, G or T suffix, "
+                    "e.g. 512M)", str);
+        return false;
+    case SCAN_OVERFLOW:
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "\"%s\" is too large (a size must fit in 64 bits, below 16 EiB)", str);
+        return false;
+    case SCAN_OK:
+        break;
+    }
+    *out = n << shift;
+    return true;
+}
+
+bool parse_uint64(const char *str, uint64_t *out, GError **errp)
+{
+    const char *end = NULL;
+    uint64_t n = 0;
+    ScanResult r = scan_number(str, &end, &n);
+
+    if (r == SCAN_OK && *end != '\0') {
+        r = SCAN_NOT_NUMBER;
+    }
+    switch (r) {
+    case SCAN_NOT_NUMBER:
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "\"%s\" is not a number (use decimal or 0x-prefixed hex, e.g. 4096 or "
+                    "0x1000)", str);
+        return false;
+    case SCAN_OVERFLOW:
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "\"%s\" is too large (the maximum is %" G_GUINT64_FORMAT ")", str,
+                    (guint64)UINT64_MAX);
+        return false;
+    case SCAN_OK:
+        break;
+    }
+    *out = n;
+    return true;
+}
+
+bool parse_bool(const char *str, bool *out, GError **errp)
+{
+    static const char *const yes[] = { "on", "yes", "true" };
+    static const char *const no[] = { "off", "no", "false" };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(yes); i++) {
+        if (g_ascii_strcasecmp(str, yes[i]) == 0) {
+            *out = true;
+            return true;
+        }
+        if (g_ascii_strcasecmp(str, no[i]) == 0) {
+            *out = false;
+            return true;
+        }
+    }
+    g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                "\"%s\" is not a boolean (use on or off)", str);
+    return false;
+}
+
+/* ---- The configuration ---------------------------------------------------------------- */
+
+static void opt_list_free_cb(gpointer p)
+{
+    opt_list_free(p);
+}
+
+void armpass_config_init(ArmpassConfig *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->machine = g_strdup("virt");
+    cfg->gic_version = GIC_VERSION_HOST;
+    cfg->ram_size = 512 * 1024 * 1024ULL;
+    cfg->smp = 1;
+    cfg->serial = SERIAL_STDIO;
+    cfg->devices = g_ptr_array_new_with_free_func(opt_list_free_cb);
+}
+
+void armpass_config_clear(ArmpassConfig *cfg)
+{
+    g_free(cfg->machine);
+    g_free(cfg->dumpdtb);
+    g_free(cfg->kernel);
+    g_free(cfg->initrd);
+    g_free(cfg->append);
+    g_free(cfg->dtb);
+    g_free(cfg->serial_path);
+    if (cfg->devices) {
+        g_ptr_array_unref(cfg->devices);
+    }
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+/* ---- The command line ----------------------------------------------------------------- */
+
+typedef struct ParseState {
+    ArmpassConfig *cfg;
+    bool serial_seen;
+} ParseState;
+
+/* name: the option as the user spelt it ("-M", "--machine"); arg: NULL for flags. */
+typedef bool (*OptHandler)(ParseState *ps, const char *name, const char *arg, GError **errp);
+
+typedef struct CmdOption {
+    const char *name;    /* "-machine" */
+    const char *alias;   /* "-M", or NULL */
+    const char *argname; /* shown in --help; NULL: the option takes no argument */
+    const char *help;
+    const char *example; /* a whole example, "-M virt,gic-version=3", or NULL */
+    OptHandler handler;
+} CmdOption;
+
+static void set_str(char **field, const char *value)
+{
+    g_free(*field);
+    *field = g_strdup(value);
+}
+
+static bool opt_machine(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    g_autoptr(OptList) ol = NULL;
+    const char *gic = NULL;
+    const char *dumpdtb = NULL;
+    GicVersion version = ps->cfg->gic_version;
+
+    if (!opt_list_parse(arg, true, &ol, errp)) {
+        g_prefix_error(errp, "%s %s: ", name, arg);
+        return false;
+    }
+    if (opt_list_get(ol, "help")) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s %s: the only machine type is \"virt\" (ARM virtual machine); its "
+                    "properties are gic-version=2|3|host and dumpdtb=FILE "
+                    "(e.g. -M virt,gic-version=3)", name, arg);
+        return false;
+    }
+    if (ol->first && strcmp(ol->first, "virt") != 0) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                    "%s %s: unknown machine type \"%s\" (armpass supports only \"virt\", "
+                    "e.g. -M virt)", name, arg, ol->first);
+        return false;
+    }
+    for (guint i = 0; i < ol->pairs->len; i++) {
+        const OptPair *pair = g_ptr_array_index(ol->pairs, i);
+
+        if (strcmp(pair->key, "gic-version") == 0) {
+            gic = pair->value;
+        } else if (strcmp(pair->key, "dumpdtb") == 0) {
+            dumpdtb = pair->value;
+        } else {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                        "%s %s: unknown machine property \"%s\" (virt accepts gic-version and "
+                        "dumpdtb)", name, arg, pair->key);
+            return false;
+        }
+    }
+    if (gic) {
+        if (strcmp(gic, "2") == 0) {
+            version = GIC_VERSION_2;
+        } else if (strcmp(gic, "3") == 0) {
+            version = GIC_VERSION_3;
+        } else if (strcmp(gic, "host") == 0 || strcmp(gic, "max") == 0) {
+            version = GIC_VERSION_HOST;
+        } else {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                        "%s %s: gic-version \"%s\" is not supported (use 2, 3 or host)", name,
+                        arg, gic);
+            return false;
+        }
+    }
+    if (dumpdtb && *dumpdtb == '\0') {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s %s: dumpdtb needs a file name (e.g. -M virt,dumpdtb=virt.dtb)", name,
+                    arg);
+        return false;
+    }
+    ps->cfg->gic_version = version;
+    if (dumpdtb) {
+        set_str(&ps->cfg->dumpdtb, dumpdtb);
+    }
+    set_str(&ps->cfg->machine, "virt");
+    return true;
+}
+
+/*
+ * For -m and -smp, which take "VALUE" or QEMU's "key=VALUE": the value, or NULL with *errp set.
+ * The returned string lives in *ol.
+ */
+static const char *single_value(const char *name, const char *arg, const char *key,
+                                const char *usage, OptList **ol, GError **errp)
+{
+    const char *value;
+
+    if (!opt_list_parse(arg, true, ol, errp)) {
+        g_prefix_error(errp, "%s %s: ", name, arg);
+        return NULL;
+    }
+    for (guint i = 0; i < (*ol)->pairs->len; i++) {
+        const OptPair *pair = g_ptr_array_index((*ol)->pairs, i);
+
+        if (strcmp(pair->key, key) != 0) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                        "%s %s: \"%s\" is not supported (use %s)", name, arg, pair->key, usage);
+            return NULL;
+        }
+    }
+    value = opt_list_get(*ol, key);
+    return value ? value : (*ol)->first;
+}
+
+static bool opt_m(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    g_autoptr(OptList) ol = NULL;
+    const char *value = single_value(name, arg, "size", "-m SIZE or -m size=SIZE, e.g. -m 512M",
+                                     &ol, errp);
+    uint64_t size;
+
+    if (!value) {
+        return false;
+    }
+    if (!parse_size(value, 'M', &size, errp)) {
+        g_prefix_error(errp, "%s: ", name);
+        return false;
+    }
+    if (size < ARMPASS_MIN_RAM) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s: \"%s\" is too little RAM (use at least %lluM, e.g. -m 512M)", name,
+                    value, ARMPASS_MIN_RAM >> 20);
+        return false;
+    }
+    if (size > ARMPASS_MAX_RAM) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s: \"%s\" is more RAM than armpass supports (use at most %lluG)", name,
+                    value, ARMPASS_MAX_RAM >> 30);
+        return false;
+    }
+    if (size % (2 * 1024 * 1024) != 0) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s: \"%s\" is not a multiple of 2 MiB (round it, e.g. -m 512M)", name,
+                    value);
+        return false;
+    }
+    ps->cfg->ram_size = size;
+    return true;
+}
+
+static bool opt_smp(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    g_autoptr(OptList) ol = NULL;
+    const char *value = single_value(name, arg, "cpus", "-smp N or -smp cpus=N, e.g. -smp 4",
+                                     &ol, errp);
+    uint64_t n;
+
+    if (!value) {
+        return false;
+    }
+    if (!parse_uint64(value, &n, errp)) {
+        g_prefix_error(errp, "%s: ", name);
+        return false;
+    }
+    if (n < 1 || n > ARMPASS_MAX_CPUS) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s: %s CPUs is out of range (use 1 to %d, e.g. -smp 4)", name, value,
+                    ARMPASS_MAX_CPUS);
+        return false;
+    }
+    ps->cfg->smp = (unsigned)n;
+    return true;
+}
+
+static bool need_file(const char *name, const char *arg, const char *example, GError **errp)
+{
+    if (*arg == '\0') {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s: needs a file name, not an empty string (e.g. %s)", name, example);
+        return false;
+    }
+    return true;
+}
+
+static bool opt_kernel(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    if (!need_file(name, arg, "-kernel Image", errp)) {
+        return false;
+    }
+    set_str(&ps->cfg->kernel, arg);
+    return true;
+}
+
+static bool opt_initrd(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    if (!need_file(name, arg, "-initrd rootfs.cpio.gz", errp)) {
+        return false;
+    }
+    set_str(&ps->cfg->initrd, arg);
+    return true;
+}
+
+static bool opt_append(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    (void)name;
+    (void)errp;
+    set_str(&ps->cfg->append, arg);
+    return true;
+}
+
+static bool opt_dtb(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    if (!need_file(name, arg, "-dtb virt.dtb", errp)) {
+        return false;
+    }
+    set_str(&ps->cfg->dtb, arg);
+    return true;
+}
+
+static bool opt_device(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    OptList *ol = NULL;
+
+    if (!opt_list_parse(arg, true, &ol, errp)) {
+        g_prefix_error(errp, "%s %s: ", name, arg);
+        return false;
+    }
+    if (!ol->first && !opt_list_get(ol, "help")) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s %s: no device type given (put it first, e.g. -device pl011; try "
+                    "-device help)", name, arg);
+        opt_list_free(ol);
+        return false;
+    }
+    g_ptr_array_add(ps->cfg->devices, ol);
+    return true;
+}
+
+static bool opt_serial(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    ArmpassConfig *cfg = ps->cfg;
+
+    if (ps->serial_seen) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s %s: given more than once (armpass has one serial port; keep one "
+                    "-serial)", name, arg);
+        return false;
+    }
+    if (strcmp(arg, "stdio") == 0) {
+        cfg->serial = SERIAL_STDIO;
+    } else if (strcmp(arg, "none") == 0) {
+        cfg->serial = SERIAL_NONE;
+    } else if (g_str_has_prefix(arg, "file:")) {
+        if (arg[5] == '\0') {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                        "%s: file: needs a path (e.g. -serial file:console.log)", name);
+            return false;
+        }
+        cfg->serial = SERIAL_FILE;
+        set_str(&cfg->serial_path, arg + 5);
+    } else {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s: \"%s\" is not supported (use stdio, none or file:PATH, "
+                    "e.g. -serial file:console.log)", name, arg);
+        return false;
+    }
+    if (cfg->serial != SERIAL_FILE) {
+        g_clear_pointer(&cfg->serial_path, g_free);
+    }
+    ps->serial_seen = true;
+    return true;
+}
+
+static bool opt_nographic(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    (void)ps;
+    (void)name;
+    (void)arg;
+    (void)errp;
+    return true;
+}
+
+static bool opt_d(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    g_auto(GStrv) items = g_strsplit(arg, ",", -1);
+    bool stats = false;
+    bool debug = false;
+
+    if (*arg == '\0') {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s: empty list (use stats, debug or stats,debug)", name);
+        return false;
+    }
+    for (char **item = items; *item; item++) {
+        if (strcmp(*item, "stats") == 0) {
+            stats = true;
+        } else if (strcmp(*item, "debug") == 0) {
+            debug = true;
+        } else {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                        "%s: unknown item \"%s\" (use stats to print counters at exit, debug "
+                        "for debug logging, or stats,debug)", name, *item);
+            return false;
+        }
+    }
+    ps->cfg->stats |= stats;
+    ps->cfg->debug |= debug;
+    return true;
+}
+
+static bool opt_help(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    (void)name;
+    (void)arg;
+    (void)errp;
+    ps->cfg->show_help = true;
+    return true;
+}
+
+static bool opt_version(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    (void)name;
+    (void)arg;
+    (void)errp;
+    ps->cfg->show_version = true;
+    return true;
+}
+
+static const CmdOption cmd_options[] = {
+    { "-machine", "-M", "TYPE[,gic-version=2|3|host][,dumpdtb=FILE]",
+      "the board, only virt; gic-version picks the GIC (host: the newest KVM offers),\n"
+      "dumpdtb writes the device tree to FILE and exits",
+      "-M virt,gic-version=3", opt_machine },
+    { "-m", NULL, "SIZE",
+      "guest RAM (default 512M): a bare number is MiB, suffixes K, M, G, T;\n"
+      "a multiple of 2 MiB from 16M to 255G", "-m 1G", opt_m },
+    { "-smp", NULL, "N", "the number of vCPUs, 1 to 8 (default 1); cpus=N works too",
+      "-smp 4", opt_smp },
+    { "-kernel", NULL, "FILE", "the arm64 Linux Image to boot", "-kernel Image", opt_kernel },
+    { "-initrd", NULL, "FILE", "an initial ramdisk for the kernel",
+      "-initrd rootfs.cpio.gz", opt_initrd },
+    { "-append", NULL, "STRING", "the kernel command line",
+      "-append \"console=ttyAMA0 root=/dev/vda\"", opt_append },
+    { "-dtb", NULL, "FILE", "boot with this device tree as is instead of generating one",
+      "-dtb virt.dtb", opt_dtb },
+    { "-device", NULL, "DRIVER[,PROP=VALUE...]",
+      "add a device (repeatable); -device help lists drivers, -device DRIVER,help\n"
+      "their properties; write \",,\" for a comma inside a value",
+      "-device pl011", opt_device },
+    { "-serial", NULL, "stdio|none|file:PATH", "where the UART goes (default stdio)",
+      "-serial file:console.log", opt_serial },
+    { "-nographic", NULL, NULL,
+      "accepted for QEMU compatibility; armpass never opens a window", NULL, opt_nographic },
+    { "-d", NULL, "ITEM[,ITEM]",
+      "diagnostics: stats prints counters at exit, debug turns on debug logging",
+      "-d stats", opt_d },
+    { "-help", "-h", NULL, "print this help and exit", NULL, opt_help },
+    { "-version", "-V", NULL, "print the version and exit", NULL, opt_version },
+};
+
+static const CmdOption *cmd_option_find(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(cmd_options); i++) {
+        const CmdOption *o = &cmd_options[i];
+
+        if (strcmp(name, o->name) == 0 || (o->alias && strcmp(name, o->alias) == 0)) {
+            return o;
+        }
+    }
+    return NULL;
+}
+
+bool armpass_parse_args(int argc, char **argv, ArmpassConfig *cfg, GError **errp)
+{
+    ParseState ps = { .cfg = cfg };
+
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const CmdOption *o;
+        const char *value = NULL;
+
+        if (arg[0] != '-' || arg[1] == '\0') {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                        "unexpected argument \"%s\" (every argument belongs to an option; "
+                        "see armpass --help)", arg);
+            return false;
+        }
+        /* "--kernel" is "-kernel", as in QEMU. */
+        o = cmd_option_find(arg[1] == '-' ? arg + 1 : arg);
+        if (!o) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                        "unknown option \"%s\" (see armpass --help)", arg);
+            return false;
+        }
+        if (o->argname) {
+            if (i + 1 >= argc) {
+                g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                            "%s: needs an argument (e.g. %s)", arg, o->example);
+                return false;
+            }
+            value = argv[++i];
+        }
+        if (!o->handler(&ps, arg, value, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+const char *armpass_usage(void)
+{
+    static gsize once;
+    static char *text;
+
+    if (g_once_init_enter(&once)) {
+        GString *s = g_string_new(NULL);
+
+        g_string_append(s,
+                        "Usage: armpass [options]\n"
+                        "A lean aarch64 virtual machine monitor on Linux KVM.\n"
+                        "Options follow QEMU's syntax; each may also be written with two "
+                        "dashes (--kernel).\n\nOptions:\n");
+        for (size_t i = 0; i < G_N_ELEMENTS(cmd_options); i++) {
+            const CmdOption *o = &cmd_options[i];
+
+            g_string_append_printf(s, "  %s", o->name);
+            if (o->alias) {
+                g_string_append_printf(s, ", %s", o->alias);
+            }
+            if (o->argname) {
+                g_string_append_printf(s, " %s", o->argname);
+            }
+            g_string_append(s, "\n");
+            /* help lines: '\n' in the table starts a continuation line */
+            {
+                g_auto(GStrv) lines = g_strsplit(o->help, "\n", -1);
+
+                for (char **l = lines; *l; l++) {
+                    g_string_append_printf(s, "      %s\n", *l);
+                }
+            }
+            if (o->example) {
+                g_string_append_printf(s, "      e.g. %s\n", o->example);
+            }
+        }
+        g_string_append_printf(s,
+                               "\nExample:\n"
+                               "  armpass -M virt -m 1G -smp 2 -kernel Image "
+                               "-initrd rootfs.cpio.gz \\\n"
+                               "          -append \"console=ttyAMA0\" -nographic\n"
+                               "\nExit status:\n"
+                               "  0  the guest powered off\n"
+                               "  1  error (a message on stderr says what went wrong)\n"
+                               "  %d  the guest asked for a reset; armpass does not reboot it, "
+                               "start armpass again\n",
+                               ARMPASS_EXIT_GUEST_RESET);
+        text = g_string_free(s, FALSE);
+        g_once_init_leave(&once, 1);
+    }
+    return text;
+}
