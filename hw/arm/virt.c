@@ -10,6 +10,7 @@
 #include "accel/kvm.h"
 #include "hw/arm/boot.h"
 #include "hw/char/pl011.h"
+#include "hw/vfio/vfio-common.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -476,8 +477,11 @@ static void virt_teardown(VirtMachine *vm)
         device_free(dev);
     }
     g_ptr_array_set_size(vm->ms.devices, 0);
+    g_clear_pointer(&vm->ms.vfio, vfio_context_free);
     if (vm->uart) {
-        memory_region_del_subregion(&vm->sysmem, pl011_mmio(vm->uart));
+        if (pl011_mmio(vm->uart)->parent) {
+            machine_unmap(&vm->ms, pl011_mmio(vm->uart));
+        }
         pl011_free(vm->uart);
     }
     if (vm->as_ready) {

@@ -112,7 +112,7 @@ static void pl011_device_unrealize(DeviceState *dev, MachineState *ms)
 {
     Pl011Device *d = (Pl011Device *)dev;
 
-    memory_region_del_subregion(ms->sysmem, pl011_mmio(d->uart));
+    machine_unmap(ms, pl011_mmio(d->uart));
     pl011_free(d->uart);
     if (d->fd >= 0) {
         close(d->fd);

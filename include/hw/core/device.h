@@ -51,6 +51,8 @@ typedef struct MachineState {
     GMainContext *main_context; /* the main loop's context (userspace IRQ handlers) */
     uint32_t next_phandle;    /* device tree phandles still free */
     char *sysfs_root;         /* "/sys" normally; a fixture directory in tests */
+    char *dev_vfio;           /* "/dev/vfio" normally */
+    struct VfioContext *vfio; /* made by the first VFIO device */
 } MachineState;
 
 typedef enum PropType {
@@ -122,6 +124,16 @@ char *device_class_help_text(const DeviceClass *dc);
 static inline bool machine_set_spi(MachineState *ms, unsigned spi, bool level, GError **errp)
 {
     return !ms->irq_ops || ms->irq_ops->set_spi(ms->irq_opaque, spi, level, errp);
+}
+
+/* Takes mr out of the guest's memory map and commits, so that memslots (and, for RAM,
+ * DMA mappings) are gone before the caller frees mr. For unrealize. */
+static inline void machine_unmap(MachineState *ms, MemoryRegion *mr)
+{
+    memory_region_del_subregion(ms->sysmem, mr);
+    if (ms->as) {
+        address_space_commit(ms->as, NULL);
+    }
 }
 
 /* Hands out a new device-tree phandle. */

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The VFIO context of a machine: its groups (/dev/vfio/<id>) and the containers they share. */
+#define G_LOG_DOMAIN "armpass-vfio"
+#include "vfio-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+G_DEFINE_QUARK(armpass-vfio-error-quark, armpass_vfio_error)
+
+void vfio_set_error(GError **errp, int code, const char *devname, const char *fmt, ...)
+{
+    va_list ap;
+    g_autofree char *msg = NULL;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(errp, VFIO_ERROR, code, "vfio %s: %s", devname, msg);
+}
+
+/* ---- The context --------------------------------------------------------------------- */
+
+VfioContext *vfio_context_new(const HostOps *ops, const char *sysfs_root, const char *dev_root,
+                              AddressSpace *as)
+{
+    VfioContext *ctx = g_new0(VfioContext, 1);
+    long page = sysconf(_SC_PAGESIZE);
+
+    ctx->ops = ops;
+    ctx->sysfs_root = g_strdup(sysfs_root);
+    ctx->dev_root = g_strdup(dev_root);
+    ctx->as = as;
+    ctx->page_size = page > 0 ? (uint64_t)page : 4096;
+    ctx->containers = g_ptr_array_new();
+    ctx->groups = g_ptr_array_new();
+    ctx->devices = g_ptr_array_new();
+    g_debug("vfio: context on %s and %s, page size 0x%" PRIx64 ", DMA %s",
+            sysfs_root, dev_root, ctx->page_size, as ? "follows guest RAM" : "off");
+    return ctx;
+}
+
+void vfio_context_free(VfioContext *ctx)
+{
+    if (!ctx) {
+        return;
+    }
+    while (ctx->devices->len) {
+        VfioDevice *dev = g_ptr_array_index(ctx->devices, ctx->devices->len - 1);
+
+        g_warning("vfio %s: still attached when the VFIO context goes: detaching it", dev->name);
+        vfio_device_detach(dev);
+    }
+    g_assert(ctx->groups->len == 0 && ctx->containers->len == 0);
+    g_ptr_array_free(ctx->devices, TRUE);
+    g_ptr_array_free(ctx->groups, TRUE);
+    g_ptr_array_free(ctx->containers, TRUE);
+    g_free(ctx->sysfs_root);
+    g_free(ctx->dev_root);
+    g_free(ctx);
+}
+
+/* ---- Containers ---------------------------------------------------------------------- */
+
+static const char *iommu_type_name(int type)
+{
+    switch (type) {
+    case VFIO_TYPE1_IOMMU:
+        return "VFIO_TYPE1_IOMMU";
+    case VFIO_TYPE1v2_IOMMU:
+        return "VFIO_TYPE1v2_IOMMU";
+    case VFIO_NOIOMMU_IOMMU:
+        return "VFIO_NOIOMMU_IOMMU";
+    default:
+        return "unknown IOMMU type";
+    }
+}
+
+static bool container_is_noiommu(const VfioContainer *c)
+{
+    return c->iommu_type == VFIO_NOIOMMU_IOMMU;
+}
+
+/*
+ * Sets the IOMMU type of container fd, which group g has just joined: Type1v2, else Type1
+ * (VFIO_NOIOMMU_IOMMU alone for a no-IOMMU group). Returns the type, or -1 with errp set.
+ */
+static int container_set_iommu(VfioGroup *g, int fd, const char *devname, GError **errp)
+{
+    static const int type1[] = { VFIO_TYPE1v2_IOMMU, VFIO_TYPE1_IOMMU };
+    static const int noiommu[] = { VFIO_NOIOMMU_IOMMU };
+    const int *types = g->noiommu ? noiommu : type1;
+    unsigned n = g->noiommu ? G_N_ELEMENTS(noiommu) : G_N_ELEMENTS(type1);
+    const HostOps *ops = g->ctx->ops;
+    g_autoptr(GString) why = g_string_new(NULL);
+
+    for (unsigned i = 0; i < n; i++) {
+        int ret = host_ioctl(ops, fd, VFIO_CHECK_EXTENSION, (void *)(uintptr_t)types[i]);
+
+        if (ret < 0) {
+            g_string_append_printf(why, "%sVFIO_CHECK_EXTENSION (%s): %s", why->len ? "; " : "",
+                                   iommu_type_name(types[i]), g_strerror(errno));
+            continue;
+        }
+        g_debug("vfio %s: VFIO_CHECK_EXTENSION (%s): %d", devname, iommu_type_name(types[i]),
+                ret);
+        if (ret == 0) {
+            g_string_append_printf(why, "%sVFIO_CHECK_EXTENSION (%s): not supported",
+                                   why->len ? "; " : "", iommu_type_name(types[i]));
+            continue;
+        }
+        if (host_ioctl(ops, fd, VFIO_SET_IOMMU, (void *)(uintptr_t)types[i]) < 0) {
+            g_string_append_printf(why, "%sVFIO_SET_IOMMU (%s): %s", why->len ? "; " : "",
+                                   iommu_type_name(types[i]), g_strerror(errno));
+            continue;
+        }
+        g_debug("vfio %s: VFIO_SET_IOMMU (%s)", devname, iommu_type_name(types[i]));
+        return types[i];
+    }
+    vfio_set_error(errp, ENODEV, devname, "group %d: no IOMMU type the container accepts: %s",
+                   g->id, why->str);
+    return -1;
+}
+
+/* A new container for g: opened, API checked, g placed in it, IOMMU type set, DMA listener
+ * started (Type1 with an address space). Nothing stays open on failure. */
+static VfioContainer *container_new(VfioGroup *g, const char *devname, GError **errp)
+{
+    VfioContext *ctx = g->ctx;
+    const HostOps *ops = ctx->ops;
+    g_autofree char *path = g_build_filename(ctx->dev_root, "vfio", NULL);
+    VfioContainer *c;
+    int fd, version, type;
+
+    fd = ops->open(ops->opaque, path, O_RDWR);
+    if (fd < 0) {
+        int err = errno;
+
+        vfio_set_error(errp, err, devname, "open %s: %s", path, g_strerror(err));
+        return NULL;
+    }
+    version = host_ioctl(ops, fd, VFIO_GET_API_VERSION, NULL);
+    if (version < 0) {
+        int err = errno;
+
+        vfio_set_error(errp, err, devname, "VFIO_GET_API_VERSION (%s): %s", path,
+                       g_strerror(err));
+        goto fail_close;
+    }
+    if (version != VFIO_API_VERSION) {
+        vfio_set_error(errp, EPROTO, devname, "VFIO_GET_API_VERSION (%s): the kernel speaks "
+                       "version %d, armpass version %d", path, version, VFIO_API_VERSION);
+        goto fail_close;
+    }
+    g_debug("vfio %s: opened %s (fd %d), API version %d", devname, path, fd, version);
+
+    if (host_ioctl(ops, g->fd, VFIO_GROUP_SET_CONTAINER, &fd) < 0) {
+        int err = errno;
+
+        vfio_set_error(errp, err, devname, "VFIO_GROUP_SET_CONTAINER (group %d, new container): "
+                       "%s", g->id, g_strerror(err));
+        goto fail_close;
+    }
+    g_debug("vfio %s: VFIO_GROUP_SET_CONTAINER (group %d, new container fd %d)", devname, g->id,
+            fd);
+    type = container_set_iommu(g, fd, devname, errp);
+    if (type < 0) {
+        goto fail_unset;
+    }
+
+    c = g_new0(VfioContainer, 1);
+    c->ctx = ctx;
+    c->fd = fd;
+    c->iommu_type = type;
+    c->groups = g_ptr_array_new();
+    g_ptr_array_add(c->groups, g);
+    g->container = c;
+    if (!container_is_noiommu(c) && ctx->as && !vfio_listener_start(c, errp)) {
+        g->container = NULL;
+        g_ptr_array_free(c->groups, TRUE);
+        g_free(c);
+        goto fail_unset;
+    }
+    g_ptr_array_add(ctx->containers, c);
+    return c;
+
+fail_unset:
+    if (host_ioctl(ops, g->fd, VFIO_GROUP_UNSET_CONTAINER, &fd) < 0) {
+        g_warning("vfio %s: VFIO_GROUP_UNSET_CONTAINER (group %d): %s", devname, g->id,
+                  g_strerror(errno));
+    }
+fail_close:
+    ops->close(ops->opaque, fd);
+    return NULL;
+}
+
+/* Puts g in a container: an existing one of its kind that the kernel lets it join, else a
+ * new one. */
+static bool container_connect(VfioGroup *g, const char *devname, GError **errp)
+{
+    VfioContext *ctx = g->ctx;
+
+    for (guint i = 0; i < ctx->containers->len; i++) {
+        VfioContainer *c = g_ptr_array_index(ctx->containers, i);
+
+        if (container_is_noiommu(c) != g->noiommu) {
+            continue;
+        }
+        if (host_ioctl(ctx->ops, g->fd, VFIO_GROUP_SET_CONTAINER, &c->fd) == 0) {
+            g_debug("vfio %s: VFIO_GROUP_SET_CONTAINER (group %d, shared container fd %d, %s)",
+                    devname, g->id, c->fd, iommu_type_name(c->iommu_type));
+            g_ptr_array_add(c->groups, g);
+            g->container = c;
+            return true;
+        }
+        g_debug("vfio %s: VFIO_GROUP_SET_CONTAINER (group %d, shared container fd %d): %s: "
+                "trying another", devname, g->id, c->fd, g_strerror(errno));
+    }
+    return container_new(g, devname, errp) != NULL;
+}
+
+/* g leaves its container; the container goes with its last group (its DMA mappings first,
+ * while the kernel still has an IOMMU behind it). */
+static void container_disconnect(VfioGroup *g)
+{
+    VfioContainer *c = g->container;
+    const HostOps *ops = g->ctx->ops;
+    bool last;
+
+    g_ptr_array_remove(c->groups, g);
+    last = c->groups->len == 0;
+    if (last) {
+        vfio_listener_stop(c);
+    }
+    if (host_ioctl(ops, g->fd, VFIO_GROUP_UNSET_CONTAINER, &c->fd) < 0) {
+        g_warning("vfio group %d: VFIO_GROUP_UNSET_CONTAINER: %s", g->id, g_strerror(errno));
+    } else {
+        g_debug("vfio group %d: VFIO_GROUP_UNSET_CONTAINER (container fd %d)", g->id, c->fd);
+    }
+    g->container = NULL;
+    if (last) {
+        g_debug("vfio: closing container fd %d (%s, %" PRIu64 " DMA maps made)", c->fd,
+                iommu_type_name(c->iommu_type), c->dma_maps);
+        ops->close(ops->opaque, c->fd);
+        g_ptr_array_remove(g->ctx->containers, c);
+        g_ptr_array_free(c->groups, TRUE);
+        g_free(c);
+    }
+}
+
+/* ---- Groups -------------------------------------------------------------------------- */
+
+VfioGroup *vfio_group_get(VfioContext *ctx, int id, bool noiommu, const char *devname,
+                          GError **errp)
+{
+    const HostOps *ops = ctx->ops;
+    struct vfio_group_status status = { .argsz = sizeof(status) };
+    g_autofree char *path = NULL;
+    VfioGroup *g;
+    int fd;
+
+    for (guint i = 0; i < ctx->groups->len; i++) {
+        g = g_ptr_array_index(ctx->groups, i);
+        if (g->id == id && g->noiommu == noiommu) {
+            g->refcount++;
+            g_debug("vfio %s: group %d already open (fd %d), %u users", devname, id, g->fd,
+                    g->refcount);
+            return g;
+        }
+    }
+
+    if (noiommu) {
+        g_autofree char *leaf = g_strdup_printf("noiommu-%d", id);
+
+        path = g_build_filename(ctx->dev_root, leaf, NULL);
+    } else {
+        g_autofree char *leaf = g_strdup_printf("%d", id);
+
+        path = g_build_filename(ctx->dev_root, leaf, NULL);
+    }
+    fd = ops->open(ops->opaque, path, O_RDWR);
+    if (fd < 0) {
+        int err = errno;
+
+        if (err == EBUSY) {
+            vfio_set_error(errp, err, devname, "vfio group %d: busy: another process (another "
+                           "armpass?) has it open (open %s: %s)", id, path, g_strerror(err));
+        } else if (err == ENOENT) {
+            vfio_set_error(errp, err, devname, "open %s: %s: the device is probably not bound "
+                           "to vfio (vfio-platform or vfio-amba)", path, g_strerror(err));
+        } else {
+            vfio_set_error(errp, err, devname, "open %s: %s", path, g_strerror(err));
+        }
+        return NULL;
+    }
+    g_debug("vfio %s: opened %s (fd %d)", devname, path, fd);
+
+    if (host_ioctl(ops, fd, VFIO_GROUP_GET_STATUS, &status) < 0) {
+        int err = errno;
+
+        vfio_set_error(errp, err, devname, "VFIO_GROUP_GET_STATUS (group %d): %s", id,
+                       g_strerror(err));
+        ops->close(ops->opaque, fd);
+        return NULL;
+    }
+    g_debug("vfio %s: VFIO_GROUP_GET_STATUS (group %d): flags 0x%x", devname, id, status.flags);
+    if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+        vfio_set_error(errp, EPERM, devname, "vfio group %d is not viable: every device in "
+                       "%s/kernel/iommu_groups/%d/devices must be bound to vfio or to no "
+                       "driver (VFIO_GROUP_GET_STATUS flags 0x%x)", id, ctx->sysfs_root, id,
+                       status.flags);
+        ops->close(ops->opaque, fd);
+        return NULL;
+    }
+
+    g = g_new0(VfioGroup, 1);
+    g->ctx = ctx;
+    g->id = id;
+    g->noiommu = noiommu;
+    g->fd = fd;
+    g->refcount = 1;
+    if (!container_connect(g, devname, errp)) {
+        ops->close(ops->opaque, fd);
+        g_free(g);
+        return NULL;
+    }
+    g_ptr_array_add(ctx->groups, g);
+    return g;
+}
+
+void vfio_group_put(VfioGroup *g)
+{
+    const HostOps *ops = g->ctx->ops;
+
+    g_return_if_fail(g->refcount > 0);
+    if (--g->refcount > 0) {
+        g_debug("vfio group %d: %u users left", g->id, g->refcount);
+        return;
+    }
+    container_disconnect(g);
+    g_debug("vfio group %d: closing fd %d", g->id, g->fd);
+    ops->close(ops->opaque, g->fd);
+    g_ptr_array_remove(g->ctx->groups, g);
+    g_free(g);
+}

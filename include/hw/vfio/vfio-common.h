@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The VFIO layer every passthrough device model sits on (vfio-platform, vfio-amba, and next
+ * vfio-pci): a context holding containers and groups, devices with their region and IRQ
+ * info, the capability-chain walker, regions as trapped MemoryRegions with mmap'd
+ * subregions, and the DMA listener that keeps a Type1 container's mappings in step with RAM.
+ * Every kernel call goes through HostOps. Source: Documentation/driver-api/vfio.rst,
+ * include/uapi/linux/vfio.h (Linux 6.1).
+ */
+#ifndef ARMPASS_HW_VFIO_VFIO_COMMON_H
+#define ARMPASS_HW_VFIO_VFIO_COMMON_H
+
+#include "system/hostops.h"
+#include "system/memory.h"
+
+#include <glib.h>
+#include <linux/vfio.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VFIO_ERROR armpass_vfio_error_quark()
+GQuark armpass_vfio_error_quark(void);
+
+typedef struct VfioContext VfioContext;
+typedef struct VfioContainer VfioContainer;
+typedef struct VfioGroup VfioGroup;
+typedef struct VfioDevice VfioDevice;
+
+/* One mmap-able piece of a region: [offset, offset + size) bytes from the region's start. */
+typedef struct VfioMmapArea {
+    uint64_t offset;
+    uint64_t size;
+} VfioMmapArea;
+
+/* VFIO_DEVICE_GET_REGION_INFO, its capability chain understood. */
+typedef struct VfioRegionInfo {
+    unsigned index;
+    uint32_t flags;       /* VFIO_REGION_INFO_FLAG_* */
+    uint64_t size;        /* bytes */
+    uint64_t offset;      /* the region's offset in the device fd, bytes */
+    bool has_sparse;      /* a SPARSE_MMAP capability was given: only its areas are mappable */
+    GArray *sparse;       /* VfioMmapArea, from the capability (empty without one) */
+    bool has_type;
+    uint32_t type, subtype; /* VFIO_REGION_INFO_CAP_TYPE */
+} VfioRegionInfo;
+
+void vfio_region_info_clear(VfioRegionInfo *info);
+
+struct VfioContainer {
+    VfioContext *ctx;
+    int fd;
+    int iommu_type;        /* VFIO_TYPE1v2_IOMMU, VFIO_TYPE1_IOMMU or VFIO_NOIOMMU_IOMMU */
+    GPtrArray *groups;     /* VfioGroup * */
+    MemoryListener listener; /* DMA: Type1 only */
+    bool listener_added;
+    uint64_t dma_maps;     /* VFIO_IOMMU_MAP_DMA calls that succeeded */
+};
+
+struct VfioGroup {
+    VfioContext *ctx;
+    int id;                /* /sys/kernel/iommu_groups/<id> */
+    bool noiommu;          /* /dev/vfio/noiommu-<id> */
+    int fd;
+    VfioContainer *container;
+    unsigned refcount;     /* devices open in it */
+};
+
+struct VfioDevice {
+    VfioContext *ctx;
+    char *name;            /* "9010000.pl031" */
+    char *sysfs_path;      /* the device's folder in sysfs */
+    VfioGroup *group;
+    int fd;
+    uint32_t flags;        /* VFIO_DEVICE_FLAGS_* */
+    unsigned num_regions;
+    unsigned num_irqs;
+};
+
+/*
+ * Creates the VFIO state of one machine. sysfs_root: "/sys" (a fixture folder in tests);
+ * dev_root: "/dev/vfio". as: guest memory the DMA listener follows (may be NULL in tests).
+ */
+VfioContext *vfio_context_new(const HostOps *ops, const char *sysfs_root, const char *dev_root,
+                              AddressSpace *as);
+/* Every device must have been detached. */
+void vfio_context_free(VfioContext *ctx);
+
+/*
+ * Finds a platform or AMBA device by name under <sysfs>/bus/platform/devices and
+ * <sysfs>/bus/amba/devices. Returns its sysfs folder (g_free). Errors: no such device (the
+ * message says where it looked).
+ */
+char *vfio_find_sysfs_device(VfioContext *ctx, const char *name, GError **errp);
+
+/*
+ * Opens the device at sysfs_path for passthrough: checks it is bound to a vfio driver
+ * (else: names its driver and how to bind vfio-platform/vfio-amba), finds its group from the
+ * iommu_group link, opens the group (shared with other devices of the group; EBUSY: "another
+ * process has it open"), checks it is viable, puts it in a container (shared where the
+ * kernel accepts the group; IOMMU types Type1v2, then Type1; no-IOMMU groups only when
+ * allow_noiommu, with a warning that the device can reach all memory by DMA), gets the
+ * device fd and VFIO_DEVICE_GET_INFO. Errors name the device, the ioctl and errno; nothing
+ * is left open on failure. The same device twice is an error.
+ */
+VfioDevice *vfio_device_attach(VfioContext *ctx, const char *sysfs_path, bool allow_noiommu,
+                               GError **errp);
+/* Closes the device fd, and the group and container when their last device goes (DMA
+ * mappings are removed first). */
+void vfio_device_detach(VfioDevice *dev);
+
+/* VFIO_DEVICE_GET_REGION_INFO for index, growing argsz to read the capability chain. */
+bool vfio_device_get_region_info(VfioDevice *dev, unsigned index, VfioRegionInfo *out,
+                                 GError **errp);
+/* VFIO_DEVICE_GET_IRQ_INFO for index. */
+bool vfio_device_get_irq_info(VfioDevice *dev, unsigned index, struct vfio_irq_info *out,
+                              GError **errp);
+/* VFIO_DEVICE_SET_IRQS with one eventfd (DATA_EVENTFD) for action VFIO_IRQ_SET_ACTION_TRIGGER
+ * or _UNMASK; fd -1 tears that eventfd down. */
+bool vfio_device_set_irq_eventfd(VfioDevice *dev, unsigned index, uint32_t action, int fd,
+                                 GError **errp);
+/* VFIO_DEVICE_SET_IRQS DATA_NONE with ACTION_UNMASK: completes a level interrupt by hand. */
+bool vfio_device_irq_unmask(VfioDevice *dev, unsigned index, GError **errp);
+/* VFIO_DEVICE_SET_IRQS DATA_NONE | ACTION_TRIGGER with count 0: disables the IRQ. */
+bool vfio_device_irq_disable(VfioDevice *dev, unsigned index, GError **errp);
+/* VFIO_DEVICE_RESET when the device offers it (VFIO_DEVICE_FLAGS_RESET); true otherwise. */
+bool vfio_device_reset(VfioDevice *dev, GError **errp);
+/* pread/pwrite of len bytes at offset in the device fd; errors name the device and errno. */
+bool vfio_device_pread(VfioDevice *dev, void *buf, size_t len, uint64_t offset, GError **errp);
+bool vfio_device_pwrite(VfioDevice *dev, const void *buf, size_t len, uint64_t offset,
+                        GError **errp);
+
+/*
+ * The capability chain walker. buf holds argsz bytes of an info struct whose chain starts at
+ * byte first (0: none); header_size is the struct's fixed part (caps must lie past it).
+ * Calls fn for each capability with its header and the bytes available from it. Refuses
+ * (error naming the offset): an offset inside the fixed part or past argsz, a header or
+ * capability that does not fit, a chain that does not move forward (loops). Unknown ids are
+ * fn's to skip.
+ */
+typedef bool (*VfioCapFn)(const struct vfio_info_cap_header *cap, size_t avail, void *opaque,
+                          GError **errp);
+bool vfio_cap_chain_walk(const void *buf, size_t argsz, uint32_t first, size_t header_size,
+                         VfioCapFn fn, void *opaque, GError **errp);
+
+/* Parses a raw VFIO_DEVICE_GET_REGION_INFO answer of len bytes (struct + caps) into out:
+ * SPARSE_MMAP areas (each must lie inside the region) and TYPE; unknown caps skipped.
+ * The fuzz target's entry point. */
+bool vfio_region_info_parse(const void *buf, size_t len, VfioRegionInfo *out, GError **errp);
+
+/* A device region as the guest sees it: a trapped MemoryRegion (pread/pwrite on the device
+ * fd, 1/2/4/8-byte accesses) with mmap'd RAM_DEVICE subregions over every mappable,
+ * page-aligned area. */
+typedef struct VfioRegionMmap {
+    uint64_t offset; /* from the region's start, bytes */
+    uint64_t size;
+    void *host;      /* the mmap, host-virtual */
+    MemoryRegion mr;
+} VfioRegionMmap;
+
+typedef struct VfioRegion {
+    VfioDevice *dev;
+    VfioRegionInfo info;
+    char *name;            /* "<device>.region<N>" */
+    MemoryRegion mr;       /* trapped; the mmaps are its subregions */
+    VfioRegionMmap *mmaps;
+    unsigned nr_mmaps;
+    uint64_t access_errors; /* trapped accesses the kernel refused */
+} VfioRegion;
+
+/*
+ * Builds r for region index. allow_mmap false (x-no-mmap=on) keeps every access trapped.
+ * Areas smaller than a page or not page-aligned stay trapped. Errors: region info, mmap.
+ */
+bool vfio_region_setup(VfioDevice *dev, unsigned index, bool allow_mmap, VfioRegion *r,
+                       GError **errp);
+/* Removes the mmaps (the region must already be out of the guest's memory map). */
+void vfio_region_finalize(VfioRegion *r);
+
+#endif

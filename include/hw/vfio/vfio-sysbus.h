@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What vfio-platform and vfio-amba share: a passthrough device on the platform bus with its
+ * regions placed in the guest (trapped, with mmap'd subregions), its IRQs wired to SPIs
+ * (irqfd, with a resamplefd for level IRQs; a userspace fallback), and its device-tree node
+ * generated from the host's. Source: Documentation/driver-api/vfio.rst,
+ * Documentation/virt/kvm/api.rst (KVM_IRQFD, KVM_IRQFD_FLAG_RESAMPLE).
+ */
+#ifndef ARMPASS_HW_VFIO_VFIO_SYSBUS_H
+#define ARMPASS_HW_VFIO_VFIO_SYSBUS_H
+
+#include "hw/core/device.h"
+#include "hw/vfio/vfio-common.h"
+
+typedef struct VfioSysbusDevice VfioSysbusDevice;
+
+/* One device IRQ and how it reaches the guest. */
+typedef struct VfioSysbusIrq {
+    VfioSysbusDevice *owner;
+    unsigned index;       /* VFIO IRQ index */
+    unsigned spi;         /* guest SPI number */
+    uint32_t flags;       /* VFIO_IRQ_INFO_* */
+    bool level;           /* VFIO_IRQ_INFO_AUTOMASKED: the host masks it until unmasked */
+    bool kernel_path;     /* irqfd (+ resamplefd): armpass is not involved per interrupt */
+    int trigger_fd;       /* eventfd VFIO signals */
+    int resample_fd;      /* eventfd KVM signals on the guest's EOI (level, kernel path) */
+    guint trigger_watch;  /* userspace path: main-loop source on trigger_fd */
+    guint resample_timer; /* userspace path, level: the timed resample */
+    bool line_high;       /* userspace path: what armpass set the SPI to */
+    uint64_t wakeups;     /* userspace path: times armpass handled this IRQ */
+} VfioSysbusIrq;
+
+struct VfioSysbusDevice {
+    DeviceState parent;
+    /* properties */
+    char *host;
+    char *sysfsdev;
+    uint64_t mmio_base;
+    bool mmio_base_set;
+    uint64_t irq_base;
+    bool irq_base_set;
+    bool x_no_mmap;
+    bool x_irqfd;
+    bool x_irqfd_set;
+    uint64_t x_resample_ms;
+    bool x_resample_ms_set;
+    bool noiommu;
+    char *compatible;     /* ';'-separated list overriding the host's */
+    char *dt_node;        /* a .dtb or .dts used as the guest node */
+    uint64_t clock_rate;  /* Hz */
+    bool clock_rate_set;
+    uint64_t periphid;
+    bool periphid_set;
+    /* state */
+    bool amba;            /* vfio-amba */
+    MachineState *ms;
+    VfioDevice *vdev;
+    VfioRegion *regions;
+    uint64_t *region_addr; /* guest-physical base of each region */
+    unsigned nr_regions;
+    VfioSysbusIrq *irqs;
+    unsigned nr_irqs;
+    void *host_node;      /* the host's node as an FDT blob, or the dt-node= file's */
+};
+
+/* The property table both models use (vfio-amba adds periphid). */
+extern const Property vfio_sysbus_props[];
+extern const Property vfio_amba_props[];
+
+/* realize/unrealize/fdt/stats for both models; amba is taken from dev's class. */
+bool vfio_sysbus_realize(DeviceState *dev, MachineState *ms, GError **errp);
+void vfio_sysbus_unrealize(DeviceState *dev, MachineState *ms);
+bool vfio_sysbus_fdt_node(DeviceState *dev, MachineState *ms, void *fdt, GError **errp);
+void vfio_sysbus_print_stats(DeviceState *dev, GString *out);
+void vfio_sysbus_reset(DeviceState *dev);
+
+extern const DeviceClass vfio_platform_device_class;
+extern const DeviceClass vfio_amba_device_class;
+
+#endif

@@ -1,0 +1,1148 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests: host device-tree node import and guest node generation, read back with libfdt. */
+#include "hw/arm/sysbus-fdt.h"
+#include "hw/arm/virt.h"
+
+#include <libfdt.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define GUEST_FDT_SIZE (64 * 1024)
+
+/* ---- fixtures ---- */
+
+/* A fixture file: compiled .dtb (build dir) or .dts source. NULL (test skipped) without dtc. */
+static char *fixture_path(const char *name)
+{
+    bool dtb = g_str_has_suffix(name, ".dtb");
+    const char *dir = g_getenv(dtb ? "SYSBUS_FDT_DTB_DIR" : "SYSBUS_FDT_DTS_DIR");
+
+    if (!dir) {
+        g_test_skip("fixtures not built (dtc missing at configure time?)");
+        return NULL;
+    }
+    return g_build_filename(dir, name, NULL);
+}
+
+static void rm_rf(const char *path)
+{
+    struct stat st;
+
+    if (lstat(path, &st) < 0) {
+        return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        GDir *d = g_dir_open(path, 0, NULL);
+        const char *e;
+        g_assert_nonnull(d);
+        while ((e = g_dir_read_name(d))) {
+            g_autofree char *p = g_build_filename(path, e, NULL);
+            rm_rf(p);
+        }
+        g_dir_close(d);
+        g_assert_cmpint(rmdir(path), ==, 0);
+    } else {
+        g_assert_cmpint(unlink(path), ==, 0);
+    }
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+    g_autoptr(GError) err = NULL;
+    g_assert_true(g_file_set_contents(path, data, (gssize)len, &err));
+}
+
+/* Writes fdt's node as Linux shows it in /sys/firmware/devicetree/base: one file per
+ * property (raw bytes), a "name" file (node name without unit address, NUL-terminated),
+ * one folder per child. */
+static void write_node_dir(const void *fdt, int node, const char *dir)
+{
+    const char *name = fdt_get_name(fdt, node, NULL);
+    int prop, child;
+
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+    fdt_for_each_property_offset(prop, fdt, node) {
+        const char *pname;
+        int len;
+        const void *val = fdt_getprop_by_offset(fdt, prop, &pname, &len);
+        g_autofree char *path = g_build_filename(dir, pname, NULL);
+        write_file(path, val, (size_t)len);
+    }
+    if (*name) {
+        g_autofree char *path = g_build_filename(dir, "name", NULL);
+        g_autofree char *base = g_strndup(name, strcspn(name, "@"));
+        write_file(path, base, strlen(base) + 1);
+    }
+    fdt_for_each_subnode(child, fdt, node) {
+        g_autofree char *path = g_build_filename(dir, fdt_get_name(fdt, child, NULL), NULL);
+        write_node_dir(fdt, child, path);
+    }
+}
+
+/* The host: host-soc.dtb written out as a sysfs device-tree folder. */
+typedef struct Host {
+    char *tmp;  /* a fresh temporary folder */
+    char *base; /* tmp/base: the host's /sys/firmware/devicetree/base */
+} Host;
+
+static Host *host_new(void)
+{
+    g_autofree char *dtb = fixture_path("host-soc.dtb");
+    g_autofree char *data = NULL;
+    g_autoptr(GError) err = NULL;
+    Host *h;
+    size_t len;
+
+    if (!dtb) {
+        return NULL;
+    }
+    g_assert_true(g_file_get_contents(dtb, &data, &len, &err));
+    g_assert_cmpint(fdt_check_full(data, len), ==, 0);
+    h = g_new0(Host, 1);
+    h->tmp = g_dir_make_tmp("test-sysbus-fdt-XXXXXX", &err);
+    g_assert_no_error(err);
+    h->base = g_build_filename(h->tmp, "base", NULL);
+    write_node_dir(data, 0, h->base);
+    return h;
+}
+
+static void host_free(Host *h)
+{
+    if (h) {
+        rm_rf(h->tmp);
+        g_free(h->tmp);
+        g_free(h->base);
+        g_free(h);
+    }
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Host, host_free)
+
+static char *host_dir(Host *h, const char *node)
+{
+    return g_build_filename(h->base, node, NULL);
+}
+
+static void *host_load(Host *h, const char *node)
+{
+    g_autofree char *dir = host_dir(h, node);
+    g_autoptr(GError) err = NULL;
+    void *blob = host_node_load_sysfs(dir, &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(blob);
+    return blob;
+}
+
+/* The guest: an empty tree with 2/2 root cells, the GIC (phandle 1) and the board's apb-pclk
+ * (phandle 3) as virt has them, and a machine handing out phandles from 4. */
+typedef struct Guest {
+    MachineState ms;
+    void *fdt;
+    GPtrArray *dropped;
+} Guest;
+
+static void guest_init(Guest *g)
+{
+    int node;
+
+    memset(g, 0, sizeof(*g));
+    g->fdt = g_malloc0(GUEST_FDT_SIZE);
+    g_assert_cmpint(fdt_create_empty_tree(g->fdt, GUEST_FDT_SIZE), ==, 0);
+    g_assert_cmpint(fdt_setprop_u32(g->fdt, 0, "#address-cells", 2), ==, 0);
+    g_assert_cmpint(fdt_setprop_u32(g->fdt, 0, "#size-cells", 2), ==, 0);
+    node = fdt_add_subnode(g->fdt, 0, "intc@8000000");
+    g_assert_cmpint(node, >=, 0);
+    g_assert_cmpint(fdt_setprop_u32(g->fdt, node, "phandle", VIRT_PHANDLE_GIC), ==, 0);
+    node = fdt_add_subnode(g->fdt, 0, "apb-pclk");
+    g_assert_cmpint(node, >=, 0);
+    g_assert_cmpint(fdt_setprop_u32(g->fdt, node, "phandle", VIRT_PHANDLE_APB_PCLK), ==, 0);
+    g->ms.gic_phandle = VIRT_PHANDLE_GIC;
+    g->ms.apb_pclk_phandle = VIRT_PHANDLE_APB_PCLK;
+    g->ms.next_phandle = VIRT_PHANDLE_FIRST_FREE;
+    g->dropped = g_ptr_array_new_with_free_func(g_free);
+}
+
+static void guest_clear(Guest *g)
+{
+    /* Whatever a test did, the tree must stay a valid blob. */
+    g_assert_cmpint(fdt_check_full(g->fdt, fdt_totalsize(g->fdt)), ==, 0);
+    g_free(g->fdt);
+    g_ptr_array_unref(g->dropped);
+}
+
+static int guest_node(Guest *g, const char *path)
+{
+    int off = fdt_path_offset(g->fdt, path);
+    if (off < 0) {
+        g_error("no node %s: %s", path, fdt_strerror(off));
+    }
+    return off;
+}
+
+static const void *guest_prop(Guest *g, const char *path, const char *name, int *len)
+{
+    const void *val = fdt_getprop(g->fdt, guest_node(g, path), name, len);
+    if (!val) {
+        g_error("%s has no %s", path, name);
+    }
+    return val;
+}
+
+static void assert_no_prop(Guest *g, const char *path, const char *name)
+{
+    if (fdt_getprop(g->fdt, guest_node(g, path), name, NULL)) {
+        g_error("%s has %s", path, name);
+    }
+}
+
+static void assert_cells(Guest *g, const char *path, const char *name, const uint32_t *cells,
+                         unsigned n)
+{
+    int len;
+    const fdt32_t *val = guest_prop(g, path, name, &len);
+
+    g_assert_cmpint(len, ==, (int)(n * 4));
+    for (unsigned i = 0; i < n; i++) {
+        g_assert_cmphex(fdt32_to_cpu(val[i]), ==, cells[i]);
+    }
+}
+
+static uint32_t guest_u32(Guest *g, const char *path, const char *name)
+{
+    int len;
+    const fdt32_t *val = guest_prop(g, path, name, &len);
+    g_assert_cmpint(len, ==, 4);
+    return fdt32_to_cpu(*val);
+}
+
+/* strs: NULL-terminated, the whole list in order */
+static void assert_strings(Guest *g, const char *path, const char *name,
+                           const char *const *strs)
+{
+    int node = guest_node(g, path);
+    unsigned n = g_strv_length((char **)strs);
+
+    g_assert_cmpint(fdt_stringlist_count(g->fdt, node, name), ==, (int)n);
+    for (unsigned i = 0; i < n; i++) {
+        g_assert_cmpstr(fdt_stringlist_get(g->fdt, node, name, (int)i, NULL), ==, strs[i]);
+    }
+}
+
+static gint compare_strings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The dropped list, as a set, equals names (NULL-terminated). */
+static void assert_dropped(Guest *g, const char *const *names)
+{
+    g_autoptr(GString) want = g_string_new(NULL);
+    g_autoptr(GString) got = g_string_new(NULL);
+    g_autoptr(GPtrArray) w = g_ptr_array_new();
+    g_autoptr(GPtrArray) d = g_ptr_array_new();
+
+    for (unsigned i = 0; names[i]; i++) {
+        g_ptr_array_add(w, (gpointer)names[i]);
+    }
+    for (unsigned i = 0; i < g->dropped->len; i++) {
+        g_ptr_array_add(d, g_ptr_array_index(g->dropped, i));
+    }
+    g_ptr_array_sort(w, compare_strings);
+    g_ptr_array_sort(d, compare_strings);
+    for (unsigned i = 0; i < w->len; i++) {
+        g_string_append_printf(want, "%s;", (char *)g_ptr_array_index(w, i));
+    }
+    for (unsigned i = 0; i < d->len; i++) {
+        g_string_append_printf(got, "%s;", (char *)g_ptr_array_index(d, i));
+    }
+    g_assert_cmpstr(got->str, ==, want->str);
+}
+
+/* Number of properties and child nodes of a guest node. */
+static unsigned nr_props(Guest *g, const char *path)
+{
+    unsigned n = 0;
+    int prop;
+    fdt_for_each_property_offset(prop, g->fdt, guest_node(g, path)) {
+        n++;
+    }
+    return n;
+}
+
+static unsigned nr_subnodes(Guest *g, const char *path)
+{
+    unsigned n = 0;
+    int child;
+    fdt_for_each_subnode(child, g->fdt, guest_node(g, path)) {
+        n++;
+    }
+    return n;
+}
+
+#define STRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define CELLS(...) ((const uint32_t[]){ __VA_ARGS__ }), \
+    (sizeof((const uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t))
+
+static bool add_node(Guest *g, SysbusFdtSpec *spec, GError **errp)
+{
+    spec->dropped = g->dropped;
+    return sysbus_fdt_add_node(g->fdt, &g->ms, spec, errp);
+}
+
+/* ---- host_node_load_sysfs ---- */
+
+static void test_load_sysfs(void)
+{
+    g_autoptr(Host) h = host_new();
+    g_autofree void *blob = NULL;
+    g_autofree void *eth = NULL;
+    int len, mdio;
+    const char *s;
+
+    if (!h) {
+        return;
+    }
+    blob = host_load(h, "pl031@9010000");
+    g_assert_cmpint(fdt_check_full(blob, fdt_totalsize(blob)), ==, 0);
+    s = fdt_getprop(blob, 0, HOST_NODE_NAME_PROP, NULL);
+    g_assert_cmpstr(s, ==, "pl031@9010000");
+    g_assert_null(fdt_getprop(blob, 0, "name", NULL)); /* the "name" file is skipped */
+    s = fdt_getprop(blob, 0, "compatible", &len);
+    g_assert_cmpint(len, ==, sizeof("arm,pl031\0arm,primecell"));
+    g_assert_cmpmem(s, len, "arm,pl031\0arm,primecell", len);
+    g_assert_cmpuint(fdt32_to_cpu(((const fdt32_t *)fdt_getprop(blob, 0, "reg", &len))[1]),
+                     ==, 0x9010000);
+    g_assert_cmpint(len, ==, 16);
+    g_assert_cmpint(fdt_first_subnode(blob, 0), ==, -FDT_ERR_NOTFOUND);
+
+    /* children come along (the generator drops them, dt-node keeps them) */
+    eth = host_load(h, "ethernet@9200000");
+    mdio = fdt_subnode_offset(eth, 0, "mdio");
+    g_assert_cmpint(mdio, >=, 0);
+    g_assert_cmpint(fdt_subnode_offset(eth, mdio, "ethernet-phy@1"), >=, 0);
+    g_assert_null(fdt_getprop(eth, mdio, "name", NULL));
+    g_assert_nonnull(fdt_getprop(eth, 0, "pinctrl-0", NULL));
+}
+
+/* The of_node link of a device: a symlink into the tree, followed; its target names it. */
+static void test_load_sysfs_symlink(void)
+{
+    g_autoptr(Host) h = host_new();
+    g_autofree char *target = NULL;
+    g_autofree char *link = NULL;
+    g_autofree void *blob = NULL;
+    g_autoptr(GError) err = NULL;
+
+    if (!h) {
+        return;
+    }
+    target = host_dir(h, "pl031@9010000");
+    link = g_build_filename(h->tmp, "of_node", NULL);
+    g_assert_cmpint(symlink(target, link), ==, 0);
+    blob = host_node_load_sysfs(link, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(fdt_getprop(blob, 0, HOST_NODE_NAME_PROP, NULL), ==, "pl031@9010000");
+}
+
+static void test_load_sysfs_errors(void)
+{
+    g_autoptr(Host) h = host_new();
+    g_autoptr(GError) err = NULL;
+    g_autofree char *dir = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *big = NULL;
+    void *blob;
+
+    if (!h) {
+        return;
+    }
+    /* a device without a device-tree node */
+    dir = g_build_filename(h->tmp, "no-of-node", NULL);
+    g_assert_null(host_node_load_sysfs(dir, &err));
+    g_assert_nonnull(strstr(err->message, "no device-tree node"));
+    g_assert_nonnull(strstr(err->message, "dt-node=FILE"));
+    g_assert_nonnull(strstr(err->message, dir));
+    g_clear_error(&err);
+    g_free(dir);
+
+    /* a symlink loop: a child folder that is its ancestor */
+    dir = host_dir(h, "rtc@9011000");
+    path = g_build_filename(dir, "loop", NULL);
+    g_assert_cmpint(symlink("..", path), ==, 0);
+    g_assert_null(host_node_load_sysfs(dir, &err));
+    g_assert_nonnull(strstr(err->message, "symlink loop"));
+    g_clear_error(&err);
+    g_assert_cmpint(unlink(path), ==, 0);
+    g_free(path);
+
+    /* nesting: 8 levels are fine, 9 are not */
+    path = g_strdup(dir);
+    for (unsigned i = 1; i <= 8; i++) {
+        char *next = g_strdup_printf("%s/n%u", path, i);
+        g_free(path);
+        path = next;
+    }
+    g_assert_cmpint(g_mkdir_with_parents(path, 0755), ==, 0);
+    blob = host_node_load_sysfs(dir, &err);
+    g_assert_no_error(err);
+    g_free(blob);
+    {
+        g_autofree char *deeper = g_build_filename(path, "n9", NULL);
+        g_assert_cmpint(g_mkdir_with_parents(deeper, 0755), ==, 0);
+    }
+    g_assert_null(host_node_load_sysfs(dir, &err));
+    g_assert_nonnull(strstr(err->message, "deeper than 8"));
+    g_clear_error(&err);
+    {
+        g_autofree char *n1 = g_build_filename(dir, "n1", NULL);
+        rm_rf(n1);
+    }
+    g_free(path);
+
+    /* more than 1 MiB of properties */
+    path = g_build_filename(dir, "big", NULL);
+    big = g_malloc0(HOST_NODE_MAX_SIZE / 2 + 1);
+    write_file(path, big, HOST_NODE_MAX_SIZE / 2 + 1);
+    blob = host_node_load_sysfs(dir, &err); /* half is fine */
+    g_assert_no_error(err);
+    g_free(blob);
+    g_free(path);
+    path = g_build_filename(dir, "big2", NULL);
+    write_file(path, big, HOST_NODE_MAX_SIZE / 2 + 1);
+    g_assert_null(host_node_load_sysfs(dir, &err));
+    g_assert_nonnull(strstr(err->message, "larger than 1048576 bytes"));
+    g_clear_error(&err);
+    g_assert_cmpint(unlink(path), ==, 0);
+    g_free(path);
+    path = g_build_filename(dir, "big", NULL);
+    g_assert_cmpint(unlink(path), ==, 0);
+    g_free(path);
+
+    /* neither file nor folder */
+    path = g_build_filename(dir, "fifo", NULL);
+    g_assert_cmpint(mkfifo(path, 0600), ==, 0);
+    g_assert_null(host_node_load_sysfs(dir, &err));
+    g_assert_nonnull(strstr(err->message, "neither a property file nor a node folder"));
+}
+
+/* ---- host_node_load_file ---- */
+
+static void test_load_file(void)
+{
+    g_autofree char *dts = fixture_path("user-rtc.dts");
+    g_autofree char *dtb = fixture_path("user-rtc.dtb");
+    g_autofree char *root_dts = fixture_path("user-root.dts");
+    g_autofree void *a = NULL, *b = NULL, *c = NULL;
+    g_autoptr(GError) err = NULL;
+
+    if (!dts || !dtb || !root_dts) {
+        return;
+    }
+    /* the root's only child is the device node, compiled from source or taken as a .dtb */
+    a = host_node_load_file(dts, &err);
+    g_assert_no_error(err);
+    b = host_node_load_file(dtb, &err);
+    g_assert_no_error(err);
+    g_assert_cmpint(fdt_totalsize(a), ==, fdt_totalsize(b));
+    g_assert_cmpmem(a, fdt_totalsize(a), b, fdt_totalsize(b));
+    g_assert_cmpint(fdt_check_full(a, fdt_totalsize(a)), ==, 0);
+    g_assert_cmpstr(fdt_getprop(a, 0, HOST_NODE_NAME_PROP, NULL), ==, "rtc@0");
+    g_assert_cmpstr(fdt_getprop(a, 0, "acme,custom", NULL), ==, "kept");
+    g_assert_cmpint(fdt_subnode_offset(a, 0, "child"), >=, 0);
+
+    /* the root itself when it has compatible: no name recorded */
+    c = host_node_load_file(root_dts, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(fdt_getprop(c, 0, "compatible", NULL), ==, "acme,widget");
+    g_assert_null(fdt_getprop(c, 0, HOST_NODE_NAME_PROP, NULL));
+}
+
+static void test_load_file_errors(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *tmp = g_dir_make_tmp("test-sysbus-fdt-XXXXXX", &err);
+    g_autofree char *bad = g_build_filename(tmp, "bad.dts", NULL);
+    g_autofree char *two = g_build_filename(tmp, "two.dts", NULL);
+    g_autofree char *missing = g_build_filename(tmp, "missing.dts", NULL);
+    g_autofree char *empty_bin = g_build_filename(tmp, "bin", NULL);
+    g_autofree char *old_path = g_strdup(g_getenv("PATH"));
+    g_autofree char *dtc = g_find_program_in_path("dtc");
+    static const char bad_src[] = "/dts-v1/;\n/ { rtc { compatible = \"a\" }; };\n";
+    static const char two_src[] = "/dts-v1/;\n/ { a { compatible = \"x\"; }; b { }; };\n";
+    static const uint8_t truncated_dtb[] = { 0xd0, 0x0d, 0xfe, 0xed, 0, 0, 0x10, 0 };
+
+    g_assert_no_error(err);
+    if (!dtc) {
+        g_test_skip("dtc is not installed");
+        rm_rf(tmp);
+        return;
+    }
+    g_assert_null(host_node_load_file(missing, &err));
+    g_assert_nonnull(strstr(err->message, missing));
+    g_clear_error(&err);
+
+    write_file(bad, bad_src, sizeof(bad_src) - 1);
+    g_assert_null(host_node_load_file(bad, &err));
+    g_assert_nonnull(strstr(err->message, "dtc failed"));
+    g_assert_nonnull(strstr(err->message, "syntax error"));
+    g_assert_null(strchr(err->message, '\n'));
+    g_clear_error(&err);
+
+    write_file(two, two_src, sizeof(two_src) - 1);
+    g_assert_null(host_node_load_file(two, &err));
+    g_assert_nonnull(strstr(err->message, "no device node"));
+    g_assert_nonnull(strstr(err->message, "2 child nodes"));
+    g_clear_error(&err);
+
+    /* a .dtb is recognised by its magic, and must be whole */
+    write_file(bad, truncated_dtb, sizeof(truncated_dtb));
+    g_assert_null(host_node_load_file(bad, &err));
+    g_assert_nonnull(strstr(err->message, "not a valid device tree blob"));
+    g_clear_error(&err);
+
+    /* dtc missing */
+    write_file(two, two_src, sizeof(two_src) - 1);
+    g_assert_cmpint(g_mkdir_with_parents(empty_bin, 0755), ==, 0);
+    g_setenv("PATH", empty_bin, TRUE);
+    g_assert_null(host_node_load_file(two, &err));
+    g_setenv("PATH", old_path, TRUE);
+    g_assert_nonnull(strstr(err->message, "install device-tree-compiler"));
+    g_clear_error(&err);
+    rm_rf(tmp);
+}
+
+/* ---- host_dt_clock_rate ---- */
+
+static void test_clock_rate(void)
+{
+    g_autoptr(Host) h = host_new();
+    g_autoptr(GError) err = NULL;
+    g_autofree char *missing = NULL;
+    uint32_t hz = 0;
+
+    if (!h) {
+        return;
+    }
+    g_assert_true(host_dt_clock_rate(h->base, 0x8000, &hz, &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(hz, ==, 24000000);
+    g_assert_true(host_dt_clock_rate(h->base, 0x8101, &hz, &err)); /* 64-bit */
+    g_assert_cmpuint(hz, ==, 250000000);
+
+    g_assert_false(host_dt_clock_rate(h->base, 0x8102, &hz, &err)); /* fixed-factor */
+    g_assert_nonnull(strstr(err->message, "no clock-frequency"));
+    g_assert_nonnull(strstr(err->message, "clock-rate="));
+    g_clear_error(&err);
+    g_assert_false(host_dt_clock_rate(h->base, 0x1234, &hz, &err));
+    g_assert_nonnull(strstr(err->message, "no node with phandle 0x1234"));
+    g_assert_nonnull(strstr(err->message, "clock-rate="));
+    g_clear_error(&err);
+    missing = g_build_filename(h->tmp, "nothing", NULL);
+    g_assert_false(host_dt_clock_rate(missing, 0x8000, &hz, &err));
+    g_assert_nonnull(strstr(err->message, "no such folder"));
+    g_clear_error(&err);
+
+    /* hostile: a 5-byte clock-frequency, a 0 Hz one */
+    {
+        g_autofree char *f = g_build_filename(h->base, "apb-pclk", "clock-frequency", NULL);
+        write_file(f, "\0\0\0\0\1", 5);
+        g_assert_false(host_dt_clock_rate(h->base, 0x8000, &hz, &err));
+        g_assert_nonnull(strstr(err->message, "5 bytes"));
+        g_clear_error(&err);
+        write_file(f, "\0\0\0\0", 4);
+        g_assert_false(host_dt_clock_rate(h->base, 0x8000, &hz, &err));
+        g_assert_nonnull(strstr(err->message, "out of range"));
+    }
+}
+
+/* ---- sysbus_fdt_add_node ---- */
+
+/* pl330: both compatibles, two clocks from one 100 MHz fixed clock, resets & co dropped. */
+static void test_pl330(void)
+{
+    g_autoptr(Host) h = host_new();
+    g_autofree void *blob = NULL;
+    g_autoptr(GError) err = NULL;
+    const SysbusFdtReg regs[] = { { 0xc000000, 0x1000 } };
+    const SysbusFdtIrq irqs[] = { { 112, false } };
+    const char *dev = "/dma-controller@c000000", *clk = "/dma-controller-c000000-clk0";
+    Guest g;
+
+    if (!h) {
+        return;
+    }
+    blob = host_load(h, "dma-controller@9100000");
+    guest_init(&g);
+    SysbusFdtSpec spec = {
+        .host_fdt = blob, .name = "9100000.dma-controller",
+        .regs = regs, .nr_regs = 1, .irqs = irqs, .nr_irqs = 1,
+        .amba = true, .dt_base_dir = h->base,
+        .has_periphid = true, .periphid = 0x00241330,
+    };
+    g_assert_true(add_node(&g, &spec, &err));
+    g_assert_no_error(err);
+
+    assert_strings(&g, dev, "compatible", STRS("arm,pl330", "arm,primecell"));
+    assert_cells(&g, dev, "reg", CELLS(0, 0xc000000, 0, 0x1000));
+    assert_cells(&g, dev, "interrupts", CELLS(0, 112, 4));
+    g_assert_cmpuint(guest_u32(&g, dev, "interrupt-parent"), ==, VIRT_PHANDLE_GIC);
+    /* one guest clock for the one distinct host clock, both entries point at it */
+    assert_strings(&g, clk, "compatible", STRS("fixed-clock"));
+    g_assert_cmpuint(guest_u32(&g, clk, "clock-frequency"), ==, 100000000);
+    g_assert_cmpuint(guest_u32(&g, clk, "#clock-cells"), ==, 0);
+    g_assert_cmpuint(guest_u32(&g, clk, "phandle"), ==, VIRT_PHANDLE_FIRST_FREE);
+    g_assert_cmpint(fdt_path_offset(g.fdt, "/dma-controller-c000000-clk1"), <, 0);
+    g_assert_cmpuint(g.ms.next_phandle, ==, VIRT_PHANDLE_FIRST_FREE + 1);
+    assert_cells(&g, dev, "clocks", CELLS(VIRT_PHANDLE_FIRST_FREE, VIRT_PHANDLE_FIRST_FREE));
+    assert_strings(&g, dev, "clock-names", STRS("apb_pclk", "core"));
+    /* kept as they are */
+    g_assert_cmpuint(guest_u32(&g, dev, "#dma-cells"), ==, 1);
+    g_assert_cmpuint(guest_u32(&g, dev, "dma-channels"), ==, 8);
+    g_assert_cmpuint(guest_u32(&g, dev, "dma-requests"), ==, 32);
+    guest_prop(&g, dev, "dma-coherent", NULL);
+    guest_prop(&g, dev, "arm,pl330-broken-no-flushp", NULL);
+    g_assert_cmpstr(guest_prop(&g, dev, "status", NULL), ==, "okay");
+    g_assert_cmphex(guest_u32(&g, dev, "arm,primecell-periphid"), ==, 0x00241330);
+    assert_no_prop(&g, dev, HOST_NODE_NAME_PROP);
+    assert_no_prop(&g, dev, "name");
+    assert_dropped(&g, STRS("phandle", "resets", "reset-names", "power-domains", "iommus",
+                            "assigned-clocks", "assigned-clock-rates"));
+    for (unsigned i = 0; i < g.dropped->len; i++) {
+        assert_no_prop(&g, dev, g_ptr_array_index(g.dropped, i));
+    }
+    /* 18 host properties - 7 dropped + interrupt-parent + periphid */
+    g_assert_cmpuint(nr_props(&g, dev), ==, 18 - 7 + 1 + 1);
+    guest_clear(&g);
+}
+
+/* pl031 as read in L1: its 24 MHz host clock becomes a guest fixed clock. */
+static void test_pl031(void)
+{
+    g_autoptr(Host) h = host_new();
+    g_autofree void *blob = NULL;
+    g_autoptr(GError) err = NULL;
+    const SysbusFdtReg regs[] = { { 0xc020000, 0x1000 } };
+    const SysbusFdtIrq irqs[] = { { 115, false } };
+    const char *dev = "/pl031@c020000", *clk = "/pl031-c020000-clk0";
+    Guest g;
+
+    if (!h) {
+        return;
+    }
+    blob = host_load(h, "pl031@9010000");
+    guest_init(&g);
+    SysbusFdtSpec spec = {
+        .host_fdt = blob, .name = "9010000.pl031", .regs = regs, .nr_regs = 1,
+        .irqs = irqs, .nr_irqs = 1, .amba = true, .dt_base_dir = h->base,
+    };
+    g_assert_true(add_node(&g, &spec, &err));
+    g_assert_no_error(err);
+    assert_strings(&g, dev, "compatible", STRS("arm,pl031", "arm,primecell"));
+    assert_cells(&g, dev, "reg", CELLS(0, 0xc020000, 0, 0x1000));
+    assert_cells(&g, dev, "interrupts", CELLS(0, 115, 4));
+    g_assert_cmpuint(guest_u32(&g, dev, "interrupt-parent"), ==, VIRT_PHANDLE_GIC);
+    g_assert_cmpuint(guest_u32(&g, clk, "clock-frequency"), ==, 24000000);
+    assert_cells(&g, dev, "clocks", CELLS(guest_u32(&g, clk, "phandle")));
+    assert_strings(&g, dev, "clock-names", STRS("apb_pclk"));
+    assert_no_prop(&g, dev, "arm,primecell-periphid");
+    assert_no_prop(&g, dev, "status");
+    g_assert_cmpuint(nr_props(&g, dev), ==, 6);
+    g_assert_cmpuint(g.dropped->len, ==, 0);
+
+    /* the same device again at the same place: refused, tree untouched */
+    g_assert_false(add_node(&g, &spec, &err));
+    g_assert_nonnull(strstr(err->message, "9010000.pl031: "));
+    g_assert_nonnull(strstr(err->message, "already has a node pl031"));
+    g_assert_cmpuint(g.ms.next_phandle, ==, VIRT_PHANDLE_FIRST_FREE + 1);
+    guest_clear(&g);
+}
+
+/* A primecell without host clocks takes the board's apb_pclk, and gets "arm,primecell". */
+static void test_amba_apb_pclk_fallback(void)
+{
+    g_autoptr(Host) h = host_new();
+    g_autofree void *blob = NULL;
+    g_autoptr(GError) err = NULL;
+    const SysbusFdtReg regs[] = { { 0xc030000, 0x1000 } };
+    const SysbusFdtIrq irqs[] = { { 116, false } };
+    const char *dev = "/rtc@c030000";
+    Guest g;
+
+    if (!h) {
+        return;
+    }
+    blob = host_load(h, "rtc@9011000");
+    guest_init(&g);
+    SysbusFdtSpec spec = {
+        .host_fdt = blob, .name = "9011000.rtc", .regs = regs, .nr_regs = 1,
+        .irqs = irqs, .nr_irqs = 1, .amba = true, .dt_base_dir = h->base,
+        .has_periphid = true, .periphid = 0x00041031,
+    };
+    g_assert_true(add_node(&g, &spec, &err));
+    g_assert_no_error(err);
+    assert_strings(&g, dev, "compatible", STRS("arm,pl031", "arm,primecell"));
+    assert_cells(&g, dev, "clocks", CELLS(VIRT_PHANDLE_APB_PCLK));
+    assert_strings(&g, dev, "clock-names", STRS("apb_pclk"));
+    g_assert_cmphex(guest_u32(&g, dev, "arm,primecell-periphid"), ==, 0x00041031);
+    g_assert_cmpuint(g.ms.next_phandle, ==, VIRT_PHANDLE_FIRST_FREE); /* no clock made */
+    g_assert_cmpint(fdt_path_offset(g.fdt, "/rtc-c030000-clk0"), <, 0);
+    guest_clear(&g);
+
+    /* with clock-rate=: its own apb_pclk at that rate */
+    guest_init(&g);
+    spec.clock_rate = 32768;
+    g_assert_true(add_node(&g, &spec, &err));
+    g_assert_cmpuint(guest_u32(&g, "/rtc-c030000-apb-pclk", "clock-frequency"), ==, 32768);
+    assert_cells(&g, dev, "clocks", CELLS(VIRT_PHANDLE_FIRST_FREE));
+    assert_strings(&g, dev, "clock-names", STRS("apb_pclk"));
+    guest_clear(&g);
+
+    /* not AMBA: no clocks invented */
+    guest_init(&g);
+    spec.amba = false;
+    spec.has_periphid = false;
+    g_assert_true(add_node(&g, &spec, &err));
+    assert_strings(&g, dev, "compatible", STRS("arm,pl031"));
+    assert_no_prop(&g, dev, "clocks");
+    assert_no_prop(&g, dev, "clock-names");
+    guest_clear(&g);
+}
+
+/* An AMBA host node whose clock-names lacks apb_pclk: the board's is appended. */
+static void test_amba_apb_pclk_appended(void)
+{
+    g_autoptr(Host) h = host_new();
+    g_autofree void *blob = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *names = NULL;
+    const SysbusFdtReg regs[] = { { 0xc070000, 0x1000 } };
+    const SysbusFdtIrq irqs[] = { { 120, false } };
+    Guest g;
+
+    if (!h) {
+        return;
+    }
+    names = g_build_filename(h->base, "pl031@9010000", "clock-names", NULL);
+    write_file(names, "rtcclk", 7);
+    blob = host_load(h, "pl031@9010000");
+    guest_init(&g);
+    SysbusFdtSpec spec = {
+        .host_fdt = blob, .name = "9010000.pl031", .regs = regs, .nr_regs = 1,
+        .irqs = irqs, .nr_irqs = 1, .amba = true, .dt_base_dir = h->base,
+    };
+    g_assert_true(add_node(&g, &spec, &err));
+    g_assert_no_error(err);
+    assert_cells(&g, "/pl031@c070000", "clocks",
+                 CELLS(VIRT_PHANDLE_FIRST_FREE, VIRT_PHANDLE_APB_PCLK));
+    assert_strings(&g, "/pl031@c070000", "clock-names", STRS("rtcclk", "apb_pclk"));
+    guest_clear(&g);
+}
+
+/* dwmac: pinctrl, PHY, resets, GPIO and child nodes dropped; two SPIs, edge and level. */
+static void test_dwmac(void)
+{
+    g_autoptr(Host) h = host_new();
+    g_autofree void *blob = NULL;
+    g_autoptr(GError) err = NULL;
+    const SysbusFdtReg regs[] = { { 0xc010000, 0x10000 } };
+    const SysbusFdtIrq irqs[] = { { 113, false }, { 114, true } };
+    const char *dev = "/ethernet@c010000";
+    Guest g;
+
+    if (!h) {
+        return;
+    }
+    blob = host_load(h, "ethernet@9200000");
+    guest_init(&g);
+    SysbusFdtSpec spec = {
+        .host_fdt = blob, .name = "9200000.ethernet", .regs = regs, .nr_regs = 1,
+        .irqs = irqs, .nr_irqs = 2, .dt_base_dir = h->base,
+    };
+    g_assert_true(add_node(&g, &spec, &err));
+    g_assert_no_error(err);
+    assert_strings(&g, dev, "compatible", STRS("snps,dwmac-4.20a", "snps,dwmac"));
+    assert_cells(&g, dev, "reg", CELLS(0, 0xc010000, 0, 0x10000));
+    assert_cells(&g, dev, "interrupts", CELLS(0, 113, 4, 0, 114, 1));
+    g_assert_cmpuint(guest_u32(&g, dev, "interrupt-parent"), ==, VIRT_PHANDLE_GIC);
+    assert_strings(&g, dev, "interrupt-names", STRS("macirq", "eth_wake_irq"));
+    /* two distinct host clocks: 100 MHz (32-bit) and 250 MHz (64-bit clock-frequency) */
+    g_assert_cmpuint(guest_u32(&g, "/ethernet-c010000-clk0", "clock-frequency"), ==,
+                     100000000);
+    g_assert_cmpuint(guest_u32(&g, "/ethernet-c010000-clk1", "clock-frequency"), ==,
+                     250000000);
+    assert_cells(&g, dev, "clocks",
+                 CELLS(guest_u32(&g, "/ethernet-c010000-clk0", "phandle"),
+                       guest_u32(&g, "/ethernet-c010000-clk1", "phandle")));
+    assert_strings(&g, dev, "clock-names", STRS("stmmaceth", "pclk"));
+    g_assert_cmpstr(guest_prop(&g, dev, "phy-mode", NULL), ==, "rgmii-id");
+    guest_prop(&g, dev, "local-mac-address", NULL);
+    assert_no_prop(&g, dev, "arm,primecell-periphid");
+    assert_strings(&g, dev, "compatible", STRS("snps,dwmac-4.20a", "snps,dwmac"));
+    g_assert_cmpuint(nr_subnodes(&g, dev), ==, 0);
+    assert_dropped(&g, STRS("pinctrl-0", "pinctrl-names", "phys", "phy-names", "phy-handle",
+                            "resets", "reset-names", "snps,reset-gpios", "snps,axi-config",
+                            "node stmmac-axi-config", "node mdio"));
+    for (unsigned i = 0; i < g.dropped->len; i++) {
+        if (!g_str_has_prefix(g_ptr_array_index(g.dropped, i), "node ")) {
+            assert_no_prop(&g, dev, g_ptr_array_index(g.dropped, i));
+        }
+    }
+    guest_clear(&g);
+
+    /* only one SPI given: interrupt-names no longer matches and goes; so does a
+     * compatible= override replace the whole list */
+    guest_init(&g);
+    spec.nr_irqs = 1;
+    spec.compatible = STRS("acme,eth", "snps,dwmac");
+    g_assert_true(add_node(&g, &spec, &err));
+    g_assert_no_error(err);
+    assert_cells(&g, dev, "interrupts", CELLS(0, 113, 4));
+    assert_no_prop(&g, dev, "interrupt-names");
+    assert_strings(&g, dev, "compatible", STRS("acme,eth", "snps,dwmac"));
+    g_assert_true(g_ptr_array_find_with_equal_func(g.dropped, "interrupt-names", g_str_equal,
+                                                   NULL));
+    guest_clear(&g);
+}
+
+/* A DMA consumer: dmas/dma-names go; two uses of one host clock share a guest clock. */
+static void test_dma_consumer(void)
+{
+    g_autoptr(Host) h = host_new();
+    g_autofree void *blob = NULL;
+    g_autoptr(GError) err = NULL;
+    const SysbusFdtReg regs[] = { { 0xc080000, 0x1000 } };
+    const SysbusFdtIrq irqs[] = { { 121, false } };
+    Guest g;
+
+    if (!h) {
+        return;
+    }
+    blob = host_load(h, "serial@9040000");
+    guest_init(&g);
+    SysbusFdtSpec spec = {
+        .host_fdt = blob, .name = "9040000.serial", .regs = regs, .nr_regs = 1,
+        .irqs = irqs, .nr_irqs = 1, .amba = true, .dt_base_dir = h->base,
+    };
+    g_assert_true(add_node(&g, &spec, &err));
+    g_assert_no_error(err);
+    assert_dropped(&g, STRS("dmas", "dma-names"));
+    assert_cells(&g, "/serial@c080000", "clocks",
+                 CELLS(VIRT_PHANDLE_FIRST_FREE, VIRT_PHANDLE_FIRST_FREE));
+    assert_strings(&g, "/serial@c080000", "clock-names", STRS("uartclk", "apb_pclk"));
+    guest_clear(&g);
+}
+
+/* compatible= override on an AMBA device: replaces, "arm,primecell" still appended. */
+static void test_compatible_override(void)
+{
+    g_autoptr(Host) h = host_new();
+    g_autofree void *blob = NULL;
+    g_autoptr(GError) err = NULL;
+    const SysbusFdtReg regs[] = { { 0xc020000, 0x1000 } };
+    const SysbusFdtIrq irqs[] = { { 115, true } };
+    Guest g;
+
+    if (!h) {
+        return;
+    }
+    blob = host_load(h, "pl031@9010000");
+    guest_init(&g);
+    SysbusFdtSpec spec = {
+        .host_fdt = blob, .name = "9010000.pl031", .regs = regs, .nr_regs = 1,
+        .irqs = irqs, .nr_irqs = 1, .amba = true, .dt_base_dir = h->base,
+        .compatible = STRS("acme,rtc", "arm,pl031"),
+    };
+    g_assert_true(add_node(&g, &spec, &err));
+    g_assert_no_error(err);
+    /* the node keeps the host node's name */
+    assert_strings(&g, "/pl031@c020000", "compatible",
+                   STRS("acme,rtc", "arm,pl031", "arm,primecell"));
+    assert_cells(&g, "/pl031@c020000", "interrupts", CELLS(0, 115, 1));
+    guest_clear(&g);
+}
+
+/* compatible= only, no host node. */
+static void test_no_host_node(void)
+{
+    g_autoptr(GError) err = NULL;
+    const SysbusFdtReg regs[] = { { 0xc040000, 0x1000 }, { 0x10000000000, 0x2000 } };
+    const SysbusFdtIrq irqs[] = { { 117, false } };
+    const char *dev = "/pl031@c040000";
+    Guest g;
+
+    guest_init(&g);
+    SysbusFdtSpec spec = {
+        .name = "9010000.pl031", .regs = regs, .nr_regs = 2, .irqs = irqs, .nr_irqs = 1,
+        .amba = true, .compatible = STRS("arm,pl031"),
+    };
+    g_assert_true(add_node(&g, &spec, &err));
+    g_assert_no_error(err);
+    assert_strings(&g, dev, "compatible", STRS("arm,pl031", "arm,primecell"));
+    assert_cells(&g, dev, "reg", CELLS(0, 0xc040000, 0, 0x1000, 0x100, 0, 0, 0x2000));
+    assert_cells(&g, dev, "interrupts", CELLS(0, 117, 4));
+    g_assert_cmpuint(guest_u32(&g, dev, "interrupt-parent"), ==, VIRT_PHANDLE_GIC);
+    assert_cells(&g, dev, "clocks", CELLS(VIRT_PHANDLE_APB_PCLK));
+    assert_strings(&g, dev, "clock-names", STRS("apb_pclk"));
+    g_assert_cmpuint(nr_props(&g, dev), ==, 6);
+    g_assert_cmpuint(g.dropped->len, ==, 0);
+    guest_clear(&g);
+
+    guest_init(&g);
+    spec.amba = false;
+    spec.compatible = STRS("acme,widget");
+    spec.nr_regs = 1;
+    g_assert_true(add_node(&g, &spec, &err));
+    assert_strings(&g, "/widget@c040000", "compatible", STRS("acme,widget"));
+    g_assert_cmpuint(nr_props(&g, "/widget@c040000"), ==, 4);
+    guest_clear(&g);
+
+    /* neither host node nor compatible= */
+    guest_init(&g);
+    spec.compatible = NULL;
+    g_assert_false(add_node(&g, &spec, &err));
+    g_assert_nonnull(strstr(err->message, "9010000.pl031: "));
+    g_assert_nonnull(strstr(err->message, "compatible="));
+    guest_clear(&g);
+}
+
+/* dt-node=FILE: used as it is, only reg/interrupts/interrupt-parent set. */
+static void test_user_node(void)
+{
+    g_autofree char *dts = fixture_path("user-rtc.dts");
+    g_autofree char *root_dts = fixture_path("user-root.dts");
+    g_autofree void *blob = NULL;
+    g_autofree void *root = NULL;
+    g_autoptr(GError) err = NULL;
+    const SysbusFdtReg regs[] = { { 0xc050000, 0x1000 } };
+    const SysbusFdtIrq irqs[] = { { 118, false } };
+    const char *dev = "/rtc@c050000";
+    Guest g;
+
+    if (!dts || !root_dts) {
+        return;
+    }
+    blob = host_node_load_file(dts, &err);
+    g_assert_no_error(err);
+    guest_init(&g);
+    SysbusFdtSpec spec = {
+        .host_fdt = blob, .name = "9010000.pl031", .regs = regs, .nr_regs = 1,
+        .irqs = irqs, .nr_irqs = 1, .amba = true, .user_node = true,
+    };
+    g_assert_true(add_node(&g, &spec, &err));
+    g_assert_no_error(err);
+    assert_strings(&g, dev, "compatible", STRS("arm,pl031", "arm,primecell"));
+    assert_cells(&g, dev, "reg", CELLS(0, 0xc050000, 0, 0x1000));
+    assert_cells(&g, dev, "interrupts", CELLS(0, 118, 4));
+    g_assert_cmpuint(guest_u32(&g, dev, "interrupt-parent"), ==, VIRT_PHANDLE_GIC);
+    /* as written: the user's own clocks and even a resets */
+    assert_cells(&g, dev, "clocks", CELLS(3));
+    assert_strings(&g, dev, "clock-names", STRS("apb_pclk"));
+    assert_cells(&g, dev, "resets", CELLS(0x77));
+    g_assert_cmpstr(guest_prop(&g, dev, "acme,custom", NULL), ==, "kept");
+    assert_no_prop(&g, dev, "interrupts-extended"); /* would win over interrupts */
+    assert_dropped(&g, STRS("interrupts-extended"));
+    assert_strings(&g, "/rtc@c050000/child", "compatible", STRS("acme,sub"));
+    g_assert_cmphex(guest_u32(&g, "/rtc@c050000/child", "phandle"), ==, 0x300);
+    g_assert_cmpuint(g.ms.next_phandle, ==, 0x301); /* later phandles stay clear of it */
+    g_assert_cmpuint(nr_props(&g, dev), ==, 8);
+    guest_clear(&g);
+
+    /* its phandle already taken in the guest: refused */
+    guest_init(&g);
+    g.ms.next_phandle = 0x400;
+    {
+        int n = fdt_add_subnode(g.fdt, 0, "other");
+        g_assert_cmpint(fdt_setprop_u32(g.fdt, n, "phandle", 0x300), ==, 0);
+    }
+    g_assert_false(add_node(&g, &spec, &err));
+    g_assert_nonnull(strstr(err->message, "phandle 0x300 is already used"));
+    g_assert_cmpint(fdt_path_offset(g.fdt, dev), <, 0);
+    g_clear_error(&err);
+    guest_clear(&g);
+
+    /* the root as device node: named from its compatible */
+    root = host_node_load_file(root_dts, &err);
+    g_assert_no_error(err);
+    guest_init(&g);
+    spec.host_fdt = root;
+    spec.amba = false;
+    g_assert_true(add_node(&g, &spec, &err));
+    g_assert_no_error(err);
+    assert_cells(&g, "/widget@c050000", "reg", CELLS(0, 0xc050000, 0, 0x1000));
+    assert_cells(&g, "/widget@c050000", "interrupts", CELLS(0, 118, 4));
+    assert_cells(&g, "/widget@c050000", "acme,mode", CELLS(2));
+    guest_clear(&g);
+}
+
+/* Clock rates that cannot be found, and clock-rate= */
+static void test_clock_rate_missing(void)
+{
+    g_autoptr(Host) h = host_new();
+    g_autofree void *timer = NULL, *spi = NULL, *pl031 = NULL;
+    g_autoptr(GError) err = NULL;
+    const SysbusFdtReg regs[] = { { 0xc060000, 0x1000 } };
+    const SysbusFdtIrq irqs[] = { { 119, false } };
+    Guest g;
+
+    if (!h) {
+        return;
+    }
+    timer = host_load(h, "timer@9800000");
+    spi = host_load(h, "spi@9900000");
+    pl031 = host_load(h, "pl031@9010000");
+
+    /* the host clock has no clock-frequency */
+    guest_init(&g);
+    SysbusFdtSpec spec = {
+        .host_fdt = timer, .name = "9800000.timer", .regs = regs, .nr_regs = 1,
+        .irqs = irqs, .nr_irqs = 1, .dt_base_dir = h->base,
+    };
+    g_assert_false(add_node(&g, &spec, &err));
+    g_assert_nonnull(strstr(err->message, "9800000.timer: "));
+    g_assert_nonnull(strstr(err->message, "no clock-frequency"));
+    g_assert_nonnull(strstr(err->message, "clock-rate="));
+    /* nothing was written, no phandle taken */
+    g_assert_cmpint(fdt_path_offset(g.fdt, "/timer@c060000"), <, 0);
+    g_assert_cmpint(fdt_path_offset(g.fdt, "/timer-c060000-clk0"), <, 0);
+    g_assert_cmpuint(g.ms.next_phandle, ==, VIRT_PHANDLE_FIRST_FREE);
+    g_assert_cmpuint(g.dropped->len, ==, 0);
+    g_clear_error(&err);
+    spec.clock_rate = 1000000;
+    g_assert_true(add_node(&g, &spec, &err));
+    g_assert_cmpuint(guest_u32(&g, "/timer-c060000-clk0", "clock-frequency"), ==, 1000000);
+    guest_clear(&g);
+
+    /* outputs of a multi-output provider: parsed with its #clock-cells, rate needed */
+    guest_init(&g);
+    spec.host_fdt = spi;
+    spec.name = "9900000.spi";
+    spec.clock_rate = 0;
+    g_assert_false(add_node(&g, &spec, &err));
+    g_assert_nonnull(strstr(err->message, "#clock-cells 1"));
+    g_assert_nonnull(strstr(err->message, "clock-rate="));
+    g_clear_error(&err);
+    spec.clock_rate = 50000000;
+    g_assert_true(add_node(&g, &spec, &err));
+    g_assert_no_error(err);
+    /* <&clkctl 5>, <&clkctl 6>: two specifiers, two clocks (not four) */
+    g_assert_cmpuint(guest_u32(&g, "/spi-c060000-clk0", "clock-frequency"), ==, 50000000);
+    g_assert_cmpuint(guest_u32(&g, "/spi-c060000-clk1", "clock-frequency"), ==, 50000000);
+    g_assert_cmpint(fdt_path_offset(g.fdt, "/spi-c060000-clk2"), <, 0);
+    assert_cells(&g, "/spi@c060000", "clocks",
+                 CELLS(VIRT_PHANDLE_FIRST_FREE, VIRT_PHANDLE_FIRST_FREE + 1));
+    guest_clear(&g);
+
+    /* no host tree to read the rate from */
+    guest_init(&g);
+    spec.host_fdt = pl031;
+    spec.name = "9010000.pl031";
+    spec.clock_rate = 0;
+    spec.dt_base_dir = NULL;
+    g_assert_false(add_node(&g, &spec, &err));
+    g_assert_nonnull(strstr(err->message, "clock-rate="));
+    g_clear_error(&err);
+    /* ... and a provider that cannot be found: #clock-cells 0 assumed, rate needed */
+    spec.clock_rate = 12000000;
+    g_assert_true(add_node(&g, &spec, &err));
+    g_assert_cmpuint(guest_u32(&g, "/pl031-c060000-clk0", "clock-frequency"), ==, 12000000);
+    guest_clear(&g);
+}
+
+/* Hostile host nodes: lengths that are not whole cells, truncated specifiers, bad strings. */
+static void hostile_case(Host *h, const char *file, const void *data, size_t len,
+                         const char *expect)
+{
+    g_autofree char *dir = host_dir(h, "pl031@9010000");
+    g_autofree char *path = g_build_filename(dir, file, NULL);
+    g_autofree char *saved = NULL;
+    g_autofree void *blob = NULL;
+    g_autoptr(GError) err = NULL;
+    const SysbusFdtReg regs[] = { { 0xc020000, 0x1000 } };
+    const SysbusFdtIrq irqs[] = { { 115, false } };
+    size_t saved_len = 0;
+    bool had = g_file_get_contents(path, &saved, &saved_len, NULL);
+    Guest g;
+
+    write_file(path, data, len);
+    blob = host_load(h, "pl031@9010000");
+    guest_init(&g);
+    SysbusFdtSpec spec = {
+        .host_fdt = blob, .name = "9010000.pl031", .regs = regs, .nr_regs = 1,
+        .irqs = irqs, .nr_irqs = 1, .amba = true, .dt_base_dir = h->base,
+    };
+    g_assert_false(add_node(&g, &spec, &err));
+    if (!strstr(err->message, expect) || !g_str_has_prefix(err->message, "9010000.pl031: ") ||
+        strchr(err->message, '\n')) {
+        g_error("%s: got \"%s\", want \"%s\"", file, err->message, expect);
+    }
+    g_assert_cmpint(fdt_path_offset(g.fdt, "/pl031@c020000"), <, 0);
+    guest_clear(&g);
+    if (had) {
+        write_file(path, saved, saved_len);
+    } else {
+        g_assert_cmpint(unlink(path), ==, 0);
+    }
+}
+
+static void test_hostile(void)
+{
+    g_autoptr(Host) h = host_new();
+    g_autofree char *cells = NULL;
+
+    if (!h) {
+        return;
+    }
+    hostile_case(h, "reg", "\0\0\0\0\0\x90\x10", 7, "host reg property is 7 bytes");
+    hostile_case(h, "interrupts", "\0\0\0\0\0", 5, "host interrupts property is 5 bytes");
+    hostile_case(h, "clocks", "\0\0\x80\0\0\0", 6, "host clocks property is 6 bytes");
+    hostile_case(h, "clocks", "\0\0\0\0", 4, "no provider");
+    hostile_case(h, "compatible", "arm,pl031", 9, "not a list of NUL-terminated strings");
+    hostile_case(h, "compatible", "", 0, "give compatible=");
+    /* <&clkctl> without its argument cell */
+    {
+        g_autofree char *ph = NULL;
+        g_autofree char *f = g_build_filename(h->base, "clock-controller@9300000", "phandle",
+                                              NULL);
+        size_t len;
+        g_assert_true(g_file_get_contents(f, &ph, &len, NULL));
+        g_assert_cmpuint(len, ==, 4);
+        hostile_case(h, "clocks", ph, 4, "truncated");
+    }
+    /* a provider claiming 2^32-1 argument cells */
+    cells = g_build_filename(h->base, "apb-pclk", "#clock-cells", NULL);
+    write_file(cells, "\xff\xff\xff\xff", 4);
+    hostile_case(h, "clocks", "\0\0\x80\0", 4, "above 8");
+    write_file(cells, "\0\0", 2);
+    hostile_case(h, "clocks", "\0\0\x80\0", 4, "#clock-cells is 2 bytes");
+    write_file(cells, "\0\0\0\0", 4);
+    /* AMBA with two clocks, no clock-names: no room for apb_pclk */
+    {
+        g_autofree char *names = g_build_filename(h->base, "pl031@9010000", "clock-names",
+                                                  NULL);
+        g_assert_cmpint(unlink(names), ==, 0);
+        hostile_case(h, "clocks", "\0\0\x80\0\0\0\x80\0", 8, "needs an apb_pclk clock");
+    }
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/sysbus-fdt/load-sysfs", test_load_sysfs);
+    g_test_add_func("/sysbus-fdt/load-sysfs-symlink", test_load_sysfs_symlink);
+    g_test_add_func("/sysbus-fdt/load-sysfs-errors", test_load_sysfs_errors);
+    g_test_add_func("/sysbus-fdt/load-file", test_load_file);
+    g_test_add_func("/sysbus-fdt/load-file-errors", test_load_file_errors);
+    g_test_add_func("/sysbus-fdt/clock-rate", test_clock_rate);
+    g_test_add_func("/sysbus-fdt/pl330", test_pl330);
+    g_test_add_func("/sysbus-fdt/pl031", test_pl031);
+    g_test_add_func("/sysbus-fdt/amba-apb-pclk-fallback", test_amba_apb_pclk_fallback);
+    g_test_add_func("/sysbus-fdt/amba-apb-pclk-appended", test_amba_apb_pclk_appended);
+    g_test_add_func("/sysbus-fdt/dwmac", test_dwmac);
+    g_test_add_func("/sysbus-fdt/dma-consumer", test_dma_consumer);
+    g_test_add_func("/sysbus-fdt/compatible-override", test_compatible_override);
+    g_test_add_func("/sysbus-fdt/no-host-node", test_no_host_node);
+    g_test_add_func("/sysbus-fdt/user-node", test_user_node);
+    g_test_add_func("/sysbus-fdt/clock-rate-missing", test_clock_rate_missing);
+    g_test_add_func("/sysbus-fdt/hostile", test_hostile);
+    return g_test_run();
+}

@@ -1,0 +1,995 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* A fake VFIO kernel behind HostOps, and a sysfs folder builder, for the VFIO unit tests. */
+#include "vfio-fake.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FAKE_FD_BASE 10000 /* far above any real fd of a test process */
+#define FAKE_PAGE 4096u
+#define FAKE_OFFSET_MASK ((UINT64_C(1) << 40) - 1)
+
+typedef enum { FD_CONTAINER, FD_GROUP, FD_DEVICE } FakeFdKind;
+
+typedef struct FakeFd {
+    FakeFdKind kind;
+    FakeContainer *c;
+    FakeGroup *g;
+    FakeDevice *d;
+} FakeFd;
+
+typedef struct FakeFault {
+    unsigned long request;
+    unsigned nth;
+    int err;
+    unsigned seen;
+} FakeFault;
+
+static void logf_(FakeVfio *f, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void logf_(FakeVfio *f, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    g_ptr_array_add(f->log, g_strdup_vprintf(fmt, ap));
+    va_end(ap);
+}
+
+const char *fake_ioctl_name(unsigned long request)
+{
+    switch (request) {
+    case VFIO_GET_API_VERSION: return "VFIO_GET_API_VERSION";
+    case VFIO_CHECK_EXTENSION: return "VFIO_CHECK_EXTENSION";
+    case VFIO_SET_IOMMU: return "VFIO_SET_IOMMU";
+    case VFIO_GROUP_GET_STATUS: return "VFIO_GROUP_GET_STATUS";
+    case VFIO_GROUP_SET_CONTAINER: return "VFIO_GROUP_SET_CONTAINER";
+    case VFIO_GROUP_UNSET_CONTAINER: return "VFIO_GROUP_UNSET_CONTAINER";
+    case VFIO_GROUP_GET_DEVICE_FD: return "VFIO_GROUP_GET_DEVICE_FD";
+    case VFIO_DEVICE_GET_INFO: return "VFIO_DEVICE_GET_INFO";
+    case VFIO_DEVICE_GET_REGION_INFO: return "VFIO_DEVICE_GET_REGION_INFO";
+    case VFIO_DEVICE_GET_IRQ_INFO: return "VFIO_DEVICE_GET_IRQ_INFO";
+    case VFIO_DEVICE_SET_IRQS: return "VFIO_DEVICE_SET_IRQS";
+    case VFIO_DEVICE_RESET: return "VFIO_DEVICE_RESET";
+    case VFIO_IOMMU_MAP_DMA: return "VFIO_IOMMU_MAP_DMA";
+    case VFIO_IOMMU_UNMAP_DMA: return "VFIO_IOMMU_UNMAP_DMA";
+    default: return "unknown ioctl";
+    }
+}
+
+static int fail(int err)
+{
+    errno = err;
+    return -1;
+}
+
+static FakeFd *fd_lookup(FakeVfio *f, int fd)
+{
+    return g_hash_table_lookup(f->fds, GINT_TO_POINTER(fd));
+}
+
+static int fd_new(FakeVfio *f, FakeFdKind kind, FakeContainer *c, FakeGroup *g, FakeDevice *d)
+{
+    FakeFd *ff = g_new0(FakeFd, 1);
+    int fd = f->next_fd++;
+
+    ff->kind = kind;
+    ff->c = c;
+    ff->g = g;
+    ff->d = d;
+    g_hash_table_insert(f->fds, GINT_TO_POINTER(fd), ff);
+    return fd;
+}
+
+static bool type_is_noiommu(int type)
+{
+    return type == VFIO_NOIOMMU_IOMMU;
+}
+
+static bool type_is_type1(int type)
+{
+    return type == VFIO_TYPE1_IOMMU || type == VFIO_TYPE1v2_IOMMU;
+}
+
+static void container_free(FakeVfio *f, FakeContainer *c)
+{
+    g_ptr_array_remove(f->containers, c);
+    g_ptr_array_free(c->groups, TRUE);
+    g_free(c);
+}
+
+/* g leaves its container, as the kernel does it: the last group takes the IOMMU with it. */
+static void group_detach(FakeVfio *f, FakeGroup *g)
+{
+    FakeContainer *c = g->container;
+
+    g_ptr_array_remove(c->groups, g);
+    g->container = NULL;
+    if (c->groups->len == 0) {
+        for (guint i = f->live->len; i-- > 0;) {
+            if (g_array_index(f->live, FakeDma, i).container_fd == c->fd) {
+                f->dma_dropped++;
+                g_array_remove_index(f->live, i);
+            }
+        }
+        c->iommu_type = 0;
+        if (!c->fd_open) {
+            container_free(f, c);
+        }
+    }
+}
+
+/* ---- open / close -------------------------------------------------------------------- */
+
+static int fake_open(void *o, const char *path, int flags)
+{
+    FakeVfio *f = o;
+    g_autofree char *container_path = g_build_filename(f->dev_root, "vfio", NULL);
+    gpointer err;
+    const char *leaf;
+    bool noiommu = false;
+    guint64 id;
+
+    if (g_hash_table_lookup_extended(f->open_faults, path, NULL, &err)) {
+        logf_(f, "open %s failed", path);
+        return fail(GPOINTER_TO_INT(err));
+    }
+    if ((flags & O_ACCMODE) != O_RDWR) {
+        return fail(EACCES);
+    }
+    if (!strcmp(path, container_path)) {
+        FakeContainer *c = g_new0(FakeContainer, 1);
+
+        c->groups = g_ptr_array_new();
+        c->fd_open = true;
+        c->fd = fd_new(f, FD_CONTAINER, c, NULL, NULL);
+        g_ptr_array_add(f->containers, c);
+        f->opens++;
+        logf_(f, "open %s", path);
+        return c->fd;
+    }
+    if (!g_str_has_prefix(path, f->dev_root) || path[strlen(f->dev_root)] != '/') {
+        return fail(ENOENT);
+    }
+    leaf = path + strlen(f->dev_root) + 1;
+    if (g_str_has_prefix(leaf, "noiommu-")) {
+        noiommu = true;
+        leaf += strlen("noiommu-");
+    }
+    if (!g_ascii_string_to_unsigned(leaf, 10, 0, G_MAXINT, &id, NULL)) {
+        return fail(ENOENT);
+    }
+    for (guint i = 0; i < f->groups->len; i++) {
+        FakeGroup *g = g_ptr_array_index(f->groups, i);
+
+        if (g->id == (int)id && g->noiommu == noiommu) {
+            if (g->open) {
+                return fail(EBUSY); /* a group is opened once */
+            }
+            g->open = true;
+            f->opens++;
+            logf_(f, "open %s", path);
+            return fd_new(f, FD_GROUP, NULL, g, NULL);
+        }
+    }
+    return fail(ENOENT);
+}
+
+static int fake_close(void *o, int fd)
+{
+    FakeVfio *f = o;
+    FakeFd *ff = fd_lookup(f, fd);
+
+    if (!ff) {
+        return close(fd); /* a real fd: an eventfd */
+    }
+    logf_(f, "close %d", fd);
+    switch (ff->kind) {
+    case FD_CONTAINER:
+        ff->c->fd_open = false;
+        if (ff->c->groups->len == 0) {
+            container_free(f, ff->c);
+        }
+        break;
+    case FD_GROUP:
+        if (ff->g->container) {
+            f->implicit_unsets++;
+            group_detach(f, ff->g);
+        }
+        ff->g->open = false;
+        break;
+    case FD_DEVICE:
+        ff->d->open_fds--;
+        break;
+    }
+    g_hash_table_remove(f->fds, GINT_TO_POINTER(fd));
+    return 0;
+}
+
+/* ---- ioctl --------------------------------------------------------------------------- */
+
+static bool groups_match_type(FakeContainer *c, int type)
+{
+    for (guint i = 0; i < c->groups->len; i++) {
+        FakeGroup *g = g_ptr_array_index(c->groups, i);
+
+        if (g->noiommu != type_is_noiommu(type)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int map_dma(FakeVfio *f, FakeContainer *c, struct vfio_iommu_type1_dma_map *map)
+{
+    FakeDma d;
+
+    if (!type_is_type1(c->iommu_type)) {
+        return fail(ENOTTY);
+    }
+    if (map->argsz < sizeof(*map) || (map->flags & ~(uint32_t)(VFIO_DMA_MAP_FLAG_READ |
+                                                               VFIO_DMA_MAP_FLAG_WRITE))) {
+        return fail(EINVAL);
+    }
+    if (!map->size || (map->iova | map->size | map->vaddr) & (FAKE_PAGE - 1) ||
+        map->iova + map->size < map->iova) {
+        return fail(EINVAL);
+    }
+    for (guint i = 0; i < f->live->len; i++) {
+        const FakeDma *l = &g_array_index(f->live, FakeDma, i);
+
+        if (l->container_fd == c->fd && map->iova < l->iova + l->size &&
+            l->iova < map->iova + map->size) {
+            return fail(EEXIST);
+        }
+    }
+    d = (FakeDma){ c->fd, map->flags, map->vaddr, map->iova, map->size };
+    g_array_append_val(f->maps, d);
+    g_array_append_val(f->live, d);
+    return 0;
+}
+
+static int unmap_dma(FakeVfio *f, FakeContainer *c, struct vfio_iommu_type1_dma_unmap *unmap)
+{
+    uint64_t start = unmap->iova, end = unmap->iova + unmap->size, done = 0;
+    FakeDma d;
+
+    if (!type_is_type1(c->iommu_type)) {
+        return fail(ENOTTY);
+    }
+    if (unmap->argsz < sizeof(*unmap) || unmap->flags || (start | unmap->size) & (FAKE_PAGE - 1)) {
+        return fail(EINVAL);
+    }
+    for (guint i = 0; i < f->live->len; i++) {
+        const FakeDma *l = &g_array_index(f->live, FakeDma, i);
+
+        if (l->container_fd == c->fd && l->iova < end && start < l->iova + l->size &&
+            (l->iova < start || l->iova + l->size > end)) {
+            return fail(EINVAL); /* would split a mapping */
+        }
+    }
+    for (guint i = f->live->len; i-- > 0;) {
+        const FakeDma *l = &g_array_index(f->live, FakeDma, i);
+
+        if (l->container_fd == c->fd && l->iova >= start && l->iova + l->size <= end) {
+            done += l->size;
+            g_array_remove_index(f->live, i);
+        }
+    }
+    d = (FakeDma){ c->fd, unmap->flags, 0, unmap->iova, unmap->size };
+    g_array_append_val(f->unmaps, d);
+    unmap->size = done;
+    return 0;
+}
+
+static int container_ioctl(FakeVfio *f, FakeContainer *c, unsigned long req, void *arg)
+{
+    switch (req) {
+    case VFIO_GET_API_VERSION:
+        return f->api_version;
+    case VFIO_CHECK_EXTENSION: {
+        uintptr_t type = (uintptr_t)arg;
+
+        if (type >= 32 || !(f->iommu_types & (1u << type))) {
+            return 0;
+        }
+        /* With groups in it, only the drivers that may take them count. */
+        return groups_match_type(c, (int)type) ? 1 : 0;
+    }
+    case VFIO_SET_IOMMU: {
+        uintptr_t type = (uintptr_t)arg;
+
+        if (c->groups->len == 0 || c->iommu_type) {
+            return fail(EINVAL);
+        }
+        if (type >= 32 || !(f->iommu_types & (1u << type)) ||
+            !groups_match_type(c, (int)type)) {
+            return fail(ENODEV);
+        }
+        c->iommu_type = (int)type;
+        return 0;
+    }
+    case VFIO_IOMMU_MAP_DMA:
+        return map_dma(f, c, arg);
+    case VFIO_IOMMU_UNMAP_DMA:
+        return unmap_dma(f, c, arg);
+    default:
+        return fail(ENOTTY);
+    }
+}
+
+static int group_ioctl(FakeVfio *f, FakeGroup *g, unsigned long req, void *arg)
+{
+    switch (req) {
+    case VFIO_GROUP_GET_STATUS: {
+        struct vfio_group_status *st = arg;
+
+        if (st->argsz < sizeof(*st)) {
+            return fail(EINVAL);
+        }
+        st->flags = (g->viable ? VFIO_GROUP_FLAGS_VIABLE : 0) |
+                    (g->container ? VFIO_GROUP_FLAGS_CONTAINER_SET : 0);
+        return 0;
+    }
+    case VFIO_GROUP_SET_CONTAINER: {
+        FakeFd *cf = fd_lookup(f, *(const int *)arg);
+        FakeContainer *c;
+
+        if (!cf || cf->kind != FD_CONTAINER) {
+            return fail(EBADF);
+        }
+        c = cf->c;
+        if (g->container) {
+            return fail(EINVAL);
+        }
+        if (c->iommu_type && type_is_noiommu(c->iommu_type) != g->noiommu) {
+            return fail(EPERM);
+        }
+        if (f->refuse_share && c->groups->len) {
+            return fail(EINVAL);
+        }
+        g_ptr_array_add(c->groups, g);
+        g->container = c;
+        return 0;
+    }
+    case VFIO_GROUP_UNSET_CONTAINER:
+        if (!g->container) {
+            return fail(EINVAL);
+        }
+        for (guint i = 0; i < f->devices->len; i++) {
+            FakeDevice *d = g_ptr_array_index(f->devices, i);
+
+            if (d->group == g->id && d->noiommu == g->noiommu && d->open_fds) {
+                return fail(EBUSY);
+            }
+        }
+        group_detach(f, g);
+        return 0;
+    case VFIO_GROUP_GET_DEVICE_FD: {
+        const char *name = arg;
+
+        if (!g->container || !g->container->iommu_type || !g->viable) {
+            return fail(EINVAL);
+        }
+        for (guint i = 0; i < f->devices->len; i++) {
+            FakeDevice *d = g_ptr_array_index(f->devices, i);
+
+            if (d->group == g->id && d->noiommu == g->noiommu && !strcmp(d->name, name)) {
+                d->open_fds++;
+                return fd_new(f, FD_DEVICE, NULL, NULL, d);
+            }
+        }
+        return fail(ENODEV);
+    }
+    default:
+        return fail(ENOTTY);
+    }
+}
+
+static int region_info(FakeDevice *d, struct vfio_region_info *info)
+{
+    const FakeRegion *r;
+    size_t need;
+
+    if (info->argsz < sizeof(*info)) {
+        return fail(EINVAL);
+    }
+    if (info->index >= d->num_regions) {
+        return fail(EINVAL);
+    }
+    r = &d->regions[info->index];
+    info->flags = r->flags;
+    info->size = r->size;
+    info->offset = FAKE_REGION_OFFSET(info->index);
+    info->cap_offset = 0;
+    if (r->caps_len) {
+        info->flags |= VFIO_REGION_INFO_FLAG_CAPS;
+        need = sizeof(*info) + r->caps_len;
+        if (info->argsz < need) {
+            info->argsz = need;
+        } else {
+            memcpy((uint8_t *)info + sizeof(*info), r->caps, r->caps_len);
+            info->cap_offset = sizeof(*info);
+        }
+    }
+    return 0;
+}
+
+static int set_irqs(FakeVfio *f, FakeDevice *d, struct vfio_irq_set *set)
+{
+    uint32_t data = set->flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+    uint32_t action = set->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
+    size_t unit;
+    FakeSetIrqs rec = { .fd = -2 };
+
+    if (set->argsz < sizeof(*set) ||
+        (set->flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK)) ||
+        set->index >= d->num_irqs || __builtin_popcount(data) != 1 ||
+        __builtin_popcount(action) != 1) {
+        return fail(EINVAL);
+    }
+    unit = data == VFIO_IRQ_SET_DATA_EVENTFD ? sizeof(int32_t)
+         : data == VFIO_IRQ_SET_DATA_BOOL    ? 1 : 0;
+    if (set->argsz - sizeof(*set) < (size_t)set->count * unit) {
+        return fail(EINVAL);
+    }
+    if (set->count && (set->start >= d->irqs[set->index].count ||
+                       set->count > d->irqs[set->index].count - set->start)) {
+        return fail(EINVAL);
+    }
+    if (!set->count && !(data == VFIO_IRQ_SET_DATA_NONE &&
+                         action == VFIO_IRQ_SET_ACTION_TRIGGER)) {
+        return fail(EINVAL);
+    }
+    if (action != VFIO_IRQ_SET_ACTION_TRIGGER &&
+        !(d->irqs[set->index].flags & VFIO_IRQ_INFO_MASKABLE)) {
+        return fail(EINVAL);
+    }
+    if (data == VFIO_IRQ_SET_DATA_EVENTFD) {
+        for (uint32_t i = 0; i < set->count; i++) {
+            int32_t fd;
+
+            memcpy(&fd, set->data + i * sizeof(fd), sizeof(fd));
+            if (fd < -1 || (fd >= 0 && fcntl(fd, F_GETFD) < 0)) {
+                return fail(EBADF);
+            }
+        }
+        memcpy(&rec.fd, set->data, sizeof(rec.fd));
+    }
+    g_strlcpy(rec.device, d->name, sizeof(rec.device));
+    rec.flags = set->flags;
+    rec.index = set->index;
+    rec.start = set->start;
+    rec.count = set->count;
+    g_array_append_val(f->set_irqs, rec);
+    return 0;
+}
+
+static int device_ioctl(FakeVfio *f, FakeDevice *d, unsigned long req, void *arg)
+{
+    switch (req) {
+    case VFIO_DEVICE_GET_INFO: {
+        struct vfio_device_info *info = arg;
+
+        if (info->argsz < offsetof(struct vfio_device_info, cap_offset)) {
+            return fail(EINVAL);
+        }
+        info->flags = d->flags;
+        info->num_regions = d->num_regions;
+        info->num_irqs = d->num_irqs;
+        if (info->argsz >= sizeof(*info)) {
+            info->cap_offset = 0;
+        }
+        return 0;
+    }
+    case VFIO_DEVICE_GET_REGION_INFO:
+        return region_info(d, arg);
+    case VFIO_DEVICE_GET_IRQ_INFO: {
+        struct vfio_irq_info *info = arg;
+
+        if (info->argsz < sizeof(*info) || info->index >= d->num_irqs) {
+            return fail(EINVAL);
+        }
+        info->flags = d->irqs[info->index].flags;
+        info->count = d->irqs[info->index].count;
+        return 0;
+    }
+    case VFIO_DEVICE_SET_IRQS:
+        return set_irqs(f, d, arg);
+    case VFIO_DEVICE_RESET:
+        if (!(d->flags & VFIO_DEVICE_FLAGS_RESET)) {
+            return fail(EINVAL);
+        }
+        d->resets++;
+        return 0;
+    default:
+        return fail(ENOTTY);
+    }
+}
+
+static int fake_ioctl(void *o, int fd, unsigned long req, void *arg)
+{
+    FakeVfio *f = o;
+    gpointer n = g_hash_table_lookup(f->calls, GSIZE_TO_POINTER(req));
+    bool faulted = false;
+    int err = 0;
+    FakeFd *ff;
+
+    g_hash_table_insert(f->calls, GSIZE_TO_POINTER(req),
+                        GUINT_TO_POINTER(GPOINTER_TO_UINT(n) + 1));
+    for (guint i = 0; i < f->ioctl_faults->len; i++) {
+        FakeFault *ft = &g_array_index(f->ioctl_faults, FakeFault, i);
+
+        if (ft->request == req) {
+            ft->seen++;
+            if (!faulted && (ft->nth == 0 || ft->seen == ft->nth)) {
+                faulted = true;
+                err = ft->err;
+            }
+        }
+    }
+    if (faulted) {
+        logf_(f, "%s %d failed", fake_ioctl_name(req), fd);
+        return fail(err);
+    }
+    ff = fd_lookup(f, fd);
+    if (!ff) {
+        return fail(EBADF);
+    }
+    if (req == VFIO_CHECK_EXTENSION || req == VFIO_SET_IOMMU) {
+        logf_(f, "%s %d (fd %d)", fake_ioctl_name(req), (int)(uintptr_t)arg, fd);
+    } else {
+        logf_(f, "%s %d", fake_ioctl_name(req), fd);
+    }
+    switch (ff->kind) {
+    case FD_CONTAINER:
+        return container_ioctl(f, ff->c, req, arg);
+    case FD_GROUP:
+        return group_ioctl(f, ff->g, req, arg);
+    case FD_DEVICE:
+        return device_ioctl(f, ff->d, req, arg);
+    }
+    return fail(ENOTTY);
+}
+
+/* ---- mmap, pread/pwrite, eventfd ----------------------------------------------------- */
+
+/* The region of device fd at file offset off for len bytes, or NULL (errno set). */
+static FakeRegion *rw_region(FakeVfio *f, int fd, uint64_t off, size_t len, uint64_t *roff)
+{
+    FakeFd *ff = fd_lookup(f, fd);
+    uint64_t index = off >> 40;
+    FakeRegion *r;
+
+    if (!ff || ff->kind != FD_DEVICE) {
+        errno = EBADF;
+        return NULL;
+    }
+    if (index >= ff->d->num_regions) {
+        errno = EINVAL;
+        return NULL;
+    }
+    r = &ff->d->regions[index];
+    *roff = off & FAKE_OFFSET_MASK;
+    if (*roff > r->size || len > r->size - *roff) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return r;
+}
+
+static void *fake_mmap(void *o, void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    FakeVfio *f = o;
+    uint64_t roff;
+    FakeRegion *r = rw_region(f, fd, (uint64_t)off, len, &roff);
+    void *host;
+
+    (void)addr;
+    if (!r) {
+        return MAP_FAILED;
+    }
+    if (f->mmap_errno) {
+        errno = f->mmap_errno;
+        return MAP_FAILED;
+    }
+    if (!(r->flags & VFIO_REGION_INFO_FLAG_MMAP) || !(flags & MAP_SHARED) ||
+        ((prot & PROT_READ) && !(r->flags & VFIO_REGION_INFO_FLAG_READ)) ||
+        ((prot & PROT_WRITE) && !(r->flags & VFIO_REGION_INFO_FLAG_WRITE)) ||
+        (roff | len) % FAKE_PAGE || r->size < FAKE_PAGE || len == 0) {
+        errno = EINVAL;
+        return MAP_FAILED;
+    }
+    host = mmap(NULL, len, prot, MAP_SHARED, r->memfd, (off_t)roff);
+    if (host == MAP_FAILED) {
+        return MAP_FAILED;
+    }
+    g_hash_table_insert(f->mmaps, host, GSIZE_TO_POINTER(len));
+    logf_(f, "mmap %d 0x%" PRIx64, fd, (uint64_t)off);
+    return host;
+}
+
+static int fake_munmap(void *o, void *addr, size_t len)
+{
+    FakeVfio *f = o;
+    gpointer l;
+
+    if (!g_hash_table_lookup_extended(f->mmaps, addr, NULL, &l) || GPOINTER_TO_SIZE(l) != len) {
+        return fail(EINVAL); /* not an mmap the fake handed out */
+    }
+    g_hash_table_remove(f->mmaps, addr);
+    logf_(f, "munmap");
+    return munmap(addr, len);
+}
+
+static ssize_t fake_pread(void *o, int fd, void *buf, size_t len, off_t off)
+{
+    FakeVfio *f = o;
+    uint64_t roff;
+    FakeRegion *r = rw_region(f, fd, (uint64_t)off, len, &roff);
+
+    if (!r) {
+        return -1;
+    }
+    if (f->rw_errno) {
+        return fail(f->rw_errno);
+    }
+    if (!(r->flags & VFIO_REGION_INFO_FLAG_READ)) {
+        return fail(EINVAL);
+    }
+    if (f->rw_short && len) {
+        len--;
+    }
+    memcpy(buf, r->mem + roff, len);
+    return (ssize_t)len;
+}
+
+static ssize_t fake_pwrite(void *o, int fd, const void *buf, size_t len, off_t off)
+{
+    FakeVfio *f = o;
+    uint64_t roff;
+    FakeRegion *r = rw_region(f, fd, (uint64_t)off, len, &roff);
+
+    if (!r) {
+        return -1;
+    }
+    if (f->rw_errno) {
+        return fail(f->rw_errno);
+    }
+    if (!(r->flags & VFIO_REGION_INFO_FLAG_WRITE)) {
+        return fail(EINVAL);
+    }
+    if (f->rw_short && len) {
+        len--;
+    }
+    memcpy(r->mem + roff, buf, len);
+    return (ssize_t)len;
+}
+
+static int fake_eventfd(void *o, unsigned int initval, int flags)
+{
+    (void)o;
+    return eventfd(initval, flags | EFD_CLOEXEC);
+}
+
+/* ---- Set-up -------------------------------------------------------------------------- */
+
+FakeVfio *fake_vfio_new(const char *dev_root)
+{
+    FakeVfio *f = g_new0(FakeVfio, 1);
+
+    f->ops = (HostOps){
+        .open = fake_open,
+        .close = fake_close,
+        .ioctl = fake_ioctl,
+        .mmap = fake_mmap,
+        .munmap = fake_munmap,
+        .pread = fake_pread,
+        .pwrite = fake_pwrite,
+        .eventfd = fake_eventfd,
+        .opaque = f,
+    };
+    f->dev_root = g_strdup(dev_root);
+    f->devices = g_ptr_array_new();
+    f->groups = g_ptr_array_new_with_free_func(g_free);
+    f->containers = g_ptr_array_new();
+    f->fds = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    f->next_fd = FAKE_FD_BASE;
+    f->api_version = VFIO_API_VERSION;
+    f->iommu_types = (1u << VFIO_TYPE1_IOMMU) | (1u << VFIO_TYPE1v2_IOMMU) |
+                     (1u << VFIO_NOIOMMU_IOMMU);
+    f->set_irqs = g_array_new(FALSE, TRUE, sizeof(FakeSetIrqs));
+    f->maps = g_array_new(FALSE, TRUE, sizeof(FakeDma));
+    f->unmaps = g_array_new(FALSE, TRUE, sizeof(FakeDma));
+    f->live = g_array_new(FALSE, TRUE, sizeof(FakeDma));
+    f->calls = g_hash_table_new(g_direct_hash, g_direct_equal);
+    f->mmaps = g_hash_table_new(g_direct_hash, g_direct_equal);
+    f->log = g_ptr_array_new_with_free_func(g_free);
+    f->ioctl_faults = g_array_new(FALSE, TRUE, sizeof(FakeFault));
+    f->open_faults = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    return f;
+}
+
+void fake_vfio_free(FakeVfio *f)
+{
+    GHashTableIter it;
+    gpointer k, v;
+
+    g_hash_table_iter_init(&it, f->mmaps);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        munmap(k, GPOINTER_TO_SIZE(v));
+    }
+    for (guint i = 0; i < f->devices->len; i++) {
+        FakeDevice *d = g_ptr_array_index(f->devices, i);
+
+        for (unsigned j = 0; j < d->num_regions; j++) {
+            FakeRegion *r = &d->regions[j];
+
+            if (r->mem) {
+                munmap(r->mem, (r->size + FAKE_PAGE - 1) & ~(uint64_t)(FAKE_PAGE - 1));
+                close(r->memfd);
+            }
+            g_free(r->caps);
+        }
+        g_free(d->name);
+        g_free(d);
+    }
+    while (f->containers->len) {
+        FakeContainer *c = g_ptr_array_index(f->containers, 0);
+
+        container_free(f, c);
+    }
+    g_ptr_array_free(f->devices, TRUE);
+    g_ptr_array_free(f->groups, TRUE);
+    g_ptr_array_free(f->containers, TRUE);
+    g_hash_table_destroy(f->fds);
+    g_array_free(f->set_irqs, TRUE);
+    g_array_free(f->maps, TRUE);
+    g_array_free(f->unmaps, TRUE);
+    g_array_free(f->live, TRUE);
+    g_hash_table_destroy(f->calls);
+    g_hash_table_destroy(f->mmaps);
+    g_ptr_array_free(f->log, TRUE);
+    g_array_free(f->ioctl_faults, TRUE);
+    g_hash_table_destroy(f->open_faults);
+    g_free(f->dev_root);
+    g_free(f);
+}
+
+FakeGroup *fake_vfio_group(FakeVfio *f, int id, bool noiommu)
+{
+    FakeGroup *g;
+
+    for (guint i = 0; i < f->groups->len; i++) {
+        g = g_ptr_array_index(f->groups, i);
+        if (g->id == id && g->noiommu == noiommu) {
+            return g;
+        }
+    }
+    g = g_new0(FakeGroup, 1);
+    g->id = id;
+    g->noiommu = noiommu;
+    g->viable = true;
+    g_ptr_array_add(f->groups, g);
+    return g;
+}
+
+FakeDevice *fake_vfio_add_device(FakeVfio *f, const char *name, int group, bool noiommu,
+                                 uint32_t flags)
+{
+    FakeDevice *d = g_new0(FakeDevice, 1);
+
+    d->name = g_strdup(name);
+    d->group = group;
+    d->noiommu = noiommu;
+    d->flags = flags;
+    fake_vfio_group(f, group, noiommu);
+    g_ptr_array_add(f->devices, d);
+    return d;
+}
+
+unsigned fake_device_add_region(FakeDevice *d, uint32_t flags, uint64_t size)
+{
+    unsigned index = d->num_regions++;
+    FakeRegion *r = &d->regions[index];
+    uint64_t rounded = (size + FAKE_PAGE - 1) & ~(uint64_t)(FAKE_PAGE - 1);
+
+    g_assert_cmpuint(index, <, FAKE_MAX_REGIONS);
+    r->flags = flags;
+    r->size = size;
+    r->memfd = -1;
+    if (rounded) {
+        r->memfd = memfd_create("fake-vfio-region", MFD_CLOEXEC);
+        g_assert_cmpint(r->memfd, >=, 0);
+        g_assert_cmpint(ftruncate(r->memfd, (off_t)rounded), ==, 0);
+        r->mem = mmap(NULL, rounded, PROT_READ | PROT_WRITE, MAP_SHARED, r->memfd, 0);
+        g_assert(r->mem != MAP_FAILED);
+    }
+    return index;
+}
+
+void fake_region_set_caps(FakeDevice *d, unsigned index, const void *caps, size_t caps_len)
+{
+    g_assert_cmpuint(index, <, d->num_regions);
+    g_free(d->regions[index].caps);
+    d->regions[index].caps = g_malloc(caps_len ? caps_len : 1);
+    memcpy(d->regions[index].caps, caps, caps_len);
+    d->regions[index].caps_len = caps_len;
+}
+
+unsigned fake_device_add_irq(FakeDevice *d, uint32_t flags, uint32_t count)
+{
+    unsigned index = d->num_irqs++;
+
+    g_assert_cmpuint(index, <, FAKE_MAX_IRQS);
+    d->irqs[index] = (struct vfio_irq_info){
+        .argsz = sizeof(struct vfio_irq_info),
+        .flags = flags,
+        .index = index,
+        .count = count,
+    };
+    return index;
+}
+
+void fake_vfio_fail_ioctl(FakeVfio *f, unsigned long request, unsigned nth, int err)
+{
+    FakeFault ft = { .request = request, .nth = nth, .err = err };
+
+    g_array_append_val(f->ioctl_faults, ft);
+}
+
+void fake_vfio_fail_open(FakeVfio *f, const char *path, int err)
+{
+    if (err) {
+        g_hash_table_insert(f->open_faults, g_strdup(path), GINT_TO_POINTER(err));
+    } else {
+        g_hash_table_remove(f->open_faults, path);
+    }
+}
+
+void fake_vfio_clear_faults(FakeVfio *f)
+{
+    g_array_set_size(f->ioctl_faults, 0);
+    g_hash_table_remove_all(f->open_faults);
+    f->rw_errno = 0;
+    f->rw_short = false;
+    f->mmap_errno = 0;
+}
+
+unsigned fake_vfio_open_fds(const FakeVfio *f)
+{
+    return g_hash_table_size(f->fds);
+}
+
+unsigned fake_vfio_calls(const FakeVfio *f, unsigned long request)
+{
+    return GPOINTER_TO_UINT(g_hash_table_lookup(f->calls, GSIZE_TO_POINTER(request)));
+}
+
+unsigned fake_vfio_live_mmaps(const FakeVfio *f)
+{
+    return g_hash_table_size(f->mmaps);
+}
+
+unsigned fake_vfio_log_count(const FakeVfio *f, const char *prefix)
+{
+    unsigned n = 0;
+
+    for (guint i = 0; i < f->log->len; i++) {
+        n += g_str_has_prefix(g_ptr_array_index(f->log, i), prefix);
+    }
+    return n;
+}
+
+int fake_vfio_log_find(const FakeVfio *f, const char *prefix, int from)
+{
+    for (guint i = from < 0 ? 0 : (guint)from; i < f->log->len; i++) {
+        if (g_str_has_prefix(g_ptr_array_index(f->log, i), prefix)) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* ---- sysfs --------------------------------------------------------------------------- */
+
+char *sysfs_fixture_new(void)
+{
+    g_autoptr(GError) err = NULL;
+    char *root = g_dir_make_tmp("armpass-vfio-sysfs-XXXXXX", &err);
+
+    g_assert_no_error(err);
+    return root;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void sysfs_fixture_free(char *root)
+{
+    if (root) {
+        g_assert_cmpint(nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS), ==, 0);
+        g_free(root);
+    }
+}
+
+static void mkdirs(const char *root, const char *rel)
+{
+    g_autofree char *path = g_build_filename(root, rel, NULL);
+
+    g_assert_cmpint(g_mkdir_with_parents(path, 0755), ==, 0);
+}
+
+static void link_at(const char *root, const char *rel, const char *target)
+{
+    g_autofree char *path = g_build_filename(root, rel, NULL);
+
+    g_assert_cmpint(symlink(target, path), ==, 0);
+}
+
+void sysfs_fixture_add(const char *root, const char *bus, const char *name, int group,
+                       bool noiommu, const char *driver)
+{
+    g_autofree char *dev = g_strdup_printf("devices/platform/%s", name);
+    g_autofree char *busdevs = g_strdup_printf("bus/%s/devices", bus);
+    g_autofree char *busdrvs = g_strdup_printf("bus/%s/drivers", bus);
+
+    mkdirs(root, dev);
+    mkdirs(root, busdevs);
+    mkdirs(root, busdrvs);
+    {
+        g_autofree char *rel = g_strdup_printf("%s/subsystem", dev);
+        g_autofree char *target = g_strdup_printf("../../../bus/%s", bus);
+
+        link_at(root, rel, target);
+    }
+    {
+        g_autofree char *rel = g_strdup_printf("%s/%s", busdevs, name);
+        g_autofree char *target = g_strdup_printf("../../../devices/platform/%s", name);
+
+        link_at(root, rel, target);
+    }
+    if (driver) {
+        g_autofree char *drvdir = g_strdup_printf("%s/%s", busdrvs, driver);
+        g_autofree char *rel = g_strdup_printf("%s/driver", dev);
+        g_autofree char *target = g_strdup_printf("../../../bus/%s/drivers/%s", bus, driver);
+
+        mkdirs(root, drvdir);
+        link_at(root, rel, target);
+    }
+    if (group >= 0) {
+        g_autofree char *gdir = g_strdup_printf("kernel/iommu_groups/%d", group);
+        g_autofree char *gdevs = g_strdup_printf("%s/devices", gdir);
+        g_autofree char *rel = g_strdup_printf("%s/iommu_group", dev);
+        g_autofree char *target = g_strdup_printf("../../../kernel/iommu_groups/%d", group);
+        g_autofree char *grel = g_strdup_printf("%s/%s", gdevs, name);
+        g_autofree char *gtarget = g_strdup_printf("../../../../devices/platform/%s", name);
+
+        mkdirs(root, gdevs);
+        link_at(root, rel, target);
+        link_at(root, grel, gtarget);
+        if (noiommu) {
+            g_autofree char *namefile = g_build_filename(root, gdir, "name", NULL);
+
+            g_assert_true(g_file_set_contents(namefile, "vfio-noiommu\n", -1, NULL));
+        }
+    }
+}
+
+char *sysfs_fixture_path(const char *root, const char *bus, const char *name)
+{
+    return g_build_filename(root, "bus", bus, "devices", name, NULL);
+}

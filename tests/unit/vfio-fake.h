@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A fake VFIO kernel behind HostOps, for unit tests: /dev/vfio/vfio, /dev/vfio/<N> and
+ * /dev/vfio/noiommu-<N> served from a table of devices, the ioctls checked the way Linux 6.1
+ * checks them, every SET_IRQS and DMA (un)map recorded, regions backed by memory that both
+ * pread/pwrite and mmap reach, and errors injected on demand. Also: a sysfs folder builder.
+ */
+#ifndef ARMPASS_TESTS_VFIO_FAKE_H
+#define ARMPASS_TESTS_VFIO_FAKE_H
+
+#include "system/hostops.h"
+
+#include <glib.h>
+#include <linux/vfio.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FAKE_MAX_REGIONS 8
+#define FAKE_MAX_IRQS 8
+/* Region N sits at this offset in the device fd, as vfio-platform puts it (index << 40). */
+#define FAKE_REGION_OFFSET(n) ((uint64_t)(n) << 40)
+
+typedef struct FakeRegion {
+    uint32_t flags;   /* VFIO_REGION_INFO_FLAG_* */
+    uint64_t size;
+    uint8_t *caps;    /* the capability chain as the kernel appends it after the struct */
+    size_t caps_len;
+    int memfd;        /* backing store: pread/pwrite and mmap see the same bytes */
+    uint8_t *mem;     /* its mapping, size bytes (page-rounded) */
+} FakeRegion;
+
+typedef struct FakeDevice {
+    char *name;
+    int group;
+    bool noiommu;
+    uint32_t flags;   /* VFIO_DEVICE_FLAGS_* */
+    unsigned num_regions, num_irqs;
+    FakeRegion regions[FAKE_MAX_REGIONS];
+    struct vfio_irq_info irqs[FAKE_MAX_IRQS];
+    unsigned open_fds; /* device fds handed out and not closed */
+    unsigned resets;
+} FakeDevice;
+
+typedef struct FakeGroup {
+    int id;
+    bool noiommu;
+    bool viable;
+    bool open;
+    struct FakeContainer *container;
+} FakeGroup;
+
+typedef struct FakeContainer {
+    int fd;
+    bool fd_open;
+    int iommu_type;  /* 0 until VFIO_SET_IOMMU */
+    GPtrArray *groups; /* FakeGroup * */
+} FakeContainer;
+
+/* One VFIO_DEVICE_SET_IRQS the fake accepted. */
+typedef struct FakeSetIrqs {
+    char device[64];
+    uint32_t flags, index, start, count;
+    int32_t fd;       /* DATA_EVENTFD: data[0]; else -2 */
+} FakeSetIrqs;
+
+/* One VFIO_IOMMU_MAP_DMA or _UNMAP_DMA the fake accepted. */
+typedef struct FakeDma {
+    int container_fd;
+    uint32_t flags;
+    uint64_t vaddr, iova, size;
+} FakeDma;
+
+typedef struct FakeVfio {
+    HostOps ops;           /* opaque is this fake */
+    char *dev_root;
+    GPtrArray *devices;    /* FakeDevice * */
+    GPtrArray *groups;     /* FakeGroup * */
+    GPtrArray *containers; /* FakeContainer * */
+    GHashTable *fds;       /* fake fd -> FakeFd * */
+    int next_fd;
+
+    /* The kernel's answers; a test may change them. */
+    int api_version;       /* VFIO_API_VERSION */
+    uint32_t iommu_types;  /* bit N: VFIO_CHECK_EXTENSION(N) says yes; Type1, Type1v2, noiommu */
+    bool refuse_share;     /* a second group may not join a container */
+    int rw_errno;          /* pread/pwrite of device fds fail with this (0: they work) */
+    bool rw_short;         /* pread/pwrite of device fds do one byte less */
+    int mmap_errno;        /* mmap of device fds fails with this (0: it works) */
+
+    /* What happened. */
+    GArray *set_irqs;      /* FakeSetIrqs */
+    GArray *maps;          /* FakeDma: every MAP_DMA accepted */
+    GArray *unmaps;        /* FakeDma: every UNMAP_DMA accepted (size: the size asked) */
+    GArray *live;          /* FakeDma: what is mapped now */
+    uint64_t dma_dropped;  /* mappings still live when their container lost its IOMMU */
+    GHashTable *calls;     /* ioctl request -> calls seen (GUINT_TO_POINTER) */
+    unsigned opens;        /* successful opens */
+    unsigned implicit_unsets; /* group fds closed while still in a container */
+    GHashTable *mmaps;     /* host address -> length of the mmaps handed out */
+    GPtrArray *log;        /* char *: "open /dev/vfio/3", "VFIO_SET_IOMMU 3 (fd 10001)" (the
+                            * type first), "VFIO_GROUP_GET_STATUS 10000", "close 10002" */
+
+    /* Errors to inject. */
+    GArray *ioctl_faults;  /* FakeFault */
+    GHashTable *open_faults; /* path -> errno */
+} FakeVfio;
+
+FakeVfio *fake_vfio_new(const char *dev_root);
+/* Checks nothing: a test asserts fake_vfio_open_fds() and friends itself. */
+void fake_vfio_free(FakeVfio *f);
+
+/* A device in IOMMU group (noiommu: a no-IOMMU group); flags: VFIO_DEVICE_FLAGS_*. */
+FakeDevice *fake_vfio_add_device(FakeVfio *f, const char *name, int group, bool noiommu,
+                                 uint32_t flags);
+/* Region index num_regions, of size bytes; returns its index. */
+unsigned fake_device_add_region(FakeDevice *d, uint32_t flags, uint64_t size);
+/* The capability chain of region index: caps_len bytes that the kernel places right after
+ * struct vfio_region_info (so the first capability is at offset sizeof(that struct) and each
+ * next is counted from the start of the struct). */
+void fake_region_set_caps(FakeDevice *d, unsigned index, const void *caps, size_t caps_len);
+unsigned fake_device_add_irq(FakeDevice *d, uint32_t flags, uint32_t count);
+FakeGroup *fake_vfio_group(FakeVfio *f, int id, bool noiommu);
+
+/* The nth call (1: the next) of ioctl request from now fails with err; nth 0: every call. */
+void fake_vfio_fail_ioctl(FakeVfio *f, unsigned long request, unsigned nth, int err);
+/* Every open of path fails with err (0: stops failing). */
+void fake_vfio_fail_open(FakeVfio *f, const char *path, int err);
+void fake_vfio_clear_faults(FakeVfio *f);
+
+/* Fake fds open now (containers, groups, devices). */
+unsigned fake_vfio_open_fds(const FakeVfio *f);
+/* Calls of ioctl request so far. */
+unsigned fake_vfio_calls(const FakeVfio *f, unsigned long request);
+unsigned fake_vfio_live_mmaps(const FakeVfio *f);
+/* The ioctl's name: "VFIO_SET_IOMMU". */
+const char *fake_ioctl_name(unsigned long request);
+/* How many log lines start with prefix. */
+unsigned fake_vfio_log_count(const FakeVfio *f, const char *prefix);
+/* Index of the first log line starting with prefix at or after from, or -1. */
+int fake_vfio_log_find(const FakeVfio *f, const char *prefix, int from);
+
+/* ---- A sysfs folder ------------------------------------------------------------------ */
+
+/* A new empty folder in the temporary directory; sysfs_fixture_free removes it all. */
+char *sysfs_fixture_new(void);
+void sysfs_fixture_free(char *root);
+/*
+ * Adds device name on bus ("amba" or "platform") as sysfs shows it: devices/platform/NAME with
+ * subsystem -> bus/BUS, driver -> bus/BUS/drivers/DRIVER (none when driver is NULL),
+ * iommu_group -> kernel/iommu_groups/GROUP (none when group < 0), whose name file says
+ * "vfio-noiommu" for a no-IOMMU group; and bus/BUS/devices/NAME -> the device folder.
+ */
+void sysfs_fixture_add(const char *root, const char *bus, const char *name, int group,
+                       bool noiommu, const char *driver);
+/* The device's folder as vfio_find_sysfs_device gives it: root/bus/BUS/devices/NAME. */
+char *sysfs_fixture_path(const char *root, const char *bus, const char *name);
+
+#endif
