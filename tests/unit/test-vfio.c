@@ -101,6 +101,16 @@ static void assert_says(const char *msg, const char *needle)
     }
 }
 
+/* The region and DMA tests place mmaps and mappings on 4 KiB boundaries. */
+static bool need_4k_pages(void)
+{
+    if (sysconf(_SC_PAGESIZE) != 4096) {
+        g_test_skip("the host page size is not 4 KiB");
+        return false;
+    }
+    return true;
+}
+
 /* ---- Finding devices ----------------------------------------------------------------- */
 
 static void test_find(void)
@@ -444,6 +454,17 @@ static void test_no_driver(void)
     sysfs_fixture_add(b.sys, "platform", FWCFG, 1, false, NULL);
     msg = attach_fails(&b, "platform", FWCFG, false);
     assert_says(msg, "bind it to vfio-platform: echo vfio-platform > ");
+    g_free(msg);
+
+    /* Without a subsystem link, the bus comes from the path. */
+    {
+        g_autofree char *link = g_build_filename(b.sys, "devices", "platform", PL031,
+                                                 "subsystem", NULL);
+
+        g_assert_cmpint(unlink(link), ==, 0);
+    }
+    msg = attach_fails(&b, "amba", PL031, false);
+    assert_says(msg, want);
     bench_done(&b);
 }
 
@@ -798,6 +819,10 @@ static void test_region_pl031(void)
     Guest g;
     Bench b;
 
+    if (!need_4k_pages()) {
+        return;
+    }
+
     bench_init(&b, NULL);
     fd = add_pl031(&b, PL031, 0, false);
     dev = attach_ok(&b, "amba", PL031, false);
@@ -865,15 +890,22 @@ static void test_region_sparse(void)
     Guest g;
     Bench b;
 
+    if (!need_4k_pages()) {
+        return;
+    }
+
+    /* Region 1, so that its fd offset (1 << 40) is not 0. */
     bench_init(&b, NULL);
     fd = fake_vfio_add_device(b.f, PL031, 0, false, VFIO_DEVICE_FLAGS_PLATFORM);
     fake_device_add_region(fd, RWM, 0x4000);
+    fake_device_add_region(fd, RWM, 0x4000);
+    memset(fd->regions[0].mem, 0xee, 0x4000);
     len = build_sparse(caps, 3, areas);
-    fake_region_set_caps(fd, 0, caps, len);
+    fake_region_set_caps(fd, 1, caps, len);
     sysfs_fixture_add(b.sys, "amba", PL031, 0, false, "vfio-amba");
     dev = attach_ok(&b, "amba", PL031, false);
 
-    g_assert_true(vfio_region_setup(dev, 0, true, &r, &err));
+    g_assert_true(vfio_region_setup(dev, 1, true, &r, &err));
     g_assert_no_error(err);
     /* The first answer asked for more room: the caps came with the second. */
     g_assert_cmpuint(fake_vfio_calls(b.f, VFIO_DEVICE_GET_REGION_INFO), ==, 2);
@@ -887,9 +919,10 @@ static void test_region_sparse(void)
     g_assert_cmphex(r.mmaps[1].size, ==, 0x1000);
     g_assert_cmpuint(fake_vfio_live_mmaps(b.f), ==, 2);
 
+    g_assert_cmphex(r.info.offset, ==, FAKE_REGION_OFFSET(1));
     guest_init(&g, &r);
     for (unsigned i = 0; i < 0x4000; i += 0x400) {
-        fd->regions[0].mem[i] = (uint8_t)(i >> 10);
+        fd->regions[1].mem[i] = (uint8_t)(i >> 10);
     }
     /* The mmaps hold the device's bytes at their own offsets. */
     g_assert_cmphex(guest_read(&g, 0x1000, 1), ==, 0x04);
@@ -1165,6 +1198,10 @@ static void test_dma_unaligned(void)
     VfioDevice *dev;
     const FakeDma *d;
     Bench b;
+
+    if (!need_4k_pages()) {
+        return;
+    }
 
     /* An IO page over the middle of RAM: two RAM pieces, each mapped on its own. */
     machine_init(&m);

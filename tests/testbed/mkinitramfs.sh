@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Builds the test bed's two initramfs images (L2's, then L1's which carries it) and prints the L1 image's path.
+#
+# usage: mkinitramfs.sh --kernel IMAGE --busybox BUSYBOX --armpass ARMPASS [--out DIR]
+#
+#   DIR/l2.cpio.gz: busybox + tests/testbed/l2-init as /init + tests/e2e/l2cases/* in /l2cases/
+#   DIR/l1.cpio.gz: busybox + tests/testbed/l1-init as /init + /armpass + /Image +
+#                   /l2.cpio.gz + tests/e2e/cases/* in /cases/
+#
+# The busybox applet links are made at boot by /init (busybox --install -s): the arm64 binary
+# cannot be asked for its applet list on the x86_64 host. /dev/console comes from the kernel's
+# built-in default initramfs, so nothing here needs root.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cache=${ARMPASS_CACHE:-$HOME/.cache/armpass}
+kernel='' busybox='' armpass='' out=$cache/initramfs
+
+usage() { sed -n 's/^# usage: //p' "$0" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+    case $1 in
+    --kernel) kernel=$2; shift 2 ;;
+    --busybox) busybox=$2; shift 2 ;;
+    --armpass) armpass=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    *) usage ;;
+    esac
+done
+if [ -z "$kernel" ] || [ -z "$busybox" ] || [ -z "$armpass" ]; then usage; fi
+for f in "$kernel" "$busybox" "$armpass"; do
+    [ -f "$f" ] || { echo "mkinitramfs: $f: no such file" >&2; exit 1; }
+done
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+stage=$(mktemp -d "$out/stage.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+
+# Skeleton shared by both images: busybox and the folders its --install -s fills.
+skeleton() {
+    local root=$1
+    mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,root,etc,mnt}
+    install -m 0755 "$busybox" "$root/bin/busybox"
+    ln -s busybox "$root/bin/sh"
+}
+
+# newc cpio of a folder, owned by root, gzip'd.
+pack() {
+    local root=$1 dest=$2
+    (cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+        cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -6n > "$dest.tmp"
+    mv "$dest.tmp" "$dest"
+}
+
+l2=$stage/l2
+skeleton "$l2"
+install -m 0755 "$here/l2-init" "$l2/init"
+mkdir -p "$l2/l2cases"
+for f in "$top"/tests/e2e/l2cases/*; do
+    [ -f "$f" ] && install -m 0755 "$f" "$l2/l2cases/"
+done
+pack "$l2" "$out/l2.cpio.gz"
+
+l1=$stage/l1
+skeleton "$l1"
+install -m 0755 "$here/l1-init" "$l1/init"
+install -m 0755 "$armpass" "$l1/armpass"
+install -m 0644 "$kernel" "$l1/Image"
+install -m 0644 "$out/l2.cpio.gz" "$l1/l2.cpio.gz"
+mkdir -p "$l1/cases"
+for f in "$top"/tests/e2e/cases/*; do
+    [ -f "$f" ] && install -m 0755 "$f" "$l1/cases/"
+done
+pack "$l1" "$out/l1.cpio.gz"
+
+echo "$out/l1.cpio.gz"

@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Runs one e2e case of the nested test bed: L0 QEMU (TCG, virtualization=on) boots L1, whose /init runs the case.
+
+The artefacts (kernel Image, arm64 busybox, static aarch64 armpass) come from the scripts next to
+this one and from scripts/build-aarch64.sh, unless given by option or environment (ARMPASS_KERNEL,
+ARMPASS_BUSYBOX, ARMPASS_BIN, ARMPASS_QEMU). The two initramfs images are rebuilt every run.
+The whole L0 console goes to a log file in --logdir; the run ends on the case's
+"ARMPASS-E2E: PASS|FAIL" line, on QEMU's exit or on the timeout. Exit status: 0 on PASS, else 1.
+"""
+
+import argparse
+import datetime
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+CACHE = os.environ.get('ARMPASS_CACHE', os.path.join(os.path.expanduser('~'), '.cache', 'armpass'))
+MARKER = re.compile(rb'ARMPASS-E2E: (PASS|FAIL)\b(.*)')
+TAIL_LINES = 40
+
+
+def say(msg):
+    print('run.py: ' + msg, file=sys.stderr, flush=True)
+
+
+def artefact(option, env, script):
+    """Path from the option, else the environment, else the last stdout line of the script."""
+    path = option or os.environ.get(env)
+    if not path:
+        say('running ' + os.path.relpath(script, TOP))
+        res = subprocess.run([script], stdout=subprocess.PIPE, text=True)
+        lines = res.stdout.strip().splitlines()
+        if res.returncode != 0 or not lines:
+            raise RuntimeError('%s failed (status %d)' % (script, res.returncode))
+        path = lines[-1]
+    if not os.path.isfile(path):
+        raise RuntimeError('%s: no such file (from %s)' % (path, option and 'option' or env))
+    return os.path.abspath(path)
+
+
+def qemu_opt_escape(s):
+    return s.replace(',', ',,')
+
+
+class Console:
+    """Copies QEMU's output to the log (and maybe stdout), and watches for the result marker."""
+
+    def __init__(self, proc, log, echo):
+        self.proc, self.log, self.echo = proc, log, echo
+        self.result = None            # (PASS|FAIL, full marker line)
+        self.result_seen = threading.Event()
+        self.thread = threading.Thread(target=self._pump, daemon=True)
+        self.thread.start()
+
+    def _pump(self):
+        pending = b''
+        fd = self.proc.stdout.fileno()
+        while True:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                data = b''
+            if not data:
+                break
+            self.log.write(data)
+            self.log.flush()
+            if self.echo:
+                sys.stdout.buffer.write(data)
+                sys.stdout.buffer.flush()
+            pending += data
+            *lines, pending = pending.split(b'\n')
+            for line in lines:
+                self._scan(line)
+            if len(pending) > 4096:
+                pending = pending[-4096:]
+        self._scan(pending)
+
+    def _scan(self, line):
+        m = MARKER.search(line.rstrip(b'\r'))
+        if m and self.result is None:
+            self.result = (m.group(1).decode(), m.group(0).decode(errors='replace'))
+            self.result_seen.set()
+
+
+def stop(proc):
+    """Ends QEMU: SIGTERM (it restores the terminal), then SIGKILL."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def tail(path, n):
+    with open(path, 'rb') as f:
+        lines = f.read().decode(errors='replace').replace('\r', '').splitlines()
+    return lines[-n:]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--case', help='e2e case: tests/e2e/cases/NAME.sh (none: an L1 shell, with --interactive)')
+    ap.add_argument('--gic', type=int, choices=(2, 3), default=3, help="L0 board's GIC version (default 3)")
+    ap.add_argument('--timeout', type=float,
+                    help='seconds to wait for the result (default 300; none with --interactive)')
+    ap.add_argument('--logdir', default=os.path.join(TOP, 'build', 'testbed-logs'),
+                    help='where the console logs go (default: build/testbed-logs)')
+    ap.add_argument('--fw-cfg', action='append', default=[], metavar='NAME=STRING',
+                    help='an L0 fw_cfg item opt/NAME with STRING as contents (repeatable)')
+    ap.add_argument('--interactive', action='store_true',
+                    help='console on the terminal, keyboard to L1; the run ends when QEMU exits')
+    ap.add_argument('-v', '--verbose', action='store_true', help='stream the console to stdout too')
+    ap.add_argument('--no-quiet', action='store_true', help="drop 'quiet' from L1's command line")
+    ap.add_argument('--append', default='', help="more words for L1's kernel command line")
+    ap.add_argument('--kernel', help='kernel Image (default: $ARMPASS_KERNEL or build-kernel.sh)')
+    ap.add_argument('--busybox', help='arm64 busybox (default: $ARMPASS_BUSYBOX or busybox.sh)')
+    ap.add_argument('--armpass', help='aarch64 armpass (default: $ARMPASS_BIN or scripts/build-aarch64.sh)')
+    ap.add_argument('--qemu', default=os.environ.get('ARMPASS_QEMU', 'qemu-system-aarch64'))
+    args = ap.parse_args()
+
+    if not args.case and not args.interactive:
+        ap.error('--case is required unless --interactive')
+    if args.case and not os.path.isfile(os.path.join(TOP, 'tests', 'e2e', 'cases', args.case + '.sh')):
+        ap.error('no tests/e2e/cases/%s.sh' % args.case)
+    timeout = args.timeout if args.timeout is not None else (None if args.interactive else 300.0)
+    name = args.case or 'shell'
+
+    try:
+        kernel = artefact(args.kernel, 'ARMPASS_KERNEL', os.path.join(HERE, 'build-kernel.sh'))
+        busybox = artefact(args.busybox, 'ARMPASS_BUSYBOX', os.path.join(HERE, 'busybox.sh'))
+        armpass = artefact(args.armpass, 'ARMPASS_BIN', os.path.join(TOP, 'scripts', 'build-aarch64.sh'))
+        if shutil.which(args.qemu) is None:
+            raise RuntimeError('%s not found (install qemu-system-arm)' % args.qemu)
+    except RuntimeError as e:
+        say('error: %s' % e)
+        print('ARMPASS-E2E: FAIL %s: test bed artefacts: %s' % (name, e), flush=True)
+        return 1
+
+    os.makedirs(args.logdir, exist_ok=True)
+    os.makedirs(os.path.join(CACHE, 'work'), exist_ok=True)
+    work = tempfile.mkdtemp(prefix='run-', dir=os.path.join(CACHE, 'work'))
+    try:
+        return run(args, name, timeout, kernel, busybox, armpass, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args, name, timeout, kernel, busybox, armpass, work):
+    res = subprocess.run([os.path.join(HERE, 'mkinitramfs.sh'), '--kernel', kernel, '--busybox', busybox,
+                          '--armpass', armpass, '--out', work], stdout=subprocess.PIPE, text=True)
+    if res.returncode != 0:
+        say('error: mkinitramfs.sh failed')
+        return 1
+    initrd = res.stdout.strip().splitlines()[-1]
+
+    append = ['console=ttyAMA0'] + ([] if args.no_quiet else ['quiet']) + ['vfio_platform.reset_required=0']
+    if args.case:
+        append.append('armpass.case=' + args.case)
+    if args.append:
+        append.append(args.append)
+    cmd = [args.qemu, '-M', 'virt,virtualization=on,gic-version=%d' % args.gic, '-cpu', 'max',
+           '-smp', '2', '-m', '1G', '-nographic',
+           # No NIC: the default virtio-net-pci wants efi-virtio.rom (ipxe-qemu), and nothing needs it.
+           '-nic', 'none',
+           '-kernel', kernel, '-initrd', initrd,
+           '-append', ' '.join(append)]
+    for item in args.fw_cfg:
+        key, sep, value = item.partition('=')
+        if not sep or not key:
+            say('error: --fw-cfg wants NAME=STRING, not %r' % item)
+            return 1
+        if not key.startswith('opt/'):
+            key = 'opt/' + key
+        cmd += ['-fw_cfg', 'name=%s,string=%s' % (qemu_opt_escape(key), qemu_opt_escape(value))]
+
+    stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
+    logpath = os.path.abspath(os.path.join(args.logdir, '%s-gic%d-%s.log' % (name, args.gic, stamp)))
+    latest = os.path.join(args.logdir, '%s-gic%d-latest.log' % (name, args.gic))
+
+    saved_tty = None
+    if args.interactive and sys.stdin.isatty():
+        import termios
+        saved_tty = termios.tcgetattr(sys.stdin.fileno())
+
+    with open(logpath, 'wb') as log:
+        log.write(('# %s\n' % shlex.join(cmd)).encode())
+        log.flush()
+        try:
+            if os.path.lexists(latest):
+                os.unlink(latest)
+            os.symlink(os.path.basename(logpath), latest)
+        except OSError:
+            pass
+        say('L0: %s' % shlex.join(cmd))
+        say('console log: %s' % logpath)
+        if args.interactive:
+            say('QEMU monitor/exit: Ctrl-A C / Ctrl-A X')
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, stdin=None if args.interactive else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=not args.interactive)
+        console = Console(proc, log, args.interactive or args.verbose)
+        reason = None
+        try:
+            if args.interactive:
+                proc.wait(timeout)
+            else:
+                deadline = start + timeout
+                while not console.result_seen.wait(0.5) and proc.poll() is None:
+                    if time.monotonic() > deadline:
+                        reason = 'timed out after %g s' % timeout
+                        break
+                if proc.poll() is not None:
+                    console.thread.join(5)  # QEMU gone: its last output may hold the result
+            # After the marker, L1 powers itself off; give it a moment.
+            if proc.poll() is None and reason is None:
+                try:
+                    proc.wait(30 if not args.interactive else None)
+                except subprocess.TimeoutExpired:
+                    say('QEMU still running 30 s after the result: killing it')
+        except subprocess.TimeoutExpired:
+            reason = 'timed out after %g s' % timeout
+        except KeyboardInterrupt:
+            reason = 'interrupted'
+        finally:
+            stop(proc)
+            console.thread.join(5)
+            if saved_tty is not None:
+                import termios
+                termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, saved_tty)
+        elapsed = time.monotonic() - start
+
+    if not args.case:       # an interactive L1 shell: nothing to judge
+        say('QEMU exited with status %s after %.0f s; log: %s' % (proc.returncode, elapsed, logpath))
+        return 0 if proc.returncode == 0 else 1
+    if console.result and console.result[0] == 'PASS':
+        say('PASS %s (L0 gic-version=%d) in %.0f s; log: %s' % (name, args.gic, elapsed, logpath))
+        return 0
+    if console.result:
+        reason = console.result[1]
+    elif reason is None:
+        reason = 'QEMU exited with status %s before any result' % proc.returncode
+    if not (args.interactive or args.verbose):
+        print('--- last %d lines of %s ---' % (TAIL_LINES, logpath))
+        print('\n'.join(tail(logpath, TAIL_LINES)))
+        print('---')
+    say('FAIL %s (L0 gic-version=%d) after %.0f s: %s' % (name, args.gic, elapsed, reason))
+    say('log: %s' % logpath)
+    return 1
+
+
+if __name__ == '__main__':
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))   # meson's timeout: run the cleanups
+    sys.exit(main())
