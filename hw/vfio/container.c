@@ -101,8 +101,12 @@ static int container_set_iommu(VfioGroup *g, int fd, const char *devname, GError
         int ret = host_ioctl(ops, fd, VFIO_CHECK_EXTENSION, (void *)(uintptr_t)types[i]);
 
         if (ret < 0) {
+            int err = errno;
+
+            g_debug("vfio %s: VFIO_CHECK_EXTENSION (%s): %s", devname,
+                    iommu_type_name(types[i]), g_strerror(err));
             g_string_append_printf(why, "%sVFIO_CHECK_EXTENSION (%s): %s", why->len ? "; " : "",
-                                   iommu_type_name(types[i]), g_strerror(errno));
+                                   iommu_type_name(types[i]), g_strerror(err));
             continue;
         }
         g_debug("vfio %s: VFIO_CHECK_EXTENSION (%s): %d", devname, iommu_type_name(types[i]),
@@ -113,8 +117,12 @@ static int container_set_iommu(VfioGroup *g, int fd, const char *devname, GError
             continue;
         }
         if (host_ioctl(ops, fd, VFIO_SET_IOMMU, (void *)(uintptr_t)types[i]) < 0) {
+            int err = errno;
+
+            g_debug("vfio %s: VFIO_SET_IOMMU (%s): %s", devname, iommu_type_name(types[i]),
+                    g_strerror(err));
             g_string_append_printf(why, "%sVFIO_SET_IOMMU (%s): %s", why->len ? "; " : "",
-                                   iommu_type_name(types[i]), g_strerror(errno));
+                                   iommu_type_name(types[i]), g_strerror(err));
             continue;
         }
         g_debug("vfio %s: VFIO_SET_IOMMU (%s)", devname, iommu_type_name(types[i]));
@@ -224,7 +232,7 @@ static bool container_connect(VfioGroup *g, const char *devname, GError **errp)
 
 /* g leaves its container; the container goes with its last group (its DMA mappings first,
  * while the kernel still has an IOMMU behind it). */
-static void container_disconnect(VfioGroup *g)
+static void container_disconnect(VfioGroup *g, const char *devname)
 {
     VfioContainer *c = g->container;
     const HostOps *ops = g->ctx->ops;
@@ -236,14 +244,16 @@ static void container_disconnect(VfioGroup *g)
         vfio_listener_stop(c);
     }
     if (host_ioctl(ops, g->fd, VFIO_GROUP_UNSET_CONTAINER, &c->fd) < 0) {
-        g_warning("vfio group %d: VFIO_GROUP_UNSET_CONTAINER: %s", g->id, g_strerror(errno));
+        g_warning("vfio %s: VFIO_GROUP_UNSET_CONTAINER (group %d): %s", devname, g->id,
+                  g_strerror(errno));
     } else {
-        g_debug("vfio group %d: VFIO_GROUP_UNSET_CONTAINER (container fd %d)", g->id, c->fd);
+        g_debug("vfio %s: VFIO_GROUP_UNSET_CONTAINER (group %d, container fd %d)", devname,
+                g->id, c->fd);
     }
     g->container = NULL;
     if (last) {
-        g_debug("vfio: closing container fd %d (%s, %" PRIu64 " DMA maps made)", c->fd,
-                iommu_type_name(c->iommu_type), c->dma_maps);
+        g_debug("vfio %s: closing container fd %d (%s, %" PRIu64 " DMA maps made)", devname,
+                c->fd, iommu_type_name(c->iommu_type), c->dma_maps);
         ops->close(ops->opaque, c->fd);
         g_ptr_array_remove(g->ctx->containers, c);
         g_ptr_array_free(c->groups, TRUE);
@@ -331,17 +341,18 @@ VfioGroup *vfio_group_get(VfioContext *ctx, int id, bool noiommu, const char *de
     return g;
 }
 
-void vfio_group_put(VfioGroup *g)
+void vfio_group_put(VfioGroup *g, const char *devname)
 {
     const HostOps *ops = g->ctx->ops;
 
     g_return_if_fail(g->refcount > 0);
     if (--g->refcount > 0) {
-        g_debug("vfio group %d: %u users left", g->id, g->refcount);
+        g_debug("vfio %s: group %d stays open for %u other devices", devname, g->id,
+                g->refcount);
         return;
     }
-    container_disconnect(g);
-    g_debug("vfio group %d: closing fd %d", g->id, g->fd);
+    container_disconnect(g, devname);
+    g_debug("vfio %s: closing group %d (fd %d)", devname, g->id, g->fd);
     ops->close(ops->opaque, g->fd);
     g_ptr_array_remove(g->ctx->groups, g);
     g_free(g);

@@ -154,9 +154,9 @@ VfioDevice *vfio_device_attach(VfioContext *ctx, const char *sysfs_path, bool al
         return NULL;
     }
 
-    ctx->attaching = name;
+    ctx->current = name;
     group = vfio_group_get(ctx, id, noiommu, name, errp);
-    ctx->attaching = NULL;
+    ctx->current = NULL;
     if (!group) {
         return NULL;
     }
@@ -166,7 +166,7 @@ VfioDevice *vfio_device_attach(VfioContext *ctx, const char *sysfs_path, bool al
 
         vfio_set_error(errp, err, name, "VFIO_GROUP_GET_DEVICE_FD (group %d): %s", id,
                        g_strerror(err));
-        vfio_group_put(group);
+        vfio_group_put(group, name);
         return NULL;
     }
     g_debug("vfio %s: VFIO_GROUP_GET_DEVICE_FD (group %d): fd %d", name, id, fd);
@@ -175,7 +175,7 @@ VfioDevice *vfio_device_attach(VfioContext *ctx, const char *sysfs_path, bool al
 
         vfio_set_error(errp, err, name, "VFIO_DEVICE_GET_INFO: %s", g_strerror(err));
         ops->close(ops->opaque, fd);
-        vfio_group_put(group);
+        vfio_group_put(group, name);
         return NULL;
     }
     g_debug("vfio %s: VFIO_DEVICE_GET_INFO: flags 0x%x, %u regions, %u IRQs", name, info.flags,
@@ -209,7 +209,9 @@ void vfio_device_detach(VfioDevice *dev)
     g_ptr_array_remove(dev->ctx->devices, dev);
     g_debug("vfio %s: closing device fd %d", dev->name, dev->fd);
     ops->close(ops->opaque, dev->fd);
-    vfio_group_put(dev->group);
+    dev->ctx->current = dev->name;
+    vfio_group_put(dev->group, dev->name);
+    dev->ctx->current = NULL;
     g_free(dev->name);
     g_free(dev->sysfs_path);
     g_free(dev);

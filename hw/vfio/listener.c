@@ -12,7 +12,8 @@ static VfioContainer *listener_container(MemoryListener *l)
     return (VfioContainer *)(void *)((char *)l - offsetof(VfioContainer, listener));
 }
 
-/* The devices in c, for messages: "9010000.pl031" or "a,b" (the one being attached too). */
+/* The devices in c, for messages: "9010000.pl031" or "a,b" (with the one being attached or
+ * detached). */
 static char *container_label(const VfioContainer *c)
 {
     const VfioContext *ctx = c->ctx;
@@ -25,8 +26,8 @@ static char *container_label(const VfioContainer *c)
             g_string_append_printf(s, "%s%s", s->len ? "," : "", dev->name);
         }
     }
-    if (ctx->attaching) {
-        g_string_append_printf(s, "%s%s", s->len ? "," : "", ctx->attaching);
+    if (ctx->current) {
+        g_string_append_printf(s, "%s%s", s->len ? "," : "", ctx->current);
     }
     if (!s->len) {
         g_string_append_printf(s, "container fd %d", c->fd);
@@ -64,6 +65,7 @@ static bool vfio_dma_region_add(MemoryListener *l, const FlatRange *fr, GError *
 {
     VfioContainer *c = listener_container(l);
     struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+    g_autofree char *label = NULL;
     uint64_t iova, size, vaddr;
 
     /* Guest RAM only: a RAM_DEVICE range is another device's registers (a passthrough mmap)
@@ -71,10 +73,11 @@ static bool vfio_dma_region_add(MemoryListener *l, const FlatRange *fr, GError *
     if (!memory_region_is_ram(fr->mr)) {
         return true;
     }
+    label = container_label(c);
     if (!dma_range(c, fr, &iova, &size, &vaddr)) {
-        g_debug("vfio container fd %d: \"%s\" [0x%" PRIx64 ", 0x%" PRIx64 ") has no "
-                "page-aligned part: not DMA-mapped", c->fd, fr->mr->name, fr->addr,
-                fr->addr + fr->size);
+        g_debug("vfio %s: \"%s\" [0x%" PRIx64 ", 0x%" PRIx64 ") has no page-aligned part (or "
+                "host and guest addresses differ modulo the page size): not DMA-mapped", label,
+                fr->mr->name, fr->addr, fr->addr + fr->size);
         return true;
     }
 
@@ -82,10 +85,10 @@ static bool vfio_dma_region_add(MemoryListener *l, const FlatRange *fr, GError *
      * An Arm SMMU needs DMA mappings executable: it honours the execute-never attribute of
      * its page tables, and a device (a remote processor fed its firmware by the guest, say)
      * may fetch instructions by DMA. Upstream Type1 maps READ|WRITE without IOMMU_NOEXEC, so
-     * these mappings are executable as they stand.
-     * VFIO_DMA_MAP_FLAG_EXEC, proposed in 2014 to ask for that explicitly, was never merged,
-     * and its bit (1 << 2) is VFIO_DMA_MAP_FLAG_VADDR today (re-point an existing mapping's
-     * vaddr): never set it here.
+     * these mappings are executable as they stand. VFIO_DMA_MAP_FLAG_EXEC, proposed in 2014
+     * to ask for that explicitly, was never merged, and its bit (1 << 2) is
+     * VFIO_DMA_MAP_FLAG_VADDR today (re-point an existing mapping at a new vaddr): never set
+     * it here.
      */
     map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
     map.vaddr = vaddr;
@@ -93,7 +96,6 @@ static bool vfio_dma_region_add(MemoryListener *l, const FlatRange *fr, GError *
     map.size = size;
     if (host_ioctl(c->ctx->ops, c->fd, VFIO_IOMMU_MAP_DMA, &map) < 0) {
         int err = errno;
-        g_autofree char *label = container_label(c);
 
         g_set_error(errp, VFIO_ERROR, err, "vfio %s: VFIO_IOMMU_MAP_DMA (\"%s\", iova 0x%"
                     PRIx64 ", size 0x%" PRIx64 "): %s", label, fr->mr->name, iova, size,
@@ -101,8 +103,8 @@ static bool vfio_dma_region_add(MemoryListener *l, const FlatRange *fr, GError *
         return false;
     }
     c->dma_maps++;
-    g_debug("vfio container fd %d: VFIO_IOMMU_MAP_DMA \"%s\" iova 0x%" PRIx64 " size 0x%" PRIx64
-            " vaddr 0x%" PRIx64, c->fd, fr->mr->name, iova, size, vaddr);
+    g_debug("vfio %s: VFIO_IOMMU_MAP_DMA (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64
+            ", vaddr 0x%" PRIx64 ")", label, fr->mr->name, iova, size, vaddr);
     return true;
 }
 
@@ -110,27 +112,29 @@ static void vfio_dma_region_del(MemoryListener *l, const FlatRange *fr)
 {
     VfioContainer *c = listener_container(l);
     struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap) };
+    g_autofree char *label = NULL;
     uint64_t iova, size, vaddr;
 
     if (!memory_region_is_ram(fr->mr) || !dma_range(c, fr, &iova, &size, &vaddr)) {
         return;
     }
+    label = container_label(c);
     unmap.iova = iova;
     unmap.size = size;
     if (host_ioctl(c->ctx->ops, c->fd, VFIO_IOMMU_UNMAP_DMA, &unmap) < 0) {
-        g_autofree char *label = container_label(c);
-
         g_warning("vfio %s: VFIO_IOMMU_UNMAP_DMA (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64
                   "): %s", label, fr->mr->name, iova, size, g_strerror(errno));
         return;
     }
-    g_debug("vfio container fd %d: VFIO_IOMMU_UNMAP_DMA \"%s\" iova 0x%" PRIx64 " size 0x%"
-            PRIx64 ": 0x%" PRIx64 " bytes unmapped", c->fd, fr->mr->name, iova, size,
+    g_debug("vfio %s: VFIO_IOMMU_UNMAP_DMA (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64
+            "): 0x%" PRIx64 " bytes unmapped", label, fr->mr->name, iova, size,
             (uint64_t)unmap.size);
 }
 
 bool vfio_listener_start(VfioContainer *c, GError **errp)
 {
+    g_autofree char *label = container_label(c);
+
     c->listener = (MemoryListener){
         .name = "vfio-dma",
         .region_add = vfio_dma_region_add,
@@ -141,16 +145,19 @@ bool vfio_listener_start(VfioContainer *c, GError **errp)
         return false;
     }
     c->listener_added = true;
-    g_debug("vfio container fd %d: DMA listener on %s", c->fd, c->ctx->as->name);
+    g_debug("vfio %s: DMA listener on %s (container fd %d)", label, c->ctx->as->name, c->fd);
     return true;
 }
 
 void vfio_listener_stop(VfioContainer *c)
 {
+    g_autofree char *label = NULL;
+
     if (!c->listener_added) {
         return;
     }
+    label = container_label(c);
     address_space_remove_listener(c->ctx->as, &c->listener); /* unmaps, range by range */
     c->listener_added = false;
-    g_debug("vfio container fd %d: DMA listener removed", c->fd);
+    g_debug("vfio %s: DMA listener removed (container fd %d)", label, c->fd);
 }

@@ -15,7 +15,8 @@ struct VfioContext {
     GPtrArray *containers; /* VfioContainer * */
     GPtrArray *groups;     /* VfioGroup * */
     GPtrArray *devices;    /* VfioDevice *, attached */
-    const char *attaching; /* the device being attached, for the listener's messages */
+    const char *current;   /* the device being attached or detached, for the listener's
+                            * messages */
 };
 
 /* Sets errp to "vfio NAME: <message>" in VFIO_ERROR with code (an errno value). */
@@ -28,9 +29,9 @@ void vfio_set_error(GError **errp, int code, const char *devname, const char *fm
  */
 VfioGroup *vfio_group_get(VfioContext *ctx, int id, bool noiommu, const char *devname,
                           GError **errp);
-/* One user less: at the last, the group leaves its container and closes (and the container
- * with it when it was the container's last group). */
-void vfio_group_put(VfioGroup *group);
+/* One user less (devname, for messages): at the last, the group leaves its container and
+ * closes (and the container with it when it was the container's last group). */
+void vfio_group_put(VfioGroup *group, const char *devname);
 
 /* The DMA listener of a Type1 container (listener.c): registered on ctx->as, it maps every
  * RAM range and replays the current view. Errors: a VFIO_IOMMU_MAP_DMA failed (nothing stays

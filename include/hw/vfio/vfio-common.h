@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Errors of this layer: domain VFIO_ERROR, code an errno value (the kernel's where it gave
+ * one); messages are one line, "vfio DEVICE: what failed: why". */
 #define VFIO_ERROR armpass_vfio_error_quark()
 GQuark armpass_vfio_error_quark(void);
 
