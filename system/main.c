@@ -8,6 +8,23 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Every message on one line, "armpass: " first; debug lines only with -d debug. */
+static void armpass_log(const gchar *domain, GLogLevelFlags level, const gchar *msg,
+                        gpointer opaque)
+{
+    const bool *debug = opaque;
+
+    if (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) {
+        if (*debug) {
+            fprintf(stderr, "armpass: debug: %s: %s\n", domain ? domain : "armpass", msg);
+        }
+    } else if (level & G_LOG_LEVEL_MESSAGE) {
+        fprintf(stderr, "armpass: %s\n", msg);
+    } else {
+        fprintf(stderr, "armpass: warning: %s\n", msg);
+    }
+}
+
 /* -device help / -device DRIVER,help: prints the answer and returns true. */
 static bool device_help_requested(const ArmpassConfig *cfg, int *status)
 {
@@ -59,9 +76,7 @@ int main(int argc, char **argv)
     if (device_help_requested(&cfg, &status)) {
         return status;
     }
-    if (cfg.debug) {
-        g_log_set_debug_enabled(TRUE);
-    }
+    g_log_set_default_handler(armpass_log, &cfg.debug);
     status = virt_machine_run(&cfg, &err);
     if (status < 0) {
         fprintf(stderr, "armpass: %s\n", err->message);

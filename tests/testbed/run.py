@@ -12,6 +12,7 @@ The whole L0 console goes to a log file in --logdir; the run ends on the case's
 import argparse
 import datetime
 import os
+import secrets
 import re
 import shlex
 import shutil
@@ -119,7 +120,7 @@ def main():
     ap.add_argument('--logdir', default=os.path.join(TOP, 'build', 'testbed-logs'),
                     help='where the console logs go (default: build/testbed-logs)')
     ap.add_argument('--fw-cfg', action='append', default=[], metavar='NAME=STRING',
-                    help='an L0 fw_cfg item opt/NAME with STRING as contents (repeatable)')
+                    help='an L0 fw_cfg item opt/NAME with STRING as contents (repeatable; @random: a new random string each run)')
     ap.add_argument('--interactive', action='store_true',
                     help='console on the terminal, keyboard to L1; the run ends when QEMU exits')
     ap.add_argument('-v', '--verbose', action='store_true', help='stream the console to stdout too')
@@ -184,6 +185,9 @@ def run(args, name, timeout, kernel, busybox, armpass, work):
             return 1
         if not key.startswith('opt/'):
             key = 'opt/' + key
+        if value == '@random':
+            value = 'armpass-%s' % secrets.token_hex(8)  # a new string every run
+            say('fw_cfg %s = %s' % (key, value))
         cmd += ['-fw_cfg', 'name=%s,string=%s' % (qemu_opt_escape(key), qemu_opt_escape(value))]
 
     stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')

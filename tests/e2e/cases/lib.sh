@@ -44,3 +44,40 @@ status_reason() {
     *) echo "armpass exited with status $1" ;;
     esac
 }
+
+# bind_vfio BUS DEVICE DRIVER: hands DEVICE over to DRIVER (vfio-amba or vfio-platform), in
+# no-IOMMU mode (platform devices on virt have no IOMMU), as docs/passthrough.md describes.
+bind_vfio() {
+    echo Y > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode ||
+        fail "cannot enable vfio no-IOMMU mode"
+    _d=/sys/bus/$1/devices/$2
+    [ -e "$_d" ] || fail "no $_d"
+    if [ -e "$_d/driver" ]; then
+        echo "$2" > "$_d/driver/unbind"
+    fi
+    echo "$3" > "$_d/driver_override"
+    echo "$2" > "/sys/bus/$1/drivers_probe"
+    [ "$(basename "$(readlink "$_d/driver")")" = "$3" ] || fail "$2 did not bind to $3"
+    echo "bind_vfio: $2 -> $3, iommu_group $(basename "$(readlink "$_d/iommu_group")")"
+}
+
+# l2_value KEY: the value of "KEY=value" on L2's result lines in /tmp/l2.log.
+l2_value() {
+    tr -d '\r' < /tmp/l2.log | grep -o "$1=[^ ]*" | head -n 1 | cut -d= -f2
+}
+
+# check_rtc_alarms: L2's two alarms both raised the pl031's interrupt.
+check_rtc_alarms() {
+    c0=$(l2_value irq_before) c1=$(l2_value irq_after1) c2=$(l2_value irq_after2)
+    [ -n "$c0" ] && [ -n "$c2" ] || fail "L2 did not report its RTC interrupt counts"
+    [ "$c1" -gt "$c0" ] || fail "the first alarm did not interrupt L2 ($c0 -> $c1)"
+    [ "$c2" -gt "$c1" ] || fail "the second alarm did not interrupt L2 ($c1 -> $c2): unmask failed?"
+}
+
+# check_rtc_time BEFORE AFTER: L2's RTC reading lies within 2 s of L1's clock.
+check_rtc_time() {
+    t=$(l2_value since_epoch)
+    [ -n "$t" ] || fail "L2 did not read its RTC (is rtc-pl031 bound in L2?)"
+    [ "$t" -ge $(($1 - 2)) ] && [ "$t" -le $(($2 + 2)) ] ||
+        fail "L2's RTC says $t, L1's clock was $1..$2"
+}
