@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# e2e case demo: armpass boots L2 verbosely; L2 shows its uptime, CPUs and interrupts, then powers off (armpass.l2shell on L1's command line: an L2 shell instead).
+# e2e case demo: L1 passes its pl031 RTC to L2 (vfio-amba); armpass boots L2 verbosely; L2 shows its uptime, CPUs, the RTC it was given and its interrupts, then powers off (armpass.l2shell on L1's command line: an L2 shell instead).
 # shellcheck source=tests/e2e/cases/lib.sh
 . /cases/lib.sh
 gic=${GIC:-3}
@@ -12,9 +12,12 @@ if grep -qw armpass.l2shell /proc/cmdline; then
     append="$append l2shell"
     limit=0
 fi
+bind_vfio amba 9010000.pl031 vfio-amba
+echo "demo: L1's clock: $(date -u)"
 echo "demo: L1 is up (uptime $(cut -d' ' -f1 /proc/uptime) s); armpass boots L2 with GICv$gic"
 run_armpass "$limit" /tmp/l2.log -M "virt,gic-version=$gic" -smp 2 -m 256M \
-    -kernel /Image -initrd /l2.cpio.gz -append "$append"
+    -kernel /Image -initrd /l2.cpio.gz -append "$append" -d stats \
+    -device vfio-amba,host=9010000.pl031,noiommu=on
 [ "$status" = 0 ] || fail "$(status_reason "$status" "$limit")"
 grep -q ARMPASS-L2-UP /tmp/l2.log || fail "L2 never printed ARMPASS-L2-UP"
 pass
