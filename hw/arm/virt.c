@@ -17,6 +17,8 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
 #include <libfdt.h>
 #include <linux/kvm.h>
 #include <termios.h>
@@ -409,6 +411,10 @@ static bool virt_load_into_ram(VirtMachine *vm, GError **errp)
     g_debug("kernel at 0x%" PRIx64 ", initrd at 0x%" PRIx64 " (%" PRIu64 " bytes), dtb at "
             "0x%" PRIx64 " (%zu bytes)", l->kernel_addr, l->initrd_addr, l->initrd_size,
             l->dtb_addr, vm->fdt_size);
+    /* The guest has its copies now: armpass's own would only add to its footprint. */
+    g_clear_pointer(&vm->kernel, g_bytes_unref);
+    g_clear_pointer(&vm->initrd, g_bytes_unref);
+    g_clear_pointer(&vm->fdt, g_free);
     return kvm_vcpu_set_boot_regs(vm->ms.kvm, 0, l->kernel_addr, l->dtb_addr, errp);
 }
 
@@ -436,8 +442,40 @@ static gboolean virt_signal(gpointer opaque)
     return G_SOURCE_CONTINUE;
 }
 
+/* Resident KiB of the guest-RAM mapping (from /proc/self/smaps), and armpass's peak RSS
+ * in KiB (VmHWM of /proc/self/status); -1 where unreadable. */
+static void virt_rss_kib(VirtMachine *vm, int64_t *guest_kib, int64_t *peak_kib)
+{
+    g_autofree char *smaps = NULL, *status = NULL;
+    g_auto(GStrv) lines = NULL;
+    uintptr_t ram = (uintptr_t)vm->ram.host;
+    bool in_ram = false;
+
+    *guest_kib = *peak_kib = -1;
+    if (g_file_get_contents("/proc/self/status", &status, NULL, NULL)) {
+        const char *hwm = strstr(status, "VmHWM:");
+        if (hwm) {
+            *peak_kib = g_ascii_strtoll(hwm + 6, NULL, 10);
+        }
+    }
+    if (!vm->ram_ready || !g_file_get_contents("/proc/self/smaps", &smaps, NULL, NULL)) {
+        return;
+    }
+    lines = g_strsplit(smaps, "\n", -1);
+    for (unsigned i = 0; lines[i]; i++) {
+        unsigned long start, end;
+        if (sscanf(lines[i], "%lx-%lx ", &start, &end) == 2) {
+            in_ram = start <= ram && ram < end;
+        } else if (in_ram && g_str_has_prefix(lines[i], "Rss:")) {
+            *guest_kib = g_ascii_strtoll(lines[i] + 4, NULL, 10);
+            return;
+        }
+    }
+}
+
 static void virt_print_stats(VirtMachine *vm)
 {
+    int64_t guest_kib, peak_kib;
     g_autoptr(GString) out = g_string_new("armpass stats:\n");
     KvmCounters c = { 0 };
 
@@ -454,6 +492,10 @@ static void virt_print_stats(VirtMachine *vm)
                            pl011_mmio(vm->uart)->trapped_writes);
     g_string_append_printf(out, "  unassigned_accesses: %" PRIu64 "\n",
                            vm->as.unassigned_accesses);
+    virt_rss_kib(vm, &guest_kib, &peak_kib);
+    g_string_append_printf(out, "  rss: peak %" PRId64 " KiB, guest RAM resident %" PRId64
+                           " KiB, peak beyond guest RAM %" PRId64 " KiB\n", peak_kib, guest_kib,
+                           peak_kib - guest_kib);
     for (unsigned i = 0; i < vm->ms.devices->len; i++) {
         DeviceState *dev = g_ptr_array_index(vm->ms.devices, i);
         if (dev->klass->print_stats) {
