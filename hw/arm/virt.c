@@ -218,11 +218,37 @@ static bool virt_uart_create(VirtMachine *vm, GError **errp)
 
 /* --- set-up ----------------------------------------------------------------------------- */
 
+/* -dtb FILE: read and checked before anything else is set up. */
+static bool virt_load_dtb(VirtMachine *vm, GError **errp)
+{
+    const ArmpassConfig *cfg = vm->cfg;
+    gchar *data;
+    gsize len;
+    g_autoptr(GError) err = NULL;
+    if (!g_file_get_contents(cfg->dtb, &data, &len, &err)) {
+        g_set_error(errp, VIRT_ERROR, EINVAL, "-dtb %s: cannot read: %s", cfg->dtb,
+                    err->message);
+        return false;
+    }
+    vm->fdt = data;
+    vm->fdt_size = len;
+    if (len < sizeof(struct fdt_header) || fdt_check_header(data) != 0 ||
+        fdt_totalsize(data) > len || len > ARM64_DTB_MAX_SIZE) {
+        g_set_error(errp, VIRT_ERROR, EINVAL, "-dtb %s: not a device tree blob of at most "
+                    "2 MiB (make one with dtc -O dtb)", cfg->dtb);
+        return false;
+    }
+    return true;
+}
+
 static bool virt_load_images(VirtMachine *vm, GError **errp)
 {
     const ArmpassConfig *cfg = vm->cfg;
     uint64_t initrd_size = 0;
 
+    if (cfg->dtb && !virt_load_dtb(vm, errp)) {
+        return false;
+    }
     if (!cfg->kernel) {
         if (cfg->dumpdtb) {
             return true; /* the tree alone: no kernel needed */
@@ -363,23 +389,7 @@ static bool virt_fdt_create(VirtMachine *vm, GError **errp)
     };
 
     if (cfg->dtb) {
-        gchar *data;
-        gsize len;
-        g_autoptr(GError) err = NULL;
-        if (!g_file_get_contents(cfg->dtb, &data, &len, &err)) {
-            g_set_error(errp, VIRT_ERROR, EINVAL, "-dtb %s: cannot read: %s", cfg->dtb,
-                        err->message);
-            return false;
-        }
-        vm->fdt = data;
-        vm->fdt_size = len;
-        if (len < sizeof(struct fdt_header) || fdt_check_header(data) != 0 ||
-            fdt_totalsize(data) > len || len > ARM64_DTB_MAX_SIZE) {
-            g_set_error(errp, VIRT_ERROR, EINVAL, "-dtb %s: not a device tree blob of at most "
-                        "2 MiB (make one with dtc -O dtb)", cfg->dtb);
-            return false;
-        }
-        return true;
+        return true; /* loaded and checked by virt_load_images */
     }
     if (vm->initrd) {
         p.initrd_start = vm->layout.initrd_addr;

@@ -125,6 +125,17 @@ static void test_memory_too_small(void)
     assert_one_line_error(&fits, "-m");
 }
 
+static void test_bad_dtb(void)
+{
+    g_autofree char *img = fake_image(1 << 20);
+    g_autofree char *dtb = g_build_filename(tmpdir, "garbage.dtb", NULL);
+    g_auto(Run) r = { 0 };
+    g_assert_true(g_file_set_contents(dtb, "not a device tree at all", -1, NULL));
+    run(&r, "-kernel", img, "-dtb", dtb, NULL);
+    assert_one_line_error(&r, "-dtb");
+    g_assert_nonnull(strstr(r.err, "dtc"));
+}
+
 static void test_unknown_device(void)
 {
     g_auto(Run) r = { 0 };
@@ -205,6 +216,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cli/no-kernel", test_no_kernel);
     g_test_add_func("/cli/not-an-image", test_not_an_image);
     g_test_add_func("/cli/memory-too-small", test_memory_too_small);
+    g_test_add_func("/cli/bad-dtb", test_bad_dtb);
     g_test_add_func("/cli/unknown-device", test_unknown_device);
     g_test_add_func("/cli/malformed-options", test_malformed_options);
     g_test_add_func("/cli/overlapping-region", test_overlapping_region);

@@ -25,18 +25,8 @@ GQuark armpass_fdt_error_quark(void);
 /*
  * Evaluates a libfdt call; on a negative result sets *errp to "EXPR: fdt_strerror" and
  * returns false from the enclosing function (which must have a GError **errp and return bool).
+ * FDT_CHECK_OFFSET also stores a non-negative result (a node offset) in out.
  */
-#define FDT_CHECK(expr)                                                                 \
-    do {                                                                                \
-        int fdt_check_ret_ = (expr);                                                    \
-        if (fdt_check_ret_ < 0) {                                                       \
-            g_set_error(errp, ARMPASS_FDT_ERROR, -fdt_check_ret_, "%s: %s", #expr,     \
-                        fdt_strerror(fdt_check_ret_));                                  \
-            return false;                                                               \
-        }                                                                               \
-    } while (0)
-
-/* Same, but stores a non-negative result (a node offset) in *out. */
 #define FDT_CHECK_OFFSET(out, expr)                                                     \
     do {                                                                                \
         int fdt_check_ret_ = (expr);                                                    \
@@ -46,6 +36,12 @@ GQuark armpass_fdt_error_quark(void);
             return false;                                                               \
         }                                                                               \
         (out) = fdt_check_ret_;                                                         \
+    } while (0)
+
+#define FDT_CHECK(expr)                                                                 \
+    do {                                                                                \
+        int fdt_check_unused_ G_GNUC_UNUSED;                                            \
+        FDT_CHECK_OFFSET(fdt_check_unused_, expr);                                      \
     } while (0)
 
 /* Sets a property of 64-bit (address, size) pairs, each written as two big-endian cells. */
