@@ -44,8 +44,7 @@ struct KvmState {
     KvmSystemEventFn on_event;
     void *event_opaque;
     volatile int stopping;
-    GMutex irq_lock;
-    uint64_t irq_line_changes; /* under irq_lock */
+    uint64_t irq_line_changes; /* atomic: any thread raises lines */
 };
 
 /* ioctl that retries on EINTR; returns the ioctl's result, errno set on failure. */

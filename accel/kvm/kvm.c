@@ -61,7 +61,6 @@ KvmState *kvm_init(const HostOps *ops, const char *path, GError **errp)
 
     s->ops = ops;
     s->gic_fd = s->its_fd = -1;
-    g_mutex_init(&s->irq_lock);
     s->kvm_fd = ops->open(ops->opaque, path, O_RDWR);
     if (s->kvm_fd < 0) {
         g_set_error(errp, KVM_ERROR, errno, KVM_NEEDS_AARCH64 ": cannot open %s: %s", path,
@@ -135,7 +134,6 @@ void kvm_destroy(KvmState *s)
     }
     s->ops->close(s->ops->opaque, s->vm_fd);
     s->ops->close(s->ops->opaque, s->kvm_fd);
-    g_mutex_clear(&s->irq_lock);
     g_free(s->vcpus);
     g_free(s->slots);
     g_free(s);
@@ -221,9 +219,7 @@ bool kvm_set_spi(KvmState *s, unsigned spi, bool level, GError **errp)
         .irq = (KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) | ((32 + spi) & KVM_ARM_IRQ_NUM_MASK),
         .level = level,
     };
-    g_mutex_lock(&s->irq_lock);
-    s->irq_line_changes++;
-    g_mutex_unlock(&s->irq_lock);
+    __atomic_add_fetch(&s->irq_line_changes, 1, __ATOMIC_RELAXED);
     if (kvm_ioctl_retry(s->ops, s->vm_fd, KVM_IRQ_LINE, &irq) < 0) {
         g_set_error(errp, KVM_ERROR, errno, "KVM_IRQ_LINE (SPI %u, level %d): %s", spi, level,
                     g_strerror(errno));
@@ -271,7 +267,5 @@ void kvm_get_counters(KvmState *s, KvmCounters *out)
         out->exits_system_event += c->exits_system_event;
         out->exits_other += c->exits_other;
     }
-    g_mutex_lock(&s->irq_lock);
-    out->irq_line_changes = s->irq_line_changes;
-    g_mutex_unlock(&s->irq_lock);
+    out->irq_line_changes = __atomic_load_n(&s->irq_line_changes, __ATOMIC_RELAXED);
 }

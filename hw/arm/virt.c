@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib-unix.h>
-#include <glib/gstdio.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -394,13 +393,6 @@ static bool virt_fdt_create(VirtMachine *vm, GError **errp)
     if (vm->initrd) {
         p.initrd_start = vm->layout.initrd_addr;
         p.initrd_end = vm->layout.initrd_addr + vm->layout.initrd_size;
-    } else if (cfg->initrd) {
-        /* dumpdtb without a kernel: show where an initrd of this size would go. */
-        GStatBuf st;
-        if (g_stat(cfg->initrd, &st) == 0) {
-            p.initrd_start = virt_memmap[VIRT_MEM].base + 0x08000000;
-            p.initrd_end = p.initrd_start + st.st_size;
-        }
     }
     vm->fdt = virt_fdt_build(&vm->ms, &p, &vm->fdt_size, errp);
     return vm->fdt != NULL;

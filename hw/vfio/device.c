@@ -360,59 +360,45 @@ bool vfio_device_reset(VfioDevice *dev, GError **errp)
 
 /* ---- pread / pwrite ------------------------------------------------------------------ */
 
-bool vfio_device_pread(VfioDevice *dev, void *buf, size_t len, uint64_t offset, GError **errp)
+/* One exact-length pread or pwrite on the device fd, retried on EINTR. */
+static bool vfio_device_rw(VfioDevice *dev, void *buf, size_t len, uint64_t offset,
+                           bool is_write, GError **errp)
 {
     const HostOps *ops = dev->ctx->ops;
+    const char *what = is_write ? "pwrite" : "pread";
     ssize_t ret;
 
     if (offset > INT64_MAX || len > INT64_MAX - offset) {
-        vfio_set_error(errp, EINVAL, dev->name, "pread of %zu bytes at 0x%" PRIx64 ": past the "
-                       "largest file offset", len, offset);
+        vfio_set_error(errp, EINVAL, dev->name, "%s of %zu bytes at 0x%" PRIx64 ": past the "
+                       "largest file offset", what, len, offset);
         return false;
     }
     do {
-        ret = ops->pread(ops->opaque, dev->fd, buf, len, (off_t)offset);
+        ret = is_write ? ops->pwrite(ops->opaque, dev->fd, buf, len, (off_t)offset)
+                       : ops->pread(ops->opaque, dev->fd, buf, len, (off_t)offset);
     } while (ret < 0 && errno == EINTR);
     if (ret < 0) {
         int err = errno;
 
-        vfio_set_error(errp, err, dev->name, "pread of %zu bytes at 0x%" PRIx64 ": %s", len,
+        vfio_set_error(errp, err, dev->name, "%s of %zu bytes at 0x%" PRIx64 ": %s", what, len,
                        offset, g_strerror(err));
         return false;
     }
     if ((size_t)ret != len) {
-        vfio_set_error(errp, EIO, dev->name, "pread of %zu bytes at 0x%" PRIx64 ": short read "
-                       "of %zd bytes", len, offset, ret);
+        vfio_set_error(errp, EIO, dev->name, "%s of %zu bytes at 0x%" PRIx64 ": short %s of "
+                       "%zd bytes", what, len, offset, is_write ? "write" : "read", ret);
         return false;
     }
     return true;
 }
 
+bool vfio_device_pread(VfioDevice *dev, void *buf, size_t len, uint64_t offset, GError **errp)
+{
+    return vfio_device_rw(dev, buf, len, offset, false, errp);
+}
+
 bool vfio_device_pwrite(VfioDevice *dev, const void *buf, size_t len, uint64_t offset,
                         GError **errp)
 {
-    const HostOps *ops = dev->ctx->ops;
-    ssize_t ret;
-
-    if (offset > INT64_MAX || len > INT64_MAX - offset) {
-        vfio_set_error(errp, EINVAL, dev->name, "pwrite of %zu bytes at 0x%" PRIx64 ": past "
-                       "the largest file offset", len, offset);
-        return false;
-    }
-    do {
-        ret = ops->pwrite(ops->opaque, dev->fd, buf, len, (off_t)offset);
-    } while (ret < 0 && errno == EINTR);
-    if (ret < 0) {
-        int err = errno;
-
-        vfio_set_error(errp, err, dev->name, "pwrite of %zu bytes at 0x%" PRIx64 ": %s", len,
-                       offset, g_strerror(err));
-        return false;
-    }
-    if ((size_t)ret != len) {
-        vfio_set_error(errp, EIO, dev->name, "pwrite of %zu bytes at 0x%" PRIx64 ": short "
-                       "write of %zd bytes", len, offset, ret);
-        return false;
-    }
-    return true;
+    return vfio_device_rw(dev, (void *)buf, len, offset, true, errp);
 }
