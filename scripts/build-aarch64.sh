@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Builds the static aarch64 armpass that the test bed copies into L1: build-aarch64/armpass.
+# Builds the static aarch64 armpass that the test bed copies into L1 (build-aarch64/armpass),
+# and the test programs it copies into L1 and L2 (build-aarch64/tests/progs/).
 # libfdt-dev:arm64 cannot be installed beside the native libfdt-dev on Debian 12, so its
 # package is unpacked into a cache folder instead (never installed).
 set -euo pipefail
@@ -17,5 +18,5 @@ if [ ! -f "$build/build.ninja" ]; then
     meson setup "$build" "$top" --cross-file "$top/cross/aarch64-linux-gnu.ini" \
         -Dstatic=true -Dfdt_sysroot="$sysroot" -Dbuildtype=release >/dev/null
 fi
-ninja -C "$build" armpass >/dev/null
+ninja -C "$build" armpass progs >/dev/null
 echo "$build/armpass"

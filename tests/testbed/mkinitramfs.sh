@@ -2,11 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Builds the test bed's two initramfs images (L2's, then L1's which carries it) and prints the L1 image's path.
 #
-# usage: mkinitramfs.sh --kernel IMAGE --busybox BUSYBOX --armpass ARMPASS [--out DIR]
+# usage: mkinitramfs.sh --kernel IMAGE --busybox BUSYBOX --armpass ARMPASS [--progs DIR] [--out DIR]
 #
 #   DIR/l2.cpio.gz: busybox + tests/testbed/l2-init as /init + tests/e2e/l2cases/* in /l2cases/
+#                   + the test programs (tests/progs, built static for aarch64) in /progs/
 #   DIR/l1.cpio.gz: busybox + tests/testbed/l1-init as /init + /armpass + /Image +
-#                   /l2.cpio.gz + tests/e2e/cases/* in /cases/
+#                   /l2.cpio.gz + tests/e2e/cases/* in /cases/ + the test programs in /progs/
+#
+# --progs DIR: where the aarch64 test programs are (default: tests/progs next to ARMPASS, i.e.
+# build-aarch64/tests/progs; left out if that folder does not exist).
 #
 # The busybox applet links are made at boot by /init (busybox --install -s): the arm64 binary
 # cannot be asked for its applet list on the x86_64 host. /dev/console comes from the kernel's
@@ -16,7 +20,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${ARMPASS_CACHE:-$HOME/.cache/armpass}
-kernel='' busybox='' armpass='' out=$cache/initramfs
+kernel='' busybox='' armpass='' progs='' out=$cache/initramfs
 
 usage() { sed -n 's/^# usage: //p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -24,6 +28,7 @@ while [ $# -gt 0 ]; do
     --kernel) kernel=$2; shift 2 ;;
     --busybox) busybox=$2; shift 2 ;;
     --armpass) armpass=$2; shift 2 ;;
+    --progs) progs=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     *) usage ;;
     esac
@@ -32,6 +37,8 @@ if [ -z "$kernel" ] || [ -z "$busybox" ] || [ -z "$armpass" ]; then usage; fi
 for f in "$kernel" "$busybox" "$armpass"; do
     [ -f "$f" ] || { echo "mkinitramfs: $f: no such file" >&2; exit 1; }
 done
+
+[ -n "$progs" ] || progs=$(dirname "$armpass")/tests/progs
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -44,6 +51,17 @@ skeleton() {
     mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,root,etc,mnt}
     install -m 0755 "$busybox" "$root/bin/busybox"
     ln -s busybox "$root/bin/sh"
+}
+
+# The test programs: every executable file of $progs, into ROOT/progs/.
+add_progs() {
+    local root=$1 f
+    mkdir -p "$root/progs"
+    [ -d "$progs" ] || return 0
+    for f in "$progs"/*; do
+        [ -f "$f" ] && [ -x "$f" ] && install -m 0755 "$f" "$root/progs/"
+    done
+    return 0
 }
 
 # newc cpio of a folder, owned by root, gzip'd.
@@ -61,6 +79,7 @@ mkdir -p "$l2/l2cases"
 for f in "$top"/tests/e2e/l2cases/*; do
     [ -f "$f" ] && install -m 0755 "$f" "$l2/l2cases/"
 done
+add_progs "$l2"
 pack "$l2" "$out/l2.cpio.gz"
 
 l1=$stage/l1
@@ -73,6 +92,7 @@ mkdir -p "$l1/cases"
 for f in "$top"/tests/e2e/cases/*; do
     [ -f "$f" ] && install -m 0755 "$f" "$l1/cases/"
 done
+add_progs "$l1"
 pack "$l1" "$out/l1.cpio.gz"
 
 echo "$out/l1.cpio.gz"

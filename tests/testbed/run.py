@@ -125,6 +125,8 @@ def main():
                     help='console on the terminal, keyboard to L1; the run ends when QEMU exits')
     ap.add_argument('-v', '--verbose', action='store_true', help='stream the console to stdout too')
     ap.add_argument('--no-quiet', action='store_true', help="drop 'quiet' from L1's command line")
+    ap.add_argument('--mem', default='1G', help="L1's RAM, as QEMU's -m takes it (default 1G)")
+    ap.add_argument('--smp', type=int, default=2, help="L1's CPUs (default 2)")
     ap.add_argument('--append', default='', help="more words for L1's kernel command line")
     ap.add_argument('--kernel', help='kernel Image (default: $ARMPASS_KERNEL or build-kernel.sh)')
     ap.add_argument('--busybox', help='arm64 busybox (default: $ARMPASS_BUSYBOX or busybox.sh)')
@@ -173,7 +175,7 @@ def run(args, name, timeout, kernel, busybox, armpass, work):
     if args.append:
         append.append(args.append)
     cmd = [args.qemu, '-M', 'virt,virtualization=on,gic-version=%d' % args.gic, '-cpu', 'max',
-           '-smp', '2', '-m', '1G', '-nographic',
+           '-smp', str(args.smp), '-m', args.mem, '-nographic',
            # No NIC: the default virtio-net-pci wants efi-virtio.rom (ipxe-qemu), and nothing needs it.
            '-nic', 'none',
            '-kernel', kernel, '-initrd', initrd,

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mmio-abuse: a hostile guest program for the test bed (L2). It maps one page of device MMIO
+ * through /dev/mem and does to it what a buggy or malicious guest might:
+ *
+ *   mmio-abuse sweep BASE SIZE [WLO WHI]   every width (1, 2, 4, 8 bytes) at every offset of
+ *                                           the page, aligned and not, reads everywhere, writes
+ *                                           at offsets in [WLO, WHI) and past SIZE (defaults:
+ *                                           writes everywhere); unaligned accesses fault in
+ *                                           the guest (SIGBUS) and are counted
+ *   mmio-abuse random BASE SIZE COUNT SEED [WLO WHI]
+ *                                           COUNT accesses of random width, offset (anywhere in
+ *                                           the page, so also past SIZE) and direction
+ *   mmio-abuse garbage BASE SIZE COUNT SEED COUNT random 32-bit writes inside [0, SIZE)
+ *   mmio-abuse nisv BASE                    a load pair, a store pair and a post-indexed load
+ *                                           at BASE: accesses KVM cannot decode (no ISV); the
+ *                                           VMM must refuse them without dying
+ *
+ * BASE is a guest-physical address (bytes), SIZE a length in bytes. Prints one summary line
+ * "mmio-abuse: MODE accesses=N sigbus=M" and exits 0; exits 1 on bad arguments or if
+ * /dev/mem cannot be mapped. Writes are limited to [WLO, WHI) and the bytes past SIZE so a
+ * caller can keep it away from registers with side effects (fw_cfg's DMA address register
+ * would make the device DMA to wherever the garbage points).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define PAGE 4096ul
+
+static sigjmp_buf fault_jmp;
+static volatile sig_atomic_t faults;
+
+static void on_fault(int sig)
+{
+    (void)sig;
+    faults++;
+    siglongjmp(fault_jmp, 1);
+}
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+    /* xorshift64*: reproducible from the seed, good enough to scatter accesses. */
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 2685821657736338717ull;
+}
+
+static unsigned long parse_num(const char *s, const char *what)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 0);
+    if (errno || *s == '\0' || *end != '\0') {
+        fprintf(stderr, "mmio-abuse: %s: not a number: %s\n", what, s);
+        exit(1);
+    }
+    return v;
+}
+
+/* One access of width 1, 2, 4 or 8 bytes at p; a fault longjmps out of it. */
+static void access1(volatile uint8_t *p, unsigned width, int write, uint64_t val)
+{
+    switch (width) {
+    case 1:
+        if (write) *(volatile uint8_t *)p = (uint8_t)val; else (void)*(volatile uint8_t *)p;
+        break;
+    case 2:
+        if (write) *(volatile uint16_t *)p = (uint16_t)val; else (void)*(volatile uint16_t *)p;
+        break;
+    case 4:
+        if (write) *(volatile uint32_t *)p = (uint32_t)val; else (void)*(volatile uint32_t *)p;
+        break;
+    default:
+        if (write) *(volatile uint64_t *)p = val; else (void)*(volatile uint64_t *)p;
+        break;
+    }
+}
+
+static unsigned long size, wlo, whi;
+
+static int write_allowed(unsigned long off, unsigned width)
+{
+    return (off >= wlo && off + width <= whi) || off >= size;
+}
+
+static unsigned long accesses;
+
+/* Does one access, counting it; a guest fault (SIGBUS/SIGSEGV) is counted in faults. */
+static void guarded(volatile uint8_t *page, unsigned long off, unsigned width, int write,
+                    uint64_t val)
+{
+    if (off + width > PAGE || (write && !write_allowed(off, width))) {
+        return;
+    }
+    accesses++;
+    if (sigsetjmp(fault_jmp, 1) == 0) {
+        access1(page + off, width, write, val);
+    }
+}
+
+static void nisv(volatile uint8_t *p)
+{
+#if defined(__aarch64__)
+    volatile uint64_t a = 0, b = 0;
+    volatile uint8_t *volatile q = p;
+    if (sigsetjmp(fault_jmp, 1) == 0) {
+        accesses++;
+        uint64_t x, y;
+        __asm__ volatile("ldp %0, %1, [%2]" : "=r"(x), "=r"(y) : "r"(p) : "memory");
+        a = x;
+        b = y;
+    }
+    if (sigsetjmp(fault_jmp, 1) == 0) {
+        accesses++;
+        __asm__ volatile("stp %0, %1, [%2]" : : "r"(a), "r"(b), "r"(p) : "memory");
+    }
+    if (sigsetjmp(fault_jmp, 1) == 0) {
+        accesses++;
+        uint64_t x;
+        volatile uint8_t *r = q;
+        __asm__ volatile("ldr %w0, [%1], #4" : "=r"(x), "+r"(r) : : "memory");
+        a = x;
+    }
+#else
+    (void)p;
+    fprintf(stderr, "mmio-abuse: nisv needs aarch64\n");
+    exit(1);
+#endif
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: mmio-abuse sweep|random|garbage|nisv BASE [SIZE ...]\n");
+        return 1;
+    }
+    const char *mode = argv[1];
+    unsigned long base = parse_num(argv[2], "BASE");
+    int a = 3;
+    size = PAGE;
+    if (strcmp(mode, "nisv") != 0) {
+        if (argc < 4) {
+            fprintf(stderr, "mmio-abuse: %s needs SIZE\n", mode);
+            return 1;
+        }
+        size = parse_num(argv[a++], "SIZE");
+    }
+    unsigned long count = 0;
+    if (!strcmp(mode, "random") || !strcmp(mode, "garbage")) {
+        if (argc < a + 2) {
+            fprintf(stderr, "mmio-abuse: %s needs COUNT SEED\n", mode);
+            return 1;
+        }
+        count = parse_num(argv[a++], "COUNT");
+        rng_state = parse_num(argv[a++], "SEED") | 1;
+    }
+    wlo = 0;
+    whi = size;
+    if (argc >= a + 2) {
+        wlo = parse_num(argv[a], "WLO");
+        whi = parse_num(argv[a + 1], "WHI");
+    }
+    if ((base & (PAGE - 1)) || size == 0 || size > PAGE) {
+        fprintf(stderr, "mmio-abuse: BASE must be page-aligned and SIZE in 1..4096\n");
+        return 1;
+    }
+
+    int fd = open("/dev/mem", O_RDWR | O_SYNC);
+    if (fd < 0) {
+        fprintf(stderr, "mmio-abuse: /dev/mem: %s (the kernel needs CONFIG_DEVMEM)\n",
+                strerror(errno));
+        return 1;
+    }
+    volatile uint8_t *page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)base);
+    if (page == MAP_FAILED) {
+        fprintf(stderr, "mmio-abuse: mmap of /dev/mem at 0x%lx: %s\n", base, strerror(errno));
+        return 1;
+    }
+    struct sigaction sa = { .sa_handler = on_fault, .sa_flags = SA_NODEFER };
+    sigaction(SIGBUS, &sa, NULL);
+    sigaction(SIGSEGV, &sa, NULL);
+
+    if (!strcmp(mode, "sweep")) {
+        for (unsigned width = 1; width <= 8; width <<= 1) {
+            for (unsigned long off = 0; off + width <= PAGE; off++) {
+                guarded(page, off, width, 0, 0);
+                guarded(page, off, width, 1, 0xa5a5a5a5a5a5a5a5ull ^ off);
+            }
+        }
+    } else if (!strcmp(mode, "random")) {
+        for (unsigned long i = 0; i < count; i++) {
+            uint64_t r = rnd();
+            unsigned width = 1u << (r & 3);
+            unsigned long off = (r >> 2) % PAGE;
+            guarded(page, off, width, (int)((r >> 20) & 1), rnd());
+        }
+    } else if (!strcmp(mode, "garbage")) {
+        for (unsigned long i = 0; i < count; i++) {
+            unsigned long off = (rnd() % size) & ~3ul;
+            guarded(page, off, 4, 1, rnd());
+        }
+    } else if (!strcmp(mode, "nisv")) {
+        nisv(page);
+    } else {
+        fprintf(stderr, "mmio-abuse: unknown mode %s\n", mode);
+        return 1;
+    }
+    printf("mmio-abuse: %s accesses=%lu sigbus=%ld\n", mode, accesses, (long)faults);
+    return 0;
+}
