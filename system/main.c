@@ -77,7 +77,16 @@ int main(int argc, char **argv)
         return status;
     }
     g_log_set_default_handler(armpass_log, &cfg.debug);
-    status = virt_machine_run(&cfg, &err);
+    /* A guest reset (PSCI SYSTEM_RESET) reboots it: the whole VM is torn down and built again
+     * from the same configuration, devices included. -no-reboot and -sandbox on (which cannot
+     * reopen /dev/kvm and the VFIO groups) exit with ARMPASS_EXIT_GUEST_RESET instead. */
+    for (;;) {
+        status = virt_machine_run(&cfg, &err);
+        if (status != ARMPASS_EXIT_GUEST_RESET || cfg.no_reboot || cfg.sandbox) {
+            break;
+        }
+        g_debug("the guest reset: rebooting it");
+    }
     if (status < 0) {
         fprintf(stderr, "armpass: %s\n", err->message);
         return 1;

@@ -605,6 +605,27 @@ static bool opt_d(ParseState *ps, const char *name, const char *arg, GError **er
     return true;
 }
 
+static bool opt_no_reboot(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    (void)name;
+    (void)arg;
+    (void)errp;
+    ps->cfg->no_reboot = true;
+    return true;
+}
+
+static bool opt_sandbox(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!parse_bool(arg, &ps->cfg->sandbox, &err)) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s %s: use on or off (e.g. -sandbox on)", name, arg);
+        return false;
+    }
+    return true;
+}
+
 static bool opt_help(ParseState *ps, const char *name, const char *arg, GError **errp)
 {
     (void)name;
@@ -651,6 +672,13 @@ static const CmdOption cmd_options[] = {
     { "-d", NULL, "ITEM[,ITEM]",
       "diagnostics: stats prints counters at exit, debug turns on debug logging",
       "-d stats", opt_d },
+    { "-no-reboot", NULL, NULL,
+      "exit with status 3 when the guest resets, instead of rebooting it", NULL,
+      opt_no_reboot },
+    { "-sandbox", NULL, "on|off",
+      "on: once set up, drop every capability and allow only the system calls the\n"
+      "run loop needs (seccomp); a guest reset then ends armpass (status 3)",
+      "-sandbox on", opt_sandbox },
     { "-help", "-h", NULL, "print this help and exit", NULL, opt_help },
     { "-version", "-V", NULL, "print the version and exit", NULL, opt_version },
 };

@@ -44,6 +44,7 @@ struct KvmState {
     KvmSystemEventFn on_event;
     void *event_opaque;
     volatile int stopping;
+    bool nisv_to_user;         /* KVM_CAP_ARM_NISV_TO_USER enabled: refuse, don't die */
     uint64_t irq_line_changes; /* atomic: any thread raises lines */
 };
 

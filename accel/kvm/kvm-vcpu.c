@@ -3,6 +3,8 @@
 #define G_LOG_DOMAIN "armpass-kvm"
 #include "kvm-internal.h"
 
+#include "system/ratelimit.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -117,6 +119,43 @@ bool kvm_vcpu_set_boot_regs(KvmState *s, unsigned idx, uint64_t pc, uint64_t x0,
 #endif
 }
 
+/* What a guest can make armpass refuse at will: a few lines per second at most. */
+static RateLimit refused_mmio_rl = RATELIMIT_INIT(5000, 5);
+static RateLimit refused_nisv_rl = RATELIMIT_INIT(5000, 5);
+
+/*
+ * A guest access that hit no device (the MMIO exit's address is in no region): reads as zero,
+ * writes are ignored (what a bus without a device answers on most Arm SoCs), logged at a
+ * limited rate. The guest goes on.
+ */
+static void kvm_vcpu_refuse_mmio(KvmVcpu *v, const struct kvm_run *run)
+{
+    v->counters.refused_mmio++;
+    ratelimit_warn(&refused_mmio_rl, "vCPU %u: guest %s of %u bytes at 0x%llx: no device "
+                   "there; %s", v->index, run->mmio.is_write ? "write" : "read", run->mmio.len,
+                   (unsigned long long)run->mmio.phys_addr,
+                   run->mmio.is_write ? "ignored" : "read as zero");
+}
+
+/*
+ * KVM_EXIT_ARM_NISV (api.rst 5, kvm_run arm_nisv): an access KVM could not decode (no valid
+ * instruction syndrome: a load/store pair, a writeback, ...) to an address with no memslot.
+ * armpass does not decode guest instructions: it refuses the access with an external data
+ * abort (KVM_SET_VCPU_EVENTS ext_dabt_pending, api.rst 4.32) so that the guest, not armpass,
+ * deals with its fault. False if the abort could not be injected (fatal for the vCPU).
+ */
+static bool kvm_vcpu_refuse_nisv(KvmVcpu *v, const struct kvm_run *run)
+{
+    struct kvm_vcpu_events ev = { 0 };
+
+    v->counters.exits_nisv++;
+    ratelimit_warn(&refused_nisv_rl, "vCPU %u: guest access at 0x%llx that KVM cannot decode "
+                   "(a load/store pair or writeback to MMIO?): refused with an external abort",
+                   v->index, (unsigned long long)run->arm_nisv.fault_ipa);
+    ev.exception.ext_dabt_pending = 1;
+    return kvm_ioctl_retry(v->s->ops, v->fd, KVM_SET_VCPU_EVENTS, &ev) == 0;
+}
+
 static void kvm_kick_handler(int sig)
 {
     (void)sig;
@@ -155,7 +194,13 @@ static void *kvm_vcpu_thread(void *opaque)
                 run->immediate_exit = 0;
                 continue;
             }
-            kvm_vcpu_fatal(v, "KVM_RUN: %s", g_strerror(errno));
+            if (errno == ENOSYS) {
+                /* Without KVM_CAP_ARM_NISV_TO_USER an undecodable access ends here. */
+                kvm_vcpu_fatal(v, "KVM_RUN: %s (the guest made an access KVM cannot decode, "
+                               "and this KVM cannot hand it to armpass)", g_strerror(errno));
+            } else {
+                kvm_vcpu_fatal(v, "KVM_RUN: %s", g_strerror(errno));
+            }
             break;
         }
         switch (run->exit_reason) {
@@ -163,9 +208,7 @@ static void *kvm_vcpu_thread(void *opaque)
             v->counters.exits_mmio++;
             if (!address_space_rw(s->as, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
                                   run->mmio.is_write)) {
-                g_debug("vCPU %u: %s of %u bytes at unassigned guest address 0x%llx",
-                        v->index, run->mmio.is_write ? "write" : "read", run->mmio.len,
-                        (unsigned long long)run->mmio.phys_addr);
+                kvm_vcpu_refuse_mmio(v, run);
             }
             break;
         case KVM_EXIT_INTR:
@@ -181,9 +224,12 @@ static void *kvm_vcpu_thread(void *opaque)
             }
             break;
         case KVM_EXIT_ARM_NISV:
+            if (kvm_vcpu_refuse_nisv(v, run)) {
+                break;
+            }
             kvm_vcpu_fatal(v, "guest access at 0x%llx has no valid syndrome (a load/store "
-                           "pair or writeback to MMIO?); armpass cannot emulate it",
-                           (unsigned long long)run->arm_nisv.fault_ipa);
+                           "pair or writeback to MMIO?) and KVM_SET_VCPU_EVENTS failed: %s",
+                           (unsigned long long)run->arm_nisv.fault_ipa, g_strerror(errno));
             goto out;
         case KVM_EXIT_FAIL_ENTRY:
             kvm_vcpu_fatal(v, "KVM_EXIT_FAIL_ENTRY (reason 0x%llx)",

@@ -86,6 +86,18 @@ KvmState *kvm_init(const HostOps *ops, const char *path, GError **errp)
             goto fail_vm;
         }
     }
+    /* api.rst 5 (KVM_EXIT_ARM_NISV), 4.32: a guest access KVM cannot decode (a load/store
+     * pair, a writeback) to a trapped address comes back to armpass, which refuses it with an
+     * external data abort to the guest, instead of KVM_RUN failing with ENOSYS. */
+    if (kvm_check_extension(s, KVM_CAP_ARM_NISV_TO_USER) &&
+        kvm_check_extension(s, KVM_CAP_ARM_INJECT_EXT_DABT)) {
+        struct kvm_enable_cap cap = { .cap = KVM_CAP_ARM_NISV_TO_USER };
+        if (kvm_ioctl_retry(ops, s->vm_fd, KVM_ENABLE_CAP, &cap) == 0) {
+            s->nisv_to_user = true;
+        } else {
+            g_debug("KVM_ENABLE_CAP(KVM_CAP_ARM_NISV_TO_USER): %s", g_strerror(errno));
+        }
+    }
     ret = host_ioctl(ops, s->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
     if (ret <= 0) {
         g_set_error(errp, KVM_ERROR, errno, "KVM_GET_VCPU_MMAP_SIZE: %s", g_strerror(errno));
@@ -266,6 +278,8 @@ void kvm_get_counters(KvmState *s, KvmCounters *out)
         out->exits_intr += c->exits_intr;
         out->exits_system_event += c->exits_system_event;
         out->exits_other += c->exits_other;
+        out->exits_nisv += c->exits_nisv;
+        out->refused_mmio += c->refused_mmio;
     }
     out->irq_line_changes = __atomic_load_n(&s->irq_line_changes, __ATOMIC_RELAXED);
 }

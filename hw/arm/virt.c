@@ -11,6 +11,7 @@
 #include "hw/arm/boot.h"
 #include "hw/char/pl011.h"
 #include "hw/vfio/vfio-common.h"
+#include "system/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +56,8 @@ typedef struct VirtMachine {
     Arm64BootLayout layout;
     void *fdt;
     size_t fdt_size;
+    int proc_status_fd; /* -sandbox on -d stats: /proc/self files opened before the filter */
+    int proc_smaps_fd;
 } VirtMachine;
 
 /* --- console ---------------------------------------------------------------------------- */
@@ -444,6 +447,31 @@ static gboolean virt_signal(gpointer opaque)
     return G_SOURCE_CONTINUE;
 }
 
+/* The whole of a /proc file: from fd (opened before -sandbox on forbade opening) if >= 0,
+ * else from path. NULL if unreadable. */
+static char *virt_read_proc(int fd, const char *path)
+{
+    GString *s;
+    char buf[4096];
+    off_t off = 0;
+    ssize_t n;
+    char *data = NULL;
+
+    if (fd < 0) {
+        return g_file_get_contents(path, &data, NULL, NULL) ? data : NULL;
+    }
+    s = g_string_new(NULL);
+    while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+        g_string_append_len(s, buf, n);
+        off += n;
+    }
+    if (n < 0) {
+        g_string_free(s, TRUE);
+        return NULL;
+    }
+    return g_string_free(s, FALSE);
+}
+
 /* Resident KiB of the guest-RAM mapping (from /proc/self/smaps), and armpass's peak RSS
  * in KiB (VmHWM of /proc/self/status); -1 where unreadable. */
 static void virt_rss_kib(VirtMachine *vm, int64_t *guest_kib, int64_t *peak_kib)
@@ -454,13 +482,13 @@ static void virt_rss_kib(VirtMachine *vm, int64_t *guest_kib, int64_t *peak_kib)
     bool in_ram = false;
 
     *guest_kib = *peak_kib = -1;
-    if (g_file_get_contents("/proc/self/status", &status, NULL, NULL)) {
+    if ((status = virt_read_proc(vm->proc_status_fd, "/proc/self/status"))) {
         const char *hwm = strstr(status, "VmHWM:");
         if (hwm) {
             *peak_kib = g_ascii_strtoll(hwm + 6, NULL, 10);
         }
     }
-    if (!vm->ram_ready || !g_file_get_contents("/proc/self/smaps", &smaps, NULL, NULL)) {
+    if (!vm->ram_ready || !(smaps = virt_read_proc(vm->proc_smaps_fd, "/proc/self/smaps"))) {
         return;
     }
     lines = g_strsplit(smaps, "\n", -1);
@@ -489,6 +517,9 @@ static void virt_print_stats(VirtMachine *vm)
                            c.exits, c.exits_mmio, c.exits_intr, c.exits_system_event,
                            c.exits_other);
     g_string_append_printf(out, "  irq_line_changes: %" PRIu64 "\n", c.irq_line_changes);
+    g_string_append_printf(out, "  refused: %" PRIu64 " accesses to no device (RAZ/WI), %"
+                           PRIu64 " undecodable accesses (external abort)\n",
+                           c.refused_mmio, c.exits_nisv);
     g_string_append_printf(out, "  trapped uart0: reads %" PRIu64 ", writes %" PRIu64 "\n",
                            pl011_mmio(vm->uart)->trapped_reads,
                            pl011_mmio(vm->uart)->trapped_writes);
@@ -539,6 +570,12 @@ static void virt_teardown(VirtMachine *vm)
     if (vm->uart_fd_owned) {
         close(vm->uart_fd);
     }
+    if (vm->proc_status_fd >= 0) {
+        close(vm->proc_status_fd);
+    }
+    if (vm->proc_smaps_fd >= 0) {
+        close(vm->proc_smaps_fd);
+    }
     platform_bus_destroy(&vm->ms.pbus);
     g_ptr_array_unref(vm->ms.devices);
     if (vm->loop) {
@@ -588,12 +625,32 @@ static bool virt_setup(VirtMachine *vm, GError **errp)
     return virt_load_into_ram(vm, errp);
 }
 
+/*
+ * -sandbox on, once everything is set up and before any thread starts: no capability, and
+ * the run loop's seccomp filter (system/sandbox.c). -d stats reads /proc/self files later,
+ * so they are opened now.
+ */
+static bool virt_sandbox(VirtMachine *vm, GError **errp)
+{
+    if (vm->cfg->stats) {
+        vm->proc_status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+        vm->proc_smaps_fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
+    }
+    if (!sandbox_drop_capabilities(errp) || !sandbox_install_seccomp(errp)) {
+        return false;
+    }
+    g_debug("sandbox: capabilities dropped, seccomp filter installed");
+    return true;
+}
+
 int virt_machine_run(const ArmpassConfig *cfg, GError **errp)
 {
     VirtMachine vm = {
         .cfg = cfg,
         .event = -1,
         .uart_fd = -1,
+        .proc_status_fd = -1,
+        .proc_smaps_fd = -1,
         .ms = {
             .cfg = cfg,
             .ops = &host_ops_system,
@@ -619,6 +676,10 @@ int virt_machine_run(const ArmpassConfig *cfg, GError **errp)
         status = virt_write_dumpdtb(&vm, errp) ? 0 : -1;
         virt_teardown(&vm);
         return status;
+    }
+    if (cfg->sandbox && !virt_sandbox(&vm, errp)) {
+        virt_teardown(&vm);
+        return -1;
     }
     vm.loop = g_main_loop_new(NULL, FALSE);
     sigterm = g_unix_signal_add(SIGTERM, virt_signal, &vm);

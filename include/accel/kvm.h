@@ -23,6 +23,8 @@ typedef struct KvmCounters {
     uint64_t exits_intr;     /* EINTR / KVM_EXIT_INTR */
     uint64_t exits_system_event;
     uint64_t exits_other;
+    uint64_t exits_nisv;     /* KVM_EXIT_ARM_NISV: undecodable accesses, refused */
+    uint64_t refused_mmio;   /* trapped accesses that hit no device (RAZ/WI) */
     uint64_t irq_line_changes; /* KVM_IRQ_LINE calls made by emulated devices */
 } KvmCounters;
 

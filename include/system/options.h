@@ -13,8 +13,8 @@
 
 #define ARMPASS_VERSION "0.1.0"
 
-/* Exit status when the guest asks for a reset (PSCI SYSTEM_RESET): armpass does not reboot
- * the guest; a supervisor that wants a reboot starts armpass again. */
+/* Exit status when the guest asks for a reset (PSCI SYSTEM_RESET) and armpass does not
+ * reboot it (-no-reboot, or -sandbox on, which cannot reopen the files a new VM needs). */
 #define ARMPASS_EXIT_GUEST_RESET 3
 
 /* The GError domain of the command line, option strings and -device properties. */
@@ -68,6 +68,8 @@ typedef struct ArmpassConfig {
     bool show_version;
     bool stats;          /* -d stats: print counters at exit */
     bool debug;          /* -d debug: g_debug output of every subsystem */
+    bool no_reboot;      /* -no-reboot: a guest reset ends armpass (status 3) */
+    bool sandbox;        /* -sandbox on: drop capabilities, seccomp filter once set up */
 } ArmpassConfig;
 
 #define ARMPASS_MIN_RAM (16 * 1024 * 1024ULL)
