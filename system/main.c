@@ -82,7 +82,8 @@ int main(int argc, char **argv)
      * reopen /dev/kvm and the VFIO groups) exit with ARMPASS_EXIT_GUEST_RESET instead. */
     for (;;) {
         status = virt_machine_run(&cfg, &err);
-        if (status != ARMPASS_EXIT_GUEST_RESET || cfg.no_reboot || cfg.sandbox) {
+        if (status != ARMPASS_EXIT_GUEST_RESET || cfg.no_reboot || cfg.sandbox ||
+            virt_terminate_requested()) {
             break;
         }
         g_debug("the guest reset: rebooting it");

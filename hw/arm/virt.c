@@ -21,6 +21,7 @@
 #include <string.h>
 #include <libfdt.h>
 #include <linux/kvm.h>
+#include <sys/sysinfo.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -286,7 +287,8 @@ static bool virt_memory_init(VirtMachine *vm, GError **errp)
     vm->as_ready = true;
     vm->ms.as = &vm->as;
     if (!memory_region_init_ram(&vm->ram, "ram", vm->cfg->ram_size, errp)) {
-        g_prefix_error(errp, "-m %" PRIu64 "M: cannot allocate guest RAM: ",
+        g_prefix_error(errp, "-m %" PRIu64 "M: cannot allocate guest RAM (give a smaller -m, "
+                       "or lift the limit on armpass's address space, ulimit -v): ",
                        vm->cfg->ram_size >> 20);
         return false;
     }
@@ -440,11 +442,36 @@ static void virt_system_event(void *opaque, uint32_t type)
     virt_quit(opaque, (int)type);
 }
 
+/* SIGTERM/SIGINT: watched for the life of the process (not per run, so that a signal
+ * between a guest reset and the next boot is not lost); main thread only. */
+static gint virt_terminating;
+static VirtMachine *virt_current;
+
 static gboolean virt_signal(gpointer opaque)
 {
+    (void)opaque;
     g_printerr("armpass: terminating on signal\n");
-    virt_quit(opaque, KVM_SYSTEM_EVENT_SHUTDOWN);
+    g_atomic_int_set(&virt_terminating, 1);
+    if (virt_current) {
+        virt_quit(virt_current, KVM_SYSTEM_EVENT_SHUTDOWN);
+    }
     return G_SOURCE_CONTINUE;
+}
+
+static void virt_signals_init(void)
+{
+    static bool done;
+
+    if (!done) {
+        g_unix_signal_add(SIGTERM, virt_signal, NULL);
+        g_unix_signal_add(SIGINT, virt_signal, NULL);
+        done = true;
+    }
+}
+
+bool virt_terminate_requested(void)
+{
+    return g_atomic_int_get(&virt_terminating);
 }
 
 /* The whole of a /proc file: from fd (opened before -sandbox on forbade opening) if >= 0,
@@ -592,10 +619,36 @@ static void virt_teardown(VirtMachine *vm)
     }
 }
 
+/*
+ * Guest RAM is mapped with MAP_NORESERVE and only touched pages cost: -m may exceed what is
+ * free. But more than the host's RAM and swap together can never be backed: the guest would
+ * be OOM-killed part way. Refused before anything is set up. (sysinfo(2))
+ */
+static bool virt_check_ram_size(const ArmpassConfig *cfg, GError **errp)
+{
+    struct sysinfo si;
+    uint64_t total;
+
+    if (cfg->dumpdtb || sysinfo(&si) != 0) {
+        return true;
+    }
+    total = ((uint64_t)si.totalram + si.totalswap) * (si.mem_unit ? si.mem_unit : 1);
+    if (cfg->ram_size > total) {
+        g_set_error(errp, VIRT_ERROR, ENOMEM, "-m %" PRIu64 "M: this host has only %" PRIu64
+                    " MiB of RAM and swap (give a smaller -m)", cfg->ram_size >> 20,
+                    total >> 20);
+        return false;
+    }
+    return true;
+}
+
 static bool virt_setup(VirtMachine *vm, GError **errp)
 {
     g_autoptr(GError) kvm_err = NULL;
 
+    if (!virt_check_ram_size(vm->cfg, errp)) {
+        return false;
+    }
     if (!virt_devices_create(vm, errp) || !virt_load_images(vm, errp)) {
         return false;
     }
@@ -663,7 +716,6 @@ int virt_machine_run(const ArmpassConfig *cfg, GError **errp)
         },
     };
     int status = -1;
-    guint sigterm, sigint;
 
     platform_bus_init(&vm.ms.pbus, virt_memmap[VIRT_PLATFORM_BUS].base,
                       virt_memmap[VIRT_PLATFORM_BUS].size, virt_irqmap[VIRT_IRQ_PLATFORM_BUS],
@@ -682,18 +734,19 @@ int virt_machine_run(const ArmpassConfig *cfg, GError **errp)
         return -1;
     }
     vm.loop = g_main_loop_new(NULL, FALSE);
-    sigterm = g_unix_signal_add(SIGTERM, virt_signal, &vm);
-    sigint = g_unix_signal_add(SIGINT, virt_signal, &vm);
+    virt_signals_init();
+    virt_current = &vm;
+    if (virt_terminate_requested()) {
+        virt_quit(&vm, KVM_SYSTEM_EVENT_SHUTDOWN);
+    }
     virt_stdin_start(&vm);
     if (!kvm_start_vcpus(vm.ms.kvm, &vm.as, virt_system_event, &vm, errp)) {
-        g_source_remove(sigterm);
-        g_source_remove(sigint);
+        virt_current = NULL;
         virt_teardown(&vm);
         return -1;
     }
     g_main_loop_run(vm.loop);
-    g_source_remove(sigterm);
-    g_source_remove(sigint);
+    virt_current = NULL;
     kvm_stop_vcpus(vm.ms.kvm);
     switch (g_atomic_int_get(&vm.event)) {
     case KVM_SYSTEM_EVENT_SHUTDOWN:

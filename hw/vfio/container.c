@@ -22,6 +22,19 @@ void vfio_set_error(GError **errp, int code, const char *devname, const char *fm
     g_set_error(errp, VFIO_ERROR, code, "vfio %s: %s", devname, msg);
 }
 
+/* What to do about a VFIO character device that would not open (errno err). */
+static const char *vfio_open_hint(int err)
+{
+    if (err == ENOENT) {
+        return ": VFIO is not loaded (modprobe vfio-platform, or vfio-amba)";
+    }
+    if (err == EACCES || err == EPERM) {
+        return ": armpass may not open it (run it as root, or give its user the file: "
+               "chown USER FILE)";
+    }
+    return "";
+}
+
 /* ---- The context --------------------------------------------------------------------- */
 
 VfioContext *vfio_context_new(const HostOps *ops, const char *sysfs_root, const char *dev_root,
@@ -147,7 +160,8 @@ static VfioContainer *container_new(VfioGroup *g, const char *devname, GError **
     if (fd < 0) {
         int err = errno;
 
-        vfio_set_error(errp, err, devname, "open %s: %s", path, g_strerror(err));
+        vfio_set_error(errp, err, devname, "open %s: %s%s", path, g_strerror(err),
+                       vfio_open_hint(err));
         return NULL;
     }
     version = host_ioctl(ops, fd, VFIO_GET_API_VERSION, NULL);
@@ -300,9 +314,12 @@ VfioGroup *vfio_group_get(VfioContext *ctx, int id, bool noiommu, const char *de
                            "armpass?) has it open (open %s: %s)", id, path, g_strerror(err));
         } else if (err == ENOENT) {
             vfio_set_error(errp, err, devname, "open %s: %s: the device is probably not bound "
-                           "to vfio (vfio-platform or vfio-amba)", path, g_strerror(err));
+                           "to vfio (vfio-platform or vfio-amba), or, if %s is missing too, "
+                           "VFIO is not loaded (modprobe vfio-platform)", path, g_strerror(err),
+                           ctx->dev_root);
         } else {
-            vfio_set_error(errp, err, devname, "open %s: %s", path, g_strerror(err));
+            vfio_set_error(errp, err, devname, "open %s: %s%s", path, g_strerror(err),
+                           vfio_open_hint(err));
         }
         return NULL;
     }

@@ -47,6 +47,13 @@ static uint64_t vfio_region_read(void *opaque, uint64_t addr, unsigned size)
         region_access_error(r, "read", addr, size, why);
         return UINT64_MAX;
     }
+    if (!vfio_access_allowed(r->rules, r->nr_rules, addr, size, false)) {
+        g_autofree char *why = g_strdup_printf("vfio %s: refused: the device does not take "
+                                               "this access", r->dev->name);
+
+        region_access_error(r, "read", addr, size, why);
+        return all_ones(size);
+    }
     if (!vfio_device_pread(r->dev, b, size, r->info.offset + addr, &err)) {
         region_access_error(r, "read", addr, size, err->message);
         return all_ones(size);
@@ -65,6 +72,13 @@ static void vfio_region_write(void *opaque, uint64_t addr, uint64_t value, unsig
 
     if (!access_size_ok(size)) {
         g_autofree char *why = g_strdup_printf("vfio %s: unsupported access size", r->dev->name);
+
+        region_access_error(r, "write", addr, size, why);
+        return;
+    }
+    if (!vfio_access_allowed(r->rules, r->nr_rules, addr, size, true)) {
+        g_autofree char *why = g_strdup_printf("vfio %s: refused: the device does not take "
+                                               "this access", r->dev->name);
 
         region_access_error(r, "write", addr, size, why);
         return;

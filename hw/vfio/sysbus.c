@@ -281,9 +281,15 @@ static bool vfio_sysbus_regions_init(VfioSysbusDevice *d, GError **errp)
         VfioRegion *r = &d->regions[i];
         uint64_t addr;
 
-        if (!vfio_region_setup(d->vdev, i, !d->x_no_mmap, r, errp)) {
+        unsigned nr_rules;
+        const VfioAccessRule *rules = vfio_access_quirk(d->host_node, i, &nr_rules);
+
+        /* A quirky device's accesses are all checked: none of its region is mapped. */
+        if (!vfio_region_setup(d->vdev, i, !d->x_no_mmap && !rules, r, errp)) {
             return false;
         }
+        r->rules = rules;
+        r->nr_rules = nr_rules;
         if (d->mmio_base_set) {
             addr = cursor;
             cursor = (addr + r->info.size + 0xfff) & ~0xfffULL;
@@ -422,8 +428,9 @@ void vfio_sysbus_print_stats(DeviceState *dev, GString *out)
     for (unsigned i = 0; i < d->nr_regions; i++) {
         VfioRegion *r = &d->regions[i];
         g_string_append_printf(out, "  vfio %s region %u: trapped reads %" PRIu64 ", writes %"
-                               PRIu64 ", mmap'd areas %u\n", vfio_dev_name(d), i,
-                               r->mr.trapped_reads, r->mr.trapped_writes, r->nr_mmaps);
+                               PRIu64 ", mmap'd areas %u, refused %" PRIu64 "\n",
+                               vfio_dev_name(d), i, r->mr.trapped_reads, r->mr.trapped_writes,
+                               r->nr_mmaps, r->access_errors);
     }
     for (unsigned i = 0; i < d->nr_irqs; i++) {
         VfioSysbusIrq *irq = &d->irqs[i];

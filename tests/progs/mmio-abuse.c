@@ -15,7 +15,11 @@
  *   mmio-abuse nisv BASE                    a load pair, a store pair and a post-indexed load
  *                                           at BASE: accesses KVM cannot decode (no ISV); the
  *                                           VMM must refuse them without dying
+ *   mmio-abuse peek BASE OFF                prints the 32-bit register at BASE + OFF
+ *   mmio-abuse poke BASE OFF VALUE          writes VALUE to the 32-bit register at BASE + OFF
+ *   mmio-abuse read BASE OFF WIDTH COUNT    times COUNT reads of WIDTH bytes at BASE + OFF
  *
+ * random also prints ns_per_access (CLOCK_MONOTONIC, nanoseconds per access, mean).
  * BASE is a guest-physical address (bytes), SIZE a length in bytes. Prints one summary line
  * "mmio-abuse: MODE accesses=N sigbus=M" and exits 0; exits 1 on bad arguments or if
  * /dev/mem cannot be mapped. Writes are limited to [WLO, WHI) and the bytes past SIZE so a
@@ -32,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PAGE 4096ul
@@ -150,14 +155,42 @@ int main(int argc, char **argv)
     unsigned long base = parse_num(argv[2], "BASE");
     int a = 3;
     size = PAGE;
-    if (strcmp(mode, "nisv") != 0) {
+    unsigned long count = 0;
+    unsigned long off = 0, value = 0;
+    unsigned width = 4;
+    if (!strcmp(mode, "read")) {
+        if (argc < 6) {
+            fprintf(stderr, "mmio-abuse: read needs OFF WIDTH COUNT\n");
+            return 1;
+        }
+        off = parse_num(argv[3], "OFF");
+        width = (unsigned)parse_num(argv[4], "WIDTH");
+        count = parse_num(argv[5], "COUNT");
+        if ((width != 1 && width != 2 && width != 4 && width != 8) || off > PAGE - width ||
+            off % width) {
+            fprintf(stderr, "mmio-abuse: WIDTH must be 1, 2, 4 or 8 and OFF aligned to it\n");
+            return 1;
+        }
+    } else if (!strcmp(mode, "peek") || !strcmp(mode, "poke")) {
+        if (argc < (mode[1] == 'e' ? 4 : 5)) {
+            fprintf(stderr, "mmio-abuse: %s needs OFF%s\n", mode, mode[1] == 'e' ? "" : " VALUE");
+            return 1;
+        }
+        off = parse_num(argv[3], "OFF");
+        if (mode[1] == 'o') {
+            value = parse_num(argv[4], "VALUE");
+        }
+        if (off > PAGE - 4 || (off & 3)) {
+            fprintf(stderr, "mmio-abuse: OFF must be 4-byte aligned and inside the page\n");
+            return 1;
+        }
+    } else if (strcmp(mode, "nisv") != 0) {
         if (argc < 4) {
             fprintf(stderr, "mmio-abuse: %s needs SIZE\n", mode);
             return 1;
         }
         size = parse_num(argv[a++], "SIZE");
     }
-    unsigned long count = 0;
     if (!strcmp(mode, "random") || !strcmp(mode, "garbage")) {
         if (argc < a + 2) {
             fprintf(stderr, "mmio-abuse: %s needs COUNT SEED\n", mode);
@@ -192,7 +225,20 @@ int main(int argc, char **argv)
     sigaction(SIGBUS, &sa, NULL);
     sigaction(SIGSEGV, &sa, NULL);
 
-    if (!strcmp(mode, "sweep")) {
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (!strcmp(mode, "peek")) {
+        printf("mmio-abuse: peek 0x%lx = 0x%08x\n", base + off, *(volatile uint32_t *)(page + off));
+        return 0;
+    } else if (!strcmp(mode, "poke")) {
+        *(volatile uint32_t *)(page + off) = (uint32_t)value;
+        return 0;
+    } else if (!strcmp(mode, "read")) {
+        for (unsigned long i = 0; i < count; i++) {
+            accesses++;
+            access1(page + off, width, 0, 0);
+        }
+    } else if (!strcmp(mode, "sweep")) {
         for (unsigned width = 1; width <= 8; width <<= 1) {
             for (unsigned long off = 0; off + width <= PAGE; off++) {
                 guarded(page, off, width, 0, 0);
@@ -217,6 +263,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "mmio-abuse: unknown mode %s\n", mode);
         return 1;
     }
-    printf("mmio-abuse: %s accesses=%lu sigbus=%ld\n", mode, accesses, (long)faults);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ns = (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec);
+    printf("mmio-abuse: %s accesses=%lu sigbus=%ld ns_per_access=%.0f\n", mode, accesses,
+           (long)faults, accesses ? ns / (double)accesses : 0.0);
     return 0;
 }

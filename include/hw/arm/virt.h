@@ -84,5 +84,7 @@ void *virt_fdt_build(MachineState *ms, const VirtFdtParams *p, size_t *size, GEr
  * with *errp set and nothing left running.
  */
 int virt_machine_run(const ArmpassConfig *cfg, GError **errp);
+/* Whether SIGTERM or SIGINT arrived: no reboot after it (system/main.c). */
+bool virt_terminate_requested(void);
 
 #endif

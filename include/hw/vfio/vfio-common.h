@@ -159,6 +159,27 @@ typedef struct VfioRegionMmap {
     MemoryRegion mr;
 } VfioRegionMmap;
 
+/* One register window a quirky device accepts trapped accesses in (hw/vfio/access-quirks.c). */
+typedef struct VfioAccessRule {
+    uint64_t offset;     /* from the region's start, bytes */
+    uint64_t len;        /* bytes */
+    unsigned sizes;      /* access sizes accepted, a mask of byte counts: 1|2|4|8 */
+    bool at_start_only;  /* only at offset itself (a FIFO register), not inside the window */
+    bool write_only;     /* reads refused */
+} VfioAccessRule;
+
+/*
+ * The access rules of region `region` of the device whose host node (an FDT blob with the
+ * device as its root) is host_node, or NULL (*nr_rules 0) if it has no quirk: every in-bounds
+ * access is relayed. Never fails.
+ */
+const VfioAccessRule *vfio_access_quirk(const void *host_node, unsigned region,
+                                        unsigned *nr_rules);
+/* Whether an access (a write if is_write) of size bytes at region offset addr (bytes) fits a
+ * rule, naturally aligned within it. rules NULL: always true. */
+bool vfio_access_allowed(const VfioAccessRule *rules, unsigned nr_rules, uint64_t addr,
+                         unsigned size, bool is_write);
+
 typedef struct VfioRegion {
     VfioDevice *dev;
     VfioRegionInfo info;
@@ -166,7 +187,9 @@ typedef struct VfioRegion {
     MemoryRegion mr;       /* trapped; the mmaps are its subregions */
     VfioRegionMmap *mmaps;
     unsigned nr_mmaps;
-    uint64_t access_errors; /* trapped accesses the kernel refused */
+    uint64_t access_errors; /* trapped accesses refused, by the kernel or by the rules */
+    const VfioAccessRule *rules; /* a quirk's accepted accesses; NULL: all in bounds */
+    unsigned nr_rules;
 } VfioRegion;
 
 /*
