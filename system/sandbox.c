@@ -130,7 +130,10 @@ bool sandbox_install_seccomp(GError **errp)
     seccomp_release(ctx);
     if (ret != 0) {
         g_set_error(errp, SANDBOX_ERROR, -ret, "-sandbox on: cannot load the seccomp filter: "
-                    "%s", g_strerror(-ret));
+                    "%s%s", g_strerror(-ret),
+                    ret == -EOPNOTSUPP || ret == -EINVAL || ret == -ENOSYS
+                        ? " (this kernel lacks CONFIG_SECCOMP_FILTER: run without -sandbox on)"
+                        : "");
         return false;
     }
     g_debug("seccomp filter on every thread: %zu system calls allowed",
