@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Helpers for L2 cases (sourced, not a case itself).
+
+# dt_base COMPAT: the guest-physical base (0x...) of the first device-tree node whose
+# compatible list holds COMPAT, from its unit address (armpass names nodes NAME@BASE).
+dt_base() {
+    for f in /proc/device-tree/*/compatible /proc/device-tree/*/*/compatible; do
+        [ -f "$f" ] || continue
+        if tr '\0' '\n' < "$f" | grep -qx "$1"; then
+            d=$(basename "$(dirname "$f")")
+            echo "0x${d#*@}"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# pl031_irq_count: the rtc-pl031 interrupt count over all CPUs (/proc/interrupts).
+pl031_irq_count() {
+    awk '/rtc-pl031/ { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s }' \
+        /proc/interrupts
+}
+
+# pl031_irq_in_flight BASE: unbinds L2's rtc-pl031 driver and makes the pl031 at BASE raise
+# its (level) interrupt about a second later, leaving it asserted: nobody will clear it.
+# Registers (ARM DDI 0224): DR 0x0, MR 0x4, IMSC 0x10, RIS 0x14, MIS 0x18 (ICR 0x1c, write-only).
+pl031_irq_in_flight() {
+    for dev in /sys/bus/amba/drivers/rtc-pl031/*; do
+        [ -L "$dev" ] && basename "$dev" > /sys/bus/amba/drivers/rtc-pl031/unbind 2>/dev/null
+    done
+    now=$(/progs/mmio-abuse peek "$1" 0 | sed 's/.*= //')
+    /progs/mmio-abuse poke "$1" 4 $((now + 1))
+    /progs/mmio-abuse poke "$1" 0x10 1
+    sleep 2
+    echo "L2-IRQ-IN-FLIGHT: $(/progs/mmio-abuse peek "$1" 0x18)"
+}
