@@ -14,6 +14,7 @@ boot="-M virt -smp 2 -m 256M -kernel /Image -initrd /l2.cpio.gz"
 
 for irqfd in on off; do
     before=$(date +%s)
+    : > /tmp/l2.log   # emptied first: the wait below must not see the previous run's lines
     # shellcheck disable=SC2086
     /armpass -sandbox on -d stats $boot -append "console=ttyAMA0 quiet l2case=rtc" \
         -device "vfio-amba,host=9010000.pl031,noiommu=on,x-irqfd=$irqfd" > /tmp/l2.log 2>&1 &
