@@ -17,4 +17,6 @@ $SUDO apt-get install -y -q --no-install-recommends \
     libseccomp-dev libseccomp-dev:arm64 libcap-ng-dev libcap-ng-dev:arm64 \
     qemu-system-arm linux-source-6.1 linux-libc-dev \
     bc bison flex libssl-dev libelf-dev cpio xz-utils gzip file \
-    python3 ca-certificates
+    gnuplot-nox binutils \
+    python3 ca-certificates \
+    clang-14 libclang-rt-14-dev valgrind

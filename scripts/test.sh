@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Everything, on a fresh Debian 12 machine: installs what is needed, builds armpass (native,
 # for the unit suite, and static aarch64, for the test bed), builds or reuses the cached test
-# kernel, then runs the unit suite and the e2e suite (the nested test bed).
+# kernel, runs the unit suite and the e2e suite (the nested test bed), then the hardening
+# checks (scripts/hardening.sh: the unit suite under ASan+UBSan and under valgrind, each
+# libFuzzer target for a bounded time; docs/hardening.md).
 # Usage: scripts/test.sh [--unit-only] [extra meson test arguments...]
+#   --unit-only: the native unit suite alone (no test bed, no hardening checks)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -23,3 +26,6 @@ if [ "${suites[*]}" != "--suite unit" ]; then
     "$top/tests/testbed/build-kernel.sh" >/dev/null
 fi
 meson test -C build "${suites[@]}" --print-errorlogs "$@"
+if [ "${suites[*]}" != "--suite unit" ]; then
+    "$top/scripts/hardening.sh"
+fi

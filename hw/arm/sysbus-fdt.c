@@ -213,6 +213,48 @@ static bool read_prop_file(const char *dir, const char *name, size_t max, guint8
     return false;
 }
 
+/*
+ * fdt_check_full() over len bytes, made safe for any input and completed, for two holes of
+ * libfdt 1.6.1 (Debian 12) that hostile blobs reach:
+ *  - it dereferences a NULL node name when the header's version is 2-15 (fdt_get_name()
+ *    fails on a pre-v16 root name without '/'): such blobs (dtc before 2008) are refused
+ *    first, -FDT_ERR_BADVERSION;
+ *  - a property length of 0xfffffff8-0xffffffff wraps its step to the next tag back into the
+ *    property itself, so the tree passes and fdt_getprop() returns a length of -8 to -1:
+ *    every property is checked to have a length >= 0 whose bytes lie within len,
+ *    -FDT_ERR_BADSTRUCTURE.
+ * Returns 0 or a negative libfdt error.
+ */
+static int fdt_check_untrusted(const void *fdt, size_t len)
+{
+    int ret, node, prop;
+
+    if (len >= FDT_V1_SIZE && fdt_magic(fdt) == FDT_MAGIC && fdt_version(fdt) < 16) {
+        return -FDT_ERR_BADVERSION;
+    }
+    ret = fdt_check_full(fdt, len);
+    if (ret < 0) {
+        return ret;
+    }
+    for (node = 0; node >= 0; node = fdt_next_node(fdt, node, NULL)) {
+        fdt_for_each_property_offset(prop, fdt, node) {
+            int plen;
+            const char *val = fdt_getprop_by_offset(fdt, prop, NULL, &plen);
+
+            if (!val) {
+                return plen;
+            }
+            if (plen < 0 || (size_t)plen > len - (size_t)(val - (const char *)fdt)) {
+                return -FDT_ERR_BADSTRUCTURE;
+            }
+        }
+        if (prop != -FDT_ERR_NOTFOUND) {
+            return prop;
+        }
+    }
+    return node == -FDT_ERR_NOTFOUND ? 0 : node;
+}
+
 /* ---- host_node_load_sysfs ---- */
 
 /* Turns a sequential-write libfdt error into a GError; NOSPACE means the size bound. */
@@ -479,10 +521,7 @@ static guint8 *dtc_compile(const char *path, size_t *len, GError **errp)
 void *host_node_load_file(const char *path, GError **errp)
 {
     g_autofree guint8 *data = NULL;
-    g_autofree void *fdt = NULL;
-    const char *child_name = NULL;
     size_t len;
-    int node = 0, ret;
 
     if (!read_file_bounded(path, HOST_NODE_MAX_SIZE, &data, &len, errp)) {
         return NULL;
@@ -495,7 +534,21 @@ void *host_node_load_file(const char *path, GError **errp)
         g_free(data);
         data = g_steal_pointer(&dtb);
     }
-    ret = fdt_check_full(data, len);
+    return host_node_load_blob(data, len, path, errp);
+}
+
+void *host_node_load_blob(const void *data, size_t len, const char *path, GError **errp)
+{
+    g_autofree void *fdt = NULL;
+    const char *child_name = NULL;
+    int node = 0, ret;
+
+    if (len > HOST_NODE_MAX_SIZE) {
+        g_set_error(errp, ARMPASS_FDT_ERROR, FDT_ERR_NOSPACE,
+                    "%s: larger than %d bytes", path, HOST_NODE_MAX_SIZE);
+        return NULL;
+    }
+    ret = fdt_check_untrusted(data, len);
     if (ret < 0) {
         g_set_error(errp, ARMPASS_FDT_ERROR, -ret, "%s: not a valid device tree blob: %s",
                     path, fdt_strerror(ret));
@@ -699,6 +752,7 @@ typedef struct NodePlan {
     GPtrArray *guest_clocks;   /* GuestClock *, to create */
     GPtrArray *dropped;        /* char * */
     uint32_t max_user_phandle; /* user_node: highest phandle inside; 0: none */
+    GHashTable *user_phandles; /* user_node: every phandle inside (a set) */
 } NodePlan;
 
 static void node_plan_clear(NodePlan *p)
@@ -719,6 +773,9 @@ static void node_plan_clear(NodePlan *p)
     }
     if (p->dropped) {
         g_ptr_array_unref(p->dropped);
+    }
+    if (p->user_phandles) {
+        g_hash_table_unref(p->user_phandles);
     }
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NodePlan, node_plan_clear)
@@ -1128,11 +1185,13 @@ static PropAction prop_action(const NodePlan *p, const char *name)
     return prop_in_drop_table(name) ? PROP_DROP : PROP_COPY;
 }
 
-/* user_node: its phandles must be free in the guest tree; remembers the highest. */
+/* user_node: its phandles must be free in the guest tree and each name one node; remembers
+ * the highest. */
 static bool plan_user_phandles(NodePlan *p, const void *fdt, int node, unsigned depth,
                                GError **errp)
 {
     static const char *const names[] = { "phandle", "linux,phandle" };
+    uint32_t mine = 0; /* this node's phandle, which linux,phandle may repeat */
     int child;
 
     if (depth > HOST_NODE_MAX_DEPTH) {
@@ -1160,6 +1219,15 @@ static bool plan_user_phandles(NodePlan *p, const void *fdt, int node, unsigned 
                         ph);
             return false;
         }
+        if (!p->user_phandles) {
+            p->user_phandles = g_hash_table_new(NULL, NULL);
+        }
+        if (ph != mine && !g_hash_table_add(p->user_phandles, GUINT_TO_POINTER(ph))) {
+            g_set_error(errp, ARMPASS_FDT_ERROR, FDT_ERR_BADPHANDLE,
+                        "dt-node: phandle 0x%" PRIx32 " is given to two nodes", ph);
+            return false;
+        }
+        mine = ph;
         p->max_user_phandle = MAX(p->max_user_phandle, ph);
     }
     fdt_for_each_subnode(child, p->host, node) {
@@ -1196,7 +1264,7 @@ static bool node_plan(NodePlan *p, const void *fdt, GError **errp)
     p->dropped = g_ptr_array_new_with_free_func(g_free);
 
     if (p->host) {
-        int ret = fdt_check_full(p->host, fdt_totalsize(p->host));
+        int ret = fdt_check_untrusted(p->host, fdt_totalsize(p->host));
         if (ret < 0) {
             g_set_error(errp, ARMPASS_FDT_ERROR, -ret, "the host node blob is invalid: %s",
                         fdt_strerror(ret));
@@ -1222,6 +1290,14 @@ static bool node_plan(NodePlan *p, const void *fdt, GError **errp)
         return false;
     }
     if (!plan_amba_clocks(p, errp)) {
+        return false;
+    }
+    /* A user node's phandles are followed by its guest clocks' and must leave a valid one
+     * (0xffffffff is not) for what comes next. */
+    if (p->max_user_phandle > UINT32_MAX - 2 - p->guest_clocks->len) {
+        g_set_error(errp, ARMPASS_FDT_ERROR, FDT_ERR_BADPHANDLE,
+                    "dt-node: phandle 0x%" PRIx32 " leaves no phandle for the nodes armpass "
+                    "adds after it (use smaller phandles)", p->max_user_phandle);
         return false;
     }
     if (!plan_check_names(p, fdt, errp)) {
@@ -1370,6 +1446,11 @@ static bool node_emit(NodePlan *p, void *fdt, GError **errp)
     g_autoptr(GArray) finals = NULL;
     int node, prop;
 
+    /* A user node's phandles go in as they are: what is handed out from now on (the guest
+     * clocks first) starts past them. */
+    if (p->max_user_phandle >= p->ms->next_phandle) {
+        p->ms->next_phandle = p->max_user_phandle + 1;
+    }
     for (unsigned i = 0; i < p->guest_clocks->len; i++) {
         GuestClock *gc = g_ptr_array_index(p->guest_clocks, i);
         int cn;
@@ -1410,9 +1491,6 @@ static bool node_emit(NodePlan *p, void *fdt, GError **errp)
     if (p->spec->user_node && p->host) {
         if (!rw_copy_children(fdt, node, p->host, 0, errp)) {
             return false;
-        }
-        if (p->max_user_phandle >= p->ms->next_phandle) {
-            p->ms->next_phandle = p->max_user_phandle + 1;
         }
     }
     return true;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Builds the test bed's two initramfs images (L2's, then L1's which carries it) and prints the L1 image's path.
 #
-# usage: mkinitramfs.sh --kernel IMAGE --busybox BUSYBOX --armpass ARMPASS [--progs DIR] [--out DIR]
+# usage: mkinitramfs.sh --kernel IMAGE --busybox BUSYBOX --armpass ARMPASS [--progs DIR] [--extra DIR]... [--out DIR]
 #
 #   DIR/l2.cpio.gz: busybox + tests/testbed/l2-init as /init + tests/e2e/l2cases/* in /l2cases/
 #                   + the test programs (tests/progs, built static for aarch64) in /progs/
@@ -11,6 +11,9 @@
 #
 # --progs DIR: where the aarch64 test programs are (default: tests/progs next to ARMPASS, i.e.
 # build-aarch64/tests/progs; left out if that folder does not exist).
+#
+# --extra DIR (repeatable): a tree copied as is into the root of the L1 image, after everything
+# else (the benchmark's QEMU closure and probe image: tests/bench/, scripts/bench.sh).
 #
 # The busybox applet links are made at boot by /init (busybox --install -s): the arm64 binary
 # cannot be asked for its applet list on the x86_64 host. /dev/console comes from the kernel's
@@ -21,6 +24,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${ARMPASS_CACHE:-$HOME/.cache/armpass}
 kernel='' busybox='' armpass='' progs='' out=$cache/initramfs
+extras=()
 
 usage() { sed -n 's/^# usage: //p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -29,6 +33,8 @@ while [ $# -gt 0 ]; do
     --busybox) busybox=$2; shift 2 ;;
     --armpass) armpass=$2; shift 2 ;;
     --progs) progs=$2; shift 2 ;;
+    --extra) [ -d "$2" ] || { echo "mkinitramfs: --extra $2: not a folder" >&2; exit 1; }
+             extras+=("$2"); shift 2 ;;
     --out) out=$2; shift 2 ;;
     *) usage ;;
     esac
@@ -93,6 +99,9 @@ for f in "$top"/tests/e2e/cases/*; do
     [ -f "$f" ] && install -m 0755 "$f" "$l1/cases/"
 done
 add_progs "$l1"
+for d in ${extras[@]+"${extras[@]}"}; do
+    cp -a "$d"/. "$l1"/
+done
 pack "$l1" "$out/l1.cpio.gz"
 
 echo "$out/l1.cpio.gz"

@@ -132,6 +132,8 @@ def main():
     ap.add_argument('--busybox', help='arm64 busybox (default: $ARMPASS_BUSYBOX or busybox.sh)')
     ap.add_argument('--armpass', help='aarch64 armpass (default: $ARMPASS_BIN or scripts/build-aarch64.sh)')
     ap.add_argument('--qemu', default=os.environ.get('ARMPASS_QEMU', 'qemu-system-aarch64'))
+    ap.add_argument('--l1-extra', action='append', default=[], metavar='DIR',
+                    help="a folder whose tree is copied into the root of L1's image (repeatable)")
     args = ap.parse_args()
 
     if not args.case and not args.interactive:
@@ -162,8 +164,11 @@ def main():
 
 
 def run(args, name, timeout, kernel, busybox, armpass, work):
+    extra = []
+    for d in args.l1_extra:
+        extra += ['--extra', d]
     res = subprocess.run([os.path.join(HERE, 'mkinitramfs.sh'), '--kernel', kernel, '--busybox', busybox,
-                          '--armpass', armpass, '--out', work], stdout=subprocess.PIPE, text=True)
+                          '--armpass', armpass, '--out', work] + extra, stdout=subprocess.PIPE, text=True)
     if res.returncode != 0:
         say('error: mkinitramfs.sh failed')
         return 1

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests: host device-tree node import and guest node generation, read back with libfdt. */
 #include "hw/arm/sysbus-fdt.h"
+#include "hw/arm/fdt.h"
 #include "hw/arm/virt.h"
 
 #include <libfdt.h>
@@ -509,6 +510,153 @@ static void test_load_file_errors(void)
     g_assert_nonnull(strstr(err->message, "install device-tree-compiler"));
     g_clear_error(&err);
     rm_rf(tmp);
+}
+
+/* A blob built in memory: the root holds one device node "rtc@0" (or is the device itself
+ * when root_is_device), with a property and a child. */
+static void *make_node_blob(bool root_is_device)
+{
+    void *fdt = g_malloc0(4096);
+    int node = 0;
+
+    g_assert_cmpint(fdt_create_empty_tree(fdt, 4096), ==, 0);
+    if (!root_is_device) {
+        node = fdt_add_subnode(fdt, 0, "rtc@0");
+        g_assert_cmpint(node, >=, 0);
+    }
+    g_assert_cmpint(fdt_setprop_string(fdt, node, "compatible", "arm,pl031"), ==, 0);
+    g_assert_cmpint(fdt_setprop_u32(fdt, node, "acme,cell", 7), ==, 0);
+    g_assert_cmpint(fdt_add_subnode(fdt, node, "child"), >=, 0);
+    g_assert_cmpint(fdt_pack(fdt), ==, 0);
+    return fdt;
+}
+
+/* host_node_load_blob: the in-memory .dtb entry point host_node_load_file and the fuzzer use. */
+static void test_load_blob(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree void *child = make_node_blob(false);
+    g_autofree void *root = make_node_blob(true);
+    g_autofree void *a = NULL, *b = NULL, *big = NULL;
+    g_autofree char *dtb = NULL;
+    size_t len = fdt_totalsize(child);
+
+    a = host_node_load_blob(child, len, "mem.dtb", &err);
+    g_assert_no_error(err);
+    g_assert_cmpint(fdt_check_full(a, fdt_totalsize(a)), ==, 0);
+    g_assert_cmpstr(fdt_getprop(a, 0, HOST_NODE_NAME_PROP, NULL), ==, "rtc@0");
+    g_assert_cmpstr(fdt_getprop(a, 0, "compatible", NULL), ==, "arm,pl031");
+    g_assert_cmpint(fdt_subnode_offset(a, 0, "child"), >=, 0);
+
+    b = host_node_load_blob(root, fdt_totalsize(root), "mem.dtb", &err);
+    g_assert_no_error(err);
+    g_assert_null(fdt_getprop(b, 0, HOST_NODE_NAME_PROP, NULL));
+    g_assert_cmpstr(fdt_getprop(b, 0, "compatible", NULL), ==, "arm,pl031");
+
+    /* a header claiming more bytes than given: refused, never read past len */
+    g_assert_null(host_node_load_blob(child, len - 1, "mem.dtb", &err));
+    g_assert_error(err, ARMPASS_FDT_ERROR, FDT_ERR_TRUNCATED);
+    g_assert_nonnull(strstr(err->message, "mem.dtb: not a valid device tree blob"));
+    g_clear_error(&err);
+    g_assert_null(host_node_load_blob(child, 0, "mem.dtb", &err));
+    g_assert_nonnull(err);
+    g_clear_error(&err);
+
+    /* more than HOST_NODE_MAX_SIZE */
+    big = g_malloc0(HOST_NODE_MAX_SIZE + 8);
+    memcpy(big, child, len);
+    g_assert_null(host_node_load_blob(big, HOST_NODE_MAX_SIZE + 8, "big.dtb", &err));
+    g_assert_nonnull(strstr(err->message, "big.dtb: larger than"));
+    g_clear_error(&err);
+
+    /* the same bytes as a file give the same blob */
+    if (g_getenv("SYSBUS_FDT_DTB_DIR")) {
+        g_autofree char *data = NULL;
+        g_autofree void *from_file = NULL, *from_mem = NULL;
+        size_t dlen;
+
+        dtb = fixture_path("user-rtc.dtb");
+        g_assert_true(g_file_get_contents(dtb, &data, &dlen, &err));
+        from_file = host_node_load_file(dtb, &err);
+        g_assert_no_error(err);
+        from_mem = host_node_load_blob(data, dlen, dtb, &err);
+        g_assert_no_error(err);
+        g_assert_cmpmem(from_file, fdt_totalsize(from_file), from_mem,
+                        fdt_totalsize(from_mem));
+    }
+}
+
+/*
+ * Found by fuzz-host-fdt: a blob whose header says version 2-15 (pre-2008 dtc) crashed
+ * fdt_check_full() of libfdt 1.6.1 (a NULL node name dereferenced). It is refused instead,
+ * by the import and by sysbus_fdt_add_node() when handed one directly.
+ */
+static void test_load_blob_old_version(void)
+{
+    g_autofree void *blob = make_node_blob(false);
+    g_autoptr(GError) err = NULL;
+    const SysbusFdtReg regs[] = { { 0xc000000, 0x1000 } };
+    MachineState ms = { .gic_phandle = VIRT_PHANDLE_GIC, .next_phandle = 4 };
+    g_autofree void *fdt = g_malloc0(GUEST_FDT_SIZE);
+
+    for (uint32_t v = 2; v < 16; v++) {
+        fdt_set_version(blob, v);
+        fdt_set_last_comp_version(blob, v);
+        g_assert_null(host_node_load_blob(blob, fdt_totalsize(blob), "old.dtb", &err));
+        g_assert_error(err, ARMPASS_FDT_ERROR, FDT_ERR_BADVERSION);
+        g_assert_nonnull(strstr(err->message, "old.dtb: "));
+        g_clear_error(&err);
+    }
+    g_assert_cmpint(fdt_create_empty_tree(fdt, GUEST_FDT_SIZE), ==, 0);
+    SysbusFdtSpec spec = { .host_fdt = blob, .name = "old", .regs = regs, .nr_regs = 1 };
+    g_assert_false(sysbus_fdt_add_node(fdt, &ms, &spec, &err));
+    g_assert_error(err, ARMPASS_FDT_ERROR, FDT_ERR_BADVERSION);
+    g_clear_error(&err);
+    /* version 16 (and 17, what dtc writes) still loads */
+    fdt_set_version(blob, 16);
+    fdt_set_last_comp_version(blob, 16);
+    g_free(host_node_load_blob(blob, fdt_totalsize(blob), "v16.dtb", &err));
+    g_assert_no_error(err);
+}
+
+/*
+ * Found by fuzz-host-fdt: a property whose length field is 0xffffffff (-1 as libfdt's int).
+ * libfdt 1.6.1 steps over it to offset + 8 + 0xffffffff, which wraps to just past the name
+ * offset, so fdt_check_full() accepts the tree (the value's first word, here FDT_NOP, is
+ * read as the next tag) and fdt_getprop() hands out the value with length -1, which the
+ * import passed to fdt_property(): a memcpy of SIZE_MAX bytes. Refused instead, at import
+ * and in sysbus_fdt_add_node().
+ */
+static void test_load_blob_negative_length(void)
+{
+    g_autofree void *blob = make_node_blob(true);
+    g_autoptr(GError) err = NULL;
+    struct fdt_property *prop;
+    const fdt32_t nop = cpu_to_fdt32(FDT_NOP);
+    const SysbusFdtReg regs[] = { { 0xc000000, 0x1000 } };
+    MachineState ms = { .gic_phandle = VIRT_PHANDLE_GIC, .next_phandle = 4 };
+    g_autofree void *fdt = g_malloc0(GUEST_FDT_SIZE);
+    int len;
+
+    /* the blob is packed: give it room for one more property first */
+    g_assert_cmpint(fdt_open_into(blob, blob, 4096), ==, 0);
+    g_assert_cmpint(fdt_setprop(blob, 0, "acme,bad", &nop, sizeof(nop)), ==, 0);
+    prop = fdt_get_property_w(blob, 0, "acme,bad", NULL);
+    g_assert_nonnull(prop);
+    prop->len = cpu_to_fdt32(UINT32_MAX);
+    g_assert_cmpint(fdt_check_full(blob, fdt_totalsize(blob)), ==, 0); /* libfdt is fooled */
+    g_assert_nonnull(fdt_getprop(blob, 0, "acme,bad", &len));
+    g_assert_cmpint(len, ==, -1);
+
+    g_assert_null(host_node_load_blob(blob, fdt_totalsize(blob), "neg.dtb", &err));
+    g_assert_error(err, ARMPASS_FDT_ERROR, FDT_ERR_BADSTRUCTURE);
+    g_assert_nonnull(strstr(err->message, "neg.dtb: not a valid device tree blob"));
+    g_clear_error(&err);
+
+    g_assert_cmpint(fdt_create_empty_tree(fdt, GUEST_FDT_SIZE), ==, 0);
+    SysbusFdtSpec spec = { .host_fdt = blob, .name = "neg", .regs = regs, .nr_regs = 1 };
+    g_assert_false(sysbus_fdt_add_node(fdt, &ms, &spec, &err));
+    g_assert_error(err, ARMPASS_FDT_ERROR, FDT_ERR_BADSTRUCTURE);
 }
 
 /* ---- host_dt_clock_rate ---- */
@@ -1124,6 +1272,117 @@ static void test_hostile(void)
     }
 }
 
+/* A dt-node blob built in memory: the device node (compatible, phandle dev_ph unless 0) at
+ * the root, with a child of phandle child_ph unless 0. */
+static void *user_node_blob(uint32_t dev_ph, uint32_t child_ph)
+{
+    void *fdt = g_malloc0(4096);
+    int child;
+
+    g_assert_cmpint(fdt_create_empty_tree(fdt, 4096), ==, 0);
+    g_assert_cmpint(fdt_setprop_string(fdt, 0, "compatible", "acme,widget"), ==, 0);
+    if (dev_ph) {
+        g_assert_cmpint(fdt_setprop_u32(fdt, 0, "phandle", dev_ph), ==, 0);
+    }
+    child = fdt_add_subnode(fdt, 0, "child");
+    g_assert_cmpint(child, >=, 0);
+    if (child_ph) {
+        g_assert_cmpint(fdt_setprop_u32(fdt, child, "phandle", child_ph), ==, 0);
+    }
+    return fdt;
+}
+
+/*
+ * Found by fuzz-host-fdt: a dt-node whose device node and child carry the same phandle
+ * (0x41) was copied as it is, leaving two guest nodes with one phandle. Refused instead; a
+ * node with the same value as phandle and linux,phandle is fine.
+ */
+static void test_user_node_duplicate_phandle(void)
+{
+    g_autofree void *dup = user_node_blob(0x41, 0x41);
+    g_autofree void *both = user_node_blob(0x41, 0x42);
+    g_autoptr(GError) err = NULL;
+    const SysbusFdtReg regs[] = { { 0xc060000, 0x1000 } };
+    Guest g;
+
+    guest_init(&g);
+    SysbusFdtSpec spec = {
+        .host_fdt = dup, .name = "dup", .regs = regs, .nr_regs = 1, .user_node = true,
+    };
+    g_assert_false(add_node(&g, &spec, &err));
+    g_assert_nonnull(strstr(err->message, "dup: dt-node: phandle 0x41 is given to two nodes"));
+    g_assert_cmpint(fdt_path_offset(g.fdt, "/widget@c060000"), <, 0);
+    g_clear_error(&err);
+
+    g_assert_cmpint(fdt_setprop_u32(both, 0, "linux,phandle", 0x41), ==, 0);
+    spec.host_fdt = both;
+    g_assert_true(add_node(&g, &spec, &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(g.ms.next_phandle, ==, 0x43);
+    guest_clear(&g);
+}
+
+/* The node of the guest tree that has phandle ph; fails the test if two have it. */
+static int guest_node_by_phandle_once(Guest *g, uint32_t ph)
+{
+    int found = -1;
+
+    for (int n = fdt_next_node(g->fdt, 0, NULL); n >= 0; n = fdt_next_node(g->fdt, n, NULL)) {
+        int len;
+        const fdt32_t *v = fdt_getprop(g->fdt, n, "phandle", &len);
+
+        if (v && len == 4 && fdt32_to_cpu(*v) == ph) {
+            g_assert_cmpint(found, <, 0);
+            found = n;
+        }
+    }
+    return found;
+}
+
+/*
+ * The phandles a dt-node brings and the ones armpass hands out for the node's guest clocks
+ * (apb-pclk at clock-rate) must not meet: a user phandle equal to the next free one (4 here)
+ * gave the device and its clock the same phandle; and a user phandle of 0xfffffffe left
+ * 0xffffffff, an invalid phandle, to the next one handed out. Found by review while
+ * writing fuzz-host-fdt's phandle oracle, which then checks it.
+ */
+static void test_user_node_phandle_room(void)
+{
+    g_autofree void *four = user_node_blob(4, 0);
+    g_autofree void *top = user_node_blob(0xfffffffe, 0);
+    g_autoptr(GError) err = NULL;
+    const SysbusFdtReg regs[] = { { 0xc070000, 0x1000 } };
+    uint32_t clk;
+    Guest g;
+
+    guest_init(&g);
+    g_assert_cmpuint(g.ms.next_phandle, ==, 4);
+    SysbusFdtSpec spec = {
+        .host_fdt = four, .name = "four", .regs = regs, .nr_regs = 1, .user_node = true,
+        .amba = true, .clock_rate = 24000000,
+    };
+    g_assert_true(add_node(&g, &spec, &err));
+    g_assert_no_error(err);
+    clk = guest_u32(&g, "/widget@c070000", "clocks");
+    g_assert_cmpuint(clk, !=, 4);
+    g_assert_cmpint(guest_node_by_phandle_once(&g, 4), ==, guest_node(&g, "/widget@c070000"));
+    g_assert_cmpint(guest_node_by_phandle_once(&g, clk), ==,
+                    guest_node(&g, "/widget-c070000-apb-pclk"));
+    g_assert_cmpuint(g.ms.next_phandle, >, clk);
+    guest_clear(&g);
+
+    guest_init(&g);
+    spec.host_fdt = top;
+    spec.name = "top";
+    g_assert_false(add_node(&g, &spec, &err));
+    g_assert_nonnull(strstr(err->message, "top: dt-node: phandle 0xfffffffe leaves"));
+    g_assert_cmpuint(g.ms.next_phandle, ==, 4);
+    g_clear_error(&err);
+    spec.amba = false;
+    g_assert_false(add_node(&g, &spec, &err));
+    guest_clear(&g);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1132,6 +1391,9 @@ int main(int argc, char **argv)
     g_test_add_func("/sysbus-fdt/load-sysfs-errors", test_load_sysfs_errors);
     g_test_add_func("/sysbus-fdt/load-file", test_load_file);
     g_test_add_func("/sysbus-fdt/load-file-errors", test_load_file_errors);
+    g_test_add_func("/sysbus-fdt/load-blob", test_load_blob);
+    g_test_add_func("/sysbus-fdt/load-blob-old-version", test_load_blob_old_version);
+    g_test_add_func("/sysbus-fdt/load-blob-negative-length", test_load_blob_negative_length);
     g_test_add_func("/sysbus-fdt/clock-rate", test_clock_rate);
     g_test_add_func("/sysbus-fdt/pl330", test_pl330);
     g_test_add_func("/sysbus-fdt/pl031", test_pl031);
@@ -1142,6 +1404,8 @@ int main(int argc, char **argv)
     g_test_add_func("/sysbus-fdt/compatible-override", test_compatible_override);
     g_test_add_func("/sysbus-fdt/no-host-node", test_no_host_node);
     g_test_add_func("/sysbus-fdt/user-node", test_user_node);
+    g_test_add_func("/sysbus-fdt/user-node-duplicate-phandle", test_user_node_duplicate_phandle);
+    g_test_add_func("/sysbus-fdt/user-node-phandle-room", test_user_node_phandle_room);
     g_test_add_func("/sysbus-fdt/clock-rate-missing", test_clock_rate_missing);
     g_test_add_func("/sysbus-fdt/hostile", test_hostile);
     return g_test_run();

@@ -59,6 +59,17 @@ void *host_node_load_sysfs(const char *of_node_dir, GError **errp);
 void *host_node_load_file(const char *path, GError **errp);
 
 /*
+ * host_node_load_file() for a .dtb already in memory: data holds len bytes (at least 8-byte
+ * aligned, as libfdt wants; a g_malloc'd buffer is). The device node is chosen as there; path
+ * only names the source in messages. Returns a standalone blob as host_node_load_sysfs() does
+ * (g_free it; data is not kept). Errors (ARMPASS_FDT_ERROR), each naming path: more than
+ * HOST_NODE_MAX_SIZE bytes, not a valid blob (fdt_check_full() over the len bytes given: a
+ * header whose sizes or offsets lie past len is refused), no device node, nesting deeper than
+ * HOST_NODE_MAX_DEPTH. Also the fuzz-host-fdt target's entry point (tests/fuzz).
+ */
+void *host_node_load_blob(const void *data, size_t len, const char *path, GError **errp);
+
+/*
  * Reads the rate of a host clock: walks the host device-tree folder dt_base_dir (normally
  * /sys/firmware/devicetree/base; symlinks are not followed, at most 32 levels) for the node
  * whose "phandle" (or "linux,phandle") file holds phandle, and reads its "clock-frequency"
@@ -131,7 +142,8 @@ typedef struct SysbusFdtSpec {
  * Errors (one line, prefixed with spec->name): no compatible; host reg, interrupts or clocks
  * not whole 32-bit cells; a malformed string list; a truncated clock specifier or a
  * #clock-cells above 8; a clock rate not found and no clock_rate (suggests clock-rate=);
- * an AMBA clocks/clock-names pair without room for apb_pclk; a user phandle already used;
+ * an AMBA clocks/clock-names pair without room for apb_pclk; a user phandle already used,
+ * given to two nodes, or so high (0xfffffffe) that none is left for the nodes added after it;
  * a node of that name already exists; a libfdt call failed (NOSPACE: fdt is full).
  * Everything that can be checked is checked before fdt is touched; a libfdt failure can
  * leave part of the node behind (the caller discards the tree). spec->dropped is only

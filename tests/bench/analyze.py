@@ -1,0 +1,711 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Turns the benchmark's console log into results.json, results.md, a chart and docs/performance.md.
+
+usage: analyze.py --log CONSOLE_LOG --host HOST_JSON --out DIR [--doc docs/performance.md]
+
+CONSOLE_LOG: L0's console log of a bench run (tests/e2e/cases/bench-all.sh): every line
+"ARMPASS-BENCH {json}" is one raw sample. HOST_JSON: what scripts/bench.sh knows about the
+host (machine, versions, sizes, wall time). Writes DIR/results.json (every raw sample, the
+machine, the versions, the commit, and every figure), DIR/results.md (the tables), and
+DIR/chart.png (with gnuplot from Debian's gnuplot-nox; left out with a note if it is missing).
+With --doc, regenerates that file from tests/bench/performance.md.in and copies the chart next
+to it. Standard library only. Every figure is a ratio against a baseline of the same run, or a
+count; absolute times are printed for scale only. Nothing here fails on a slow machine: exit
+status 0 unless the log holds no sample at all.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def read_log(path):
+    """The ARMPASS-BENCH records of a console log, and how many lines could not be read."""
+    records, bad, l0 = [], 0, None
+    with open(path, errors='replace') as f:
+        for line in f:
+            line = line.rstrip('\r\n')
+            if line.startswith('# ') and l0 is None:
+                l0 = line[2:]
+            i = line.find('ARMPASS-BENCH ')
+            if i < 0:
+                continue
+            try:
+                records.append(json.loads(line[i + len('ARMPASS-BENCH '):]))
+            except ValueError:
+                bad += 1
+    return records, bad, l0
+
+
+def grabbed(run):
+    """The BENCH-MMIO results a run's guest printed."""
+    out = []
+    for g in run.get('grabbed', []):
+        try:
+            out.append(json.loads(g[len('BENCH-MMIO '):]))
+        except ValueError:
+            pass
+    return out
+
+
+def armpass_stats(run):
+    """armpass's -d stats block, parsed: exits, per-region trapped reads, per-IRQ wake-ups."""
+    st = {'regions': {}, 'irqs': {}}
+    for line in run.get('stats', []):
+        m = re.search(r'exits: (\d+) \(mmio (\d+)', line)
+        if m:
+            st['exits'], st['exits_mmio'] = int(m.group(1)), int(m.group(2))
+        m = re.search(r'rss: peak (\d+) KiB, guest RAM resident (\d+) KiB, peak beyond guest RAM (-?\d+)', line)
+        if m:
+            st['rss_peak_kib'], st['guest_kib'], st['beyond_kib'] = map(int, m.groups())
+        m = re.search(r'vfio (\S+) region (\d+): trapped reads (\d+), writes (\d+)', line)
+        if m:
+            st['regions']['%s/%s' % (m.group(1), m.group(2))] = (int(m.group(3)), int(m.group(4)))
+        m = re.search(r'vfio (\S+) irq (\d+) .*: (\w+), userspace wakeups (\d+)', line)
+        if m:
+            st['irqs']['%s/%s' % (m.group(1), m.group(2))] = (m.group(3), int(m.group(4)))
+    return st
+
+
+def ok(run, marker=None):
+    if not run or run.get('status') != 0 or run.get('timed_out'):
+        return False
+    return marker is None or run.get('markers_s', {}).get(marker) is not None
+
+
+def median(v):
+    return statistics.median(v) if v else None
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+class Figures:
+    """Figures in the order they are printed; each one keeps its samples."""
+
+    def __init__(self):
+        self.items, self.notes = [], []
+
+    def add(self, section, key, name, unit, samples, target=None, cmp='le', baseline=None, note=None):
+        samples = [s for s in samples if s is not None]
+        f = {'section': section, 'key': key, 'name': name, 'unit': unit, 'samples': samples,
+             'n': len(samples), 'baseline': baseline, 'note': note}
+        if samples:
+            f['min'], f['median'], f['max'] = min(samples), statistics.median(samples), max(samples)
+        if target is not None:
+            f['target'], f['cmp'] = target, cmp
+            if samples:
+                m = f['median']
+                f['met'] = m <= target if cmp == 'le' else (m == target if cmp == 'eq' else m >= target)
+        self.items.append(f)
+        return f
+
+    def get(self, key):
+        for f in self.items:
+            if f['key'] == key:
+                return f
+        return None
+
+
+def by_round(records, part, pred=lambda r: True):
+    out = {}
+    for r in records:
+        if r.get('part') == part and pred(r):
+            out.setdefault(r.get('round', 0), []).append(r)
+    return out
+
+
+def compute(records):
+    F = Figures()
+    rounds_l1 = by_round(records, 'l1-mmio')
+    rounds_exit = by_round(records, 'kvm-exit')
+    rounds_l2 = by_round(records, 'l2-mmio')
+
+    def l1(r, access, dev):
+        for rec in rounds_l1.get(r, []):
+            res = rec['result']
+            if res.get('access') == access and res.get('device') == dev:
+                return res
+        return None
+
+    def bare(r, **kw):
+        want = {'access': 'load', 'gic': True, 'mmu': False, 'timer': False}
+        want.update(kw)
+        for rec in rounds_exit.get(r, []):
+            res = rec['result']
+            if all(res.get(k, False) == v for k, v in want.items()):
+                return res
+        return None
+
+    def l2(r, vmm, config):
+        for rec in rounds_l2.get(r, []):
+            if rec.get('vmm') == vmm and rec.get('config') == config and ok(rec['run']):
+                return rec['run']
+        return None
+
+    def l2read(run, compat, offset=None):
+        for g in grabbed(run) if run else []:
+            if g.get('device') == compat and (offset is None or g.get('offset') == offset):
+                return g
+        return None
+
+    def window_exits(run, name, counter='exits'):
+        """KVM's count over the busy window minus over the idle window as long after it."""
+        w = run.get('windows', {}) if run else {}
+        if name + '-busy' not in w or name + '-idle' not in w:
+            return None
+        return w[name + '-busy']['kvm'].get(counter, 0) - w[name + '-idle']['kvm'].get(counter, 0)
+
+    def per_batch(a, b):
+        """Median over batches of a[i] / b[i]: two targets read in turn, batch by batch."""
+        return median([x / y for x, y in zip(a['ns_per_read'], b['ns_per_read']) if y])
+
+    rounds = sorted(set(rounds_l1) | set(rounds_l2) | set(rounds_exit))
+
+    # 1. Mapped MMIO.
+    S = '1. Mapped MMIO (pl031 data register, 32-bit reads)'
+    l1_ns, l2_ns, ratio, exits_per, trapped_reads = [], [], [], [], []
+    for r in rounds:
+        a, run = l1(r, 'mmap', '9010000.pl031'), l2(r, 'armpass', 'mapped')
+        b = l2read(run, 'arm,pl031')
+        if a:
+            l1_ns += a['ns_per_read']
+        if b:
+            l2_ns += b['ns_per_read']
+        if a and b:
+            ratio.append(median(b['ns_per_read']) / median(a['ns_per_read']))
+        if b:
+            e = window_exits(run, 'mapped')
+            if e is not None:
+                exits_per.append(max(e, 0) / (b['reads'] * len(b['ns_per_read'])))
+            reg = armpass_stats(run)['regions'].get('9010000.pl031/0')
+            if reg:
+                trapped_reads.append((reg[0] + reg[1]) / (b['reads'] * len(b['ns_per_read'])))
+    F.add(S, 'mapped_l1_ns', 'L1 read through the VFIO mmap', 'ns/read', l1_ns)
+    F.add(S, 'mapped_l2_ns', 'L2 read through /dev/mem (armpass, mapped)', 'ns/read', l2_ns)
+    F.add(S, 'mapped_ratio', 'L2 / L1 per-read cost', 'ratio', ratio, target=1.05,
+          baseline='L1 read of the same register through VFIO, same round')
+    if l1_ns and l2_ns:
+        F.add(S, 'mapped_ratio_best', 'L2 / L1, best case (fastest L2 batch / fastest L1 batch)', 'ratio',
+              [min(l2_ns) / min(l1_ns)])
+    F.add(S, 'mapped_trapped', "exits to armpass per mapped read (armpass's trapped count on the region)",
+          'exits/read', trapped_reads, target=0, cmp='eq')
+    F.add(S, 'mapped_exits', 'KVM exits per mapped read (loop window - idle window)', 'exits/read',
+          exits_per, note='timer ticks and console lines of the window: an upper bound')
+
+    # 2. Trapped MMIO.
+    S = '2. Trapped MMIO (32-bit reads, each a KVM exit to the VMM)'
+    bare_ns, bare_variants, pread_pl, pread_fw = [], {}, [], []
+    t_pl, t_fw, t_uart, q_pl, q_fw, q_uart = [], [], [], [], [], []
+    r_pl, r_floor, r_fw, r_fw_floor, r_same, r_q, exits_trap = [], [], [], [], [], [], []
+    r_best = []
+    for r in rounds:
+        b = bare(r)
+        if b:
+            bare_ns += b['ns_per_exit']
+        for name, kw in (('store', {'access': 'store'}), ('no vGIC', {'gic': False}),
+                         ('MMU on', {'mmu': True}), ('armed timer', {'timer': True})):
+            v = bare(r, **kw)
+            if v:
+                bare_variants.setdefault(name, []).extend(v['ns_per_exit'])
+        pp, pf = l1(r, 'pread', '9010000.pl031'), l1(r, 'pread', '9020000.fw-cfg')
+        if pp:
+            pread_pl += pp['ns_per_read']
+        if pf:
+            pread_fw += pf['ns_per_read']
+        run, qrun = l2(r, 'armpass', 'trapped'), l2(r, 'qemu', 'emulated')
+        gp, gf, gu = l2read(run, 'arm,pl031'), l2read(run, 'qemu,fw-cfg-mmio'), l2read(run, 'arm,pl011')
+        qp, qf, qu = l2read(qrun, 'arm,pl031'), l2read(qrun, 'qemu,fw-cfg-mmio'), l2read(qrun, 'arm,pl011')
+        for g, acc in ((gp, t_pl), (gf, t_fw), (gu, t_uart), (qp, q_pl), (qf, q_fw), (qu, q_uart)):
+            if g:
+                acc += g['ns_per_read']
+        bm = median(b['ns_per_exit']) if b else None
+        if gp and b:
+            r_best.append(min(gp['ns_per_read']) / min(b['ns_per_exit']))
+        if gp and bm:
+            r_pl.append(median(gp['ns_per_read']) / bm)
+            if pp:
+                r_floor.append(1 + median(pp['ns_per_read']) / bm)
+        if gf and bm:
+            r_fw.append(median(gf['ns_per_read']) / bm)
+            if pf:
+                r_fw_floor.append(1 + median(pf['ns_per_read']) / bm)
+        if gp and gu:
+            r_same.append(per_batch(gp, gu))
+        if gp and qp:
+            r_q.append(median(gp['ns_per_read']) / median(qp['ns_per_read']))
+        e = window_exits(run, 'trapped', 'mmio_exit_user')
+        reads = sum(g['reads'] * len(g['ns_per_read']) for g in (gp, gf, gu) if g)
+        if e is not None and reads:
+            exits_trap.append(e / reads)
+    F.add(S, 'bare_exit_ns', 'bare KVM MMIO exit round trip (minimal guest, load, vGICv3)', 'ns/exit', bare_ns)
+    for name, v in bare_variants.items():
+        F.add(S, 'bare_exit_ns_' + re.sub(r'\W+', '_', name), '  the same, %s' % name, 'ns/exit', v)
+    F.add(S, 'pread_pl031_ns', 'L1 pread of the pl031 register (VFIO device fd)', 'ns/read', pread_pl)
+    F.add(S, 'pread_fwcfg_ns', 'L1 pread of the fw-cfg data register', 'ns/read', pread_fw)
+    F.add(S, 'trap_pl031_ns', 'L2 trapped read, pl031 x-no-mmap=on (armpass)', 'ns/read', t_pl)
+    F.add(S, 'trap_fwcfg_ns', 'L2 trapped read, fw-cfg data (armpass)', 'ns/read', t_fw)
+    F.add(S, 'trap_uart_ns', 'L2 read of UARTFR, emulated by armpass (exit, no pread)', 'ns/read', t_uart)
+    F.add(S, 'qemu_pl031_ns', "L2 read of QEMU's emulated pl031 (reference)", 'ns/read', q_pl)
+    F.add(S, 'qemu_fwcfg_ns', "L2 read of QEMU's emulated fw-cfg data (reference)", 'ns/read', q_fw)
+    F.add(S, 'qemu_uart_ns', "L2 read of UARTFR, emulated by QEMU (reference)", 'ns/read', q_uart)
+    F.add(S, 'trap_ratio', 'trapped pl031 read / bare exit round trip', 'ratio', r_pl, target=1.10,
+          baseline='bare KVM exit of the same round')
+    F.add(S, 'trap_floor', '  its floor: 1 + pread / bare exit', 'ratio', r_floor)
+    F.add(S, 'trap_ratio_best', '  the same, best case (fastest trapped batch / fastest bare-exit batch, per round)',
+          'ratio', r_best)
+    F.add(S, 'trap_fw_ratio', 'trapped fw-cfg read / bare exit round trip', 'ratio', r_fw, target=1.10,
+          baseline='bare KVM exit of the same round')
+    F.add(S, 'trap_fw_floor', '  its floor: 1 + pread / bare exit', 'ratio', r_fw_floor)
+    F.add(S, 'trap_same_guest', 'trapped pl031 read / exit to armpass in the same guest (UARTFR)', 'ratio',
+          r_same, baseline="armpass's own emulated register, read in turn with it")
+    F.add(S, 'trap_vs_qemu', "trapped pl031 read (armpass) / QEMU's emulated pl031 read", 'ratio', r_q,
+          baseline='QEMU, same round')
+    F.add(S, 'trap_exits', 'exits to the VMM per trapped read (window - idle window)', 'exits/read',
+          exits_trap)
+
+    # 3. Interrupts.
+    S = '3. Interrupt path (pl031 level interrupt, raised in a loop by L2)'
+    for mode, label in (('on', 'irqfd + resamplefd'), ('off', 'x-irqfd=off (userspace fallback)')):
+        wake, kexits, uexits, lat, entries = [], [], [], [], []
+        for rec in records:
+            if rec.get('part') != 'irq' or rec.get('irqfd') != mode or not ok(rec['run']):
+                continue
+            run = rec['run']
+            g = next((x for x in grabbed(run) if x.get('mode') == 'irq'), None)
+            if not g:
+                continue
+            n = g['count']
+            irq = armpass_stats(run)['irqs'].get('9010000.pl031/0')
+            if irq:
+                wake.append(irq[1] / n)
+            e = window_exits(run, 'irq')
+            if e is not None:
+                kexits.append(e / n)
+            e = window_exits(run, 'irq', 'mmio_exit_user')
+            if e is not None:
+                uexits.append(e / n)
+            lat.append(g['latency_ns']['median'] / 1000.0)
+            entries.append(g['entries'] / n)
+        k = 'irq_' + mode
+        F.add(S, k + '_wakeups', 'userspace wake-ups per interrupt, ' + label, 'wake-ups/irq', wake,
+              target=0 if mode == 'on' else None, cmp='eq')
+        F.add(S, k + '_exits', 'KVM exits per interrupt, ' + label, 'exits/irq', kexits,
+              note='loop window - idle window, all exits KVM counts (most handled in the kernel)')
+        F.add(S, k + '_uexits', 'exits to armpass per interrupt, ' + label, 'exits/irq', uexits)
+        F.add(S, k + '_latency', 'interrupt latency (alarm write -> handler done), ' + label, 'us', lat)
+        F.add(S, k + '_entries', "guest handler entries per interrupt, " + label, 'entries/irq', entries)
+
+    # 4. Boot and footprint against QEMU.
+    S = '4. Boot and footprint against QEMU (256 MiB, 2 vCPUs unless said)'
+
+    def pairs(part, value, marker, pred=lambda r: True):
+        """(armpass samples, qemu samples, per-round armpass/qemu ratios)."""
+        rs = by_round(records, part, pred)
+        a_s, q_s, ratio = [], [], []
+        for r in sorted(rs):
+            got = {}
+            for rec in rs[r]:
+                if ok(rec['run'], marker):
+                    v = value(rec['run'])
+                    if v is not None:
+                        got[rec['vmm']] = v
+            if 'armpass' in got:
+                a_s.append(got['armpass'])
+            if 'qemu' in got:
+                q_s.append(got['qemu'])
+            if 'armpass' in got and 'qemu' in got and got['qemu']:
+                ratio.append(got['armpass'] / got['qemu'])
+        return a_s, q_s, ratio
+
+    def at(key, sub=None):
+        def f(run):
+            s = run.get('at_sample') or {}
+            v = s.get(key) if sub is None else (s.get(key) or {}).get(sub)
+            return v
+        return f
+
+    def add3(key, name, unit, part, value, marker, target=None, scale=1.0, pred=lambda r: True):
+        a_s, q_s, ratio = pairs(part, value, marker, pred)
+        F.add(S, key + '_armpass', name + ', armpass', unit, [x * scale for x in a_s])
+        F.add(S, key + '_qemu', name + ', QEMU', unit, [x * scale for x in q_s])
+        F.add(S, key + '_ratio', name + ': armpass / QEMU', 'ratio', ratio, target=target,
+              baseline='QEMU, same round')
+
+    add3('first', 'start -> first guest instruction', 'ms', 'first', lambda r: r['markers_s']['@'], '@',
+         target=0.1, scale=1000)
+    add3('life', 'minimal VM lifecycle (start -> exit, probe image)', 'ms', 'first', lambda r: r['exit_s'], '@',
+         scale=1000)
+    add3('boot', 'start -> L2 marker', 's', 'boot', lambda r: r['markers_s']['ARMPASS-L2-UP'],
+         'ARMPASS-L2-UP', target=0.5)
+    a_boot, a_first, q_boot = F.get('boot_armpass'), F.get('first_armpass'), F.get('boot_qemu')
+    if all(x and x['n'] for x in (a_boot, a_first, q_boot)):
+        F.add(S, 'boot_bound', '  the ratio armpass would reach with no start-up at all (medians: '
+              '(armpass boot - armpass start to first instruction) / QEMU boot)', 'ratio',
+              [(a_boot['median'] - a_first['median'] / 1000) / q_boot['median']])
+    add3('rss_peak', 'peak RSS beyond guest RAM (smaps every 20 ms)', 'MiB', 'footprint',
+         lambda r: r.get('beyond_guest_peak_kib'), 'ARMPASS-L2-UP', target=0.1, scale=1 / 1024)
+    add3('rss_marker', 'RSS beyond guest RAM at the L2 marker', 'MiB', 'boot', at('beyond_guest_kib'),
+         'ARMPASS-L2-UP', target=0.1, scale=1 / 1024)
+    add3('rss_file', '  of which mapped files (binary, libraries) at the L2 marker', 'MiB', 'boot',
+         at('file_rss_kib'), 'ARMPASS-L2-UP', scale=1 / 1024)
+    add3('exits', 'VM exits from start to the L2 marker (KVM debugfs)', 'exits', 'boot',
+         at('kvm', 'exits'), 'ARMPASS-L2-UP')
+    add3('uexits', 'MMIO exits to the VMM from start to the L2 marker', 'exits', 'boot',
+         at('kvm', 'mmio_exit_user'), 'ARMPASS-L2-UP')
+    own = [armpass_stats(rec['run']).get('exits') for rec in records
+           if rec.get('part') == 'boot' and rec.get('vmm') == 'armpass' and ok(rec['run'])]
+    F.add(S, 'exits_own', "armpass's own count: KVM_RUN returns, whole run (-d stats)", 'exits', own)
+    sizes = {rec['vmm']: rec['bytes'] for rec in records if rec.get('part') == 'size'}
+    if sizes.get('armpass'):
+        F.add(S, 'size_armpass', 'binary + libraries, armpass (static)', 'MB', [sizes['armpass'] / 1e6])
+    if sizes.get('qemu'):
+        F.add(S, 'size_qemu', 'binary + libraries, QEMU (what ld.so loads)', 'MB', [sizes['qemu'] / 1e6])
+    if sizes.get('armpass') and sizes.get('qemu'):
+        F.add(S, 'size_ratio', 'binary + libraries: armpass / QEMU', 'ratio',
+              [sizes['armpass'] / sizes['qemu']], baseline='QEMU')
+
+    # 5. Scale.
+    scale = []
+    for rec in records:
+        if rec.get('part') in ('boot', 'scale') and ok(rec['run'], 'ARMPASS-L2-UP'):
+            run = rec['run']
+            s = run.get('at_sample') or {}
+            scale.append({'vmm': rec['vmm'], 'round': rec['round'], 'ram_mib': rec['ram_mib'],
+                          'smp': rec['smp'], 'boot_s': run['markers_s']['ARMPASS-L2-UP'],
+                          'beyond_kib': s.get('beyond_guest_kib'), 'guest_kib': s.get('guest_rss_kib'),
+                          'exits': (s.get('kvm') or {}).get('exits')})
+    return F, scale
+
+
+def scale_table(scale):
+    """Per point: median boot time and RSS of each VMM, and the per-round ratio."""
+    points = sorted({(s['ram_mib'], s['smp']) for s in scale}, key=lambda p: (p[1] != 2, p[1], p[0]))
+    rows = []
+    for ram, smp in points:
+        row = {'ram_mib': ram, 'smp': smp}
+        per_round = {}
+        for s in scale:
+            if (s['ram_mib'], s['smp']) == (ram, smp):
+                per_round.setdefault(s['round'], {})[s['vmm']] = s
+        for vmm in ('armpass', 'qemu'):
+            v = [x[vmm] for x in per_round.values() if vmm in x]
+            row[vmm] = {'n': len(v),
+                        'boot_s': median([x['boot_s'] for x in v]),
+                        'boot_s_all': [x['boot_s'] for x in v],
+                        'beyond_mib': median([x['beyond_kib'] / 1024 for x in v if x['beyond_kib'] is not None]),
+                        'guest_mib': median([x['guest_kib'] / 1024 for x in v if x['guest_kib'] is not None]),
+                        'exits': median([x['exits'] for x in v if x['exits'] is not None])}
+        ratios = [x['armpass']['boot_s'] / x['qemu']['boot_s'] for x in per_round.values()
+                  if 'armpass' in x and 'qemu' in x]
+        row['boot_ratio'] = median(ratios)
+        row['boot_ratio_all'] = ratios
+        rows.append(row)
+    return rows
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+def fmt(v, unit):
+    if v is None:
+        return '–'
+    if unit in ('ratio',):
+        return '%.3f' % v if abs(v) < 10 else '%.1f' % v
+    if unit in ('exits/read',):
+        return '%.2g' % v if v else '0'
+    if isinstance(v, int) or (isinstance(v, float) and v == int(v) and abs(v) >= 10):
+        return '%d' % v
+    a = abs(v)
+    return '%.0f' % v if a >= 1000 else ('%.1f' % v if a >= 10 else ('%.2f' % v if a >= 0.1 else '%.3g' % v))
+
+
+def target_text(f):
+    if 'target' not in f:
+        return ''
+    op = {'le': '≤', 'eq': '=', 'ge': '≥'}[f['cmp']]
+    met = f.get('met')
+    verdict = '' if met is None else (' **met**' if met else ' **missed**')
+    return '%s %s%s' % (op, fmt(f['target'], f['unit']), verdict)
+
+
+def markdown(F, scale_rows, meta):
+    out = []
+    section = None
+    for f in F.items:
+        if f['section'] != section:
+            section = f['section']
+            out += ['', '### ' + section, '',
+                    '| figure | unit | min | median | max | n | target |',
+                    '|---|---|---:|---:|---:|---:|---|']
+        if not f['n']:
+            out.append('| %s | %s | – | – | – | 0 | %s |' % (f['name'], f['unit'], target_text(f)))
+            continue
+        name = f['name'] + (' (baseline: %s)' % f['baseline'] if f.get('baseline') else '')
+        out.append('| %s | %s | %s | %s | %s | %d | %s |' % (
+            name, f['unit'], fmt(f['min'], f['unit']), fmt(f['median'], f['unit']),
+            fmt(f['max'], f['unit']), f['n'], target_text(f)))
+    out += ['', '### 5. Scale (medians; ratio: median of the per-round armpass / QEMU ratios)', '',
+            '| guest RAM | vCPUs | armpass boot (s) | QEMU boot (s) | boot armpass / QEMU | '
+            'armpass beyond guest RAM (MiB) | QEMU beyond guest RAM (MiB) | guest RAM resident, armpass / QEMU (MiB) | '
+            'KVM exits to marker, armpass / QEMU | runs |',
+            '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+    for row in scale_rows:
+        a, q = row['armpass'], row['qemu']
+        out.append('| %d MiB | %d | %s | %s | %s | %s | %s | %s / %s | %s / %s | %d / %d |' % (
+            row['ram_mib'], row['smp'], fmt(a['boot_s'], 's'), fmt(q['boot_s'], 's'),
+            fmt(row['boot_ratio'], 'ratio'), fmt(a['beyond_mib'], 'MiB'), fmt(q['beyond_mib'], 'MiB'),
+            fmt(a['guest_mib'], 'MiB'), fmt(q['guest_mib'], 'MiB'), fmt(a['exits'], ''), fmt(q['exits'], ''),
+            a['n'], q['n']))
+    return '\n'.join(out).strip() + '\n'
+
+
+def machine_text(meta):
+    h = meta.get('host', {})
+    env = meta.get('l1', {})
+    lines = [
+        '- host: %s, %s CPUs, %s GiB, Linux %s, %s' % (h.get('cpu', '?'), h.get('cpus', '?'),
+                                                       h.get('mem_gib', '?'), h.get('kernel', '?'), h.get('os', '?')),
+        '- L0: %s (TCG, `-M virt,virtualization=on,gic-version=3 -cpu max`), L1 with %s CPUs and %s MiB' % (
+            h.get('l0_qemu', '?'), env.get('l1_nproc', '?'), (env.get('l1_mem_kib') or 0) // 1024),
+        '- L1 and L2 kernel: Linux %s (the test bed\'s Image, `%s`)' % (env.get('l1_kernel', '?'), h.get('kernel_image', '?')),
+        '- QEMU in L1: %s (`qemu-system-arm:arm64` %s)' % (env.get('l1_qemu', '?'), h.get('qemu_arm64_version', '?')),
+        '- armpass: %s, commit %s' % (env.get('armpass_version', '?'), meta.get('commit', '?')),
+    ]
+    return '\n'.join(lines)
+
+
+def shortfalls(F):
+    """One paragraph per missed target, from tests/bench/shortfalls.json's explanations."""
+    with open(os.path.join(HERE, 'shortfalls.json')) as f:
+        why = json.load(f)
+    why.pop('_comment', None)
+    def value(m):
+        x = F.get(m.group(1))
+        return fmt(x.get(m.group(2)), x['unit']) if x and x['n'] else '?'
+
+    out = []
+    for f in F.items:
+        if f.get('met') is False:
+            text = why.get(f['key'], 'no explanation recorded for this figure yet.')
+            text = re.sub(r'\{(\w+)\.(min|median|max)\}', value, text)
+            out.append('- **%s**: median %s %s against a target of %s. %s' % (
+                f['name'], fmt(f['median'], f['unit']), f['unit'], target_text(f).split(' **')[0], text))
+    met = [f for f in F.items if f.get('met') is True]
+    head = '%d of %d targets met in this run.' % (len(met), len(met) + len(out))
+    return head + ('\n\n' + '\n'.join(out) if out else '')
+
+
+def gnuplot_chart(F, scale_rows, out_dir):
+    if not shutil.which('gnuplot'):
+        return None, 'gnuplot not found (apt-get install gnuplot-nox): no chart'
+    d = os.path.join(out_dir, 'chart')
+    os.makedirs(d, exist_ok=True)
+
+    def bars(path, keys):
+        n = 0
+        with open(path, 'w') as f:
+            for key, label in keys:
+                x = F.get(key)
+                if not x or not x['n']:
+                    continue
+                t = x.get('target', -1)
+                f.write('%d "%s" %g %g %g %g\n' % (n, label, x['median'], x['min'], x['max'], t))
+                n += 1
+        return n
+
+    n1 = bars(os.path.join(d, 'floor.dat'), [
+        ('mapped_ratio', 'mapped read\\nL2 / L1'),
+        ('trap_ratio', 'trapped pl031\\n/ bare exit'),
+        ('trap_floor', 'its floor\\n1 + pread/exit'),
+        ('trap_fw_ratio', 'trapped fw-cfg\\n/ bare exit'),
+        ('trap_same_guest', 'trapped pl031\\n/ armpass UARTFR'),
+    ])
+    n2 = bars(os.path.join(d, 'qemu.dat'), [
+        ('first_ratio', 'start to\\nfirst\\ninstruction'),
+        ('boot_ratio', 'start to\\nL2\\nmarker'),
+        ('rss_peak_ratio', 'peak RSS\\nbeyond\\nguest RAM'),
+        ('rss_marker_ratio', 'RSS beyond\\nguest RAM\\nat marker'),
+        ('size_ratio', 'binary +\\nlibraries'),
+        ('exits_ratio', 'KVM exits\\nto marker'),
+        ('uexits_ratio', 'exits to\\nthe VMM\\nto marker'),
+        ('trap_vs_qemu', 'trapped\\nregister\\nread'),
+    ])
+    with open(os.path.join(d, 'ram.dat'), 'w') as f:
+        for row in scale_rows:
+            if row['smp'] == 2:
+                a, q = row['armpass']['boot_s_all'], row['qemu']['boot_s_all']
+                f.write('%d %s %s %s %s %s %s\n' % (row['ram_mib'], median(a) or 'NaN', min(a, default='NaN'),
+                                                    max(a, default='NaN'), median(q) or 'NaN',
+                                                    min(q, default='NaN'), max(q, default='NaN')))
+    with open(os.path.join(d, 'smp.dat'), 'w') as f:
+        for row in sorted(scale_rows, key=lambda r: r['smp']):
+            if row['ram_mib'] == 256:
+                a, q = row['armpass']['boot_s_all'], row['qemu']['boot_s_all']
+                f.write('%d %s %s %s %s %s %s\n' % (row['smp'], median(a) or 'NaN', min(a, default='NaN'),
+                                                    max(a, default='NaN'), median(q) or 'NaN',
+                                                    min(q, default='NaN'), max(q, default='NaN')))
+    png = os.path.join(out_dir, 'chart.png')
+    gp = '''
+set terminal pngcairo size 1500,1050 font "sans,10"
+set output "{png}"
+set multiplot layout 2,2 title "armpass benchmark, {title}" font "sans,13"
+set style fill solid 0.6 border -1
+set boxwidth 0.6
+set grid ytics
+set key top left
+set xtics scale 0 font "sans,9"
+set xrange [-0.6:{x1}]
+set yrange [0:*]
+set bmargin 5
+set title "armpass against its floors (median, min-max bars; 1 = the floor)"
+set ylabel "ratio"
+plot "{d}/floor.dat" using 1:3:xtic(2) with boxes lc rgb "#4a7ebb" title "median", \\
+     "" using 1:3:4:5 with yerrorbars lc rgb "black" pt -1 notitle, \\
+     "" using ($1 + 0.18):3:(sprintf("%.2f", $3)) with labels left offset 0,0.7 font "sans,9" notitle, \\
+     "" using 1:($6 > 0 ? $6 : 1/0) with points pt 9 ps 2 lc rgb "#d62728" title "target", \\
+     1 with lines dt 2 lc rgb "black" title "floor"
+set title "armpass / QEMU (log scale; below 1: armpass costs less)"
+set logscale y
+set yrange [0.005:3]
+set xrange [-0.6:{x2}]
+plot "{d}/qemu.dat" using 1:3:xtic(2) with boxes lc rgb "#2ca02c" title "median", \\
+     "" using 1:3:4:5 with yerrorbars lc rgb "black" pt -1 notitle, \\
+     "" using ($1 + 0.18):3:(sprintf("%.3g", $3)) with labels left offset 0,0.7 font "sans,9" notitle, \\
+     "" using 1:($6 > 0 ? $6 : 1/0) with points pt 9 ps 2 lc rgb "#d62728" title "target", \\
+     1 with lines dt 2 lc rgb "black" title "QEMU"
+unset logscale y
+set yrange [0:*]
+set autoscale x
+set xtics auto font "sans,10"
+set bmargin
+set title "start -> L2 marker as guest RAM grows (2 vCPUs)"
+set xlabel "guest RAM (MiB)"
+set ylabel "seconds"
+set logscale x 2
+set xrange [100:1300]
+plot "{d}/ram.dat" using 1:2:3:4 with yerrorlines lw 2 lc rgb "#4a7ebb" title "armpass", \\
+     "" using 1:5:6:7 with yerrorlines lw 2 lc rgb "#ff7f0e" title "QEMU"
+unset logscale x
+set title "start -> L2 marker as vCPUs grow (256 MiB; L1 has 2 CPUs)"
+set xlabel "vCPUs"
+set xrange [0.5:4.5]
+set xtics 1
+plot "{d}/smp.dat" using 1:2:3:4 with yerrorlines lw 2 lc rgb "#4a7ebb" title "armpass", \\
+     "" using 1:5:6:7 with yerrorlines lw 2 lc rgb "#ff7f0e" title "QEMU"
+unset multiplot
+'''.format(png=png, d=d, x1=n1 - 0.4, x2=n2 - 0.4, title=os.environ.get('BENCH_CHART_TITLE', ''))
+    with open(os.path.join(d, 'chart.gp'), 'w') as f:
+        f.write(gp)
+    res = subprocess.run(['gnuplot', os.path.join(d, 'chart.gp')], capture_output=True, text=True)
+    if res.returncode != 0:
+        return None, 'gnuplot failed: ' + res.stderr.strip()[-400:]
+    return png, None
+
+
+def git_commit(top):
+    """HEAD's commit, read from .git without running git; None when there is no .git."""
+    git = os.path.join(top, '.git')
+    try:
+        if os.path.isfile(git):  # a worktree: "gitdir: PATH"
+            with open(git) as f:
+                git = f.read().split(':', 1)[1].strip()
+        with open(os.path.join(git, 'HEAD')) as f:
+            head = f.read().strip()
+        if not head.startswith('ref: '):
+            return head
+        ref = head[5:]
+        p = os.path.join(git, ref)
+        if os.path.isfile(p):
+            with open(p) as f:
+                return f.read().strip()
+        with open(os.path.join(git, 'packed-refs')) as f:
+            for line in f:
+                if line.strip().endswith(' ' + ref):
+                    return line.split()[0]
+    except OSError:
+        pass
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--log', required=True)
+    ap.add_argument('--host', required=True)
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--doc')
+    args = ap.parse_args()
+
+    records, bad, l0 = read_log(args.log)
+    if not records:
+        print('analyze: no ARMPASS-BENCH line in %s' % args.log, file=sys.stderr)
+        return 1
+    with open(args.host) as f:
+        host = json.load(f)
+    env = next((r for r in records if r.get('part') == 'env'), {})
+    commit = git_commit(TOP)
+    meta = {'date': host.get('date') or datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+            'commit': commit, 'host': host, 'l1': env, 'l0_command': l0, 'unreadable_lines': bad,
+            'failed_runs': sum(1 for r in records if 'run' in r and not ok(r['run']))}
+    F, scale = compute(records)
+    rows = scale_table(scale)
+    os.makedirs(args.out, exist_ok=True)
+    md = markdown(F, rows, meta)
+    os.environ.setdefault('BENCH_CHART_TITLE', '%s, commit %s' % (meta['date'][:10], (commit or '?')[:12]))
+    png, chart_err = gnuplot_chart(F, rows, args.out)
+
+    results = {'meta': meta, 'figures': F.items, 'scale': rows, 'samples': records}
+    with open(os.path.join(args.out, 'results.json'), 'w') as f:
+        json.dump(results, f, indent=1)
+    header = ('# armpass benchmark results\n\n%s, commit %s%s\n\n%s\n' % (
+        meta['date'], commit or '?', ' (quick run)' if env.get('quick') else '', machine_text(meta)))
+    with open(os.path.join(args.out, 'results.md'), 'w') as f:
+        f.write(header + '\n' + md + '\n' + shortfalls(F) + '\n')
+    print(header + '\n' + md)
+    print(shortfalls(F))
+    if bad or meta['failed_runs']:
+        print('\nanalyze: %d unreadable ARMPASS-BENCH lines, %d runs that did not end well (left out)' % (
+            bad, meta['failed_runs']))
+    print('\nwritten: %s/results.json, results.md%s' % (args.out, ', chart.png' if png else ''))
+    if chart_err:
+        print('analyze: ' + chart_err)
+
+    if args.doc:
+        with open(os.path.join(HERE, 'performance.md.in')) as f:
+            doc = f.read()
+        chart_name = os.path.splitext(os.path.basename(args.doc))[0] + '.png'
+        if png:
+            shutil.copy(png, os.path.join(os.path.dirname(os.path.abspath(args.doc)), chart_name))
+        wall = host.get('wall_s')
+        subst = {
+            '@DATE@': meta['date'],
+            '@COMMIT@': commit or 'unknown (no .git)',
+            '@MACHINE@': machine_text(meta),
+            '@WALL@': ('%d min %02d s' % (wall // 60, wall % 60)) if wall else 'unknown',
+            '@RUNS@': str(env.get('runs', '?')),
+            '@KIND@': 'a quick bench (scripts/bench.sh --quick)' if env.get('quick') else 'the full bench',
+
+            '@TABLE@': md,
+            '@SHORTFALLS@': shortfalls(F),
+            '@CHART@': ('![armpass benchmark chart](%s)' % chart_name) if png else '(no chart: %s)' % chart_err,
+        }
+        for k, v in subst.items():
+            doc = doc.replace(k, v)
+        with open(args.doc, 'w') as f:
+            f.write(doc)
+        print('written: %s' % args.doc)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

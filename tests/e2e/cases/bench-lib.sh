@@ -1,0 +1,280 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The benchmark's L1 side, sourced by the bench cases (bench-all.sh, bench-boot.sh); not a case
+# itself. Each measurement prints one line "ARMPASS-BENCH {json}" on L1's console, which
+# scripts/bench.sh collects from the console log (tests/bench/analyze.py reads them). Nothing
+# here judges a figure: a benchmark prints, it does not fail on a slow machine. A run that
+# goes wrong is recorded as it is (its status, its log's tail) and left out of the figures.
+#
+# What runs in L1 (see docs/performance.md):
+#   /armpass                       the static aarch64 armpass
+#   /qemu/qemu-system-aarch64      Debian's arm64 QEMU with its libraries in /lib (the tree of
+#                                  tests/bench/qemu-closure.py, copied in by run.py --l1-extra)
+#   /bench/first.Image             the first-instruction probe (tests/bench/first-insn.S)
+#   /progs/bench-run, bench-mmio, bench-kvm-exit   (tests/progs)
+# Parameters, from L1's kernel command line (scripts/bench.sh sets them):
+#   armpass.bench_runs=N     boot runs per VMM at 256 MiB / 2 vCPUs (default 20)
+#   armpass.bench_quick=1    a smoke run: one or two of everything
+#   armpass.bench_parts=A,B  which parts (default size,first,boot,scale,footprint,mmio,irq)
+
+P=/progs
+QEMU_BIN=/qemu/qemu-system-aarch64
+L2_APPEND="console=ttyAMA0 quiet"
+
+bench_emit() { echo "ARMPASS-BENCH $*"; }
+
+# bench_params: reads the parameters above into BENCH_RUNS, BENCH_QUICK, BENCH_PARTS.
+bench_params() {
+    BENCH_QUICK=0 BENCH_PARTS=size,first,boot,scale,footprint,mmio,irq
+    for arg in $(cat /proc/cmdline); do
+        case $arg in
+        armpass.bench_runs=*) BENCH_RUNS=${arg#*=} ;;
+        armpass.bench_quick=*) BENCH_QUICK=${arg#*=} ;;
+        armpass.bench_parts=*) BENCH_PARTS=${arg#*=} ;;
+        esac
+    done
+    BENCH_RUNS=${BENCH_RUNS:-20}
+    if [ "$BENCH_QUICK" = 1 ]; then
+        MMIO_ROUNDS=2 IRQ_RUNS=1 FIRST_RUNS=3 SCALE_RUNS=1 FOOT_RUNS=1
+        MAPPED_READS=100000 MAPPED_BATCHES=5 TRAP_READS=500 TRAP_BATCHES=3 IRQS=50 IRQS_OFF=10
+        EXIT_N=1000 EXIT_BATCHES=3
+    else
+        MMIO_ROUNDS=10 IRQ_RUNS=4 FIRST_RUNS=16 SCALE_RUNS=6 FOOT_RUNS=4
+        MAPPED_READS=200000 MAPPED_BATCHES=10 TRAP_READS=2000 TRAP_BATCHES=5 IRQS=200 IRQS_OFF=30
+        EXIT_N=2000 EXIT_BATCHES=5
+    fi
+}
+
+bench_wants() { case ",$BENCH_PARTS," in *",$1,"*) return 0 ;; esac; return 1; }
+
+have_qemu() { [ -x "$QEMU_BIN" ]; }
+
+# vmm_cmd VMM RAM_MIB SMP: the command line that boots a VM of that size, without the payload.
+vmm_cmd() {
+    case $1 in
+    armpass) echo "/armpass -M virt,gic-version=3 -smp $3 -m ${2}M -nographic -d stats" ;;
+    qemu) echo "$QEMU_BIN -M virt,gic-version=3 -cpu host -enable-kvm -smp $3 -m ${2}M -display none -nodefaults -serial stdio -nic none" ;;
+    esac
+}
+
+# measure LOG RAM_MIB TIMEOUT MARKER [bench-run options...] -- COMMAND...: bench-run's JSON
+# line on stdout; the VMM's console in LOG. The first -d stats block and every BENCH-MMIO line
+# are kept in the JSON. The process is sampled (smaps, KVM's counters) once, at the marker:
+# sampling smaps costs an L1 CPU, so the timed runs do not poll (POLL_MS=N: every N ms, for
+# the footprint runs).
+measure() {
+    _log=$1 _ram=$2 _t=$3 _m=$4
+    shift 4
+    "$P/bench-run" --marker "$_m" --ram-mib "$_ram" --timeout "$_t" --poll-ms "${POLL_MS:-0}" \
+        --grab BENCH-MMIO --stats "armpass stats:" --log "$_log" "$@"
+}
+
+# check_run JSON LOG WHAT: says so on the console when a run did not end well.
+check_run() {
+    case $1 in
+    *'"status": 0,'*) ;;
+    *) echo "bench: $3 did not end well; the last lines of its console:"; tail -n 15 "$2" ;;
+    esac
+}
+
+bench_env() {
+    _q=none
+    have_qemu && _q=$("$QEMU_BIN" --version | head -n 1)
+    _mem=$(awk '/MemTotal/ { print $2 }' /proc/meminfo)
+    _ap=$(/armpass -version 2>&1 | head -n 1)
+    bench_emit "{\"part\": \"env\", \"l1_kernel\": \"$(uname -r)\", \"l1_nproc\": $(nproc), \"l1_mem_kib\": $_mem, \"l1_qemu\": \"$_q\", \"armpass_version\": \"$_ap\", \"quick\": $BENCH_QUICK, \"runs\": $BENCH_RUNS, \"parts\": \"$BENCH_PARTS\"}"
+}
+
+# --- 1 and 2: mapped and trapped MMIO ---------------------------------------------------------
+# Per round, interleaved so that drift hits every figure alike: in L1 the bare KVM exit
+# (bench-kvm-exit) and the pl031/fw-cfg through VFIO (mmap and pread); in L2 under armpass the
+# pl031 mapped, then the pl031 with x-no-mmap=on and fw-cfg (trapped); in L2 under QEMU the
+# same reads of QEMU's own emulated pl031 and fw-cfg (trapped by design: a reference).
+bench_mmio() {
+    bind_vfio amba 9010000.pl031 vfio-amba
+    bind_vfio platform 9020000.fw-cfg vfio-platform
+    _pass="-device vfio-amba,host=9010000.pl031,noiommu=on"
+    _fw="-device vfio-platform,host=9020000.fw-cfg,noiommu=on"
+    _args="bench.reads=$MAPPED_READS bench.batches=$MAPPED_BATCHES bench.treads=$TRAP_READS bench.tbatches=$TRAP_BATCHES"
+    r=0
+    while [ "$r" -lt "$MMIO_ROUNDS" ]; do
+        for variant in "load" "store" "load nogic" "load mmu" "load timer"; do
+            # shellcheck disable=SC2046,SC2086
+            out=$("$P/bench-kvm-exit" "$EXIT_N" "$EXIT_BATCHES" $variant 2>&1)
+            case $out in
+            "BENCH-KVM-EXIT {"*)
+                bench_emit "{\"part\": \"kvm-exit\", \"round\": $r, \"result\": ${out#BENCH-KVM-EXIT }}" ;;
+            *) echo "bench: bench-kvm-exit $variant: $out" ;;
+            esac
+        done
+        for dev in 9010000.pl031 9020000.fw-cfg; do
+            "$P/bench-mmio" vfio "$dev" 0 "$MAPPED_READS" "$MAPPED_BATCHES" 2>&1 |
+                while IFS= read -r line; do
+                    case $line in
+                    "BENCH-MMIO {"*)
+                        bench_emit "{\"part\": \"l1-mmio\", \"round\": $r, \"result\": ${line#BENCH-MMIO }}" ;;
+                    *) echo "bench: bench-mmio vfio $dev: $line" ;;
+                    esac
+                done
+        done
+        # shellcheck disable=SC2046,SC2086
+        j=$(measure /tmp/mapped.log 256 300 ARMPASS-L2-UP -- $(vmm_cmd armpass 256 1) \
+            -kernel /Image -initrd /l2.cpio.gz -append "$L2_APPEND l2case=bench-mapped $_args" $_pass)
+        check_run "$j" /tmp/mapped.log "the mapped run"
+        bench_emit "{\"part\": \"l2-mmio\", \"round\": $r, \"vmm\": \"armpass\", \"config\": \"mapped\", \"run\": $j}"
+        # shellcheck disable=SC2046,SC2086
+        j=$(measure /tmp/trapped.log 256 600 ARMPASS-L2-UP -- $(vmm_cmd armpass 256 1) \
+            -kernel /Image -initrd /l2.cpio.gz -append "$L2_APPEND l2case=bench-trapped $_args" \
+            $_pass,x-no-mmap=on $_fw)
+        check_run "$j" /tmp/trapped.log "the trapped run"
+        bench_emit "{\"part\": \"l2-mmio\", \"round\": $r, \"vmm\": \"armpass\", \"config\": \"trapped\", \"run\": $j}"
+        if have_qemu; then
+            # shellcheck disable=SC2046,SC2086
+            j=$(measure /tmp/qtrapped.log 256 600 ARMPASS-L2-UP -- $(vmm_cmd qemu 256 1) \
+                -kernel /Image -initrd /l2.cpio.gz -append "$L2_APPEND l2case=bench-trapped $_args")
+            check_run "$j" /tmp/qtrapped.log "the QEMU trapped run"
+            bench_emit "{\"part\": \"l2-mmio\", \"round\": $r, \"vmm\": \"qemu\", \"config\": \"emulated\", \"run\": $j}"
+        fi
+        r=$((r + 1))
+    done
+}
+
+# --- 3: the interrupt path --------------------------------------------------------------------
+# The pl031 passed through (mapped); L2's bench-mmio raises its alarm interrupt IRQS times in a
+# tight loop (bench-mmio irq). armpass's -d stats counts its userspace wake-ups per IRQ; the
+# KVM exits of the loop's window minus those of an idle window of the same length are the
+# exits the interrupts caused.
+bench_irq() {
+    bind_vfio amba 9010000.pl031 vfio-amba
+    r=0
+    while [ "$r" -lt "$IRQ_RUNS" ]; do
+        for irqfd in on off; do
+            n=$IRQS
+            [ "$irqfd" = off ] && n=$IRQS_OFF
+            # shellcheck disable=SC2046,SC2086
+            j=$(measure /tmp/irq.log 256 300 ARMPASS-L2-UP -- $(vmm_cmd armpass 256 1) \
+                -kernel /Image -initrd /l2.cpio.gz -append "$L2_APPEND l2case=bench-irq bench.irqs=$n" \
+                -device "vfio-amba,host=9010000.pl031,noiommu=on,x-irqfd=$irqfd")
+            check_run "$j" /tmp/irq.log "the interrupt run (x-irqfd=$irqfd)"
+            bench_emit "{\"part\": \"irq\", \"round\": $r, \"vmm\": \"armpass\", \"irqfd\": \"$irqfd\", \"irqs\": $n, \"run\": $j}"
+        done
+        r=$((r + 1))
+    done
+}
+
+# --- 4 and 5: start to first instruction, boot, footprint, scale ------------------------------
+# bench_first ROUND VMM: the probe image; its '@' is the first guest instruction's output.
+bench_first() {
+    # shellcheck disable=SC2046,SC2086
+    j=$(measure /tmp/first.log 256 60 @ -- $(vmm_cmd "$2" 256 1) -kernel /bench/first.Image -append "")
+    check_run "$j" /tmp/first.log "the first-instruction run of $2"
+    bench_emit "{\"part\": \"first\", \"round\": $1, \"vmm\": \"$2\", \"ram_mib\": 256, \"smp\": 1, \"run\": $j}"
+}
+
+# bench_boot1 PART ROUND VMM RAM_MIB SMP: one boot of L2 to its marker (it holds 0.5 s there,
+# l2cases/bench-hold.sh, so the VM is still whole when bench-run samples it).
+bench_boot1() {
+    # shellcheck disable=SC2046,SC2086
+    j=$(measure /tmp/boot.log "$4" 300 ARMPASS-L2-UP -- $(vmm_cmd "$3" "$4" "$5") \
+        -kernel /Image -initrd /l2.cpio.gz -append "$L2_APPEND l2case=bench-hold")
+    check_run "$j" /tmp/boot.log "boot $3 ${4}M/$5"
+    bench_emit "{\"part\": \"$1\", \"round\": $2, \"vmm\": \"$3\", \"ram_mib\": $4, \"smp\": $5, \"run\": $j}"
+}
+
+# Both VMMs, alternating (which goes first alternates too), so that drift hits both alike.
+vmm_pair() { if [ $(($1 % 2)) = 0 ]; then echo "armpass qemu"; else echo "qemu armpass"; fi; }
+vmms() { if have_qemu; then vmm_pair "$1"; else echo armpass; fi; }
+
+bench_warmup() {
+    # One of each, not counted: the first VM of an L1 pays for KVM's and the page cache's
+    # first use.
+    for v in $(vmms 0); do
+        # shellcheck disable=SC2046,SC2086
+        # shellcheck disable=SC2046
+        "$P/bench-run" --marker @ --timeout 60 -- $(vmm_cmd "$v" 256 1) \
+            -kernel /bench/first.Image -append "" >/dev/null 2>&1
+        # shellcheck disable=SC2046,SC2086
+        "$P/bench-run" --marker ARMPASS-L2-UP --timeout 120 -- $(vmm_cmd "$v" 256 2) \
+            -kernel /Image -initrd /l2.cpio.gz -append "$L2_APPEND l2case=bench-hold" >/dev/null 2>&1
+    done
+}
+
+bench_firsts() {
+    r=0
+    while [ "$r" -lt "$FIRST_RUNS" ]; do
+        for v in $(vmms "$r"); do bench_first "$r" "$v"; done
+        r=$((r + 1))
+    done
+}
+
+# Peak RSS beyond guest RAM: boots at 256 MiB / 2 vCPUs with smaps sampled every 20 ms (their
+# times are not used: the sampling slows the VMM down).
+bench_footprint() {
+    r=0 POLL_MS=20
+    while [ "$r" -lt "$FOOT_RUNS" ]; do
+        for v in $(vmms "$r"); do bench_boot1 footprint "$r" "$v" 256 2; done
+        r=$((r + 1))
+    done
+    POLL_MS=0
+}
+
+# The boot comparison (256 MiB, 2 vCPUs: BENCH_RUNS each) and the scale points (SCALE_RUNS
+# each), round-robin so that every point sees the same drift.
+bench_boots() {
+    _scale=$1
+    _points="256:2"
+    [ "$_scale" = 1 ] && _points="256:2 128:2 512:2 1024:2 256:1 256:3 256:4"
+    _max=$BENCH_RUNS
+    [ "$SCALE_RUNS" -gt "$_max" ] && _max=$SCALE_RUNS
+    r=0
+    while [ "$r" -lt "$_max" ]; do
+        for pt in $_points; do
+            ram=${pt%:*} smp=${pt#*:}
+            if [ "$pt" = 256:2 ]; then
+                [ "$r" -lt "$BENCH_RUNS" ] || continue
+                part=boot
+            else
+                [ "$r" -lt "$SCALE_RUNS" ] || continue
+                part=scale
+            fi
+            for v in $(vmms "$r"); do bench_boot1 "$part" "$r" "$v" "$ram" "$smp"; done
+        done
+        r=$((r + 1))
+    done
+}
+
+# What the dynamic loader loads for QEMU, as L1's loader sees it (LD_TRACE_LOADED_OBJECTS),
+# and armpass's one static file.
+bench_size() {
+    _files='' _sum=0
+    if have_qemu; then
+        for f in $QEMU_BIN $(LD_TRACE_LOADED_OBJECTS=1 "$QEMU_BIN" |
+                awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+            s=$(stat -L -c %s "$f")
+            _sum=$((_sum + s))
+            _files="$_files${_files:+, }{\"path\": \"$f\", \"bytes\": $s}"
+        done
+        bench_emit "{\"part\": \"size\", \"vmm\": \"qemu\", \"bytes\": $_sum, \"files\": [$_files]}"
+    fi
+    s=$(stat -L -c %s /armpass)
+    bench_emit "{\"part\": \"size\", \"vmm\": \"armpass\", \"bytes\": $s, \"files\": [{\"path\": \"/armpass\", \"bytes\": $s}]}"
+}
+
+bench_main() {
+    bench_params
+    bench_env
+    have_qemu || echo "bench: no $QEMU_BIN in L1 (run.py --l1-extra the tree tests/bench/qemu-closure.py makes): the QEMU figures are left out"
+    bench_wants size && bench_size
+    if bench_wants first || bench_wants boot || bench_wants scale || bench_wants footprint; then
+        bench_warmup
+    fi
+    bench_wants first && bench_firsts
+    if bench_wants boot || bench_wants scale; then
+        s=0
+        bench_wants scale && s=1
+        bench_boots "$s"
+    fi
+    bench_wants footprint && bench_footprint
+    bench_wants mmio && bench_mmio
+    bench_wants irq && bench_irq
+    echo "bench: done"
+}

@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Writes the seed corpora of the fuzz targets: tests/fuzz/corpus/<target>/<name>, small
+valid and near-valid inputs built by hand (no tools besides Python's standard library).
+The files are kept in the tree; run this again after changing it (it replaces the folders).
+Usage: tests/fuzz/make-corpus.py [OUTDIR]   (default: tests/fuzz/corpus next to this file)
+"""
+import gzip
+import os
+import shutil
+import struct
+import sys
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+corpus = {}
+
+
+def add(target, name, data):
+    corpus.setdefault(target, {})[name] = bytes(data)
+
+
+# ---- vfio-caps: struct vfio_region_info (32 bytes) + capability chain -------------------------
+
+FLAG_READ, FLAG_WRITE, FLAG_MMAP, FLAG_CAPS = 1, 2, 4, 8
+CAP_SPARSE, CAP_TYPE = 1, 2
+
+
+def region(flags, index, cap_offset, size, offset, caps=b"", argsz=0):
+    return struct.pack("<IIIIQQ", argsz, flags, index, cap_offset, size, offset) + caps
+
+
+def hdr(cap_id, version, nxt):
+    return struct.pack("<HHI", cap_id, version, nxt)
+
+
+def sparse(nxt, areas, nr=None, version=1):
+    b = hdr(CAP_SPARSE, version, nxt) + struct.pack("<II", len(areas) if nr is None else nr, 0)
+    for off, size in areas:
+        b += struct.pack("<QQ", off, size)
+    return b
+
+
+def typecap(nxt, t, sub, version=1):
+    return hdr(CAP_TYPE, version, nxt) + struct.pack("<II", t, sub)
+
+
+RWMC = FLAG_READ | FLAG_WRITE | FLAG_MMAP | FLAG_CAPS
+add("vfio-caps", "good-chain", region(RWMC, 2, 0x20, 0x4000, 2 << 40,
+                                      sparse(0x50, [(0x1000, 0x1000), (0x3000, 0x1000)]) + typecap(0, 7, 9)))
+add("vfio-caps", "no-caps", region(FLAG_READ | FLAG_WRITE | FLAG_MMAP, 0, 0, 0x1000, 0))
+add("vfio-caps", "caps-not-fitted", region(RWMC, 1, 0, 0x1000, 1 << 40))
+add("vfio-caps", "type-only", region(RWMC, 3, 0x20, 0x1000, 3 << 40, typecap(0, 1, 2)))
+add("vfio-caps", "sparse-empty", region(RWMC, 0, 0x20, 0x2000, 0, sparse(0, [])))
+add("vfio-caps", "sparse-zero-area", region(RWMC, 0, 0x20, 0x2000, 0, sparse(0, [(0x1000, 0)])))
+add("vfio-caps", "loop", region(RWMC, 0, 0x20, 0x1000, 0, typecap(0x20, 1, 1)))
+add("vfio-caps", "backwards", region(RWMC, 0, 0x30, 0x1000, 0, typecap(0, 1, 1) + typecap(0x20, 1, 1)))
+add("vfio-caps", "past-end", region(RWMC, 0, 0x20, 0x1000, 0, typecap(0x400, 1, 1)))
+add("vfio-caps", "truncated-header", region(RWMC, 0, 0x20, 0x1000, 0, b"\x01\x00\x01"))
+add("vfio-caps", "inside-fixed-part", region(RWMC, 0, 0x8, 0x1000, 0, typecap(0, 1, 1)))
+add("vfio-caps", "overlapping-areas", region(RWMC, 0, 0x20, 0x4000, 0,
+                                             sparse(0, [(0x0, 0x2000), (0x1000, 0x1000)])))
+add("vfio-caps", "area-outside", region(RWMC, 0, 0x20, 0x1000, 0, sparse(0, [(0x1000, 0x1000)])))
+add("vfio-caps", "huge-nr-areas", region(RWMC, 0, 0x20, 0x1000, 0, sparse(0, [(0, 0x1000)], nr=0xffffffff)))
+add("vfio-caps", "sparse-cut-by-next", region(RWMC, 0, 0x20, 0x4000, 0,
+                                              sparse(0x38, [(0, 0x1000), (0x2000, 0x1000)]) + typecap(0, 1, 1)))
+add("vfio-caps", "two-sparse", region(RWMC, 0, 0x20, 0x4000, 0,
+                                      sparse(0x40, [(0, 0x1000)]) + sparse(0, [(0x2000, 0x1000)])))
+add("vfio-caps", "unknown-then-sparse", region(RWMC, 0, 0x20, 0x4000, 0,
+                                               hdr(99, 1, 0x30) + b"\0" * 8 + sparse(0, [(0, 0x4000)])))
+add("vfio-caps", "version-0", region(RWMC, 0, 0x20, 0x1000, 0, typecap(0, 1, 1, version=0)))
+add("vfio-caps", "callback-refuses", region(RWMC, 0, 0x20, 0x1000, 0, hdr(7, 0xfffe, 0)))
+add("vfio-caps", "region-past-off_t", region(RWMC, 0, 0, 0x8000000000000000, 0x10))
+# struct vfio_device_info: argsz flags num_regions num_irqs cap_offset pad (24 bytes)
+add("vfio-caps", "device-info-chain", struct.pack("<IIIIII", 0, 0x1 | 0x80, 2, 1, 0x18, 0)
+    + hdr(1, 1, 0x28) + b"\0" * 8 + hdr(2, 1, 0) + b"\0" * 8)
+
+# ---- host-fdt: 4 control bytes + a device-tree blob -------------------------------------------
+
+
+class Fdt:
+    """A minimal flattened device tree writer (Devicetree Specification v0.4, chapter 5)."""
+
+    def __init__(self):
+        self.struct = b""
+        self.strings = b""
+        self.offsets = {}
+
+    def begin(self, name):
+        n = name.encode() + b"\0"
+        self.struct += struct.pack(">I", 1) + n + b"\0" * (-len(n) % 4)
+
+    def end(self):
+        self.struct += struct.pack(">I", 2)
+
+    def prop(self, name, value, raw_len=None):
+        if isinstance(value, int):
+            value = struct.pack(">I", value)
+        elif isinstance(value, str):
+            value = value.encode() + b"\0"
+        elif isinstance(value, (list, tuple)):
+            if value and isinstance(value[0], str):
+                value = b"".join(v.encode() + b"\0" for v in value)
+            else:
+                value = b"".join(struct.pack(">I", v) for v in value)
+        if name not in self.offsets:
+            self.offsets[name] = len(self.strings)
+            self.strings += name.encode() + b"\0"
+        self.struct += struct.pack(">III", 3, len(value) if raw_len is None else raw_len,
+                                   self.offsets[name]) + value
+        self.struct += b"\0" * (-len(value) % 4)
+
+    def blob(self, version=17):
+        s = self.struct + struct.pack(">I", 9)
+        off_rsv = 40
+        rsv = b"\0" * 16
+        off_struct = off_rsv + len(rsv)
+        off_strings = off_struct + len(s)
+        total = off_strings + len(self.strings)
+        header = struct.pack(">10I", 0xd00dfeed, total, off_struct, off_strings, off_rsv, version, 16,
+                             0, len(self.strings), len(s))
+        return header + rsv + s + self.strings
+
+
+def node(props, children=(), name=""):
+    """A blob whose root is the device node: props a list of (name, value)."""
+    f = Fdt()
+
+    def emit(nm, ps, ch):
+        f.begin(nm)
+        for k, v in ps:
+            f.prop(k, v)
+        for c in ch:
+            emit(*c)
+        f.end()
+
+    emit(name, props, children)
+    return f.blob()
+
+
+AMBA, USER, RATE, PERIPHID, OVERRIDE, NODIR, EDGE, NOAPB = 1, 2, 4, 8, 16, 32, 64, 128
+
+
+def ctl(spec=0, cells=0x12, regs=1, irqs=1, extra=0, low=0x20):
+    """cells: bits 0-2 #address-cells mode, 3-5 #size-cells mode (2 = 2 cells each)."""
+    return bytes([spec, cells, regs | irqs << 2 | extra, low])
+
+
+pl031 = [("compatible", ["arm,pl031", "arm,primecell"]), ("reg", [0, 0x9010000, 0, 0x1000]),
+         ("interrupts", [0, 2, 4]), ("clocks", [0x10]), ("clock-names", "apb_pclk"),
+         ("armpass,host-node-name", "pl031@9010000")]
+add("host-fdt", "pl031-amba", ctl(AMBA) + node(pl031))
+add("host-fdt", "pl031-raw-too", ctl(AMBA, extra=0x40) + node(pl031))
+add("host-fdt", "pl031-user", ctl(AMBA | USER | PERIPHID) + node(pl031 + [("phandle", 0x40)],
+                                                                 [("child", [("phandle", 0x41)], ())]))
+add("host-fdt", "generic-dropped", ctl(0, regs=2, irqs=2) + node(
+    [("compatible", "acme,widget"), ("reg", [0, 0x9100000, 0, 0x1000, 0, 0x9101000, 0, 0x100]),
+     ("reg-names", ["ctrl", "fifo"]), ("interrupts", [0, 5, 4, 0, 6, 1]), ("interrupt-names", "one"),
+     ("resets", [0x30, 1]), ("reset-names", "core"), ("pinctrl-0", [0x31]), ("pinctrl-names", "default"),
+     ("dmas", [0x32, 1]), ("phandle", 0x33), ("interrupts-extended", [0x1, 0, 5, 4]),
+     ("status", "disabled"), ("vdd-supply", [0x34]), ("reset-gpios", [0x35, 1, 0]),
+     ("assigned-clocks", [0x10]), ("acme,custom", "kept"),
+     ("armpass,host-node-name", "widget@9100000")],
+    [("mdio", [("#address-cells", [1])], [("phy@0", [("reg", [0])], ())])]))
+add("host-fdt", "root-with-child", ctl(AMBA) + node(
+    [("#address-cells", [2])], [("rtc@9010000", pl031[:5], ())]))
+add("host-fdt", "root-two-children", ctl() + node([], [("a", [("compatible", "x")], ()), ("b", [], ())]))
+add("host-fdt", "clkctl-rate", ctl(RATE) + node(
+    [("compatible", "acme,uart"), ("clocks", [0x12, 3, 0x12, 4, 0x12, 3]), ("clock-names", ["a", "b", "c"])]))
+add("host-fdt", "clkctl-no-rate", ctl() + node([("compatible", "acme,uart"), ("clocks", [0x12, 3])]))
+add("host-fdt", "clock-providers", ctl() + node(
+    [("compatible", "acme,uart"), ("clocks", [0x11, 0x18, 0x10, 0x11])]))
+add("host-fdt", "clock-two-cells", ctl(RATE) + node(
+    [("compatible", "acme,uart"), ("clocks", [0x17, 1, 2, 0x16, 0x17, 1, 2])]))
+for ph, nm in ((0x13, "zero"), (0x14, "many"), (0x15, "badcells"), (0x99, "missing"), (0, "null")):
+    add("host-fdt", "clock-" + nm, ctl() + node([("compatible", "acme,x"), ("clocks", [ph, 0])]))
+add("host-fdt", "clock-truncated", ctl(RATE) + node([("compatible", "acme,x"), ("clocks", [0x12])]))
+add("host-fdt", "amba-no-clocks", ctl(AMBA | NOAPB) + node([("compatible", "arm,pl061")]))
+add("host-fdt", "amba-names-room", ctl(AMBA | RATE) + node(
+    [("compatible", "arm,pl330"), ("clocks", [0x10, 0x11]), ("clock-names", ["x", "y"])]))
+add("host-fdt", "override-no-compatible", ctl(OVERRIDE | NODIR, extra=0x40) + node([("reg", [0, 1])]))
+add("host-fdt", "user-phandle-taken", ctl(USER) + node([("compatible", "a"), ("phandle", 1)]))
+add("host-fdt", "name-not-string", ctl() + node([("compatible", "a"), ("armpass,host-node-name", b"x\0y\0")]))
+add("host-fdt", "no-regs-no-irqs", ctl(AMBA | RATE, regs=0, irqs=0) + node(
+    [("compatible", "arm,pl011"), ("armpass,host-node-name", "@9000000")]))
+add("host-fdt", "cells-1-1-high", ctl(EDGE, cells=0x09, extra=0x30) + node(pl031))
+add("host-fdt", "cells-bad", ctl(0, cells=0x23) + node(pl031))
+add("host-fdt", "small-guest", ctl(USER, cells=0x92) + node(
+    [("compatible", "acme,big"), ("blob", b"\xab" * 3900)], [("c%d" % i, [("x", [i])], ()) for i in range(8)]))
+add("host-fdt", "not-strings", ctl() + node([("compatible", b"arm,pl031"), ("interrupt-names", b"\0\0x")]))
+add("host-fdt", "odd-cells", ctl() + node([("compatible", "a"), ("reg", b"\0\0\0\0\0\x90\x10")]))
+add("host-fdt", "deep", ctl(USER, extra=0x40) + node([("compatible", "a")], [("l1", [], [("l2", [], [("l3", [], [
+    ("l4", [], [("l5", [], [("l6", [], [("l7", [], [("l8", [], [("l9", [], ())])])])])])])])])]))
+
+# What fuzzing and review found (docs/hardening.md, "Found and fixed"): each a unit test too.
+add("host-fdt", "found-old-version", ctl() + node([("compatible", "a")])[:20] + struct.pack(">I", 7)
+    + node([("compatible", "a")])[24:])
+bad = Fdt()
+bad.begin("")
+bad.prop("compatible", "a")
+bad.prop("acme,bad", struct.pack(">I", 4), raw_len=0xffffffff)  # its value reads as FDT_NOP
+bad.end()
+add("host-fdt", "found-negative-length", ctl() + bad.blob())
+add("host-fdt", "found-user-dup-phandle", ctl(AMBA | USER) + node(
+    [("compatible", "a"), ("phandle", 0x41)], [("child", [("phandle", 0x41)], ())]))
+add("host-fdt", "found-user-phandle-next", ctl(AMBA | USER | RATE) + node([("compatible", "a"), ("phandle", 4)]))
+add("host-fdt", "found-user-phandle-top", ctl(USER) + node([("compatible", "a"), ("phandle", 0xfffffffe)]))
+
+# ---- options: arguments separated by NUL bytes ----------------------------------------------
+
+
+def argv(*args):
+    return b"\0".join(a.encode() for a in args)
+
+
+add("options", "full", argv("-M", "virt,gic-version=3", "-m", "512M", "-smp", "2", "-kernel", "Image",
+                            "-initrd", "rootfs.cpio.gz", "-append", "console=ttyAMA0", "-nographic",
+                            "-device", "vfio-amba,host=9010000.pl031", "-serial", "file:console.log",
+                            "-d", "stats,debug"))
+add("options", "device-help", argv("-device", "help"))
+add("options", "driver-help", argv("-device", "pl011,help"))
+add("options", "vfio-platform", argv("-device", "vfio-platform,host=a,,b,x-no-mmap=on,mmio-base=0x1000,"
+                                     "irq-base=40,x-irqfd=off,x-resample-ms=10,noiommu=yes"))
+add("options", "vfio-amba", argv("-device", "vfio-amba,sysfsdev=/sys/bus/amba/devices/x,periphid=0x41031,"
+                                 "clock-rate=24000000,dt-node=n.dtb,compatible=a,,b"))
+add("options", "pl011", argv("--device", "pl011,mmio-base=0x9040000,irq=5,file=u.log,mmio-base=1"))
+add("options", "sizes", argv("-m", "size=1GiB", "-smp", "cpus=8", "-m", "0x20000000", "-m", "2T"))
+add("options", "machine", argv("--machine", "virt,dumpdtb=v.dtb,gic-version=host", "-M", "help"))
+add("options", "bad", argv("-m", "3M", "-smp", "9", "-M", "virt,,x", "-device", "pl011,", "-serial", "tty"))
+add("options", "scalars", argv("-d", "0x10", "18446744073709551615", "1kib", "on", "False", "0x0x1", ""))
+
+# ---- image: an arm64 Image, raw or gzip'd ----------------------------------------------------
+
+
+def image(text_offset=0, image_size=0x200000, flags=0x2, res=(0, 0, 0), body=64):
+    h = struct.pack("<IIQQQQQQII", 0xfa405a4d, 0x14000000, text_offset, image_size, flags,
+                    res[0], res[1], res[2], 0x644d5241, 0x40)
+    return h + bytes((i * 7) & 0xff for i in range(body))
+
+
+add("image", "image", image())
+add("image", "image-legacy", image(text_offset=0x1234, image_size=0, flags=0xff))
+add("image", "image-big-endian", image(flags=1))
+add("image", "image-huge-text-offset", image(text_offset=0xffffffffffe00000))
+add("image", "image-huge-size", image(image_size=0xfffffffffffff000))
+add("image", "image-plan-params", image(res=(0x40000000, 16 << 20, 5 << 20)))
+add("image", "image-plan-top", image(res=(0xfffffffffe000000, 0x2000000, 0)))
+add("image", "image.gz", gzip.compress(image(body=4096), mtime=0))
+add("image", "image-2-members.gz", gzip.compress(image()[:40], mtime=0) + gzip.compress(image()[40:], mtime=0))
+add("image", "image-truncated.gz", gzip.compress(image(body=512), mtime=0)[:-9])
+add("image", "image-trailing.gz", gzip.compress(image(), mtime=0) + b"\0\0garbage")
+add("image", "image-bad-isize.gz", gzip.compress(image(), mtime=0)[:-4] + b"\xff\xff\xff\x7f")
+add("image", "not-image-gz", gzip.compress(b"hello, world\n" * 8, mtime=0))
+add("image", "elf", b"\x7fELF\x02\x01\x01" + b"\0" * 57)
+add("image", "zboot", b"MZ\0\0zimg" + b"\0" * 56)
+add("image", "zimage", b"\0" * 0x24 + struct.pack("<I", 0x016f2818) + b"\0" * 24)
+add("image", "uimage", struct.pack("<I", 0x56190527) + b"\0" * 60)
+add("image", "short", image()[:63])
+
+# ---- write -----------------------------------------------------------------------------------
+
+for target, files in corpus.items():
+    d = os.path.join(OUT, target)
+    if os.path.isdir(d):
+        shutil.rmtree(d)
+    os.makedirs(d)
+    for name, data in files.items():
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+total = sum(len(v) for files in corpus.values() for v in files.values())
+print("%d files, %d bytes in %s" % (sum(len(f) for f in corpus.values()), total, OUT))
