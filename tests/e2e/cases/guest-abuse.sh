@@ -30,7 +30,8 @@ warnings=$(grep -c 'armpass: warning: vCPU' /tmp/abuse.log)
 echo "warnings: $warnings for $nodev refused accesses"
 [ "$warnings" -ge 2 ] || fail "armpass did not say what it refused"
 [ "$warnings" -lt $((nodev / 20)) ] || fail "$warnings warnings for $nodev refused accesses: not rate-limited"
-grep -q 'similar messages suppressed' /tmp/abuse.log || fail "no 'suppressed' count in the warnings"
+# (The "(N similar messages suppressed)" count shows only when refusals go on past a 5 s
+# window, which depends on the machine's speed: test-ratelimit checks it.)
 # fw-cfg takes only some accesses (hw/vfio/access-quirks.c); the rest never reach L1's kernel.
 fwstats=$(grep 'vfio 9020000.fw-cfg region 0:' /tmp/abuse.log)
 echo "fw-cfg: $fwstats"
