@@ -70,9 +70,11 @@ aarch64-linux-gnu-objcopy -O binary -j .text "$probe_obj" "$out/l1-extra/bench/f
 
 # What the host side knows; analyze.py adds what L1 reported.
 host_json=$out/host.json
-python3 - "$host_json" "$kernel" "$qemu_root" "$armpass" <<'PY'
+python3 - "$host_json" "$kernel" "$qemu_root" "$armpass" "$top" <<'PY'
 import datetime, json, os, platform, subprocess, sys, tempfile
-path, kernel, qroot, armpass = sys.argv[1:5]
+path, kernel, qroot, armpass, top = sys.argv[1:6]
+sys.path.insert(0, os.path.join(top, 'tests', 'bench'))
+from analyze import git_commit
 def sh(cmd):
     r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
     return r.stdout.strip()
@@ -85,6 +87,7 @@ with tempfile.TemporaryDirectory() as t:
     stripped = os.path.getsize(t + '/a')
 json.dump({
     'date': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+    'commit': git_commit(top),
     'cpu': cpu, 'cpus': os.cpu_count(), 'mem_gib': round(mem / 2**20, 1),
     'kernel': platform.release(), 'os': osr.get('PRETTY_NAME', '').strip('"'),
     'l0_qemu': sh('qemu-system-aarch64 --version').splitlines()[0],

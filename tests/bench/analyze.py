@@ -653,7 +653,7 @@ def main():
     with open(args.host) as f:
         host = json.load(f)
     env = next((r for r in records if r.get('part') == 'env'), {})
-    commit = git_commit(TOP)
+    commit = host.get('commit') or git_commit(TOP)  # HEAD when the bench started
     meta = {'date': host.get('date') or datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
             'commit': commit, 'host': host, 'l1': env, 'l0_command': l0, 'unreadable_lines': bad,
             'failed_runs': sum(1 for r in records if 'run' in r and not ok(r['run']))}
