@@ -57,8 +57,9 @@ run_asan() {
     CC=gcc setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
         -Dc_args=-fno-sanitize-recover=undefined -Dbuildtype=debugoptimized
     ninja -C build-asan
-    if ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1:print_summary=1:strict_string_checks=1:detect_stack_use_after_return=1 \
-       UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1:print_summary=1 \
+    local asan=detect_leaks=1:halt_on_error=1:abort_on_error=1:print_summary=1
+    asan+=:strict_string_checks=1:detect_stack_use_after_return=1
+    if ASAN_OPTIONS=$asan UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
        meson test -C build-asan --suite unit --print-errorlogs --timeout-multiplier 3; then
         report+=("asan: unit suite clean ($((SECONDS - t0)) s)")
     else
@@ -70,7 +71,7 @@ run_asan() {
 # ---- 2. valgrind memcheck --------------------------------------------------------------------
 
 run_valgrind() {
-    local t0=$SECONDS ok=1 vg wrapper logs bad
+    local t0=$SECONDS ok=1 vg wrapper logs bad runs
     log "valgrind: build-valgrind and the unit suite under memcheck"
     setup build-valgrind -Db_sanitize=none -Dbuildtype=debugoptimized
     ninja -C build-valgrind
@@ -89,7 +90,8 @@ run_valgrind() {
         ok=0
     fi
     # test-cli spawns armpass: run it once more with armpass itself under memcheck (its
-    # reports go to log files, not to the stderr the test reads; exit status 99 on an error).
+    # reports go to log files, not to the stderr the test reads; exit status 99 on an error,
+    # the last --error-exitcode winning, so that it differs from armpass's own 1).
     logs=build-valgrind/valgrind-armpass
     rm -rf "$logs" && mkdir -p "$logs"
     wrapper=build-valgrind/armpass-memcheck.sh
@@ -108,8 +110,13 @@ EOF
         echo "memcheck errors in armpass:"; for f in $bad; do cat "$f"; done
         ok=0
     fi
+    runs=$(find "$logs" -name 'armpass.*.log' | wc -l)
+    if [ "$runs" = 0 ]; then
+        echo "test-cli ran no armpass under memcheck: $logs/test-cli.tap"
+        ok=0
+    fi
     if [ $ok = 1 ]; then
-        report+=("valgrind: unit suite and $(ls "$logs"/armpass.*.log | wc -l) armpass runs clean ($((SECONDS - t0)) s)")
+        report+=("valgrind: unit suite and $runs armpass runs clean ($((SECONDS - t0)) s)")
     else
         report+=("valgrind: FAILED (build-valgrind/meson-logs/testlog-valgrind.txt, $logs/)")
         failed+=(valgrind)
@@ -132,15 +139,20 @@ fuzz_one() {
 
 # One line of the summary from a target's log: runs, exec/s, cov, ft, seconds, crash.
 fuzz_line() {
-    local t=$1 dir=build-fuzz/fuzz-run/$1 rc secs runs eps cov ft crash
+    local t=$1 dir=build-fuzz/fuzz-run/$1 rc secs runs eps cov ft crash artifact
     read -r rc secs < "$dir/status"
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log.txt" | tail -1)
     eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$dir/log.txt" | tail -1)
-    cov=$(grep -o 'cov: [0-9]*' "$dir/log.txt" | tail -1 | cut -d' ' -f2)
-    ft=$(grep -o 'ft: [0-9]*' "$dir/log.txt" | tail -1 | cut -d' ' -f2)
+    cov=$(grep -o 'cov: [0-9]*' "$dir/log.txt" | tail -1 | cut -d' ' -f2 || true)
+    ft=$(grep -o 'ft: [0-9]*' "$dir/log.txt" | tail -1 | cut -d' ' -f2 || true)
     crash=no
-    if [ "$rc" != 0 ] || ls "$dir" | grep -qE '^(crash|leak|timeout|oom)-'; then
-        crash="YES ($(ls "$dir" | grep -E '^(crash|leak|timeout|oom)-' | head -1))"
+    artifact=$(ls "$dir" | grep -E '^(crash|leak|timeout|oom)-' | head -1 || true)
+    if [ -n "$artifact" ]; then
+        crash="YES ($artifact)"
+    elif [ "$rc" = 72 ]; then
+        crash="YES (interrupted by a signal: no result)"
+    elif [ "$rc" != 0 ]; then
+        crash="YES (exit status $rc, see log.txt)"
     fi
     printf '%-10s %12s %9s %6s %7s %8s  %s\n' "$t" "${runs:-?}" "${eps:-?}" "${cov:-?}" \
         "${ft:-?}" "$secs" "$crash"
@@ -149,7 +161,8 @@ fuzz_line() {
 run_fuzz() {
     local t0=$SECONDS pids=() summary=build-fuzz/fuzz-summary.txt t crashed=0
     log "fuzz: build-fuzz (clang, libFuzzer) and $FUZZ_SECONDS s per target, $FUZZ_JOBS at a time"
-    CC=$(command -v clang-14 || command -v clang) setup build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false \
+    CC=$(command -v clang-14 || command -v clang) setup build-fuzz -Dfuzzing=true \
+        -Db_sanitize=address,undefined -Db_lundef=false \
         -Dc_args=-fno-sanitize-recover=undefined -Dbuildtype=debugoptimized
     ninja -C build-fuzz fuzz
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:print_summary=1
@@ -182,7 +195,8 @@ run_fuzz() {
     if [ $crashed = 0 ]; then
         report+=("fuzz: no crash in $(echo $FUZZ_TARGETS | wc -w) targets ($((SECONDS - t0)) s; $summary)")
     else
-        report+=("fuzz: CRASH (reproduce: build-fuzz/tests/fuzz/fuzz-TARGET build-fuzz/fuzz-run/TARGET/crash-...)")
+        report+=("fuzz: FAILED (build-fuzz/fuzz-summary.txt; reproduce a crash with"
+                 "build-fuzz/tests/fuzz/fuzz-TARGET build-fuzz/fuzz-run/TARGET/crash-...)")
         failed+=(fuzz)
     fi
 }

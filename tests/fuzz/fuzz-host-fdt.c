@@ -26,8 +26,10 @@
 #include "hw/arm/fdt.h"
 #include "hw/arm/sysbus-fdt.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <libfdt.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -72,14 +74,61 @@ static char *add_node(const char *parent, const char *name, uint32_t phandle)
     return dir;
 }
 
+static void rm_rf(const char *path)
+{
+    GDir *d = g_dir_open(path, 0, NULL);
+    const char *e;
+
+    if (d) {
+        while ((e = g_dir_read_name(d))) {
+            g_autofree char *p = g_build_filename(path, e, NULL);
+            rm_rf(p);
+        }
+        g_dir_close(d);
+        g_rmdir(path);
+    } else {
+        g_unlink(path);
+    }
+}
+
+/* Folders of earlier runs that crashed (abort() skips atexit): "fuzz-host-fdt-PID" in the
+ * temporary directory whose PID is gone. */
+static void remove_stale_trees(void)
+{
+    const char *tmp = g_get_tmp_dir();
+    GDir *d = g_dir_open(tmp, 0, NULL);
+    const char *e;
+
+    if (!d) {
+        return;
+    }
+    while ((e = g_dir_read_name(d))) {
+        char *end = NULL;
+        long pid;
+
+        if (!g_str_has_prefix(e, "fuzz-host-fdt-")) {
+            continue;
+        }
+        pid = strtol(e + strlen("fuzz-host-fdt-"), &end, 10);
+        if (pid > 0 && end && !*end && kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+            g_autofree char *path = g_build_filename(tmp, e, NULL);
+            rm_rf(path);
+        }
+    }
+    g_dir_close(d);
+}
+
 static void host_tree_make(void)
 {
     g_autofree char *clk24 = NULL, *clk64 = NULL, *ctl = NULL, *zero = NULL, *many = NULL;
     g_autofree char *badcells = NULL, *norate = NULL, *two = NULL, *deep = NULL;
     const fdt64_t rate64 = cpu_to_fdt64(250000000);
 
-    host_tmp = g_dir_make_tmp("fuzz-host-fdt-XXXXXX", NULL);
-    if (!host_tmp) {
+    remove_stale_trees();
+    host_tmp = g_strdup_printf("%s/fuzz-host-fdt-%ld", g_get_tmp_dir(), (long)getpid());
+    rm_rf(host_tmp);
+    if (g_mkdir(host_tmp, 0700) < 0) {
+        fprintf(stderr, "fuzz-host-fdt: cannot make %s\n", host_tmp);
         abort();
     }
     host_base = g_build_filename(host_tmp, "base", NULL);
@@ -105,23 +154,6 @@ static void host_tree_make(void)
     g_free(add_node(host_base, "soc/bus@0", 0));
     deep = add_node(host_base, "soc/bus@0/clk-deep", 0x18);
     put_u32(deep, "clock-frequency", 1000);
-}
-
-static void rm_rf(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    const char *e;
-
-    if (d) {
-        while ((e = g_dir_read_name(d))) {
-            g_autofree char *p = g_build_filename(path, e, NULL);
-            rm_rf(p);
-        }
-        g_dir_close(d);
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
 }
 
 static void host_tree_remove(void)
@@ -249,8 +281,10 @@ static void check_added(const void *fdt, const SysbusFdtSpec *spec, uint32_t nex
         FUZZ_CHECK(clk >= 0);
         FUZZ_CHECK(ph == GUEST_PHANDLE_APB_PCLK || ph < next_phandle);
         if (ph != GUEST_PHANDLE_APB_PCLK) {
+            int rate_len;
+
             FUZZ_CHECK(node_u32(fdt, clk, "#clock-cells", 1) == 0);
-            FUZZ_CHECK(fdt_getprop(fdt, clk, "clock-frequency", &len) && len == 4);
+            FUZZ_CHECK(fdt_getprop(fdt, clk, "clock-frequency", &rate_len) && rate_len == 4);
         }
     }
 }

@@ -64,8 +64,9 @@ void *host_node_load_file(const char *path, GError **errp);
  * only names the source in messages. Returns a standalone blob as host_node_load_sysfs() does
  * (g_free it; data is not kept). Errors (ARMPASS_FDT_ERROR), each naming path: more than
  * HOST_NODE_MAX_SIZE bytes, not a valid blob (fdt_check_full() over the len bytes given: a
- * header whose sizes or offsets lie past len is refused), no device node, nesting deeper than
- * HOST_NODE_MAX_DEPTH. Also the fuzz-host-fdt target's entry point (tests/fuzz).
+ * header whose sizes or offsets lie past len is refused; so are header versions below 16 and
+ * property lengths above 2^31, which libfdt 1.6.1 mishandles), no device node, nesting deeper
+ * than HOST_NODE_MAX_DEPTH. Also the fuzz-host-fdt target's entry point (tests/fuzz).
  */
 void *host_node_load_blob(const void *data, size_t len, const char *path, GError **errp);
 
