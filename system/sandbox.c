@@ -59,25 +59,19 @@ static void sandbox_sigsys(int sig, siginfo_t *info, void *uctx)
     static const char head[] = "armpass: sandbox: blocked system call ";
     static const char tail[] = " (an armpass bug: run without -sandbox on, and report it)\n";
     char num[16];
-    int n = info->si_syscall, len = 0;
-    char digits[16];
-    int d = 0;
+    unsigned n = (unsigned)(info->si_syscall < 0 ? -info->si_syscall : info->si_syscall);
+    size_t at = sizeof(num);
 
     (void)sig;
     (void)uctx;
-    if (n < 0) {
-        n = -n;
-    }
-    do {
-        digits[d++] = (char)('0' + n % 10);
+    do { /* decimal, from the right: no printf in a signal handler */
+        num[--at] = (char)('0' + n % 10);
         n /= 10;
-    } while (n && d < (int)sizeof(digits));
-    while (d) {
-        num[len++] = digits[--d];
-    }
+    } while (n && at > 0);
     /* Only async-signal-safe calls here: write(2) and _exit(2). */
     if (write(STDERR_FILENO, head, sizeof(head) - 1) < 0 ||
-        write(STDERR_FILENO, num, len) < 0 || write(STDERR_FILENO, tail, sizeof(tail) - 1) < 0) {
+        write(STDERR_FILENO, num + at, sizeof(num) - at) < 0 ||
+        write(STDERR_FILENO, tail, sizeof(tail) - 1) < 0) {
         /* nothing more to do */
     }
     _exit(1);

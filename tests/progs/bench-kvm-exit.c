@@ -43,6 +43,9 @@
 
 #include <linux/kvm.h>
 
+#define PROG_NAME "bench-kvm-exit"
+#include "prog-util.h"
+
 #define CODE_BASE 0x40000000ull   /* guest-physical, where the loop runs */
 #define CODE_SIZE 0x10000ull
 #define MMIO_ADDR 0x10000000ull   /* no memslot: every access exits */
@@ -50,25 +53,11 @@
 #define GICR_BASE 0x080a0000ull
 #define PT_OFFSET 0x1000ull       /* the level-1 table, inside the memslot */
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
+/* A count from the command line: a number above zero. */
+static unsigned long parse_count(const char *s, const char *what)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "bench-kvm-exit: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    exit(1);
-}
-
-static unsigned long parse_num(const char *s, const char *what)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 0);
-    if (errno || *s == '\0' || *end != '\0' || v == 0) {
+    unsigned long v = parse_num(s, what);
+    if (v == 0) {
         die("%s: not a positive number: %s", what, s);
     }
     return v;
@@ -157,8 +146,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench-kvm-exit EXITS BATCHES load|store [nogic] [mmu] [timer]\n");
         return 1;
     }
-    unsigned long exits = parse_num(argv[1], "EXITS");
-    unsigned long batches = parse_num(argv[2], "BATCHES");
+    unsigned long exits = parse_count(argv[1], "EXITS");
+    unsigned long batches = parse_count(argv[2], "BATCHES");
     bool store = !strcmp(argv[3], "store");
 #if !defined(__aarch64__)
     (void)exits, (void)batches, (void)store, (void)gic, (void)mmu, (void)timer;

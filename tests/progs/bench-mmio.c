@@ -54,34 +54,14 @@
 
 #include <linux/vfio.h>
 
+#define PROG_NAME "bench-mmio"
+#include "prog-util.h"
+
 #define PAGE 4096ul
 
 /* PL031 registers (ARM DDI 0224: PrimeCell RTC (PL031) Technical Reference Manual). */
 enum { RTC_DR = 0x00, RTC_MR = 0x04, RTC_IMSC = 0x10, RTC_RIS = 0x14, RTC_ICR = 0x1c };
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "bench-mmio: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    exit(1);
-}
-
-static unsigned long parse_num(const char *s, const char *what)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 0);
-    if (errno || *s == '\0' || *end != '\0') {
-        die("%s: not a number: %s", what, s);
-    }
-    return v;
-}
 
 static uint64_t ns_now(void)
 {

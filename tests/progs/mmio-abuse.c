@@ -37,6 +37,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+
+#define PROG_NAME "mmio-abuse"
+#include "prog-util.h"
 #include <unistd.h>
 
 #define PAGE 4096ul
@@ -62,17 +65,6 @@ static uint64_t rnd(void)
     return rng_state * 2685821657736338717ull;
 }
 
-static unsigned long parse_num(const char *s, const char *what)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 0);
-    if (errno || *s == '\0' || *end != '\0') {
-        fprintf(stderr, "mmio-abuse: %s: not a number: %s\n", what, s);
-        exit(1);
-    }
-    return v;
-}
 
 /* One access of width 1, 2, 4 or 8 bytes at p; a fault longjmps out of it. */
 static void access1(volatile uint8_t *p, unsigned width, int write, uint64_t val)

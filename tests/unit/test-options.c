@@ -569,6 +569,26 @@ static void test_args_d(void)
     expect_error("-d: empty list", NULL, "-d", "", NULL);
 }
 
+static void test_args_reboot_sandbox(void)
+{
+    ArmpassConfig cfg;
+
+    g_assert_true(parse(&cfg, NULL, NULL));
+    g_assert_false(cfg.no_reboot);
+    g_assert_false(cfg.sandbox);
+    armpass_config_clear(&cfg);
+    g_assert_true(parse(&cfg, NULL, "-no-reboot", "-sandbox", "on", NULL));
+    g_assert_true(cfg.no_reboot);
+    g_assert_true(cfg.sandbox);
+    armpass_config_clear(&cfg);
+    g_assert_true(parse(&cfg, NULL, "-sandbox", "on", "--sandbox", "off", NULL));
+    g_assert_false(cfg.sandbox);
+    armpass_config_clear(&cfg);
+
+    expect_error("-sandbox maybe: use on or off", NULL, "-sandbox", "maybe", NULL);
+    expect_error("-sandbox: needs an argument", "-sandbox on", "-sandbox", NULL);
+}
+
 static void test_args_device(void)
 {
     ArmpassConfig cfg;
@@ -937,6 +957,7 @@ int main(int argc, char **argv)
     g_test_add_func("/options/args/smp", test_args_smp);
     g_test_add_func("/options/args/serial", test_args_serial);
     g_test_add_func("/options/args/d", test_args_d);
+    g_test_add_func("/options/args/reboot-sandbox", test_args_reboot_sandbox);
     g_test_add_func("/options/args/device", test_args_device);
     g_test_add_func("/options/args/files", test_args_files);
     g_test_add_func("/options/args/unknown-option", test_args_unknown_option);

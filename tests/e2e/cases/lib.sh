@@ -81,3 +81,18 @@ check_rtc_time() {
     [ "$t" -ge $(($1 - 2)) ] && [ "$t" -le $(($2 + 2)) ] ||
         fail "L2's RTC says $t, L1's clock was $1..$2"
 }
+
+# check_rtc_guest WHEN DEVICE-ARGS...: a fresh guest given DEVICE-ARGS (the pl031 among them)
+# reads L1's time from its RTC and takes two alarms; WHEN ("after the reboots", ...) names
+# the moment in the failure message.
+check_rtc_guest() {
+    _when=$1
+    shift
+    _before=$(date +%s)
+    run_armpass 120 /tmp/l2.log -M virt -smp 2 -m 256M -kernel /Image -initrd /l2.cpio.gz \
+        -append "console=ttyAMA0 quiet l2case=rtc" "$@"
+    _after=$(date +%s)
+    [ "$status" = 0 ] || fail "$(status_reason "$status" 120) $_when"
+    check_rtc_time "$_before" "$_after"
+    check_rtc_alarms
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the test-bed programs in tests/progs share: a fatal error and a number from the
+ * command line. Each program defines PROG_NAME before including this header.
+ */
+#ifndef ARMPASS_TESTS_PROG_UTIL_H
+#define ARMPASS_TESTS_PROG_UTIL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#ifndef PROG_NAME
+#error "define PROG_NAME before including prog-util.h"
+#endif
+
+/* Prints "PROG_NAME: message" on stderr and exits with status 1. */
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, PROG_NAME ": ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    exit(1);
+}
+
+/* s as an unsigned number (decimal, 0x hex or 0 octal); dies naming what if it is not one. */
+static __attribute__((unused)) unsigned long parse_num(const char *s, const char *what)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 0);
+    if (errno || *s == '\0' || *end != '\0') {
+        die("%s: not a number: %s", what, s);
+    }
+    return v;
+}
+
+#endif
