@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The PCI bus every PCI device model sits on: one root bus behind the ECAM host bridge,
+ * config space (emulated bytes with write masks), BAR bookkeeping (sizing, placement in the
+ * bridge's windows, memory-decode switching, 64-bit pairs) and the capability list.
+ * Source: PCI Local Bus Specification 3.0, sections 6.1-6.2 (config header), 6.2.5 (BARs),
+ * 6.7 (capabilities); PCI Express Base Specification 4.0, section 7.2.2 (ECAM); register
+ * layouts in include/uapi/linux/pci_regs.h.
+ *
+ * Addresses: "addr" in config space is a byte offset (0..4095); BAR addresses and windows
+ * are guest-physical (the host bridge's PCI and CPU addresses are identical).
+ */
+#ifndef ARMPASS_HW_PCI_PCI_H
+#define ARMPASS_HW_PCI_PCI_H
+
+#include "system/memory.h"
+
+#include <glib.h>
+#include <linux/pci_regs.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PCI_ERROR armpass_pci_error_quark()
+GQuark armpass_pci_error_quark(void);
+
+#define PCI_CONFIG_SPACE_SIZE  256
+#define PCIE_CONFIG_SPACE_SIZE 4096
+#define PCI_NUM_BARS     6
+#define PCI_ROM_SLOT     6 /* index of the expansion ROM in PCIDevice.bars */
+#define PCI_NUM_REGIONS  7
+#define PCI_SLOT_MAX     32
+#define PCI_DEVFN(slot, fn) ((uint8_t)(((slot) << 3) | (fn)))
+#define PCI_BAR_UNMAPPED UINT64_MAX
+
+typedef struct PCIBus PCIBus;
+typedef struct PCIDevice PCIDevice;
+typedef struct MsixState MsixState;
+
+/* A window of the host bridge through which BARs decode (guest-physical, bytes). */
+typedef enum PCIWindowKind {
+    PCI_WINDOW_MMIO32, /* non-prefetchable and 32-bit BARs */
+    PCI_WINDOW_MMIO64, /* 64-bit BARs may also go here */
+    PCI_WINDOW_IO,     /* I/O BARs, seen by the CPU as MMIO */
+} PCIWindowKind;
+
+typedef struct PCIWindow {
+    PCIWindowKind kind;
+    uint64_t base;
+    uint64_t size;
+} PCIWindow;
+
+typedef struct PCIBar {
+    uint64_t size;     /* bytes, a power of two; 0: the BAR is not implemented */
+    uint8_t type;      /* the BAR's low bits: PCI_BASE_ADDRESS_SPACE_IO, or MEM_TYPE_64 and
+                        * MEM_PREFETCH for memory */
+    MemoryRegion *mr;  /* what the BAR decodes (the device's); placed while mapped */
+    uint64_t addr;     /* guest-physical base while mapped, else PCI_BAR_UNMAPPED */
+} PCIBar;
+
+/* Config-space accesses of the guest to the device (len 1, 2 or 4; addr naturally aligned
+ * and < config_size). NULL: pci_default_read_config / pci_default_write_config. */
+typedef struct PCIDeviceOps {
+    uint32_t (*config_read)(PCIDevice *d, uint32_t addr, unsigned len);
+    void (*config_write)(PCIDevice *d, uint32_t addr, uint32_t val, unsigned len);
+} PCIDeviceOps;
+
+struct PCIDevice {
+    PCIBus *bus;
+    const char *name;           /* for messages: "0000:00:01.0" or the model's id */
+    uint8_t devfn;              /* slot << 3 | function */
+    const PCIDeviceOps *ops;
+    unsigned config_size;       /* PCI_CONFIG_SPACE_SIZE or PCIE_CONFIG_SPACE_SIZE */
+    uint8_t config[PCIE_CONFIG_SPACE_SIZE];  /* emulated bytes (little-endian) */
+    uint8_t wmask[PCIE_CONFIG_SPACE_SIZE];   /* bits the guest may change */
+    uint8_t w1cmask[PCIE_CONFIG_SPACE_SIZE]; /* bits a guest's 1 clears */
+    PCIBar bars[PCI_NUM_REGIONS];
+    MsixState *msix;            /* hw/pci/msix.c, NULL without MSI-X */
+    uint64_t bar_refusals;      /* BAR placements refused (outside a window, overlapping) */
+};
+
+/*
+ * A root bus whose BARs are placed in sysmem and committed through as (memslots and DMA
+ * listeners follow). windows: nr_windows entries, copied. The bus serialises config
+ * accesses and BAR moves with its own lock, so vCPU threads may call it concurrently.
+ */
+PCIBus *pci_bus_new(MemoryRegion *sysmem, AddressSpace *as, const PCIWindow *windows,
+                    unsigned nr_windows);
+/* Every device must have been removed. NULL is fine. */
+void pci_bus_free(PCIBus *bus);
+
+/*
+ * Plugs d in at devfn (slot << 3 | function), or at the first free slot's function 0 when
+ * devfn < 0. d's config, wmask, bars and ops must be set up first (pci_config_init,
+ * pci_register_bar). Errors: the slot is taken or out of range (the message names both).
+ */
+bool pci_bus_add_device(PCIBus *bus, PCIDevice *d, int devfn, GError **errp);
+/* Unmaps d's BARs and unplugs it. */
+void pci_bus_remove_device(PCIBus *bus, PCIDevice *d);
+/* The devices plugged in, in devfn order (PCIDevice *). */
+GPtrArray *pci_bus_devices(PCIBus *bus);
+
+/*
+ * A config-space access through the host bridge (ECAM: bus, devfn, byte offset reg).
+ * Reads of an empty slot return all ones, writes to it are ignored. len 1, 2 or 4;
+ * unaligned accesses are split into bytes. Values are little-endian guest view.
+ */
+uint32_t pci_bus_config_read(PCIBus *bus, uint8_t busnr, uint8_t devfn, uint32_t reg,
+                             unsigned len);
+void pci_bus_config_write(PCIBus *bus, uint8_t busnr, uint8_t devfn, uint32_t reg,
+                          uint32_t val, unsigned len);
+
+/* Zeroes d's config state for a device with vendor/device ids, a config space of
+ * config_size bytes (256 or 4096), and the standard writable bits of a type-0 header
+ * (command, cache line, latency, interrupt line). */
+void pci_config_init(PCIDevice *d, unsigned config_size);
+
+/*
+ * Declares BAR idx (0-5, or PCI_ROM_SLOT) of size bytes (a power of two, at least 16 for
+ * memory, 4 for I/O; 0 leaves it unimplemented) decoding mr, of type (the low bits; a
+ * 64-bit BAR also claims idx + 1). Sets the BAR's read-only bits and write mask.
+ */
+void pci_register_bar(PCIDevice *d, unsigned idx, uint8_t type, uint64_t size,
+                      MemoryRegion *mr);
+
+/* The emulated config: reads config[], writes through wmask/w1cmask; a write that touches
+ * the command register or a BAR remaps the BARs, and one that touches the MSI-X
+ * capability updates MSI-X state (msix_config_write). */
+uint32_t pci_default_read_config(PCIDevice *d, uint32_t addr, unsigned len);
+void pci_default_write_config(PCIDevice *d, uint32_t addr, uint32_t val, unsigned len);
+
+/*
+ * Re-derives every BAR's guest-physical address from config[] and the command register's
+ * memory/I-O enable bits, moves the MemoryRegions that changed, and commits. A BAR that
+ * would lie outside every window of its kind, or overlap RAM or another BAR, stays
+ * unmapped (counted in bar_refusals, warned about rate-limited). Called with the bus lock
+ * held (from a config write), or before the guest runs.
+ */
+void pci_update_mappings(PCIDevice *d);
+
+/* The guest-physical address BAR idx currently decodes at, or PCI_BAR_UNMAPPED. */
+uint64_t pci_bar_address(const PCIDevice *d, unsigned idx);
+
+/* Config-space accessors on d->config (little-endian). */
+static inline uint8_t pci_get_byte(const PCIDevice *d, uint32_t a) { return d->config[a]; }
+static inline uint16_t pci_get_word(const PCIDevice *d, uint32_t a)
+{
+    return (uint16_t)(d->config[a] | d->config[a + 1] << 8);
+}
+static inline uint32_t pci_get_long(const PCIDevice *d, uint32_t a)
+{
+    return (uint32_t)pci_get_word(d, a) | (uint32_t)pci_get_word(d, a + 2) << 16;
+}
+static inline void pci_set_byte(PCIDevice *d, uint32_t a, uint8_t v) { d->config[a] = v; }
+static inline void pci_set_word(PCIDevice *d, uint32_t a, uint16_t v)
+{
+    d->config[a] = (uint8_t)v;
+    d->config[a + 1] = (uint8_t)(v >> 8);
+}
+static inline void pci_set_long(PCIDevice *d, uint32_t a, uint32_t v)
+{
+    pci_set_word(d, a, (uint16_t)v);
+    pci_set_word(d, a + 2, (uint16_t)(v >> 16));
+}
+
+/* Requester ID (bus << 8 | devfn): what the ITS sees as the DeviceID through msi-map. */
+static inline uint16_t pci_requester_id(const PCIDevice *d) { return d->devfn; }
+
+/* The SPI a device in slot with INTx pin (1 = INTA .. 4 = INTD) raises: the host bridge's
+ * four SPIs from first_spi, rotated by slot (the standard swizzle, as the interrupt-map the
+ * device tree gives). */
+static inline unsigned pci_intx_spi(unsigned first_spi, unsigned slot, unsigned pin)
+{
+    return first_spi + (slot + pin - 1) % 4;
+}
+
+#endif
