@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The table of -device models, creating a device from its option string (properties set by type), and the -device help text. */
 #include "hw/core/device.h"
+#include "hw/vfio/vfio-pci.h"
 #include "hw/vfio/vfio-sysbus.h"
 
 #include <string.h>
@@ -9,6 +10,7 @@ const DeviceClass *const device_classes[] = {
     &pl011_device_class,
     &vfio_platform_device_class,
     &vfio_amba_device_class,
+    &vfio_pci_device_class,
     NULL,
 };
 

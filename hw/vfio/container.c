@@ -277,6 +277,29 @@ static void container_disconnect(VfioGroup *g, const char *devname)
 
 /* ---- Groups -------------------------------------------------------------------------- */
 
+/* The members of IOMMU group id bound to a driver other than vfio's, as "NAME (DRIVER), ..."
+ * (g_free), or NULL when there are none or the folder cannot be read. */
+static char *group_host_bound(VfioContext *ctx, int id)
+{
+    g_autofree char *leaf = g_strdup_printf("%d", id);
+    g_autofree char *dir = g_build_filename(ctx->sysfs_root, "kernel", "iommu_groups", leaf,
+                                            "devices", NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    g_autoptr(GString) out = g_string_new(NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *link = g_build_filename(dir, name, "driver", NULL);
+        g_autofree char *target = g_file_read_link(link, NULL);
+        g_autofree char *driver = target ? g_path_get_basename(target) : NULL;
+
+        if (driver && !g_str_has_prefix(driver, "vfio")) {
+            g_string_append_printf(out, "%s%s (%s)", out->len ? ", " : "", name, driver);
+        }
+    }
+    return out->len ? g_string_free(g_steal_pointer(&out), FALSE) : NULL;
+}
+
 VfioGroup *vfio_group_get(VfioContext *ctx, int id, bool noiommu, const char *devname,
                           GError **errp)
 {
@@ -314,7 +337,7 @@ VfioGroup *vfio_group_get(VfioContext *ctx, int id, bool noiommu, const char *de
                            "armpass?) has it open (open %s: %s)", id, path, g_strerror(err));
         } else if (err == ENOENT) {
             vfio_set_error(errp, err, devname, "open %s: %s: the device is probably not bound "
-                           "to vfio (vfio-platform or vfio-amba), or, if %s is missing too, "
+                           "to vfio (vfio-pci, vfio-platform or vfio-amba), or, if %s is missing too, "
                            "VFIO is not loaded (modprobe vfio-platform)", path, g_strerror(err),
                            ctx->dev_root);
         } else {
@@ -335,9 +358,12 @@ VfioGroup *vfio_group_get(VfioContext *ctx, int id, bool noiommu, const char *de
     }
     g_debug("vfio %s: VFIO_GROUP_GET_STATUS (group %d): flags 0x%x", devname, id, status.flags);
     if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+        g_autofree char *busy = group_host_bound(ctx, id);
+
         vfio_set_error(errp, EPERM, devname, "vfio group %d is not viable: every device in "
                        "%s/kernel/iommu_groups/%d/devices must be bound to vfio or to no "
-                       "driver (VFIO_GROUP_GET_STATUS flags 0x%x)", id, ctx->sysfs_root, id,
+                       "driver%s%s (VFIO_GROUP_GET_STATUS flags 0x%x)", id, ctx->sysfs_root, id,
+                       busy ? "; still bound to a host driver: " : "", busy ? busy : "",
                        status.flags);
         ops->close(ops->opaque, fd);
         return NULL;
@@ -373,4 +399,9 @@ void vfio_group_put(VfioGroup *g, const char *devname)
     ops->close(ops->opaque, g->fd);
     g_ptr_array_remove(g->ctx->groups, g);
     g_free(g);
+}
+
+uint64_t vfio_context_page_size(const VfioContext *ctx)
+{
+    return ctx->page_size;
 }

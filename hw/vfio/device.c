@@ -42,7 +42,7 @@ char *vfio_find_sysfs_device(VfioContext *ctx, const char *name, GError **errp)
 
 /* ---- Attach and detach --------------------------------------------------------------- */
 
-/* "amba" when sysfs puts the device on the AMBA bus, else "platform". */
+/* "pci" or "amba" when sysfs puts the device on that bus, else "platform". */
 static const char *device_bus(const char *sysfs_path)
 {
     g_autofree char *link = g_build_filename(sysfs_path, "subsystem", NULL);
@@ -51,9 +51,18 @@ static const char *device_bus(const char *sysfs_path)
     if (target) {
         g_autofree char *bus = g_path_get_basename(target);
 
-        return strcmp(bus, "amba") ? "platform" : "amba";
+        return !strcmp(bus, "amba") ? "amba" : !strcmp(bus, "pci") ? "pci" : "platform";
     }
-    return strstr(sysfs_path, "/bus/amba/") ? "amba" : "platform";
+    return strstr(sysfs_path, "/bus/amba/") ? "amba"
+           : strstr(sysfs_path, "/bus/pci/") ? "pci"
+                                             : "platform";
+}
+
+/* The vfio driver for a bus: vfio-pci, vfio-amba or vfio-platform. */
+static const char *bus_vfio_driver(const char *bus)
+{
+    return !strcmp(bus, "amba") ? "vfio-amba" : !strcmp(bus, "pci") ? "vfio-pci"
+                                                                     : "vfio-platform";
 }
 
 /* Checks dev is bound to a vfio driver; the errors say how to bind it. */
@@ -61,7 +70,7 @@ static bool check_vfio_driver(VfioContext *ctx, const char *name, const char *sy
                               GError **errp)
 {
     const char *bus = device_bus(sysfs_path);
-    const char *vfio_drv = strcmp(bus, "amba") ? "vfio-platform" : "vfio-amba";
+    const char *vfio_drv = bus_vfio_driver(bus);
     g_autofree char *link = g_build_filename(sysfs_path, "driver", NULL);
     g_autofree char *busdir = g_build_filename(ctx->sysfs_root, "bus", bus, NULL);
     g_autofree char *target = NULL, *driver = NULL;
@@ -401,4 +410,30 @@ bool vfio_device_pwrite(VfioDevice *dev, const void *buf, size_t len, uint64_t o
                         GError **errp)
 {
     return vfio_device_rw(dev, (void *)buf, len, offset, true, errp);
+}
+
+/* ---- Blocks of eventfds (MSI-X) ------------------------------------------------------ */
+
+bool vfio_device_set_irq_eventfds(VfioDevice *dev, unsigned index, unsigned start,
+                                  unsigned count, const int32_t *fds, GError **errp)
+{
+    size_t argsz = sizeof(struct vfio_irq_set) + sizeof(int32_t) * count;
+    g_autofree struct vfio_irq_set *set = g_malloc0(argsz);
+
+    set->argsz = argsz;
+    set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+    set->index = index;
+    set->start = start;
+    set->count = count;
+    memcpy(set->data, fds, sizeof(int32_t) * count);
+    if (host_ioctl(dev->ctx->ops, dev->fd, VFIO_DEVICE_SET_IRQS, set) < 0) {
+        int err = errno;
+
+        vfio_set_error(errp, err, dev->name, "VFIO_DEVICE_SET_IRQS (index %u, TRIGGER, %u "
+                       "eventfds from %u): %s", index, count, start, g_strerror(err));
+        return false;
+    }
+    g_debug("vfio %s: VFIO_DEVICE_SET_IRQS (index %u, TRIGGER, %u eventfds from %u)", dev->name,
+            index, count, start);
+    return true;
 }

@@ -32,6 +32,14 @@ typedef struct MachineIrqOps {
     bool (*irqfd_deassign)(void *opaque, int fd, unsigned spi, GError **errp);
     /* Whether irqfd with KVM_IRQFD_FLAG_RESAMPLE is available. */
     bool (*has_resample)(void *opaque);
+    bool (*msi_route_add)(void *opaque, uint64_t addr, uint32_t data, uint32_t devid,
+                          unsigned *gsi, GError **errp);
+    bool (*msi_route_update)(void *opaque, unsigned gsi, uint64_t addr, uint32_t data,
+                             uint32_t devid, GError **errp);
+    void (*msi_route_release)(void *opaque, unsigned gsi);
+    bool (*signal_msi)(void *opaque, uint64_t addr, uint32_t data, uint32_t devid,
+                       GError **errp);
+    bool (*has_msi)(void *opaque);
 } MachineIrqOps;
 
 /* What devices see of the machine. Owned by the board (hw/arm/virt.c). */
@@ -53,6 +61,8 @@ typedef struct MachineState {
     char *sysfs_root;         /* "/sys" normally; a fixture directory in tests */
     char *dev_vfio;           /* "/dev/vfio" normally */
     struct VfioContext *vfio; /* made by the first VFIO device */
+    struct PCIBus *pci_bus;
+    unsigned pci_intx_spi;
 } MachineState;
 
 typedef enum PropType {
@@ -79,6 +89,7 @@ struct DeviceClass {
     const char *desc;
     size_t instance_size;       /* at least sizeof(DeviceState), which comes first */
     const Property *props;      /* PROP_END-terminated */
+    bool pci;
     /* Takes resources (MMIO, SPIs, host devices) and maps them. Errors leave nothing made:
      * unrealize is not called after a failed realize. */
     bool (*realize)(DeviceState *dev, MachineState *ms, GError **errp);

@@ -80,8 +80,9 @@ struct PCIDevice {
 
 /*
  * A root bus whose BARs are placed in sysmem and committed through as (memslots and DMA
- * listeners follow). windows: nr_windows entries, copied. The bus serialises config
- * accesses and BAR moves with its own lock, so vCPU threads may call it concurrently.
+ * listeners follow). windows: nr_windows entries, copied. Config accesses, MSI-X table
+ * accesses and BAR moves come from trapped guest accesses, which the AddressSpace's
+ * dispatch lock serialises (system/memory.c); before the guest runs, from the main thread.
  */
 PCIBus *pci_bus_new(MemoryRegion *sysmem, AddressSpace *as, const PCIWindow *windows,
                     unsigned nr_windows);
@@ -132,8 +133,8 @@ void pci_default_write_config(PCIDevice *d, uint32_t addr, uint32_t val, unsigne
  * Re-derives every BAR's guest-physical address from config[] and the command register's
  * memory/I-O enable bits, moves the MemoryRegions that changed, and commits. A BAR that
  * would lie outside every window of its kind, or overlap RAM or another BAR, stays
- * unmapped (counted in bar_refusals, warned about rate-limited). Called with the bus lock
- * held (from a config write), or before the guest runs.
+ * unmapped (counted in bar_refusals, warned about rate-limited). Called from a config
+ * write (under the dispatch lock), or before the guest runs.
  */
 void pci_update_mappings(PCIDevice *d);
 
@@ -160,6 +161,17 @@ static inline void pci_set_long(PCIDevice *d, uint32_t a, uint32_t v)
 {
     pci_set_word(d, a, (uint16_t)v);
     pci_set_word(d, a + 2, (uint16_t)(v >> 16));
+}
+
+static inline void pci_set_word_mask(PCIDevice *d, uint32_t a, uint16_t m)
+{
+    d->wmask[a] = (uint8_t)m;
+    d->wmask[a + 1] = (uint8_t)(m >> 8);
+}
+static inline void pci_set_long_mask(PCIDevice *d, uint32_t a, uint32_t m)
+{
+    pci_set_word_mask(d, a, (uint16_t)m);
+    pci_set_word_mask(d, a + 2, (uint16_t)(m >> 16));
 }
 
 /* Requester ID (bus << 8 | devfn): what the ITS sees as the DeviceID through msi-map. */

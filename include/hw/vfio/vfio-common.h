@@ -86,6 +86,8 @@ VfioContext *vfio_context_new(const HostOps *ops, const char *sysfs_root, const 
                               AddressSpace *as);
 /* Every device must have been detached. */
 void vfio_context_free(VfioContext *ctx);
+/* The host's page size in bytes: the unit of every mmap and memslot. */
+uint64_t vfio_context_page_size(const VfioContext *ctx);
 
 /*
  * Finds a platform or AMBA device by name under <sysfs>/bus/platform/devices and
@@ -120,6 +122,11 @@ bool vfio_device_get_irq_info(VfioDevice *dev, unsigned index, struct vfio_irq_i
  * or _UNMASK; fd -1 tears that eventfd down. */
 bool vfio_device_set_irq_eventfd(VfioDevice *dev, unsigned index, uint32_t action, int fd,
                                  GError **errp);
+/* VFIO_DEVICE_SET_IRQS DATA_EVENTFD | ACTION_TRIGGER for count sub-indexes from start, one
+ * eventfd each (fds[i] -1: none for that one). For MSI-X the kernel (6.1) enables as many
+ * host vectors as start + count. */
+bool vfio_device_set_irq_eventfds(VfioDevice *dev, unsigned index, unsigned start,
+                                  unsigned count, const int32_t *fds, GError **errp);
 /* VFIO_DEVICE_SET_IRQS DATA_NONE with ACTION_UNMASK: completes a level interrupt by hand. */
 bool vfio_device_irq_unmask(VfioDevice *dev, unsigned index, GError **errp);
 /* VFIO_DEVICE_SET_IRQS DATA_NONE | ACTION_TRIGGER with count 0: disables the IRQ. */

@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The PCI root bus: config-space emulation with write masks, BAR sizing and placement. */
+#define G_LOG_DOMAIN "armpass-pci"
+#include "hw/pci/pci.h"
+
+#include "hw/pci/msix.h"
+#include "system/ratelimit.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+G_DEFINE_QUARK(armpass-pci-error-quark, armpass_pci_error)
+
+struct PCIBus {
+    MemoryRegion *sysmem;
+    AddressSpace *as;
+    PCIWindow *windows;
+    unsigned nr_windows;
+    PCIDevice *devices[256]; /* by devfn */
+};
+
+static RateLimit bar_refusal_rl = RATELIMIT_INIT(5000, 5);
+
+PCIBus *pci_bus_new(MemoryRegion *sysmem, AddressSpace *as, const PCIWindow *windows,
+                    unsigned nr_windows)
+{
+    PCIBus *bus = g_new0(PCIBus, 1);
+
+    bus->sysmem = sysmem;
+    bus->as = as;
+    bus->windows = g_memdup2(windows, sizeof(*windows) * nr_windows);
+    bus->nr_windows = nr_windows;
+    return bus;
+}
+
+void pci_bus_free(PCIBus *bus)
+{
+    if (!bus) {
+        return;
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(bus->devices); i++) {
+        g_warn_if_fail(bus->devices[i] == NULL);
+    }
+    g_free(bus->windows);
+    g_free(bus);
+}
+
+bool pci_bus_add_device(PCIBus *bus, PCIDevice *d, int devfn, GError **errp)
+{
+    if (devfn < 0) {
+        for (unsigned slot = 0; slot < PCI_SLOT_MAX; slot++) {
+            bool used = false;
+
+            for (unsigned fn = 0; fn < 8; fn++) {
+                used |= bus->devices[PCI_DEVFN(slot, fn)] != NULL;
+            }
+            if (!used) {
+                devfn = PCI_DEVFN(slot, 0);
+                break;
+            }
+        }
+        if (devfn < 0) {
+            g_set_error(errp, PCI_ERROR, ENOSPC, "%s: every one of the bus's %d slots is taken",
+                        d->name, PCI_SLOT_MAX);
+            return false;
+        }
+    }
+    if (devfn > 0xff) {
+        g_set_error(errp, PCI_ERROR, EINVAL, "%s: devfn 0x%x is out of range (slot 0-31, "
+                    "function 0-7)", d->name, devfn);
+        return false;
+    }
+    if (bus->devices[devfn]) {
+        g_set_error(errp, PCI_ERROR, EBUSY, "%s: slot %02x.%x is taken by %s", d->name,
+                    devfn >> 3, devfn & 7, bus->devices[devfn]->name);
+        return false;
+    }
+    d->bus = bus;
+    d->devfn = (uint8_t)devfn;
+    for (unsigned i = 0; i < PCI_NUM_REGIONS; i++) {
+        d->bars[i].addr = PCI_BAR_UNMAPPED;
+    }
+    bus->devices[devfn] = d;
+    g_debug("%s: at 00:%02x.%x", d->name, devfn >> 3, devfn & 7);
+    return true;
+}
+
+void pci_bus_remove_device(PCIBus *bus, PCIDevice *d)
+{
+    bool changed = false;
+
+    g_return_if_fail(bus->devices[d->devfn] == d);
+    for (unsigned i = 0; i < PCI_NUM_REGIONS; i++) {
+        PCIBar *bar = &d->bars[i];
+
+        if (bar->size && bar->addr != PCI_BAR_UNMAPPED) {
+            memory_region_del_subregion(bus->sysmem, bar->mr);
+            bar->addr = PCI_BAR_UNMAPPED;
+            changed = true;
+        }
+    }
+    if (changed && bus->as) {
+        address_space_commit(bus->as, NULL);
+    }
+    bus->devices[d->devfn] = NULL;
+    d->bus = NULL;
+}
+
+GPtrArray *pci_bus_devices(PCIBus *bus)
+{
+    GPtrArray *out = g_ptr_array_new();
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(bus->devices); i++) {
+        if (bus->devices[i]) {
+            g_ptr_array_add(out, bus->devices[i]);
+        }
+    }
+    return out;
+}
+
+/* ---- Config space -------------------------------------------------------------------- */
+
+static uint32_t all_ones32(unsigned len)
+{
+    return len >= 4 ? UINT32_MAX : (UINT32_C(1) << (len * 8)) - 1;
+}
+
+static uint32_t device_config_read(PCIDevice *d, uint32_t reg, unsigned len)
+{
+    if (reg >= d->config_size || len > d->config_size - reg) {
+        return all_ones32(len); /* past a conventional device's 256 bytes */
+    }
+    return d->ops && d->ops->config_read ? d->ops->config_read(d, reg, len)
+                                         : pci_default_read_config(d, reg, len);
+}
+
+static void device_config_write(PCIDevice *d, uint32_t reg, uint32_t val, unsigned len)
+{
+    if (reg >= d->config_size || len > d->config_size - reg) {
+        return;
+    }
+    if (d->ops && d->ops->config_write) {
+        d->ops->config_write(d, reg, val, len);
+    } else {
+        pci_default_write_config(d, reg, val, len);
+    }
+}
+
+static bool config_access_ok(uint32_t reg, unsigned len)
+{
+    return (len == 1 || len == 2 || len == 4) && (reg & (len - 1)) == 0;
+}
+
+uint32_t pci_bus_config_read(PCIBus *bus, uint8_t busnr, uint8_t devfn, uint32_t reg,
+                             unsigned len)
+{
+    PCIDevice *d = busnr == 0 ? bus->devices[devfn] : NULL;
+    uint32_t val = 0;
+
+    if (!d || reg >= PCIE_CONFIG_SPACE_SIZE || len > 4 || len == 0) {
+        return all_ones32(len);
+    }
+    if (config_access_ok(reg, len)) {
+        return device_config_read(d, reg, len);
+    }
+    for (unsigned i = 0; i < len && reg + i < PCIE_CONFIG_SPACE_SIZE; i++) {
+        val |= device_config_read(d, reg + i, 1) << (8 * i);
+    }
+    return val;
+}
+
+void pci_bus_config_write(PCIBus *bus, uint8_t busnr, uint8_t devfn, uint32_t reg,
+                          uint32_t val, unsigned len)
+{
+    PCIDevice *d = busnr == 0 ? bus->devices[devfn] : NULL;
+
+    if (!d || reg >= PCIE_CONFIG_SPACE_SIZE || len > 4 || len == 0) {
+        return;
+    }
+    if (config_access_ok(reg, len)) {
+        device_config_write(d, reg, val, len);
+        return;
+    }
+    for (unsigned i = 0; i < len && reg + i < PCIE_CONFIG_SPACE_SIZE; i++) {
+        device_config_write(d, reg + i, (val >> (8 * i)) & 0xff, 1);
+    }
+}
+
+void pci_config_init(PCIDevice *d, unsigned config_size)
+{
+    memset(d->config, 0, sizeof(d->config));
+    memset(d->wmask, 0, sizeof(d->wmask));
+    memset(d->w1cmask, 0, sizeof(d->w1cmask));
+    memset(d->bars, 0, sizeof(d->bars));
+    for (unsigned i = 0; i < PCI_NUM_REGIONS; i++) {
+        d->bars[i].addr = PCI_BAR_UNMAPPED;
+    }
+    d->config_size = config_size;
+    pci_set_word_mask(d, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
+                      PCI_COMMAND_MASTER | PCI_COMMAND_PARITY | PCI_COMMAND_SERR |
+                      PCI_COMMAND_INTX_DISABLE);
+    d->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
+    d->wmask[PCI_LATENCY_TIMER] = 0xff;
+    d->wmask[PCI_INTERRUPT_LINE] = 0xff;
+    /* Status: the error bits are write-1-to-clear (PCI 3.0, 6.2.3). */
+    d->w1cmask[PCI_STATUS + 1] = (PCI_STATUS_PARITY | PCI_STATUS_SIG_TARGET_ABORT |
+                                  PCI_STATUS_REC_TARGET_ABORT | PCI_STATUS_REC_MASTER_ABORT |
+                                  PCI_STATUS_SIG_SYSTEM_ERROR | PCI_STATUS_DETECTED_PARITY) >> 8;
+}
+
+void pci_register_bar(PCIDevice *d, unsigned idx, uint8_t type, uint64_t size,
+                      MemoryRegion *mr)
+{
+    uint32_t reg = idx == PCI_ROM_SLOT ? PCI_ROM_ADDRESS : PCI_BASE_ADDRESS_0 + 4 * idx;
+    PCIBar *bar = &d->bars[idx];
+    uint64_t mask;
+
+    g_return_if_fail(idx < PCI_NUM_REGIONS);
+    g_return_if_fail(size == 0 || (size & (size - 1)) == 0);
+    bar->size = size;
+    bar->type = type;
+    bar->mr = mr;
+    bar->addr = PCI_BAR_UNMAPPED;
+    if (!size) {
+        pci_set_long(d, reg, 0);
+        pci_set_long_mask(d, reg, 0);
+        return;
+    }
+    if (idx == PCI_ROM_SLOT) {
+        mask = ~(size - 1) & PCI_ROM_ADDRESS_MASK;
+        pci_set_long(d, reg, 0);
+        pci_set_long_mask(d, reg, (uint32_t)mask | PCI_ROM_ADDRESS_ENABLE);
+        return;
+    }
+    if (type & PCI_BASE_ADDRESS_SPACE_IO) {
+        size = MAX(size, 4);
+        mask = ~(size - 1) & 0xffffffffULL & ~(uint64_t)3;
+    } else {
+        size = MAX(size, 16);
+        mask = ~(size - 1) & ~(uint64_t)0xf;
+    }
+    pci_set_long(d, reg, type);
+    pci_set_long_mask(d, reg, (uint32_t)mask);
+    if (!(type & PCI_BASE_ADDRESS_SPACE_IO) && (type & PCI_BASE_ADDRESS_MEM_TYPE_64)) {
+        g_return_if_fail(idx + 1 < PCI_NUM_BARS);
+        pci_set_long(d, reg + 4, 0);
+        pci_set_long_mask(d, reg + 4, (uint32_t)(mask >> 32));
+    }
+}
+
+uint32_t pci_default_read_config(PCIDevice *d, uint32_t addr, unsigned len)
+{
+    uint32_t val = 0;
+
+    for (unsigned i = 0; i < len; i++) {
+        val |= (uint32_t)d->config[addr + i] << (8 * i);
+    }
+    return val;
+}
+
+static bool ranges_touch(uint32_t a, unsigned alen, uint32_t b, unsigned blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+void pci_default_write_config(PCIDevice *d, uint32_t addr, uint32_t val, unsigned len)
+{
+    for (unsigned i = 0; i < len; i++) {
+        uint8_t v = (uint8_t)(val >> (8 * i));
+        uint8_t wm = d->wmask[addr + i], w1c = d->w1cmask[addr + i];
+
+        d->config[addr + i] = (d->config[addr + i] & ~wm) | (v & wm);
+        d->config[addr + i] &= ~(v & w1c);
+    }
+    if (ranges_touch(addr, len, PCI_COMMAND, 2) ||
+        ranges_touch(addr, len, PCI_BASE_ADDRESS_0, 24) ||
+        ranges_touch(addr, len, PCI_ROM_ADDRESS, 4)) {
+        pci_update_mappings(d);
+    }
+    if (d->msix) {
+        msix_config_write(d, addr, len);
+    }
+}
+
+/* ---- BAR placement ------------------------------------------------------------------- */
+
+static uint32_t bar_reg(unsigned idx)
+{
+    return idx == PCI_ROM_SLOT ? PCI_ROM_ADDRESS : PCI_BASE_ADDRESS_0 + 4 * idx;
+}
+
+/* Where BAR idx would decode now (guest-physical), or PCI_BAR_UNMAPPED; *why says why not. */
+static uint64_t bar_target(const PCIDevice *d, unsigned idx, const char **why)
+{
+    const PCIBar *bar = &d->bars[idx];
+    uint16_t cmd = pci_get_word(d, PCI_COMMAND);
+    uint32_t lo = pci_get_long(d, bar_reg(idx));
+    bool io = idx != PCI_ROM_SLOT && (bar->type & PCI_BASE_ADDRESS_SPACE_IO);
+    uint64_t addr;
+
+    *why = NULL;
+    if (io) {
+        if (!(cmd & PCI_COMMAND_IO)) {
+            return PCI_BAR_UNMAPPED;
+        }
+        addr = lo & PCI_BASE_ADDRESS_IO_MASK;
+    } else {
+        if (!(cmd & PCI_COMMAND_MEMORY)) {
+            return PCI_BAR_UNMAPPED;
+        }
+        if (idx == PCI_ROM_SLOT) {
+            if (!(lo & PCI_ROM_ADDRESS_ENABLE)) {
+                return PCI_BAR_UNMAPPED;
+            }
+            addr = lo & PCI_ROM_ADDRESS_MASK;
+        } else {
+            addr = lo & PCI_BASE_ADDRESS_MEM_MASK;
+            if (bar->type & PCI_BASE_ADDRESS_MEM_TYPE_64) {
+                addr |= (uint64_t)pci_get_long(d, bar_reg(idx) + 4) << 32;
+            }
+        }
+    }
+    if (addr == 0) {
+        return PCI_BAR_UNMAPPED; /* not assigned yet */
+    }
+    for (unsigned i = 0; i < d->bus->nr_windows; i++) {
+        const PCIWindow *w = &d->bus->windows[i];
+        uint64_t gpa;
+
+        if (io != (w->kind == PCI_WINDOW_IO)) {
+            continue;
+        }
+        if (w->kind == PCI_WINDOW_MMIO64 &&
+            !(idx != PCI_ROM_SLOT && (bar->type & PCI_BASE_ADDRESS_MEM_TYPE_64))) {
+            continue; /* a 32-bit BAR cannot reach the high window */
+        }
+        gpa = io ? w->base + addr : addr;
+        if (io ? (addr < w->size && bar->size <= w->size - addr)
+               : (addr >= w->base && addr - w->base < w->size &&
+                  bar->size <= w->size - (addr - w->base))) {
+            return gpa;
+        }
+    }
+    /* Sizing writes all ones: the BAR then points far outside, which is not worth a word. */
+    if ((lo | 0xf) != 0xffffffff) {
+        *why = "outside the host bridge's windows";
+    }
+    return PCI_BAR_UNMAPPED;
+}
+
+void pci_update_mappings(PCIDevice *d)
+{
+    bool changed = false;
+
+    if (!d->bus) {
+        return;
+    }
+    for (unsigned idx = 0; idx < PCI_NUM_REGIONS; idx++) {
+        PCIBar *bar = &d->bars[idx];
+        const char *why;
+        uint64_t target;
+        g_autoptr(GError) err = NULL;
+
+        if (!bar->size || !bar->mr) {
+            continue;
+        }
+        target = bar_target(d, idx, &why);
+        if (target == bar->addr) {
+            continue;
+        }
+        if (bar->addr != PCI_BAR_UNMAPPED) {
+            memory_region_del_subregion(d->bus->sysmem, bar->mr);
+            g_debug("%s: BAR %u unmapped from 0x%" PRIx64, d->name, idx, bar->addr);
+            bar->addr = PCI_BAR_UNMAPPED;
+            changed = true;
+        }
+        if (target == PCI_BAR_UNMAPPED) {
+            if (why) {
+                d->bar_refusals++;
+                ratelimit_warn(&bar_refusal_rl, "%s: BAR %u (0x%" PRIx64 " bytes) left "
+                               "unmapped: the guest placed it %s", d->name, idx, bar->size,
+                               why);
+            }
+            continue;
+        }
+        if (!memory_region_add_subregion(d->bus->sysmem, target, bar->mr, 0, &err)) {
+            d->bar_refusals++;
+            ratelimit_warn(&bar_refusal_rl, "%s: BAR %u left unmapped: %s", d->name, idx,
+                           err->message);
+            continue;
+        }
+        g_debug("%s: BAR %u (0x%" PRIx64 " bytes) mapped at 0x%" PRIx64, d->name, idx,
+                bar->size, target);
+        bar->addr = target;
+        changed = true;
+    }
+    if (changed && d->bus->as) {
+        g_autoptr(GError) err = NULL;
+
+        if (!address_space_commit(d->bus->as, &err)) {
+            g_warning("%s: mapping its BARs: %s", d->name, err->message);
+        }
+    }
+}
+
+uint64_t pci_bar_address(const PCIDevice *d, unsigned idx)
+{
+    return idx < PCI_NUM_REGIONS ? d->bars[idx].addr : PCI_BAR_UNMAPPED;
+}

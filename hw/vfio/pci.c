@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio-pci: attach a host PCI device, build its guest config space (the device's own with the
+ * VMM-owned parts emulated), its BARs (VFIO regions with mmap'd parts and the MSI-X window
+ * emulated over them), plug it into the root bus, tear it all down.
+ */
+#define G_LOG_DOMAIN "armpass-vfio"
+#include "hw/vfio/vfio-pci.h"
+
+#include "hw/pci/msix.h"
+#include "vfio-internal.h"
+#include "system/ratelimit.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#define VFIO_PCI_ERROR vfio_pci_error_quark()
+static G_DEFINE_QUARK(armpass-vfio-pci-error, vfio_pci_error)
+
+static const Property vfio_pci_props[] = {
+    { "host", PROP_STRING, offsetof(VfioPciDevice, host), 0,
+      "host PCI address DDDD:BB:DD.F (e.g. 0000:00:01.0), bound to vfio-pci" },
+    { "sysfsdev", PROP_STRING, offsetof(VfioPciDevice, sysfsdev), 0,
+      "host device's sysfs folder, instead of host=" },
+    { "addr", PROP_STRING, offsetof(VfioPciDevice, addr), 0,
+      "guest slot and function SLOT[.FN] in hex (default: the first free slot)" },
+    { "x-no-mmap", PROP_BOOL, offsetof(VfioPciDevice, x_no_mmap), 0,
+      "trap every BAR access instead of mapping the BARs (slow; for debugging)" },
+    PROP_END,
+};
+
+/* Capabilities the guest keeps: the rest are unlinked from the list it sees. MSI (plain)
+ * and INTx come with the next step; extended capabilities are all hidden. */
+static bool cap_supported(uint8_t id)
+{
+    return id == PCI_CAP_ID_PM || id == PCI_CAP_ID_EXP || id == PCI_CAP_ID_MSIX ||
+           id == PCI_CAP_ID_VNDR;
+}
+
+static VfioPciDevice *to_vpci(PCIDevice *pdev)
+{
+    return (VfioPciDevice *)(void *)((char *)pdev - offsetof(VfioPciDevice, pdev));
+}
+
+char *vfio_pci_parse_host(const char *host, GError **errp)
+{
+    unsigned dom = 0, bus, slot, fn;
+    int n = -1;
+
+    if (host && strlen(host) == 12 &&
+        sscanf(host, "%4x:%2x:%2x.%1u%n", &dom, &bus, &slot, &fn, &n) == 4 && n == 12) {
+        /* DDDD:BB:DD.F */
+    } else if (host && strlen(host) == 7 &&
+               sscanf(host, "%2x:%2x.%1u%n", &bus, &slot, &fn, &n) == 3 && n == 7) {
+        dom = 0;
+    } else {
+        n = -1;
+    }
+    for (const char *p = host; n > 0 && *p; p++) {
+        if (!g_ascii_isxdigit(*p) && *p != ':' && *p != '.') {
+            n = -1;
+        }
+    }
+    if (n < 0 || slot > 0x1f || fn > 7) {
+        g_set_error(errp, VFIO_PCI_ERROR, EINVAL, "host=%s is not a PCI address: give "
+                    "DDDD:BB:DD.F as lspci -D shows it (e.g. host=0000:00:01.0)",
+                    host ? host : "");
+        return NULL;
+    }
+    return g_strdup_printf("%04x:%02x:%02x.%u", dom, bus, slot, fn);
+}
+
+static bool parse_guest_addr(const char *s, int *devfn, GError **errp)
+{
+    unsigned slot, fn = 0;
+    int n = -1;
+
+    if (!s) {
+        *devfn = -1;
+        return true;
+    }
+    if (!((sscanf(s, "%2x.%1u%n", &slot, &fn, &n) == 2 && n == (int)strlen(s)) ||
+          (sscanf(s, "%2x%n", &slot, &n) == 1 && n == (int)strlen(s))) ||
+        slot > 0x1f || fn > 7) {
+        g_set_error(errp, VFIO_PCI_ERROR, EINVAL, "addr=%s: give the guest slot as SLOT[.FN] "
+                    "in hex, slot 00-1f, function 0-7 (e.g. addr=02.0)", s);
+        return false;
+    }
+    *devfn = PCI_DEVFN(slot, fn);
+    return true;
+}
+
+/* ---- Config space -------------------------------------------------------------------- */
+
+static RateLimit config_error_rl = RATELIMIT_INIT(5000, 5);
+
+static uint32_t mask_of(const VfioPciDevice *d, uint32_t addr, unsigned len)
+{
+    uint32_t m = 0;
+
+    for (unsigned i = 0; i < len; i++) {
+        m |= (uint32_t)d->emask[addr + i] << (8 * i);
+    }
+    return m;
+}
+
+static uint32_t len_mask(unsigned len)
+{
+    return len >= 4 ? UINT32_MAX : (UINT32_C(1) << (8 * len)) - 1;
+}
+
+static bool dev_config_rw(VfioPciDevice *d, uint32_t addr, uint32_t *val, unsigned len,
+                          bool is_write)
+{
+    g_autoptr(GError) err = NULL;
+    uint8_t b[4];
+    bool ok;
+
+    if (addr + len > d->config_region_size) {
+        *val = is_write ? *val : len_mask(len);
+        return false;
+    }
+    if (is_write) {
+        for (unsigned i = 0; i < len; i++) {
+            b[i] = (uint8_t)(*val >> (8 * i));
+        }
+        ok = vfio_device_pwrite(d->vdev, b, len, d->config_offset + addr, &err);
+    } else {
+        ok = vfio_device_pread(d->vdev, b, len, d->config_offset + addr, &err);
+        *val = 0;
+        for (unsigned i = 0; ok && i < len; i++) {
+            *val |= (uint32_t)b[i] << (8 * i);
+        }
+        if (!ok) {
+            *val = len_mask(len);
+        }
+    }
+    if (!ok) {
+        d->config_errors++;
+        ratelimit_warn(&config_error_rl, "%s (config space)", err->message);
+    }
+    return ok;
+}
+
+static uint32_t vfio_pci_config_read(PCIDevice *pdev, uint32_t addr, unsigned len)
+{
+    VfioPciDevice *d = to_vpci(pdev);
+    uint32_t emask = mask_of(d, addr, len), dev = 0;
+    uint32_t emu = pci_default_read_config(pdev, addr, len);
+
+    if ((emask & len_mask(len)) != len_mask(len)) {
+        dev_config_rw(d, addr, &dev, len, false);
+    }
+    return (dev & ~emask) | (emu & emask);
+}
+
+static void vfio_pci_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val, unsigned len)
+{
+    VfioPciDevice *d = to_vpci(pdev);
+    uint32_t emask = mask_of(d, addr, len);
+    bool to_device = (emask & len_mask(len)) != len_mask(len);
+    bool cmd = addr <= PCI_COMMAND && PCI_COMMAND < addr + len;
+    bool device_first = false;
+
+    if (cmd) {
+        uint16_t old = pci_get_word(pdev, PCI_COMMAND);
+        uint16_t new = (uint16_t)(val >> (8 * (PCI_COMMAND - addr)));
+
+        /* The device must decode before its BARs reach the guest, and the guest must lose
+         * them before the device stops decoding (vfio-pci zaps the mmaps then: an access
+         * through a memslot would fail KVM_RUN). */
+        device_first = (new & ~old) & (PCI_COMMAND_MEMORY | PCI_COMMAND_IO);
+        to_device = true;
+    }
+    if (device_first) {
+        dev_config_rw(d, addr, &val, len, true);
+    }
+    pci_default_write_config(pdev, addr, val, len);
+    if (to_device && !device_first) {
+        dev_config_rw(d, addr, &val, len, true);
+    }
+}
+
+static const PCIDeviceOps vfio_pci_config_ops = {
+    .config_read = vfio_pci_config_read,
+    .config_write = vfio_pci_config_write,
+};
+
+static void emulate(VfioPciDevice *d, uint32_t addr, unsigned len)
+{
+    memset(&d->emask[addr], 0xff, len);
+}
+
+/*
+ * Walks the device's capability list (raw: its config bytes) and links into the guest's
+ * list only the supported ones, with their next pointers emulated. Returns the MSI-X
+ * capability's offset, or 0.
+ */
+static uint32_t config_build_caps(VfioPciDevice *d, const uint8_t *raw)
+{
+    PCIDevice *pdev = &d->pdev;
+    uint32_t prev = PCI_CAPABILITY_LIST, msix = 0;
+    uint8_t pos = (raw[PCI_STATUS] & PCI_STATUS_CAP_LIST) ? raw[PCI_CAPABILITY_LIST] & ~3 : 0;
+    g_autoptr(GString) dropped = g_string_new(NULL);
+
+    emulate(d, PCI_CAPABILITY_LIST, 1);
+    pci_set_byte(pdev, PCI_CAPABILITY_LIST, 0);
+    d->emask[PCI_STATUS] |= PCI_STATUS_CAP_LIST;
+    for (unsigned n = 0; pos >= PCI_STD_HEADER_SIZEOF && n < 48; n++) {
+        uint8_t id = raw[pos + PCI_CAP_LIST_ID];
+
+        if (cap_supported(id)) {
+            pci_set_byte(pdev, prev, pos);
+            prev = pos + PCI_CAP_LIST_NEXT;
+            emulate(d, prev, 1);
+            pci_set_byte(pdev, prev, 0);
+            if (id == PCI_CAP_ID_MSIX) {
+                msix = pos;
+            }
+        } else {
+            g_string_append_printf(dropped, "%s0x%02x@0x%02x", dropped->len ? ", " : "", id,
+                                   pos);
+        }
+        pos = raw[pos + PCI_CAP_LIST_NEXT] & ~3;
+    }
+    if (pci_get_byte(pdev, PCI_CAPABILITY_LIST)) {
+        pci_set_word(pdev, PCI_STATUS, PCI_STATUS_CAP_LIST);
+    }
+    if (dropped->len) {
+        g_debug("vfio %s: capabilities unlinked from the guest's list: %s", d->name,
+                dropped->str);
+    }
+    if (d->config_region_size > PCI_CONFIG_SPACE_SIZE) {
+        /* Extended capabilities: none offered (AER, SR-IOV, ATS... are the host's). */
+        emulate(d, PCI_CONFIG_SPACE_SIZE, 4);
+    }
+    return msix;
+}
+
+static bool config_init(VfioPciDevice *d, uint8_t *raw, GError **errp)
+{
+    VfioRegionInfo info;
+    PCIDevice *pdev = &d->pdev;
+
+    if (!vfio_device_get_region_info(d->vdev, VFIO_PCI_CONFIG_REGION_INDEX, &info, errp)) {
+        return false;
+    }
+    d->config_offset = info.offset;
+    d->config_region_size = MIN(info.size, (uint64_t)PCIE_CONFIG_SPACE_SIZE);
+    vfio_region_info_clear(&info);
+    if (d->config_region_size < PCI_CONFIG_SPACE_SIZE) {
+        vfio_set_error(errp, EINVAL, d->name, "config region of %" PRIu64 " bytes: a PCI "
+                       "device has at least 256", d->config_region_size);
+        return false;
+    }
+    if (!vfio_device_pread(d->vdev, raw, d->config_region_size, d->config_offset, errp)) {
+        return false;
+    }
+    pci_config_init(pdev, d->config_region_size > PCI_CONFIG_SPACE_SIZE
+                              ? PCIE_CONFIG_SPACE_SIZE : PCI_CONFIG_SPACE_SIZE);
+    pdev->ops = &vfio_pci_config_ops;
+    pdev->name = d->name;
+    if ((raw[PCI_HEADER_TYPE] & 0x7f) != PCI_HEADER_TYPE_NORMAL) {
+        vfio_set_error(errp, ENOTSUP, d->name, "header type 0x%02x: only endpoints (type 0) "
+                       "can be passed, not bridges", raw[PCI_HEADER_TYPE]);
+        return false;
+    }
+    /* The command register's decode and bus-master bits are the VMM's (they decide what
+     * the guest sees mapped); the device gets every write as well. */
+    d->emask[PCI_COMMAND] = PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+    emulate(d, PCI_BASE_ADDRESS_0, 24);
+    emulate(d, PCI_ROM_ADDRESS, 4); /* hidden: reads 0, sizes to 0 */
+    emulate(d, PCI_INTERRUPT_LINE, 2); /* INTx comes with the next step: pin 0 */
+    return true;
+}
+
+/* ---- BARs and the MSI-X window -------------------------------------------------------- */
+
+static uint64_t msix_window_read(void *opaque, uint64_t off, unsigned size)
+{
+    VfioPciMsixWindow *w = opaque;
+    VfioPciDevice *d = w->owner;
+    MsixState *m = d->pdev.msix;
+    uint64_t at = w->offset + off;
+    VfioRegion *r = &d->bars[w->bar];
+
+    if (w->bar == m->table_bar && at >= m->table_offset &&
+        at - m->table_offset < msix_table_size(m)) {
+        return msix_table_read(&d->pdev, (uint32_t)(at - m->table_offset), size);
+    }
+    if (w->bar == m->pba_bar && at >= m->pba_offset && at - m->pba_offset < m->pba_size) {
+        return msix_pba_read(&d->pdev, (uint32_t)(at - m->pba_offset), size);
+    }
+    return r->mr.ops->read(r->mr.opaque, at, size);
+}
+
+static void msix_window_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+    VfioPciMsixWindow *w = opaque;
+    VfioPciDevice *d = w->owner;
+    MsixState *m = d->pdev.msix;
+    uint64_t at = w->offset + off;
+    VfioRegion *r = &d->bars[w->bar];
+
+    if (w->bar == m->table_bar && at >= m->table_offset &&
+        at - m->table_offset < msix_table_size(m)) {
+        msix_table_write(&d->pdev, (uint32_t)(at - m->table_offset), val, size);
+        return;
+    }
+    if (w->bar == m->pba_bar && at >= m->pba_offset && at - m->pba_offset < m->pba_size) {
+        return; /* the PBA is read-only */
+    }
+    r->mr.ops->write(r->mr.opaque, at, val, size);
+}
+
+static const MemoryRegionOps msix_window_ops = {
+    .read = msix_window_read,
+    .write = msix_window_write,
+};
+
+/* Places the trapped window [start, end) (rounded out to host pages, clipped to the BAR)
+ * over BAR bar, above its mmaps. */
+static bool msix_window_add(VfioPciDevice *d, VfioPciMsixWindow *w, unsigned bar,
+                            uint64_t start, uint64_t end, GError **errp)
+{
+    uint64_t page = vfio_context_page_size(d->vdev->ctx);
+    uint64_t bar_size = d->bars[bar].info.size;
+    g_autofree char *name = g_strdup_printf("%s.bar%u.msix", d->name, bar);
+
+    start &= ~(page - 1);
+    end = MIN((end + page - 1) & ~(page - 1), bar_size);
+    w->owner = d;
+    w->bar = bar;
+    w->offset = start;
+    memory_region_init_io(&w->mr, name, end - start, &msix_window_ops, w);
+    if (!memory_region_add_subregion(&d->bars[bar].mr, start, &w->mr, 2, errp)) {
+        memory_region_finalize(&w->mr);
+        return false;
+    }
+    w->used = true;
+    g_debug("vfio %s: BAR %u [0x%" PRIx64 ", 0x%" PRIx64 ") trapped for the MSI-X table/PBA",
+            d->name, bar, start, end);
+    return true;
+}
+
+static bool msix_init_from_device(VfioPciDevice *d, const uint8_t *raw, uint32_t cap,
+                                  GError **errp)
+{
+    uint16_t flags = (uint16_t)(raw[cap + PCI_MSIX_FLAGS] | raw[cap + PCI_MSIX_FLAGS + 1] << 8);
+    uint32_t table, pba;
+    unsigned n = (flags & PCI_MSIX_FLAGS_QSIZE) + 1, tbar, pbar;
+    uint64_t tstart, tend, pstart, pend;
+
+    memcpy(&table, raw + cap + PCI_MSIX_TABLE, 4);
+    memcpy(&pba, raw + cap + PCI_MSIX_PBA, 4);
+    table = GUINT32_FROM_LE(table);
+    pba = GUINT32_FROM_LE(pba);
+    tbar = table & PCI_MSIX_TABLE_BIR;
+    pbar = pba & PCI_MSIX_PBA_BIR;
+    if (tbar >= PCI_NUM_BARS || pbar >= PCI_NUM_BARS || !d->bar_ready[tbar] ||
+        !d->bar_ready[pbar]) {
+        vfio_set_error(errp, EINVAL, d->name, "MSI-X table in BAR %u, PBA in BAR %u: no such "
+                       "memory BAR", tbar, pbar);
+        return false;
+    }
+    msix_init(&d->pdev, cap, n, tbar, table & PCI_MSIX_TABLE_OFFSET, pbar,
+              pba & PCI_MSIX_PBA_OFFSET, &vfio_pci_msix_ops);
+    emulate(d, cap, MSIX_CAP_SIZE);
+    d->emask[cap + PCI_CAP_LIST_NEXT] = 0xff;
+    tstart = d->pdev.msix->table_offset;
+    tend = tstart + msix_table_size(d->pdev.msix);
+    pstart = d->pdev.msix->pba_offset;
+    pend = pstart + d->pdev.msix->pba_size;
+    if (tend > d->bars[tbar].info.size || pend > d->bars[pbar].info.size) {
+        vfio_set_error(errp, EINVAL, d->name, "MSI-X table or PBA runs past its BAR");
+        return false;
+    }
+    d->nr_vectors = n;
+    d->vectors = g_new0(VfioPciVector, n);
+    for (unsigned v = 0; v < n; v++) {
+        d->vectors[v] = (VfioPciVector){ .owner = d, .nr = v, .fd = -1, .gsi = -1 };
+    }
+    g_debug("vfio %s: MSI-X: %u vectors, table BAR %u +0x%" PRIx64 ", PBA BAR %u +0x%" PRIx64,
+            d->name, n, tbar, tstart, pbar, pstart);
+    /* One window when both sit in the same pages of one BAR, else two. */
+    if (tbar == pbar && pstart < tend + vfio_context_page_size(d->vdev->ctx) &&
+        tstart < pend + vfio_context_page_size(d->vdev->ctx)) {
+        return msix_window_add(d, &d->msix_win[0], tbar, MIN(tstart, pstart),
+                               MAX(tend, pend), errp);
+    }
+    return msix_window_add(d, &d->msix_win[0], tbar, tstart, tend, errp) &&
+           msix_window_add(d, &d->msix_win[1], pbar, pstart, pend, errp);
+}
+
+static bool bars_init(VfioPciDevice *d, const uint8_t *raw, GError **errp)
+{
+    for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+        uint32_t reg;
+        uint8_t type;
+        VfioRegion *r = &d->bars[i];
+
+        memcpy(&reg, raw + PCI_BASE_ADDRESS_0 + 4 * i, 4);
+        reg = GUINT32_FROM_LE(reg);
+        type = (reg & PCI_BASE_ADDRESS_SPACE_IO)
+                   ? PCI_BASE_ADDRESS_SPACE_IO
+                   : (uint8_t)(reg & (PCI_BASE_ADDRESS_MEM_TYPE_MASK |
+                                      PCI_BASE_ADDRESS_MEM_PREFETCH));
+        if (!vfio_region_setup(d->vdev, VFIO_PCI_BAR0_REGION_INDEX + i, !d->x_no_mmap, r,
+                               errp)) {
+            return false;
+        }
+        d->bar_ready[i] = true;
+        if (r->info.size == 0) {
+            continue;
+        }
+        if (r->info.size & (r->info.size - 1)) {
+            vfio_set_error(errp, EINVAL, d->name, "BAR %u: size 0x%" PRIx64 " is not a power "
+                           "of two", i, r->info.size);
+            return false;
+        }
+        pci_register_bar(&d->pdev, i, type, r->info.size, &r->mr);
+        g_debug("vfio %s: BAR %u: %s%s%s, 0x%" PRIx64 " bytes, %u mmap'd areas", d->name, i,
+                type & PCI_BASE_ADDRESS_SPACE_IO ? "I/O" : "memory",
+                type & PCI_BASE_ADDRESS_MEM_TYPE_64 ? ", 64-bit" : "",
+                type & PCI_BASE_ADDRESS_MEM_PREFETCH ? ", prefetchable" : "", r->info.size,
+                r->nr_mmaps);
+        if (!(type & PCI_BASE_ADDRESS_SPACE_IO) && (type & PCI_BASE_ADDRESS_MEM_TYPE_64)) {
+            i++; /* the upper half: no region of its own */
+            if (i < PCI_NUM_BARS) {
+                d->bar_ready[i] = false;
+            }
+        }
+    }
+    return true;
+}
+
+/* ---- Life cycle ---------------------------------------------------------------------- */
+
+static bool vfio_pci_check_kind(VfioPciDevice *d, GError **errp)
+{
+    if (d->vdev->flags & VFIO_DEVICE_FLAGS_PCI) {
+        return true;
+    }
+    vfio_set_error(errp, EINVAL, d->name, "not a PCI device (VFIO device flags 0x%x): use "
+                   "-device vfio-platform or vfio-amba", d->vdev->flags);
+    return false;
+}
+
+static void vfio_pci_unrealize(DeviceState *dev, MachineState *ms);
+
+static bool vfio_pci_realize(DeviceState *dev, MachineState *ms, GError **errp)
+{
+    VfioPciDevice *d = (VfioPciDevice *)dev;
+    g_autofree char *path = NULL;
+    g_autofree uint8_t *raw = g_malloc0(PCIE_CONFIG_SPACE_SIZE);
+    int devfn;
+    uint32_t msix_cap;
+
+    d->ms = ms;
+    if (!d->host == !d->sysfsdev) {
+        g_set_error(errp, VFIO_PCI_ERROR, EINVAL, "give the host device with host=DDDD:BB:DD.F "
+                    "(e.g. host=0000:00:01.0) or sysfsdev=PATH, one of them");
+        return false;
+    }
+    if (!parse_guest_addr(d->addr, &devfn, errp)) {
+        return false;
+    }
+    if (!ms->pci_bus) {
+        g_set_error(errp, VFIO_PCI_ERROR, ENODEV, "the machine has no PCI bus");
+        return false;
+    }
+    if (ms->irq_ops && ms->irq_ops->has_msi && !ms->irq_ops->has_msi(ms->irq_opaque)) {
+        g_set_error(errp, VFIO_PCI_ERROR, ENOTSUP, "vfio-pci delivers interrupts as MSI-X, "
+                    "which needs a GICv3 with an ITS: use -M virt,gic-version=3");
+        return false;
+    }
+    if (d->host) {
+        g_autofree char *canon = vfio_pci_parse_host(d->host, errp);
+
+        if (!canon) {
+            return false;
+        }
+        path = g_build_filename(ms->sysfs_root, "bus", "pci", "devices", canon, NULL);
+        if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
+            g_autofree char *dir = g_path_get_dirname(path);
+
+            g_set_error(errp, VFIO_PCI_ERROR, ENOENT, "host=%s: no such PCI device in %s "
+                        "(lspci -D lists the host's)", d->host, dir);
+            return false;
+        }
+    } else {
+        path = g_strdup(d->sysfsdev);
+    }
+    if (!ms->vfio) {
+        ms->vfio = vfio_context_new(ms->ops, ms->sysfs_root,
+                                    ms->dev_vfio ? ms->dev_vfio : "/dev/vfio", ms->as);
+    }
+    d->vdev = vfio_device_attach(ms->vfio, path, false, errp);
+    if (!d->vdev) {
+        return false;
+    }
+    d->name = g_strdup(d->vdev->name);
+    if (!vfio_pci_check_kind(d, errp) || !vfio_device_reset(d->vdev, errp) ||
+        !config_init(d, raw, errp) || !bars_init(d, raw, errp)) {
+        goto fail;
+    }
+    msix_cap = config_build_caps(d, raw);
+    if (!msix_cap) {
+        vfio_set_error(errp, ENOTSUP, d->name, "the device has no MSI-X capability: INTx and "
+                       "plain MSI are not supported yet");
+        goto fail;
+    }
+    if (!msix_init_from_device(d, raw, msix_cap, errp) ||
+        !pci_bus_add_device(ms->pci_bus, &d->pdev, devfn, errp)) {
+        goto fail;
+    }
+    g_debug("vfio %s: vendor %04x device %04x class %06x at guest 00:%02x.%x", d->name,
+            raw[0] | raw[1] << 8, raw[2] | raw[3] << 8,
+            raw[PCI_CLASS_REVISION + 1] | raw[PCI_CLASS_REVISION + 2] << 8 |
+                raw[PCI_CLASS_REVISION + 3] << 16,
+            d->pdev.devfn >> 3, d->pdev.devfn & 7);
+    return true;
+
+fail:
+    vfio_pci_unrealize(dev, ms);
+    return false;
+}
+
+static void vfio_pci_unrealize(DeviceState *dev, MachineState *ms)
+{
+    VfioPciDevice *d = (VfioPciDevice *)dev;
+
+    vfio_pci_msix_off(d);
+    if (d->pdev.bus) {
+        pci_bus_remove_device(d->pdev.bus, &d->pdev); /* BARs out of the map, committed */
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(d->msix_win); i++) {
+        if (d->msix_win[i].used) {
+            memory_region_del_subregion(&d->bars[d->msix_win[i].bar].mr, &d->msix_win[i].mr);
+            memory_region_finalize(&d->msix_win[i].mr);
+            d->msix_win[i].used = false;
+        }
+    }
+    for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+        if (d->bars[i].dev) {
+            vfio_region_finalize(&d->bars[i]);
+        }
+        d->bar_ready[i] = false;
+    }
+    msix_uninit(&d->pdev);
+    g_clear_pointer(&d->vectors, g_free);
+    d->nr_vectors = 0;
+    if (d->vdev) {
+        vfio_device_detach(d->vdev);
+        d->vdev = NULL;
+    }
+    (void)ms;
+}
+
+static void vfio_pci_print_stats(DeviceState *dev, GString *out)
+{
+    VfioPciDevice *d = (VfioPciDevice *)dev;
+
+    for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+        VfioRegion *r = &d->bars[i];
+        uint64_t mr = 0, mw = 0;
+
+        if (!d->bar_ready[i] || !r->info.size) {
+            continue;
+        }
+        for (unsigned w = 0; w < G_N_ELEMENTS(d->msix_win); w++) {
+            if (d->msix_win[w].used && d->msix_win[w].bar == i) {
+                mr += d->msix_win[w].mr.trapped_reads;
+                mw += d->msix_win[w].mr.trapped_writes;
+            }
+        }
+        g_string_append_printf(out, "  vfio %s bar %u: trapped reads %" PRIu64 ", writes %"
+                               PRIu64 ", mmap'd areas %u, at 0x%" PRIx64 "; MSI-X window "
+                               "reads %" PRIu64 ", writes %" PRIu64 "\n", d->name, i,
+                               r->mr.trapped_reads, r->mr.trapped_writes, r->nr_mmaps,
+                               d->pdev.bars[i].addr == PCI_BAR_UNMAPPED
+                                   ? 0 : d->pdev.bars[i].addr, mr, mw);
+    }
+    for (unsigned v = 0; v < d->nr_vectors; v++) {
+        VfioPciVector *vec = &d->vectors[v];
+
+        if (vec->gsi >= 0) {
+            g_string_append_printf(out, "  vfio %s msix %u -> gsi %d: %s, userspace wakeups %"
+                                   PRIu64 "\n", d->name, v, vec->gsi,
+                                   vec->irqfd ? "irqfd" : "masked", vec->wakeups);
+        }
+    }
+    g_string_append_printf(out, "  vfio %s: BAR placements refused %" PRIu64 ", config "
+                           "errors %" PRIu64 "\n", d->name, d->pdev.bar_refusals,
+                           d->config_errors);
+}
+
+static bool vfio_pci_fdt_node(DeviceState *dev, MachineState *ms, void *fdt, GError **errp)
+{
+    (void)dev, (void)ms, (void)fdt, (void)errp;
+    return true; /* the guest finds it by enumerating the host bridge */
+}
+
+const DeviceClass vfio_pci_device_class = {
+    .name = "vfio-pci",
+    .desc = "a host PCI device bound to vfio-pci, on the guest's PCI root bus",
+    .instance_size = sizeof(VfioPciDevice),
+    .props = vfio_pci_props,
+    .pci = true,
+    .realize = vfio_pci_realize,
+    .fdt_node = vfio_pci_fdt_node,
+    .unrealize = vfio_pci_unrealize,
+    .print_stats = vfio_pci_print_stats,
+};
