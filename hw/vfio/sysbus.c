@@ -412,15 +412,6 @@ void vfio_sysbus_unrealize(DeviceState *dev, MachineState *ms)
     g_clear_pointer(&d->host_node, g_free);
 }
 
-void vfio_sysbus_reset(DeviceState *dev)
-{
-    VfioSysbusDevice *d = (VfioSysbusDevice *)dev;
-    g_autoptr(GError) err = NULL;
-    if (d->vdev && !vfio_device_reset(d->vdev, &err)) {
-        g_warning("%s", err->message);
-    }
-}
-
 void vfio_sysbus_print_stats(DeviceState *dev, GString *out)
 {
     VfioSysbusDevice *d = (VfioSysbusDevice *)dev;

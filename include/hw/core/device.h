@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Device models that -device creates: a const DeviceClass per model (name, properties,
- * realize, reset, device-tree node), one table of them, and the MachineState they plug into.
+ * realize, device-tree node), one table of them, and the MachineState they plug into.
  * Init phases: machine -> devices (realize, in command-line order) -> device tree.
  */
 #ifndef ARMPASS_HW_CORE_DEVICE_H
@@ -82,8 +82,6 @@ struct DeviceClass {
     /* Takes resources (MMIO, SPIs, host devices) and maps them. Errors leave nothing made:
      * unrealize is not called after a failed realize. */
     bool (*realize)(DeviceState *dev, MachineState *ms, GError **errp);
-    /* Puts the device back to its power-on state (guest reset). May be NULL. */
-    void (*reset)(DeviceState *dev);
     /* Adds the device's node(s) to fdt. */
     bool (*fdt_node)(DeviceState *dev, MachineState *ms, void *fdt, GError **errp);
     /* Releases what realize took (IRQs off, unmapped, fds closed). May be NULL. */

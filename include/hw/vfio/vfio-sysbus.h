@@ -72,7 +72,6 @@ bool vfio_sysbus_realize(DeviceState *dev, MachineState *ms, GError **errp);
 void vfio_sysbus_unrealize(DeviceState *dev, MachineState *ms);
 bool vfio_sysbus_fdt_node(DeviceState *dev, MachineState *ms, void *fdt, GError **errp);
 void vfio_sysbus_print_stats(DeviceState *dev, GString *out);
-void vfio_sysbus_reset(DeviceState *dev);
 
 extern const DeviceClass vfio_platform_device_class;
 extern const DeviceClass vfio_amba_device_class;
