@@ -23,13 +23,15 @@ typedef struct DeviceClass DeviceClass;
 
 /*
  * How devices reach the interrupt controller: KVM_IRQ_LINE and KVM_IRQFD in the real machine
- * (accel/kvm), a recorder in unit tests. spi is an SPI number (GIC INTID - 32).
+ * (accel/kvm), a recorder in unit tests. spi is an SPI number (GIC INTID - 32); gsi is a KVM
+ * GSI, the irqfd's target: with arm64's default routing SPI n is GSI n
+ * (Documentation/virt/kvm/api.rst, KVM_IRQFD and KVM_SET_GSI_ROUTING).
  */
 typedef struct MachineIrqOps {
     bool (*set_spi)(void *opaque, unsigned spi, bool level, GError **errp);
-    /* resamplefd < 0: edge (no resample). */
-    bool (*irqfd_assign)(void *opaque, int fd, int resamplefd, unsigned spi, GError **errp);
-    bool (*irqfd_deassign)(void *opaque, int fd, unsigned spi, GError **errp);
+    /* KVM_IRQFD: eventfd fd raises GSI gsi; resamplefd < 0: edge (no resample). */
+    bool (*irqfd_assign)(void *opaque, int fd, int resamplefd, unsigned gsi, GError **errp);
+    bool (*irqfd_deassign)(void *opaque, int fd, unsigned gsi, GError **errp);
     /* Whether irqfd with KVM_IRQFD_FLAG_RESAMPLE is available. */
     bool (*has_resample)(void *opaque);
 } MachineIrqOps;
