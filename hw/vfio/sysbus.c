@@ -6,7 +6,8 @@
 #define G_LOG_DOMAIN "armpass-vfio"
 #include "hw/vfio/vfio-sysbus.h"
 
-#include "hw/arm/sysbus-fdt.h"
+#include "hw/vfio/host-node.h"
+#include "hw/vfio/sysbus-fdt.h"
 
 #include <errno.h>
 #include <inttypes.h>
