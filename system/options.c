@@ -776,8 +776,8 @@ const char *armpass_usage(void)
                                "\nExit status:\n"
                                "  0  the guest powered off\n"
                                "  1  error (a message on stderr says what went wrong)\n"
-                               "  %d  the guest asked for a reset; armpass does not reboot it, "
-                               "start armpass again\n",
+                               "  %d  the guest asked for a reset under -no-reboot or -sandbox on "
+                               "(otherwise armpass reboots it)\n",
                                ARMPASS_EXIT_GUEST_RESET);
         text = g_string_free(s, FALSE);
         g_once_init_leave(&once, 1);

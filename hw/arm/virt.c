@@ -67,14 +67,15 @@ static bool virt_irq_set_spi(void *opaque, unsigned spi, bool level, GError **er
 {
     return kvm_set_spi(opaque, spi, level, errp);
 }
-static bool virt_irq_irqfd_assign(void *opaque, int fd, int resamplefd, unsigned spi,
+/* gsi: SPI n is GSI n (kvm_irqfd_assign passes it as kvm_irqfd.gsi). */
+static bool virt_irq_irqfd_assign(void *opaque, int fd, int resamplefd, unsigned gsi,
                                   GError **errp)
 {
-    return kvm_irqfd_assign(opaque, fd, resamplefd, spi, errp);
+    return kvm_irqfd_assign(opaque, fd, resamplefd, gsi, errp);
 }
-static bool virt_irq_irqfd_deassign(void *opaque, int fd, unsigned spi, GError **errp)
+static bool virt_irq_irqfd_deassign(void *opaque, int fd, unsigned gsi, GError **errp)
 {
-    return kvm_irqfd_deassign(opaque, fd, spi, errp);
+    return kvm_irqfd_deassign(opaque, fd, gsi, errp);
 }
 static bool virt_irq_has_resample(void *opaque)
 {

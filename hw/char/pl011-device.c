@@ -119,11 +119,6 @@ static void pl011_device_unrealize(DeviceState *dev, MachineState *ms)
     }
 }
 
-static void pl011_device_reset(DeviceState *dev)
-{
-    pl011_reset(((Pl011Device *)dev)->uart);
-}
-
 static bool pl011_device_fdt(DeviceState *dev, MachineState *ms, void *fdt, GError **errp)
 {
     Pl011Device *d = (Pl011Device *)dev;
@@ -147,7 +142,6 @@ const DeviceClass pl011_device_class = {
     .instance_size = sizeof(Pl011Device),
     .props = pl011_props,
     .realize = pl011_device_realize,
-    .reset = pl011_device_reset,
     .fdt_node = pl011_device_fdt,
     .unrealize = pl011_device_unrealize,
 };

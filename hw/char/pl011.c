@@ -279,8 +279,8 @@ static const MemoryRegionOps pl011_ops = {
     .write = pl011_mmio_write,
 };
 
-/* Power-on register values. Lock held (or not yet shared). */
-static void pl011_reset_locked(Pl011 *s)
+/* Power-on register values, for pl011_new (the lock is not yet shared). */
+static void pl011_power_on(Pl011 *s)
 {
     s->rx_head = s->rx_count = 0;
     s->rsr = s->ilpr = s->ibrd = s->fbrd = s->lcr_h = s->imsc = s->ris = s->dmacr = 0;
@@ -297,7 +297,7 @@ Pl011 *pl011_new(const char *name, int out_fd, Pl011IrqFn irq, void *opaque)
     s->irq = irq;
     s->opaque = opaque;
     g_mutex_init(&s->lock);
-    pl011_reset_locked(s);
+    pl011_power_on(s);
     memory_region_init_io(&s->mmio, name, PL011_MMIO_SIZE, &pl011_ops, s);
     return s;
 }
@@ -333,13 +333,6 @@ size_t pl011_can_receive(Pl011 *s)
     size_t room = PL011_FIFO_DEPTH - s->rx_count;
     g_mutex_unlock(&s->lock);
     return room;
-}
-
-void pl011_reset(Pl011 *s)
-{
-    g_mutex_lock(&s->lock);
-    pl011_reset_locked(s);
-    g_mutex_unlock(&s->lock);
 }
 
 void pl011_get_stats(Pl011 *s, Pl011Stats *out)

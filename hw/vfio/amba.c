@@ -9,7 +9,6 @@ const DeviceClass vfio_amba_device_class = {
     .instance_size = sizeof(VfioSysbusDevice),
     .props = vfio_amba_props,
     .realize = vfio_sysbus_realize,
-    .reset = vfio_sysbus_reset,
     .fdt_node = vfio_sysbus_fdt_node,
     .unrealize = vfio_sysbus_unrealize,
     .print_stats = vfio_sysbus_print_stats,

@@ -291,18 +291,20 @@ bool vfio_device_get_irq_info(VfioDevice *dev, unsigned index, struct vfio_irq_i
     return true;
 }
 
-/* VFIO_DEVICE_SET_IRQS with flags, count and (when with_fd) one eventfd; what names the call in
- * messages: "(index 0, UNMASK)". */
-static bool set_irqs(VfioDevice *dev, unsigned index, uint32_t flags, uint32_t count,
-                     bool with_fd, int32_t fd, const char *what, GError **errp)
+/* VFIO_DEVICE_SET_IRQS with flags, start, count and (when with_fd) one eventfd; what names the
+ * call in messages: "(index 0, UNMASK)", "(index 2, start 3, TRIGGER eventfd 9)". */
+static bool set_irqs(VfioDevice *dev, unsigned index, unsigned start, uint32_t flags,
+                     uint32_t count, bool with_fd, int32_t fd, const char *what, GError **errp)
 {
+    g_autofree char *where = start ? g_strdup_printf("index %u, start %u", index, start)
+                                   : g_strdup_printf("index %u", index);
     size_t argsz = sizeof(struct vfio_irq_set) + (with_fd ? sizeof(int32_t) : 0);
     g_autofree struct vfio_irq_set *set = g_malloc0(argsz);
 
     set->argsz = argsz;
     set->flags = flags;
     set->index = index;
-    set->start = 0;
+    set->start = start;
     set->count = count;
     if (with_fd) {
         memcpy(set->data, &fd, sizeof(fd));
@@ -310,16 +312,16 @@ static bool set_irqs(VfioDevice *dev, unsigned index, uint32_t flags, uint32_t c
     if (host_ioctl(dev->ctx->ops, dev->fd, VFIO_DEVICE_SET_IRQS, set) < 0) {
         int err = errno;
 
-        vfio_set_error(errp, err, dev->name, "VFIO_DEVICE_SET_IRQS (index %u, %s): %s", index,
-                       what, g_strerror(err));
+        vfio_set_error(errp, err, dev->name, "VFIO_DEVICE_SET_IRQS (%s, %s): %s", where, what,
+                       g_strerror(err));
         return false;
     }
-    g_debug("vfio %s: VFIO_DEVICE_SET_IRQS (index %u, %s)", dev->name, index, what);
+    g_debug("vfio %s: VFIO_DEVICE_SET_IRQS (%s, %s)", dev->name, where, what);
     return true;
 }
 
-bool vfio_device_set_irq_eventfd(VfioDevice *dev, unsigned index, uint32_t action, int fd,
-                                 GError **errp)
+bool vfio_device_set_irq_eventfd(VfioDevice *dev, unsigned index, unsigned start,
+                                 uint32_t action, int fd, GError **errp)
 {
     g_autofree char *what = NULL;
     const char *aname;
@@ -335,20 +337,20 @@ bool vfio_device_set_irq_eventfd(VfioDevice *dev, unsigned index, uint32_t actio
     }
     what = fd < 0 ? g_strdup_printf("%s eventfd off", aname)
                   : g_strdup_printf("%s eventfd %d", aname, fd);
-    return set_irqs(dev, index, VFIO_IRQ_SET_DATA_EVENTFD | action, 1, true, fd < 0 ? -1 : fd,
-                    what, errp);
+    return set_irqs(dev, index, start, VFIO_IRQ_SET_DATA_EVENTFD | action, 1, true,
+                    fd < 0 ? -1 : fd, what, errp);
 }
 
 bool vfio_device_irq_unmask(VfioDevice *dev, unsigned index, GError **errp)
 {
-    return set_irqs(dev, index, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, 1, false,
-                    -1, "UNMASK", errp);
+    return set_irqs(dev, index, 0, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, 1,
+                    false, -1, "UNMASK", errp);
 }
 
 bool vfio_device_irq_disable(VfioDevice *dev, unsigned index, GError **errp)
 {
-    return set_irqs(dev, index, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, false,
-                    -1, "TRIGGER, disable", errp);
+    return set_irqs(dev, index, 0, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0,
+                    false, -1, "TRIGGER, disable", errp);
 }
 
 bool vfio_device_reset(VfioDevice *dev, GError **errp)

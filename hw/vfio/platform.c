@@ -8,7 +8,6 @@ const DeviceClass vfio_platform_device_class = {
     .instance_size = sizeof(VfioSysbusDevice),
     .props = vfio_sysbus_props,
     .realize = vfio_sysbus_realize,
-    .reset = vfio_sysbus_reset,
     .fdt_node = vfio_sysbus_fdt_node,
     .unrealize = vfio_sysbus_unrealize,
     .print_stats = vfio_sysbus_print_stats,

@@ -6,17 +6,12 @@
 #define G_LOG_DOMAIN "armpass-vfio"
 #include "hw/vfio/vfio-sysbus.h"
 
-#include "hw/arm/sysbus-fdt.h"
+#include "hw/vfio/host-node.h"
+#include "hw/vfio/sysbus-fdt.h"
 
 #include <errno.h>
-#include <glib-unix.h>
 #include <inttypes.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-/* The userspace fallback's resample period for level IRQs (x-resample-ms), milliseconds. */
-#define VFIO_SYSBUS_DEFAULT_RESAMPLE_MS 10
 
 #define VFIO_SYSBUS_COMMON_PROPS                                                               \
     { "host", PROP_STRING, offsetof(VfioSysbusDevice, host), 0,                                \
@@ -70,177 +65,46 @@ static const char *vfio_dev_name(VfioSysbusDevice *d)
 
 /* --- interrupts ------------------------------------------------------------------------ */
 
-static bool vfio_irq_set_line(VfioSysbusIrq *irq, bool level)
+/* The userspace path's VfioIrqLineOps: the line's GSI is its SPI. */
+static void vfio_sysbus_set_spi(void *opaque, bool level)
 {
-    g_autoptr(GError) err = NULL;
-    irq->line_high = level;
-    if (!machine_set_spi(irq->owner->ms, irq->spi, level, &err)) {
-        g_warning("vfio %s: IRQ %u: %s", vfio_dev_name(irq->owner), irq->index, err->message);
-        return false;
-    }
-    return true;
-}
-
-/* The timed resample: armpass cannot see the guest's EOI without a resamplefd (KVM on arm
- * does not exit on it), so the line is lowered and the host IRQ unmasked after a period; a
- * device that still asserts fires again at once and the line goes up again. */
-static gboolean vfio_irq_resample(gpointer opaque)
-{
-    VfioSysbusIrq *irq = opaque;
+    VfioIrqLine *line = opaque;
     g_autoptr(GError) err = NULL;
 
-    irq->resample_timer = 0;
-    irq->wakeups++;
-    vfio_irq_set_line(irq, false);
-    if (!vfio_device_irq_unmask(irq->owner->vdev, irq->index, &err)) {
-        g_warning("%s", err->message);
-    }
-    return G_SOURCE_REMOVE;
-}
-
-static gboolean vfio_irq_triggered(gint fd, GIOCondition cond, gpointer opaque)
-{
-    VfioSysbusIrq *irq = opaque;
-    VfioSysbusDevice *d = irq->owner;
-    uint64_t count;
-
-    (void)cond;
-    if (read(fd, &count, sizeof(count)) != sizeof(count)) {
-        return G_SOURCE_CONTINUE; /* EAGAIN: already consumed */
-    }
-    irq->wakeups++;
-    if (!irq->level) {
-        vfio_irq_set_line(irq, true);
-        vfio_irq_set_line(irq, false);
-        return G_SOURCE_CONTINUE;
-    }
-    vfio_irq_set_line(irq, true);
-    if (!irq->resample_timer) {
-        irq->resample_timer = g_timeout_add(d->x_resample_ms_set ? d->x_resample_ms
-                                                                 : VFIO_SYSBUS_DEFAULT_RESAMPLE_MS,
-                                            vfio_irq_resample, irq);
-    }
-    return G_SOURCE_CONTINUE;
-}
-
-static int vfio_new_eventfd(VfioSysbusDevice *d, GError **errp)
-{
-    const HostOps *ops = d->ms->ops;
-    int fd = ops->eventfd(ops->opaque, 0, EFD_NONBLOCK);
-    if (fd < 0) {
-        g_set_error(errp, VFIO_SYSBUS_ERROR, errno, "vfio %s: eventfd: %s", vfio_dev_name(d),
-                    g_strerror(errno));
-    }
-    return fd;
-}
-
-static bool vfio_irq_wire(VfioSysbusDevice *d, VfioSysbusIrq *irq, GError **errp)
-{
-    const MachineIrqOps *iops = d->ms->irq_ops;
-    bool want_kernel = d->x_irqfd_set ? d->x_irqfd : true;
-
-    irq->trigger_fd = irq->resample_fd = -1;
-    if (!iops) {
-        return true; /* no interrupt controller (device tree only) */
-    }
-    irq->trigger_fd = vfio_new_eventfd(d, errp);
-    if (irq->trigger_fd < 0) {
-        return false;
-    }
-    irq->kernel_path = want_kernel && (!irq->level || iops->has_resample(d->ms->irq_opaque));
-    if (want_kernel && !irq->kernel_path) {
-        g_warning("vfio %s: KVM has no irqfd resample: IRQ %u goes through armpass",
-                  vfio_dev_name(d), irq->index);
-    }
-    if (irq->kernel_path) {
-        if (irq->level) {
-            irq->resample_fd = vfio_new_eventfd(d, errp);
-            if (irq->resample_fd < 0) {
-                return false;
-            }
-        }
-        if (!iops->irqfd_assign(d->ms->irq_opaque, irq->trigger_fd, irq->resample_fd, irq->spi,
-                                errp)) {
-            irq->kernel_path = false; /* nothing assigned: nothing to undo */
-            return false;
-        }
-    }
-    if (!vfio_device_set_irq_eventfd(d->vdev, irq->index, VFIO_IRQ_SET_ACTION_TRIGGER,
-                                     irq->trigger_fd, errp)) {
-        return false;
-    }
-    if (irq->kernel_path && irq->level &&
-        !vfio_device_set_irq_eventfd(d->vdev, irq->index, VFIO_IRQ_SET_ACTION_UNMASK,
-                                     irq->resample_fd, errp)) {
-        return false;
-    }
-    if (!irq->kernel_path) {
-        GSource *src = g_unix_fd_source_new(irq->trigger_fd, G_IO_IN);
-        g_source_set_callback(src, (GSourceFunc)(void (*)(void))vfio_irq_triggered, irq, NULL);
-        irq->trigger_watch = g_source_attach(src, d->ms->main_context);
-        g_source_unref(src);
-    }
-    g_debug("vfio %s: IRQ %u (%s) -> SPI %u, %s", vfio_dev_name(d), irq->index,
-            irq->level ? "level" : "edge", irq->spi,
-            irq->kernel_path ? (irq->level ? "irqfd + resamplefd" : "irqfd") : "userspace");
-    return true;
-}
-
-static void vfio_irq_unwire(VfioSysbusDevice *d, VfioSysbusIrq *irq)
-{
-    const HostOps *ops = d->ms->ops;
-    g_autoptr(GError) err = NULL;
-
-    if (irq->trigger_watch) {
-        GSource *src = g_main_context_find_source_by_id(d->ms->main_context, irq->trigger_watch);
-        if (src) {
-            g_source_destroy(src);
-        }
-        irq->trigger_watch = 0;
-    }
-    if (irq->resample_timer) {
-        g_source_remove(irq->resample_timer);
-        irq->resample_timer = 0;
-    }
-    if (irq->trigger_fd >= 0) {
-        if (!vfio_device_irq_disable(d->vdev, irq->index, &err)) {
-            g_debug("%s", err->message);
-            g_clear_error(&err);
-        }
-        if (irq->kernel_path &&
-            !d->ms->irq_ops->irqfd_deassign(d->ms->irq_opaque, irq->trigger_fd, irq->spi, &err)) {
-            g_debug("vfio %s: %s", vfio_dev_name(d), err->message);
-        }
-        ops->close(ops->opaque, irq->trigger_fd);
-        irq->trigger_fd = -1;
-    }
-    if (irq->resample_fd >= 0) {
-        ops->close(ops->opaque, irq->resample_fd);
-        irq->resample_fd = -1;
-    }
-    if (irq->line_high) {
-        vfio_irq_set_line(irq, false);
+    if (!machine_set_spi(line->ms, line->gsi, level, &err)) {
+        g_warning("vfio %s: IRQ %u: %s", line->vdev->name, line->index, err->message);
     }
 }
+
+static const VfioIrqLineOps vfio_sysbus_irq_ops = {
+    .set_level = vfio_sysbus_set_spi,
+};
 
 static bool vfio_sysbus_irqs_init(VfioSysbusDevice *d, GError **errp)
 {
     d->nr_irqs = d->vdev->num_irqs;
     d->irqs = g_new0(VfioSysbusIrq, d->nr_irqs);
     for (unsigned i = 0; i < d->nr_irqs; i++) {
-        d->irqs[i].trigger_fd = d->irqs[i].resample_fd = -1;
-    }
-    for (unsigned i = 0; i < d->nr_irqs; i++) {
-        VfioSysbusIrq *irq = &d->irqs[i];
+        VfioIrqLine *line = &d->irqs[i].line;
         struct vfio_irq_info info;
 
-        irq->owner = d;
-        irq->index = i;
+        *line = (VfioIrqLine){
+            .vdev = d->vdev,
+            .index = i,
+            .whole_index = true,
+            .want_irqfd = d->x_irqfd_set ? d->x_irqfd : true,
+            .resample_ms = d->x_resample_ms_set ? (unsigned)d->x_resample_ms : 0,
+            .ops = &vfio_sysbus_irq_ops,
+            .opaque = line,
+            .trigger_fd = -1,
+            .resample_fd = -1,
+        };
+        g_snprintf(line->name, sizeof(line->name), "IRQ %u", i);
         if (!vfio_device_get_irq_info(d->vdev, i, &info, errp)) {
             return false;
         }
-        irq->flags = info.flags;
-        irq->level = info.flags & VFIO_IRQ_INFO_AUTOMASKED;
+        d->irqs[i].flags = info.flags;
+        line->level = info.flags & VFIO_IRQ_INFO_AUTOMASKED;
         if (!(info.flags & VFIO_IRQ_INFO_EVENTFD) || info.count == 0) {
             g_set_error(errp, VFIO_SYSBUS_ERROR, ENOTSUP, "vfio %s: IRQ %u cannot signal an "
                         "eventfd (flags 0x%x, count %u)", vfio_dev_name(d), i, info.flags,
@@ -248,15 +112,15 @@ static bool vfio_sysbus_irqs_init(VfioSysbusDevice *d, GError **errp)
             return false;
         }
         if (d->irq_base_set) {
-            irq->spi = d->irq_base + i;
-            if (!platform_bus_reserve_spi(&d->ms->pbus, irq->spi, d->ms->max_spi, errp)) {
+            line->gsi = d->irq_base + i;
+            if (!platform_bus_reserve_spi(&d->ms->pbus, line->gsi, d->ms->max_spi, errp)) {
                 g_prefix_error(errp, "irq-base=%" PRIu64 ": ", d->irq_base);
                 return false;
             }
-        } else if (!platform_bus_alloc_spi(&d->ms->pbus, &irq->spi, errp)) {
+        } else if (!platform_bus_alloc_spi(&d->ms->pbus, &line->gsi, errp)) {
             return false;
         }
-        if (!vfio_irq_wire(d, irq, errp)) {
+        if (!vfio_irq_line_wire(line, d->ms, errp)) {
             return false;
         }
     }
@@ -389,9 +253,7 @@ void vfio_sysbus_unrealize(DeviceState *dev, MachineState *ms)
     VfioSysbusDevice *d = (VfioSysbusDevice *)dev;
 
     for (unsigned i = 0; d->irqs && i < d->nr_irqs; i++) {
-        if (d->irqs[i].owner) {
-            vfio_irq_unwire(d, &d->irqs[i]);
-        }
+        vfio_irq_line_unwire(&d->irqs[i].line);
     }
     g_clear_pointer(&d->irqs, g_free);
     for (unsigned i = 0; d->regions && i < d->nr_regions; i++) {
@@ -412,15 +274,6 @@ void vfio_sysbus_unrealize(DeviceState *dev, MachineState *ms)
     g_clear_pointer(&d->host_node, g_free);
 }
 
-void vfio_sysbus_reset(DeviceState *dev)
-{
-    VfioSysbusDevice *d = (VfioSysbusDevice *)dev;
-    g_autoptr(GError) err = NULL;
-    if (d->vdev && !vfio_device_reset(d->vdev, &err)) {
-        g_warning("%s", err->message);
-    }
-}
-
 void vfio_sysbus_print_stats(DeviceState *dev, GString *out)
 {
     VfioSysbusDevice *d = (VfioSysbusDevice *)dev;
@@ -433,11 +286,8 @@ void vfio_sysbus_print_stats(DeviceState *dev, GString *out)
                                r->nr_mmaps, r->access_errors);
     }
     for (unsigned i = 0; i < d->nr_irqs; i++) {
-        VfioSysbusIrq *irq = &d->irqs[i];
-        g_string_append_printf(out, "  vfio %s irq %u -> SPI %u (%s): %s, userspace wakeups %"
-                               PRIu64 "\n", vfio_dev_name(d), i, irq->spi,
-                               irq->level ? "level" : "edge",
-                               irq->kernel_path ? "irqfd" : "userspace", irq->wakeups);
+        g_autofree char *what = g_strdup_printf("irq %u -> SPI %u", i, d->irqs[i].line.gsi);
+        vfio_irq_line_print_stats(&d->irqs[i].line, what, out);
     }
 }
 
@@ -473,7 +323,7 @@ bool vfio_sysbus_fdt_node(DeviceState *dev, MachineState *ms, void *fdt, GError 
         regs[i] = (SysbusFdtReg){ d->region_addr[i], d->regions[i].info.size };
     }
     for (unsigned i = 0; i < d->nr_irqs; i++) {
-        irqs[i] = (SysbusFdtIrq){ d->irqs[i].spi, !d->irqs[i].level };
+        irqs[i] = (SysbusFdtIrq){ d->irqs[i].line.gsi, !d->irqs[i].line.level };
     }
     if (!sysbus_fdt_add_node(fdt, ms, &spec, errp)) {
         return false;

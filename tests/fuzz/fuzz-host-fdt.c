@@ -24,7 +24,8 @@
  */
 #include "fuzz-common.h"
 #include "hw/arm/fdt.h"
-#include "hw/arm/sysbus-fdt.h"
+#include "hw/vfio/host-node.h"
+#include "hw/vfio/sysbus-fdt.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

@@ -692,7 +692,7 @@ static void test_usage(void)
         "-append", "-dtb", "-device", "-device help", "-serial", "file:PATH", "-nographic",
         "-d ", "stats", "debug", "-help", "-h", "-version", "-V", "e.g. -kernel Image",
         "two dashes (--kernel)", "Exit status", "0  the guest powered off", "1  error",
-        "3  the guest asked for a reset",
+        "3  the guest asked for a reset under -no-reboot or -sandbox on",
     };
     const char *u = armpass_usage();
 

@@ -622,7 +622,7 @@ static void test_device_errors(void)
     g_assert_null(info.sparse);
     EXPECT_FAILS(VFIO_DEVICE_GET_IRQ_INFO, vfio_device_get_irq_info(dev, 0, &irq, &err));
     EXPECT_FAILS(VFIO_DEVICE_SET_IRQS,
-                 vfio_device_set_irq_eventfd(dev, 0, VFIO_IRQ_SET_ACTION_TRIGGER, -1, &err));
+                 vfio_device_set_irq_eventfd(dev, 0, 0, VFIO_IRQ_SET_ACTION_TRIGGER, -1, &err));
     EXPECT_FAILS(VFIO_DEVICE_SET_IRQS, vfio_device_irq_disable(dev, 0, &err));
     EXPECT_FAILS(VFIO_DEVICE_SET_IRQS, vfio_device_irq_unmask(dev, 0, &err));
     EXPECT_FAILS(VFIO_DEVICE_RESET, vfio_device_reset(dev, &err));
@@ -658,10 +658,10 @@ static void test_irqs(void)
 
     efd = b.f->ops.eventfd(b.f->ops.opaque, 0, 0);
     g_assert_cmpint(efd, >=, 0);
-    g_assert_true(vfio_device_set_irq_eventfd(dev, 0, VFIO_IRQ_SET_ACTION_TRIGGER, efd, &err));
-    g_assert_true(vfio_device_set_irq_eventfd(dev, 0, VFIO_IRQ_SET_ACTION_UNMASK, efd, &err));
+    g_assert_true(vfio_device_set_irq_eventfd(dev, 0, 0, VFIO_IRQ_SET_ACTION_TRIGGER, efd, &err));
+    g_assert_true(vfio_device_set_irq_eventfd(dev, 0, 0, VFIO_IRQ_SET_ACTION_UNMASK, efd, &err));
     g_assert_true(vfio_device_irq_unmask(dev, 0, &err));
-    g_assert_true(vfio_device_set_irq_eventfd(dev, 0, VFIO_IRQ_SET_ACTION_TRIGGER, -1, &err));
+    g_assert_true(vfio_device_set_irq_eventfd(dev, 0, 0, VFIO_IRQ_SET_ACTION_TRIGGER, -1, &err));
     g_assert_true(vfio_device_irq_disable(dev, 0, &err));
     g_assert_no_error(err);
     g_assert_cmpuint(b.f->set_irqs->len, ==, 5);
@@ -688,7 +688,7 @@ static void test_irqs(void)
     g_assert_cmpuint(s->count, ==, 0);
 
     /* MASK takes no eventfd here: refused before the kernel sees it. */
-    g_assert_false(vfio_device_set_irq_eventfd(dev, 0, VFIO_IRQ_SET_ACTION_MASK, efd, &err));
+    g_assert_false(vfio_device_set_irq_eventfd(dev, 0, 0, VFIO_IRQ_SET_ACTION_MASK, efd, &err));
     g_assert_error(err, VFIO_ERROR, EINVAL);
     assert_says(err->message, PL031);
     g_clear_error(&err);

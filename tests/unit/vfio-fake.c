@@ -189,6 +189,7 @@ static int fake_close(void *o, int fd)
     FakeFd *ff = fd_lookup(f, fd);
 
     if (!ff) {
+        g_hash_table_remove(f->eventfds, GINT_TO_POINTER(fd));
         return close(fd); /* a real fd: an eventfd */
     }
     logf_(f, "close %d", fd);
@@ -676,8 +677,13 @@ static ssize_t fake_pwrite(void *o, int fd, const void *buf, size_t len, off_t o
 
 static int fake_eventfd(void *o, unsigned int initval, int flags)
 {
-    (void)o;
-    return eventfd(initval, flags | EFD_CLOEXEC);
+    FakeVfio *f = o;
+    int fd = eventfd(initval, flags | EFD_CLOEXEC);
+
+    if (fd >= 0) {
+        g_hash_table_add(f->eventfds, GINT_TO_POINTER(fd));
+    }
+    return fd;
 }
 
 /* ---- Set-up -------------------------------------------------------------------------- */
@@ -702,6 +708,7 @@ FakeVfio *fake_vfio_new(const char *dev_root)
     f->groups = g_ptr_array_new_with_free_func(g_free);
     f->containers = g_ptr_array_new();
     f->fds = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    f->eventfds = g_hash_table_new(g_direct_hash, g_direct_equal);
     f->next_fd = FAKE_FD_BASE;
     f->api_version = VFIO_API_VERSION;
     f->iommu_types = (1u << VFIO_TYPE1_IOMMU) | (1u << VFIO_TYPE1v2_IOMMU) |
@@ -751,6 +758,7 @@ void fake_vfio_free(FakeVfio *f)
     g_ptr_array_free(f->groups, TRUE);
     g_ptr_array_free(f->containers, TRUE);
     g_hash_table_destroy(f->fds);
+    g_hash_table_destroy(f->eventfds);
     g_array_free(f->set_irqs, TRUE);
     g_array_free(f->maps, TRUE);
     g_array_free(f->unmaps, TRUE);
@@ -867,6 +875,11 @@ void fake_vfio_clear_faults(FakeVfio *f)
 unsigned fake_vfio_open_fds(const FakeVfio *f)
 {
     return g_hash_table_size(f->fds);
+}
+
+unsigned fake_vfio_open_eventfds(const FakeVfio *f)
+{
+    return g_hash_table_size(f->eventfds);
 }
 
 unsigned fake_vfio_calls(const FakeVfio *f, unsigned long request)

@@ -77,6 +77,7 @@ typedef struct FakeVfio {
     GPtrArray *groups;     /* FakeGroup * */
     GPtrArray *containers; /* FakeContainer * */
     GHashTable *fds;       /* fake fd -> FakeFd * */
+    GHashTable *eventfds;  /* the real eventfds handed out by HostOps.eventfd, not closed */
     int next_fd;
 
     /* The kernel's answers; a test may change them. */
@@ -129,6 +130,8 @@ void fake_vfio_clear_faults(FakeVfio *f);
 
 /* Fake fds open now (containers, groups, devices). */
 unsigned fake_vfio_open_fds(const FakeVfio *f);
+/* Eventfds made through HostOps.eventfd and not yet closed through HostOps.close. */
+unsigned fake_vfio_open_eventfds(const FakeVfio *f);
 /* Calls of ioctl request so far. */
 unsigned fake_vfio_calls(const FakeVfio *f, unsigned long request);
 unsigned fake_vfio_live_mmaps(const FakeVfio *f);

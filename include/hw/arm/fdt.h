@@ -11,6 +11,7 @@
 #include <libfdt.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #define ARMPASS_FDT_ERROR armpass_fdt_error_quark()
 GQuark armpass_fdt_error_quark(void);
@@ -43,6 +44,14 @@ GQuark armpass_fdt_error_quark(void);
         int fdt_check_unused_ G_GNUC_UNUSED;                                            \
         FDT_CHECK_OFFSET(fdt_check_unused_, expr);                                      \
     } while (0)
+
+/* Cell i (from 0) of a property value, big-endian in the blob, in host order. */
+static inline uint32_t fdt_cell_at(const void *val, unsigned i)
+{
+    fdt32_t c;
+    memcpy(&c, (const uint8_t *)val + 4 * (size_t)i, sizeof(c));
+    return fdt32_to_cpu(c);
+}
 
 /* Sets a property of 64-bit (address, size) pairs, each written as two big-endian cells. */
 bool fdt_setprop_reg64(void *fdt, int node, const uint64_t *pairs, unsigned nr_pairs,

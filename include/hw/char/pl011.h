@@ -29,7 +29,6 @@ MemoryRegion *pl011_mmio(Pl011 *s);
 size_t pl011_receive(Pl011 *s, const uint8_t *buf, size_t len);
 /* Free room in the RX FIFO. */
 size_t pl011_can_receive(Pl011 *s);
-void pl011_reset(Pl011 *s);
 
 /* Counters for -d stats, bytes since pl011_new. */
 typedef struct Pl011Stats {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Device models that -device creates: a const DeviceClass per model (name, properties,
- * realize, reset, device-tree node), one table of them, and the MachineState they plug into.
+ * realize, device-tree node), one table of them, and the MachineState they plug into.
  * Init phases: machine -> devices (realize, in command-line order) -> device tree.
  */
 #ifndef ARMPASS_HW_CORE_DEVICE_H
@@ -23,13 +23,15 @@ typedef struct DeviceClass DeviceClass;
 
 /*
  * How devices reach the interrupt controller: KVM_IRQ_LINE and KVM_IRQFD in the real machine
- * (accel/kvm), a recorder in unit tests. spi is an SPI number (GIC INTID - 32).
+ * (accel/kvm), a recorder in unit tests. spi is an SPI number (GIC INTID - 32); gsi is a KVM
+ * GSI, the irqfd's target: with arm64's default routing SPI n is GSI n
+ * (Documentation/virt/kvm/api.rst, KVM_IRQFD and KVM_SET_GSI_ROUTING).
  */
 typedef struct MachineIrqOps {
     bool (*set_spi)(void *opaque, unsigned spi, bool level, GError **errp);
-    /* resamplefd < 0: edge (no resample). */
-    bool (*irqfd_assign)(void *opaque, int fd, int resamplefd, unsigned spi, GError **errp);
-    bool (*irqfd_deassign)(void *opaque, int fd, unsigned spi, GError **errp);
+    /* KVM_IRQFD: eventfd fd raises GSI gsi; resamplefd < 0: edge (no resample). */
+    bool (*irqfd_assign)(void *opaque, int fd, int resamplefd, unsigned gsi, GError **errp);
+    bool (*irqfd_deassign)(void *opaque, int fd, unsigned gsi, GError **errp);
     /* Whether irqfd with KVM_IRQFD_FLAG_RESAMPLE is available. */
     bool (*has_resample)(void *opaque);
     bool (*msi_route_add)(void *opaque, uint64_t addr, uint32_t data, uint32_t devid,
@@ -93,8 +95,6 @@ struct DeviceClass {
     /* Takes resources (MMIO, SPIs, host devices) and maps them. Errors leave nothing made:
      * unrealize is not called after a failed realize. */
     bool (*realize)(DeviceState *dev, MachineState *ms, GError **errp);
-    /* Puts the device back to its power-on state (guest reset). May be NULL. */
-    void (*reset)(DeviceState *dev);
     /* Adds the device's node(s) to fdt. */
     bool (*fdt_node)(DeviceState *dev, MachineState *ms, void *fdt, GError **errp);
     /* Releases what realize took (IRQs off, unmapped, fds closed). May be NULL. */

@@ -119,17 +119,21 @@ bool vfio_device_get_region_info(VfioDevice *dev, unsigned index, VfioRegionInfo
 bool vfio_device_get_irq_info(VfioDevice *dev, unsigned index, struct vfio_irq_info *out,
                               GError **errp);
 /* VFIO_DEVICE_SET_IRQS with one eventfd (DATA_EVENTFD) for action VFIO_IRQ_SET_ACTION_TRIGGER
- * or _UNMASK; fd -1 tears that eventfd down. */
-bool vfio_device_set_irq_eventfd(VfioDevice *dev, unsigned index, uint32_t action, int fd,
-                                 GError **errp);
+ * or _UNMASK at sub-index start (count 1: MSI-X vector N alone is start N; 0 for INTx and
+ * platform IRQs); fd -1 tears that eventfd down. Errors: an other action (EINVAL), the
+ * kernel's refusal: "vfio DEVICE: VFIO_DEVICE_SET_IRQS (index 0, UNMASK eventfd 9): <errno>"
+ * ("index 2, start 3" when start is not 0). Source: include/uapi/linux/vfio.h. */
+bool vfio_device_set_irq_eventfd(VfioDevice *dev, unsigned index, unsigned start,
+                                 uint32_t action, int fd, GError **errp);
 /* VFIO_DEVICE_SET_IRQS DATA_EVENTFD | ACTION_TRIGGER for count sub-indexes from start, one
  * eventfd each (fds[i] -1: none for that one). For MSI-X the kernel (6.1) enables as many
  * host vectors as start + count. */
 bool vfio_device_set_irq_eventfds(VfioDevice *dev, unsigned index, unsigned start,
                                   unsigned count, const int32_t *fds, GError **errp);
-/* VFIO_DEVICE_SET_IRQS DATA_NONE with ACTION_UNMASK: completes a level interrupt by hand. */
+/* VFIO_DEVICE_SET_IRQS DATA_NONE with ACTION_UNMASK at start 0: completes a level interrupt
+ * by hand. */
 bool vfio_device_irq_unmask(VfioDevice *dev, unsigned index, GError **errp);
-/* VFIO_DEVICE_SET_IRQS DATA_NONE | ACTION_TRIGGER with count 0: disables the IRQ. */
+/* VFIO_DEVICE_SET_IRQS DATA_NONE | ACTION_TRIGGER with count 0: disables the whole index. */
 bool vfio_device_irq_disable(VfioDevice *dev, unsigned index, GError **errp);
 /* VFIO_DEVICE_RESET when the device offers it (VFIO_DEVICE_FLAGS_RESET); true otherwise. */
 bool vfio_device_reset(VfioDevice *dev, GError **errp);

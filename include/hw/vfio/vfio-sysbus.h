@@ -2,8 +2,8 @@
 /*
  * What vfio-platform and vfio-amba share: a passthrough device on the platform bus with its
  * regions placed in the guest (trapped, with mmap'd subregions), its IRQs wired to SPIs
- * (irqfd, with a resamplefd for level IRQs; a userspace fallback), and its device-tree node
- * generated from the host's. Source: Documentation/driver-api/vfio.rst,
+ * (hw/vfio/irq.c: irqfd, with a resamplefd for level IRQs; a userspace fallback), and its
+ * device-tree node generated from the host's. Source: Documentation/driver-api/vfio.rst,
  * Documentation/virt/kvm/api.rst (KVM_IRQFD, KVM_IRQFD_FLAG_RESAMPLE).
  */
 #ifndef ARMPASS_HW_VFIO_VFIO_SYSBUS_H
@@ -11,23 +11,14 @@
 
 #include "hw/core/device.h"
 #include "hw/vfio/vfio-common.h"
+#include "hw/vfio/vfio-irq.h"
 
 typedef struct VfioSysbusDevice VfioSysbusDevice;
 
-/* One device IRQ and how it reaches the guest. */
+/* One device IRQ: a VfioIrqLine whose GSI is its guest SPI (SPI n is GSI n). */
 typedef struct VfioSysbusIrq {
-    VfioSysbusDevice *owner;
-    unsigned index;       /* VFIO IRQ index */
-    unsigned spi;         /* guest SPI number */
+    VfioIrqLine line;     /* index = the VFIO IRQ index, start 0, gsi = the guest SPI */
     uint32_t flags;       /* VFIO_IRQ_INFO_* */
-    bool level;           /* VFIO_IRQ_INFO_AUTOMASKED: the host masks it until unmasked */
-    bool kernel_path;     /* irqfd (+ resamplefd): armpass is not involved per interrupt */
-    int trigger_fd;       /* eventfd VFIO signals */
-    int resample_fd;      /* eventfd KVM signals on the guest's EOI (level, kernel path) */
-    guint trigger_watch;  /* userspace path: main-loop source on trigger_fd */
-    guint resample_timer; /* userspace path, level: the timed resample */
-    bool line_high;       /* userspace path: what armpass set the SPI to */
-    uint64_t wakeups;     /* userspace path: times armpass handled this IRQ */
 } VfioSysbusIrq;
 
 struct VfioSysbusDevice {
@@ -72,7 +63,6 @@ bool vfio_sysbus_realize(DeviceState *dev, MachineState *ms, GError **errp);
 void vfio_sysbus_unrealize(DeviceState *dev, MachineState *ms);
 bool vfio_sysbus_fdt_node(DeviceState *dev, MachineState *ms, void *fdt, GError **errp);
 void vfio_sysbus_print_stats(DeviceState *dev, GString *out);
-void vfio_sysbus_reset(DeviceState *dev);
 
 extern const DeviceClass vfio_platform_device_class;
 extern const DeviceClass vfio_amba_device_class;

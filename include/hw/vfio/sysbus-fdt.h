@@ -1,85 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Device-tree nodes for passed-through platform/AMBA devices: the host's node is imported
- * (from sysfs or a dt-node=FILE), then rewritten into a guest node with the guest's reg and
- * SPIs, guest fixed clocks in place of the host's clocks, and the properties whose phandles
- * cannot be honoured in the guest dropped (and reported).
+ * The guest device-tree node of a passed-through platform/AMBA device, planned from its host
+ * node (include/hw/vfio/host-node.h): the guest's reg and SPIs, guest fixed clocks in place
+ * of the host's clocks, and the properties whose phandles cannot be honoured in the guest
+ * dropped (and reported).
  * Sources (Linux 6.1): Documentation/devicetree/bindings/arm/primecell.yaml,
- * clock/fixed-clock.yaml, clock/clock-bindings.txt, interrupt-controller/arm,gic.yaml,
- * Documentation/ABI/testing/sysfs-firmware-ofw (the sysfs layout), and the Devicetree
- * Specification v0.4 (2.2.1 node names, 2.3 standard properties, 5.2 the blob layout).
+ * clock/fixed-clock.yaml, clock/clock-bindings.txt, interrupt-controller/arm,gic.yaml, and the
+ * Devicetree Specification v0.4 (2.2.1 node names, 2.3 standard properties).
  */
-#ifndef ARMPASS_HW_ARM_SYSBUS_FDT_H
-#define ARMPASS_HW_ARM_SYSBUS_FDT_H
+#ifndef ARMPASS_HW_VFIO_SYSBUS_FDT_H
+#define ARMPASS_HW_VFIO_SYSBUS_FDT_H
 
 #include "hw/core/device.h"
 
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-/* Upper bounds for an imported host node: total blob bytes and node nesting (the device
- * node is depth 0, its children depth 1, ...). */
-#define HOST_NODE_MAX_SIZE (1024 * 1024)
-#define HOST_NODE_MAX_DEPTH 8
-
-/*
- * The host node's own name ("pl031@9010000") as the loaders record it in the blob's root:
- * a blob's root node has no name of its own. sysbus_fdt_add_node() reads it and never copies
- * it into the guest. Absent when the device node was a dt-node=FILE's root.
- */
-#define HOST_NODE_NAME_PROP "armpass,host-node-name"
-
-/*
- * Imports a host device-tree node from its sysfs/procfs folder (normally the device's
- * /sys/bus/{platform,amba}/devices/DEV/of_node, a symlink into /sys/firmware/devicetree/base):
- * one file per property holding its raw big-endian value, one sub-folder per child node.
- * The "name" file (the node name again, without the unit address) is skipped.
- * Returns a standalone FDT blob (g_free it; validated with fdt_check_full) whose root node
- * holds the node's properties, HOST_NODE_NAME_PROP (the folder's name) and the child nodes,
- * at most HOST_NODE_MAX_DEPTH levels deep and HOST_NODE_MAX_SIZE bytes in all.
- * Errors (G_FILE_ERROR or ARMPASS_FDT_ERROR), each naming the path: the folder is missing
- * (the device has no device-tree node: describe it with dt-node=FILE), an unreadable file,
- * something else than files and folders, a folder that is its own ancestor (a symlink loop),
- * nesting deeper than HOST_NODE_MAX_DEPTH, more than HOST_NODE_MAX_SIZE bytes.
- */
-void *host_node_load_sysfs(const char *of_node_dir, GError **errp);
-
-/*
- * Imports a device node given by the user (dt-node=FILE): a .dtb (recognised by its FDT
- * magic) or anything else taken as device-tree source and compiled with
- * "dtc -q -I dts -O dtb" (found in PATH). The device node is the tree's root if the root has
- * "compatible", else the root's only child node (whose name is then recorded as
- * HOST_NODE_NAME_PROP). Returns a standalone blob as host_node_load_sysfs() does (g_free it).
- * Errors, each naming the file: unreadable or larger than HOST_NODE_MAX_SIZE, dtc is missing
- * (install device-tree-compiler), dtc rejected the source (its first error line), an invalid
- * .dtb, no device node (root without compatible and not exactly one child), nesting deeper
- * than HOST_NODE_MAX_DEPTH.
- */
-void *host_node_load_file(const char *path, GError **errp);
-
-/*
- * host_node_load_file() for a .dtb already in memory: data holds len bytes (at least 8-byte
- * aligned, as libfdt wants; a g_malloc'd buffer is). The device node is chosen as there; path
- * only names the source in messages. Returns a standalone blob as host_node_load_sysfs() does
- * (g_free it; data is not kept). Errors (ARMPASS_FDT_ERROR), each naming path: more than
- * HOST_NODE_MAX_SIZE bytes, not a valid blob (fdt_check_full() over the len bytes given: a
- * header whose sizes or offsets lie past len is refused; so are header versions below 16 and
- * property lengths above 2^31, which libfdt 1.6.1 mishandles), no device node, nesting deeper
- * than HOST_NODE_MAX_DEPTH. Also the fuzz-host-fdt target's entry point (tests/fuzz).
- */
-void *host_node_load_blob(const void *data, size_t len, const char *path, GError **errp);
-
-/*
- * Reads the rate of a host clock: walks the host device-tree folder dt_base_dir (normally
- * /sys/firmware/devicetree/base; symlinks are not followed, at most 32 levels) for the node
- * whose "phandle" (or "linux,phandle") file holds phandle, and reads its "clock-frequency"
- * (a 32- or 64-bit big-endian cell, clock/fixed-clock.yaml) into *hz (Hz).
- * Errors (ARMPASS_FDT_ERROR): dt_base_dir unreadable, no node with that phandle, the node
- * has no clock-frequency or a malformed one, a rate of 0 or above 4 GHz; each suggests
- * giving the rate with clock-rate=HZ.
- */
-bool host_dt_clock_rate(const char *dt_base_dir, uint32_t phandle, uint32_t *hz, GError **errp);
 
 /* One MMIO region of the device as the guest sees it. */
 typedef struct SysbusFdtReg {
@@ -123,7 +59,7 @@ typedef struct SysbusFdtSpec {
  *   - dropped (and named in spec->dropped): interrupts-extended, phandle, linux,phandle,
  *     interrupt-names / reg-names whose count differs from nr_irqs / nr_regs, and the
  *     properties that hold host phandles (resets, pinctrl-*, power-domains, dmas, iommus,
- *     phys, *-gpios, assigned-clock*, ... see sysbus_fdt_dropped_props in sysbus-fdt.c);
+ *     phys, *-gpios, assigned-clock*, ... see sysbus_fdt_dropped_props in hw/vfio/sysbus-fdt.c);
  *     child nodes are dropped too ("node NAME");
  *   - clocks: every distinct host clock specifier becomes a guest "fixed-clock" node
  *     ("<node>-<base>-clkN", #clock-cells 0, a new phandle from machine_new_phandle())

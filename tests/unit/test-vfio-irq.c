@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests of the shared VFIO interrupt wiring (hw/vfio/irq.c) against the fake kernel and a
+ * recording interrupt controller: the irqfd path (edge, level with resamplefd, one MSI-X
+ * vector), the userspace path, and failures that must leave no fd open. */
+#include "hw/vfio/vfio-irq.h"
+#include "vfio-fake.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+
+#define DEV "9010000.pl031"
+#define EDGE (VFIO_IRQ_INFO_EVENTFD)
+#define LEVEL (VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED)
+
+/* What the interrupt controller and the userspace path's callback were asked. */
+typedef struct Recorder {
+    bool resample;        /* has_resample's answer */
+    int fail_assign;      /* errno for irqfd_assign, 0: it works */
+    unsigned assigns, deassigns;
+    int fd, resamplefd;   /* the last assign's */
+    unsigned gsi;
+    GString *levels;      /* set_level calls: "1", "0" */
+} Recorder;
+
+static bool rec_set_spi(void *opaque, unsigned spi, bool level, GError **errp)
+{
+    (void)opaque, (void)spi, (void)level, (void)errp;
+    g_assert_not_reached();
+}
+
+static bool rec_assign(void *opaque, int fd, int resamplefd, unsigned gsi, GError **errp)
+{
+    Recorder *r = opaque;
+
+    if (r->fail_assign) {
+        g_set_error(errp, g_quark_from_static_string("test"), r->fail_assign,
+                    "KVM_IRQFD (SPI %u): %s", gsi, g_strerror(r->fail_assign));
+        return false;
+    }
+    r->assigns++;
+    r->fd = fd;
+    r->resamplefd = resamplefd;
+    r->gsi = gsi;
+    return true;
+}
+
+static bool rec_deassign(void *opaque, int fd, unsigned gsi, GError **errp)
+{
+    Recorder *r = opaque;
+
+    (void)errp;
+    g_assert_cmpint(fd, ==, r->fd);
+    g_assert_cmpuint(gsi, ==, r->gsi);
+    r->deassigns++;
+    return true;
+}
+
+static bool rec_has_resample(void *opaque)
+{
+    return ((Recorder *)opaque)->resample;
+}
+
+static const MachineIrqOps rec_irq_ops = {
+    .set_spi = rec_set_spi,
+    .irqfd_assign = rec_assign,
+    .irqfd_deassign = rec_deassign,
+    .has_resample = rec_has_resample,
+};
+
+static void rec_set_level(void *opaque, bool level)
+{
+    g_string_append(((Recorder *)opaque)->levels, level ? "1" : "0");
+}
+
+static const VfioIrqLineOps rec_line_ops = { .set_level = rec_set_level };
+
+/* A fake kernel with one device whose IRQ 0 has flags and count vectors, attached. */
+typedef struct Rig {
+    FakeVfio *f;
+    char *sys;
+    VfioContext *ctx;
+    VfioDevice *vdev;
+    Recorder rec;
+    MachineState ms;
+    VfioIrqLine line;
+} Rig;
+
+static void rig_init(Rig *t, uint32_t flags, uint32_t count, bool level)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *path = NULL;
+    FakeDevice *d;
+
+    memset(t, 0, sizeof(*t));
+    t->sys = sysfs_fixture_new();
+    t->f = fake_vfio_new("/dev/vfio");
+    t->ctx = vfio_context_new(&t->f->ops, t->sys, "/dev/vfio", NULL);
+    d = fake_vfio_add_device(t->f, DEV, 7, false, VFIO_DEVICE_FLAGS_AMBA);
+    fake_device_add_irq(d, flags, count);
+    sysfs_fixture_add(t->sys, "amba", DEV, 7, false, "vfio-amba");
+    path = sysfs_fixture_path(t->sys, "amba", DEV);
+    t->vdev = vfio_device_attach(t->ctx, path, false, &err);
+    g_assert_no_error(err);
+    t->rec = (Recorder){ .resample = true, .fd = -1, .resamplefd = -1,
+                         .levels = g_string_new(NULL) };
+    t->ms = (MachineState){ .ops = &t->f->ops, .irq_ops = &rec_irq_ops, .irq_opaque = &t->rec };
+    t->line = (VfioIrqLine){ .vdev = t->vdev, .gsi = 33, .level = level, .whole_index = true,
+                             .want_irqfd = true, .resample_ms = 1, .ops = &rec_line_ops,
+                             .opaque = &t->rec };
+    g_strlcpy(t->line.name, "IRQ 0", sizeof(t->line.name));
+}
+
+/* Unwires (again: a no-op), detaches, and checks that no fd of any kind is left open. */
+static void rig_done(Rig *t)
+{
+    vfio_irq_line_unwire(&t->line);
+    g_assert_null(t->line.ms);
+    g_assert_cmpint(t->line.trigger_fd, ==, -1);
+    g_assert_cmpint(t->line.resample_fd, ==, -1);
+    g_assert_cmpuint(fake_vfio_open_eventfds(t->f), ==, 0);
+    g_assert_cmpuint(t->rec.assigns, ==, t->rec.deassigns);
+    vfio_device_detach(t->vdev);
+    vfio_context_free(t->ctx);
+    g_assert_cmpuint(fake_vfio_open_fds(t->f), ==, 0);
+    g_string_free(t->rec.levels, TRUE);
+    fake_vfio_free(t->f);
+    sysfs_fixture_free(t->sys);
+}
+
+static const FakeSetIrqs *set_irqs_at(Rig *t, unsigned i)
+{
+    g_assert_cmpuint(i, <, t->f->set_irqs->len);
+    return &g_array_index(t->f->set_irqs, FakeSetIrqs, i);
+}
+
+static void assert_set_irqs(Rig *t, unsigned i, uint32_t flags, uint32_t start, uint32_t count,
+                            int32_t fd)
+{
+    const FakeSetIrqs *s = set_irqs_at(t, i);
+
+    g_assert_cmphex(s->flags, ==, flags);
+    g_assert_cmpuint(s->index, ==, 0);
+    g_assert_cmpuint(s->start, ==, start);
+    g_assert_cmpuint(s->count, ==, count);
+    g_assert_cmpint(s->fd, ==, fd);
+}
+
+#define TRIGGER_FD (VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER)
+#define UNMASK_FD (VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK)
+#define DISABLE (VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER)
+#define UNMASK (VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK)
+
+static void test_kernel_edge(void)
+{
+    g_autoptr(GError) err = NULL;
+    Rig t;
+
+    rig_init(&t, EDGE, 1, false);
+    g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
+    g_assert_no_error(err);
+    g_assert_true(t.line.kernel_path);
+    g_assert_cmpuint(t.rec.assigns, ==, 1);
+    g_assert_cmpint(t.rec.fd, ==, t.line.trigger_fd);
+    g_assert_cmpint(t.rec.resamplefd, ==, -1);
+    g_assert_cmpuint(t.rec.gsi, ==, 33);
+    g_assert_cmpint(t.line.resample_fd, ==, -1);
+    g_assert_cmpuint(fake_vfio_open_eventfds(t.f), ==, 1);
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 1);
+    assert_set_irqs(&t, 0, TRIGGER_FD, 0, 1, t.line.trigger_fd);
+
+    vfio_irq_line_unwire(&t.line);
+    g_assert_cmpuint(t.rec.deassigns, ==, 1);
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 2);
+    assert_set_irqs(&t, 1, DISABLE, 0, 0, -2);
+    g_assert_cmpstr(t.rec.levels->str, ==, ""); /* the kernel path never calls set_level */
+    rig_done(&t);
+}
+
+static void test_kernel_level(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GString) stats = g_string_new(NULL);
+    Rig t;
+
+    rig_init(&t, LEVEL, 1, true);
+    g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
+    g_assert_true(t.line.kernel_path);
+    g_assert_cmpint(t.line.resample_fd, >=, 0);
+    g_assert_cmpint(t.rec.resamplefd, ==, t.line.resample_fd);
+    g_assert_cmpuint(fake_vfio_open_eventfds(t.f), ==, 2);
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 2);
+    assert_set_irqs(&t, 0, TRIGGER_FD, 0, 1, t.line.trigger_fd);
+    assert_set_irqs(&t, 1, UNMASK_FD, 0, 1, t.line.resample_fd);
+    vfio_irq_line_print_stats(&t.line, "irq 0 -> SPI 33", stats);
+    g_assert_cmpstr(stats->str, ==,
+                    "  vfio " DEV " irq 0 -> SPI 33 (level): irqfd, userspace wakeups 0\n");
+    rig_done(&t);
+}
+
+/* MSI-X vector 2 of 4 alone: SET_IRQS start 2, and unwire leaves the other vectors be. */
+static void test_kernel_vector(void)
+{
+    g_autoptr(GError) err = NULL;
+    Rig t;
+
+    rig_init(&t, EDGE, 4, false);
+    t.line.start = 2;
+    t.line.gsi = 1000;
+    t.line.whole_index = false;
+    g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
+    assert_set_irqs(&t, 0, TRIGGER_FD, 2, 1, t.line.trigger_fd);
+    g_assert_cmpuint(t.rec.gsi, ==, 1000);
+    vfio_irq_line_unwire(&t.line);
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 2);
+    assert_set_irqs(&t, 1, TRIGGER_FD, 2, 1, -1);
+    rig_done(&t);
+}
+
+/* Runs the default main context until the recorder has seen want. */
+static void run_until_levels(Rig *t, const char *want)
+{
+    gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+    while (strcmp(t->rec.levels->str, want) != 0) {
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_main_context_iteration(NULL, TRUE);
+    }
+}
+
+static void test_userspace_level(void)
+{
+    g_autoptr(GError) err = NULL;
+    Rig t;
+
+    rig_init(&t, LEVEL, 1, true);
+    t.line.want_irqfd = false;
+    g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
+    g_assert_false(t.line.kernel_path);
+    g_assert_cmpuint(t.rec.assigns, ==, 0);
+    g_assert_cmpint(t.line.resample_fd, ==, -1);
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 1);
+    assert_set_irqs(&t, 0, TRIGGER_FD, 0, 1, t.line.trigger_fd);
+
+    /* The device interrupts: the line goes up, and after resample_ms down, with an unmask. */
+    g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
+    run_until_levels(&t, "10");
+    g_assert_cmpuint(t.line.wakeups, ==, 2); /* the interrupt and its resample */
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 2);
+    assert_set_irqs(&t, 1, UNMASK, 0, 1, -2);
+
+    /* Again, unwired while high: unwire lowers the line. */
+    g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
+    run_until_levels(&t, "101");
+    vfio_irq_line_unwire(&t.line);
+    g_assert_cmpstr(t.rec.levels->str, ==, "1010");
+    g_assert_false(t.line.line_high);
+    rig_done(&t);
+}
+
+static void test_userspace_edge(void)
+{
+    g_autoptr(GError) err = NULL;
+    Rig t;
+
+    rig_init(&t, EDGE, 1, false);
+    t.line.want_irqfd = false;
+    g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
+    g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
+    run_until_levels(&t, "10");
+    g_assert_cmpuint(t.line.wakeups, ==, 1);
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 1); /* nothing to unmask */
+    rig_done(&t);
+}
+
+/* A level line on a KVM without KVM_CAP_IRQFD_RESAMPLE: a warning, then the userspace path. */
+static void test_no_resample(void)
+{
+    g_autoptr(GError) err = NULL;
+    Rig t;
+
+    rig_init(&t, LEVEL, 1, true);
+    t.rec.resample = false;
+    g_test_expect_message("armpass-vfio", G_LOG_LEVEL_WARNING,
+                          "vfio " DEV ": KVM has no irqfd resample: IRQ 0 goes through armpass");
+    g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
+    g_test_assert_expected_messages();
+    g_assert_false(t.line.kernel_path);
+    g_assert_cmpuint(t.rec.assigns, ==, 0);
+    g_assert_cmpuint(t.line.trigger_watch, !=, 0);
+    rig_done(&t);
+}
+
+/* Without an interrupt controller (device tree only) nothing is made. */
+static void test_no_irq_ops(void)
+{
+    g_autoptr(GError) err = NULL;
+    Rig t;
+
+    rig_init(&t, LEVEL, 1, true);
+    t.ms.irq_ops = NULL;
+    g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
+    g_assert_cmpint(t.line.trigger_fd, ==, -1);
+    g_assert_cmpuint(fake_vfio_open_eventfds(t.f), ==, 0);
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 0);
+    rig_done(&t);
+}
+
+/* SET_IRQS refused (the nth call): the error names the call, and nothing stays open. */
+static void check_set_irqs_fails(bool level, unsigned nth, unsigned start, const char *want)
+{
+    g_autoptr(GError) err = NULL;
+    Rig t;
+
+    rig_init(&t, level ? LEVEL : EDGE, 4, level);
+    t.line.start = start;
+    fake_vfio_fail_ioctl(t.f, VFIO_DEVICE_SET_IRQS, nth, EINVAL);
+    g_assert_false(vfio_irq_line_wire(&t.line, &t.ms, &err));
+    g_assert_nonnull(err);
+    g_assert_true(g_str_has_prefix(err->message, want));
+    g_assert_true(g_str_has_suffix(err->message, g_strerror(EINVAL)));
+    g_assert_null(t.line.ms);
+    g_assert_cmpuint(fake_vfio_open_eventfds(t.f), ==, 0);
+    g_assert_cmpuint(t.rec.assigns, ==, 1);
+    g_assert_cmpuint(t.rec.deassigns, ==, 1);
+    rig_done(&t);
+}
+
+static void test_set_irqs_fails(void)
+{
+    check_set_irqs_fails(false, 1, 0, "vfio " DEV ": VFIO_DEVICE_SET_IRQS (index 0, TRIGGER "
+                         "eventfd ");
+    check_set_irqs_fails(false, 1, 3, "vfio " DEV ": VFIO_DEVICE_SET_IRQS (index 0, start 3, "
+                         "TRIGGER eventfd ");
+    check_set_irqs_fails(true, 2, 0, "vfio " DEV ": VFIO_DEVICE_SET_IRQS (index 0, UNMASK "
+                         "eventfd ");
+}
+
+static void test_irqfd_fails(void)
+{
+    g_autoptr(GError) err = NULL;
+    Rig t;
+
+    rig_init(&t, LEVEL, 1, true);
+    t.rec.fail_assign = ENOSPC;
+    g_assert_false(vfio_irq_line_wire(&t.line, &t.ms, &err));
+    g_assert_nonnull(strstr(err->message, "KVM_IRQFD (SPI 33)"));
+    g_assert_cmpuint(fake_vfio_open_eventfds(t.f), ==, 0);
+    g_assert_cmpuint(t.rec.deassigns, ==, 0);
+    rig_done(&t);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/vfio-irq/kernel-edge", test_kernel_edge);
+    g_test_add_func("/vfio-irq/kernel-level", test_kernel_level);
+    g_test_add_func("/vfio-irq/kernel-vector", test_kernel_vector);
+    g_test_add_func("/vfio-irq/userspace-level", test_userspace_level);
+    g_test_add_func("/vfio-irq/userspace-edge", test_userspace_edge);
+    g_test_add_func("/vfio-irq/no-resample", test_no_resample);
+    g_test_add_func("/vfio-irq/no-irq-ops", test_no_irq_ops);
+    g_test_add_func("/vfio-irq/set-irqs-fails", test_set_irqs_fails);
+    g_test_add_func("/vfio-irq/irqfd-fails", test_irqfd_fails);
+    return g_test_run();
+}
