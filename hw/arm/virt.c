@@ -668,6 +668,11 @@ static bool virt_setup(VirtMachine *vm, GError **errp)
     }
     vm->ms.max_spi = VIRT_GIC_NR_IRQS - 32 - 1;
     platform_bus_reserve_spi(&vm->ms.pbus, virt_irqmap[VIRT_IRQ_UART], vm->ms.max_spi, NULL);
+    for (unsigned i = 0; i < VIRT_PCIE_NUM_IRQS; i++) {
+        /* The PCIe host bridge's INTA..INTD: never an irq-base= of a platform device. */
+        platform_bus_reserve_spi(&vm->ms.pbus, virt_irqmap[VIRT_IRQ_PCIE] + i, vm->ms.max_spi,
+                                 NULL);
+    }
     if (!virt_uart_create(vm, errp) || !virt_devices_realize(vm, errp) ||
         !address_space_commit(&vm->as, errp) || !virt_fdt_create(vm, errp)) {
         return false;
