@@ -10,6 +10,7 @@
 #include "accel/kvm.h"
 #include "hw/arm/boot.h"
 #include "hw/char/pl011.h"
+#include "hw/pci-host/gpex.h"
 #include "hw/vfio/vfio-common.h"
 #include "system/sandbox.h"
 
@@ -40,6 +41,7 @@ typedef struct VirtMachine {
     AddressSpace as;
     bool as_ready;
     Pl011 *uart;
+    GpexHost *pcie;     /* the PCIe host bridge, made when a -device is a PCI device */
     int uart_fd;        /* where the console goes; closed at the end if we opened it */
     bool uart_fd_owned;
     GMainLoop *loop;
@@ -367,6 +369,36 @@ static bool virt_devices_create(VirtMachine *vm, GError **errp)
     return true;
 }
 
+/* The PCIe host bridge, when some -device's model is a PCI device: its root bus is
+ * ms->pci_bus from then on. */
+static bool virt_pcie_create(VirtMachine *vm, GError **errp)
+{
+    const PCIWindow windows[] = {
+        { PCI_WINDOW_MMIO32, virt_memmap[VIRT_PCIE_MMIO].base, virt_memmap[VIRT_PCIE_MMIO].size },
+        { PCI_WINDOW_MMIO64, virt_memmap[VIRT_PCIE_MMIO_HIGH].base,
+          virt_memmap[VIRT_PCIE_MMIO_HIGH].size },
+        { PCI_WINDOW_IO, virt_memmap[VIRT_PCIE_PIO].base, virt_memmap[VIRT_PCIE_PIO].size },
+    };
+    bool needed = false;
+
+    for (unsigned i = 0; i < vm->ms.devices->len; i++) {
+        DeviceState *dev = g_ptr_array_index(vm->ms.devices, i);
+        needed |= dev->klass->pci;
+    }
+    if (!needed) {
+        return true;
+    }
+    vm->pcie = gpex_host_new(vm->ms.sysmem, vm->ms.as, virt_memmap[VIRT_PCIE_ECAM].base,
+                             virt_memmap[VIRT_PCIE_ECAM].size, windows, G_N_ELEMENTS(windows),
+                             errp);
+    if (!vm->pcie) {
+        return false;
+    }
+    vm->ms.pci_bus = vm->pcie->bus;
+    vm->ms.pci_intx_spi = virt_irqmap[VIRT_IRQ_PCIE];
+    return true;
+}
+
 static bool virt_devices_realize(VirtMachine *vm, GError **errp)
 {
     for (unsigned i = 0; i < vm->ms.devices->len; i++) {
@@ -579,6 +611,8 @@ static void virt_teardown(VirtMachine *vm)
         device_free(dev);
     }
     g_ptr_array_set_size(vm->ms.devices, 0);
+    vm->ms.pci_bus = NULL;
+    g_clear_pointer(&vm->pcie, gpex_host_free);
     g_clear_pointer(&vm->ms.vfio, vfio_context_free);
     if (vm->uart) {
         if (pl011_mmio(vm->uart)->parent) {
@@ -673,7 +707,8 @@ static bool virt_setup(VirtMachine *vm, GError **errp)
         platform_bus_reserve_spi(&vm->ms.pbus, virt_irqmap[VIRT_IRQ_PCIE] + i, vm->ms.max_spi,
                                  NULL);
     }
-    if (!virt_uart_create(vm, errp) || !virt_devices_realize(vm, errp) ||
+    if (!virt_uart_create(vm, errp) || !virt_pcie_create(vm, errp) ||
+        !virt_devices_realize(vm, errp) ||
         !address_space_commit(&vm->as, errp) || !virt_fdt_create(vm, errp)) {
         return false;
     }

@@ -53,6 +53,8 @@ typedef struct MachineState {
     char *sysfs_root;         /* "/sys" normally; a fixture directory in tests */
     char *dev_vfio;           /* "/dev/vfio" normally */
     struct VfioContext *vfio; /* made by the first VFIO device */
+    struct PCIBus *pci_bus;   /* the PCIe host bridge's root bus; NULL without PCI devices */
+    unsigned pci_intx_spi;    /* first of the host bridge's 4 INTx SPIs (pci_intx_spi()) */
 } MachineState;
 
 typedef enum PropType {
@@ -90,6 +92,9 @@ struct DeviceClass {
     void (*unrealize)(DeviceState *dev, MachineState *ms);
     /* Prints the device's counters for -d stats. May be NULL. */
     void (*print_stats)(DeviceState *dev, GString *out);
+    /* The model is a PCI device: the board creates the PCIe host bridge (ms->pci_bus)
+     * before realizing devices. */
+    bool pci;
 };
 
 struct DeviceState {
