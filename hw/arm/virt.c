@@ -83,12 +83,41 @@ static bool virt_irq_has_resample(void *opaque)
     return kvm_check_extension(opaque, KVM_CAP_IRQFD_RESAMPLE);
 }
 
+static bool virt_irq_msi_route_add(void *opaque, uint64_t addr, uint32_t data, uint32_t devid,
+                                   unsigned *gsi, GError **errp)
+{
+    return kvm_msi_route_add(opaque, addr, data, devid, gsi, errp);
+}
+static bool virt_irq_msi_route_update(void *opaque, unsigned gsi, uint64_t addr, uint32_t data,
+                                      uint32_t devid, GError **errp)
+{
+    return kvm_msi_route_update(opaque, gsi, addr, data, devid, errp);
+}
+static void virt_irq_msi_route_release(void *opaque, unsigned gsi)
+{
+    kvm_msi_route_release(opaque, gsi);
+}
+static bool virt_irq_signal_msi(void *opaque, uint64_t addr, uint32_t data, uint32_t devid,
+                                GError **errp)
+{
+    return kvm_signal_msi(opaque, addr, data, devid, errp);
+}
+static bool virt_irq_has_msi(void *opaque)
+{
+    return kvm_has_msi(opaque);
+}
+
 /* Devices reach KVM's interrupt controller through these. */
 static const MachineIrqOps virt_kvm_irq_ops = {
     .set_spi = virt_irq_set_spi,
     .irqfd_assign = virt_irq_irqfd_assign,
     .irqfd_deassign = virt_irq_irqfd_deassign,
     .has_resample = virt_irq_has_resample,
+    .msi_route_add = virt_irq_msi_route_add,
+    .msi_route_update = virt_irq_msi_route_update,
+    .msi_route_release = virt_irq_msi_route_release,
+    .signal_msi = virt_irq_signal_msi,
+    .has_msi = virt_irq_has_msi,
 };
 
 static void virt_uart_irq(void *opaque, bool level)

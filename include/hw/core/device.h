@@ -32,6 +32,22 @@ typedef struct MachineIrqOps {
     bool (*irqfd_deassign)(void *opaque, int fd, unsigned spi, GError **errp);
     /* Whether irqfd with KVM_IRQFD_FLAG_RESAMPLE is available. */
     bool (*has_resample)(void *opaque);
+    /*
+     * MSIs through the GICv3 ITS (accel/kvm: kvm_msi_route_add and friends). addr: the
+     * guest-physical doorbell, data: the EventID, devid: the requester ID. An MSI route's
+     * *gsi is what irqfd_assign then takes. Any thread may call them. Errors: no ITS
+     * (ENOTSUP, "use -M virt,gic-version=3"), no GSI left, the KVM ioctl's errno.
+     */
+    bool (*msi_route_add)(void *opaque, uint64_t addr, uint32_t data, uint32_t devid,
+                          unsigned *gsi, GError **errp);
+    bool (*msi_route_update)(void *opaque, unsigned gsi, uint64_t addr, uint32_t data,
+                             uint32_t devid, GError **errp);
+    void (*msi_route_release)(void *opaque, unsigned gsi);
+    /* Delivers one MSI from userspace (KVM_SIGNAL_MSI). */
+    bool (*signal_msi)(void *opaque, uint64_t addr, uint32_t data, uint32_t devid,
+                       GError **errp);
+    /* Whether the MSI calls can work (an ITS, and KVM's capabilities for it). */
+    bool (*has_msi)(void *opaque);
 } MachineIrqOps;
 
 /* What devices see of the machine. Owned by the board (hw/arm/virt.c). */
