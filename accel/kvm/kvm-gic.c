@@ -80,6 +80,7 @@ bool kvm_gic_create(KvmState *s, const KvmGicLayout *l, GError **errp)
         return false;
     }
     s->gic_fd = fd;
+    s->nr_spis = nr_irqs - 32; /* KVM's default routing: GSI n -> SPI n for each of them */
     if (!kvm_device_attr(s, fd, name, KVM_DEV_ARM_VGIC_GRP_ADDR, "GRP_ADDR",
                          l->version == 3 ? KVM_VGIC_V3_ADDR_TYPE_DIST : KVM_VGIC_V2_ADDR_TYPE_DIST,
                          &dist, errp) ||

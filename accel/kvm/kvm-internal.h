@@ -21,6 +21,15 @@ typedef struct KvmVcpu {
     KvmCounters counters; /* written by this vCPU's thread only */
 } KvmVcpu;
 
+/* An MSI route of the GSI routing table (KVM_IRQ_ROUTING_MSI): entry i of
+ * KvmState.msi_routes is GSI nr_spis + i. */
+typedef struct KvmMsiRoute {
+    bool used;     /* false: a released GSI, free for the next kvm_msi_route_add */
+    uint64_t addr; /* guest-physical doorbell (GITS_TRANSLATER) */
+    uint32_t data; /* EventID */
+    uint32_t devid; /* DeviceID: the PCI requester ID */
+} KvmMsiRoute;
+
 typedef struct KvmSlot {
     bool used;
     uint64_t gpa;  /* guest-physical */
@@ -46,7 +55,26 @@ struct KvmState {
     volatile int stopping;
     bool nisv_to_user;         /* KVM_CAP_ARM_NISV_TO_USER enabled: refuse, don't die */
     uint64_t irq_line_changes; /* atomic: any thread raises lines */
+    unsigned nr_spis;          /* the vGIC's SPIs: GSIs 0..nr_spis-1 are SPI routes */
+    GMutex route_lock;         /* msi_routes and KVM_SET_GSI_ROUTING (vCPU and main threads) */
+    GArray *msi_routes;        /* KvmMsiRoute, GSIs from nr_spis up */
+    unsigned max_routes;       /* KVM_CAP_IRQ_ROUTING's value (KVM_MAX_IRQ_ROUTES) */
+    bool has_signal_msi;       /* KVM_CAP_SIGNAL_MSI; valid once msi_ready */
+    int msi_ready;             /* atomic: 1 once the ITS and capabilities were found */
 };
+
+/* Sets up and frees the routing-table state (kvm-irqchip.c); kvm_init / kvm_destroy. */
+void kvm_irqchip_init(KvmState *s);
+void kvm_irqchip_destroy(KvmState *s);
+
+/*
+ * The whole GSI routing table KVM_SET_GSI_ROUTING takes (api.rst 4.52): GSI n -> irqchip 0
+ * pin n (SPI n) for n < nr_spis, as KVM's default table (vgic-irqfd.c), then one
+ * KVM_IRQ_ROUTING_MSI entry with KVM_MSI_VALID_DEVID per used route (route i is GSI
+ * nr_spis + i). Pure; g_free the result.
+ */
+struct kvm_irq_routing *kvm_irq_routing_build(unsigned nr_spis, const KvmMsiRoute *routes,
+                                              unsigned nr_routes);
 
 /* ioctl that retries on EINTR; returns the ioctl's result, errno set on failure. */
 int kvm_ioctl_retry(const HostOps *ops, int fd, unsigned long req, void *arg);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The KVM VM: opening /dev/kvm, capabilities, memslots, interrupt lines and irqfds. */
+/* The KVM VM: opening /dev/kvm, capabilities, memslots, interrupt lines and irqfds
+ * (MSI routes: kvm-irqchip.c). */
 #define G_LOG_DOMAIN "armpass-kvm"
 #include "kvm-internal.h"
 
@@ -114,6 +115,7 @@ KvmState *kvm_init(const HostOps *ops, const char *path, GError **errp)
     s->listener.region_del = kvm_memslot_del;
     g_debug("KVM VM created: %u memslots, vCPU run area %zu bytes", s->nr_slots,
             s->run_mmap_size);
+    kvm_irqchip_init(s);
     return g_steal_pointer(&s);
 
 fail_vm:
@@ -146,6 +148,7 @@ void kvm_destroy(KvmState *s)
     }
     s->ops->close(s->ops->opaque, s->vm_fd);
     s->ops->close(s->ops->opaque, s->kvm_fd);
+    kvm_irqchip_destroy(s);
     g_free(s->vcpus);
     g_free(s->slots);
     g_free(s);
@@ -240,28 +243,28 @@ bool kvm_set_spi(KvmState *s, unsigned spi, bool level, GError **errp)
     return true;
 }
 
-bool kvm_irqfd_assign(KvmState *s, int fd, int resamplefd, unsigned spi, GError **errp)
+bool kvm_irqfd_assign(KvmState *s, int fd, int resamplefd, unsigned gsi, GError **errp)
 {
     struct kvm_irqfd irqfd = {
         .fd = fd,
-        .gsi = spi, /* default routing on arm64: GSI n is SPI n (INTID 32 + n) */
+        .gsi = gsi, /* routing on arm64: GSI n < nr_spis is SPI n (INTID 32 + n), above: MSIs */
         .flags = resamplefd >= 0 ? KVM_IRQFD_FLAG_RESAMPLE : 0,
         .resamplefd = resamplefd >= 0 ? resamplefd : 0,
     };
     if (kvm_ioctl_retry(s->ops, s->vm_fd, KVM_IRQFD, &irqfd) < 0) {
-        g_set_error(errp, KVM_ERROR, errno, "KVM_IRQFD (SPI %u%s): %s", spi,
+        g_set_error(errp, KVM_ERROR, errno, "KVM_IRQFD (GSI %u%s): %s", gsi,
                     resamplefd >= 0 ? ", resample" : "", g_strerror(errno));
         return false;
     }
-    g_debug("irqfd %d -> SPI %u%s", fd, spi, resamplefd >= 0 ? " (resamplefd)" : "");
+    g_debug("irqfd %d -> GSI %u%s", fd, gsi, resamplefd >= 0 ? " (resamplefd)" : "");
     return true;
 }
 
-bool kvm_irqfd_deassign(KvmState *s, int fd, unsigned spi, GError **errp)
+bool kvm_irqfd_deassign(KvmState *s, int fd, unsigned gsi, GError **errp)
 {
-    struct kvm_irqfd irqfd = { .fd = fd, .gsi = spi, .flags = KVM_IRQFD_FLAG_DEASSIGN };
+    struct kvm_irqfd irqfd = { .fd = fd, .gsi = gsi, .flags = KVM_IRQFD_FLAG_DEASSIGN };
     if (kvm_ioctl_retry(s->ops, s->vm_fd, KVM_IRQFD, &irqfd) < 0) {
-        g_set_error(errp, KVM_ERROR, errno, "KVM_IRQFD deassign (SPI %u): %s", spi,
+        g_set_error(errp, KVM_ERROR, errno, "KVM_IRQFD deassign (GSI %u): %s", gsi,
                     g_strerror(errno));
         return false;
     }

@@ -3,13 +3,15 @@
  * The virt board's device tree, one fdt_add_<node>() per node kind, then each device's own.
  * Bindings: Documentation/devicetree/bindings/ (arm/cpus.yaml, arm/psci.yaml,
  * interrupt-controller/arm,gic-v3.yaml and arm,gic.yaml, timer/arm,arch_timer.yaml,
- * clock/fixed-clock.yaml, serial/pl011.yaml, chosen.txt) of Linux 6.1.
+ * clock/fixed-clock.yaml, serial/pl011.yaml, chosen.txt, pci/host-generic-pci.yaml) of
+ * Linux 6.1.
  */
 #define G_LOG_DOMAIN "armpass-fdt"
 #include "hw/arm/boot.h"
 #include "hw/arm/fdt.h"
 #include "hw/arm/virt.h"
 #include "hw/char/pl011.h"
+#include "hw/pci-host/gpex.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -187,6 +189,26 @@ static bool fdt_add_chosen(void *fdt, const VirtFdtParams *p, const char *stdout
     return true;
 }
 
+/* The PCIe host bridge, when the board made one (some -device is a PCI device). */
+static bool fdt_add_pcie(MachineState *ms, const VirtFdtParams *p, void *fdt, GError **errp)
+{
+    const GpexFdtParams gp = {
+        .ecam_base = virt_memmap[VIRT_PCIE_ECAM].base,
+        .ecam_size = virt_memmap[VIRT_PCIE_ECAM].size,
+        .pio_base = virt_memmap[VIRT_PCIE_PIO].base,
+        .pio_size = virt_memmap[VIRT_PCIE_PIO].size,
+        .mmio_base = virt_memmap[VIRT_PCIE_MMIO].base,
+        .mmio_size = virt_memmap[VIRT_PCIE_MMIO].size,
+        .mmio64_base = virt_memmap[VIRT_PCIE_MMIO_HIGH].base,
+        .mmio64_size = virt_memmap[VIRT_PCIE_MMIO_HIGH].size,
+        .first_spi = ms->pci_intx_spi,
+        .gic_phandle = VIRT_PHANDLE_GIC,
+        .its_phandle = p->gic_version == 3 && p->has_its ? VIRT_PHANDLE_ITS : 0,
+    };
+
+    return !ms->pci_bus || fdt_add_pcie_host(fdt, &gp, errp);
+}
+
 static bool virt_fdt_fill(MachineState *ms, const VirtFdtParams *p, void *fdt, GError **errp)
 {
     g_autofree char *uart_path = NULL;
@@ -198,7 +220,7 @@ static bool virt_fdt_fill(MachineState *ms, const VirtFdtParams *p, void *fdt, G
         !fdt_add_apb_pclk(fdt, errp) ||
         !pl011_fdt_add_node(fdt, virt_memmap[VIRT_UART].base, virt_irqmap[VIRT_IRQ_UART],
                             VIRT_PHANDLE_APB_PCLK, &uart_path, errp) ||
-        !fdt_add_chosen(fdt, p, uart_path, errp)) {
+        !fdt_add_chosen(fdt, p, uart_path, errp) || !fdt_add_pcie(ms, p, fdt, errp)) {
         return false;
     }
     FDT_CHECK_OFFSET(aliases, fdt_add_subnode(fdt, 0, "aliases"));

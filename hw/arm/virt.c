@@ -10,6 +10,7 @@
 #include "accel/kvm.h"
 #include "hw/arm/boot.h"
 #include "hw/char/pl011.h"
+#include "hw/pci-host/gpex.h"
 #include "hw/vfio/vfio-common.h"
 #include "system/sandbox.h"
 
@@ -40,6 +41,7 @@ typedef struct VirtMachine {
     AddressSpace as;
     bool as_ready;
     Pl011 *uart;
+    GpexHost *pcie;     /* the PCIe host bridge, made when a -device is a PCI device */
     int uart_fd;        /* where the console goes; closed at the end if we opened it */
     bool uart_fd_owned;
     GMainLoop *loop;
@@ -82,12 +84,41 @@ static bool virt_irq_has_resample(void *opaque)
     return kvm_check_extension(opaque, KVM_CAP_IRQFD_RESAMPLE);
 }
 
+static bool virt_irq_msi_route_add(void *opaque, uint64_t addr, uint32_t data, uint32_t devid,
+                                   unsigned *gsi, GError **errp)
+{
+    return kvm_msi_route_add(opaque, addr, data, devid, gsi, errp);
+}
+static bool virt_irq_msi_route_update(void *opaque, unsigned gsi, uint64_t addr, uint32_t data,
+                                      uint32_t devid, GError **errp)
+{
+    return kvm_msi_route_update(opaque, gsi, addr, data, devid, errp);
+}
+static void virt_irq_msi_route_release(void *opaque, unsigned gsi)
+{
+    kvm_msi_route_release(opaque, gsi);
+}
+static bool virt_irq_signal_msi(void *opaque, uint64_t addr, uint32_t data, uint32_t devid,
+                                GError **errp)
+{
+    return kvm_signal_msi(opaque, addr, data, devid, errp);
+}
+static bool virt_irq_has_msi(void *opaque)
+{
+    return kvm_has_msi(opaque);
+}
+
 /* Devices reach KVM's interrupt controller through these. */
 static const MachineIrqOps virt_kvm_irq_ops = {
     .set_spi = virt_irq_set_spi,
     .irqfd_assign = virt_irq_irqfd_assign,
     .irqfd_deassign = virt_irq_irqfd_deassign,
     .has_resample = virt_irq_has_resample,
+    .msi_route_add = virt_irq_msi_route_add,
+    .msi_route_update = virt_irq_msi_route_update,
+    .msi_route_release = virt_irq_msi_route_release,
+    .signal_msi = virt_irq_signal_msi,
+    .has_msi = virt_irq_has_msi,
 };
 
 static void virt_uart_irq(void *opaque, bool level)
@@ -368,6 +399,36 @@ static bool virt_devices_create(VirtMachine *vm, GError **errp)
     return true;
 }
 
+/* The PCIe host bridge, when some -device's model is a PCI device: its root bus is
+ * ms->pci_bus from then on. */
+static bool virt_pcie_create(VirtMachine *vm, GError **errp)
+{
+    const PCIWindow windows[] = {
+        { PCI_WINDOW_MMIO32, virt_memmap[VIRT_PCIE_MMIO].base, virt_memmap[VIRT_PCIE_MMIO].size },
+        { PCI_WINDOW_MMIO64, virt_memmap[VIRT_PCIE_MMIO_HIGH].base,
+          virt_memmap[VIRT_PCIE_MMIO_HIGH].size },
+        { PCI_WINDOW_IO, virt_memmap[VIRT_PCIE_PIO].base, virt_memmap[VIRT_PCIE_PIO].size },
+    };
+    bool needed = false;
+
+    for (unsigned i = 0; i < vm->ms.devices->len; i++) {
+        DeviceState *dev = g_ptr_array_index(vm->ms.devices, i);
+        needed |= dev->klass->pci;
+    }
+    if (!needed) {
+        return true;
+    }
+    vm->pcie = gpex_host_new(vm->ms.sysmem, vm->ms.as, virt_memmap[VIRT_PCIE_ECAM].base,
+                             virt_memmap[VIRT_PCIE_ECAM].size, windows, G_N_ELEMENTS(windows),
+                             errp);
+    if (!vm->pcie) {
+        return false;
+    }
+    vm->ms.pci_bus = vm->pcie->bus;
+    vm->ms.pci_intx_spi = virt_irqmap[VIRT_IRQ_PCIE];
+    return true;
+}
+
 static bool virt_devices_realize(VirtMachine *vm, GError **errp)
 {
     for (unsigned i = 0; i < vm->ms.devices->len; i++) {
@@ -580,6 +641,8 @@ static void virt_teardown(VirtMachine *vm)
         device_free(dev);
     }
     g_ptr_array_set_size(vm->ms.devices, 0);
+    vm->ms.pci_bus = NULL;
+    g_clear_pointer(&vm->pcie, gpex_host_free);
     g_clear_pointer(&vm->ms.vfio, vfio_context_free);
     if (vm->uart) {
         if (pl011_mmio(vm->uart)->parent) {
@@ -669,7 +732,13 @@ static bool virt_setup(VirtMachine *vm, GError **errp)
     }
     vm->ms.max_spi = VIRT_GIC_NR_IRQS - 32 - 1;
     platform_bus_reserve_spi(&vm->ms.pbus, virt_irqmap[VIRT_IRQ_UART], vm->ms.max_spi, NULL);
-    if (!virt_uart_create(vm, errp) || !virt_devices_realize(vm, errp) ||
+    for (unsigned i = 0; i < VIRT_PCIE_NUM_IRQS; i++) {
+        /* The PCIe host bridge's INTA..INTD: never an irq-base= of a platform device. */
+        platform_bus_reserve_spi(&vm->ms.pbus, virt_irqmap[VIRT_IRQ_PCIE] + i, vm->ms.max_spi,
+                                 NULL);
+    }
+    if (!virt_uart_create(vm, errp) || !virt_pcie_create(vm, errp) ||
+        !virt_devices_realize(vm, errp) ||
         !address_space_commit(&vm->as, errp) || !virt_fdt_create(vm, errp)) {
         return false;
     }

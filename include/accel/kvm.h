@@ -82,10 +82,42 @@ bool kvm_has_its(KvmState *s);
 
 /* Raises or lowers SPI spi (GIC INTID 32 + spi) with KVM_IRQ_LINE. */
 bool kvm_set_spi(KvmState *s, unsigned spi, bool level, GError **errp);
-/* Wires eventfd fd to SPI spi with KVM_IRQFD; resamplefd >= 0 adds KVM_IRQFD_FLAG_RESAMPLE
- * (level interrupts: the resamplefd is signalled when the guest completes the interrupt). */
-bool kvm_irqfd_assign(KvmState *s, int fd, int resamplefd, unsigned spi, GError **errp);
-bool kvm_irqfd_deassign(KvmState *s, int fd, unsigned spi, GError **errp);
+/*
+ * Wires eventfd fd to GSI gsi with KVM_IRQFD (api.rst 4.75); resamplefd >= 0 adds
+ * KVM_IRQFD_FLAG_RESAMPLE (level interrupts: the resamplefd is signalled when the guest
+ * completes the interrupt). SPI n is GSI n (KVM's default routing, which the MSI routing
+ * table keeps); an MSI's GSI comes from kvm_msi_route_add. Errors: the ioctl's errno.
+ */
+bool kvm_irqfd_assign(KvmState *s, int fd, int resamplefd, unsigned gsi, GError **errp);
+bool kvm_irqfd_deassign(KvmState *s, int fd, unsigned gsi, GError **errp);
+
+/*
+ * MSIs through the in-kernel ITS (api.rst 4.52 KVM_SET_GSI_ROUTING, 4.71 KVM_SIGNAL_MSI;
+ * devices/arm-vgic-its.rst). addr is the guest-physical doorbell the device writes (bytes),
+ * data the EventID, devid the DeviceID (the PCI requester ID, bus << 8 | devfn, as msi-map
+ * maps it). Without an ITS (a GICv2, or KVM made none) or without KVM_CAP_IRQ_ROUTING /
+ * KVM_CAP_MSI_DEVID every call fails with ENOTSUP ("MSI needs a GICv3 with an ITS: use
+ * -M virt,gic-version=3"). Any thread may call them (the table has a lock).
+ */
+/* Whether the MSI calls below can work. */
+bool kvm_has_msi(KvmState *s);
+/* Adds an MSI route at a free GSI above the SPIs (released ones are reused first) and
+ * commits the table (which then also holds every SPI route). *gsi is for kvm_irqfd_assign.
+ * Errors: ENOSPC when KVM's KVM_CAP_IRQ_ROUTING limit is reached; KVM_SET_GSI_ROUTING's
+ * errno (nothing changes). */
+bool kvm_msi_route_add(KvmState *s, uint64_t addr, uint32_t data, uint32_t devid,
+                       unsigned *gsi, GError **errp);
+/* Changes the message of gsi's route (the guest rewrote an MSI-X entry) and commits.
+ * Errors: gsi is not an MSI route (EINVAL); KVM_SET_GSI_ROUTING's errno (nothing changes). */
+bool kvm_msi_route_update(KvmState *s, unsigned gsi, uint64_t addr, uint32_t data,
+                          uint32_t devid, GError **errp);
+/* Frees gsi's route for reuse and commits (deassign its irqfd first). A failing commit is
+ * warned about. */
+void kvm_msi_route_release(KvmState *s, unsigned gsi);
+/* Delivers one MSI from userspace with KVM_SIGNAL_MSI and KVM_MSI_VALID_DEVID. A message
+ * the guest blocked (the ITS has no mapping for it) is not an error. Errors: the ioctl's
+ * errno, ENOTSUP as above or without KVM_CAP_SIGNAL_MSI. */
+bool kvm_signal_msi(KvmState *s, uint64_t addr, uint32_t data, uint32_t devid, GError **errp);
 
 /* Starts one thread per vCPU running KVM_RUN; trapped accesses go to as. on_event is called
  * on the vCPU thread for PSCI SYSTEM_OFF/RESET, and for a fatal vCPU error with type 0. */

@@ -187,6 +187,8 @@ static void test_dumpdtb(void)
     g_assert_cmpint(fdt_check_header(data), ==, 0);
     g_assert_cmpint(fdt_path_offset(data, "/cpus/cpu@2"), >=, 0);
     g_assert_cmpint(fdt_path_offset(data, "/pl011@c000000"), >=, 0);
+    /* no PCI device, no PCIe host bridge */
+    g_assert_cmpint(fdt_path_offset(data, "/pcie@3f000000"), <, 0);
     g_assert_cmpstr(fdt_getprop(data, fdt_path_offset(data, "/chosen"), "bootargs", NULL), ==,
                     "console=ttyAMA0");
 }

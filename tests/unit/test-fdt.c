@@ -2,6 +2,7 @@
 /* Unit tests: the virt board's generated device tree, read back with libfdt. */
 #include "hw/arm/boot.h"
 #include "hw/arm/virt.h"
+#include "hw/pci/pci.h"
 
 #include <libfdt.h>
 #include <string.h>
@@ -253,6 +254,138 @@ static void test_device_overlap_refused(void)
     fixture_clear(&f);
 }
 
+/* A machine with a PCI device: the board made the host bridge (the tree never looks into
+ * the bus, so a stand-in pointer does). */
+static void fixture_init_pci(Fixture *f, int gic)
+{
+    static int bus_standin;
+    fixture_init(f, 1, gic);
+    f->ms.pci_bus = (struct PCIBus *)&bus_standin;
+    f->ms.pci_intx_spi = virt_irqmap[VIRT_IRQ_PCIE];
+}
+
+#define PCIE "/pcie@3f000000"
+
+static void test_pcie_node(void)
+{
+    Fixture f;
+    int len;
+    const void *v;
+
+    fixture_init_pci(&f, 3);
+    fixture_build(&f);
+    g_assert_cmpstr(prop(&f, PCIE, "compatible", NULL), ==, "pci-host-ecam-generic");
+    g_assert_cmpstr(prop(&f, PCIE, "device_type", NULL), ==, "pci");
+    g_assert_cmpuint(cell(prop(&f, PCIE, "#address-cells", NULL), 0), ==, 3);
+    g_assert_cmpuint(cell(prop(&f, PCIE, "#size-cells", NULL), 0), ==, 2);
+    g_assert_cmpuint(cell(prop(&f, PCIE, "#interrupt-cells", NULL), 0), ==, 1);
+    g_assert_cmpuint(cell(prop(&f, PCIE, "linux,pci-domain", &len), 0), ==, 0);
+    g_assert_cmpint(len, ==, 4);
+    prop(&f, PCIE, "dma-coherent", &len);
+    g_assert_cmpint(len, ==, 0);
+    /* reg: the ECAM window; bus-range: its 16 buses */
+    v = prop(&f, PCIE, "reg", &len);
+    g_assert_cmpint(len, ==, 16);
+    g_assert_cmphex(reg64(v, 0), ==, 0x3f000000);
+    g_assert_cmphex(reg64(v, 1), ==, 0x01000000);
+    v = prop(&f, PCIE, "bus-range", &len);
+    g_assert_cmpint(len, ==, 8);
+    g_assert_cmpuint(cell(v, 0), ==, 0);
+    g_assert_cmpuint(cell(v, 1), ==, 15);
+    /* ranges: 3 x (phys.hi, PCI addr 2 cells, CPU addr 2 cells, size 2 cells) */
+    v = prop(&f, PCIE, "ranges", &len);
+    g_assert_cmpint(len, ==, 3 * 7 * 4);
+    g_assert_cmphex(cell(v, 0), ==, 0x01000000); /* I/O at PCI 0 */
+    g_assert_cmphex(((uint64_t)cell(v, 1) << 32) | cell(v, 2), ==, 0);
+    g_assert_cmphex(((uint64_t)cell(v, 3) << 32) | cell(v, 4), ==, 0x3eff0000);
+    g_assert_cmphex(((uint64_t)cell(v, 5) << 32) | cell(v, 6), ==, 0x10000);
+    g_assert_cmphex(cell(v, 7), ==, 0x02000000); /* 32-bit, PCI = CPU */
+    g_assert_cmphex(((uint64_t)cell(v, 8) << 32) | cell(v, 9), ==, 0x10000000);
+    g_assert_cmphex(((uint64_t)cell(v, 10) << 32) | cell(v, 11), ==, 0x10000000);
+    g_assert_cmphex(((uint64_t)cell(v, 12) << 32) | cell(v, 13), ==, 0x2eff0000);
+    g_assert_cmphex(cell(v, 14), ==, 0x43000000); /* 64-bit prefetchable, PCI = CPU */
+    g_assert_cmphex(((uint64_t)cell(v, 15) << 32) | cell(v, 16), ==, 0x8000000000);
+    g_assert_cmphex(((uint64_t)cell(v, 17) << 32) | cell(v, 18), ==, 0x8000000000);
+    g_assert_cmphex(((uint64_t)cell(v, 19) << 32) | cell(v, 20), ==, 0x8000000000);
+    /* interrupt-map-mask: the slot's low 2 bits and the pin */
+    v = prop(&f, PCIE, "interrupt-map-mask", &len);
+    g_assert_cmpint(len, ==, 16);
+    g_assert_cmphex(cell(v, 0), ==, 0x1800);
+    g_assert_cmphex(cell(v, 1), ==, 0);
+    g_assert_cmphex(cell(v, 2), ==, 0);
+    g_assert_cmphex(cell(v, 3), ==, 7);
+    /* msi-map: requester ID -> ITS DeviceID, identity over 0x10000 IDs */
+    v = prop(&f, PCIE, "msi-map", &len);
+    g_assert_cmpint(len, ==, 16);
+    g_assert_cmpuint(cell(v, 0), ==, 0);
+    g_assert_cmpuint(cell(v, 1), ==, fdt_get_phandle(f.fdt, node(&f, "/intc@8000000/its@8080000")));
+    g_assert_cmpuint(cell(v, 2), ==, 0);
+    g_assert_cmphex(cell(v, 3), ==, 0x10000);
+    fixture_clear(&f);
+}
+
+/* All 16 interrupt-map entries: slot s, pin p -> GIC SPI 3 + (s + p - 1) % 4, level-high. */
+static void test_pcie_interrupt_map(void)
+{
+    Fixture f;
+    int len;
+    const void *v;
+
+    fixture_init_pci(&f, 3);
+    fixture_build(&f);
+    v = prop(&f, PCIE, "interrupt-map", &len);
+    g_assert_cmpint(len, ==, 16 * 10 * 4);
+    for (unsigned slot = 0; slot < 4; slot++) {
+        for (unsigned pin = 1; pin <= 4; pin++) {
+            unsigned e = (slot * 4 + pin - 1) * 10;
+            g_assert_cmphex(cell(v, e), ==, slot << 11);
+            g_assert_cmphex(cell(v, e + 1), ==, 0);
+            g_assert_cmphex(cell(v, e + 2), ==, 0);
+            g_assert_cmpuint(cell(v, e + 3), ==, pin);
+            g_assert_cmpuint(cell(v, e + 4), ==, VIRT_PHANDLE_GIC);
+            g_assert_cmpuint(cell(v, e + 5), ==, 0); /* the GIC's 2 address cells */
+            g_assert_cmpuint(cell(v, e + 6), ==, 0);
+            g_assert_cmpuint(cell(v, e + 7), ==, 0); /* SPI */
+            g_assert_cmpuint(cell(v, e + 8), ==, 3 + (slot + pin - 1) % 4);
+            g_assert_cmpuint(cell(v, e + 8), ==, pci_intx_spi(virt_irqmap[VIRT_IRQ_PCIE],
+                                                              slot, pin));
+            g_assert_cmpuint(cell(v, e + 9), ==, 4); /* level-high */
+        }
+    }
+    /* the GIC's #address-cells is what the map's parent unit address assumes */
+    g_assert_cmpuint(cell(prop(&f, "/intc@8000000", "#address-cells", NULL), 0), ==, 2);
+    fixture_clear(&f);
+}
+
+static void test_pcie_gicv2_no_msi(void)
+{
+    Fixture f;
+
+    fixture_init_pci(&f, 2);
+    f.p.has_its = false;
+    fixture_build(&f);
+    prop(&f, PCIE, "interrupt-map", NULL);
+    g_assert_null(fdt_getprop(f.fdt, node(&f, PCIE), "msi-map", NULL));
+    fixture_clear(&f);
+    /* a GICv3 without an in-kernel ITS: no msi-map either */
+    fixture_init_pci(&f, 3);
+    f.p.has_its = false;
+    fixture_build(&f);
+    g_assert_null(fdt_getprop(f.fdt, node(&f, PCIE), "msi-map", NULL));
+    fixture_clear(&f);
+}
+
+static void test_pcie_absent_without_pci(void)
+{
+    Fixture f;
+
+    fixture_init(&f, 1, 3);
+    fixture_build(&f);
+    g_assert_cmpint(fdt_path_offset(f.fdt, PCIE), ==, -FDT_ERR_NOTFOUND);
+    g_assert_cmpint(fdt_node_offset_by_compatible(f.fdt, -1, "pci-host-ecam-generic"), <, 0);
+    fixture_clear(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -260,5 +393,9 @@ int main(int argc, char **argv)
     g_test_add_func("/fdt/board-gicv2", test_board_gicv2);
     g_test_add_func("/fdt/platform-device-node", test_platform_device_node);
     g_test_add_func("/fdt/device-overlap-refused", test_device_overlap_refused);
+    g_test_add_func("/fdt/pcie-node", test_pcie_node);
+    g_test_add_func("/fdt/pcie-interrupt-map", test_pcie_interrupt_map);
+    g_test_add_func("/fdt/pcie-gicv2-no-msi", test_pcie_gicv2_no_msi);
+    g_test_add_func("/fdt/pcie-absent-without-pci", test_pcie_absent_without_pci);
     return g_test_run();
 }

@@ -22,7 +22,11 @@ typedef enum VirtMemmapIndex {
     VIRT_GIC_REDIST,  /* GICv3 redistributors, 128 KiB per vCPU */
     VIRT_UART,
     VIRT_PLATFORM_BUS,
-    VIRT_MEM,         /* guest RAM starts here; its size is -m */
+    VIRT_PCIE_MMIO,   /* the PCIe host bridge's 32-bit MMIO window (BARs below 4 GiB) */
+    VIRT_PCIE_PIO,    /* its I/O window, seen by the CPU as MMIO (PCI I/O address 0) */
+    VIRT_PCIE_ECAM,   /* its config space: 1 MiB per bus (PCIe Base Spec 7.2.2) */
+    VIRT_MEM,         /* guest RAM starts here; its size is -m (at most ARMPASS_MAX_RAM) */
+    VIRT_PCIE_MMIO_HIGH, /* its 64-bit MMIO window, above RAM up to VIRT_ADDRESS_SPACE_SIZE */
     VIRT_MEMMAP_COUNT
 } VirtMemmapIndex;
 
@@ -36,12 +40,14 @@ extern const MemMapEntry virt_memmap[VIRT_MEMMAP_COUNT];
 typedef enum VirtIrqIndex {
     VIRT_IRQ_UART,
     VIRT_IRQ_PLATFORM_BUS, /* first of VIRT_PLATFORM_BUS_NUM_IRQS reserved SPIs */
+    VIRT_IRQ_PCIE,         /* first of VIRT_PCIE_NUM_IRQS: INTA..INTD of the host bridge */
     VIRT_IRQ_COUNT
 } VirtIrqIndex;
 
 /* SPI numbers (GIC INTID - 32). */
 extern const unsigned virt_irqmap[VIRT_IRQ_COUNT];
 #define VIRT_PLATFORM_BUS_NUM_IRQS 64
+#define VIRT_PCIE_NUM_IRQS 4
 /* INTIDs the vGIC is given: SGIs, PPIs and 224 SPIs. */
 #define VIRT_GIC_NR_IRQS 256
 /* Guest-physical space the board covers (a 40-bit IPA space). */

@@ -34,13 +34,21 @@ typedef struct MachineIrqOps {
     bool (*irqfd_deassign)(void *opaque, int fd, unsigned gsi, GError **errp);
     /* Whether irqfd with KVM_IRQFD_FLAG_RESAMPLE is available. */
     bool (*has_resample)(void *opaque);
+    /*
+     * MSIs through the GICv3 ITS (accel/kvm: kvm_msi_route_add and friends). addr: the
+     * guest-physical doorbell, data: the EventID, devid: the requester ID. An MSI route's
+     * *gsi is what irqfd_assign then takes. Any thread may call them. Errors: no ITS
+     * (ENOTSUP, "use -M virt,gic-version=3"), no GSI left, the KVM ioctl's errno.
+     */
     bool (*msi_route_add)(void *opaque, uint64_t addr, uint32_t data, uint32_t devid,
                           unsigned *gsi, GError **errp);
     bool (*msi_route_update)(void *opaque, unsigned gsi, uint64_t addr, uint32_t data,
                              uint32_t devid, GError **errp);
     void (*msi_route_release)(void *opaque, unsigned gsi);
+    /* Delivers one MSI from userspace (KVM_SIGNAL_MSI). */
     bool (*signal_msi)(void *opaque, uint64_t addr, uint32_t data, uint32_t devid,
                        GError **errp);
+    /* Whether the MSI calls can work (an ITS, and KVM's capabilities for it). */
     bool (*has_msi)(void *opaque);
 } MachineIrqOps;
 
@@ -63,8 +71,8 @@ typedef struct MachineState {
     char *sysfs_root;         /* "/sys" normally; a fixture directory in tests */
     char *dev_vfio;           /* "/dev/vfio" normally */
     struct VfioContext *vfio; /* made by the first VFIO device */
-    struct PCIBus *pci_bus;
-    unsigned pci_intx_spi;
+    struct PCIBus *pci_bus;   /* the PCIe host bridge's root bus; NULL without PCI devices */
+    unsigned pci_intx_spi;    /* first of the host bridge's 4 INTx SPIs (pci_intx_spi()) */
 } MachineState;
 
 typedef enum PropType {
@@ -91,7 +99,6 @@ struct DeviceClass {
     const char *desc;
     size_t instance_size;       /* at least sizeof(DeviceState), which comes first */
     const Property *props;      /* PROP_END-terminated */
-    bool pci;
     /* Takes resources (MMIO, SPIs, host devices) and maps them. Errors leave nothing made:
      * unrealize is not called after a failed realize. */
     bool (*realize)(DeviceState *dev, MachineState *ms, GError **errp);
@@ -101,6 +108,9 @@ struct DeviceClass {
     void (*unrealize)(DeviceState *dev, MachineState *ms);
     /* Prints the device's counters for -d stats. May be NULL. */
     void (*print_stats)(DeviceState *dev, GString *out);
+    /* The model is a PCI device: the board creates the PCIe host bridge (ms->pci_bus)
+     * before realizing devices. */
+    bool pci;
 };
 
 struct DeviceState {

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests: the GSI routing table armpass hands KVM (every SPI route, then MSI routes with
+ * DeviceIDs), GSI allocation and reuse, the route limit, roll-back when KVM refuses, the
+ * no-ITS error, and KVM_SIGNAL_MSI, against a fake HostOps (no /dev/kvm).
+ */
+#include "../../accel/kvm/kvm-internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define NR_SPIS 224
+#define FAKE_VM_FD 100
+
+typedef struct Fake {
+    int cap_irq_routing, cap_msi_devid, cap_signal_msi;
+    int fail_routing_errno;          /* next KVM_SET_GSI_ROUTING fails with this */
+    struct kvm_irq_routing *table;   /* the last table KVM accepted */
+    unsigned commits;
+    struct kvm_msi last_msi;
+    unsigned signals;
+    GMutex lock;
+} Fake;
+
+static int fake_ioctl(void *opaque, int fd, unsigned long req, void *arg)
+{
+    Fake *f = opaque;
+    int ret = 0;
+
+    g_assert_cmpint(fd, ==, FAKE_VM_FD);
+    g_mutex_lock(&f->lock);
+    if (req == KVM_CHECK_EXTENSION) {
+        switch ((int)(uintptr_t)arg) {
+        case KVM_CAP_IRQ_ROUTING: ret = f->cap_irq_routing; break;
+        case KVM_CAP_MSI_DEVID: ret = f->cap_msi_devid; break;
+        case KVM_CAP_SIGNAL_MSI: ret = f->cap_signal_msi; break;
+        default: ret = 0; break;
+        }
+    } else if (req == KVM_SET_GSI_ROUTING) {
+        const struct kvm_irq_routing *r = arg;
+        size_t sz = sizeof(*r) + r->nr * sizeof(r->entries[0]);
+        g_assert_cmpuint(r->flags, ==, 0);
+        if (f->fail_routing_errno) {
+            errno = f->fail_routing_errno;
+            f->fail_routing_errno = 0;
+            ret = -1;
+        } else {
+            g_free(f->table);
+            f->table = g_malloc(sz);
+            memcpy(f->table, r, sz);
+            f->commits++;
+        }
+    } else if (req == KVM_SIGNAL_MSI) {
+        memcpy(&f->last_msi, arg, sizeof(f->last_msi));
+        f->signals++;
+        ret = 1;
+    } else {
+        errno = ENOTTY;
+        ret = -1;
+    }
+    g_mutex_unlock(&f->lock);
+    return ret;
+}
+
+typedef struct Fixture {
+    Fake fake;
+    HostOps ops;
+    KvmState s;
+} Fixture;
+
+static void fixture_init(Fixture *f, bool its)
+{
+    memset(f, 0, sizeof(*f));
+    g_mutex_init(&f->fake.lock);
+    f->fake.cap_irq_routing = 4096;
+    f->fake.cap_msi_devid = 1;
+    f->fake.cap_signal_msi = 1;
+    f->ops.ioctl = fake_ioctl;
+    f->ops.opaque = &f->fake;
+    f->s.ops = &f->ops;
+    f->s.vm_fd = FAKE_VM_FD;
+    f->s.gic_fd = FAKE_VM_FD + 1;
+    f->s.its_fd = its ? FAKE_VM_FD + 2 : -1;
+    f->s.nr_spis = NR_SPIS;
+    kvm_irqchip_init(&f->s);
+}
+
+static void fixture_clear(Fixture *f)
+{
+    kvm_irqchip_destroy(&f->s);
+    g_free(f->fake.table);
+    g_mutex_clear(&f->fake.lock);
+}
+
+/* The entry of the committed table for gsi, or NULL. */
+static const struct kvm_irq_routing_entry *entry(Fixture *f, unsigned gsi)
+{
+    for (unsigned i = 0; f->fake.table && i < f->fake.table->nr; i++) {
+        if (f->fake.table->entries[i].gsi == gsi) {
+            return &f->fake.table->entries[i];
+        }
+    }
+    return NULL;
+}
+
+static void assert_spi_routes(const struct kvm_irq_routing *r)
+{
+    for (unsigned i = 0; i < NR_SPIS; i++) {
+        g_assert_cmpuint(r->entries[i].gsi, ==, i);
+        g_assert_cmpuint(r->entries[i].type, ==, KVM_IRQ_ROUTING_IRQCHIP);
+        g_assert_cmpuint(r->entries[i].u.irqchip.irqchip, ==, 0);
+        g_assert_cmpuint(r->entries[i].u.irqchip.pin, ==, i);
+    }
+}
+
+static void test_build(void)
+{
+    const KvmMsiRoute routes[] = {
+        { true, 0x08090040, 5, 0x08 },
+        { false, 0, 0, 0 },
+        { true, 0x1234567808090040ULL, 0xffffffff, 0x0110 },
+    };
+    g_autofree struct kvm_irq_routing *r = kvm_irq_routing_build(NR_SPIS, routes, 3);
+    g_autofree struct kvm_irq_routing *spis_only = kvm_irq_routing_build(NR_SPIS, NULL, 0);
+    const struct kvm_irq_routing_entry *e;
+
+    g_assert_cmpuint(r->nr, ==, NR_SPIS + 2);
+    g_assert_cmpuint(r->flags, ==, 0);
+    assert_spi_routes(r);
+    e = &r->entries[NR_SPIS];
+    g_assert_cmpuint(e->gsi, ==, NR_SPIS);
+    g_assert_cmpuint(e->type, ==, KVM_IRQ_ROUTING_MSI);
+    g_assert_cmpuint(e->flags, ==, KVM_MSI_VALID_DEVID);
+    g_assert_cmphex(e->u.msi.address_lo, ==, 0x08090040);
+    g_assert_cmphex(e->u.msi.address_hi, ==, 0);
+    g_assert_cmpuint(e->u.msi.data, ==, 5);
+    g_assert_cmphex(e->u.msi.devid, ==, 0x08);
+    e = &r->entries[NR_SPIS + 1]; /* the released route in between is skipped */
+    g_assert_cmpuint(e->gsi, ==, NR_SPIS + 2);
+    g_assert_cmphex(e->u.msi.address_lo, ==, 0x08090040);
+    g_assert_cmphex(e->u.msi.address_hi, ==, 0x12345678);
+    g_assert_cmphex(e->u.msi.data, ==, 0xffffffff);
+    g_assert_cmphex(e->u.msi.devid, ==, 0x0110);
+    g_assert_cmpuint(spis_only->nr, ==, NR_SPIS);
+    assert_spi_routes(spis_only);
+}
+
+static void test_add_update_release(void)
+{
+    Fixture f;
+    g_autoptr(GError) err = NULL;
+    unsigned a, b, c;
+
+    fixture_init(&f, true);
+    g_assert_true(kvm_has_msi(&f.s));
+    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 0, 0x08, &a, &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(a, ==, NR_SPIS); /* the first GSI above the SPIs */
+    /* the first MSI route brings every default SPI route along */
+    g_assert_cmpuint(f.fake.table->nr, ==, NR_SPIS + 1);
+    assert_spi_routes(f.fake.table);
+    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 1, 0x08, &b, &err));
+    g_assert_cmpuint(b, ==, NR_SPIS + 1);
+    g_assert_cmpuint(entry(&f, b)->u.msi.data, ==, 1);
+    /* the guest rewrites the MSI-X entry */
+    g_assert_true(kvm_msi_route_update(&f.s, b, 0x08090040, 7, 0x10, &err));
+    g_assert_cmpuint(entry(&f, b)->u.msi.data, ==, 7);
+    g_assert_cmphex(entry(&f, b)->u.msi.devid, ==, 0x10);
+    g_assert_cmpuint(entry(&f, b)->flags, ==, KVM_MSI_VALID_DEVID);
+    /* a released GSI leaves the table and is the next one handed out */
+    kvm_msi_route_release(&f.s, a);
+    g_assert_null(entry(&f, a));
+    g_assert_cmpuint(f.fake.table->nr, ==, NR_SPIS + 1);
+    g_assert_nonnull(entry(&f, b));
+    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 2, 0x18, &c, &err));
+    g_assert_cmpuint(c, ==, a);
+    g_assert_cmphex(entry(&f, c)->u.msi.devid, ==, 0x18);
+    /* releasing everything leaves the SPI routes */
+    kvm_msi_route_release(&f.s, b);
+    kvm_msi_route_release(&f.s, c);
+    g_assert_cmpuint(f.fake.table->nr, ==, NR_SPIS);
+    g_assert_cmpuint(f.s.msi_routes->len, ==, 0);
+    kvm_msi_route_release(&f.s, c); /* twice: nothing happens */
+    kvm_msi_route_release(&f.s, 5); /* an SPI: not an MSI route */
+    g_assert_cmpuint(f.fake.table->nr, ==, NR_SPIS);
+    fixture_clear(&f);
+}
+
+static void test_bad_update(void)
+{
+    Fixture f;
+    g_autoptr(GError) e1 = NULL, e2 = NULL;
+
+    fixture_init(&f, true);
+    g_assert_false(kvm_msi_route_update(&f.s, 3, 0x08090040, 0, 0, &e1)); /* an SPI */
+    g_assert_error(e1, KVM_ERROR, EINVAL);
+    g_assert_nonnull(strstr(e1->message, "GSI 3 is not an MSI route"));
+    g_assert_false(kvm_msi_route_update(&f.s, NR_SPIS + 9, 0x08090040, 0, 0, &e2));
+    g_assert_error(e2, KVM_ERROR, EINVAL);
+    g_assert_cmpuint(f.fake.commits, ==, 0);
+    fixture_clear(&f);
+}
+
+static void test_no_its(void)
+{
+    Fixture f;
+    g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL;
+    unsigned gsi = 0;
+
+    fixture_init(&f, false); /* a GICv2, or a GICv3 KVM made no ITS for */
+    g_assert_false(kvm_has_msi(&f.s));
+    g_assert_false(kvm_msi_route_add(&f.s, 0x08090040, 0, 0, &gsi, &e1));
+    g_assert_error(e1, KVM_ERROR, ENOTSUP);
+    g_assert_cmpstr(e1->message, ==, "MSI needs a GICv3 with an ITS: use -M virt,gic-version=3");
+    g_assert_false(kvm_msi_route_update(&f.s, NR_SPIS, 0x08090040, 0, 0, &e2));
+    g_assert_error(e2, KVM_ERROR, ENOTSUP);
+    g_assert_false(kvm_signal_msi(&f.s, 0x08090040, 0, 0, &e3));
+    g_assert_error(e3, KVM_ERROR, ENOTSUP);
+    kvm_msi_route_release(&f.s, NR_SPIS);
+    g_assert_cmpuint(f.fake.commits, ==, 0);
+    g_assert_cmpuint(f.fake.signals, ==, 0);
+    fixture_clear(&f);
+}
+
+static void test_missing_caps(void)
+{
+    Fixture f;
+    g_autoptr(GError) e1 = NULL, e2 = NULL;
+    unsigned gsi;
+
+    fixture_init(&f, true);
+    f.fake.cap_msi_devid = 0;
+    g_assert_false(kvm_msi_route_add(&f.s, 0x08090040, 0, 0, &gsi, &e1));
+    g_assert_error(e1, KVM_ERROR, ENOTSUP);
+    g_assert_nonnull(strstr(e1->message, "KVM_CAP_MSI_DEVID"));
+    f.fake.cap_msi_devid = 1;
+    f.fake.cap_irq_routing = 0;
+    g_assert_false(kvm_has_msi(&f.s));
+    g_assert_false(kvm_msi_route_add(&f.s, 0x08090040, 0, 0, &gsi, &e2));
+    g_assert_nonnull(strstr(e2->message, "KVM_CAP_IRQ_ROUTING"));
+    fixture_clear(&f);
+}
+
+static void test_limit(void)
+{
+    Fixture f;
+    g_autoptr(GError) err = NULL;
+    unsigned gsi;
+
+    fixture_init(&f, true);
+    f.fake.cap_irq_routing = NR_SPIS + 2; /* room for two MSI routes */
+    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 0, 0, &gsi, &err));
+    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 1, 0, &gsi, &err));
+    g_assert_false(kvm_msi_route_add(&f.s, 0x08090040, 2, 0, &gsi, &err));
+    g_assert_error(err, KVM_ERROR, ENOSPC);
+    g_assert_nonnull(strstr(err->message, "no GSI left for an MSI route"));
+    g_assert_cmpuint(f.fake.table->nr, ==, NR_SPIS + 2);
+    /* a released one makes room again */
+    kvm_msi_route_release(&f.s, NR_SPIS + 1);
+    g_clear_error(&err);
+    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 3, 0, &gsi, &err));
+    g_assert_cmpuint(gsi, ==, NR_SPIS + 1);
+    fixture_clear(&f);
+}
+
+static void test_refused_commit_rolls_back(void)
+{
+    Fixture f;
+    g_autoptr(GError) e1 = NULL, e2 = NULL;
+    unsigned a, b;
+
+    fixture_init(&f, true);
+    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 0, 0x08, &a, NULL));
+    f.fake.fail_routing_errno = ENOMEM;
+    g_assert_false(kvm_msi_route_add(&f.s, 0x08090040, 1, 0x08, &b, &e1));
+    g_assert_error(e1, KVM_ERROR, ENOMEM);
+    g_assert_nonnull(strstr(e1->message, "KVM_SET_GSI_ROUTING"));
+    g_assert_cmpuint(f.s.msi_routes->len, ==, 1);
+    f.fake.fail_routing_errno = EINVAL;
+    g_assert_false(kvm_msi_route_update(&f.s, a, 0x08090040, 9, 0x08, &e2));
+    g_assert_error(e2, KVM_ERROR, EINVAL);
+    g_assert_cmpuint(g_array_index(f.s.msi_routes, KvmMsiRoute, 0).data, ==, 0);
+    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 1, 0x08, &b, NULL));
+    g_assert_cmpuint(b, ==, a + 1);
+    fixture_clear(&f);
+}
+
+static void test_signal_msi(void)
+{
+    Fixture f;
+    g_autoptr(GError) err = NULL;
+
+    fixture_init(&f, true);
+    g_assert_true(kvm_signal_msi(&f.s, 0x1008090040ULL, 42, 0x0108, &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(f.fake.signals, ==, 1);
+    g_assert_cmphex(f.fake.last_msi.address_lo, ==, 0x08090040);
+    g_assert_cmphex(f.fake.last_msi.address_hi, ==, 0x10);
+    g_assert_cmpuint(f.fake.last_msi.data, ==, 42);
+    g_assert_cmpuint(f.fake.last_msi.flags, ==, KVM_MSI_VALID_DEVID);
+    g_assert_cmphex(f.fake.last_msi.devid, ==, 0x0108);
+    g_assert_cmpuint(f.fake.commits, ==, 0); /* no routing table needed */
+    fixture_clear(&f);
+}
+
+/* vCPU threads rewriting MSI-X tables while the main thread adds and releases routes. */
+static gpointer churn(gpointer opaque)
+{
+    Fixture *f = opaque;
+    for (unsigned i = 0; i < 200; i++) {
+        unsigned gsi;
+        g_assert_true(kvm_msi_route_add(&f->s, 0x08090040, i, 0x08, &gsi, NULL));
+        g_assert_true(kvm_msi_route_update(&f->s, gsi, 0x08090040, i + 1, 0x08, NULL));
+        kvm_msi_route_release(&f->s, gsi);
+    }
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    Fixture f;
+    GThread *t[4];
+    unsigned keep;
+
+    fixture_init(&f, true);
+    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 99, 0x10, &keep, NULL));
+    for (unsigned i = 0; i < G_N_ELEMENTS(t); i++) {
+        t[i] = g_thread_new("churn", churn, &f);
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(t); i++) {
+        g_thread_join(t[i]);
+    }
+    /* every route but the kept one is gone, and KVM's last table says so */
+    g_assert_cmpuint(f.fake.table->nr, ==, NR_SPIS + 1);
+    g_assert_cmpuint(entry(&f, keep)->u.msi.data, ==, 99);
+    fixture_clear(&f);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/kvm-irqchip/build", test_build);
+    g_test_add_func("/kvm-irqchip/add-update-release", test_add_update_release);
+    g_test_add_func("/kvm-irqchip/bad-update", test_bad_update);
+    g_test_add_func("/kvm-irqchip/no-its", test_no_its);
+    g_test_add_func("/kvm-irqchip/missing-caps", test_missing_caps);
+    g_test_add_func("/kvm-irqchip/limit", test_limit);
+    g_test_add_func("/kvm-irqchip/refused-commit-rolls-back", test_refused_commit_rolls_back);
+    g_test_add_func("/kvm-irqchip/signal-msi", test_signal_msi);
+    g_test_add_func("/kvm-irqchip/threads", test_threads);
+    return g_test_run();
+}
