@@ -529,6 +529,10 @@ static void test_bar_refused(void)
     g_assert_cmphex(pci_bar_address(&t->pdev, 0), ==, PCI_BAR_UNMAPPED);
     g_assert_cmpuint(t->pdev.bar_refusals, ==, ++refusals);
     g_assert_null(mr_at(&b, 0x0f000000));
+    /* Other config writes re-derive the BARs: the same refusal is not counted again. */
+    cmd(&b, PCI_COMMAND_MEMORY);
+    cfg_write(&b, DEVFN, PCI_BASE_ADDRESS_4, 0x1000, 4);
+    g_assert_cmpuint(t->pdev.bar_refusals, ==, refusals);
     /* Over RAM: RAM stays RAM. */
     cfg_write(&b, DEVFN, PCI_BASE_ADDRESS_0, (uint32_t)RAM_BASE, 4);
     g_assert_cmphex(pci_bar_address(&t->pdev, 0), ==, PCI_BAR_UNMAPPED);
