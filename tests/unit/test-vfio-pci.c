@@ -804,6 +804,101 @@ static void test_error_late_cleanup(void)
     bench_done(&b);
 }
 
+/* x-no-mmap=on: nothing mmap'd, every BAR access trapped and relayed to the device. */
+static void test_bar0_no_mmap(void)
+{
+    uint8_t *mem;
+    VfioRegion *r;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0,x-no-mmap=on");
+    r = &b.d->bars[0];
+    mem = b.fd->regions[VFIO_PCI_BAR0_REGION_INDEX].mem;
+    g_assert_cmpuint(r->nr_mmaps, ==, 0);
+    g_assert_cmpuint(fake_vfio_live_mmaps(b.f), ==, 0);
+    place_bar0(&b);
+    mem[0x10] = 0x42;
+    g_assert_cmphex(guest_read(&b, BAR0_GPA + 0x10, 1), ==, 0x42);
+    g_assert_cmpuint(r->mr.trapped_reads, ==, 1);
+    guest_write(&b, TABLE_GPA + PCI_MSIX_ENTRY_DATA, 0x99, 4);
+    g_assert_cmphex(msix_table_read(&b.d->pdev, PCI_MSIX_ENTRY_DATA, 4), ==, 0x99);
+    g_assert_cmphex(mem[0x2000 + PCI_MSIX_ENTRY_DATA], ==, 0);
+    bench_done(&b);
+}
+
+/* Two functions of one device, both bound to vfio-pci, share their group and container; each
+ * has its own slot and requester ID, and each unrealize leaves the other working. */
+static void test_shared_group(void)
+{
+    g_autoptr(GError) err = NULL;
+    VfioPciDevice *fn1;
+    FakeDevice *f1;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    f1 = fake_vfio_add_nvme(b.f, NVME_FN1, GROUP, FAKE_NVME_MSIX_MAPPABLE);
+    sysfs_fixture_add(b.sys, "pci", NVME_FN1, GROUP, false, "vfio-pci");
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    fn1 = realize(&b, "host=" NVME_FN1, &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(fn1);
+    g_assert_cmpuint(fn1->pdev.devfn, ==, PCI_DEVFN(0, 0)); /* the first free slot */
+    g_assert_true(fn1->vdev->group == b.d->vdev->group);
+    g_assert_cmpuint(fake_vfio_calls(b.f, VFIO_GROUP_SET_CONTAINER), ==, 1);
+    g_assert_cmpuint(f1->resets, ==, 1);
+    /* The second device answers at its own slot, with its own config. */
+    f1->regions[VFIO_PCI_CONFIG_REGION_INDEX].mem[PCI_REVISION_ID] = 0x07;
+    g_assert_cmphex(pci_bus_config_read(b.ms.pci_bus, 0, PCI_DEVFN(0, 0), PCI_REVISION_ID, 1),
+                    ==, 0x07);
+    g_assert_cmphex(cfg_read(&b, PCI_REVISION_ID, 1), ==, 0x02);
+    /* Its vector's route carries its requester ID (00.0). */
+    pci_bus_config_write(b.ms.pci_bus, 0, PCI_DEVFN(0, 0), FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS,
+                         PCI_MSIX_FLAGS_ENABLE, 2);
+    msix_table_write(&fn1->pdev, PCI_MSIX_ENTRY_LOWER_ADDR, 0x08090040, 4);
+    msix_table_write(&fn1->pdev, PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    g_assert_cmpstr(irq_event(&b, 0), ==, "route add 100 0x8090040/0x0 devid 0x0");
+    vfio_pci_device_class.unrealize(&fn1->parent, &b.ms);
+    device_free(&fn1->parent);
+    g_assert_cmpint(b.irq.routes, ==, 0);
+    g_assert_cmpuint(fake_vfio_open_fds(b.f), ==, 3); /* container, group, the other device */
+    g_assert_cmphex(cfg_read(&b, PCI_VENDOR_ID, 4), ==, 0x00101b36);
+    bench_done(&b);
+}
+
+static void test_error_guest_addr(void)
+{
+    static const char *const bad[] = { "20", "03.8", "3g", "003.0" };
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *props = g_strdup_printf("host=" NVME ",addr=%s", bad[i]);
+        g_autofree char *msg = realize_fails(&b, props);
+
+        assert_says(msg, "SLOT[.FN]");
+    }
+    /* Neither host= nor sysfsdev=, or both. */
+    {
+        g_autofree char *msg = realize_fails(&b, "addr=03.0");
+
+        assert_says(msg, "host=");
+        assert_says(msg, "sysfsdev=");
+    }
+    /* sysfsdev= works as host= does. */
+    {
+        g_autofree char *path = sysfs_fixture_path(b.sys, "pci", NVME);
+        g_autofree char *props = g_strdup_printf("sysfsdev=%s,addr=02.1", path);
+
+        realize_ok(&b, props);
+        g_assert_cmpuint(b.d->pdev.devfn, ==, PCI_DEVFN(2, 1));
+    }
+    bench_done(&b);
+}
+
 /* ---- vfio_pci_parse_host ------------------------------------------------------------- */
 
 static void test_parse_host(void)
@@ -857,7 +952,10 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-pci/bar0/mmap", test_bar0_mmap);
     g_test_add_func("/vfio-pci/bar0/sparse", test_bar0_sparse);
     g_test_add_func("/vfio-pci/bar0/64k-pages", test_bar0_64k_pages);
+    g_test_add_func("/vfio-pci/bar0/no-mmap", test_bar0_no_mmap);
     g_test_add_func("/vfio-pci/msix", test_msix);
+    g_test_add_func("/vfio-pci/shared-group", test_shared_group);
+    g_test_add_func("/vfio-pci/error/guest-addr", test_error_guest_addr);
     g_test_add_func("/vfio-pci/error/host-driver", test_error_host_driver);
     g_test_add_func("/vfio-pci/error/host-malformed", test_error_host_malformed);
     g_test_add_func("/vfio-pci/error/no-such-device", test_error_no_such_device);
