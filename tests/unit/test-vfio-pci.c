@@ -804,6 +804,62 @@ static void test_error_late_cleanup(void)
     bench_done(&b);
 }
 
+/* Watches BAR0's mmap come and go, noting whether the device decoded memory then. */
+typedef struct DecodeWatch {
+    MemoryListener ml;
+    Bench *b;
+    int decode_at_add, decode_at_del; /* -1: not seen */
+} DecodeWatch;
+
+static bool watch_add(MemoryListener *ml, const FlatRange *fr, GError **errp)
+{
+    DecodeWatch *w = (DecodeWatch *)ml;
+
+    (void)errp;
+    if (fr->mr == &w->b->d->bars[0].mmaps[0].mr) {
+        w->decode_at_add = !!(dev_cfg16(w->b, PCI_COMMAND) & PCI_COMMAND_MEMORY);
+    }
+    return true;
+}
+
+static void watch_del(MemoryListener *ml, const FlatRange *fr)
+{
+    DecodeWatch *w = (DecodeWatch *)ml;
+
+    if (fr->mr == &w->b->d->bars[0].mmaps[0].mr) {
+        w->decode_at_del = !!(dev_cfg16(w->b, PCI_COMMAND) & PCI_COMMAND_MEMORY);
+    }
+}
+
+/* The device decodes before its BAR reaches the guest, and until the guest has lost it
+ * (vfio-pci zaps the mmaps of a device that stops decoding: a vCPU access through a stale
+ * memslot would fail KVM_RUN). */
+static void test_bar0_decode_order(void)
+{
+    DecodeWatch w = { .ml = { .name = "watch", .region_add = watch_add,
+                              .region_del = watch_del },
+                      .decode_at_add = -1, .decode_at_del = -1 };
+    Bench b;
+
+    if (sysconf(_SC_PAGESIZE) != 4096) {
+        g_test_skip("needs BAR0 mmap'd: 4 KiB host pages");
+        return;
+    }
+    bench_init(&b);
+    w.b = &b;
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    g_assert_true(address_space_add_listener(&b.as, &w.ml, NULL));
+    cfg_write(&b, PCI_BASE_ADDRESS_0, (uint32_t)BAR0_GPA, 4);
+    cfg_write(&b, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+    g_assert_cmpint(w.decode_at_add, ==, 1);
+    cfg_write(&b, PCI_COMMAND, 0, 2);
+    g_assert_cmpint(w.decode_at_del, ==, 1);
+    g_assert_cmphex(dev_cfg16(&b, PCI_COMMAND) & PCI_COMMAND_MEMORY, ==, 0);
+    address_space_remove_listener(&b.as, &w.ml);
+    bench_done(&b);
+}
+
 /* x-no-mmap=on: nothing mmap'd, every BAR access trapped and relayed to the device. */
 static void test_bar0_no_mmap(void)
 {
@@ -953,6 +1009,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-pci/bar0/sparse", test_bar0_sparse);
     g_test_add_func("/vfio-pci/bar0/64k-pages", test_bar0_64k_pages);
     g_test_add_func("/vfio-pci/bar0/no-mmap", test_bar0_no_mmap);
+    g_test_add_func("/vfio-pci/bar0/decode-order", test_bar0_decode_order);
     g_test_add_func("/vfio-pci/msix", test_msix);
     g_test_add_func("/vfio-pci/shared-group", test_shared_group);
     g_test_add_func("/vfio-pci/error/guest-addr", test_error_guest_addr);
