@@ -193,6 +193,9 @@ void msix_config_write(PCIDevice *d, uint32_t addr, unsigned len)
         return;
     }
     m->fmask = fmask;
+    if (!m->enabled) {
+        return; /* no vector changes while MSI-X is off: the enable tells them all */
+    }
     for (unsigned v = 0; v < m->nr_vectors; v++) {
         if (!entry_masked(m, v)) {
             notify_vector(d, v);

@@ -221,6 +221,7 @@ void pci_register_bar(PCIDevice *d, unsigned idx, uint8_t type, uint64_t size,
     bar->type = type;
     bar->mr = mr;
     bar->addr = PCI_BAR_UNMAPPED;
+    bar->refused = 0;
     if (!size) {
         pci_set_long(d, reg, 0);
         pci_set_long_mask(d, reg, 0);
@@ -289,8 +290,29 @@ static uint32_t bar_reg(unsigned idx)
     return idx == PCI_ROM_SLOT ? PCI_ROM_ADDRESS : PCI_BASE_ADDRESS_0 + 4 * idx;
 }
 
-/* Where BAR idx would decode now (guest-physical), or PCI_BAR_UNMAPPED; *why says why not. */
-static uint64_t bar_target(const PCIDevice *d, unsigned idx, const char **why)
+/* Whether the guest is sizing BAR idx: all the writable bits of either of its halves are
+ * ones (it then points far outside, which is not worth a word). */
+static bool bar_sizing(const PCIDevice *d, unsigned idx)
+{
+    uint32_t reg = bar_reg(idx);
+    unsigned halves = idx != PCI_ROM_SLOT && !(d->bars[idx].type & PCI_BASE_ADDRESS_SPACE_IO) &&
+                      (d->bars[idx].type & PCI_BASE_ADDRESS_MEM_TYPE_64) ? 2 : 1;
+
+    for (unsigned h = 0; h < halves; h++) {
+        uint32_t wm = d->wmask[reg + 4 * h] | d->wmask[reg + 4 * h + 1] << 8 |
+                      d->wmask[reg + 4 * h + 2] << 16 | (uint32_t)d->wmask[reg + 4 * h + 3] << 24;
+
+        wm &= idx == PCI_ROM_SLOT ? PCI_ROM_ADDRESS_MASK : UINT32_MAX;
+        if (wm && (pci_get_long(d, reg + 4 * h) & wm) == wm) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Where BAR idx would decode now (guest-physical), or PCI_BAR_UNMAPPED; *why says why not,
+ * *want is the address the guest asked for (0: none). */
+static uint64_t bar_target(const PCIDevice *d, unsigned idx, const char **why, uint64_t *want)
 {
     const PCIBar *bar = &d->bars[idx];
     uint16_t cmd = pci_get_word(d, PCI_COMMAND);
@@ -299,6 +321,7 @@ static uint64_t bar_target(const PCIDevice *d, unsigned idx, const char **why)
     uint64_t addr;
 
     *why = NULL;
+    *want = 0;
     if (io) {
         if (!(cmd & PCI_COMMAND_IO)) {
             return PCI_BAR_UNMAPPED;
@@ -323,6 +346,7 @@ static uint64_t bar_target(const PCIDevice *d, unsigned idx, const char **why)
     if (addr == 0) {
         return PCI_BAR_UNMAPPED; /* not assigned yet */
     }
+    *want = addr;
     for (unsigned i = 0; i < d->bus->nr_windows; i++) {
         const PCIWindow *w = &d->bus->windows[i];
         uint64_t gpa;
@@ -341,8 +365,7 @@ static uint64_t bar_target(const PCIDevice *d, unsigned idx, const char **why)
             return gpa;
         }
     }
-    /* Sizing writes all ones: the BAR then points far outside, which is not worth a word. */
-    if ((lo | 0xf) != 0xffffffff) {
+    if (!bar_sizing(d, idx)) {
         *why = "outside the host bridge's windows";
     }
     return PCI_BAR_UNMAPPED;
@@ -358,14 +381,24 @@ void pci_update_mappings(PCIDevice *d)
     for (unsigned idx = 0; idx < PCI_NUM_REGIONS; idx++) {
         PCIBar *bar = &d->bars[idx];
         const char *why;
-        uint64_t target;
+        uint64_t target, want;
         g_autoptr(GError) err = NULL;
 
         if (!bar->size || !bar->mr) {
             continue;
         }
-        target = bar_target(d, idx, &why);
+        target = bar_target(d, idx, &why, &want);
         if (target == bar->addr) {
+            /* Still unmapped: a new refused placement is counted all the same. */
+            if (why && want != bar->refused) {
+                bar->refused = want;
+                d->bar_refusals++;
+                ratelimit_warn(&bar_refusal_rl, "%s: BAR %u (0x%" PRIx64 " bytes) left "
+                               "unmapped: the guest placed it %s", d->name, idx, bar->size,
+                               why);
+            } else if (!why) {
+                bar->refused = 0;
+            }
             continue;
         }
         if (bar->addr != PCI_BAR_UNMAPPED) {
@@ -376,6 +409,7 @@ void pci_update_mappings(PCIDevice *d)
         }
         if (target == PCI_BAR_UNMAPPED) {
             if (why) {
+                bar->refused = want;
                 d->bar_refusals++;
                 ratelimit_warn(&bar_refusal_rl, "%s: BAR %u (0x%" PRIx64 " bytes) left "
                                "unmapped: the guest placed it %s", d->name, idx, bar->size,
@@ -384,6 +418,10 @@ void pci_update_mappings(PCIDevice *d)
             continue;
         }
         if (!memory_region_add_subregion(d->bus->sysmem, target, bar->mr, 0, &err)) {
+            if (bar->refused == target) {
+                continue; /* counted when it was first refused */
+            }
+            bar->refused = target;
             d->bar_refusals++;
             ratelimit_warn(&bar_refusal_rl, "%s: BAR %u left unmapped: %s", d->name, idx,
                            err->message);
@@ -392,6 +430,7 @@ void pci_update_mappings(PCIDevice *d)
         g_debug("%s: BAR %u (0x%" PRIx64 " bytes) mapped at 0x%" PRIx64, d->name, idx,
                 bar->size, target);
         bar->addr = target;
+        bar->refused = 0;
         changed = true;
     }
     if (changed && d->bus->as) {

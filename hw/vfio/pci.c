@@ -556,6 +556,8 @@ static void vfio_pci_unrealize(DeviceState *dev, MachineState *ms)
         vfio_device_detach(d->vdev);
         d->vdev = NULL;
     }
+    d->pdev.name = NULL;
+    g_clear_pointer(&d->name, g_free);
     (void)ms;
 }
 

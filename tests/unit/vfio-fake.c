@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/pci_regs.h>
 #include <ftw.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -833,6 +834,102 @@ void fake_region_set_caps(FakeDevice *d, unsigned index, const void *caps, size_
     d->regions[index].caps_len = caps_len;
 }
 
+static void put16(uint8_t *c, unsigned at, uint16_t v)
+{
+    c[at] = (uint8_t)v;
+    c[at + 1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *c, unsigned at, uint32_t v)
+{
+    put16(c, at, (uint16_t)v);
+    put16(c, at + 2, (uint16_t)(v >> 16));
+}
+
+FakeDevice *fake_vfio_add_nvme(FakeVfio *f, const char *name, int group,
+                               FakeNvmeVariant variant)
+{
+    FakeDevice *d = fake_vfio_add_device(f, name, group, false,
+                                         VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET);
+    const uint32_t rwm = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+                         VFIO_REGION_INFO_FLAG_MMAP;
+    uint8_t *c;
+
+    for (unsigned i = 0; i < VFIO_PCI_NUM_REGIONS; i++) {
+        if (i == VFIO_PCI_BAR0_REGION_INDEX) {
+            fake_device_add_region(d, rwm, FAKE_NVME_BAR0_SIZE);
+        } else if (i == VFIO_PCI_CONFIG_REGION_INDEX) {
+            fake_device_add_region(d, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE,
+                                   FAKE_NVME_CONFIG_SIZE);
+        } else {
+            fake_device_add_region(d, 0, 0);
+        }
+    }
+    if (variant == FAKE_NVME_SPARSE) {
+        struct {
+            struct vfio_region_info_cap_sparse_mmap hdr;
+            struct vfio_region_sparse_mmap_area area;
+        } sp = {
+            .hdr = { .header = { .id = VFIO_REGION_INFO_CAP_SPARSE_MMAP, .version = 1 },
+                     .nr_areas = 1 },
+            .area = { .offset = 0, .size = 0x2000 },
+        };
+
+        fake_region_set_caps(d, VFIO_PCI_BAR0_REGION_INDEX, &sp, sizeof(sp));
+    } else {
+        struct vfio_info_cap_header mm = { .id = VFIO_REGION_INFO_CAP_MSIX_MAPPABLE,
+                                           .version = 1 };
+
+        fake_region_set_caps(d, VFIO_PCI_BAR0_REGION_INDEX, &mm, sizeof(mm));
+    }
+    fake_device_add_irq(d, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
+                               VFIO_IRQ_INFO_AUTOMASKED, 1);          /* INTx */
+    fake_device_add_irq(d, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, 1); /* MSI */
+    fake_device_add_irq(d, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE,
+                        variant == FAKE_NVME_NO_MSIX ? 0 : FAKE_NVME_VECTORS); /* MSI-X */
+    fake_device_add_irq(d, VFIO_IRQ_INFO_EVENTFD, 1);                 /* ERR */
+    fake_device_add_irq(d, VFIO_IRQ_INFO_EVENTFD, 1);                 /* REQ */
+
+    c = d->regions[VFIO_PCI_CONFIG_REGION_INDEX].mem;
+    put16(c, PCI_VENDOR_ID, 0x1b36);
+    put16(c, PCI_DEVICE_ID, 0x0010);
+    put16(c, PCI_STATUS, PCI_STATUS_CAP_LIST);
+    c[PCI_REVISION_ID] = 0x02;
+    c[PCI_CLASS_PROG] = 0x02;       /* NVM Express */
+    put16(c, PCI_CLASS_DEVICE, 0x0108); /* mass storage, non-volatile memory */
+    c[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
+    put32(c, PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64);
+    put16(c, PCI_SUBSYSTEM_VENDOR_ID, 0x1af4);
+    put16(c, PCI_SUBSYSTEM_ID, 0x1100);
+    put32(c, PCI_ROM_ADDRESS, 0xfeb80000 | PCI_ROM_ADDRESS_ENABLE);
+    c[PCI_CAPABILITY_LIST] = 0x40;
+    c[PCI_INTERRUPT_LINE] = 0x0b;
+    c[PCI_INTERRUPT_PIN] = 1;
+    /* PM */
+    c[0x40] = PCI_CAP_ID_PM;
+    c[0x41] = 0x50;
+    put16(c, 0x42, 0x0003);
+    put16(c, 0x44, 0x0008);
+    /* MSI: 64-bit, per-vector masking, 32 vectors */
+    c[0x50] = PCI_CAP_ID_MSI;
+    c[0x51] = variant == FAKE_NVME_NO_MSIX ? 0x70 : FAKE_NVME_MSIX_CAP;
+    put16(c, 0x52, PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT | 0x000a);
+    if (variant != FAKE_NVME_NO_MSIX) {
+        c[0x60] = PCI_CAP_ID_MSIX;
+        c[0x61] = 0x70;
+        put16(c, 0x62, FAKE_NVME_VECTORS - 1);
+        put32(c, 0x64, 0x2000 | 0);
+        put32(c, 0x68, 0x3000 | 0);
+    }
+    /* PCI Express v2 endpoint */
+    c[0x70] = PCI_CAP_ID_EXP;
+    c[0x71] = 0;
+    put16(c, 0x72, 0x0002);
+    /* AER at 0x100, the end of the extended list */
+    put32(c, 0x100, 0x00010001);
+    return d;
+}
+
 unsigned fake_device_add_irq(FakeDevice *d, uint32_t flags, uint32_t count)
 {
     unsigned index = d->num_irqs++;
@@ -956,7 +1053,8 @@ static void link_at(const char *root, const char *rel, const char *target)
 void sysfs_fixture_add(const char *root, const char *bus, const char *name, int group,
                        bool noiommu, const char *driver)
 {
-    g_autofree char *dev = g_strdup_printf("devices/platform/%s", name);
+    const char *parent = !strcmp(bus, "pci") ? "pci0000:00" : "platform";
+    g_autofree char *dev = g_strdup_printf("devices/%s/%s", parent, name);
     g_autofree char *busdevs = g_strdup_printf("bus/%s/devices", bus);
     g_autofree char *busdrvs = g_strdup_printf("bus/%s/drivers", bus);
 
@@ -971,7 +1069,7 @@ void sysfs_fixture_add(const char *root, const char *bus, const char *name, int 
     }
     {
         g_autofree char *rel = g_strdup_printf("%s/%s", busdevs, name);
-        g_autofree char *target = g_strdup_printf("../../../devices/platform/%s", name);
+        g_autofree char *target = g_strdup_printf("../../../%s", dev);
 
         link_at(root, rel, target);
     }
@@ -989,7 +1087,7 @@ void sysfs_fixture_add(const char *root, const char *bus, const char *name, int 
         g_autofree char *rel = g_strdup_printf("%s/iommu_group", dev);
         g_autofree char *target = g_strdup_printf("../../../kernel/iommu_groups/%d", group);
         g_autofree char *grel = g_strdup_printf("%s/%s", gdevs, name);
-        g_autofree char *gtarget = g_strdup_printf("../../../../devices/platform/%s", name);
+        g_autofree char *gtarget = g_strdup_printf("../../../../%s", dev);
 
         mkdirs(root, gdevs);
         link_at(root, rel, target);

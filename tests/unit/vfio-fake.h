@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define FAKE_MAX_REGIONS 8
+#define FAKE_MAX_REGIONS 10 /* vfio-pci has 9: BAR0-5, ROM, config, VGA */
 #define FAKE_MAX_IRQS 8
 /* Region N sits at this offset in the device fd, as vfio-platform puts it (index << 40). */
 #define FAKE_REGION_OFFSET(n) ((uint64_t)(n) << 40)
@@ -128,6 +128,29 @@ void fake_vfio_fail_ioctl(FakeVfio *f, unsigned long request, unsigned nth, int 
 void fake_vfio_fail_open(FakeVfio *f, const char *path, int err);
 void fake_vfio_clear_faults(FakeVfio *f);
 
+/*
+ * An NVMe-like PCI function as vfio-pci shows it (QEMU's nvme: 1b36:0010, class 010802):
+ * the nine vfio-pci regions (BAR0 a 64-bit memory BAR of FAKE_NVME_BAR0_SIZE bytes,
+ * READ|WRITE|MMAP; BAR1-5, ROM and VGA empty; config FAKE_NVME_CONFIG_SIZE bytes READ|WRITE),
+ * the five vfio-pci IRQ indexes (MSI-X with FAKE_NVME_VECTORS), flags PCI|RESET. Its config
+ * region holds a type-0 header with the capability list PM (0x40) -> MSI (0x50) -> MSI-X
+ * (0x60: table BAR0 +0x2000, PBA BAR0 +0x3000) -> PCIe (0x70), an AER extended capability
+ * at 0x100, interrupt pin A, and a ROM BAR value a guest must never see.
+ */
+typedef enum FakeNvmeVariant {
+    FAKE_NVME_MSIX_MAPPABLE, /* BAR0 with the MSIX_MAPPABLE capability: all of it mmap-able */
+    FAKE_NVME_SPARSE,        /* BAR0 with SPARSE_MMAP: [0, 0x2000) only (table/PBA left out) */
+    FAKE_NVME_NO_MSIX,       /* no MSI-X capability: PM -> MSI -> PCIe */
+} FakeNvmeVariant;
+
+#define FAKE_NVME_BAR0_SIZE 0x4000u
+#define FAKE_NVME_CONFIG_SIZE 0x1000u
+#define FAKE_NVME_VECTORS 8u
+#define FAKE_NVME_MSIX_CAP 0x60u
+
+FakeDevice *fake_vfio_add_nvme(FakeVfio *f, const char *name, int group,
+                               FakeNvmeVariant variant);
+
 /* Fake fds open now (containers, groups, devices). */
 unsigned fake_vfio_open_fds(const FakeVfio *f);
 /* Eventfds made through HostOps.eventfd and not yet closed through HostOps.close. */
@@ -148,7 +171,8 @@ int fake_vfio_log_find(const FakeVfio *f, const char *prefix, int from);
 char *sysfs_fixture_new(void);
 void sysfs_fixture_free(char *root);
 /*
- * Adds device name on bus ("amba" or "platform") as sysfs shows it: devices/platform/NAME with
+ * Adds device name on bus ("amba", "platform" or "pci") as sysfs shows it: devices/platform/NAME
+ * (devices/pci0000:00/NAME for "pci", NAME like 0000:00:01.0) with
  * subsystem -> bus/BUS, driver -> bus/BUS/drivers/DRIVER (none when driver is NULL),
  * iommu_group -> kernel/iommu_groups/GROUP (none when group < 0), whose name file says
  * "vfio-noiommu" for a no-IOMMU group; and bus/BUS/devices/NAME -> the device folder.

@@ -55,6 +55,7 @@ typedef struct PCIBar {
                         * MEM_PREFETCH for memory */
     MemoryRegion *mr;  /* what the BAR decodes (the device's); placed while mapped */
     uint64_t addr;     /* guest-physical base while mapped, else PCI_BAR_UNMAPPED */
+    uint64_t refused;  /* the placement last refused (counted once), 0: none */
 } PCIBar;
 
 /* Config-space accesses of the guest to the device (len 1, 2 or 4; addr naturally aligned

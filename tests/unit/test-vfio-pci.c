@@ -1,0 +1,1026 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests of vfio-pci against the fake VFIO kernel: the guest's config space, BAR mmaps with the MSI-X window trapped, MSI-X wiring, teardown and the errors a user meets. */
+#include "hw/core/device.h"
+#include "hw/pci/msix.h"
+#include "hw/pci/pci.h"
+#include "hw/vfio/vfio-pci.h"
+#include "system/options.h"
+#include "vfio-fake.h"
+
+#include "../../hw/vfio/vfio-internal.h" /* VfioContext.page_size: the 64 KiB page case */
+
+#include <dirent.h>
+#include <errno.h>
+#include <glib.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define NVME "0000:00:01.0"
+#define NVME_FN1 "0000:00:01.1"
+#define GROUP 7
+#define SLOT 3
+#define DEVFN PCI_DEVFN(SLOT, 0)
+#define BAR0_GPA UINT64_C(0x10000000)
+#define TABLE_GPA (BAR0_GPA + 0x2000)
+#define PBA_GPA (BAR0_GPA + 0x3000)
+#define RAM_BASE UINT64_C(0x40000000)
+#define RAM_SIZE UINT64_C(0x1000000)
+
+static const PCIWindow windows[] = {
+    { PCI_WINDOW_MMIO32, 0x10000000, 0x2eff0000 },
+    { PCI_WINDOW_MMIO64, UINT64_C(0x8000000000), UINT64_C(0x8000000000) },
+    { PCI_WINDOW_IO, 0x3eff0000, 0x10000 },
+};
+
+/* ---- A recording interrupt controller ------------------------------------------------ */
+
+typedef struct IrqRec {
+    GPtrArray *log;     /* "route add 100 0x8090040/0x1 devid 0x18", "irqfd 100 fd 7", ... */
+    unsigned next_gsi;
+    int routes;         /* live routes */
+    int irqfds;         /* live irqfds */
+    bool has_msi;
+} IrqRec;
+
+static void irq_log(IrqRec *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void irq_log(IrqRec *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    g_ptr_array_add(r->log, g_strdup_vprintf(fmt, ap));
+    va_end(ap);
+}
+
+static bool rec_set_spi(void *o, unsigned spi, bool level, GError **errp)
+{
+    (void)errp;
+    irq_log(o, "spi %u %d", spi, level);
+    return true;
+}
+
+static bool rec_irqfd_assign(void *o, int fd, int resamplefd, unsigned gsi, GError **errp)
+{
+    IrqRec *r = o;
+
+    (void)errp;
+    g_assert_cmpint(resamplefd, <, 0); /* MSI is edge */
+    r->irqfds++;
+    irq_log(r, "irqfd %u fd %d", gsi, fd);
+    return true;
+}
+
+static bool rec_irqfd_deassign(void *o, int fd, unsigned gsi, GError **errp)
+{
+    IrqRec *r = o;
+
+    (void)errp;
+    r->irqfds--;
+    irq_log(r, "irqfd-off %u fd %d", gsi, fd);
+    return true;
+}
+
+static bool rec_has_resample(void *o)
+{
+    (void)o;
+    return true;
+}
+
+static bool rec_route_add(void *o, uint64_t addr, uint32_t data, uint32_t devid, unsigned *gsi,
+                          GError **errp)
+{
+    IrqRec *r = o;
+
+    (void)errp;
+    *gsi = r->next_gsi++;
+    r->routes++;
+    irq_log(r, "route add %u 0x%" PRIx64 "/0x%x devid 0x%x", *gsi, addr, data, devid);
+    return true;
+}
+
+static bool rec_route_update(void *o, unsigned gsi, uint64_t addr, uint32_t data,
+                             uint32_t devid, GError **errp)
+{
+    (void)errp;
+    irq_log(o, "route update %u 0x%" PRIx64 "/0x%x devid 0x%x", gsi, addr, data, devid);
+    return true;
+}
+
+static void rec_route_release(void *o, unsigned gsi)
+{
+    IrqRec *r = o;
+
+    r->routes--;
+    irq_log(r, "route release %u", gsi);
+}
+
+static bool rec_signal_msi(void *o, uint64_t addr, uint32_t data, uint32_t devid, GError **errp)
+{
+    (void)errp;
+    irq_log(o, "signal 0x%" PRIx64 "/0x%x devid 0x%x", addr, data, devid);
+    return true;
+}
+
+static bool rec_has_msi(void *o)
+{
+    return ((IrqRec *)o)->has_msi;
+}
+
+static const MachineIrqOps rec_irq_ops = {
+    .set_spi = rec_set_spi,
+    .irqfd_assign = rec_irqfd_assign,
+    .irqfd_deassign = rec_irqfd_deassign,
+    .has_resample = rec_has_resample,
+    .msi_route_add = rec_route_add,
+    .msi_route_update = rec_route_update,
+    .msi_route_release = rec_route_release,
+    .signal_msi = rec_signal_msi,
+    .has_msi = rec_has_msi,
+};
+
+/* ---- The bench: fake kernel, sysfs, guest memory, a bus, a machine -------------------- */
+
+typedef struct Bench {
+    FakeVfio *f;
+    char *sys;
+    MemoryRegion sysmem, ram;
+    AddressSpace as;
+    MachineState ms;
+    IrqRec irq;
+    FakeDevice *fd;       /* the NVMe function */
+    VfioPciDevice *d;
+    unsigned host_fds;    /* the process's fds before the first realize */
+    bool counted;
+} Bench;
+
+static unsigned count_fds(void)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    unsigned n = 0;
+
+    g_assert_nonnull(dir);
+    while (readdir(dir)) {
+        n++;
+    }
+    closedir(dir);
+    return n;
+}
+
+static void bench_init(Bench *b)
+{
+    g_autoptr(GError) err = NULL;
+
+    memset(b, 0, sizeof(*b));
+    b->sys = sysfs_fixture_new();
+    b->f = fake_vfio_new("/dev/vfio");
+    memory_region_init_container(&b->sysmem, "system", UINT64_C(1) << 48);
+    g_assert_true(memory_region_init_ram(&b->ram, "ram", RAM_SIZE, &err));
+    g_assert_true(memory_region_add_subregion(&b->sysmem, RAM_BASE, &b->ram, 0, &err));
+    address_space_init(&b->as, &b->sysmem, "memory");
+    g_assert_true(address_space_commit(&b->as, &err));
+    b->irq.log = g_ptr_array_new_with_free_func(g_free);
+    b->irq.next_gsi = 100;
+    b->irq.has_msi = true;
+    b->ms.ops = &b->f->ops;
+    b->ms.irq_ops = &rec_irq_ops;
+    b->ms.irq_opaque = &b->irq;
+    b->ms.sysmem = &b->sysmem;
+    b->ms.as = &b->as;
+    b->ms.main_context = g_main_context_new();
+    b->ms.sysfs_root = b->sys;
+    b->ms.dev_vfio = (char *)"/dev/vfio";
+    b->ms.pci_bus = pci_bus_new(&b->sysmem, &b->as, windows, G_N_ELEMENTS(windows));
+}
+
+/* The NVMe function bound to vfio-pci in its own group. */
+static void add_nvme(Bench *b, FakeNvmeVariant variant)
+{
+    b->fd = fake_vfio_add_nvme(b->f, NVME, GROUP, variant);
+    sysfs_fixture_add(b->sys, "pci", NVME, GROUP, false, "vfio-pci");
+}
+
+/* Creates a vfio-pci device from "-device vfio-pci,<props>" and realizes it. */
+static VfioPciDevice *realize(Bench *b, const char *props, GError **errp)
+{
+    g_autofree char *str = g_strdup_printf("vfio-pci,%s", props);
+    g_autoptr(OptList) ol = NULL;
+    g_autoptr(GError) err = NULL;
+    DeviceState *dev;
+
+    if (!b->counted) {
+        b->host_fds = count_fds();
+        b->counted = true;
+    }
+    g_assert_true(opt_list_parse(str, true, &ol, &err));
+    dev = device_create_from_class(&vfio_pci_device_class, ol, 0, &err);
+    g_assert_no_error(err);
+    if (!vfio_pci_device_class.realize(dev, &b->ms, errp)) {
+        device_free(dev);
+        return NULL;
+    }
+    return (VfioPciDevice *)dev;
+}
+
+static void realize_ok(Bench *b, const char *props)
+{
+    g_autoptr(GError) err = NULL;
+
+    b->d = realize(b, props, &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(b->d);
+}
+
+/* Expects realize to fail with a one-line message, leaving nothing open; returns it. */
+static char *realize_fails(Bench *b, const char *props)
+{
+    GError *err = NULL;
+    char *msg;
+
+    g_assert_null(realize(b, props, &err));
+    g_assert_nonnull(err);
+    g_assert_null(strchr(err->message, '\n'));
+    g_assert_cmpuint(fake_vfio_open_fds(b->f), ==, 0);
+    g_assert_cmpuint(fake_vfio_live_mmaps(b->f), ==, 0);
+    g_assert_cmpuint(count_fds(), ==, b->host_fds);
+    msg = g_strdup(err->message);
+    g_error_free(err);
+    return msg;
+}
+
+static unsigned bus_devices(Bench *b)
+{
+    g_autoptr(GPtrArray) devs = pci_bus_devices(b->ms.pci_bus);
+
+    return devs->len;
+}
+
+static void unrealize(Bench *b)
+{
+    vfio_pci_device_class.unrealize(&b->d->parent, &b->ms);
+    /* Nothing of the device is left in the kernel nor in the process. */
+    g_assert_cmpuint(fake_vfio_open_fds(b->f), ==, 0);
+    g_assert_cmpuint(fake_vfio_live_mmaps(b->f), ==, 0);
+    g_assert_cmpuint(count_fds(), ==, b->host_fds);
+    g_assert_cmpint(b->irq.routes, ==, 0);
+    g_assert_cmpint(b->irq.irqfds, ==, 0);
+    g_assert_cmpuint(bus_devices(b), ==, 0);
+    g_assert_null(b->d->name); /* the host name realize made is freed (not leaked) */
+    device_free(&b->d->parent);
+    b->d = NULL;
+}
+
+static void bench_done(Bench *b)
+{
+    if (b->d) {
+        unrealize(b);
+    }
+    vfio_context_free(b->ms.vfio);
+    g_assert_cmpuint(fake_vfio_open_fds(b->f), ==, 0);
+    g_assert_cmpuint(b->f->live->len, ==, 0);
+    pci_bus_free(b->ms.pci_bus);
+    g_main_context_unref(b->ms.main_context);
+    address_space_destroy(&b->as);
+    memory_region_del_subregion(&b->sysmem, &b->ram);
+    memory_region_finalize(&b->ram);
+    memory_region_finalize(&b->sysmem);
+    g_ptr_array_free(b->irq.log, TRUE);
+    fake_vfio_free(b->f);
+    sysfs_fixture_free(b->sys);
+}
+
+static void assert_says(const char *msg, const char *needle)
+{
+    if (!strstr(msg, needle)) {
+        g_error("\"%s\" does not say \"%s\"", msg, needle);
+    }
+}
+
+static uint32_t cfg_read(Bench *b, uint32_t reg, unsigned len)
+{
+    return pci_bus_config_read(b->ms.pci_bus, 0, DEVFN, reg, len);
+}
+
+static void cfg_write(Bench *b, uint32_t reg, uint32_t val, unsigned len)
+{
+    pci_bus_config_write(b->ms.pci_bus, 0, DEVFN, reg, val, len);
+}
+
+/* The device's own config bytes (what the kernel got). */
+static uint16_t dev_cfg16(Bench *b, unsigned reg)
+{
+    const uint8_t *c = b->fd->regions[VFIO_PCI_CONFIG_REGION_INDEX].mem;
+
+    return (uint16_t)(c[reg] | c[reg + 1] << 8);
+}
+
+static uint64_t guest_read(Bench *b, uint64_t addr, unsigned len)
+{
+    uint8_t buf[8] = { 0 };
+    uint64_t v = 0;
+
+    g_assert_true(address_space_rw(&b->as, addr, buf, len, false));
+    for (unsigned i = 0; i < len; i++) {
+        v |= (uint64_t)buf[i] << (8 * i);
+    }
+    return v;
+}
+
+static void guest_write(Bench *b, uint64_t addr, uint64_t v, unsigned len)
+{
+    uint8_t buf[8];
+
+    for (unsigned i = 0; i < len; i++) {
+        buf[i] = (uint8_t)(v >> (8 * i));
+    }
+    g_assert_true(address_space_rw(&b->as, addr, buf, len, true));
+}
+
+/* BAR0 at BAR0_GPA, memory decode on. */
+static void place_bar0(Bench *b)
+{
+    cfg_write(b, PCI_BASE_ADDRESS_0, (uint32_t)BAR0_GPA, 4);
+    cfg_write(b, PCI_BASE_ADDRESS_1, 0, 4);
+    cfg_write(b, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
+    g_assert_cmphex(pci_bar_address(&b->d->pdev, 0), ==, BAR0_GPA);
+}
+
+static const char *irq_event(Bench *b, unsigned i)
+{
+    return i < b->irq.log->len ? g_ptr_array_index(b->irq.log, i) : "(none)";
+}
+
+/* ---- Config space -------------------------------------------------------------------- */
+
+static void test_realize_config(void)
+{
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    g_assert_cmpuint(b.fd->resets, ==, 1);
+    g_assert_cmpuint(b.d->pdev.devfn, ==, DEVFN);
+
+    /* The device's identity comes through. */
+    g_assert_cmphex(cfg_read(&b, PCI_VENDOR_ID, 4), ==, 0x00101b36);
+    g_assert_cmphex(cfg_read(&b, PCI_CLASS_REVISION, 4), ==, 0x01080202);
+    g_assert_cmphex(cfg_read(&b, PCI_SUBSYSTEM_VENDOR_ID, 4), ==, 0x11001af4);
+    g_assert_cmphex(cfg_read(&b, PCI_HEADER_TYPE, 1), ==, 0);
+    g_assert_cmphex(cfg_read(&b, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST, ==, PCI_STATUS_CAP_LIST);
+
+    /* The capability list skips MSI: PM -> MSI-X -> PCIe -> end. */
+    g_assert_cmphex(cfg_read(&b, PCI_CAPABILITY_LIST, 1), ==, 0x40);
+    g_assert_cmphex(cfg_read(&b, 0x40, 2), ==, 0x6001);
+    g_assert_cmphex(cfg_read(&b, 0x60, 2), ==, 0x7011);
+    g_assert_cmphex(cfg_read(&b, 0x70, 2), ==, 0x0010);
+    g_assert_cmphex(cfg_read(&b, 0x72, 2), ==, 0x0002); /* the device's own PCIe flags */
+    /* MSI-X: the emulated capability (off, 8 vectors, table BAR0 +0x2000, PBA +0x3000). */
+    g_assert_cmphex(cfg_read(&b, 0x60, 4), ==, 0x00077011);
+    g_assert_cmphex(cfg_read(&b, 0x64, 4), ==, 0x2000);
+    g_assert_cmphex(cfg_read(&b, 0x68, 4), ==, 0x3000);
+    /* No extended capabilities. */
+    g_assert_cmphex(cfg_read(&b, 0x100, 4), ==, 0);
+    /* The ROM is hidden: reads 0, sizes to 0. */
+    g_assert_cmphex(cfg_read(&b, PCI_ROM_ADDRESS, 4), ==, 0);
+    cfg_write(&b, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS_MASK, 4);
+    g_assert_cmphex(cfg_read(&b, PCI_ROM_ADDRESS, 4), ==, 0);
+    /* No INTx yet: pin 0. */
+    g_assert_cmphex(cfg_read(&b, PCI_INTERRUPT_PIN, 1), ==, 0);
+
+    /* BAR0: 64-bit memory, 16 KiB. */
+    g_assert_cmphex(cfg_read(&b, PCI_BASE_ADDRESS_0, 4), ==, PCI_BASE_ADDRESS_MEM_TYPE_64);
+    cfg_write(&b, PCI_BASE_ADDRESS_0, 0xffffffff, 4);
+    cfg_write(&b, PCI_BASE_ADDRESS_1, 0xffffffff, 4);
+    g_assert_cmphex(cfg_read(&b, PCI_BASE_ADDRESS_0, 4), ==, 0xffffc004);
+    g_assert_cmphex(cfg_read(&b, PCI_BASE_ADDRESS_1, 4), ==, 0xffffffff);
+    cfg_write(&b, PCI_BASE_ADDRESS_2, 0xffffffff, 4);
+    g_assert_cmphex(cfg_read(&b, PCI_BASE_ADDRESS_2, 4), ==, 0);
+    /* The BAR writes stayed with the VMM: the device's BAR is untouched. */
+    g_assert_cmphex(dev_cfg16(&b, PCI_BASE_ADDRESS_0), ==, PCI_BASE_ADDRESS_MEM_TYPE_64);
+    bench_done(&b);
+}
+
+/* ---- BAR0 ---------------------------------------------------------------------------- */
+
+/* Checks the BAR0 layout every variant shares: the command reached the device, the table is
+ * emulated, the PBA reads from the emulation. */
+static void check_bar0_common(Bench *b)
+{
+    VfioRegion *r = &b->d->bars[0];
+    uint8_t *mem = b->fd->regions[VFIO_PCI_BAR0_REGION_INDEX].mem;
+
+    /* The command register reached the device too. */
+    g_assert_cmphex(dev_cfg16(b, PCI_COMMAND) & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER), ==,
+                    PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    g_assert_cmphex(cfg_read(b, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY, ==, PCI_COMMAND_MEMORY);
+
+    /* The MSI-X table page is trapped: a table write is the emulation's, not the device's. */
+    memset(mem + 0x2000, 0xee, 0x20);
+    guest_write(b, TABLE_GPA + PCI_MSIX_ENTRY_DATA, 0x1234, 4);
+    g_assert_cmphex(msix_table_read(&b->d->pdev, PCI_MSIX_ENTRY_DATA, 4), ==, 0x1234);
+    g_assert_cmphex(mem[0x2000 + PCI_MSIX_ENTRY_DATA], ==, 0xee);
+    g_assert_cmphex(guest_read(b, TABLE_GPA + PCI_MSIX_ENTRY_VECTOR_CTRL, 4), ==, 1);
+    g_assert_cmpuint(b->d->msix_win[0].mr.trapped_writes, ==, 1);
+    g_assert_cmpuint(b->d->msix_win[0].mr.trapped_reads, ==, 1);
+    /* The PBA reads from the emulation. */
+    mem[0x3000] = 0xff;
+    g_assert_cmphex(guest_read(b, PBA_GPA, 8), ==, 0);
+    /* The rest of the window is the device's. */
+    mem[0x3800] = 0x5a;
+    g_assert_cmphex(guest_read(b, BAR0_GPA + 0x3800, 1), ==, 0x5a);
+    guest_write(b, BAR0_GPA + 0x3804, 0xabcd, 2);
+    g_assert_cmphex(mem[0x3804] | mem[0x3805] << 8, ==, 0xabcd);
+    /* Those went through the window, not the BAR's own trapped region. */
+    g_assert_cmpuint(r->mr.trapped_reads + r->mr.trapped_writes, ==, 0);
+}
+
+static void test_bar0_mmap(void)
+{
+    uint8_t *mem;
+    VfioRegion *r;
+    Bench b;
+
+    if (sysconf(_SC_PAGESIZE) != 4096) {
+        g_test_skip("the mmap layout below is for 4 KiB host pages");
+        return;
+    }
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    r = &b.d->bars[0];
+    mem = b.fd->regions[VFIO_PCI_BAR0_REGION_INDEX].mem;
+    g_assert_cmpuint(r->nr_mmaps, ==, 1); /* MSIX_MAPPABLE: all of it */
+    g_assert_cmphex(r->mmaps[0].size, ==, FAKE_NVME_BAR0_SIZE);
+    g_assert_true(b.d->msix_win[0].used);
+    g_assert_cmphex(b.d->msix_win[0].offset, ==, 0x2000);
+    g_assert_cmphex(b.d->msix_win[0].mr.size, ==, 0x2000);
+    g_assert_false(b.d->msix_win[1].used); /* table and PBA share one window */
+    place_bar0(&b);
+
+    /* The doorbell pages are the device's memory, reached without a trap. */
+    mem[0x10] = 0x42;
+    g_assert_cmphex(guest_read(&b, BAR0_GPA + 0x10, 1), ==, 0x42);
+    guest_write(&b, BAR0_GPA + 0x1000, 0xdeadbeef, 4);
+    g_assert_cmphex(mem[0x1000], ==, 0xef);
+    g_assert_cmpuint(r->mr.trapped_reads, ==, 0);
+    g_assert_cmpuint(r->mr.trapped_writes, ==, 0);
+    g_assert_true(flatview_lookup(b.as.view, BAR0_GPA)->mr == &r->mmaps[0].mr);
+    g_assert_true(flatview_lookup(b.as.view, TABLE_GPA)->mr == &b.d->msix_win[0].mr);
+    check_bar0_common(&b);
+
+    /* Memory decode off: the BAR leaves the guest's map, the device hears it too. */
+    cfg_write(&b, PCI_COMMAND, PCI_COMMAND_MASTER, 2);
+    g_assert_null(flatview_lookup(b.as.view, BAR0_GPA));
+    g_assert_cmphex(dev_cfg16(&b, PCI_COMMAND) & PCI_COMMAND_MEMORY, ==, 0);
+    bench_done(&b);
+}
+
+static void test_bar0_sparse(void)
+{
+    VfioRegion *r;
+    Bench b;
+
+    if (sysconf(_SC_PAGESIZE) != 4096) {
+        g_test_skip("the mmap layout below is for 4 KiB host pages");
+        return;
+    }
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_SPARSE);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    r = &b.d->bars[0];
+    g_assert_cmpuint(r->nr_mmaps, ==, 1);
+    g_assert_cmphex(r->mmaps[0].offset, ==, 0);
+    g_assert_cmphex(r->mmaps[0].size, ==, 0x2000);
+    place_bar0(&b);
+    b.fd->regions[VFIO_PCI_BAR0_REGION_INDEX].mem[0x1ffc] = 0x77;
+    g_assert_cmphex(guest_read(&b, BAR0_GPA + 0x1ffc, 1), ==, 0x77);
+    g_assert_cmpuint(r->mr.trapped_reads, ==, 0);
+    check_bar0_common(&b);
+    g_assert_cmpuint(r->mr.trapped_reads, ==, 0); /* the window relays, the region is not hit */
+    bench_done(&b);
+}
+
+/* 64 KiB host pages: the 16 KiB BAR cannot be mmap'd and the window covers all of it; the
+ * device's registers are still reached (relayed), the table still emulated. The fake
+ * context's page size is forced (the fake itself maps at 4 KiB). */
+static void test_bar0_64k_pages(void)
+{
+    uint8_t *mem;
+    VfioRegion *r;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    b.ms.vfio = vfio_context_new(b.ms.ops, b.sys, "/dev/vfio", b.ms.as);
+    b.ms.vfio->page_size = 0x10000;
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    r = &b.d->bars[0];
+    mem = b.fd->regions[VFIO_PCI_BAR0_REGION_INDEX].mem;
+    g_assert_cmpuint(r->nr_mmaps, ==, 0);
+    g_assert_cmpuint(fake_vfio_live_mmaps(b.f), ==, 0);
+    g_assert_cmphex(b.d->msix_win[0].offset, ==, 0);
+    g_assert_cmphex(b.d->msix_win[0].mr.size, ==, FAKE_NVME_BAR0_SIZE);
+    place_bar0(&b);
+    mem[0x10] = 0x42;
+    g_assert_cmphex(guest_read(&b, BAR0_GPA + 0x10, 1), ==, 0x42);
+    guest_write(&b, BAR0_GPA + 0x1000, 0xdeadbeef, 4);
+    g_assert_cmphex(mem[0x1000], ==, 0xef);
+    g_assert_cmpuint(b.d->msix_win[0].mr.trapped_reads, ==, 1);
+    g_assert_cmpuint(b.d->msix_win[0].mr.trapped_writes, ==, 1);
+    b.d->msix_win[0].mr.trapped_reads = b.d->msix_win[0].mr.trapped_writes = 0;
+    check_bar0_common(&b);
+    bench_done(&b);
+}
+
+/* ---- MSI-X --------------------------------------------------------------------------- */
+
+static const FakeSetIrqs *last_set_irqs(Bench *b)
+{
+    g_assert_cmpuint(b->f->set_irqs->len, >, 0);
+    return &g_array_index(b->f->set_irqs, FakeSetIrqs, b->f->set_irqs->len - 1);
+}
+
+static uint64_t eventfd_count(int fd)
+{
+    uint64_t n = 0;
+
+    if (read(fd, &n, sizeof(n)) != sizeof(n)) {
+        return 0; /* EAGAIN: nothing */
+    }
+    return n;
+}
+
+static void test_msix(void)
+{
+    const FakeSetIrqs *s;
+    VfioPciVector *v0;
+    unsigned gsi, mark;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    place_bar0(&b);
+    g_assert_cmpuint(b.f->set_irqs->len, ==, 0);
+
+    /* On: one SET_IRQS with an eventfd for each of the 8 vectors; no route yet. */
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+    g_assert_cmpuint(b.f->set_irqs->len, ==, 1);
+    s = last_set_irqs(&b);
+    g_assert_cmphex(s->flags, ==, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER);
+    g_assert_cmpuint(s->index, ==, VFIO_PCI_MSIX_IRQ_INDEX);
+    g_assert_cmpuint(s->start, ==, 0);
+    g_assert_cmpuint(s->count, ==, FAKE_NVME_VECTORS);
+    v0 = &b.d->vectors[0];
+    g_assert_cmpint(s->fd, ==, v0->fd);
+    g_assert_cmpint(v0->fd, >=, 0);
+    g_assert_cmpuint(b.irq.log->len, ==, 0);
+
+    /* Unmasking vector 0 with a message: a route with the requester ID, an irqfd on it. */
+    guest_write(&b, TABLE_GPA + PCI_MSIX_ENTRY_LOWER_ADDR, 0x08090040, 4);
+    guest_write(&b, TABLE_GPA + PCI_MSIX_ENTRY_UPPER_ADDR, 0, 4);
+    guest_write(&b, TABLE_GPA + PCI_MSIX_ENTRY_DATA, 0x21, 4);
+    g_assert_cmpuint(b.irq.log->len, ==, 0);
+    guest_write(&b, TABLE_GPA + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    g_assert_cmpstr(irq_event(&b, 0), ==, "route add 100 0x8090040/0x21 devid 0x18");
+    gsi = 100;
+    {
+        g_autofree char *want = g_strdup_printf("irqfd %u fd %d", gsi, v0->fd);
+
+        g_assert_cmpstr(irq_event(&b, 1), ==, want);
+    }
+    g_assert_cmpuint(b.irq.log->len, ==, 2);
+    g_assert_true(v0->irqfd);
+    /* A new message while unmasked: the route follows. */
+    guest_write(&b, TABLE_GPA + PCI_MSIX_ENTRY_DATA, 0x22, 4);
+    g_assert_cmpstr(irq_event(&b, 2), ==, "route update 100 0x8090040/0x22 devid 0x18");
+    g_assert_cmpuint(b.irq.log->len, ==, 3);
+
+    /* Masked: the irqfd goes. */
+    guest_write(&b, TABLE_GPA + PCI_MSIX_ENTRY_VECTOR_CTRL, 1, 4);
+    {
+        g_autofree char *want = g_strdup_printf("irqfd-off %u fd %d", gsi, v0->fd);
+
+        g_assert_cmpstr(irq_event(&b, 3), ==, want);
+    }
+    g_assert_false(v0->irqfd);
+    /* An interrupt while masked: pending in the PBA after the main loop ran. */
+    {
+        uint64_t one = 1;
+
+        g_assert_cmpint(write(v0->fd, &one, sizeof(one)), ==, sizeof(one));
+    }
+    for (unsigned i = 0; i < 10 && !msix_is_pending(&b.d->pdev, 0); i++) {
+        g_main_context_iteration(b.ms.main_context, FALSE);
+    }
+    g_assert_true(msix_is_pending(&b.d->pdev, 0));
+    g_assert_cmphex(guest_read(&b, PBA_GPA, 8), ==, 1);
+    g_assert_cmpuint(v0->wakeups, ==, 1);
+
+    /* Unmasked: the irqfd is back and the pending interrupt is delivered through it. */
+    mark = b.irq.log->len;
+    guest_write(&b, TABLE_GPA + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    g_assert_cmpstr(irq_event(&b, mark), ==, "route update 100 0x8090040/0x22 devid 0x18");
+    {
+        g_autofree char *want = g_strdup_printf("irqfd %u fd %d", gsi, v0->fd);
+
+        g_assert_cmpstr(irq_event(&b, mark + 1), ==, want);
+    }
+    g_assert_false(msix_is_pending(&b.d->pdev, 0));
+    g_assert_cmphex(guest_read(&b, PBA_GPA, 8), ==, 0);
+    g_assert_cmpuint(eventfd_count(v0->fd), ==, 1);
+    /* The main loop no longer watches it. */
+    g_assert_false(g_main_context_iteration(b.ms.main_context, FALSE));
+
+    /* Vector 5 too, then the function mask masks both. */
+    guest_write(&b, TABLE_GPA + 5 * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_LOWER_ADDR, 0x08090040, 4);
+    guest_write(&b, TABLE_GPA + 5 * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_DATA, 0x25, 4);
+    guest_write(&b, TABLE_GPA + 5 * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    g_assert_cmpint(b.irq.routes, ==, 2);
+    g_assert_cmpint(b.irq.irqfds, ==, 2);
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS,
+              PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL, 2);
+    g_assert_cmpint(b.irq.irqfds, ==, 0);
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+    g_assert_cmpint(b.irq.irqfds, ==, 2);
+
+    /* Off: VFIO's MSI-X off (count 0), every route released, the eventfds closed. */
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, 0, 2);
+    s = last_set_irqs(&b);
+    g_assert_cmpuint(b.f->set_irqs->len, ==, 2);
+    g_assert_cmphex(s->flags, ==, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER);
+    g_assert_cmpuint(s->index, ==, VFIO_PCI_MSIX_IRQ_INDEX);
+    g_assert_cmpuint(s->count, ==, 0);
+    g_assert_cmpint(b.irq.routes, ==, 0);
+    g_assert_cmpint(b.irq.irqfds, ==, 0);
+    g_assert_cmpuint(count_fds(), ==, b.host_fds + 0);
+    for (unsigned v = 0; v < FAKE_NVME_VECTORS; v++) {
+        g_assert_cmpint(b.d->vectors[v].fd, ==, -1);
+        g_assert_cmpint(b.d->vectors[v].gsi, ==, -1);
+    }
+    /* On again: a fresh SET_IRQS; the old routes are not reused. */
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+    g_assert_cmpuint(b.f->set_irqs->len, ==, 3);
+    g_assert_cmpuint(last_set_irqs(&b)->count, ==, FAKE_NVME_VECTORS);
+    g_assert_cmpint(b.irq.routes, ==, 2); /* vectors 0 and 5 are still unmasked */
+    /* Unrealize with MSI-X on: all of it goes (checked in unrealize()). */
+    bench_done(&b);
+}
+
+/* ---- Errors -------------------------------------------------------------------------- */
+
+static void test_error_host_driver(void)
+{
+    g_autofree char *msg = NULL;
+    Bench b;
+
+    bench_init(&b);
+    b.fd = fake_vfio_add_nvme(b.f, NVME, GROUP, FAKE_NVME_MSIX_MAPPABLE);
+    sysfs_fixture_add(b.sys, "pci", NVME, GROUP, false, "nvme");
+    msg = realize_fails(&b, "host=" NVME);
+    assert_says(msg, NVME);
+    assert_says(msg, "bound to nvme");
+    assert_says(msg, "vfio-pci");
+    assert_says(msg, "/bus/pci/devices/" NVME "/driver_override");
+    assert_says(msg, "/bus/pci/drivers/nvme/unbind");
+    bench_done(&b);
+}
+
+static void test_error_host_malformed(void)
+{
+    static const char *const bad[] = { "00:zz.0", "garbage", "0000:00:01.8", "0000:00:20.0",
+                                       "00000:00:01.0", "0000:00:01", "0x00:00:01.0" };
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *props = g_strdup_printf("host=%s", bad[i]);
+        g_autofree char *msg = realize_fails(&b, props);
+
+        assert_says(msg, bad[i]);
+        assert_says(msg, "not a PCI address");
+        assert_says(msg, "DDDD:BB:DD.F");
+    }
+    bench_done(&b);
+}
+
+static void test_error_no_such_device(void)
+{
+    g_autofree char *msg = NULL;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    msg = realize_fails(&b, "host=0000:00:1f.0");
+    assert_says(msg, "0000:00:1f.0");
+    assert_says(msg, "no such PCI device");
+    assert_says(msg, "lspci");
+    bench_done(&b);
+}
+
+static void test_error_not_viable(void)
+{
+    g_autofree char *msg = NULL;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    /* Function 1 shares the group and is still the host's. */
+    sysfs_fixture_add(b.sys, "pci", NVME_FN1, GROUP, false, "nvme");
+    fake_vfio_group(b.f, GROUP, false)->viable = false;
+    msg = realize_fails(&b, "host=" NVME);
+    assert_says(msg, "not viable");
+    assert_says(msg, NVME_FN1 " (nvme)");
+    g_assert_null(strstr(msg, NVME " ("));     /* the device itself is vfio's */
+    bench_done(&b);
+}
+
+static void test_error_platform_flags(void)
+{
+    g_autofree char *msg = NULL;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    b.fd->flags = VFIO_DEVICE_FLAGS_PLATFORM;
+    msg = realize_fails(&b, "host=" NVME);
+    assert_says(msg, "not a PCI device");
+    assert_says(msg, "vfio-platform");
+    bench_done(&b);
+}
+
+static void test_error_no_msix(void)
+{
+    g_autofree char *msg = NULL;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_NO_MSIX);
+    msg = realize_fails(&b, "host=" NVME);
+    assert_says(msg, NVME);
+    assert_says(msg, "no MSI-X capability");
+    /* Nothing stays on the bus: the slot is free for the next device. */
+    g_assert_cmpuint(bus_devices(&b), ==, 0);
+    bench_done(&b);
+}
+
+static void test_error_no_its(void)
+{
+    g_autofree char *msg = NULL;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    b.irq.has_msi = false;
+    msg = realize_fails(&b, "host=" NVME);
+    assert_says(msg, "GICv3");
+    assert_says(msg, "ITS");
+    assert_says(msg, "gic-version=3");
+    g_assert_cmpuint(b.f->opens, ==, 0); /* refused before touching VFIO */
+    bench_done(&b);
+}
+
+/* A realize that fails late (the bus slot taken) undoes everything: no fd, no mmap, no bus
+ * entry, and the device can be realized again elsewhere. */
+static void test_error_late_cleanup(void)
+{
+    g_autofree char *msg = NULL;
+    PCIDevice other = { .name = "other" };
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    pci_config_init(&other, PCI_CONFIG_SPACE_SIZE);
+    g_assert_true(pci_bus_add_device(b.ms.pci_bus, &other, DEVFN, NULL));
+    msg = realize_fails(&b, "host=" NVME ",addr=03.0");
+    assert_says(msg, "taken by other");
+    g_assert_cmpuint(fake_vfio_calls(b.f, VFIO_GROUP_GET_DEVICE_FD), ==, 1);
+    pci_bus_remove_device(b.ms.pci_bus, &other);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    g_assert_cmpuint(b.d->pdev.devfn, ==, DEVFN);
+    bench_done(&b);
+}
+
+/* Watches BAR0's mmap come and go, noting whether the device decoded memory then. */
+typedef struct DecodeWatch {
+    MemoryListener ml;
+    Bench *b;
+    int decode_at_add, decode_at_del; /* -1: not seen */
+} DecodeWatch;
+
+static bool watch_add(MemoryListener *ml, const FlatRange *fr, GError **errp)
+{
+    DecodeWatch *w = (DecodeWatch *)ml;
+
+    (void)errp;
+    if (fr->mr == &w->b->d->bars[0].mmaps[0].mr) {
+        w->decode_at_add = !!(dev_cfg16(w->b, PCI_COMMAND) & PCI_COMMAND_MEMORY);
+    }
+    return true;
+}
+
+static void watch_del(MemoryListener *ml, const FlatRange *fr)
+{
+    DecodeWatch *w = (DecodeWatch *)ml;
+
+    if (fr->mr == &w->b->d->bars[0].mmaps[0].mr) {
+        w->decode_at_del = !!(dev_cfg16(w->b, PCI_COMMAND) & PCI_COMMAND_MEMORY);
+    }
+}
+
+/* The device decodes before its BAR reaches the guest, and until the guest has lost it
+ * (vfio-pci zaps the mmaps of a device that stops decoding: a vCPU access through a stale
+ * memslot would fail KVM_RUN). */
+static void test_bar0_decode_order(void)
+{
+    DecodeWatch w = { .ml = { .name = "watch", .region_add = watch_add,
+                              .region_del = watch_del },
+                      .decode_at_add = -1, .decode_at_del = -1 };
+    Bench b;
+
+    if (sysconf(_SC_PAGESIZE) != 4096) {
+        g_test_skip("needs BAR0 mmap'd: 4 KiB host pages");
+        return;
+    }
+    bench_init(&b);
+    w.b = &b;
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    g_assert_true(address_space_add_listener(&b.as, &w.ml, NULL));
+    cfg_write(&b, PCI_BASE_ADDRESS_0, (uint32_t)BAR0_GPA, 4);
+    cfg_write(&b, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+    g_assert_cmpint(w.decode_at_add, ==, 1);
+    cfg_write(&b, PCI_COMMAND, 0, 2);
+    g_assert_cmpint(w.decode_at_del, ==, 1);
+    g_assert_cmphex(dev_cfg16(&b, PCI_COMMAND) & PCI_COMMAND_MEMORY, ==, 0);
+    address_space_remove_listener(&b.as, &w.ml);
+    bench_done(&b);
+}
+
+/* x-no-mmap=on: nothing mmap'd, every BAR access trapped and relayed to the device. */
+static void test_bar0_no_mmap(void)
+{
+    uint8_t *mem;
+    VfioRegion *r;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0,x-no-mmap=on");
+    r = &b.d->bars[0];
+    mem = b.fd->regions[VFIO_PCI_BAR0_REGION_INDEX].mem;
+    g_assert_cmpuint(r->nr_mmaps, ==, 0);
+    g_assert_cmpuint(fake_vfio_live_mmaps(b.f), ==, 0);
+    place_bar0(&b);
+    mem[0x10] = 0x42;
+    g_assert_cmphex(guest_read(&b, BAR0_GPA + 0x10, 1), ==, 0x42);
+    g_assert_cmpuint(r->mr.trapped_reads, ==, 1);
+    guest_write(&b, TABLE_GPA + PCI_MSIX_ENTRY_DATA, 0x99, 4);
+    g_assert_cmphex(msix_table_read(&b.d->pdev, PCI_MSIX_ENTRY_DATA, 4), ==, 0x99);
+    g_assert_cmphex(mem[0x2000 + PCI_MSIX_ENTRY_DATA], ==, 0);
+    bench_done(&b);
+}
+
+/* Two functions of one device, both bound to vfio-pci, share their group and container; each
+ * has its own slot and requester ID, and each unrealize leaves the other working. */
+static void test_shared_group(void)
+{
+    g_autoptr(GError) err = NULL;
+    VfioPciDevice *fn1;
+    FakeDevice *f1;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    f1 = fake_vfio_add_nvme(b.f, NVME_FN1, GROUP, FAKE_NVME_MSIX_MAPPABLE);
+    sysfs_fixture_add(b.sys, "pci", NVME_FN1, GROUP, false, "vfio-pci");
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    fn1 = realize(&b, "host=" NVME_FN1, &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(fn1);
+    g_assert_cmpuint(fn1->pdev.devfn, ==, PCI_DEVFN(0, 0)); /* the first free slot */
+    g_assert_true(fn1->vdev->group == b.d->vdev->group);
+    g_assert_cmpuint(fake_vfio_calls(b.f, VFIO_GROUP_SET_CONTAINER), ==, 1);
+    g_assert_cmpuint(f1->resets, ==, 1);
+    /* The second device answers at its own slot, with its own config. */
+    f1->regions[VFIO_PCI_CONFIG_REGION_INDEX].mem[PCI_REVISION_ID] = 0x07;
+    g_assert_cmphex(pci_bus_config_read(b.ms.pci_bus, 0, PCI_DEVFN(0, 0), PCI_REVISION_ID, 1),
+                    ==, 0x07);
+    g_assert_cmphex(cfg_read(&b, PCI_REVISION_ID, 1), ==, 0x02);
+    /* Its vector's route carries its requester ID (00.0). */
+    pci_bus_config_write(b.ms.pci_bus, 0, PCI_DEVFN(0, 0), FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS,
+                         PCI_MSIX_FLAGS_ENABLE, 2);
+    msix_table_write(&fn1->pdev, PCI_MSIX_ENTRY_LOWER_ADDR, 0x08090040, 4);
+    msix_table_write(&fn1->pdev, PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    g_assert_cmpstr(irq_event(&b, 0), ==, "route add 100 0x8090040/0x0 devid 0x0");
+    vfio_pci_device_class.unrealize(&fn1->parent, &b.ms);
+    device_free(&fn1->parent);
+    g_assert_cmpint(b.irq.routes, ==, 0);
+    g_assert_cmpuint(fake_vfio_open_fds(b.f), ==, 3); /* container, group, the other device */
+    g_assert_cmphex(cfg_read(&b, PCI_VENDOR_ID, 4), ==, 0x00101b36);
+    bench_done(&b);
+}
+
+static void test_error_guest_addr(void)
+{
+    static const char *const bad[] = { "20", "03.8", "3g", "003.0" };
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *props = g_strdup_printf("host=" NVME ",addr=%s", bad[i]);
+        g_autofree char *msg = realize_fails(&b, props);
+
+        assert_says(msg, "SLOT[.FN]");
+    }
+    /* Neither host= nor sysfsdev=, or both. */
+    {
+        g_autofree char *msg = realize_fails(&b, "addr=03.0");
+
+        assert_says(msg, "host=");
+        assert_says(msg, "sysfsdev=");
+    }
+    /* sysfsdev= works as host= does. */
+    {
+        g_autofree char *path = sysfs_fixture_path(b.sys, "pci", NVME);
+        g_autofree char *props = g_strdup_printf("sysfsdev=%s,addr=02.1", path);
+
+        realize_ok(&b, props);
+        g_assert_cmpuint(b.d->pdev.devfn, ==, PCI_DEVFN(2, 1));
+    }
+    bench_done(&b);
+}
+
+/* ---- vfio_pci_parse_host ------------------------------------------------------------- */
+
+static void test_parse_host(void)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        { "0000:00:01.0", "0000:00:01.0" },
+        { "00:01.0", "0000:00:01.0" },
+        { "0002:0A:1F.7", "0002:0a:1f.7" },
+        { "ff:1f.7", "0000:ff:1f.7" },
+        { "abcd:ef:00.3", "abcd:ef:00.3" },
+        { "0000:00:01.8", NULL },   /* function 0-7 */
+        { "0000:00:20.0", NULL },   /* slot 00-1f */
+        { "0000:00:01.a", NULL },
+        { "00000:00:01.0", NULL },  /* too long */
+        { "0000:00:01.00", NULL },
+        { "0000:000:01.0", NULL },
+        { "0:0:1.0", NULL },
+        { "00:zz.0", NULL },
+        { "0x00:01.0", NULL },
+        { " 000:01.0", NULL },
+        { "+000:00:01.0", NULL },
+        { "0000-00:01.0", NULL },
+        { "", NULL },
+        { "garbage", NULL },
+        { NULL, NULL },
+    };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autofree char *got = vfio_pci_parse_host(cases[i].in, &err);
+
+        if (cases[i].out) {
+            g_assert_no_error(err);
+            g_assert_cmpstr(got, ==, cases[i].out);
+        } else {
+            if (got) {
+                g_error("host=%s parsed as %s", cases[i].in, got);
+            }
+            g_assert_nonnull(err);
+            assert_says(err->message, "DDDD:BB:DD.F");
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/vfio-pci/realize/config", test_realize_config);
+    g_test_add_func("/vfio-pci/bar0/mmap", test_bar0_mmap);
+    g_test_add_func("/vfio-pci/bar0/sparse", test_bar0_sparse);
+    g_test_add_func("/vfio-pci/bar0/64k-pages", test_bar0_64k_pages);
+    g_test_add_func("/vfio-pci/bar0/no-mmap", test_bar0_no_mmap);
+    g_test_add_func("/vfio-pci/bar0/decode-order", test_bar0_decode_order);
+    g_test_add_func("/vfio-pci/msix", test_msix);
+    g_test_add_func("/vfio-pci/shared-group", test_shared_group);
+    g_test_add_func("/vfio-pci/error/guest-addr", test_error_guest_addr);
+    g_test_add_func("/vfio-pci/error/host-driver", test_error_host_driver);
+    g_test_add_func("/vfio-pci/error/host-malformed", test_error_host_malformed);
+    g_test_add_func("/vfio-pci/error/no-such-device", test_error_no_such_device);
+    g_test_add_func("/vfio-pci/error/not-viable", test_error_not_viable);
+    g_test_add_func("/vfio-pci/error/platform-flags", test_error_platform_flags);
+    g_test_add_func("/vfio-pci/error/no-msix", test_error_no_msix);
+    g_test_add_func("/vfio-pci/error/no-its", test_error_no_its);
+    g_test_add_func("/vfio-pci/error/late-cleanup", test_error_late_cleanup);
+    g_test_add_func("/vfio-pci/parse-host", test_parse_host);
+    return g_test_run();
+}
