@@ -8,13 +8,13 @@ nvme_values
 bind_vfio amba 9010000.pl031 vfio-amba
 bind_vfio_pci $bdf
 before=$(date +%s)
-run_armpass 600 /tmp/l2.log -M virt,gic-version=3 -smp 2 -m 256M -d stats \
+run_armpass 480 /tmp/l2.log -M virt,gic-version=3 -smp 2 -m 256M -d stats \
     -kernel /Image -initrd /l2.cpio.gz \
     -append "console=ttyAMA0 quiet l2case=pci-both l2.marker=$nvme_marker l2.write=$nvme_write" \
     -device vfio-amba,host=9010000.pl031,noiommu=on \
     -device vfio-pci,host=$bdf
 after=$(date +%s)
-[ "$status" = 0 ] || fail "$(status_reason "$status" 600)"
+[ "$status" = 0 ] || fail "$(status_reason "$status" 480)"
 check_nvme_guest
 check_rtc_time "$before" "$after"
 check_rtc_alarms

@@ -15,10 +15,10 @@ echo "L1: $host_disk holds the marker $nvme_marker at block 0"
 bind_vfio_pci $bdf
 l2args="l2.marker=$nvme_marker l2.write=$nvme_write"
 [ -z "${MOVE:-}" ] || l2args="$l2args l2.move"
-run_armpass 600 /tmp/l2.log -M virt,gic-version=3 -smp 2 -m 256M -d stats \
+run_armpass 480 /tmp/l2.log -M virt,gic-version=3 -smp 2 -m 256M -d stats \
     -kernel /Image -initrd /l2.cpio.gz -append "console=ttyAMA0 quiet l2case=nvme $l2args" \
     -device vfio-pci,host=$bdf
-[ "$status" = 0 ] || fail "$(status_reason "$status" 600)"
+[ "$status" = 0 ] || fail "$(status_reason "$status" 480)"
 check_nvme_guest
 [ -z "${MOVE:-}" ] || grep -q '^L2-NVME: bar0 moved=yes' /tmp/l2-nvme.txt || fail "L2 did not move BAR 0"
 check_nvme_stats $bdf
