@@ -65,7 +65,7 @@ class Console:
         self.proc, self.log, self.echo = proc, log, echo
         self.result = None            # (PASS|FAIL, full marker line)
         self.result_seen = threading.Event()
-        self.expect_disk = []         # (disk, offset, bytes) from EXPECT-DISK lines
+        self.expect_disk = []         # (disk, offset, bytes or None, line) from EXPECT-DISK lines
         self.thread = threading.Thread(target=self._pump, daemon=True)
         self.thread.start()
 

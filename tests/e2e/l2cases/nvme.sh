@@ -166,13 +166,14 @@ if [ -n "$write" ]; then
 fi
 
 # The interrupts: MSI-X vectors of the admin queue (nvme0q0) and the I/O queues, all counting.
-echo "L2-NVME: /proc/interrupts:"
-grep -E 'CPU|nvme[0-9]+q[0-9]+' /proc/interrupts
-sums=$(awk '/nvme[0-9]+q[0-9]+/ { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i;
-                                   printf "%s=%d\n", $NF, s }' /proc/interrupts)
+ctrl=$(basename "$(echo "$dev"/nvme/nvme*)")
+echo "L2-NVME: /proc/interrupts ($ctrl):"
+grep -E "CPU|${ctrl}q[0-9]+\$" /proc/interrupts
+sums=$(awk -v c="$ctrl" '$NF ~ "^" c "q[0-9]+$" { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i;
+                                                  printf "%s=%d\n", $NF, s }' /proc/interrupts)
 echo "$sums" | sed 's/^/L2-NVME: irq /'
 lines=$(echo "$sums" | grep -c '=')
-chip=$(grep -E 'nvme[0-9]+q0' /proc/interrupts | awk '{ for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++); print $i; exit }')
+chip=$(grep -E "${ctrl}q0\$" /proc/interrupts | awk '{ for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++); print $i; exit }')
 admin=$(echo "$sums" | awk -F= '$1 ~ /q0$/ { s += $2 } END { print s + 0 }')
 io=$(echo "$sums" | awk -F= '$1 !~ /q0$/ { s += $2 } END { print s + 0 }')
 [ "$lines" -ge 2 ] || bad "$lines nvme interrupt lines in /proc/interrupts, want the admin queue and I/O queues"
