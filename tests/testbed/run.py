@@ -27,6 +27,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 CACHE = os.environ.get('ARMPASS_CACHE', os.path.join(os.path.expanduser('~'), '.cache', 'armpass'))
 MARKER = re.compile(rb'ARMPASS-E2E: (PASS|FAIL)\b(.*)')
+# A case asks run.py to check L0's disk image after QEMU has exited:
+# "ARMPASS-E2E-EXPECT-DISK [disk=NAME] offset=BYTES hex=HEX|text=TEXT" (disk: default nvm0).
+EXPECT_DISK = re.compile(rb'ARMPASS-E2E-EXPECT-DISK(?: disk=(\w+))? offset=(\d+) (hex|text)=(\S+)')
+NVME_IMAGE_SIZE = 64 << 20          # the --nvme disk (sparse)
+GROUP_IMAGE_SIZE = 1 << 20          # each disk of the --pci-group pair
 TAIL_LINES = 40
 
 
@@ -60,6 +65,7 @@ class Console:
         self.proc, self.log, self.echo = proc, log, echo
         self.result = None            # (PASS|FAIL, full marker line)
         self.result_seen = threading.Event()
+        self.expect_disk = []         # (disk, offset, bytes or None, line) from EXPECT-DISK lines
         self.thread = threading.Thread(target=self._pump, daemon=True)
         self.thread.start()
 
@@ -87,6 +93,15 @@ class Console:
         self._scan(pending)
 
     def _scan(self, line):
+        e = EXPECT_DISK.search(line.rstrip(b'\r'))
+        if e and self.result is None:
+            disk = (e.group(1) or b'nvm0').decode()
+            value = e.group(4)
+            try:
+                want = bytes.fromhex(value.decode()) if e.group(3) == b'hex' else value
+            except ValueError:
+                want = None             # reported as a failure after the run
+            self.expect_disk.append((disk, int(e.group(2)), want, e.group(0).decode(errors='replace')))
         m = MARKER.search(line.rstrip(b'\r'))
         if m and self.result is None:
             self.result = (m.group(1).decode(), m.group(0).decode(errors='replace'))
@@ -109,6 +124,23 @@ def tail(path, n):
     with open(path, 'rb') as f:
         lines = f.read().decode(errors='replace').replace('\r', '').splitlines()
     return lines[-n:]
+
+
+def check_disks(disks, expects):
+    """After QEMU has exited: each EXPECT-DISK request holds in L0's image. None, or why not."""
+    for disk, offset, want, line in expects:
+        say('checking %s' % line)
+        if disk not in disks:
+            return '%r: no disk %s in L0 (run.py --nvme?)' % (line, disk)
+        if want is None:
+            return '%r: not hex' % line
+        with open(disks[disk], 'rb') as f:
+            f.seek(offset)
+            got = f.read(len(want))
+        if got != want:
+            return "L0's image %s at byte %d holds %r, not %r (%s)" % (disk, offset, got, want, line)
+        say('L0 image %s at byte %d holds %r: ok' % (disk, offset, want))
+    return None
 
 
 def main():
@@ -134,6 +166,13 @@ def main():
     ap.add_argument('--qemu', default=os.environ.get('ARMPASS_QEMU', 'qemu-system-aarch64'))
     ap.add_argument('--l1-extra', action='append', default=[], metavar='DIR',
                     help="a folder whose tree is copied into the root of L1's image (repeatable)")
+    ap.add_argument('--nvme', action='store_true',
+                    help='an SMMUv3 on L0 and an emulated NVMe at 0000:00:01.0 on a fresh raw image '
+                    '(64 MiB) holding a random marker at byte 0; the marker and a second random value '
+                    '(for L2 to write) reach L1 as fw_cfg opt/armpass/nvme-marker and opt/armpass/nvme-write')
+    ap.add_argument('--pci-group', action='store_true',
+                    help='an SMMUv3 on L0 and two NVMe functions in one multi-function slot '
+                    '(0000:00:02.0 and 0000:00:02.1, one IOMMU group in L1), each on a 1 MiB image')
     args = ap.parse_args()
 
     if not args.case and not args.interactive:
@@ -179,7 +218,10 @@ def run(args, name, timeout, kernel, busybox, armpass, work):
         append.append('armpass.case=' + args.case)
     if args.append:
         append.append(args.append)
-    cmd = [args.qemu, '-M', 'virt,virtualization=on,gic-version=%d' % args.gic, '-cpu', 'max',
+    machine = 'virt,virtualization=on,gic-version=%d' % args.gic
+    if args.nvme or args.pci_group:
+        machine += ',iommu=smmuv3'      # PCI devices get real IOMMU groups in L1
+    cmd = [args.qemu, '-M', machine, '-cpu', 'max',
            '-smp', str(args.smp), '-m', args.mem, '-nographic',
            # No NIC: the default virtio-net-pci wants efi-virtio.rom (ipxe-qemu), and nothing needs it.
            '-nic', 'none',
@@ -196,6 +238,29 @@ def run(args, name, timeout, kernel, busybox, armpass, work):
             value = 'armpass-%s' % secrets.token_hex(8)  # a new string every run
             say('fw_cfg %s = %s' % (key, value))
         cmd += ['-fw_cfg', 'name=%s,string=%s' % (qemu_opt_escape(key), qemu_opt_escape(value))]
+    disks = {}          # drive id -> image path, for the EXPECT-DISK checks
+    if args.nvme:
+        img = os.path.join(work, 'nvme0.img')
+        marker, write = secrets.token_hex(16), secrets.token_hex(16)
+        with open(img, 'wb') as f:
+            f.truncate(NVME_IMAGE_SIZE)
+            f.write(marker.encode())     # block 0, byte 0: what L1 and L2 must read
+        say('nvme: %s, marker %s at byte 0, value for L2 to write %s' % (img, marker, write))
+        disks['nvm0'] = img
+        cmd += ['-drive', 'file=%s,if=none,format=raw,id=nvm0' % qemu_opt_escape(img),
+                '-device', 'nvme,drive=nvm0,serial=armpass0,addr=1.0',
+                '-fw_cfg', 'name=opt/armpass/nvme-marker,string=' + marker,
+                '-fw_cfg', 'name=opt/armpass/nvme-write,string=' + write]
+    if args.pci_group:
+        for fn in (0, 1):
+            img = os.path.join(work, 'group%d.img' % fn)
+            with open(img, 'wb') as f:
+                f.truncate(GROUP_IMAGE_SIZE)
+            drive = 'grp%d' % fn
+            disks[drive] = img
+            cmd += ['-drive', 'file=%s,if=none,format=raw,id=%s' % (qemu_opt_escape(img), drive),
+                    '-device', 'nvme,drive=%s,serial=armpass-grp%d,addr=2.%d%s'
+                    % (drive, fn, fn, ',multifunction=on' if fn == 0 else '')]
 
     stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
     logpath = os.path.abspath(os.path.join(args.logdir, '%s-gic%d-%s.log' % (name, args.gic, stamp)))
@@ -258,6 +323,13 @@ def run(args, name, timeout, kernel, busybox, armpass, work):
         say('QEMU exited with status %s after %.0f s; log: %s' % (proc.returncode, elapsed, logpath))
         return 0 if proc.returncode == 0 else 1
     if console.result and console.result[0] == 'PASS':
+        bad = check_disks(disks, console.expect_disk)
+        if bad:
+            reason = bad
+            print('ARMPASS-E2E: FAIL %s: %s' % (name, bad), flush=True)
+            say('FAIL %s (L0 gic-version=%d) after %.0f s: %s' % (name, args.gic, elapsed, reason))
+            say('log: %s' % logpath)
+            return 1
         say('PASS %s (L0 gic-version=%d) in %.0f s; log: %s' % (name, args.gic, elapsed, logpath))
         return 0
     if console.result:

@@ -96,3 +96,98 @@ check_rtc_guest() {
     check_rtc_time "$_before" "$_after"
     check_rtc_alarms
 }
+
+# bind_vfio_pci BDF: hands the PCI device BDF (0000:00:01.0) over to vfio-pci. It must already
+# be in a real IOMMU group (L0's SMMUv3: run.py --nvme / --pci-group), not a no-IOMMU one:
+# /dev/vfio/N must appear, /dev/vfio/noiommu-N must not. Sets $vfio_group to N.
+bind_vfio_pci() {
+    _d=/sys/bus/pci/devices/$1
+    [ -e "$_d" ] || fail "no PCI device $1 in L1 (run.py --nvme / --pci-group?)"
+    [ -L "$_d/iommu_group" ] ||
+        fail "$1 has no IOMMU group before vfio binds it: no SMMUv3 in L0 (iommu=smmuv3)?"
+    vfio_group=$(basename "$(readlink "$_d/iommu_group")")
+    _iommu=$(basename "$(readlink "$_d/iommu" 2>/dev/null)")
+    [ -n "$_iommu" ] || fail "$1 is in IOMMU group $vfio_group but names no IOMMU device"
+    if [ -e "$_d/driver" ]; then
+        echo "$1" > "$_d/driver/unbind"
+    fi
+    echo vfio-pci > "$_d/driver_override"
+    echo "$1" > /sys/bus/pci/drivers_probe
+    [ "$(basename "$(readlink "$_d/driver")")" = vfio-pci ] || fail "$1 did not bind to vfio-pci"
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        [ -c "/dev/vfio/$vfio_group" ] && break
+        sleep 0.2
+    done
+    [ -c "/dev/vfio/$vfio_group" ] || { ls -l /dev/vfio; fail "no /dev/vfio/$vfio_group for $1"; }
+    [ ! -e "/dev/vfio/noiommu-$vfio_group" ] || fail "$1 got a no-IOMMU group"
+    echo "bind_vfio_pci: $1 -> vfio-pci, iommu_group $vfio_group (/dev/vfio/$vfio_group)," \
+        "iommu $_iommu, group members: $(ls "/sys/kernel/iommu_groups/$vfio_group/devices" | tr '\n' ' ')"
+}
+
+# rebind_host BDF [DRIVER]: gives BDF back to its host driver (clears driver_override, lets
+# drivers_probe pick); with DRIVER, that must be the one that binds.
+rebind_host() {
+    _d=/sys/bus/pci/devices/$1
+    [ -e "$_d" ] || fail "no PCI device $1 in L1"
+    if [ -e "$_d/driver" ]; then
+        echo "$1" > "$_d/driver/unbind"
+    fi
+    echo > "$_d/driver_override"
+    echo "$1" > /sys/bus/pci/drivers_probe
+    _drv=$(basename "$(readlink "$_d/driver" 2>/dev/null)")
+    [ -n "$_drv" ] && [ "$_drv" != vfio-pci ] || fail "$1 did not go back to a host driver (${_drv:-none})"
+    [ -z "${2:-}" ] || [ "$_drv" = "$2" ] || fail "$1 bound to $_drv, not $2"
+    echo "rebind_host: $1 -> $_drv"
+}
+
+# nvme_disk BDF: waits (up to 30 s) for the namespace of the NVMe controller at BDF, bound to
+# the nvme driver, and prints its /dev path (/dev/nvme0n1).
+nvme_disk() {
+    for _ in $(seq 1 60); do
+        for _n in /sys/bus/pci/devices/$1/nvme/nvme*/nvme*n1; do
+            if [ -e "$_n" ] && [ -b "/dev/${_n##*/}" ]; then
+                echo "/dev/${_n##*/}"
+                return 0
+            fi
+        done
+        sleep 0.5
+    done
+    return 1
+}
+
+# disk_read DISK BLOCK [LEN]: the first LEN (default 32) bytes of 4 KiB block BLOCK of DISK,
+# read with O_DIRECT (from the device, not the page cache).
+disk_read() {
+    dd if="$1" bs=4096 skip="$2" count=1 iflag=direct 2>/dev/null | head -c "${3:-32}"
+}
+
+# nvme_values: sets $nvme_marker and $nvme_write from L0's fw_cfg items (run.py --nvme).
+nvme_values() {
+    _fc=/sys/firmware/qemu_fw_cfg/by_name/opt/armpass
+    nvme_marker=$(cat "$_fc/nvme-marker/raw" 2>/dev/null) &&
+        nvme_write=$(cat "$_fc/nvme-write/raw" 2>/dev/null) ||
+        fail "no opt/armpass/nvme-marker or nvme-write in L1's fw_cfg (run.py --nvme)"
+}
+
+# check_nvme_guest: the L2 result lines of l2case=nvme in /tmp/l2.log (l2cases/nvme.sh).
+check_nvme_guest() {
+    tr -d '\r' < /tmp/l2.log | grep '^L2-NVME' > /tmp/l2-nvme.txt
+    grep -q '^L2-NVME: PASS' /tmp/l2-nvme.txt && return 0
+    _why=$(grep '^L2-NVME: FAIL' /tmp/l2-nvme.txt | head -n 1 | cut -c1-200)
+    fail "L2: ${_why:-no L2-NVME: PASS line}"
+}
+
+# check_nvme_stats BDF: armpass's -d stats lines for BDF in /tmp/l2.log: the BAR lines are
+# printed; at least two MSI-X vectors went through an irqfd without waking armpass.
+check_nvme_stats() {
+    tr -d '\r' < /tmp/l2.log | grep "vfio $1 " > /tmp/stats.txt
+    echo "--- armpass stats for $1 ---"
+    cat /tmp/stats.txt
+    grep -q "vfio $1 bar 0: trapped reads [0-9]*, writes [0-9]*, mmap'd areas [0-9]*" /tmp/stats.txt ||
+        fail "no '-d stats' line for BAR 0 of $1"
+    _n=$(grep -c "vfio $1 msix [0-9]* -> gsi [0-9]*: irqfd, userspace wakeups 0\$" /tmp/stats.txt)
+    _all=$(grep -c "vfio $1 msix " /tmp/stats.txt)
+    [ "$_n" = "$_all" ] ||
+        fail "an MSI-X vector of $1 woke armpass: $(grep "vfio $1 msix " /tmp/stats.txt | grep -v 'irqfd, userspace wakeups 0$' | head -n 1)"
+    [ "$_n" -ge 2 ] || fail "$_n MSI-X vectors of $1 in -d stats, want at least 2"
+}
