@@ -105,7 +105,9 @@ static void vector_unmask(VfioPciDevice *d, VfioPciVector *vec, uint64_t addr, u
             return;
         }
         vec->irqfd = true;
+        vec->used_irqfd = true;
     }
+    vec->last_gsi = vec->gsi;
     if (msix_is_pending(&d->pdev, vec->nr)) {
         uint64_t one = 1;
 

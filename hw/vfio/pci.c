@@ -380,7 +380,8 @@ static bool msix_init_from_device(VfioPciDevice *d, const uint8_t *raw, uint32_t
     d->nr_vectors = n;
     d->vectors = g_new0(VfioPciVector, n);
     for (unsigned v = 0; v < n; v++) {
-        d->vectors[v] = (VfioPciVector){ .owner = d, .nr = v, .fd = -1, .gsi = -1 };
+        d->vectors[v] = (VfioPciVector){ .owner = d, .nr = v, .fd = -1, .gsi = -1,
+                                         .last_gsi = -1 };
     }
     g_debug("vfio %s: MSI-X: %u vectors, table BAR %u +0x%" PRIx64 ", PBA BAR %u +0x%" PRIx64,
             d->name, n, tbar, tstart, pbar, pstart);
@@ -588,10 +589,12 @@ static void vfio_pci_print_stats(DeviceState *dev, GString *out)
     for (unsigned v = 0; v < d->nr_vectors; v++) {
         VfioPciVector *vec = &d->vectors[v];
 
-        if (vec->gsi >= 0) {
+        if (vec->last_gsi >= 0 || vec->wakeups) {
+            /* What each vector did this run (routes are released when the guest turns
+             * MSI-X off, as it does at shutdown). */
             g_string_append_printf(out, "  vfio %s msix %u -> gsi %d: %s, userspace wakeups %"
-                                   PRIu64 "\n", d->name, v, vec->gsi,
-                                   vec->irqfd ? "irqfd" : "masked", vec->wakeups);
+                                   PRIu64 "\n", d->name, v, vec->last_gsi,
+                                   vec->used_irqfd ? "irqfd" : "masked", vec->wakeups);
         }
     }
     g_string_append_printf(out, "  vfio %s: BAR placements refused %" PRIu64 ", config "

@@ -28,6 +28,8 @@ typedef struct VfioPciVector {
     bool irqfd;        /* the irqfd is assigned: KVM delivers, armpass is not involved */
     guint watch;       /* masked: main-loop source that records a pending interrupt */
     uint64_t wakeups;  /* interrupts armpass handled (arrived while masked) */
+    int last_gsi;      /* for -d stats once MSI-X is off again: the last route, or -1 */
+    bool used_irqfd;   /* the vector was ever delivered by an irqfd */
 } VfioPciVector;
 
 /* An emulated window over a BAR: the MSI-X table and PBA, widened to whole host pages so
