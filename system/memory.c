@@ -331,9 +331,9 @@ void address_space_destroy(AddressSpace *as)
 {
     FlatView *old;
 
-    g_mutex_lock(&as->commit_lock);
+    armpass_mutex_lock(&as->commit_lock);
     old = as->view;
-    rcu_assign_pointer(as->view, NULL);
+    armpass_rcu_assign_pointer(as->view, NULL);
     if (old) {
         for (unsigned i = old->nr; i-- > 0;) {
             notify_del(as, &old->ranges[i]);
@@ -342,7 +342,7 @@ void address_space_destroy(AddressSpace *as)
     }
     g_ptr_array_free(as->listeners, TRUE);
     as->listeners = NULL;
-    g_mutex_unlock(&as->commit_lock);
+    armpass_mutex_unlock(&as->commit_lock);
     /* This view and every older one still queued are freed before we go on. */
     armpass_rcu_barrier();
     g_mutex_clear(&as->commit_lock);
@@ -352,9 +352,9 @@ void address_space_destroy(AddressSpace *as)
     as->root = NULL;
 }
 
-bool address_space_add_listener(AddressSpace *as, MemoryListener *l, GError **errp)
+/* address_space_add_listener under commit_lock. */
+static bool add_listener_locked(AddressSpace *as, MemoryListener *l, GError **errp)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&as->commit_lock);
     FlatView *view = as->view; /* stable: commits wait for commit_lock */
     unsigned nr = view ? view->nr : 0;
 
@@ -375,12 +375,24 @@ bool address_space_add_listener(AddressSpace *as, MemoryListener *l, GError **er
     return true;
 }
 
+bool address_space_add_listener(AddressSpace *as, MemoryListener *l, GError **errp)
+{
+    bool ok;
+
+    armpass_mutex_lock(&as->commit_lock);
+    ok = add_listener_locked(as, l, errp);
+    armpass_mutex_unlock(&as->commit_lock);
+    return ok;
+}
+
 void address_space_remove_listener(AddressSpace *as, MemoryListener *l)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&as->commit_lock);
-    FlatView *view = as->view;
+    FlatView *view;
 
+    armpass_mutex_lock(&as->commit_lock);
+    view = as->view;
     if (!g_ptr_array_remove(as->listeners, l)) {
+        armpass_mutex_unlock(&as->commit_lock);
         g_return_if_reached();
     }
     if (view && l->region_del) {
@@ -388,6 +400,7 @@ void address_space_remove_listener(AddressSpace *as, MemoryListener *l)
             l->region_del(l, &view->ranges[i]);
         }
     }
+    armpass_mutex_unlock(&as->commit_lock);
 }
 
 static bool flat_range_equal(const FlatRange *a, const FlatRange *b)
@@ -405,9 +418,9 @@ static void flatview_retire(FlatView *old)
     }
 }
 
-bool address_space_commit(AddressSpace *as, GError **errp)
+/* address_space_commit under commit_lock. */
+static bool commit_locked(AddressSpace *as, GError **errp)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&as->commit_lock);
     FlatView *old = as->view; /* only commits change it, and we hold commit_lock */
     FlatView *new = memory_region_flatten(as->root);
     unsigned nold = old ? old->nr : 0;
@@ -415,7 +428,7 @@ bool address_space_commit(AddressSpace *as, GError **errp)
 
     /* Readers see the old view or the new one, each whole; old stays valid for them (and for
      * the listeners below) until a grace period after flatview_retire. */
-    rcu_assign_pointer(as->view, new);
+    armpass_rcu_assign_pointer(as->view, new);
 
     /* Both views are sorted by address and never overlap: a range survives only if the other
      * view holds an identical one at the same address. */
@@ -442,6 +455,16 @@ bool address_space_commit(AddressSpace *as, GError **errp)
     }
     flatview_retire(old);
     return true;
+}
+
+bool address_space_commit(AddressSpace *as, GError **errp)
+{
+    bool ok;
+
+    armpass_mutex_lock(&as->commit_lock);
+    ok = commit_locked(as, errp);
+    armpass_mutex_unlock(&as->commit_lock);
+    return ok;
 }
 
 void address_space_synchronize(AddressSpace *as)
@@ -476,7 +499,7 @@ static bool access_one(AddressSpace *as, const FlatRange *fr, uint64_t addr, uin
         return true;
     }
 
-    g_mutex_lock(&as->dispatch_lock);
+    armpass_mutex_lock(&as->dispatch_lock);
     if (is_write) {
         uint64_t value = 0;
 
@@ -496,7 +519,7 @@ static bool access_one(AddressSpace *as, const FlatRange *fr, uint64_t addr, uin
         value = GUINT64_TO_LE(value);
         memcpy(buf, &value, len);
     }
-    g_mutex_unlock(&as->dispatch_lock);
+    armpass_mutex_unlock(&as->dispatch_lock);
     return true;
 }
 
@@ -506,9 +529,9 @@ static bool access_unassigned(AddressSpace *as, uint64_t addr, uint8_t *buf, uns
     if (!is_write) {
         memset(buf, 0, len);
     }
-    g_mutex_lock(&as->dispatch_lock);
+    armpass_mutex_lock(&as->dispatch_lock);
     as->unassigned_accesses++;
-    g_mutex_unlock(&as->dispatch_lock);
+    armpass_mutex_unlock(&as->dispatch_lock);
     g_debug("%s: unassigned %s of %u bytes at 0x%" PRIx64, as->name,
             is_write ? "write" : "read", len, addr);
     return false;
@@ -563,7 +586,7 @@ bool address_space_rw(AddressSpace *as, uint64_t addr, uint8_t *buf, unsigned le
     g_return_val_if_fail(len == 1 || len == 2 || len == 4 || len == 8, false);
 
     armpass_rcu_read_lock();
-    ok = access_view(as, rcu_dereference(as->view), addr, buf, len, is_write);
+    ok = access_view(as, armpass_rcu_dereference(as->view), addr, buf, len, is_write);
     armpass_rcu_read_unlock();
     return ok;
 }
@@ -627,7 +650,7 @@ bool address_space_write_ram(AddressSpace *as, uint64_t addr, const void *buf, u
     bool ok;
 
     armpass_rcu_read_lock();
-    ok = write_ram_view(as, rcu_dereference(as->view), addr, buf, len, errp);
+    ok = write_ram_view(as, armpass_rcu_dereference(as->view), addr, buf, len, errp);
     armpass_rcu_read_unlock();
     return ok;
 }

@@ -16,16 +16,46 @@
  * but never armpass_rcu_synchronize or armpass_rcu_barrier (those wait for it: deadlock).
  * Callbacks of armpass_call_rcu run on liburcu's own call_rcu thread, after a grace period:
  * they may only free memory that no one else can reach any more.
+ *
+ * ThreadSanitizer sees none of liburcu's ordering (barriers and futexes inside an
+ * uninstrumented library): under TSan these wrappers tell it (system/tsan.h) that the end of
+ * every read-side section happens before the end of any later grace period (the return of
+ * armpass_rcu_synchronize, the start of a callback), that armpass_call_rcu happens before its
+ * callback, and that armpass_rcu_assign_pointer happens before armpass_rcu_dereference.
  */
 #ifndef ARMPASS_SYSTEM_RCU_H
 #define ARMPASS_SYSTEM_RCU_H
+
+#include "system/tsan.h"
 
 #include <glib.h>
 #include <stdbool.h>
 #include <urcu/urcu-mb.h>
 
 /* A struct that is freed after a grace period embeds one (see armpass_call_rcu). */
-typedef struct rcu_head ArmpassRcuHead;
+typedef struct ArmpassRcuHead {
+    struct rcu_head head;
+    void (*fn)(struct ArmpassRcuHead *head);
+} ArmpassRcuHead;
+
+/* TSan's key for "a grace period": one address for the whole program (liburcu's own). */
+#define ARMPASS_RCU_TSAN_GP ((const void *)urcu_mb_synchronize_rcu)
+
+/* Publishes v in the RCU-protected pointer p (liburcu's rcu_assign_pointer: v's contents are
+ * visible to a reader that loads v). */
+#define armpass_rcu_assign_pointer(p, v)                                                 \
+    do {                                                                                  \
+        armpass_tsan_release(&(p));                                                       \
+        rcu_assign_pointer(p, v);                                                         \
+    } while (0)
+
+/* Loads the RCU-protected pointer p, inside a read-side section (rcu_dereference). */
+#define armpass_rcu_dereference(p)                                                       \
+    __extension__({                                                                       \
+        __typeof__(p) armpass_rcu_p_ = rcu_dereference(p);                                \
+        armpass_tsan_acquire(&(p));                                                       \
+        armpass_rcu_p_;                                                                   \
+    })
 
 /* Makes the calling thread an RCU reader (liburcu: rcu_register_thread). Once per thread,
  * before its first read-side section. */
@@ -49,6 +79,7 @@ static inline void armpass_rcu_read_lock(void)
 
 static inline void armpass_rcu_read_unlock(void)
 {
+    armpass_tsan_release(ARMPASS_RCU_TSAN_GP);
     urcu_mb_read_unlock();
 }
 
@@ -58,12 +89,24 @@ static inline bool armpass_rcu_read_ongoing(void)
     return urcu_mb_read_ongoing() != 0;
 }
 
+/* liburcu's callback for armpass_call_rcu, on its call_rcu thread. */
+static inline void armpass_rcu_run(struct rcu_head *h)
+{
+    ArmpassRcuHead *head = caa_container_of(h, ArmpassRcuHead, head);
+
+    armpass_tsan_acquire(head);
+    armpass_tsan_acquire(ARMPASS_RCU_TSAN_GP);
+    head->fn(head);
+}
+
 /* Runs fn(head) on liburcu's call_rcu thread once every read-side section that has begun
  * has ended. Never blocks: callable inside a read-side section. The calling thread must be
  * registered. */
 static inline void armpass_call_rcu(ArmpassRcuHead *head, void (*fn)(ArmpassRcuHead *head))
 {
-    urcu_mb_call_rcu(head, fn);
+    head->fn = fn;
+    armpass_tsan_release(head);
+    urcu_mb_call_rcu(&head->head, armpass_rcu_run);
 }
 
 /* Waits for a grace period: every read-side section begun before the call has ended.
@@ -72,6 +115,7 @@ static inline void armpass_rcu_synchronize(void)
 {
     g_return_if_fail(!armpass_rcu_read_ongoing());
     urcu_mb_synchronize_rcu();
+    armpass_tsan_acquire(ARMPASS_RCU_TSAN_GP);
 }
 
 /* Waits until every callback queued by armpass_call_rcu so far has run (so that nothing
@@ -80,6 +124,7 @@ static inline void armpass_rcu_barrier(void)
 {
     g_return_if_fail(!armpass_rcu_read_ongoing());
     urcu_mb_barrier();
+    armpass_tsan_acquire(ARMPASS_RCU_TSAN_GP);
 }
 
 #endif

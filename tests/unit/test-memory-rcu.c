@@ -17,7 +17,7 @@
 #define CTL_BASE UINT64_C(0x09000000) /* a write there changes the map inside the access */
 #define NR_DEVS 4                    /* trapped (MR_IO) movable regions */
 #define NR_MOVABLE (NR_DEVS + 1)     /* and one RAM region (a RAM-backed BAR) */
-#define NR_READERS 3
+#define NR_READERS 4                 /* SLOT_SIZE / 16 lanes is a multiple of it (below) */
 #define ROUNDS 3000                  /* map changes, each one commit */
 #define FINALIZE_EVERY 50            /* rounds between a region's finalize and re-init */
 #define DEV_LIVE UINT64_C(0x4c4956452d444556)
@@ -224,12 +224,15 @@ static uint32_t xorshift(uint32_t *x)
  * An access of len bytes for reader in [base - 8, base + size + 8): in a 16-byte lane centred
  * on a multiple of 16 (so on every region end: accesses straddle them), lane k belonging to
  * reader k % NR_READERS. Two readers never touch the same byte of RAM: that would be a race
- * of the guest's own, which TSan would rightly report.
+ * of the guest's own, which TSan would rightly report. Slots are SLOT_SIZE apart, a multiple
+ * of 16 * NR_READERS, so a region's bytes keep their reader wherever the region moves.
  */
+G_STATIC_ASSERT(SLOT_SIZE % (16 * NR_READERS) == 0 && 0x4000 % (16 * NR_READERS) == 0);
+
 static uint64_t lane_addr(uint64_t base, uint64_t size, unsigned reader, uint32_t v,
                           unsigned len)
 {
-    uint64_t k = (v % (size / 16 / NR_READERS + 1)) * NR_READERS + reader;
+    uint64_t k = (v % (size / 16 / NR_READERS)) * NR_READERS + reader;
 
     return base + 16 * k - 8 + (v >> 16) % (17 - len);
 }
