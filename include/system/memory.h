@@ -126,7 +126,9 @@ void memory_region_init_ram_device_ptr(MemoryRegion *mr, const char *name, uint6
                                        void *host);
 void memory_region_init_io(MemoryRegion *mr, const char *name, uint64_t size,
                            const MemoryRegionOps *ops, void *opaque);
-/* Frees the name, subregion list and owned RAM. Detaches from its parent if still attached. */
+/* Frees the name, subregion list and owned RAM. Detaches from its parent if still attached.
+ * While vCPUs run, only once the region is out of the committed map and
+ * address_space_synchronize has returned (see FlatRange). */
 void memory_region_finalize(MemoryRegion *mr);
 
 /*
