@@ -3,6 +3,7 @@
 #include "hw/arm/virt.h"
 #include "hw/core/device.h"
 #include "system/options.h"
+#include "system/rcu.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -80,6 +81,7 @@ int main(int argc, char **argv)
     /* A guest reset (PSCI SYSTEM_RESET) reboots it: the whole VM is torn down and built again
      * from the same configuration, devices included. -no-reboot and -sandbox on (which cannot
      * reopen /dev/kvm and the VFIO groups) exit with ARMPASS_EXIT_GUEST_RESET instead. */
+    armpass_rcu_register_thread(); /* the memory map (boot loader, commits) uses RCU */
     for (;;) {
         status = virt_machine_run(&cfg, &err);
         if (status != ARMPASS_EXIT_GUEST_RESET || cfg.no_reboot || cfg.sandbox ||
@@ -88,6 +90,8 @@ int main(int argc, char **argv)
         }
         g_debug("the guest reset: rebooting it");
     }
+    armpass_rcu_barrier();
+    armpass_rcu_unregister_thread();
     if (status < 0) {
         fprintf(stderr, "armpass: %s\n", err->message);
         return 1;

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -283,7 +284,14 @@ void address_space_init(AddressSpace *as, MemoryRegion *root, const char *name)
     as->name = g_strdup(name);
     as->root = root;
     as->listeners = g_ptr_array_new();
+    g_mutex_init(&as->commit_lock);
     g_mutex_init(&as->dispatch_lock);
+}
+
+/* call_rcu callback, on liburcu's call_rcu thread: touches nothing but the view itself. */
+static void flatview_free_rcu(ArmpassRcuHead *head)
+{
+    flatview_free((FlatView *)(void *)((char *)head - offsetof(FlatView, rcu)));
 }
 
 static void range_debug(const AddressSpace *as, const char *what, const FlatRange *fr)
@@ -321,34 +329,44 @@ static bool notify_add(AddressSpace *as, const FlatRange *fr, GError **errp)
 
 void address_space_destroy(AddressSpace *as)
 {
-    if (as->view) {
-        for (unsigned i = as->view->nr; i-- > 0;) {
-            notify_del(as, &as->view->ranges[i]);
+    FlatView *old;
+
+    armpass_mutex_lock(&as->commit_lock);
+    old = as->view;
+    armpass_rcu_assign_pointer(as->view, NULL);
+    if (old) {
+        for (unsigned i = old->nr; i-- > 0;) {
+            notify_del(as, &old->ranges[i]);
         }
-        flatview_free(as->view);
-        as->view = NULL;
+        armpass_call_rcu(&old->rcu, flatview_free_rcu);
     }
     g_ptr_array_free(as->listeners, TRUE);
     as->listeners = NULL;
+    armpass_mutex_unlock(&as->commit_lock);
+    /* This view and every older one still queued are freed before we go on. */
+    armpass_rcu_barrier();
+    g_mutex_clear(&as->commit_lock);
     g_mutex_clear(&as->dispatch_lock);
     g_free(as->name);
     as->name = NULL;
     as->root = NULL;
 }
 
-bool address_space_add_listener(AddressSpace *as, MemoryListener *l, GError **errp)
+/* address_space_add_listener under commit_lock. */
+static bool add_listener_locked(AddressSpace *as, MemoryListener *l, GError **errp)
 {
-    unsigned nr = as->view ? as->view->nr : 0;
+    FlatView *view = as->view; /* stable: commits wait for commit_lock */
+    unsigned nr = view ? view->nr : 0;
 
     g_ptr_array_add(as->listeners, l);
     if (!l->region_add) {
         return true;
     }
     for (unsigned i = 0; i < nr; i++) {
-        if (!l->region_add(l, &as->view->ranges[i], errp)) {
+        if (!l->region_add(l, &view->ranges[i], errp)) {
             /* Undo: l hears of nothing it was not told of, and stays unregistered. */
             while (l->region_del && i-- > 0) {
-                l->region_del(l, &as->view->ranges[i]);
+                l->region_del(l, &view->ranges[i]);
             }
             g_ptr_array_remove(as->listeners, l);
             return false;
@@ -357,16 +375,32 @@ bool address_space_add_listener(AddressSpace *as, MemoryListener *l, GError **er
     return true;
 }
 
+bool address_space_add_listener(AddressSpace *as, MemoryListener *l, GError **errp)
+{
+    bool ok;
+
+    armpass_mutex_lock(&as->commit_lock);
+    ok = add_listener_locked(as, l, errp);
+    armpass_mutex_unlock(&as->commit_lock);
+    return ok;
+}
+
 void address_space_remove_listener(AddressSpace *as, MemoryListener *l)
 {
+    FlatView *view;
+
+    armpass_mutex_lock(&as->commit_lock);
+    view = as->view;
     if (!g_ptr_array_remove(as->listeners, l)) {
+        armpass_mutex_unlock(&as->commit_lock);
         g_return_if_reached();
     }
-    if (as->view && l->region_del) {
-        for (unsigned i = as->view->nr; i-- > 0;) {
-            l->region_del(l, &as->view->ranges[i]);
+    if (view && l->region_del) {
+        for (unsigned i = view->nr; i-- > 0;) {
+            l->region_del(l, &view->ranges[i]);
         }
     }
+    armpass_mutex_unlock(&as->commit_lock);
 }
 
 static bool flat_range_equal(const FlatRange *a, const FlatRange *b)
@@ -375,14 +409,26 @@ static bool flat_range_equal(const FlatRange *a, const FlatRange *b)
            a->offset_in_region == b->offset_in_region;
 }
 
-bool address_space_commit(AddressSpace *as, GError **errp)
+/* Frees old once no reader can hold it: never waits (the caller may be inside a read-side
+ * section, or hold dispatch_lock that a reader waits for). */
+static void flatview_retire(FlatView *old)
 {
-    FlatView *old = as->view;
+    if (old) {
+        armpass_call_rcu(&old->rcu, flatview_free_rcu);
+    }
+}
+
+/* address_space_commit under commit_lock. */
+static bool commit_locked(AddressSpace *as, GError **errp)
+{
+    FlatView *old = as->view; /* only commits change it, and we hold commit_lock */
     FlatView *new = memory_region_flatten(as->root);
     unsigned nold = old ? old->nr : 0;
     unsigned i, j;
 
-    as->view = new;
+    /* Readers see the old view or the new one, each whole; old stays valid for them (and for
+     * the listeners below) until a grace period after flatview_retire. */
+    armpass_rcu_assign_pointer(as->view, new);
 
     /* Both views are sorted by address and never overlap: a range survives only if the other
      * view holds an identical one at the same address. */
@@ -403,15 +449,38 @@ bool address_space_commit(AddressSpace *as, GError **errp)
             i++;
         }
         if (!(i < nold && flat_range_equal(n, &old->ranges[i])) && !notify_add(as, n, errp)) {
-            flatview_free(old);
+            flatview_retire(old);
             return false;
         }
     }
-    flatview_free(old);
+    flatview_retire(old);
     return true;
 }
 
+bool address_space_commit(AddressSpace *as, GError **errp)
+{
+    bool ok;
+
+    armpass_mutex_lock(&as->commit_lock);
+    ok = commit_locked(as, errp);
+    armpass_mutex_unlock(&as->commit_lock);
+    return ok;
+}
+
+void address_space_synchronize(AddressSpace *as)
+{
+    (void)as; /* one grace period covers every AddressSpace */
+    g_return_if_fail(!armpass_rcu_read_ongoing());
+    armpass_rcu_synchronize();
+    armpass_rcu_barrier(); /* and the old views are freed, so nothing can reach them */
+}
+
 /* ---- Guest accesses ------------------------------------------------------------------ */
+
+/*
+ * Everything below runs inside one RCU read-side section, taken by the public functions: the
+ * view loaded with rcu_dereference, its ranges and their regions stay valid until the end.
+ */
 
 static bool access_one(AddressSpace *as, const FlatRange *fr, uint64_t addr, uint8_t *buf,
                        unsigned len, bool is_write)
@@ -430,7 +499,7 @@ static bool access_one(AddressSpace *as, const FlatRange *fr, uint64_t addr, uin
         return true;
     }
 
-    g_mutex_lock(&as->dispatch_lock);
+    armpass_mutex_lock(&as->dispatch_lock);
     if (is_write) {
         uint64_t value = 0;
 
@@ -450,7 +519,7 @@ static bool access_one(AddressSpace *as, const FlatRange *fr, uint64_t addr, uin
         value = GUINT64_TO_LE(value);
         memcpy(buf, &value, len);
     }
-    g_mutex_unlock(&as->dispatch_lock);
+    armpass_mutex_unlock(&as->dispatch_lock);
     return true;
 }
 
@@ -460,17 +529,21 @@ static bool access_unassigned(AddressSpace *as, uint64_t addr, uint8_t *buf, uns
     if (!is_write) {
         memset(buf, 0, len);
     }
-    g_mutex_lock(&as->dispatch_lock);
+    armpass_mutex_lock(&as->dispatch_lock);
     as->unassigned_accesses++;
-    g_mutex_unlock(&as->dispatch_lock);
+    armpass_mutex_unlock(&as->dispatch_lock);
     g_debug("%s: unassigned %s of %u bytes at 0x%" PRIx64, as->name,
             is_write ? "write" : "read", len, addr);
     return false;
 }
 
-/* One byte at a time, each dispatched wherever it lands. True if every byte landed somewhere. */
-static bool access_split(AddressSpace *as, uint64_t addr, uint8_t *buf, unsigned len,
-                         bool is_write)
+static bool access_view(AddressSpace *as, const FlatView *view, uint64_t addr, uint8_t *buf,
+                        unsigned len, bool is_write);
+
+/* One byte at a time, each dispatched wherever it lands in view. True if every byte landed
+ * somewhere. The whole access sees one view, even if a byte's callback commits a new one. */
+static bool access_split(AddressSpace *as, const FlatView *view, uint64_t addr, uint8_t *buf,
+                         unsigned len, bool is_write)
 {
     bool ok = true;
 
@@ -478,37 +551,49 @@ static bool access_split(AddressSpace *as, uint64_t addr, uint8_t *buf, unsigned
         if (addr > UINT64_MAX - i) { /* past the top of the address space */
             ok = access_unassigned(as, addr + i, buf + i, 1, is_write) && ok;
         } else {
-            ok = address_space_rw(as, addr + i, buf + i, 1, is_write) && ok;
+            ok = access_view(as, view, addr + i, buf + i, 1, is_write) && ok;
         }
     }
     return ok;
 }
 
-bool address_space_rw(AddressSpace *as, uint64_t addr, uint8_t *buf, unsigned len,
-                      bool is_write)
+static bool access_view(AddressSpace *as, const FlatView *view, uint64_t addr, uint8_t *buf,
+                        unsigned len, bool is_write)
 {
-    const FlatRange *fr;
+    const FlatRange *fr = flatview_lookup(view, addr);
 
-    g_return_val_if_fail(len == 1 || len == 2 || len == 4 || len == 8, false);
-
-    fr = flatview_lookup(as->view, addr);
     if (!fr) {
         /* Starts in a hole: split only if some later byte lands in a range. */
         for (unsigned i = 1; i < len && addr <= UINT64_MAX - i; i++) {
-            if (flatview_lookup(as->view, addr + i)) {
-                return access_split(as, addr, buf, len, is_write);
+            if (flatview_lookup(view, addr + i)) {
+                return access_split(as, view, addr, buf, len, is_write);
             }
         }
         return access_unassigned(as, addr, buf, len, is_write);
     }
     if (len > fr->size - (addr - fr->addr)) {
-        return access_split(as, addr, buf, len, is_write); /* crosses the end of the range */
+        /* crosses the end of the range */
+        return access_split(as, view, addr, buf, len, is_write);
     }
     return access_one(as, fr, addr, buf, len, is_write);
 }
 
-bool address_space_write_ram(AddressSpace *as, uint64_t addr, const void *buf, uint64_t len,
-                             GError **errp)
+bool address_space_rw(AddressSpace *as, uint64_t addr, uint8_t *buf, unsigned len,
+                      bool is_write)
+{
+    bool ok;
+
+    g_return_val_if_fail(len == 1 || len == 2 || len == 4 || len == 8, false);
+
+    armpass_rcu_read_lock();
+    ok = access_view(as, armpass_rcu_dereference(as->view), addr, buf, len, is_write);
+    armpass_rcu_read_unlock();
+    return ok;
+}
+
+/* address_space_write_ram against one view, inside the caller's read-side section. */
+static bool write_ram_view(AddressSpace *as, const FlatView *view, uint64_t addr,
+                           const void *buf, uint64_t len, GError **errp)
 {
     const uint8_t *src = buf;
     uint64_t cur, left;
@@ -525,7 +610,7 @@ bool address_space_write_ram(AddressSpace *as, uint64_t addr, const void *buf, u
 
     /* Check the whole span first, so that nothing is written when it fails. */
     for (cur = addr, left = len; left;) {
-        const FlatRange *fr = flatview_lookup(as->view, cur);
+        const FlatRange *fr = flatview_lookup(view, cur);
         uint64_t chunk;
 
         if (!fr || !memory_region_is_ram(fr->mr)) {
@@ -548,7 +633,7 @@ bool address_space_write_ram(AddressSpace *as, uint64_t addr, const void *buf, u
     }
 
     for (cur = addr, left = len; left;) {
-        const FlatRange *fr = flatview_lookup(as->view, cur);
+        const FlatRange *fr = flatview_lookup(view, cur);
         uint64_t chunk = MIN(left, fr->size - (cur - fr->addr));
 
         memcpy((uint8_t *)fr->mr->host + fr->offset_in_region + (cur - fr->addr), src, chunk);
@@ -557,4 +642,15 @@ bool address_space_write_ram(AddressSpace *as, uint64_t addr, const void *buf, u
         left -= chunk;
     }
     return true;
+}
+
+bool address_space_write_ram(AddressSpace *as, uint64_t addr, const void *buf, uint64_t len,
+                             GError **errp)
+{
+    bool ok;
+
+    armpass_rcu_read_lock();
+    ok = write_ram_view(as, armpass_rcu_dereference(as->view), addr, buf, len, errp);
+    armpass_rcu_read_unlock();
+    return ok;
 }

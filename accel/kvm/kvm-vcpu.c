@@ -184,6 +184,7 @@ static void *kvm_vcpu_thread(void *opaque)
     sigemptyset(&set);
     sigaddset(&set, KVM_KICK_SIGNAL);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    armpass_rcu_register_thread(); /* address_space_rw reads the memory map under RCU */
 
     while (!g_atomic_int_get(&s->stopping)) {
         int ret = host_ioctl(s->ops, v->fd, KVM_RUN, NULL);
@@ -245,6 +246,7 @@ static void *kvm_vcpu_thread(void *opaque)
         }
     }
 out:
+    armpass_rcu_unregister_thread();
     return NULL;
 }
 

@@ -9,6 +9,8 @@
 #ifndef ARMPASS_SYSTEM_MEMORY_H
 #define ARMPASS_SYSTEM_MEMORY_H
 
+#include "system/rcu.h"
+
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -59,8 +61,16 @@ struct MemoryRegion {
     uint64_t trapped_reads, trapped_writes;
 };
 
-/* One contiguous piece of the flattened view: guest-physical [addr, addr + size) is served
- * by mr at byte offset offset_in_region. */
+/*
+ * One contiguous piece of the flattened view: guest-physical [addr, addr + size) is served
+ * by mr at byte offset offset_in_region.
+ *
+ * Lifetime: a reader (a vCPU thread in address_space_rw) may still hold a FlatRange of a
+ * view that a commit has just replaced, and so reach its mr, until a grace period has passed.
+ * A MemoryRegion taken out of the map must therefore stay alive (not finalized, its host
+ * memory not unmapped, its ops' opaque not freed) until address_space_synchronize has
+ * returned after that commit, or until the vCPU threads have stopped.
+ */
 typedef struct FlatRange {
     uint64_t addr;
     uint64_t size;
@@ -71,6 +81,7 @@ typedef struct FlatRange {
 typedef struct FlatView {
     FlatRange *ranges; /* sorted by addr, never overlapping */
     unsigned nr;
+    ArmpassRcuHead rcu; /* an AddressSpace's old view is freed after a grace period */
 } FlatView;
 
 /*
@@ -84,13 +95,26 @@ struct MemoryListener {
     void (*region_del)(MemoryListener *l, const FlatRange *fr);
 };
 
+/*
+ * Concurrency. view is RCU-protected (system/rcu.h): address_space_rw and
+ * address_space_write_ram read it inside a read-side section, with no lock, from any
+ * registered thread; a commit publishes the new view with rcu_assign_pointer and frees the
+ * old one after a grace period (call_rcu), so a commit never waits for readers and may run
+ * on a vCPU thread inside a trapped access (a guest programming a PCI BAR).
+ * commit_lock serialises commits and guards listeners; listeners are called under it.
+ * Lock order: dispatch_lock, then commit_lock; never dispatch_lock under commit_lock.
+ * The MemoryRegion tree itself has no lock: while vCPUs run, change it (and commit) only on
+ * one thread at a time, e.g. in trapped-access callbacks, which dispatch_lock serialises.
+ * Code on the committing thread may read view directly (it cannot change under it).
+ */
 struct AddressSpace {
     char *name;
     MemoryRegion *root;
-    FlatView *view;       /* current committed view, or NULL before the first commit */
-    GPtrArray *listeners; /* MemoryListener * */
+    FlatView *view;       /* current committed view (RCU), or NULL before the first commit */
+    GPtrArray *listeners; /* MemoryListener *, under commit_lock */
+    GMutex commit_lock;   /* serialises commits and listener (un)registration */
     GMutex dispatch_lock; /* serialises trapped accesses (vCPU threads, main loop) */
-    uint64_t unassigned_accesses;
+    uint64_t unassigned_accesses; /* under dispatch_lock */
 };
 
 void memory_region_init_container(MemoryRegion *mr, const char *name, uint64_t size);
@@ -102,7 +126,9 @@ void memory_region_init_ram_device_ptr(MemoryRegion *mr, const char *name, uint6
                                        void *host);
 void memory_region_init_io(MemoryRegion *mr, const char *name, uint64_t size,
                            const MemoryRegionOps *ops, void *opaque);
-/* Frees the name, subregion list and owned RAM. Detaches from its parent if still attached. */
+/* Frees the name, subregion list and owned RAM. Detaches from its parent if still attached.
+ * While vCPUs run, only once the region is out of the committed map and
+ * address_space_synchronize has returned (see FlatRange). */
 void memory_region_finalize(MemoryRegion *mr);
 
 /*
@@ -135,24 +161,40 @@ void flatview_free(FlatView *fv);
 const FlatRange *flatview_lookup(const FlatView *fv, uint64_t addr);
 
 void address_space_init(AddressSpace *as, MemoryRegion *root, const char *name);
-void address_space_destroy(AddressSpace *as); /* tells listeners every range goes */
+/* Tells listeners every range goes, then waits for every pending RCU callback (so that no
+ * old view is left unfreed): only once no thread accesses as any more, never inside a
+ * read-side section. */
+void address_space_destroy(AddressSpace *as);
 /* Registers l and replays the current view to it. Errors: l's region_add failed. */
 bool address_space_add_listener(AddressSpace *as, MemoryListener *l, GError **errp);
 void address_space_remove_listener(AddressSpace *as, MemoryListener *l); /* replays removal */
 /* Re-flattens the tree and tells listeners what changed: removals first, then additions.
- * Errors: a listener's region_add failed (the view is still updated). */
+ * Errors: a listener's region_add failed (the view is still updated). Serialised by
+ * commit_lock; never waits for readers (the old view is freed after a grace period), so it
+ * may run inside a read-side section and under dispatch_lock. The calling thread must be
+ * registered with RCU (system/rcu.h). */
 bool address_space_commit(AddressSpace *as, GError **errp);
+/*
+ * Waits until no thread can still reach a view older than the last commit (a grace period,
+ * then every pending old view freed: liburcu's synchronize_rcu and rcu_barrier). For callers
+ * that must free a MemoryRegion they removed and committed while vCPUs run. Never inside a
+ * read-side section, nor with dispatch_lock held (readers wait for it inside theirs).
+ */
+void address_space_synchronize(AddressSpace *as);
 
 /*
  * One guest access of len bytes (1, 2, 4 or 8) at guest-physical addr, as a vCPU makes it.
  * buf holds little-endian bytes. Returns false when nothing is there (reads then give 0).
  * An access that crosses the end of a trapped region is split into byte accesses.
+ * Lock-free lookup in an RCU read-side section (the thread must be registered); trapped
+ * accesses run their ops under dispatch_lock, still inside that section.
  */
 bool address_space_rw(AddressSpace *as, uint64_t addr, uint8_t *buf, unsigned len,
                       bool is_write);
 
 /* Copies len bytes from host buffer buf into guest RAM at guest-physical addr.
- * Errors: the range is not wholly inside RAM. Used by the boot loader. */
+ * Errors: the range is not wholly inside RAM. Used by the boot loader. One RCU read-side
+ * section (the thread must be registered): checked and copied against the same view. */
 bool address_space_write_ram(AddressSpace *as, uint64_t addr, const void *buf, uint64_t len,
                              GError **errp);
 

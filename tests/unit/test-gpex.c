@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests: the PCIe host bridge's ECAM decode and config accesses (PCIe Base Spec 7.2.2),
  * against test-local stand-ins for the PCI core's bus functions that record each call. */
+#include "system/rcu.h"
 #include "hw/pci-host/gpex.h"
 
 #include <string.h>
@@ -232,10 +233,15 @@ static void test_window_taken(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    armpass_rcu_register_thread(); /* commits and accesses read the view under RCU */
     g_test_add_func("/gpex/ecam-decode", test_decode);
     g_test_add_func("/gpex/config-access", test_config_access);
     g_test_add_func("/gpex/eight-byte-split", test_eight_byte_split);
     g_test_add_func("/gpex/other-buses-empty", test_other_buses_empty);
     g_test_add_func("/gpex/window-taken", test_window_taken);
-    return g_test_run();
+    int ret = g_test_run();
+
+    armpass_rcu_barrier();
+    armpass_rcu_unregister_thread();
+    return ret;
 }

@@ -1123,7 +1123,10 @@ static void test_write_ram(void)
 
 int main(int argc, char **argv)
 {
+    int ret;
+
     g_test_init(&argc, &argv, NULL);
+    armpass_rcu_register_thread(); /* commits and accesses read the view under RCU */
     g_test_add_func("/memory/add/empty", test_add_empty);
     g_test_add_func("/memory/add/overlap-same-priority", test_add_overlap_same_priority);
     g_test_add_func("/memory/add/overlap-other-priority", test_add_overlap_other_priority);
@@ -1145,5 +1148,8 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/rw/unassigned", test_rw_unassigned);
     g_test_add_func("/memory/rw/straddle", test_rw_straddle);
     g_test_add_func("/memory/write-ram", test_write_ram);
-    return g_test_run();
+    ret = g_test_run();
+    armpass_rcu_barrier();
+    armpass_rcu_unregister_thread();
+    return ret;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests of the PCI core (config space, BAR sizing and placement) and MSI-X emulation, on a trivial emulated device. */
+#include "system/rcu.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pci.h"
 #include "system/memory.h"
@@ -955,6 +956,7 @@ static void test_msix_pba(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    armpass_rcu_register_thread(); /* commits and accesses read the view under RCU */
     /* Warnings go to warning_handler (which fails the test on any but a BAR refusal). */
     g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
     g_log_set_handler(NULL, G_LOG_LEVEL_WARNING, warning_handler, NULL);
@@ -980,5 +982,9 @@ int main(int argc, char **argv)
     g_test_add_func("/pci/msix/function-mask", test_msix_function_mask);
     g_test_add_func("/pci/msix/function-mask-while-off", test_msix_function_mask_while_off);
     g_test_add_func("/pci/msix/pba", test_msix_pba);
-    return g_test_run();
+    int ret = g_test_run();
+
+    armpass_rcu_barrier();
+    armpass_rcu_unregister_thread();
+    return ret;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests of vfio-pci against the fake VFIO kernel: the guest's config space, BAR mmaps with the MSI-X window trapped, MSI-X wiring, teardown and the errors a user meets. */
+#include "system/rcu.h"
 #include "hw/core/device.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pci.h"
@@ -1004,6 +1005,7 @@ static void test_parse_host(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    armpass_rcu_register_thread(); /* commits and accesses read the view under RCU */
     g_test_add_func("/vfio-pci/realize/config", test_realize_config);
     g_test_add_func("/vfio-pci/bar0/mmap", test_bar0_mmap);
     g_test_add_func("/vfio-pci/bar0/sparse", test_bar0_sparse);
@@ -1022,5 +1024,9 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-pci/error/no-its", test_error_no_its);
     g_test_add_func("/vfio-pci/error/late-cleanup", test_error_late_cleanup);
     g_test_add_func("/vfio-pci/parse-host", test_parse_host);
-    return g_test_run();
+    int ret = g_test_run();
+
+    armpass_rcu_barrier();
+    armpass_rcu_unregister_thread();
+    return ret;
 }

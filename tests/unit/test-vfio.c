@@ -1270,7 +1270,10 @@ static void test_dma_map_fails(void)
 
 int main(int argc, char **argv)
 {
+    int ret;
+
     g_test_init(&argc, &argv, NULL);
+    armpass_rcu_register_thread(); /* commits and accesses read the view under RCU */
     g_test_add_func("/vfio/find", test_find);
     g_test_add_func("/vfio/attach/pl031", test_attach_pl031);
     g_test_add_func("/vfio/attach/sysfsdev", test_attach_sysfsdev);
@@ -1301,5 +1304,8 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio/dma/map-unmap", test_dma);
     g_test_add_func("/vfio/dma/unaligned", test_dma_unaligned);
     g_test_add_func("/vfio/dma/map-fails", test_dma_map_fails);
-    return g_test_run();
+    ret = g_test_run();
+    armpass_rcu_barrier();
+    armpass_rcu_unregister_thread();
+    return ret;
 }
