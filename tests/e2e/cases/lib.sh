@@ -186,8 +186,8 @@ check_nvme_stats() {
     grep -q "vfio $1 bar 0: trapped reads [0-9]*, writes [0-9]*, mmap'd areas [0-9]*" /tmp/stats.txt ||
         fail "no '-d stats' line for BAR 0 of $1"
     _n=$(grep -c "vfio $1 msix [0-9]* -> gsi [0-9]*: irqfd, userspace wakeups 0\$" /tmp/stats.txt)
-    _all=$(grep -c "vfio $1 msix " /tmp/stats.txt)
+    _all=$(grep -c "vfio $1 msix [0-9]* -> " /tmp/stats.txt)
     [ "$_n" = "$_all" ] ||
-        fail "an MSI-X vector of $1 woke armpass: $(grep "vfio $1 msix " /tmp/stats.txt | grep -v 'irqfd, userspace wakeups 0$' | head -n 1)"
+        fail "an MSI-X vector of $1 woke armpass: $(grep "vfio $1 msix [0-9]* -> " /tmp/stats.txt | grep -v 'irqfd, userspace wakeups 0$' | head -n 1)"
     [ "$_n" -ge 2 ] || fail "$_n MSI-X vectors of $1 in -d stats, want at least 2"
 }
