@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# The armpass demo: sets the host up, then shows the whole nested boot L0 QEMU -> L1 (KVM) -> armpass -> L2 on the terminal.
+# The armpass demo: sets the host up, then shows the whole nested boot L0 QEMU -> L1 (KVM) -> armpass -> L2 on the terminal;
+# L2 gets L1's pl031 RTC (vfio-amba) and L0's NVMe behind the SMMUv3 (vfio-pci).
 #
 # usage: scripts/demo.sh [--shell] [--gic 2|3] [--no-setup]
 #   --shell     end in an interactive shell inside L2 (exit it: L2 powers off, then L1)
@@ -23,7 +24,7 @@ if [ -n "$setup" ]; then
     "$top/scripts/setup-host.sh"
 fi
 echo "== demo: building the kernel (first time: minutes), busybox, armpass, the initramfs images"
-args=(--case demo --gic "$gic" --no-quiet)
+args=(--case demo --gic "$gic" --no-quiet --nvme)
 if [ -n "$shell" ]; then
     args+=(--interactive --append armpass.l2shell)
 else

@@ -177,14 +177,17 @@ check_nvme_guest() {
     fail "L2: ${_why:-no L2-NVME: PASS line}"
 }
 
-# check_nvme_stats BDF: armpass's -d stats lines for BDF in /tmp/l2.log: the BAR lines are
-# printed; at least two MSI-X vectors went through an irqfd without waking armpass.
+# check_nvme_stats BDF: armpass's -d stats lines for BDF in /tmp/l2.log: BAR 0 is mapped and
+# took no trapped access outside its MSI-X window (the guest reached the registers through the
+# memslot); at least two MSI-X vectors went through an irqfd without waking armpass.
 check_nvme_stats() {
     tr -d '\r' < /tmp/l2.log | grep "vfio $1 " > /tmp/stats.txt
     echo "--- armpass stats for $1 ---"
     cat /tmp/stats.txt
     grep -q "vfio $1 bar 0: trapped reads [0-9]*, writes [0-9]*, mmap'd areas [0-9]*" /tmp/stats.txt ||
         fail "no '-d stats' line for BAR 0 of $1"
+    grep -q "vfio $1 bar 0: trapped reads 0, writes 0, mmap'd areas [1-9]" /tmp/stats.txt ||
+        fail "BAR 0 of $1 was not mapped, or took trapped accesses outside the MSI-X window"
     _n=$(grep -c "vfio $1 msix [0-9]* -> gsi [0-9]*: irqfd, userspace wakeups 0\$" /tmp/stats.txt)
     _all=$(grep -c "vfio $1 msix [0-9]* -> " /tmp/stats.txt)
     [ "$_n" = "$_all" ] ||

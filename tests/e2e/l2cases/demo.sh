@@ -16,3 +16,10 @@ echo +2 > /sys/class/rtc/rtc0/wakealarm
 sleep 3
 echo "=== L2: /proc/interrupts"
 cat /proc/interrupts
+if grep -q 'l2\.marker=' /proc/cmdline; then
+    echo "=== L2: the passed-through NVMe (vfio-pci: BAR 0 mapped, MSI-X through the ITS, DMA through L0's SMMUv3)"
+    for d in /sys/bus/pci/devices/*; do
+        echo "${d##*/}: vendor $(cat "$d/vendor") device $(cat "$d/device") class $(cat "$d/class"), driver $(basename "$(readlink "$d/driver")")"
+    done
+    sh /l2cases/nvme.sh | grep -v '^L2-NVME: dmesg'
+fi
