@@ -278,41 +278,62 @@ static bool config_init(VfioPciDevice *d, uint8_t *raw, GError **errp)
 
 /* ---- BARs and the MSI-X window -------------------------------------------------------- */
 
+typedef enum { MSIX_AT_TABLE, MSIX_AT_PBA, MSIX_AT_DEVICE } MsixWindowPart;
+
+/* What byte off of window w is: the table or the PBA (*rel: offset in it), or the device's
+ * own register (*rel: offset in the BAR). */
+static MsixWindowPart msix_window_part(const VfioPciMsixWindow *w, uint64_t off, uint32_t *rel)
+{
+    const MsixState *m = w->owner->pdev.msix;
+    uint64_t at = w->offset + off;
+
+    if (w->bar == m->table_bar && at >= m->table_offset &&
+        at - m->table_offset < msix_table_size(m)) {
+        *rel = (uint32_t)(at - m->table_offset);
+        return MSIX_AT_TABLE;
+    }
+    if (w->bar == m->pba_bar && at >= m->pba_offset && at - m->pba_offset < m->pba_size) {
+        *rel = (uint32_t)(at - m->pba_offset);
+        return MSIX_AT_PBA;
+    }
+    *rel = (uint32_t)at;
+    return MSIX_AT_DEVICE;
+}
+
 static uint64_t msix_window_read(void *opaque, uint64_t off, unsigned size)
 {
     VfioPciMsixWindow *w = opaque;
     VfioPciDevice *d = w->owner;
-    MsixState *m = d->pdev.msix;
-    uint64_t at = w->offset + off;
     VfioRegion *r = &d->bars[w->bar];
+    uint32_t rel;
 
-    if (w->bar == m->table_bar && at >= m->table_offset &&
-        at - m->table_offset < msix_table_size(m)) {
-        return msix_table_read(&d->pdev, (uint32_t)(at - m->table_offset), size);
+    switch (msix_window_part(w, off, &rel)) {
+    case MSIX_AT_TABLE:
+        return msix_table_read(&d->pdev, rel, size);
+    case MSIX_AT_PBA:
+        return msix_pba_read(&d->pdev, rel, size);
+    default:
+        return r->mr.ops->read(r->mr.opaque, rel, size);
     }
-    if (w->bar == m->pba_bar && at >= m->pba_offset && at - m->pba_offset < m->pba_size) {
-        return msix_pba_read(&d->pdev, (uint32_t)(at - m->pba_offset), size);
-    }
-    return r->mr.ops->read(r->mr.opaque, at, size);
 }
 
 static void msix_window_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 {
     VfioPciMsixWindow *w = opaque;
     VfioPciDevice *d = w->owner;
-    MsixState *m = d->pdev.msix;
-    uint64_t at = w->offset + off;
     VfioRegion *r = &d->bars[w->bar];
+    uint32_t rel;
 
-    if (w->bar == m->table_bar && at >= m->table_offset &&
-        at - m->table_offset < msix_table_size(m)) {
-        msix_table_write(&d->pdev, (uint32_t)(at - m->table_offset), val, size);
-        return;
+    switch (msix_window_part(w, off, &rel)) {
+    case MSIX_AT_TABLE:
+        msix_table_write(&d->pdev, rel, val, size);
+        break;
+    case MSIX_AT_PBA:
+        break; /* the PBA is read-only */
+    default:
+        r->mr.ops->write(r->mr.opaque, rel, val, size);
+        break;
     }
-    if (w->bar == m->pba_bar && at >= m->pba_offset && at - m->pba_offset < m->pba_size) {
-        return; /* the PBA is read-only */
-    }
-    r->mr.ops->write(r->mr.opaque, at, val, size);
 }
 
 static const MemoryRegionOps msix_window_ops = {
