@@ -4,8 +4,7 @@
 # one-line error, a non-zero exit and no guest: the NVMe still bound to its host driver (the
 # message names nvme and how to bind vfio-pci), a malformed address, an address with no device,
 # and a non-viable group (one function of the multi-function slot 0000:00:02 given to vfio-pci,
-# the other still on nvme: the message names the other one), and a GICv2 guest (no ITS for
-# MSI-X).
+# the other still on nvme: the message names the other one). A GICv2 guest: case pci-gicv2.
 . /cases/lib.sh
 guest="-M virt -m 128M -kernel /Image -initrd /l2.cpio.gz -append console=ttyAMA0"
 
@@ -54,9 +53,4 @@ drv=$(basename "$(readlink /sys/bus/pci/devices/0000:00:02.1/driver)")
 refused non-viable "0000:00:02.1" -- -device vfio-pci,host=0000:00:02.0
 rebind_host 0000:00:02.0 nvme
 
-# (d) a guest without an ITS (GICv2) cannot take MSI-X: refused before anything is opened.
-bind_vfio_pci 0000:00:01.0
-guest="-M virt,gic-version=2 -m 128M -kernel /Image -initrd /l2.cpio.gz -append console=ttyAMA0"
-refused gicv2 "ITS" "gic-version=3" -- -device vfio-pci,host=0000:00:01.0
-rebind_host 0000:00:01.0 nvme
 pass
