@@ -82,7 +82,7 @@ bool vfio_pci_rom_init(VfioPciDevice *d, GError **errp)
 
     if (!d->rombar || (d->romfile && !*d->romfile)) {
         g_debug("vfio %s: no ROM for the guest (%s)", d->name,
-                d->rombar ? "romfile= empty" : "rombar=off");
+                d->rombar ? "romfile= empty" : "rombar=0");
         return true;
     }
     if (d->romfile) {

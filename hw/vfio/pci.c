@@ -32,9 +32,9 @@ static const Property vfio_pci_props[] = {
     { "x-irqfd", PROP_BOOL, offsetof(VfioPciDevice, x_irqfd),
       offsetof(VfioPciDevice, x_irqfd_set), "on (default): KVM delivers the interrupts (and "
       "completes INTx); off: armpass's main loop does" },
-    { "rombar", PROP_BOOL, offsetof(VfioPciDevice, rombar),
-      offsetof(VfioPciDevice, rombar_set), "on (default): the guest sees the device's option "
-      "ROM (or romfile=) through the ROM BAR; off: no ROM" },
+    { "rombar", PROP_UINT64, offsetof(VfioPciDevice, rombar),
+      offsetof(VfioPciDevice, rombar_set), "1 (default): the guest sees the device's option "
+      "ROM (or romfile=) through the ROM BAR; 0: no ROM (QEMU's spelling)" },
     { "romfile", PROP_STRING, offsetof(VfioPciDevice, romfile), 0,
       "a file the guest sees as the option ROM instead of the device's (empty: no ROM)" },
     PROP_END,
@@ -576,7 +576,7 @@ static bool vfio_pci_realize(DeviceState *dev, MachineState *ms, GError **errp)
 
     d->ms = ms;
     d->x_irqfd = d->x_irqfd_set ? d->x_irqfd : true;
-    d->rombar = d->rombar_set ? d->rombar : true;
+    d->rombar = d->rombar_set ? d->rombar != 0 : 1;
     d->specific_regions = g_string_new(NULL);
     if (!d->host == !d->sysfsdev) {
         g_set_error(errp, VFIO_PCI_ERROR, EINVAL, "give the host device with host=DDDD:BB:DD.F "

@@ -63,7 +63,7 @@ struct VfioPciDevice {
     bool x_no_mmap;
     bool x_irqfd;      /* default on: KVM delivers (and completes INTx); off: armpass does */
     bool x_irqfd_set;
-    bool rombar;       /* default on: the ROM BAR shows the device's ROM (or romfile=) */
+    uint64_t rombar;   /* default 1: the ROM BAR shows the device's ROM (or romfile=); 0: none */
     bool rombar_set;
     char *romfile;     /* a file shown as the ROM instead; empty: no ROM */
     /* state */
@@ -124,7 +124,7 @@ void vfio_pci_reset(VfioPciDevice *d);
 /*
  * The option ROM (hw/vfio/pci-rom.c): with rombar on, the ROM BAR shows romfile= (its bytes,
  * padded with 0xff to a power of two) or else the device's ROM region, read-only (writes are
- * dropped); with rombar=off, romfile= empty or no ROM region, the ROM BAR reads 0 (no ROM).
+ * dropped); with rombar=0, romfile= empty or no ROM region, the ROM BAR reads 0 (no ROM).
  * Errors: romfile= unreadable or larger than 16 MiB.
  */
 bool vfio_pci_rom_init(VfioPciDevice *d, GError **errp);
