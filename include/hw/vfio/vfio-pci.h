@@ -2,13 +2,14 @@
 /*
  * vfio-pci: a host PCI device bound to vfio-pci, on the guest's PCI root bus. Config space
  * is the device's own (the VFIO config region), with what a VMM must own emulated: the BARs,
- * the command register's I/O, memory and bus-master bits, the expansion-ROM BAR (hidden),
- * the MSI-X capability, and the capability list (what armpass cannot support is unlinked).
- * BARs are VFIO regions with mmap'd parts (the sparse-mmap capability decides which); the
- * MSI-X table and PBA are emulated over them. Every MSI-X vector is an irqfd on its own KVM
- * MSI route. Source: Documentation/driver-api/vfio.rst, include/uapi/linux/vfio.h
- * (VFIO_PCI_*_REGION_INDEX, VFIO_REGION_INFO_CAP_SPARSE_MMAP, _CAP_MSIX_MAPPABLE),
- * Documentation/virt/kvm/api.rst (KVM_IRQFD, KVM_SET_GSI_ROUTING).
+ * the command register's I/O, memory and bus-master bits, the expansion-ROM BAR, the MSI and
+ * MSI-X capabilities, the interrupt pin, and the capability list (what armpass cannot support
+ * is unlinked). BARs are VFIO regions with mmap'd parts (the sparse-mmap capability decides
+ * which); the MSI-X table and PBA are emulated over them. Interrupts: INTx through an irqfd
+ * with a resamplefd, every MSI or MSI-X vector an irqfd on its own KVM MSI route.
+ * Source: Documentation/driver-api/vfio.rst, include/uapi/linux/vfio.h
+ * (VFIO_PCI_*_REGION_INDEX, VFIO_PCI_*_IRQ_INDEX, VFIO_REGION_INFO_CAP_SPARSE_MMAP,
+ * _CAP_MSIX_MAPPABLE), Documentation/virt/kvm/api.rst (KVM_IRQFD, KVM_SET_GSI_ROUTING).
  */
 #ifndef ARMPASS_HW_VFIO_VFIO_PCI_H
 #define ARMPASS_HW_VFIO_VFIO_PCI_H
