@@ -33,7 +33,7 @@
     { "x-mmap-timeout-ms", PROP_UINT64, offsetof(VfioSysbusDevice, x_mmap_timeout_ms),         \
       offsetof(VfioSysbusDevice, x_mmap_timeout_ms_set), "with x-irqfd=off: how long after "   \
       "a level IRQ the regions stay unmapped (accesses trapped) when no other IRQ comes "      \
-      "(default 1100)" },                                                                      \
+      "(default 1100, 0: the default, at most 3600000)" },                                     \
     { "x-resample-ms", PROP_UINT64, offsetof(VfioSysbusDevice, x_resample_ms),                 \
       offsetof(VfioSysbusDevice, x_resample_ms_set), "obsolete, ignored with a warning: "      \
       "the fallback completes a level IRQ at the guest's first access, not after a period" },  \
@@ -58,6 +58,9 @@ const Property vfio_amba_props[] = {
       offsetof(VfioSysbusDevice, periphid_set), "arm,primecell-periphid of the guest node" },
     PROP_END,
 };
+
+/* x-mmap-timeout-ms's bound, milliseconds (0 is the default, 1100). */
+#define VFIO_SYSBUS_MAX_MMAP_TIMEOUT_MS 3600000u
 
 #define VFIO_SYSBUS_ERROR vfio_sysbus_error_quark()
 static G_DEFINE_QUARK(armpass-vfio-sysbus-error, vfio_sysbus_error)
@@ -120,6 +123,11 @@ static bool vfio_sysbus_irqs_init(VfioSysbusDevice *d, GError **errp)
         g_warning("vfio %s: x-resample-ms is obsolete and ignored: with x-irqfd=off a level IRQ "
                   "is completed by the guest's first access to the device (see "
                   "x-mmap-timeout-ms)", vfio_dev_name(d));
+    }
+    if (d->x_mmap_timeout_ms_set && d->x_mmap_timeout_ms > VFIO_SYSBUS_MAX_MMAP_TIMEOUT_MS) {
+        g_set_error(errp, VFIO_SYSBUS_ERROR, EINVAL, "x-mmap-timeout-ms=%" PRIu64 " is more "
+                    "than %u (an hour)", d->x_mmap_timeout_ms, VFIO_SYSBUS_MAX_MMAP_TIMEOUT_MS);
+        return false;
     }
     d->nr_irqs = d->vdev->num_irqs;
     d->irqs = g_new0(VfioSysbusIrq, d->nr_irqs);
