@@ -114,7 +114,8 @@ void vfio_irq_line_trapped_access(VfioIrqLine *line);
  * The reverse of vfio_irq_line_wire: removes the watch and the quiet-period timer (giving the
  * mmaps back with ops->mmaps_enable(true) if they were taken), disables the IRQ (whole_index:
  * SET_IRQS DATA_NONE|ACTION_TRIGGER count 0; else the sub-index's trigger eventfd set to -1),
- * deassigns the irqfd, closes both eventfds and lowers the line if armpass left it high. Errors are logged (g_debug), not returned. A no-op on a line not wired.
+ * deassigns the irqfd, closes both eventfds and lowers the line if armpass left it high.
+ * Errors are logged (g_debug), not returned. A no-op on a line not wired.
  */
 void vfio_irq_line_unwire(VfioIrqLine *line);
 
