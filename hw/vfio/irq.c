@@ -20,45 +20,131 @@ static void vfio_irq_line_set(VfioIrqLine *line, bool level)
     }
 }
 
-/* The timed resample: armpass cannot see the guest's EOI without a resamplefd (KVM on arm
- * does not exit on it), so the line is lowered and the host IRQ unmasked after a period; a
- * device that still asserts fires again at once and the line goes up again. */
-static gboolean vfio_irq_line_resample(gpointer opaque)
+/* The userspace path's state is guarded by the machine's dispatch_lock: trapped accesses
+ * (vCPU threads) already hold it, the main loop's callbacks take it. It also serialises the
+ * memory map changes of mmaps_enable with the vCPUs' own (lock order: dispatch_lock, then
+ * memory.c's commit_lock). Unit tests without an AddressSpace run on one thread. */
+static void vfio_irq_line_lock(VfioIrqLine *line)
+{
+    if (line->ms->as) {
+        g_mutex_lock(&line->ms->as->dispatch_lock);
+    }
+}
+
+static void vfio_irq_line_unlock(VfioIrqLine *line)
+{
+    if (line->ms->as) {
+        g_mutex_unlock(&line->ms->as->dispatch_lock);
+    }
+}
+
+static void vfio_irq_line_mmaps(VfioIrqLine *line, bool on)
+{
+    if (line->ops && line->ops->mmaps_enable) {
+        line->ops->mmaps_enable(line->opaque, on);
+    }
+}
+
+/* Reads the trigger eventfd: true if VFIO signalled it since the last read. */
+static bool vfio_irq_line_consume(VfioIrqLine *line)
+{
+    uint64_t count;
+
+    return read(line->trigger_fd, &count, sizeof(count)) == sizeof(count);
+}
+
+/* The quiet period ended with no interrupt: the mmaps come back, unless the guest has not
+ * touched the device since the last interrupt (its line is still high: keep trapping). */
+static gboolean vfio_irq_line_quiet(gpointer opaque)
 {
     VfioIrqLine *line = opaque;
-    g_autoptr(GError) err = NULL;
+    gboolean again;
 
-    line->resample_timer = 0;
+    vfio_irq_line_lock(line);
     line->wakeups++;
-    vfio_irq_line_set(line, false);
-    if (!vfio_device_irq_unmask(line->vdev, line->index, &err)) {
-        g_warning("%s", err->message);
+    again = line->line_high;
+    if (!again) {
+        line->mmap_timer = 0;
+        line->trapping = false;
+        vfio_irq_line_mmaps(line, true);
     }
-    return G_SOURCE_REMOVE;
+    vfio_irq_line_unlock(line);
+    return again ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* (Re)starts the quiet period: mmap_timeout_ms from now. Under the lock. */
+static void vfio_irq_line_restart_timer(VfioIrqLine *line)
+{
+    GSource *src;
+
+    if (line->mmap_timer) {
+        src = g_main_context_find_source_by_id(line->ms->main_context, line->mmap_timer);
+        if (src) {
+            g_source_destroy(src);
+        }
+    }
+    src = g_timeout_source_new(line->mmap_timeout_ms ? line->mmap_timeout_ms
+                                                     : VFIO_IRQ_DEFAULT_MMAP_TIMEOUT_MS);
+    g_source_set_callback(src, vfio_irq_line_quiet, line, NULL);
+    line->mmap_timer = g_source_attach(src, line->ms->main_context);
+    g_source_unref(src);
+}
+
+/* A level interrupt on the userspace path: trap every access to the device, raise the line,
+ * wait for the guest's access (vfio_irq_line_trapped_access). Under the lock. */
+static void vfio_irq_line_level_fired(VfioIrqLine *line)
+{
+    if (!line->trapping) {
+        line->trapping = true;
+        vfio_irq_line_mmaps(line, false);
+    }
+    vfio_irq_line_set(line, true);
+    vfio_irq_line_restart_timer(line);
 }
 
 static gboolean vfio_irq_line_triggered(gint fd, GIOCondition cond, gpointer opaque)
 {
     VfioIrqLine *line = opaque;
-    uint64_t count;
 
-    (void)cond;
-    if (read(fd, &count, sizeof(count)) != sizeof(count)) {
-        return G_SOURCE_CONTINUE; /* EAGAIN: already consumed */
-    }
-    line->wakeups++;
+    (void)fd, (void)cond;
     if (!line->level) {
-        vfio_irq_line_set(line, true);
-        vfio_irq_line_set(line, false);
+        if (vfio_irq_line_consume(line)) {
+            line->wakeups++;
+            vfio_irq_line_set(line, true);
+            vfio_irq_line_set(line, false);
+        }
         return G_SOURCE_CONTINUE;
     }
-    vfio_irq_line_set(line, true);
-    if (!line->resample_timer) {
-        line->resample_timer = g_timeout_add(line->resample_ms ? line->resample_ms
-                                                               : VFIO_IRQ_DEFAULT_RESAMPLE_MS,
-                                             vfio_irq_line_resample, line);
+    vfio_irq_line_lock(line);
+    /* EAGAIN: already consumed, by a trapped access that completed it */
+    if (vfio_irq_line_consume(line)) {
+        line->wakeups++;
+        vfio_irq_line_level_fired(line);
     }
+    vfio_irq_line_unlock(line);
     return G_SOURCE_CONTINUE;
+}
+
+void vfio_irq_line_trapped_access(VfioIrqLine *line)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!line->ms || line->kernel_path || !line->level || !line->trapping) {
+        return;
+    }
+    /* An interrupt signalled but not yet read came before this access: it completes it too
+     * (reading it here spares the guest a spurious entry, the main loop raising the line
+     * after the guest has already cleared the device). */
+    if (!vfio_irq_line_consume(line) && !line->line_high) {
+        return;
+    }
+    line->completions++;
+    if (line->line_high) {
+        vfio_irq_line_set(line, false);
+    }
+    if (!vfio_device_irq_unmask(line->vdev, line->index, &err)) {
+        g_warning("%s", err->message);
+    }
 }
 
 static int vfio_irq_new_eventfd(VfioIrqLine *line, GError **errp)
@@ -162,9 +248,18 @@ void vfio_irq_line_unwire(VfioIrqLine *line)
         }
         line->trigger_watch = 0;
     }
-    if (line->resample_timer) {
-        g_source_remove(line->resample_timer);
-        line->resample_timer = 0;
+    if (line->mmap_timer) {
+        GSource *src = g_main_context_find_source_by_id(ms->main_context, line->mmap_timer);
+        if (src) {
+            g_source_destroy(src);
+        }
+        line->mmap_timer = 0;
+    }
+    if (line->trapping) {
+        vfio_irq_line_lock(line);
+        line->trapping = false;
+        vfio_irq_line_mmaps(line, true);
+        vfio_irq_line_unlock(line);
     }
     if (line->trigger_fd >= 0) {
         if (!vfio_irq_line_disable(line, &err)) {
@@ -191,7 +286,12 @@ void vfio_irq_line_unwire(VfioIrqLine *line)
 
 void vfio_irq_line_print_stats(const VfioIrqLine *line, const char *what, GString *out)
 {
-    g_string_append_printf(out, "  vfio %s %s (%s): %s, userspace wakeups %" PRIu64 "\n",
+    g_string_append_printf(out, "  vfio %s %s (%s): %s, userspace wakeups %" PRIu64,
                            line->vdev->name, what, line->level ? "level" : "edge",
                            line->kernel_path ? "irqfd" : "userspace", line->wakeups);
+    if (line->level && !line->kernel_path) {
+        g_string_append_printf(out, ", completed by trapped access %" PRIu64,
+                               line->completions);
+    }
+    g_string_append_c(out, '\n');
 }

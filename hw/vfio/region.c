@@ -34,9 +34,8 @@ static void region_access_error(VfioRegion *r, const char *what, uint64_t addr, 
     }
 }
 
-static uint64_t vfio_region_read(void *opaque, uint64_t addr, unsigned size)
+static uint64_t vfio_region_do_read(VfioRegion *r, uint64_t addr, unsigned size)
 {
-    VfioRegion *r = opaque;
     g_autoptr(GError) err = NULL;
     uint8_t b[8];
     uint64_t value = 0;
@@ -64,9 +63,8 @@ static uint64_t vfio_region_read(void *opaque, uint64_t addr, unsigned size)
     return value;
 }
 
-static void vfio_region_write(void *opaque, uint64_t addr, uint64_t value, unsigned size)
+static void vfio_region_do_write(VfioRegion *r, uint64_t addr, uint64_t value, unsigned size)
 {
-    VfioRegion *r = opaque;
     g_autoptr(GError) err = NULL;
     uint8_t b[8];
 
@@ -88,6 +86,29 @@ static void vfio_region_write(void *opaque, uint64_t addr, uint64_t value, unsig
     }
     if (!vfio_device_pwrite(r->dev, b, size, r->info.offset + addr, &err)) {
         region_access_error(r, "write", addr, size, err->message);
+    }
+}
+
+/* Every trapped access, relayed or refused, is the guest touching the device: its owner hears
+ * of it afterwards (a level interrupt on the userspace path is completed by it). */
+static uint64_t vfio_region_read(void *opaque, uint64_t addr, unsigned size)
+{
+    VfioRegion *r = opaque;
+    uint64_t value = vfio_region_do_read(r, addr, size);
+
+    if (r->on_trap) {
+        r->on_trap(r->on_trap_opaque);
+    }
+    return value;
+}
+
+static void vfio_region_write(void *opaque, uint64_t addr, uint64_t value, unsigned size)
+{
+    VfioRegion *r = opaque;
+
+    vfio_region_do_write(r, addr, value, size);
+    if (r->on_trap) {
+        r->on_trap(r->on_trap_opaque);
     }
 }
 
@@ -208,6 +229,36 @@ bool vfio_region_setup(VfioDevice *dev, unsigned index, bool allow_mmap, VfioReg
         return false;
     }
     return true;
+}
+
+bool vfio_region_mmaps_enable(VfioRegion *r, bool on)
+{
+    if (!r->dev || r->nr_mmaps == 0 || r->mmaps_off == !on) {
+        return false;
+    }
+    for (unsigned i = 0; i < r->nr_mmaps; i++) {
+        VfioRegionMmap *m = &r->mmaps[i];
+
+        if (!on) {
+            memory_region_del_subregion(&r->mr, &m->mr);
+        } else if (!memory_region_add_subregion(&r->mr, m->offset, &m->mr, 1, NULL)) {
+            g_assert_not_reached(); /* it was there before: same place, same priority */
+        }
+    }
+    r->mmaps_off = !on;
+    g_debug("vfio %s: region %u: %u mmaps %s", r->dev->name, r->info.index, r->nr_mmaps,
+            on ? "back in the map" : "out of the map (every access trapped)");
+    return true;
+}
+
+void vfio_device_commit_map(VfioDevice *dev)
+{
+    g_autoptr(GError) err = NULL;
+    AddressSpace *as = dev->ctx->as;
+
+    if (as && !address_space_commit(as, &err)) {
+        g_warning("vfio %s: %s", dev->name, err->message);
+    }
 }
 
 void vfio_region_finalize(VfioRegion *r)

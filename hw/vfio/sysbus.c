@@ -30,9 +30,13 @@
     { "x-irqfd", PROP_BOOL, offsetof(VfioSysbusDevice, x_irqfd),                               \
       offsetof(VfioSysbusDevice, x_irqfd_set), "on (default): KVM delivers and completes "     \
       "the IRQs; off: armpass's main loop does" },                                             \
+    { "x-mmap-timeout-ms", PROP_UINT64, offsetof(VfioSysbusDevice, x_mmap_timeout_ms),         \
+      offsetof(VfioSysbusDevice, x_mmap_timeout_ms_set), "with x-irqfd=off: how long after "   \
+      "a level IRQ the regions stay unmapped (accesses trapped) when no other IRQ comes "      \
+      "(default 1100, 0: the default, at most 3600000)" },                                     \
     { "x-resample-ms", PROP_UINT64, offsetof(VfioSysbusDevice, x_resample_ms),                 \
-      offsetof(VfioSysbusDevice, x_resample_ms_set), "with x-irqfd=off: how often a level "    \
-      "IRQ is lowered and unmasked while asserted (default 10)" },                             \
+      offsetof(VfioSysbusDevice, x_resample_ms_set), "obsolete, ignored with a warning: "      \
+      "the fallback completes a level IRQ at the guest's first access, not after a period" },  \
     { "noiommu", PROP_BOOL, offsetof(VfioSysbusDevice, noiommu), 0,                            \
       "allow a no-IOMMU group: the device can then reach all host memory by DMA" },            \
     { "compatible", PROP_STRING, offsetof(VfioSysbusDevice, compatible), 0,                    \
@@ -55,6 +59,9 @@ const Property vfio_amba_props[] = {
     PROP_END,
 };
 
+/* x-mmap-timeout-ms's bound, milliseconds (0 is the default, 1100). */
+#define VFIO_SYSBUS_MAX_MMAP_TIMEOUT_MS 3600000u
+
 #define VFIO_SYSBUS_ERROR vfio_sysbus_error_quark()
 static G_DEFINE_QUARK(armpass-vfio-sysbus-error, vfio_sysbus_error)
 
@@ -68,7 +75,7 @@ static const char *vfio_dev_name(VfioSysbusDevice *d)
 /* The userspace path's VfioIrqLineOps: the line's GSI is its SPI. */
 static void vfio_sysbus_set_spi(void *opaque, bool level)
 {
-    VfioIrqLine *line = opaque;
+    VfioIrqLine *line = &((VfioSysbusIrq *)opaque)->line;
     g_autoptr(GError) err = NULL;
 
     if (!machine_set_spi(line->ms, line->gsi, level, &err)) {
@@ -76,26 +83,68 @@ static void vfio_sysbus_set_spi(void *opaque, bool level)
     }
 }
 
+/* The userspace path's mmaps_enable: all the device's regions, one commit. Several level
+ * IRQs share the device's mmaps: they come back when the last IRQ gives them back. */
+static void vfio_sysbus_mmaps_enable(void *opaque, bool on)
+{
+    VfioSysbusDevice *d = ((VfioSysbusIrq *)opaque)->owner;
+    bool changed = false;
+
+    if (on ? --d->mmaps_takers != 0 : d->mmaps_takers++ != 0) {
+        return;
+    }
+    for (unsigned i = 0; i < d->nr_regions; i++) {
+        changed |= vfio_region_mmaps_enable(&d->regions[i], on);
+    }
+    if (changed) {
+        vfio_device_commit_map(d->vdev);
+    }
+}
+
 static const VfioIrqLineOps vfio_sysbus_irq_ops = {
     .set_level = vfio_sysbus_set_spi,
+    .mmaps_enable = vfio_sysbus_mmaps_enable,
 };
+
+/* A trapped access to any region (vCPU thread, under dispatch_lock): it completes a pending
+ * level IRQ of the userspace path. */
+static void vfio_sysbus_on_trap(void *opaque)
+{
+    VfioSysbusDevice *d = opaque;
+
+    for (unsigned i = 0; d->irqs && i < d->nr_irqs; i++) {
+        vfio_irq_line_trapped_access(&d->irqs[i].line);
+    }
+}
 
 static bool vfio_sysbus_irqs_init(VfioSysbusDevice *d, GError **errp)
 {
+    if (d->x_resample_ms_set) {
+        g_warning("vfio %s: x-resample-ms is obsolete and ignored: with x-irqfd=off a level IRQ "
+                  "is completed by the guest's first access to the device (see "
+                  "x-mmap-timeout-ms)", vfio_dev_name(d));
+    }
+    if (d->x_mmap_timeout_ms_set && d->x_mmap_timeout_ms > VFIO_SYSBUS_MAX_MMAP_TIMEOUT_MS) {
+        g_set_error(errp, VFIO_SYSBUS_ERROR, EINVAL, "x-mmap-timeout-ms=%" PRIu64 " is more "
+                    "than %u (an hour)", d->x_mmap_timeout_ms, VFIO_SYSBUS_MAX_MMAP_TIMEOUT_MS);
+        return false;
+    }
     d->nr_irqs = d->vdev->num_irqs;
     d->irqs = g_new0(VfioSysbusIrq, d->nr_irqs);
     for (unsigned i = 0; i < d->nr_irqs; i++) {
         VfioIrqLine *line = &d->irqs[i].line;
         struct vfio_irq_info info;
 
+        d->irqs[i].owner = d;
+
         *line = (VfioIrqLine){
             .vdev = d->vdev,
             .index = i,
             .whole_index = true,
             .want_irqfd = d->x_irqfd_set ? d->x_irqfd : true,
-            .resample_ms = d->x_resample_ms_set ? (unsigned)d->x_resample_ms : 0,
+            .mmap_timeout_ms = d->x_mmap_timeout_ms_set ? (unsigned)d->x_mmap_timeout_ms : 0,
             .ops = &vfio_sysbus_irq_ops,
-            .opaque = line,
+            .opaque = &d->irqs[i],
             .trigger_fd = -1,
             .resample_fd = -1,
         };
@@ -154,6 +203,8 @@ static bool vfio_sysbus_regions_init(VfioSysbusDevice *d, GError **errp)
         }
         r->rules = rules;
         r->nr_rules = nr_rules;
+        r->on_trap = vfio_sysbus_on_trap;
+        r->on_trap_opaque = d;
         if (d->mmio_base_set) {
             addr = cursor;
             cursor = (addr + r->info.size + 0xfff) & ~0xfffULL;

@@ -1,18 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests of the shared VFIO interrupt wiring (hw/vfio/irq.c) against the fake kernel and a
  * recording interrupt controller: the irqfd path (edge, level with resamplefd, one MSI-X
- * vector), the userspace path, and failures that must leave no fd open. */
+ * vector), the userspace path (a level IRQ takes the mmaps away until the quiet period ends,
+ * the guest's trapped access completes it), and failures that must leave no fd open. */
 #include "hw/vfio/vfio-irq.h"
+#include "system/rcu.h"
 #include "vfio-fake.h"
 
 #include <errno.h>
 #include <glib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <unistd.h>
 
 #define DEV "9010000.pl031"
 #define EDGE (VFIO_IRQ_INFO_EVENTFD)
 #define LEVEL (VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED)
+#define RWM (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP)
+#define REGION_GPA 0x9000000u
+#define QUIET_MS 40u /* the tests' quiet period (x-mmap-timeout-ms) */
 
 /* What the interrupt controller and the userspace path's callback were asked. */
 typedef struct Recorder {
@@ -76,7 +82,8 @@ static void rec_set_level(void *opaque, bool level)
 
 static const VfioIrqLineOps rec_line_ops = { .set_level = rec_set_level };
 
-/* A fake kernel with one device whose IRQ 0 has flags and count vectors, attached. */
+/* A fake kernel with one device whose IRQ 0 has flags and count vectors and whose region 0
+ * (one page, mmap-able) can be placed in a guest memory map, attached. */
 typedef struct Rig {
     FakeVfio *f;
     char *sys;
@@ -85,6 +92,10 @@ typedef struct Rig {
     Recorder rec;
     MachineState ms;
     VfioIrqLine line;
+    MemoryRegion root;
+    AddressSpace as;
+    VfioRegion region;    /* set up by rig_map */
+    GString *mmaps;       /* mmaps_enable calls: "-" (taken away), "+" (given back) */
 } Rig;
 
 static void rig_init(Rig *t, uint32_t flags, uint32_t count, bool level)
@@ -96,8 +107,12 @@ static void rig_init(Rig *t, uint32_t flags, uint32_t count, bool level)
     memset(t, 0, sizeof(*t));
     t->sys = sysfs_fixture_new();
     t->f = fake_vfio_new("/dev/vfio");
-    t->ctx = vfio_context_new(&t->f->ops, t->sys, "/dev/vfio", NULL);
+    memory_region_init_container(&t->root, "system", UINT64_C(1) << 32);
+    address_space_init(&t->as, &t->root, "memory");
+    g_assert_true(address_space_commit(&t->as, NULL));
+    t->ctx = vfio_context_new(&t->f->ops, t->sys, "/dev/vfio", &t->as);
     d = fake_vfio_add_device(t->f, DEV, 7, false, VFIO_DEVICE_FLAGS_AMBA);
+    fake_device_add_region(d, RWM, 0x1000);
     fake_device_add_irq(d, flags, count);
     sysfs_fixture_add(t->sys, "amba", DEV, 7, false, "vfio-amba");
     path = sysfs_fixture_path(t->sys, "amba", DEV);
@@ -105,10 +120,12 @@ static void rig_init(Rig *t, uint32_t flags, uint32_t count, bool level)
     g_assert_no_error(err);
     t->rec = (Recorder){ .resample = true, .fd = -1, .resamplefd = -1,
                          .levels = g_string_new(NULL) };
-    t->ms = (MachineState){ .ops = &t->f->ops, .irq_ops = &rec_irq_ops, .irq_opaque = &t->rec };
+    t->mmaps = g_string_new(NULL);
+    t->ms = (MachineState){ .ops = &t->f->ops, .irq_ops = &rec_irq_ops, .irq_opaque = &t->rec,
+                            .as = &t->as, .sysmem = &t->root };
     t->line = (VfioIrqLine){ .vdev = t->vdev, .gsi = 33, .level = level, .whole_index = true,
-                             .want_irqfd = true, .resample_ms = 1, .ops = &rec_line_ops,
-                             .opaque = &t->rec };
+                             .want_irqfd = true, .mmap_timeout_ms = QUIET_MS,
+                             .ops = &rec_line_ops, .opaque = &t->rec };
     g_strlcpy(t->line.name, "IRQ 0", sizeof(t->line.name));
 }
 
@@ -121,10 +138,18 @@ static void rig_done(Rig *t)
     g_assert_cmpint(t->line.resample_fd, ==, -1);
     g_assert_cmpuint(fake_vfio_open_eventfds(t->f), ==, 0);
     g_assert_cmpuint(t->rec.assigns, ==, t->rec.deassigns);
+    if (t->region.dev) {
+        machine_unmap(&t->ms, &t->region.mr);
+        vfio_region_finalize(&t->region);
+        g_assert_cmpuint(fake_vfio_live_mmaps(t->f), ==, 0);
+    }
     vfio_device_detach(t->vdev);
     vfio_context_free(t->ctx);
     g_assert_cmpuint(fake_vfio_open_fds(t->f), ==, 0);
     g_string_free(t->rec.levels, TRUE);
+    g_string_free(t->mmaps, TRUE);
+    address_space_destroy(&t->as);
+    memory_region_finalize(&t->root);
     fake_vfio_free(t->f);
     sysfs_fixture_free(t->sys);
 }
@@ -229,7 +254,266 @@ static void run_until_levels(Rig *t, const char *want)
     }
 }
 
+/* ---- The userspace path of a level line: the owner's side, as vfio-platform does it ---- */
+
+static void map_set_level(void *opaque, bool level)
+{
+    rec_set_level(&((Rig *)opaque)->rec, level);
+}
+
+static void map_mmaps_enable(void *opaque, bool on)
+{
+    Rig *t = opaque;
+
+    g_string_append_c(t->mmaps, on ? '+' : '-');
+    if (vfio_region_mmaps_enable(&t->region, on)) {
+        vfio_device_commit_map(t->vdev);
+    }
+}
+
+static const VfioIrqLineOps map_line_ops = {
+    .set_level = map_set_level,
+    .mmaps_enable = map_mmaps_enable,
+};
+
+static void map_on_trap(void *opaque)
+{
+    vfio_irq_line_trapped_access(&((Rig *)opaque)->line);
+}
+
+/* Region 0 set up (mmap'd), placed at REGION_GPA and committed; the line uses map_line_ops. */
+static void rig_map(Rig *t)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (sysconf(_SC_PAGESIZE) != 4096) {
+        g_test_skip("the host page size is not 4 KiB");
+        return;
+    }
+    g_assert_true(vfio_region_setup(t->vdev, 0, true, &t->region, &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(t->region.nr_mmaps, ==, 1);
+    t->region.on_trap = map_on_trap;
+    t->region.on_trap_opaque = t;
+    g_assert_true(memory_region_add_subregion(&t->root, REGION_GPA, &t->region.mr, 0, NULL));
+    g_assert_true(address_space_commit(&t->as, NULL));
+    t->line.ops = &map_line_ops;
+    t->line.opaque = t;
+    t->line.want_irqfd = false;
+}
+
+/* What the guest reaches at the region: true for the mmap, false for the trapped region. */
+static bool rig_mapped(Rig *t)
+{
+    const FlatRange *fr = flatview_lookup(t->as.view, REGION_GPA);
+
+    g_assert_nonnull(fr);
+    if (fr->mr == &t->region.mmaps[0].mr) {
+        return true;
+    }
+    g_assert_true(fr->mr == &t->region.mr);
+    return false;
+}
+
+/* A guest read of the device's first register (a vCPU's access). */
+static void guest_read(Rig *t)
+{
+    uint8_t buf[4];
+
+    g_assert_true(address_space_rw(&t->as, REGION_GPA, buf, 4, false));
+}
+
+static void guest_write(Rig *t)
+{
+    uint8_t buf[4] = { 1, 0, 0, 0 };
+
+    g_assert_true(address_space_rw(&t->as, REGION_GPA + 4, buf, 4, true));
+}
+
+/* Runs the default main context until the mmaps are back (at most 5 s). */
+static void run_until_mapped(Rig *t)
+{
+    gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+    while (!rig_mapped(t)) {
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_main_context_iteration(NULL, TRUE);
+    }
+}
+
+/* Runs the default main context for ms milliseconds. */
+static void run_for(unsigned ms)
+{
+    gint64 end = g_get_monotonic_time() + ms * 1000;
+
+    while (g_get_monotonic_time() < end) {
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(1000);
+    }
+}
+
 static void test_userspace_level(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GString) stats = g_string_new(NULL);
+    uint64_t reads;
+    Rig t;
+
+    rig_init(&t, LEVEL, 1, true);
+    rig_map(&t);
+    if (!t.region.dev) {
+        rig_done(&t);
+        return;
+    }
+    g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
+    g_assert_false(t.line.kernel_path);
+    g_assert_cmpuint(t.rec.assigns, ==, 0);
+    g_assert_cmpint(t.line.resample_fd, ==, -1);
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 1);
+    assert_set_irqs(&t, 0, TRIGGER_FD, 0, 1, t.line.trigger_fd);
+    g_assert_true(rig_mapped(&t));
+
+    /* The device interrupts: the mmaps go (every access traps), the line goes up, and nothing
+     * is unmasked until the guest touches the device. */
+    g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
+    run_until_levels(&t, "1");
+    g_assert_cmpstr(t.mmaps->str, ==, "-");
+    g_assert_false(rig_mapped(&t));
+    g_assert_true(t.line.trapping);
+    g_assert_cmpuint(t.line.mmap_timer, !=, 0);
+    g_assert_cmpuint(t.line.wakeups, ==, 1);
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 1);
+
+    /* The guest's first access (trapped now) completes it: the line goes down, an unmask. */
+    guest_read(&t);
+    g_assert_cmpuint(t.region.mr.trapped_reads, ==, 1);
+    g_assert_cmpstr(t.rec.levels->str, ==, "10");
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 2);
+    assert_set_irqs(&t, 1, UNMASK, 0, 1, -2);
+    g_assert_cmpuint(t.line.completions, ==, 1);
+    /* Its next accesses complete nothing more. */
+    guest_write(&t);
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 2);
+    g_assert_cmpuint(t.line.completions, ==, 1);
+
+    /* A second interrupt inside the quiet period: the mmaps stay away, the period restarts. */
+    run_for(QUIET_MS / 2);
+    g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
+    run_until_levels(&t, "101");
+    g_assert_cmpstr(t.mmaps->str, ==, "-");
+    g_assert_false(rig_mapped(&t));
+    run_for(QUIET_MS * 3 / 4); /* past the first interrupt's period, not the second's */
+    g_assert_false(rig_mapped(&t));
+    guest_write(&t);
+    g_assert_cmpstr(t.rec.levels->str, ==, "1010");
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 3);
+    assert_set_irqs(&t, 2, UNMASK, 0, 1, -2);
+
+    /* Quiet for the period: the mmaps come back; accesses no longer trap. */
+    run_until_mapped(&t);
+    g_assert_cmpstr(t.mmaps->str, ==, "-+");
+    g_assert_false(t.line.trapping);
+    g_assert_cmpuint(t.line.mmap_timer, ==, 0);
+    g_assert_cmpuint(t.line.wakeups, ==, 3); /* two interrupts and one quiet period */
+    reads = t.region.mr.trapped_reads;
+    guest_read(&t);
+    g_assert_cmpuint(t.region.mr.trapped_reads, ==, reads);
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 3);
+
+    vfio_irq_line_print_stats(&t.line, "irq 0 -> SPI 33", stats);
+    g_assert_cmpstr(stats->str, ==, "  vfio " DEV " irq 0 -> SPI 33 (level): userspace, "
+                    "userspace wakeups 3, completed by trapped access 2\n");
+    rig_done(&t);
+}
+
+/* A guest that does not touch the device keeps it unmapped past the period, line high. */
+static void test_userspace_level_untouched(void)
+{
+    g_autoptr(GError) err = NULL;
+    Rig t;
+
+    rig_init(&t, LEVEL, 1, true);
+    rig_map(&t);
+    if (!t.region.dev) {
+        rig_done(&t);
+        return;
+    }
+    g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
+    g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
+    run_until_levels(&t, "1");
+    run_for(QUIET_MS * 3);
+    g_assert_false(rig_mapped(&t));
+    g_assert_true(t.line.line_high);
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 1);
+    guest_read(&t);
+    g_assert_cmpstr(t.rec.levels->str, ==, "10");
+    run_until_mapped(&t);
+    g_assert_cmpstr(t.mmaps->str, ==, "-+");
+    rig_done(&t);
+}
+
+/* The device asserts again (e.g. right after an unmask) and the guest's access comes before
+ * the main loop has read it: the access completes it; the line never goes up for it. */
+static void test_userspace_level_refire(void)
+{
+    g_autoptr(GError) err = NULL;
+    Rig t;
+
+    rig_init(&t, LEVEL, 1, true);
+    rig_map(&t);
+    if (!t.region.dev) {
+        rig_done(&t);
+        return;
+    }
+    g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
+    g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
+    run_until_levels(&t, "1");
+    guest_read(&t);
+    g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0); /* not read by the loop yet */
+    guest_write(&t);
+    g_assert_cmpstr(t.rec.levels->str, ==, "10");
+    g_assert_cmpuint(t.line.completions, ==, 2);
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 3);
+    assert_set_irqs(&t, 2, UNMASK, 0, 1, -2);
+    run_until_mapped(&t);
+    g_assert_cmpstr(t.rec.levels->str, ==, "10");
+    g_assert_cmpuint(t.line.wakeups, ==, 2); /* the interrupt and the quiet period */
+    rig_done(&t);
+}
+
+/* Unwired while the mmaps are away and the line high: the mmaps come back, the line goes down,
+ * the timer goes, no fd stays open (rig_done). */
+static void test_userspace_level_unwire(void)
+{
+    g_autoptr(GError) err = NULL;
+    Rig t;
+
+    rig_init(&t, LEVEL, 1, true);
+    rig_map(&t);
+    if (!t.region.dev) {
+        rig_done(&t);
+        return;
+    }
+    g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
+    g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
+    run_until_levels(&t, "1");
+    g_assert_false(rig_mapped(&t));
+    vfio_irq_line_unwire(&t.line);
+    g_assert_true(rig_mapped(&t));
+    g_assert_cmpstr(t.mmaps->str, ==, "-+");
+    g_assert_cmpstr(t.rec.levels->str, ==, "10");
+    g_assert_cmpuint(t.line.mmap_timer, ==, 0);
+    g_assert_false(t.line.trapping);
+    run_for(QUIET_MS * 2); /* no timer left to fire on the unwired line */
+    g_assert_cmpstr(t.mmaps->str, ==, "-+");
+    vfio_irq_line_trapped_access(&t.line); /* a no-op once unwired */
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 2); /* TRIGGER, then the disable */
+    assert_set_irqs(&t, 1, DISABLE, 0, 0, -2);
+    rig_done(&t);
+}
+
+/* An owner without mmaps (a quirky device, x-no-mmap): the trapped access alone completes. */
+static void test_userspace_level_no_mmaps(void)
 {
     g_autoptr(GError) err = NULL;
     Rig t;
@@ -237,25 +521,28 @@ static void test_userspace_level(void)
     rig_init(&t, LEVEL, 1, true);
     t.line.want_irqfd = false;
     g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
-    g_assert_false(t.line.kernel_path);
-    g_assert_cmpuint(t.rec.assigns, ==, 0);
-    g_assert_cmpint(t.line.resample_fd, ==, -1);
+    vfio_irq_line_trapped_access(&t.line); /* nothing pending: nothing to do */
     g_assert_cmpuint(t.f->set_irqs->len, ==, 1);
-    assert_set_irqs(&t, 0, TRIGGER_FD, 0, 1, t.line.trigger_fd);
-
-    /* The device interrupts: the line goes up, and after resample_ms down, with an unmask. */
     g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
-    run_until_levels(&t, "10");
-    g_assert_cmpuint(t.line.wakeups, ==, 2); /* the interrupt and its resample */
-    g_assert_cmpuint(t.f->set_irqs->len, ==, 2);
+    run_until_levels(&t, "1");
+    vfio_irq_line_trapped_access(&t.line);
+    g_assert_cmpstr(t.rec.levels->str, ==, "10");
     assert_set_irqs(&t, 1, UNMASK, 0, 1, -2);
+    rig_done(&t);
+}
 
-    /* Again, unwired while high: unwire lowers the line. */
-    g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
-    run_until_levels(&t, "101");
-    vfio_irq_line_unwire(&t.line);
-    g_assert_cmpstr(t.rec.levels->str, ==, "1010");
-    g_assert_false(t.line.line_high);
+/* On the kernel path the resamplefd completes: a trapped access does nothing. */
+static void test_kernel_level_trapped_access(void)
+{
+    g_autoptr(GError) err = NULL;
+    Rig t;
+
+    rig_init(&t, LEVEL, 1, true);
+    g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
+    g_assert_true(t.line.kernel_path);
+    vfio_irq_line_trapped_access(&t.line);
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 2);
+    g_assert_cmpstr(t.rec.levels->str, ==, "");
     rig_done(&t);
 }
 
@@ -353,15 +640,26 @@ static void test_irqfd_fails(void)
 
 int main(int argc, char **argv)
 {
+    int ret;
+
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/vfio-irq/kernel-edge", test_kernel_edge);
     g_test_add_func("/vfio-irq/kernel-level", test_kernel_level);
     g_test_add_func("/vfio-irq/kernel-vector", test_kernel_vector);
+    g_test_add_func("/vfio-irq/kernel-level-trapped-access", test_kernel_level_trapped_access);
     g_test_add_func("/vfio-irq/userspace-level", test_userspace_level);
+    g_test_add_func("/vfio-irq/userspace-level-untouched", test_userspace_level_untouched);
+    g_test_add_func("/vfio-irq/userspace-level-refire", test_userspace_level_refire);
+    g_test_add_func("/vfio-irq/userspace-level-unwire", test_userspace_level_unwire);
+    g_test_add_func("/vfio-irq/userspace-level-no-mmaps", test_userspace_level_no_mmaps);
     g_test_add_func("/vfio-irq/userspace-edge", test_userspace_edge);
     g_test_add_func("/vfio-irq/no-resample", test_no_resample);
     g_test_add_func("/vfio-irq/no-irq-ops", test_no_irq_ops);
     g_test_add_func("/vfio-irq/set-irqs-fails", test_set_irqs_fails);
     g_test_add_func("/vfio-irq/irqfd-fails", test_irqfd_fails);
-    return g_test_run();
+    armpass_rcu_register_thread(); /* commits and accesses read the view under RCU */
+    ret = g_test_run();
+    armpass_rcu_barrier();
+    armpass_rcu_unregister_thread();
+    return ret;
 }

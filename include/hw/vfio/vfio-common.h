@@ -201,6 +201,11 @@ typedef struct VfioRegion {
     uint64_t access_errors; /* trapped accesses refused, by the kernel or by the rules */
     const VfioAccessRule *rules; /* a quirk's accepted accesses; NULL: all in bounds */
     unsigned nr_rules;
+    bool mmaps_off;        /* vfio_region_mmaps_enable(false): the mmaps are out of mr */
+    /* Called after every trapped access (relayed or refused), on the vCPU thread, under the
+     * AddressSpace's dispatch_lock; NULL: nobody listens. Set by the owner after setup. */
+    void (*on_trap)(void *opaque);
+    void *on_trap_opaque;
 } VfioRegion;
 
 /*
@@ -211,5 +216,26 @@ bool vfio_region_setup(VfioDevice *dev, unsigned index, bool allow_mmap, VfioReg
                        GError **errp);
 /* Removes the mmaps (the region must already be out of the guest's memory map). */
 void vfio_region_finalize(VfioRegion *r);
+
+/*
+ * Takes the mmap'd RAM_DEVICE subregions of r out of r->mr (on false: every access to the
+ * region then traps) or puts them back at their offsets, priority 1 (on true). Changes the
+ * MemoryRegion tree only: the caller commits once for every region it changed
+ * (vfio_device_commit_map). The removed subregions and their mmaps stay alive (a vCPU may still
+ * use a view holding them until a grace period has passed); vfio_region_finalize frees them
+ * either way. While vCPUs run, call it with the AddressSpace's dispatch_lock held (memory.h:
+ * the tree has no lock of its own). Returns whether the tree changed (false: r has no mmaps,
+ * or they already were where asked). Never fails. The mechanism of QEMU's
+ * vfio_region_mmaps_set_enabled (hw/vfio/region.c).
+ */
+bool vfio_region_mmaps_enable(VfioRegion *r, bool on);
+/*
+ * address_space_commit of the AddressSpace dev's context follows (vfio_context_new's as;
+ * NULL: nothing to do): memslots follow the tree (KVM_SET_USER_MEMORY_REGION). Under the
+ * dispatch_lock like vfio_region_mmaps_enable (lock order: dispatch_lock, then commit_lock).
+ * Errors (a listener's region_add, e.g. no memslot left) are logged (g_warning): the view is
+ * updated anyway and the guest's accesses to a range without a memslot still work, trapped.
+ */
+void vfio_device_commit_map(VfioDevice *dev);
 
 #endif

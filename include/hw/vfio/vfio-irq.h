@@ -15,18 +15,30 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The userspace fallback's resample period for level interrupts (x-resample-ms), milliseconds. */
-#define VFIO_IRQ_DEFAULT_RESAMPLE_MS 10
+/* The userspace fallback, level lines: how long a line must stay quiet (no interrupt) before
+ * the device's mmaps come back (x-mmap-timeout-ms), milliseconds. QEMU's value
+ * (vfio-platform's mmap-timeout-ms, vfio-pci's x-intx-mmap-timeout-ms). */
+#define VFIO_IRQ_DEFAULT_MMAP_TIMEOUT_MS 1100
 
 /*
- * How the userspace path reaches the guest; the line does not assume an SPI.
- * set_level: level lines: true when the device interrupts, false at the timed resample;
- * edge lines: true then false for each interrupt (an MSI injector acts on true and ignores
- * false). Also called with false by vfio_irq_line_unwire when the line was left high.
- * vfio-platform and vfio-amba pass machine_set_spi on line->gsi; opaque is line->opaque.
+ * How the userspace path reaches the guest; the line does not assume an SPI. Called on the
+ * main thread (the trigger watch, the quiet-period timer, unwire) or on a vCPU thread (a
+ * trapped access, vfio_irq_line_trapped_access), always with ms->as->dispatch_lock held when
+ * ms->as is set; opaque is line->opaque.
+ * set_level: level lines: true when the device interrupts, false when the guest's access
+ * completes it; edge lines: true then false for each interrupt (an MSI injector acts on true
+ * and ignores false). Also called with false by vfio_irq_line_unwire when the line was left
+ * high. vfio-platform and vfio-amba raise the SPI line->gsi.
+ * mmaps_enable (level lines; may be NULL: the device has no mmaps): false takes every mmap of
+ * the device out of the guest's memory map and commits it, so that each guest access to the
+ * device traps (and so completes the interrupt); true puts them back and commits. A line's
+ * calls alternate, false first; a device with several level lines gets one pair per line and
+ * must count them (its mmaps come back when the last line has called true). The device's
+ * regions must call vfio_irq_line_trapped_access on every trapped access.
  */
 typedef struct VfioIrqLineOps {
     void (*set_level)(void *opaque, bool level);
+    void (*mmaps_enable)(void *opaque, bool on);
 } VfioIrqLineOps;
 
 /*
@@ -45,20 +57,26 @@ typedef struct VfioIrqLine {
     bool whole_index;     /* unwire disables the whole index (SET_IRQS count 0); false: only
                            * this sub-index's trigger eventfd is torn down (one MSI-X vector) */
     bool want_irqfd;      /* try the kernel path (x-irqfd=on); false: userspace path */
-    unsigned resample_ms; /* userspace path, level: timed resample period, ms (0: the default) */
+    unsigned mmap_timeout_ms; /* userspace path, level: the quiet period after an interrupt
+                           * before the mmaps come back, ms (0: the default, 1100) */
     char name[32];        /* for messages: "IRQ 0", "MSI-X vector 3" */
     const VfioIrqLineOps *ops; /* userspace path; may be NULL when only the kernel path is used */
     void *opaque;         /* ops' argument */
 
-    /* State. */
+    /* State. On the userspace path, under ms->as->dispatch_lock (when ms->as is set). */
     MachineState *ms;     /* set by vfio_irq_line_wire; NULL: not wired */
     bool kernel_path;     /* irqfd (+ resamplefd): armpass is not involved per interrupt */
     int trigger_fd;       /* eventfd VFIO signals; -1: none */
     int resample_fd;      /* eventfd KVM signals on the guest's EOI (level, kernel path); -1 */
     guint trigger_watch;  /* userspace path: main-loop source on trigger_fd */
-    guint resample_timer; /* userspace path, level: the timed resample */
+    guint mmap_timer;     /* userspace path, level: the quiet period, running */
     bool line_high;       /* userspace path: what armpass last set the line to */
-    uint64_t wakeups;     /* userspace path: times armpass handled this interrupt */
+    bool trapping;        /* userspace path, level: an interrupt came less than the quiet
+                           * period ago: mmaps_enable(false) was called, trapped accesses
+                           * complete it */
+    uint64_t wakeups;     /* userspace path: times the main loop handled this line (trigger
+                           * reads and quiet-period timers) */
+    uint64_t completions; /* userspace path, level: interrupts a trapped access completed */
 } VfioIrqLine;
 
 /*
@@ -68,24 +86,43 @@ typedef struct VfioIrqLine {
  * userspace path) a resample eventfd for level lines, KVM_IRQFD on line->gsi through
  * ms->irq_ops->irqfd_assign, VFIO_DEVICE_SET_IRQS DATA_EVENTFD|ACTION_TRIGGER for (index,
  * start, count 1) and, level, ACTION_UNMASK with the resamplefd; on the userspace path the
- * same TRIGGER and a watch in ms->main_context that calls line->ops->set_level, a level line
- * being lowered and unmasked (DATA_NONE|ACTION_UNMASK) resample_ms after each interrupt.
+ * same TRIGGER and a watch in ms->main_context that calls line->ops->set_level. A level
+ * interrupt on the userspace path (what QEMU's vfio does; KVM on arm tells userspace nothing of
+ * the guest's EOI): ops->mmaps_enable(false), the line raised, and a quiet-period timer
+ * (mmap_timeout_ms, restarted by each interrupt) in ms->main_context; the guest's next access
+ * to the device traps and completes it (vfio_irq_line_trapped_access); when the timer fires
+ * with the line low, ops->mmaps_enable(true).
  * Errors (eventfd, KVM_IRQFD, SET_IRQS; messages name the device, the ioctl and errno) undo
  * what was done: no fd stays open and the line is left unwired.
  */
 bool vfio_irq_line_wire(VfioIrqLine *line, MachineState *ms, GError **errp);
 
 /*
- * The reverse of vfio_irq_line_wire: removes the watch and the resample timer, disables the
- * IRQ (whole_index: SET_IRQS DATA_NONE|ACTION_TRIGGER count 0; else the sub-index's trigger
- * eventfd set to -1), deassigns the irqfd, closes both eventfds and lowers the line if armpass
- * left it high. Errors are logged (g_debug), not returned. A no-op on a line not wired.
+ * The device's guest made a trapped access to one of its regions (a vCPU thread, under
+ * ms->as->dispatch_lock, which the access already holds; call it after the access was
+ * relayed). On a wired level line on the userspace path, within the quiet period after an
+ * interrupt: if the line is high, or an interrupt was signalled and not yet read (it is read
+ * here: a device that asserted again before the guest's access, e.g. after an earlier unmask),
+ * the access completes it: the line is lowered and the host IRQ unmasked (VFIO_DEVICE_SET_IRQS
+ * DATA_NONE|ACTION_UNMASK; a device still asserting interrupts again at once). Otherwise, and on
+ * any other line, a no-op. Errors of the unmask are logged (g_warning). Same semantics as
+ * QEMU's vfio_intx_eoi / vfio_platform_eoi (hw/vfio/pci.c, hw/vfio/platform.c).
+ */
+void vfio_irq_line_trapped_access(VfioIrqLine *line);
+
+/*
+ * The reverse of vfio_irq_line_wire: removes the watch and the quiet-period timer (giving the
+ * mmaps back with ops->mmaps_enable(true) if they were taken), disables the IRQ (whole_index:
+ * SET_IRQS DATA_NONE|ACTION_TRIGGER count 0; else the sub-index's trigger eventfd set to -1),
+ * deassigns the irqfd, closes both eventfds and lowers the line if armpass left it high.
+ * Errors are logged (g_debug), not returned. A no-op on a line not wired.
  */
 void vfio_irq_line_unwire(VfioIrqLine *line);
 
 /*
  * -d stats: appends "  vfio DEVICE WHAT (level|edge): irqfd|userspace, userspace wakeups N\n"
- * to out; what names the line and its target, e.g. "irq 0 -> SPI 33".
+ * to out, and for a level line on the userspace path ", completed by trapped access M" before
+ * the newline; what names the line and its target, e.g. "irq 0 -> SPI 33".
  */
 void vfio_irq_line_print_stats(const VfioIrqLine *line, const char *what, GString *out);
 

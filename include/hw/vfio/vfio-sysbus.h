@@ -2,7 +2,8 @@
 /*
  * What vfio-platform and vfio-amba share: a passthrough device on the platform bus with its
  * regions placed in the guest (trapped, with mmap'd subregions), its IRQs wired to SPIs
- * (hw/vfio/irq.c: irqfd, with a resamplefd for level IRQs; a userspace fallback), and its
+ * (hw/vfio/irq.c: irqfd, with a resamplefd for level IRQs; a userspace fallback that unmaps
+ * the regions after a level IRQ until the guest touches them), and its
  * device-tree node generated from the host's. Source: Documentation/driver-api/vfio.rst,
  * Documentation/virt/kvm/api.rst (KVM_IRQFD, KVM_IRQFD_FLAG_RESAMPLE).
  */
@@ -17,8 +18,10 @@ typedef struct VfioSysbusDevice VfioSysbusDevice;
 
 /* One device IRQ: a VfioIrqLine whose GSI is its guest SPI (SPI n is GSI n). */
 typedef struct VfioSysbusIrq {
-    VfioIrqLine line;     /* index = the VFIO IRQ index, start 0, gsi = the guest SPI */
+    VfioIrqLine line;     /* index = the VFIO IRQ index, start 0, gsi = the guest SPI;
+                           * line.opaque is this VfioSysbusIrq */
     uint32_t flags;       /* VFIO_IRQ_INFO_* */
+    VfioSysbusDevice *owner;
 } VfioSysbusIrq;
 
 struct VfioSysbusDevice {
@@ -33,7 +36,9 @@ struct VfioSysbusDevice {
     bool x_no_mmap;
     bool x_irqfd;
     bool x_irqfd_set;
-    uint64_t x_resample_ms;
+    uint64_t x_mmap_timeout_ms;
+    bool x_mmap_timeout_ms_set;
+    uint64_t x_resample_ms; /* obsolete: accepted, ignored with a warning */
     bool x_resample_ms_set;
     bool noiommu;
     char *compatible;     /* ';'-separated list overriding the host's */
@@ -51,6 +56,8 @@ struct VfioSysbusDevice {
     unsigned nr_regions;
     VfioSysbusIrq *irqs;
     unsigned nr_irqs;
+    unsigned mmaps_takers; /* level IRQs (userspace path) keeping the mmaps out of the map;
+                            * under the dispatch_lock */
     void *host_node;      /* the host's node as an FDT blob, or the dt-node= file's */
 };
 
