@@ -268,9 +268,47 @@ static void intx_set_level(void *opaque, bool level)
     pci_set_intx(&d->pdev, level); /* the wired-OR of the bridge's line */
 }
 
+/* The INTx fallback's completion: the BARs' mmaps out while an interrupt is pending, so the
+ * guest's first access to the device traps (hw/vfio/irq.c). The MSI-X window stays. */
+static void intx_mmaps_enable(void *opaque, bool on)
+{
+    VfioPciDevice *d = opaque;
+    bool changed = false;
+
+    for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+        if (d->bar_ready[i] && d->bars[i].dev) {
+            changed |= vfio_region_mmaps_enable(&d->bars[i], on);
+        }
+    }
+    if (changed) {
+        vfio_device_commit_map(d->vdev);
+    }
+}
+
 static const VfioIrqLineOps intx_ops = {
     .set_level = intx_set_level,
+    .mmaps_enable = intx_mmaps_enable,
 };
+
+/* VfioRegion.on_trap of every BAR: a trapped access completes a pending INTx (fallback). */
+static void intx_bar_trapped(void *opaque)
+{
+    VfioPciDevice *d = opaque;
+
+    if (d->irq_mode == VFIO_PCI_IRQ_INTX && d->intx.ms) {
+        vfio_irq_line_trapped_access(&d->intx);
+    }
+}
+
+void vfio_pci_irq_hook_bars(VfioPciDevice *d)
+{
+    for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+        if (d->bar_ready[i] && d->bars[i].dev) {
+            d->bars[i].on_trap = intx_bar_trapped;
+            d->bars[i].on_trap_opaque = d;
+        }
+    }
+}
 
 static bool intx_on(VfioPciDevice *d, GError **errp)
 {
@@ -283,6 +321,7 @@ static bool intx_on(VfioPciDevice *d, GError **errp)
         .level = true,
         .whole_index = true,
         .want_irqfd = d->x_irqfd,
+        .mmap_timeout_ms = (unsigned)d->x_mmap_timeout_ms,
         .ops = &intx_ops,
         .opaque = d,
         .trigger_fd = -1,

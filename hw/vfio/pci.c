@@ -32,6 +32,10 @@ static const Property vfio_pci_props[] = {
     { "x-irqfd", PROP_BOOL, offsetof(VfioPciDevice, x_irqfd),
       offsetof(VfioPciDevice, x_irqfd_set), "on (default): KVM delivers the interrupts (and "
       "completes INTx); off: armpass's main loop does" },
+    { "x-mmap-timeout-ms", PROP_UINT64, offsetof(VfioPciDevice, x_mmap_timeout_ms),
+      offsetof(VfioPciDevice, x_mmap_timeout_ms_set), "with x-irqfd=off: how long after the "
+      "last INTx the BARs' mmaps return (default 1100; while an INTx is pending every BAR "
+      "access traps, and the first completes it)" },
     { "rombar", PROP_UINT64, offsetof(VfioPciDevice, rombar),
       offsetof(VfioPciDevice, rombar_set), "1 (default): the guest sees the device's option "
       "ROM (or romfile=) through the ROM BAR; 0: no ROM (QEMU's spelling)" },
@@ -577,6 +581,11 @@ static bool vfio_pci_realize(DeviceState *dev, MachineState *ms, GError **errp)
     d->ms = ms;
     d->x_irqfd = d->x_irqfd_set ? d->x_irqfd : true;
     d->rombar = d->rombar_set ? d->rombar != 0 : 1;
+    if (d->x_mmap_timeout_ms > 3600 * 1000) {
+        g_set_error(errp, VFIO_PCI_ERROR, EINVAL, "x-mmap-timeout-ms=%" PRIu64 ": give at most "
+                    "3600000 (an hour)", d->x_mmap_timeout_ms);
+        return false;
+    }
     d->specific_regions = g_string_new(NULL);
     if (!d->host == !d->sysfsdev) {
         g_set_error(errp, VFIO_PCI_ERROR, EINVAL, "give the host device with host=DDDD:BB:DD.F "
@@ -625,6 +634,7 @@ static bool vfio_pci_realize(DeviceState *dev, MachineState *ms, GError **errp)
         goto fail;
     }
     list_device_regions(d);
+    vfio_pci_irq_hook_bars(d);
     if (!pci_bus_add_device(ms->pci_bus, &d->pdev, devfn, errp)) {
         goto fail;
     }

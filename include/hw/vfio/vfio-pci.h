@@ -64,6 +64,8 @@ struct VfioPciDevice {
     bool x_no_mmap;
     bool x_irqfd;      /* default on: KVM delivers (and completes INTx); off: armpass does */
     bool x_irqfd_set;
+    uint64_t x_mmap_timeout_ms; /* INTx fallback: quiet period before the mmaps return */
+    bool x_mmap_timeout_ms_set;
     uint64_t rombar;   /* default 1: the ROM BAR shows the device's ROM (or romfile=); 0: none */
     bool rombar_set;
     char *romfile;     /* a file shown as the ROM instead; empty: no ROM */
@@ -112,6 +114,8 @@ char *vfio_pci_parse_host(const char *host, GError **errp);
 extern const PCIVectorOps vfio_pci_vector_ops;
 void vfio_pci_irq_set_mode(VfioPciDevice *d, VfioPciIrqMode mode);
 void vfio_pci_irq_print_stats(VfioPciDevice *d, GString *out);
+/* Has every BAR's trapped accesses complete a pending INTx on the fallback path. */
+void vfio_pci_irq_hook_bars(VfioPciDevice *d);
 
 /*
  * A reset of the device at start when it offers one: VFIO_DEVICE_RESET (FLR or the like),
