@@ -28,6 +28,8 @@
 #define PBA_GPA (BAR0_GPA + 0x3000)
 #define RAM_BASE UINT64_C(0x40000000)
 #define RAM_SIZE UINT64_C(0x1000000)
+#define INTX_FIRST_SPI 3 /* the host bridge's INTA, as virt has it (VIRT_IRQ_PCIE) */
+#define SLOT_SPI (INTX_FIRST_SPI + (SLOT + 1 - 1) % 4) /* slot 3, pin A: swizzled */
 
 static const PCIWindow windows[] = {
     { PCI_WINDOW_MMIO32, 0x10000000, 0x2eff0000 },
@@ -41,7 +43,10 @@ typedef struct IrqRec {
     GPtrArray *log;     /* "route add 100 0x8090040/0x1 devid 0x18", "irqfd 100 fd 7", ... */
     unsigned next_gsi;
     int routes;         /* live routes */
-    int irqfds;         /* live irqfds */
+    int irqfds;         /* live irqfds (MSI/MSI-X: edge, no resamplefd) */
+    int level_irqfds;   /* live irqfds with a resamplefd (INTx) */
+    GHashTable *level_fds; /* trigger fd -> resamplefd of the live level irqfds */
+    unsigned spi_high[1024]; /* pci_bus INTx handler: the level of each SPI */
     bool has_msi;
 } IrqRec;
 
@@ -67,7 +72,12 @@ static bool rec_irqfd_assign(void *o, int fd, int resamplefd, unsigned gsi, GErr
     IrqRec *r = o;
 
     (void)errp;
-    g_assert_cmpint(resamplefd, <, 0); /* MSI is edge */
+    if (resamplefd >= 0) { /* level: INTx */
+        r->level_irqfds++;
+        g_hash_table_insert(r->level_fds, GINT_TO_POINTER(fd), GINT_TO_POINTER(resamplefd));
+        irq_log(r, "irqfd %u fd %d resample %d", gsi, fd, resamplefd);
+        return true;
+    }
     r->irqfds++;
     irq_log(r, "irqfd %u fd %d", gsi, fd);
     return true;
@@ -78,7 +88,11 @@ static bool rec_irqfd_deassign(void *o, int fd, unsigned gsi, GError **errp)
     IrqRec *r = o;
 
     (void)errp;
-    r->irqfds--;
+    if (g_hash_table_remove(r->level_fds, GINT_TO_POINTER(fd))) {
+        r->level_irqfds--;
+    } else {
+        r->irqfds--;
+    }
     irq_log(r, "irqfd-off %u fd %d", gsi, fd);
     return true;
 }
@@ -127,6 +141,16 @@ static bool rec_signal_msi(void *o, uint64_t addr, uint32_t data, uint32_t devid
 static bool rec_has_msi(void *o)
 {
     return ((IrqRec *)o)->has_msi;
+}
+
+/* The PCI bus's INTx handler (the wired-OR of its devices' pins). */
+static void rec_intx(void *o, unsigned spi, bool level)
+{
+    IrqRec *r = o;
+
+    g_assert_cmpuint(spi, <, G_N_ELEMENTS(r->spi_high));
+    r->spi_high[spi] = level;
+    irq_log(r, "intx %u %d", spi, level);
 }
 
 static const MachineIrqOps rec_irq_ops = {
@@ -182,6 +206,7 @@ static void bench_init(Bench *b)
     address_space_init(&b->as, &b->sysmem, "memory");
     g_assert_true(address_space_commit(&b->as, &err));
     b->irq.log = g_ptr_array_new_with_free_func(g_free);
+    b->irq.level_fds = g_hash_table_new(NULL, NULL);
     b->irq.next_gsi = 100;
     b->irq.has_msi = true;
     b->ms.ops = &b->f->ops;
@@ -193,6 +218,7 @@ static void bench_init(Bench *b)
     b->ms.sysfs_root = b->sys;
     b->ms.dev_vfio = (char *)"/dev/vfio";
     b->ms.pci_bus = pci_bus_new(&b->sysmem, &b->as, windows, G_N_ELEMENTS(windows));
+    pci_bus_set_intx_handler(b->ms.pci_bus, INTX_FIRST_SPI, rec_intx, &b->irq);
 }
 
 /* The NVMe function bound to vfio-pci in its own group. */
@@ -266,6 +292,8 @@ static void unrealize(Bench *b)
     g_assert_cmpuint(count_fds(), ==, b->host_fds);
     g_assert_cmpint(b->irq.routes, ==, 0);
     g_assert_cmpint(b->irq.irqfds, ==, 0);
+    g_assert_cmpint(b->irq.level_irqfds, ==, 0);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b->f), ==, 0);
     g_assert_cmpuint(bus_devices(b), ==, 0);
     g_assert_null(b->d->name); /* the host name realize made is freed (not leaked) */
     device_free(&b->d->parent);
@@ -287,6 +315,7 @@ static void bench_done(Bench *b)
     memory_region_finalize(&b->ram);
     memory_region_finalize(&b->sysmem);
     g_ptr_array_free(b->irq.log, TRUE);
+    g_hash_table_destroy(b->irq.level_fds);
     fake_vfio_free(b->f);
     sysfs_fixture_free(b->sys);
 }
@@ -371,9 +400,12 @@ static void test_realize_config(void)
     g_assert_cmphex(cfg_read(&b, PCI_HEADER_TYPE, 1), ==, 0);
     g_assert_cmphex(cfg_read(&b, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST, ==, PCI_STATUS_CAP_LIST);
 
-    /* The capability list skips MSI: PM -> MSI-X -> PCIe -> end. */
+    /* The capability list keeps MSI (there is an ITS): PM -> MSI -> MSI-X -> PCIe -> end. */
     g_assert_cmphex(cfg_read(&b, PCI_CAPABILITY_LIST, 1), ==, 0x40);
-    g_assert_cmphex(cfg_read(&b, 0x40, 2), ==, 0x6001);
+    g_assert_cmphex(cfg_read(&b, 0x40, 2), ==, 0x5001);
+    /* MSI: emulated, off, 32 vectors offered, 64-bit. */
+    g_assert_cmphex(cfg_read(&b, 0x50, 4), ==, (uint32_t)(PCI_MSI_FLAGS_64BIT | 0x000a) << 16 |
+                                                   0x6005);
     g_assert_cmphex(cfg_read(&b, 0x60, 2), ==, 0x7011);
     g_assert_cmphex(cfg_read(&b, 0x70, 2), ==, 0x0010);
     g_assert_cmphex(cfg_read(&b, 0x72, 2), ==, 0x0002); /* the device's own PCIe flags */
@@ -387,8 +419,10 @@ static void test_realize_config(void)
     g_assert_cmphex(cfg_read(&b, PCI_ROM_ADDRESS, 4), ==, 0);
     cfg_write(&b, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS_MASK, 4);
     g_assert_cmphex(cfg_read(&b, PCI_ROM_ADDRESS, 4), ==, 0);
-    /* No INTx yet: pin 0. */
-    g_assert_cmphex(cfg_read(&b, PCI_INTERRUPT_PIN, 1), ==, 0);
+    /* INTx: the device's pin A, wired at realize (irqfd + resamplefd on the swizzled SPI). */
+    g_assert_cmphex(cfg_read(&b, PCI_INTERRUPT_PIN, 1), ==, 1);
+    g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_INTX);
+    g_assert_cmpint(b.irq.level_irqfds, ==, 1);
 
     /* BAR0: 64-bit memory, 16 KiB. */
     g_assert_cmphex(cfg_read(&b, PCI_BASE_ADDRESS_0, 4), ==, PCI_BASE_ADDRESS_MEM_TYPE_64);
@@ -553,22 +587,64 @@ static uint64_t eventfd_count(int fd)
     return n;
 }
 
+/* INTx is on: SET_IRQS entries at and after first are its TRIGGER (the line's trigger fd)
+ * and UNMASK (its resamplefd), and KVM has the irqfd with that resamplefd on the SPI. */
+static void assert_intx_wired(Bench *b, unsigned first)
+{
+    const FakeSetIrqs *t = &g_array_index(b->f->set_irqs, FakeSetIrqs, first);
+    const FakeSetIrqs *u = &g_array_index(b->f->set_irqs, FakeSetIrqs, first + 1);
+
+    g_assert_cmpuint(b->f->set_irqs->len, >=, first + 2);
+    g_assert_cmpint(b->d->irq_mode, ==, VFIO_PCI_IRQ_INTX);
+    g_assert_true(b->d->intx.kernel_path);
+    g_assert_cmphex(t->flags, ==, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER);
+    g_assert_cmpuint(t->index, ==, VFIO_PCI_INTX_IRQ_INDEX);
+    g_assert_cmpuint(t->count, ==, 1);
+    g_assert_cmpint(t->fd, ==, b->d->intx.trigger_fd);
+    g_assert_cmphex(u->flags, ==, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK);
+    g_assert_cmpuint(u->index, ==, VFIO_PCI_INTX_IRQ_INDEX);
+    g_assert_cmpint(u->fd, ==, b->d->intx.resample_fd);
+    g_assert_cmpint(u->fd, >=, 0);
+    g_assert_cmpint(b->irq.level_irqfds, ==, 1);
+    g_assert_cmpint(GPOINTER_TO_INT(g_hash_table_lookup(b->irq.level_fds,
+                                                        GINT_TO_POINTER(t->fd))), ==, u->fd);
+    g_assert_cmpuint(b->d->intx.gsi, ==, SLOT_SPI);
+}
+
 static void test_msix(void)
 {
     const FakeSetIrqs *s;
     VfioPciVector *v0;
     unsigned gsi, mark;
+    int intx_fd;
     Bench b;
 
     bench_init(&b);
     add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
     realize_ok(&b, "host=" NVME ",addr=03.0");
     place_bar0(&b);
-    g_assert_cmpuint(b.f->set_irqs->len, ==, 0);
+    /* INTx from the start: its trigger eventfd, then the resamplefd as UNMASK. */
+    assert_intx_wired(&b, 0);
+    intx_fd = b.d->intx.trigger_fd;
+    g_assert_cmpuint(b.irq.log->len, ==, 1);
+    g_ptr_array_set_size(b.irq.log, 0);
 
-    /* On: one SET_IRQS with an eventfd for each of the 8 vectors; no route yet. */
+    /* On: INTx off first (VFIO takes one index at a time), then one SET_IRQS with an eventfd
+     * for each of the 8 vectors; no route yet. */
     cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
-    g_assert_cmpuint(b.f->set_irqs->len, ==, 1);
+    g_assert_cmpuint(b.f->set_irqs->len, ==, 4);
+    s = &g_array_index(b.f->set_irqs, FakeSetIrqs, 2);
+    g_assert_cmphex(s->flags, ==, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER);
+    g_assert_cmpuint(s->index, ==, VFIO_PCI_INTX_IRQ_INDEX);
+    g_assert_cmpuint(s->count, ==, 0);
+    {
+        g_autofree char *want = g_strdup_printf("irqfd-off %u fd %d", SLOT_SPI, intx_fd);
+
+        g_assert_cmpstr(irq_event(&b, 0), ==, want);
+    }
+    g_assert_cmpint(b.irq.level_irqfds, ==, 0);
+    g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_MSIX);
+    g_ptr_array_set_size(b.irq.log, 0);
     s = last_set_irqs(&b);
     g_assert_cmphex(s->flags, ==, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER);
     g_assert_cmpuint(s->index, ==, VFIO_PCI_MSIX_IRQ_INDEX);
@@ -647,24 +723,28 @@ static void test_msix(void)
     cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
     g_assert_cmpint(b.irq.irqfds, ==, 2);
 
-    /* Off: VFIO's MSI-X off (count 0), every route released, the eventfds closed. */
+    /* Off: VFIO's MSI-X off (count 0), every route released, the eventfds closed; then INTx
+     * is back (trigger, unmask). */
     cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, 0, 2);
-    s = last_set_irqs(&b);
-    g_assert_cmpuint(b.f->set_irqs->len, ==, 2);
+    g_assert_cmpuint(b.f->set_irqs->len, ==, 7);
+    s = &g_array_index(b.f->set_irqs, FakeSetIrqs, 4);
     g_assert_cmphex(s->flags, ==, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER);
     g_assert_cmpuint(s->index, ==, VFIO_PCI_MSIX_IRQ_INDEX);
     g_assert_cmpuint(s->count, ==, 0);
     g_assert_cmpint(b.irq.routes, ==, 0);
     g_assert_cmpint(b.irq.irqfds, ==, 0);
-    g_assert_cmpuint(count_fds(), ==, b.host_fds + 0);
+    assert_intx_wired(&b, 5);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 2); /* INTx's trigger and resample */
+    g_assert_cmpuint(count_fds(), ==, b.host_fds + 2);
     for (unsigned v = 0; v < FAKE_NVME_VECTORS; v++) {
         g_assert_cmpint(b.d->vectors[v].fd, ==, -1);
         g_assert_cmpint(b.d->vectors[v].gsi, ==, -1);
     }
-    /* On again: a fresh SET_IRQS; the old routes are not reused. */
+    /* On again: INTx off, a fresh SET_IRQS; the old routes are not reused. */
     cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
-    g_assert_cmpuint(b.f->set_irqs->len, ==, 3);
+    g_assert_cmpuint(b.f->set_irqs->len, ==, 9);
     g_assert_cmpuint(last_set_irqs(&b)->count, ==, FAKE_NVME_VECTORS);
+    g_assert_cmpint(b.irq.level_irqfds, ==, 0);
     g_assert_cmpint(b.irq.routes, ==, 2); /* vectors 0 and 5 are still unmasked */
     /* Unrealize with MSI-X on: all of it goes (checked in unrealize()). */
     bench_done(&b);
@@ -753,21 +833,75 @@ static void test_error_platform_flags(void)
     bench_done(&b);
 }
 
-static void test_error_no_msix(void)
+/* Captures what g_printerr prints while set. */
+static GString *printerr_buf;
+
+static void printerr_capture(const gchar *msg)
 {
-    g_autofree char *msg = NULL;
+    g_string_append(printerr_buf, msg);
+}
+
+static void printerr_start(void)
+{
+    printerr_buf = g_string_new(NULL);
+    g_set_printerr_handler(printerr_capture);
+}
+
+static char *printerr_stop(void)
+{
+    g_set_printerr_handler(NULL);
+    return g_string_free(g_steal_pointer(&printerr_buf), FALSE);
+}
+
+/* A device with MSI and no MSI-X: MSI is kept in the list, INTx wired, no MSI-X window. */
+static void test_msi_only(void)
+{
     Bench b;
 
     bench_init(&b);
     add_nvme(&b, FAKE_NVME_NO_MSIX);
-    msg = realize_fails(&b, "host=" NVME);
-    assert_says(msg, NVME);
-    assert_says(msg, "no MSI-X capability");
-    /* Nothing stays on the bus: the slot is free for the next device. */
-    g_assert_cmpuint(bus_devices(&b), ==, 0);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    g_assert_null(b.d->pdev.msix);
+    g_assert_nonnull(b.d->pdev.msi);
+    g_assert_false(b.d->msix_win[0].used);
+    g_assert_cmphex(cfg_read(&b, 0x40, 2), ==, 0x5001);
+    g_assert_cmphex(cfg_read(&b, 0x50, 2), ==, 0x7005);
+    g_assert_cmphex(cfg_read(&b, 0x70, 2), ==, 0x0010);
+    assert_intx_wired(&b, 0);
     bench_done(&b);
 }
 
+/* No ITS: a device with an INTx pin is accepted with MSI and MSI-X unlinked from its list,
+ * and the user is told. */
+static void test_no_its_intx(void)
+{
+    g_autofree char *err = NULL;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    b.irq.has_msi = false;
+    printerr_start();
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    err = printerr_stop();
+    assert_says(err, NVME);
+    assert_says(err, "no ITS");
+    assert_says(err, "INTx");
+    assert_says(err, "gic-version=3");
+    g_assert_true(g_str_has_suffix(err, "\n"));
+    g_assert_null(strchr(err, '\n')[1] ? err : NULL); /* one line */
+    g_assert_null(b.d->pdev.msix);
+    g_assert_null(b.d->pdev.msi);
+    /* PM -> PCIe: MSI (0x50) and MSI-X (0x60) are gone from the list. */
+    g_assert_cmphex(cfg_read(&b, PCI_CAPABILITY_LIST, 1), ==, 0x40);
+    g_assert_cmphex(cfg_read(&b, 0x40, 2), ==, 0x7001);
+    g_assert_cmphex(cfg_read(&b, 0x70, 2), ==, 0x0010);
+    g_assert_cmphex(cfg_read(&b, PCI_INTERRUPT_PIN, 1), ==, 1);
+    assert_intx_wired(&b, 0);
+    bench_done(&b);
+}
+
+/* No ITS and no INTx pin: nothing to deliver, refused with the way out. */
 static void test_error_no_its(void)
 {
     g_autofree char *msg = NULL;
@@ -775,12 +909,14 @@ static void test_error_no_its(void)
 
     bench_init(&b);
     add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    b.fd->regions[VFIO_PCI_CONFIG_REGION_INDEX].mem[PCI_INTERRUPT_PIN] = 0;
     b.irq.has_msi = false;
     msg = realize_fails(&b, "host=" NVME);
-    assert_says(msg, "GICv3");
+    assert_says(msg, NVME);
+    assert_says(msg, "no INTx pin");
     assert_says(msg, "ITS");
     assert_says(msg, "gic-version=3");
-    g_assert_cmpuint(b.f->opens, ==, 0); /* refused before touching VFIO */
+    g_assert_cmpuint(bus_devices(&b), ==, 0);
     bench_done(&b);
 }
 
@@ -911,12 +1047,18 @@ static void test_shared_group(void)
     g_assert_cmphex(pci_bus_config_read(b.ms.pci_bus, 0, PCI_DEVFN(0, 0), PCI_REVISION_ID, 1),
                     ==, 0x07);
     g_assert_cmphex(cfg_read(&b, PCI_REVISION_ID, 1), ==, 0x02);
+    /* Each has INTx on its own swizzled SPI: slot 3 pin A -> INTD, slot 0 pin A -> INTA. */
+    g_assert_cmpint(b.irq.level_irqfds, ==, 2);
+    g_assert_cmpuint(fn1->intx.gsi, ==, INTX_FIRST_SPI);
+    g_assert_cmpuint(b.d->intx.gsi, ==, SLOT_SPI);
     /* Its vector's route carries its requester ID (00.0). */
+    g_ptr_array_set_size(b.irq.log, 0);
     pci_bus_config_write(b.ms.pci_bus, 0, PCI_DEVFN(0, 0), FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS,
                          PCI_MSIX_FLAGS_ENABLE, 2);
     msix_table_write(&fn1->pdev, PCI_MSIX_ENTRY_LOWER_ADDR, 0x08090040, 4);
     msix_table_write(&fn1->pdev, PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
-    g_assert_cmpstr(irq_event(&b, 0), ==, "route add 100 0x8090040/0x0 devid 0x0");
+    g_assert_cmpstr(irq_event(&b, 1), ==, "route add 100 0x8090040/0x0 devid 0x0");
+    g_assert_cmpint(b.irq.level_irqfds, ==, 1); /* its INTx went off, the other's stays */
     vfio_pci_device_class.unrealize(&fn1->parent, &b.ms);
     device_free(&fn1->parent);
     g_assert_cmpint(b.irq.routes, ==, 0);
@@ -1020,7 +1162,8 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-pci/error/no-such-device", test_error_no_such_device);
     g_test_add_func("/vfio-pci/error/not-viable", test_error_not_viable);
     g_test_add_func("/vfio-pci/error/platform-flags", test_error_platform_flags);
-    g_test_add_func("/vfio-pci/error/no-msix", test_error_no_msix);
+    g_test_add_func("/vfio-pci/msi-only", test_msi_only);
+    g_test_add_func("/vfio-pci/no-its-intx", test_no_its_intx);
     g_test_add_func("/vfio-pci/error/no-its", test_error_no_its);
     g_test_add_func("/vfio-pci/error/late-cleanup", test_error_late_cleanup);
     g_test_add_func("/vfio-pci/parse-host", test_parse_host);
