@@ -484,9 +484,18 @@ static void msi_init_from_device(VfioPciDevice *d, const uint8_t *raw, uint32_t 
     uint16_t flags = (uint16_t)(raw[cap + PCI_MSI_FLAGS] | raw[cap + PCI_MSI_FLAGS + 1] << 8);
     unsigned max = 1u << ((flags & PCI_MSI_FLAGS_QMASK) >> 1);
     bool is64 = flags & PCI_MSI_FLAGS_64BIT, maskbit = flags & PCI_MSI_FLAGS_MASKBIT;
+    struct vfio_irq_info info;
 
-    msi_init(&d->pdev, cap, MIN(max, (unsigned)MSI_MAX_VECTORS), is64, maskbit,
-             &vfio_pci_vector_ops);
+    max = MIN(max, (unsigned)MSI_MAX_VECTORS);
+    /* No more than VFIO's MSI index has: SET_IRQS refuses a count past it (EINVAL), which
+     * would leave the guest with no interrupts at all. */
+    if (d->vdev->num_irqs > VFIO_PCI_MSI_IRQ_INDEX &&
+        vfio_device_get_irq_info(d->vdev, VFIO_PCI_MSI_IRQ_INDEX, &info, NULL)) {
+        while (max > 1 && max > info.count) {
+            max >>= 1;
+        }
+    }
+    msi_init(&d->pdev, cap, max, is64, maskbit, &vfio_pci_vector_ops);
     emulate(d, cap, msi_cap_size(is64, maskbit));
     g_debug("vfio %s: MSI: %u vectors%s%s", d->name, max, is64 ? ", 64-bit" : "",
             maskbit ? ", per-vector masking" : "");

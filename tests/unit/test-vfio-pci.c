@@ -871,6 +871,28 @@ static void test_msi_only(void)
     bench_done(&b);
 }
 
+/* The MSI capability offers 32 vectors but VFIO's MSI index has 4: the guest is offered 4
+ * (Multiple Message Capable 2), and asking for 32 gets the 4 VFIO can give, not a refused
+ * SET_IRQS that would leave it without interrupts. */
+static void test_msi_vfio_count(void)
+{
+    const FakeSetIrqs *s;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_NO_MSIX);
+    b.fd->irqs[VFIO_PCI_MSI_IRQ_INDEX].count = 4;
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    g_assert_cmphex(cfg_read(&b, 0x52, 2) & PCI_MSI_FLAGS_QMASK, ==, 2 << 1);
+    cfg_write(&b, 0x52, PCI_MSI_FLAGS_ENABLE | 5 << 4, 2);
+    g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_MSI);
+    g_assert_cmphex(cfg_read(&b, 0x52, 2) & PCI_MSI_FLAGS_QSIZE, ==, 2 << 4);
+    s = last_set_irqs(&b);
+    g_assert_cmpuint(s->index, ==, VFIO_PCI_MSI_IRQ_INDEX);
+    g_assert_cmpuint(s->count, ==, 4);
+    bench_done(&b);
+}
+
 /* No ITS: a device with an INTx pin is accepted with MSI and MSI-X unlinked from its list,
  * and the user is told. */
 static void test_no_its_intx(void)
@@ -1163,6 +1185,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-pci/error/not-viable", test_error_not_viable);
     g_test_add_func("/vfio-pci/error/platform-flags", test_error_platform_flags);
     g_test_add_func("/vfio-pci/msi-only", test_msi_only);
+    g_test_add_func("/vfio-pci/msi-vfio-count", test_msi_vfio_count);
     g_test_add_func("/vfio-pci/no-its-intx", test_no_its_intx);
     g_test_add_func("/vfio-pci/error/no-its", test_error_no_its);
     g_test_add_func("/vfio-pci/error/late-cleanup", test_error_late_cleanup);
