@@ -177,6 +177,7 @@ static void vector_unmask(VfioPciDevice *d, VfioPciVector *vec, uint64_t addr, u
     }
     vec->last_gsi = vec->gsi;
     vec->used = true;
+    vec->kind = d->irq_mode == VFIO_PCI_IRQ_MSIX ? "msix" : "msi";
     if (vector_is_pending(d, vec->nr)) {
         uint64_t one = 1;
 

@@ -2,6 +2,7 @@
 /* Unit tests of vfio-pci against the fake VFIO kernel: the guest's config space, BAR mmaps with the MSI-X window trapped, MSI-X wiring, teardown and the errors a user meets. */
 #include "system/rcu.h"
 #include "hw/core/device.h"
+#include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pci.h"
 #include "hw/vfio/vfio-pci.h"
@@ -20,6 +21,9 @@
 
 #define NVME "0000:00:01.0"
 #define NVME_FN1 "0000:00:01.1"
+#define AHCI "0000:00:02.0"
+#define AHCI_GROUP 8
+#define IO_BASE UINT64_C(0x3eff0000)
 #define GROUP 7
 #define SLOT 3
 #define DEVFN PCI_DEVFN(SLOT, 0)
@@ -219,6 +223,13 @@ static void bench_init(Bench *b)
     b->ms.dev_vfio = (char *)"/dev/vfio";
     b->ms.pci_bus = pci_bus_new(&b->sysmem, &b->as, windows, G_N_ELEMENTS(windows));
     pci_bus_set_intx_handler(b->ms.pci_bus, INTX_FIRST_SPI, rec_intx, &b->irq);
+}
+
+/* The NVMe function bound to vfio-pci in its own group, the bench's device or not. */
+static void add_nvme_only(Bench *b)
+{
+    fake_vfio_add_nvme(b->f, NVME, GROUP, FAKE_NVME_MSIX_MAPPABLE);
+    sysfs_fixture_add(b->sys, "pci", NVME, GROUP, false, "vfio-pci");
 }
 
 /* The NVMe function bound to vfio-pci in its own group. */
@@ -1120,6 +1131,508 @@ static void test_error_guest_addr(void)
     bench_done(&b);
 }
 
+/* ---- INTx ---------------------------------------------------------------------------- */
+
+static void add_ahci(Bench *b, uint8_t pin, bool specific)
+{
+    b->fd = fake_vfio_add_ahci(b->f, AHCI, AHCI_GROUP, pin, specific);
+    sysfs_fixture_add(b->sys, "pci", AHCI, AHCI_GROUP, false, "vfio-pci");
+}
+
+/* Runs the machine's main loop (and the default one, where the resample timer lives) until
+ * cond holds or a second has passed. */
+#define RUN_UNTIL(b, cond)                                                                \
+    do {                                                                                  \
+        gint64 end_ = g_get_monotonic_time() + G_USEC_PER_SEC;                            \
+        while (!(cond) && g_get_monotonic_time() < end_) {                                \
+            g_main_context_iteration((b)->ms.main_context, FALSE);                        \
+            g_main_context_iteration(NULL, FALSE);                                        \
+            g_usleep(500);                                                                \
+        }                                                                                 \
+        g_assert_true(cond);                                                              \
+    } while (0)
+
+static void fire_fd(int fd)
+{
+    uint64_t one = 1;
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(write(fd, &one, sizeof(one)), ==, sizeof(one));
+}
+
+/* The pin is the device's; a device with no pin has none and no INTx SET_IRQS. */
+static void test_intx_pin(void)
+{
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 2, false);
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    g_assert_cmphex(cfg_read(&b, PCI_INTERRUPT_PIN, 1), ==, 2);
+    g_assert_cmpuint(b.d->intx.gsi, ==, INTX_FIRST_SPI + (SLOT + 2 - 1) % 4);
+    assert_intx_wired(&b, 0);
+    /* The pin is read-only for the guest. */
+    cfg_write(&b, PCI_INTERRUPT_PIN, 4, 1);
+    g_assert_cmphex(cfg_read(&b, PCI_INTERRUPT_PIN, 1), ==, 2);
+    bench_done(&b);
+
+    bench_init(&b);
+    add_ahci(&b, 0, false);
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    g_assert_cmphex(cfg_read(&b, PCI_INTERRUPT_PIN, 1), ==, 0);
+    g_assert_false(b.d->has_intx);
+    g_assert_cmpuint(b.f->set_irqs->len, ==, 0);
+    g_assert_cmpint(b.irq.level_irqfds, ==, 0);
+    bench_done(&b);
+}
+
+/* x-irqfd=off: the interrupt wakes armpass, which raises the SPI through pci_set_intx, then
+ * lowers it and unmasks the host's INTx on the timed resample. */
+static void test_intx_userspace(void)
+{
+    const FakeSetIrqs *s;
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    realize_ok(&b, "host=" AHCI ",addr=03.0,x-irqfd=off");
+    g_assert_false(b.d->intx.kernel_path);
+    g_assert_cmpint(b.irq.level_irqfds, ==, 0);
+    g_assert_cmpuint(b.f->set_irqs->len, ==, 1); /* TRIGGER only, no resamplefd */
+    s = last_set_irqs(&b);
+    g_assert_cmphex(s->flags, ==, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER);
+    g_assert_cmpuint(s->index, ==, VFIO_PCI_INTX_IRQ_INDEX);
+    fire_fd(b.d->intx.trigger_fd);
+    RUN_UNTIL(&b, b.irq.spi_high[SLOT_SPI]);
+    g_assert_true(b.d->pdev.intx_level);
+    RUN_UNTIL(&b, !b.irq.spi_high[SLOT_SPI]);
+    s = last_set_irqs(&b);
+    g_assert_cmphex(s->flags, ==, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK);
+    g_assert_cmpuint(s->index, ==, VFIO_PCI_INTX_IRQ_INDEX);
+    g_assert_cmpuint(b.d->intx.wakeups, >=, 1);
+    bench_done(&b);
+}
+
+/* Two devices on one SPI (slots 0 and 4, pin A), userspace path: the line stays high while
+ * either drives it. */
+static void test_intx_shared_line(void)
+{
+    g_autoptr(GError) err = NULL;
+    VfioPciDevice *nvme;
+    unsigned spi;
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    add_nvme_only(&b);
+    realize_ok(&b, "host=" AHCI ",addr=00.0,x-irqfd=off");
+    nvme = realize(&b, "host=" NVME ",addr=04.0,x-irqfd=off", &err);
+    g_assert_no_error(err);
+    spi = b.d->intx.gsi;
+    g_assert_cmpuint(spi, ==, INTX_FIRST_SPI);
+    g_assert_cmpuint(nvme->intx.gsi, ==, spi);
+    fire_fd(b.d->intx.trigger_fd);
+    RUN_UNTIL(&b, b.irq.spi_high[spi]);
+    pci_set_intx(&nvme->pdev, true); /* the NVMe asserts too (what its watch would do) */
+    /* The AHCI's resample lowers its share: the NVMe still holds the line. */
+    RUN_UNTIL(&b, !b.d->pdev.intx_level);
+    g_assert_true(b.irq.spi_high[spi]);
+    pci_set_intx(&nvme->pdev, false);
+    g_assert_false(b.irq.spi_high[spi]);
+    vfio_pci_device_class.unrealize(&nvme->parent, &b.ms);
+    device_free(&nvme->parent);
+    bench_done(&b);
+}
+
+/* ---- Interrupt modes ------------------------------------------------------------------ */
+
+/* The SET_IRQS at index i: (index, action, count). */
+static void assert_set_irqs(Bench *b, unsigned i, unsigned index, uint32_t flags, uint32_t count)
+{
+    const FakeSetIrqs *s;
+
+    g_assert_cmpuint(b->f->set_irqs->len, >, i);
+    s = &g_array_index(b->f->set_irqs, FakeSetIrqs, i);
+    g_assert_cmpuint(s->index, ==, index);
+    g_assert_cmphex(s->flags, ==, flags);
+    g_assert_cmpuint(s->count, ==, count);
+}
+
+#define DISABLE (VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER)
+#define TRIGGER (VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER)
+
+/* INTx -> MSI-X -> INTx -> MSI -> INTx: each switch disables the old index before enabling the
+ * new one and leaves no eventfd and no route of the old mode behind. */
+static void test_irq_modes(void)
+{
+    g_autoptr(GString) stats = g_string_new(NULL);
+    unsigned n;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    place_bar0(&b);
+    assert_intx_wired(&b, 0);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 2);
+
+    /* MSI-X, vectors 0 and 3 unmasked. */
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+    assert_set_irqs(&b, 2, VFIO_PCI_INTX_IRQ_INDEX, DISABLE, 0);
+    assert_set_irqs(&b, 3, VFIO_PCI_MSIX_IRQ_INDEX, TRIGGER, FAKE_NVME_VECTORS);
+    for (unsigned v = 0; v < 4; v += 3) {
+        guest_write(&b, TABLE_GPA + v * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_LOWER_ADDR,
+                    0x08090040, 4);
+        guest_write(&b, TABLE_GPA + v * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    }
+    g_assert_cmpint(b.irq.routes, ==, 2);
+    g_assert_cmpint(b.irq.level_irqfds, ==, 0);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, FAKE_NVME_VECTORS);
+
+    /* Back to INTx. */
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, 0, 2);
+    assert_set_irqs(&b, 4, VFIO_PCI_MSIX_IRQ_INDEX, DISABLE, 0);
+    assert_intx_wired(&b, 5);
+    g_assert_cmpint(b.irq.routes, ==, 0);
+    g_assert_cmpint(b.irq.irqfds, ==, 0);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 2);
+
+    /* MSI with 4 vectors (no mask bits: all unmasked once enabled). */
+    cfg_write(&b, 0x50 + PCI_MSI_ADDRESS_LO, 0x08090040, 4);
+    cfg_write(&b, 0x50 + PCI_MSI_DATA_64, 0x30, 2);
+    cfg_write(&b, 0x50 + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | 2 << 4, 2);
+    g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_MSI);
+    assert_set_irqs(&b, 7, VFIO_PCI_INTX_IRQ_INDEX, DISABLE, 0);
+    assert_set_irqs(&b, 8, VFIO_PCI_MSI_IRQ_INDEX, TRIGGER, 4);
+    g_assert_cmpint(b.irq.routes, ==, 4);
+    g_assert_cmpint(b.irq.irqfds, ==, 4);
+    g_assert_cmpint(b.irq.level_irqfds, ==, 0);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 4);
+    n = b.irq.log->len;
+    g_assert_cmpstr(irq_event(&b, n - 2), ==, "route add 105 0x8090040/0x33 devid 0x18");
+
+    /* INTx again. */
+    cfg_write(&b, 0x50 + PCI_MSI_FLAGS, 0, 2);
+    assert_set_irqs(&b, 9, VFIO_PCI_MSI_IRQ_INDEX, DISABLE, 0);
+    assert_intx_wired(&b, 10);
+    g_assert_cmpuint(b.f->set_irqs->len, ==, 12);
+    g_assert_cmpint(b.irq.routes, ==, 0);
+    g_assert_cmpint(b.irq.irqfds, ==, 0);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 2);
+
+    /* -d stats names each vector by the mode it was last used in (MSI here). */
+    vfio_pci_device_class.print_stats(&b.d->parent, stats);
+    assert_says(stats->str, "msi 1 -> gsi 103: irqfd");
+    assert_says(stats->str, "msi 3 -> gsi 105: irqfd");
+    g_assert_null(strstr(stats->str, "msix"));
+    assert_says(stats->str, "intx -> SPI 6");
+    bench_done(&b);
+}
+
+/* x-irqfd=off: an interrupt on an unmasked MSI-X vector is delivered with KVM_SIGNAL_MSI (its
+ * message, the requester ID); on a masked one it sets the PBA bit, delivered on unmask. */
+static void test_msix_userspace(void)
+{
+    unsigned n;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0,x-irqfd=off");
+    place_bar0(&b);
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+    for (unsigned v = 2; v <= 3; v++) {
+        guest_write(&b, TABLE_GPA + v * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_LOWER_ADDR,
+                    0x08090040, 4);
+        guest_write(&b, TABLE_GPA + v * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_DATA, 0x20 + v, 4);
+    }
+    guest_write(&b, TABLE_GPA + 2 * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    g_assert_cmpint(b.irq.routes, ==, 0);
+    g_assert_cmpint(b.irq.irqfds, ==, 0);
+    n = b.irq.log->len;
+    fire_fd(b.d->vectors[2].fd);
+    RUN_UNTIL(&b, b.irq.log->len > n);
+    g_assert_cmpstr(irq_event(&b, n), ==, "signal 0x8090040/0x22 devid 0x18");
+    /* Vector 3 is masked: pending, no signal. */
+    n = b.irq.log->len;
+    fire_fd(b.d->vectors[3].fd);
+    RUN_UNTIL(&b, msix_is_pending(&b.d->pdev, 3));
+    g_assert_cmpuint(b.irq.log->len, ==, n);
+    g_assert_cmphex(guest_read(&b, PBA_GPA, 8), ==, 1 << 3);
+    /* Unmasked: the pending interrupt goes out, the bit clears. */
+    guest_write(&b, TABLE_GPA + 3 * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    RUN_UNTIL(&b, b.irq.log->len > n);
+    g_assert_cmpstr(irq_event(&b, n), ==, "signal 0x8090040/0x23 devid 0x18");
+    g_assert_cmphex(guest_read(&b, PBA_GPA, 8), ==, 0);
+    bench_done(&b);
+}
+
+/* AHCI-like MSI with per-vector masking through vfio-pci: a masked vector has no irqfd, its
+ * interrupt sets the pending bit; the capability offers what the device does. */
+static void test_msi_maskbit(void)
+{
+    Bench b;
+    uint32_t cap = FAKE_AHCI_MSI_CAP;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    g_assert_cmphex(cfg_read(&b, cap + PCI_MSI_FLAGS, 2), ==,
+                    PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT | 3 << 1);
+    cfg_write(&b, cap + PCI_MSI_ADDRESS_LO, 0x08090040, 4);
+    cfg_write(&b, cap + PCI_MSI_DATA_64, 0x40, 2);
+    cfg_write(&b, cap + PCI_MSI_MASK_64, 0x2, 4);
+    cfg_write(&b, cap + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | 1 << 4, 2);
+    assert_set_irqs(&b, 2, VFIO_PCI_INTX_IRQ_INDEX, DISABLE, 0);
+    assert_set_irqs(&b, 3, VFIO_PCI_MSI_IRQ_INDEX, TRIGGER, 2);
+    g_assert_cmpint(b.irq.irqfds, ==, 1);
+    g_assert_true(b.d->vectors[0].irqfd);
+    g_assert_false(b.d->vectors[1].irqfd);
+    fire_fd(b.d->vectors[1].fd);
+    RUN_UNTIL(&b, msi_is_pending(&b.d->pdev, 1));
+    g_assert_cmphex(cfg_read(&b, cap + PCI_MSI_PENDING_64, 4), ==, 0x2);
+    /* Unmasked: a route, an irqfd, and the pending interrupt re-sent through it. */
+    cfg_write(&b, cap + PCI_MSI_MASK_64, 0, 4);
+    g_assert_cmpint(b.irq.irqfds, ==, 2);
+    g_assert_false(msi_is_pending(&b.d->pdev, 1));
+    g_assert_cmpuint(eventfd_count(b.d->vectors[1].fd), ==, 1);
+    bench_done(&b);
+}
+
+/* ---- ROM ----------------------------------------------------------------------------- */
+
+#define ROM_GPA UINT64_C(0x10200000)
+
+/* Sizes the ROM BAR and returns what it read back. */
+static uint32_t rom_sizing(Bench *b)
+{
+    cfg_write(b, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS_MASK, 4);
+    return cfg_read(b, PCI_ROM_ADDRESS, 4);
+}
+
+static void rom_place(Bench *b)
+{
+    cfg_write(b, PCI_ROM_ADDRESS, (uint32_t)ROM_GPA | PCI_ROM_ADDRESS_ENABLE, 4);
+    cfg_write(b, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+}
+
+/* rombar default: the device's ROM, read-only, once enabled with memory decode on. */
+static void test_rom_device(void)
+{
+    uint8_t *rom;
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    rom = b.fd->regions[VFIO_PCI_ROM_REGION_INDEX].mem;
+    g_assert_cmphex(cfg_read(&b, PCI_ROM_ADDRESS, 4), ==, 0); /* not the device's value */
+    g_assert_cmphex(rom_sizing(&b), ==, ~(FAKE_AHCI_ROM_SIZE - 1));
+    /* Not yet enabled: nothing there. */
+    cfg_write(&b, PCI_ROM_ADDRESS, (uint32_t)ROM_GPA, 4);
+    cfg_write(&b, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+    g_assert_null(flatview_lookup(b.as.view, ROM_GPA));
+    rom_place(&b);
+    g_assert_cmphex(pci_bar_address(&b.d->pdev, PCI_ROM_SLOT), ==, ROM_GPA);
+    g_assert_cmphex(guest_read(&b, ROM_GPA, 2), ==, 0xaa55);
+    g_assert_cmphex(guest_read(&b, ROM_GPA + 0x104, 4), ==, 0x07060504);
+    g_assert_cmphex(guest_read(&b, ROM_GPA + FAKE_AHCI_ROM_SIZE - 8, 8), ==,
+                    UINT64_C(0xfffefdfcfbfaf9f8));
+    guest_write(&b, ROM_GPA + 0x10, 0xdeadbeef, 4);
+    g_assert_cmphex(guest_read(&b, ROM_GPA + 0x10, 4), ==, 0x13121110);
+    g_assert_cmphex(rom[0x10], ==, 0x10);
+    /* Memory decode off: gone. */
+    cfg_write(&b, PCI_COMMAND, 0, 2);
+    g_assert_null(flatview_lookup(b.as.view, ROM_GPA));
+    bench_done(&b);
+}
+
+/* rombar=off and romfile= empty: no ROM (the BAR reads 0 after sizing). */
+static void test_rom_hidden(void)
+{
+    static const char *const props[] = { "rombar=off", "romfile=" };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(props); i++) {
+        g_autofree char *p = g_strdup_printf("host=" AHCI ",addr=03.0,%s", props[i]);
+        Bench b;
+
+        bench_init(&b);
+        add_ahci(&b, 1, false);
+        realize_ok(&b, p);
+        g_assert_cmphex(rom_sizing(&b), ==, 0);
+        rom_place(&b);
+        g_assert_cmphex(cfg_read(&b, PCI_ROM_ADDRESS, 4), ==, 0);
+        g_assert_null(flatview_lookup(b.as.view, ROM_GPA));
+        bench_done(&b);
+    }
+}
+
+/* romfile=FILE: its bytes, padded with 0xff to a power of two. */
+static void test_rom_file(void)
+{
+    g_autofree char *path = NULL;
+    g_autofree char *props = NULL;
+    uint8_t data[3000];
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    for (unsigned i = 0; i < sizeof(data); i++) {
+        data[i] = (uint8_t)(i * 7);
+    }
+    path = g_build_filename(b.sys, "rom.bin", NULL);
+    g_assert_true(g_file_set_contents(path, (const char *)data, sizeof(data), NULL));
+    props = g_strdup_printf("host=" AHCI ",addr=03.0,romfile=%s", path);
+    realize_ok(&b, props);
+    g_assert_cmphex(rom_sizing(&b), ==, ~(uint32_t)(4096 - 1));
+    rom_place(&b);
+    g_assert_cmphex(guest_read(&b, ROM_GPA + 7, 1), ==, 49);
+    g_assert_cmphex(guest_read(&b, ROM_GPA + 2998, 4), ==,
+                    0xffff0000u | (uint8_t)(2999 * 7) << 8 | (uint8_t)(2998 * 7));
+    g_assert_cmphex(guest_read(&b, ROM_GPA + 4088, 8), ==, UINT64_MAX);
+    guest_write(&b, ROM_GPA + 7, 0, 1);
+    g_assert_cmphex(guest_read(&b, ROM_GPA + 7, 1), ==, 49);
+    bench_done(&b);
+}
+
+static void test_rom_file_unreadable(void)
+{
+    g_autofree char *msg = NULL;
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    msg = realize_fails(&b, "host=" AHCI ",romfile=/nonexistent/rom.bin");
+    assert_says(msg, "romfile=/nonexistent/rom.bin");
+    assert_says(msg, AHCI);
+    g_assert_cmpuint(bus_devices(&b), ==, 0);
+    bench_done(&b);
+}
+
+/* ---- I/O BAR, device-specific regions ------------------------------------------------- */
+
+/* BAR4 is I/O: at the I/O window's base + the BAR's value, reaching the device's region
+ * through pread/pwrite. */
+static void test_io_bar(void)
+{
+    uint8_t *mem;
+    VfioRegion *r;
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    r = &b.d->bars[4];
+    mem = b.fd->regions[VFIO_PCI_BAR4_REGION_INDEX].mem;
+    g_assert_cmphex(cfg_read(&b, PCI_BASE_ADDRESS_4, 4), ==, PCI_BASE_ADDRESS_SPACE_IO);
+    cfg_write(&b, PCI_BASE_ADDRESS_4, 0xffffffff, 4);
+    g_assert_cmphex(cfg_read(&b, PCI_BASE_ADDRESS_4, 4), ==,
+                    ~(FAKE_AHCI_IO_SIZE - 1) | PCI_BASE_ADDRESS_SPACE_IO);
+    cfg_write(&b, PCI_BASE_ADDRESS_4, 0x1000, 4);
+    g_assert_cmphex(pci_bar_address(&b.d->pdev, 4), ==, PCI_BAR_UNMAPPED); /* I/O off */
+    cfg_write(&b, PCI_COMMAND, PCI_COMMAND_IO, 2);
+    g_assert_cmphex(pci_bar_address(&b.d->pdev, 4), ==, IO_BASE + 0x1000);
+    g_assert_cmphex(dev_cfg16(&b, PCI_COMMAND) & PCI_COMMAND_IO, ==, PCI_COMMAND_IO);
+    mem[8] = 0x77;
+    g_assert_cmphex(guest_read(&b, IO_BASE + 0x1008, 1), ==, 0x77);
+    guest_write(&b, IO_BASE + 0x1004, 0x5aa5, 2);
+    g_assert_cmphex(mem[4] | mem[5] << 8, ==, 0x5aa5);
+    g_assert_cmpuint(r->nr_mmaps, ==, 0);
+    g_assert_cmpuint(r->mr.trapped_reads, ==, 1);
+    g_assert_cmpuint(r->mr.trapped_writes, ==, 1);
+    bench_done(&b);
+}
+
+/* A device-specific region (index 9, a TYPE capability) is listed in -d stats, not mapped. */
+static void test_specific_regions(void)
+{
+    g_autoptr(GString) stats = g_string_new(NULL);
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, true);
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    g_assert_cmpuint(b.d->nr_specific_regions, ==, 1);
+    g_assert_cmpuint(fake_vfio_live_mmaps(b.f), ==, 1); /* BAR5's alone */
+    vfio_pci_device_class.print_stats(&b.d->parent, stats);
+    assert_says(stats->str, "device-specific regions left alone: region 9 type 0x8086/0x3");
+    bench_done(&b);
+}
+
+/* ---- Reset --------------------------------------------------------------------------- */
+
+static void test_reset_flr(void)
+{
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    g_assert_cmpuint(b.fd->resets, ==, 1);
+    g_assert_cmpuint(b.fd->hot_resets, ==, 0);
+    g_assert_cmpstr(b.d->reset_kind, ==, "function reset");
+    bench_done(&b);
+}
+
+/* No VFIO_DEVICE_FLAGS_RESET: a bus reset with the group fds when every group is held. */
+static void test_reset_bus(void)
+{
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    g_assert_cmpuint(b.fd->resets, ==, 0);
+    g_assert_cmpuint(b.fd->hot_resets, ==, 1);
+    g_assert_cmpuint(b.fd->hot_reset_groups, ==, 1);
+    g_assert_cmpstr(b.d->reset_kind, ==, "bus reset");
+    bench_done(&b);
+}
+
+/* A dependent device in a group armpass does not hold: a warning naming it, no reset. */
+static void test_reset_bus_not_held(void)
+{
+    g_autofree char *err = NULL;
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    b.fd->hot_reset_deps[1] = (struct vfio_pci_dependent_device){
+        .group_id = 9, .segment = 0, .bus = 0, .devfn = PCI_DEVFN(2, 1) };
+    b.fd->nr_hot_reset_deps = 2;
+    printerr_start();
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    err = printerr_stop();
+    assert_says(err, AHCI);
+    assert_says(err, "not reset");
+    assert_says(err, "0000:00:02.1");
+    assert_says(err, "group 9");
+    g_assert_cmpuint(b.fd->hot_resets, ==, 0);
+    g_assert_cmpuint(b.fd->resets, ==, 0);
+    g_assert_cmpstr(b.d->reset_kind, ==, "none");
+    bench_done(&b);
+}
+
+/* GET_PCI_HOT_RESET_INFO refused: the warning says so. */
+static void test_reset_info_fails(void)
+{
+    g_autofree char *err = NULL;
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    b.fd->nr_hot_reset_deps = 0; /* the fake answers ENODEV */
+    printerr_start();
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    err = printerr_stop();
+    assert_says(err, AHCI);
+    assert_says(err, "not reset");
+    assert_says(err, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO");
+    assert_says(err, g_strerror(ENODEV));
+    g_assert_cmpuint(b.fd->hot_resets, ==, 0);
+    bench_done(&b);
+}
+
 /* ---- vfio_pci_parse_host ------------------------------------------------------------- */
 
 static void test_parse_host(void)
@@ -1190,6 +1703,22 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-pci/error/no-its", test_error_no_its);
     g_test_add_func("/vfio-pci/error/late-cleanup", test_error_late_cleanup);
     g_test_add_func("/vfio-pci/parse-host", test_parse_host);
+    g_test_add_func("/vfio-pci/intx/pin", test_intx_pin);
+    g_test_add_func("/vfio-pci/intx/userspace", test_intx_userspace);
+    g_test_add_func("/vfio-pci/intx/shared-line", test_intx_shared_line);
+    g_test_add_func("/vfio-pci/irq-modes", test_irq_modes);
+    g_test_add_func("/vfio-pci/msix/userspace", test_msix_userspace);
+    g_test_add_func("/vfio-pci/msi/maskbit", test_msi_maskbit);
+    g_test_add_func("/vfio-pci/rom/device", test_rom_device);
+    g_test_add_func("/vfio-pci/rom/hidden", test_rom_hidden);
+    g_test_add_func("/vfio-pci/rom/file", test_rom_file);
+    g_test_add_func("/vfio-pci/rom/file-unreadable", test_rom_file_unreadable);
+    g_test_add_func("/vfio-pci/io-bar", test_io_bar);
+    g_test_add_func("/vfio-pci/specific-regions", test_specific_regions);
+    g_test_add_func("/vfio-pci/reset/flr", test_reset_flr);
+    g_test_add_func("/vfio-pci/reset/bus", test_reset_bus);
+    g_test_add_func("/vfio-pci/reset/bus-not-held", test_reset_bus_not_held);
+    g_test_add_func("/vfio-pci/reset/info-fails", test_reset_info_fails);
     int ret = g_test_run();
 
     armpass_rcu_barrier();
