@@ -259,6 +259,7 @@ static bool in_window(PCIWindowKind want_io, uint64_t addr, uint64_t size)
 static void check_view(VfioPciDevice *d)
 {
     const FlatView *fv = m.as.view;
+    uint64_t seen[PCI_NUM_REGIONS] = { 0 };
 
     for (unsigned i = 0; i < fv->nr; i++) {
         const FlatRange *fr = &fv->ranges[i];
@@ -288,6 +289,15 @@ static void check_view(VfioPciDevice *d)
                                  ? PCI_WINDOW_IO : PCI_WINDOW_MMIO32,
                              fr->addr, fr->size));
         FUZZ_CHECK(fr->addr + fr->size <= RAM_BASE || fr->addr >= RAM_BASE + RAM_SIZE);
+        seen[bar] += fr->size;
+    }
+    /* A mapped BAR is wholly visible: no other BAR hides a part of it. */
+    for (unsigned bar = 0; d && bar < PCI_NUM_REGIONS; bar++) {
+        const PCIBar *pb = &d->pdev.bars[bar];
+
+        if (pb->size && pb->mr) {
+            FUZZ_CHECK(seen[bar] == (pb->addr == PCI_BAR_UNMAPPED ? 0 : pb->mr->size));
+        }
     }
 }
 
