@@ -401,7 +401,7 @@ static bool msix_init_from_device(VfioPciDevice *d, const uint8_t *raw, uint32_t
         return false;
     }
     msix_init(&d->pdev, cap, n, tbar, table & PCI_MSIX_TABLE_OFFSET, pbar,
-              pba & PCI_MSIX_PBA_OFFSET, &vfio_pci_vector_ops);
+              pba & PCI_MSIX_PBA_OFFSET, &vfio_pci_msix_vector_ops);
     emulate(d, cap, MSIX_CAP_SIZE);
     d->emask[cap + PCI_CAP_LIST_NEXT] = 0xff;
     tstart = d->pdev.msix->table_offset;
@@ -495,7 +495,7 @@ static void msi_init_from_device(VfioPciDevice *d, const uint8_t *raw, uint32_t 
             max >>= 1;
         }
     }
-    msi_init(&d->pdev, cap, max, is64, maskbit, &vfio_pci_vector_ops);
+    msi_init(&d->pdev, cap, max, is64, maskbit, &vfio_pci_msi_vector_ops);
     emulate(d, cap, msi_cap_size(is64, maskbit));
     g_debug("vfio %s: MSI: %u vectors%s%s", d->name, max, is64 ? ", 64-bit" : "",
             maskbit ? ", per-vector masking" : "");

@@ -1330,6 +1330,41 @@ static void test_irq_modes(void)
     bench_done(&b);
 }
 
+/* A guest that turns MSI on while MSI-X is on (the specification forbids it; a guest may
+ * still do it): MSI-X keeps the device, and MSI's messages must not reach MSI-X's vectors.
+ * When MSI-X goes off with MSI still on, the device switches to MSI with its vectors routed. */
+static void test_msi_while_msix(void)
+{
+    unsigned n;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    place_bar0(&b);
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+    guest_write(&b, TABLE_GPA + PCI_MSIX_ENTRY_LOWER_ADDR, 0x08090040, 4);
+    guest_write(&b, TABLE_GPA + PCI_MSIX_ENTRY_DATA, 0x11, 4);
+    guest_write(&b, TABLE_GPA + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    g_assert_cmpint(b.irq.routes, ==, 1);
+    n = b.irq.log->len;
+    /* MSI on (one vector, another message): the MSI-X vector keeps its route untouched. */
+    cfg_write(&b, 0x50 + PCI_MSI_ADDRESS_LO, 0x08090080, 4);
+    cfg_write(&b, 0x50 + PCI_MSI_DATA_64, 0x77, 2);
+    cfg_write(&b, 0x50 + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE, 2);
+    g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_MSIX);
+    g_assert_cmpuint(b.irq.log->len, ==, n);
+    g_assert_true(b.d->vectors[0].irqfd);
+    /* MSI-X off: MSI takes over, its vector routed with MSI's message. */
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, 0, 2);
+    g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_MSI);
+    g_assert_cmpint(b.irq.routes, ==, 1);
+    g_assert_cmpint(b.irq.irqfds, ==, 1);
+    g_assert_cmpstr(irq_event(&b, b.irq.log->len - 2), ==,
+                    "route add 101 0x8090080/0x77 devid 0x18");
+    bench_done(&b);
+}
+
 /* x-irqfd=off: an interrupt on an unmasked MSI-X vector is delivered with KVM_SIGNAL_MSI (its
  * message, the requester ID); on a masked one it sets the PBA bit, delivered on unmask. */
 static void test_msix_userspace(void)
@@ -1711,6 +1746,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-pci/intx/userspace", test_intx_userspace);
     g_test_add_func("/vfio-pci/intx/shared-line", test_intx_shared_line);
     g_test_add_func("/vfio-pci/irq-modes", test_irq_modes);
+    g_test_add_func("/vfio-pci/msi-while-msix", test_msi_while_msix);
     g_test_add_func("/vfio-pci/msix/userspace", test_msix_userspace);
     g_test_add_func("/vfio-pci/msi/maskbit", test_msi_maskbit);
     g_test_add_func("/vfio-pci/rom/device", test_rom_device);
