@@ -1365,6 +1365,35 @@ static void test_msi_while_msix(void)
     bench_done(&b);
 }
 
+/* VFIO refuses the MSI-X SET_IRQS: the guest is told nothing works (a warning), no eventfd
+ * stays open, and switching MSI-X off brings INTx back. */
+static void test_msix_set_irqs_fails(void)
+{
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    fake_vfio_fail_ioctl(b.f, VFIO_DEVICE_SET_IRQS, 2, ENOSPC); /* INTx off works, MSI-X not */
+    g_test_expect_message("armpass-vfio", G_LOG_LEVEL_WARNING, "*gets no MSI-X interrupts*");
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+    g_test_assert_expected_messages();
+    fake_vfio_clear_faults(b.f);
+    g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_NONE);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 0);
+    g_assert_cmpuint(b.d->nr_vectors_on, ==, 0);
+    g_assert_cmpint(b.irq.level_irqfds, ==, 0);
+    /* The table still works as emulation; unmasking makes no route (no mode). */
+    msix_table_write(&b.d->pdev, PCI_MSIX_ENTRY_LOWER_ADDR, 0x08090040, 4);
+    msix_table_write(&b.d->pdev, PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    g_assert_cmpint(b.irq.routes, ==, 0);
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, 0, 2);
+    g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_INTX);
+    g_assert_cmpint(b.irq.level_irqfds, ==, 1);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 2);
+    bench_done(&b);
+}
+
 /* x-irqfd=off: an interrupt on an unmasked MSI-X vector is delivered with KVM_SIGNAL_MSI (its
  * message, the requester ID); on a masked one it sets the PBA bit, delivered on unmask. */
 static void test_msix_userspace(void)
@@ -1747,6 +1776,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-pci/intx/shared-line", test_intx_shared_line);
     g_test_add_func("/vfio-pci/irq-modes", test_irq_modes);
     g_test_add_func("/vfio-pci/msi-while-msix", test_msi_while_msix);
+    g_test_add_func("/vfio-pci/msix/set-irqs-fails", test_msix_set_irqs_fails);
     g_test_add_func("/vfio-pci/msix/userspace", test_msix_userspace);
     g_test_add_func("/vfio-pci/msi/maskbit", test_msi_maskbit);
     g_test_add_func("/vfio-pci/rom/device", test_rom_device);
