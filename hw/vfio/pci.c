@@ -173,22 +173,28 @@ static void vfio_pci_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val, 
     bool to_device = (emask & len_mask(len)) != len_mask(len);
     bool cmd = addr <= PCI_COMMAND && PCI_COMMAND < addr + len;
     bool device_first = false;
+    uint32_t first = val;
 
     if (cmd) {
+        unsigned shift = 8 * (PCI_COMMAND - addr);
         uint16_t old = pci_get_word(pdev, PCI_COMMAND);
-        uint16_t new = (uint16_t)(val >> (8 * (PCI_COMMAND - addr)));
+        uint16_t new = (uint16_t)(val >> shift);
+        uint16_t decode = PCI_COMMAND_MEMORY | PCI_COMMAND_IO;
 
         /* The device must decode before its BARs reach the guest, and the guest must lose
          * them before the device stops decoding (vfio-pci zaps the mmaps then: an access
-         * through a memslot would fail KVM_RUN). */
-        device_first = (new & ~old) & (PCI_COMMAND_MEMORY | PCI_COMMAND_IO);
+         * through a memslot would fail KVM_RUN). A write that turns one decode on and the
+         * other off does it in two steps: the device first gets the bits turned on with
+         * those turned off still on, and the final value after the guest's map changed. */
+        device_first = (new & ~old) & decode;
+        first = val | (uint32_t)(old & ~new & decode & (len == 1 ? 0xff : 0xffff)) << shift;
         to_device = true;
     }
     if (device_first) {
-        dev_config_rw(d, addr, &val, len, true);
+        dev_config_rw(d, addr, &first, len, true);
     }
     pci_default_write_config(pdev, addr, val, len);
-    if (to_device && !device_first) {
+    if (to_device && (!device_first || first != val)) {
         dev_config_rw(d, addr, &val, len, true);
     }
 }

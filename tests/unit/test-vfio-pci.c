@@ -1027,6 +1027,14 @@ static void test_bar0_decode_order(void)
     cfg_write(&b, PCI_COMMAND, 0, 2);
     g_assert_cmpint(w.decode_at_del, ==, 1);
     g_assert_cmphex(dev_cfg16(&b, PCI_COMMAND) & PCI_COMMAND_MEMORY, ==, 0);
+    /* Memory off and I/O on in one write: the device still decodes memory until the guest
+     * has lost the BAR, and decodes I/O by the end. */
+    cfg_write(&b, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+    w.decode_at_del = -1;
+    cfg_write(&b, PCI_COMMAND, PCI_COMMAND_IO, 2);
+    g_assert_cmpint(w.decode_at_del, ==, 1);
+    g_assert_cmphex(dev_cfg16(&b, PCI_COMMAND) & (PCI_COMMAND_MEMORY | PCI_COMMAND_IO), ==,
+                    PCI_COMMAND_IO);
     address_space_remove_listener(&b.as, &w.ml);
     bench_done(&b);
 }
