@@ -13,7 +13,8 @@
  *   main loop that handles it.
  * Oracles, after every operation: every range of the flat view that belongs to the device is
  * one of its BARs, where pci_bar_address says, wholly inside a window of its kind, and never
- * over RAM; the live MSI routes and irqfds never outnumber the vectors on, an INTx irqfd is
+ * over RAM, and a mapped BAR wholly visible; a BAR's mmap'd part enters and leaves the guest's
+ * map only while the device decodes (its command register in the fake); the live MSI routes and irqfds never outnumber the vectors on, an INTx irqfd is
  * there only in INTx mode; eventfds open stay within what the mode needs. At teardown every
  * fd (fake and real), mmap, route and irqfd is gone and the view is RAM alone. No crash, no
  * sanitizer report, no leak, no glib warning but the rate-limited BAR refusals.
@@ -145,6 +146,8 @@ static struct {
     MachineState ms;
     Irq irq;
     VfioPciDevice *d;  /* the device of the input being run */
+    FakeDevice *fdev;  /* its fake kernel side */
+    MemoryListener ml; /* checks the device decodes whenever the guest has a BAR mapped */
     unsigned inputs;
 } m;
 
@@ -160,6 +163,52 @@ static bool rec_irqfd_deassign(void *o, int fd, unsigned gsi, GError **errp)
     }
     FUZZ_CHECK(r->irqfds >= 0 && r->level_irqfds >= 0);
     return true;
+}
+
+/* The BAR (index) a flat range belongs to, or -1 (RAM, or no device). */
+static int range_bar(const FlatRange *fr)
+{
+    MemoryRegion *top = fr->mr;
+
+    while (top->parent && top->parent != &m.sysmem) {
+        top = top->parent;
+    }
+    for (int bar = 0; m.d && bar < PCI_NUM_REGIONS; bar++) {
+        if (m.d->pdev.bars[bar].size && m.d->pdev.bars[bar].mr == top) {
+            return bar;
+        }
+    }
+    return -1;
+}
+
+/* A BAR's mmap'd part comes and goes only while the device decodes that space (vfio-pci
+ * zaps the mmaps of a device that stops decoding: a vCPU access would fail KVM_RUN). */
+static void check_decode(const FlatRange *fr)
+{
+    int bar = range_bar(fr);
+    const uint8_t *c;
+    uint16_t want;
+
+    if (bar < 0 || fr->mr->kind != MR_RAM_DEVICE || !m.fdev) {
+        return;
+    }
+    c = m.fdev->regions[VFIO_PCI_CONFIG_REGION_INDEX].mem;
+    want = bar != PCI_ROM_SLOT && (m.d->pdev.bars[bar].type & PCI_BASE_ADDRESS_SPACE_IO)
+               ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
+    FUZZ_CHECK((c[PCI_COMMAND] | c[PCI_COMMAND + 1] << 8) & want);
+}
+
+static bool decode_add(MemoryListener *l, const FlatRange *fr, GError **errp)
+{
+    (void)l, (void)errp;
+    check_decode(fr);
+    return true;
+}
+
+static void decode_del(MemoryListener *l, const FlatRange *fr)
+{
+    (void)l;
+    check_decode(fr);
 }
 
 static void rec_intx(void *o, unsigned spi, bool level)
@@ -227,6 +276,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     FUZZ_CHECK(memory_region_add_subregion(&m.sysmem, RAM_BASE, &m.ram, 0, &err));
     address_space_init(&m.as, &m.sysmem, "memory");
     FUZZ_CHECK(address_space_commit(&m.as, &err));
+    m.ml = (MemoryListener){ .name = "decode", .region_add = decode_add,
+                             .region_del = decode_del };
+    FUZZ_CHECK(address_space_add_listener(&m.as, &m.ml, &err));
     m.ms.irq_ops = &rec_irq_ops;
     m.ms.irq_opaque = &m.irq;
     m.ms.sysmem = &m.sysmem;
@@ -566,11 +618,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 0:
     case 1:
     case 2:
-        fake_vfio_add_nvme(f, NVME, 7, (FakeNvmeVariant)(cfg & 3));
+        m.fdev = fake_vfio_add_nvme(f, NVME, 7, (FakeNvmeVariant)(cfg & 3));
         g_string_append(props, "host=" NVME);
         break;
     default:
-        fake_vfio_add_ahci(f, AHCI, 8, (cfg >> 7) ? 0 : 1, true);
+        m.fdev = fake_vfio_add_ahci(f, AHCI, 8, (cfg >> 7) ? 0 : 1, true);
         g_string_append(props, "host=" AHCI);
         break;
     }
@@ -617,6 +669,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         FUZZ_CHECK(devs->len == 0);
     }
+    m.fdev = NULL;
     fake_vfio_free(f);
     /* Drain what the main loop still holds (sources of closed fds are destroyed already). */
     while (g_main_context_iteration(m.ms.main_context, FALSE)) {

@@ -312,6 +312,8 @@ add("pci-config", "config-edges", bytes([0]) + cfg_read(0xff, 2) + cfg_read(0xfe
     cfg_read(0x1000, 2) + cfg_write(0xfd, 2, 0xffffffff) + cfg_write(0x3, 1, 0xff) +
     cfg_write(0x62, 6, 0xffffffff) + cfg_write(0x4, 6, 0xffffffff) + cfg_read(0x100, 2) +
     cfg_write(0x100, 2, 0xffffffff) + cfg_write(0x30, 2, 0xffffffff) + cfg_read(0x30, 2))
+add("pci-config", "decode-swap", bytes([0]) + bar(0, 2, 0) + cfg_write(4, 1, 2) + cfg_write(4, 1, 1) +
+    cfg_write(4, 1, 3) + cfg_write(4, 2, 0x402) + cfg_write(4, 0, 1))
 add("pci-config", "msix-table-edges", bytes([1]) + PLACE + msix(1) +
     struct.pack("<BHBQ", 3, 0x7c, 3, 0xffffffffffffffff) +
     struct.pack("<BHBQ", 3, 0x0c, 3, 0) + struct.pack("<BHBQ", 3, 0x80, 11, 0) +
