@@ -1706,6 +1706,31 @@ static void test_reset_info_fails(void)
     bench_done(&b);
 }
 
+/* The function reset fails and no bus reset is possible: the warning says the reset failed
+ * (not that there is none) and why the bus reset could not stand in. */
+static void test_reset_flr_fails(void)
+{
+    g_autofree char *err = NULL;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    fake_vfio_fail_ioctl(b.f, VFIO_DEVICE_RESET, 1, EIO);
+    printerr_start();
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    err = printerr_stop();
+    assert_says(err, NVME);
+    assert_says(err, "not reset");
+    assert_says(err, "VFIO_DEVICE_RESET");
+    assert_says(err, g_strerror(EIO));
+    assert_says(err, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO");
+    g_assert_null(strstr(err, "no function reset"));
+    g_assert_true(g_str_has_suffix(err, "\n"));
+    g_assert_null(strchr(err, '\n')[1] ? err : NULL); /* one line */
+    g_assert_cmpstr(b.d->reset_kind, ==, "none");
+    bench_done(&b);
+}
+
 /* ---- vfio_pci_parse_host ------------------------------------------------------------- */
 
 static void test_parse_host(void)
@@ -1797,6 +1822,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-pci/reset/bus", test_reset_bus);
     g_test_add_func("/vfio-pci/reset/bus-not-held", test_reset_bus_not_held);
     g_test_add_func("/vfio-pci/reset/info-fails", test_reset_info_fails);
+    g_test_add_func("/vfio-pci/reset/flr-fails", test_reset_flr_fails);
     int ret = g_test_run();
 
     armpass_rcu_barrier();
