@@ -401,7 +401,8 @@ static bool msix_init_from_device(VfioPciDevice *d, const uint8_t *raw, uint32_t
     tbar = table & PCI_MSIX_TABLE_BIR;
     pbar = pba & PCI_MSIX_PBA_BIR;
     if (tbar >= PCI_NUM_BARS || pbar >= PCI_NUM_BARS || !d->bar_ready[tbar] ||
-        !d->bar_ready[pbar]) {
+        !d->bar_ready[pbar] || (d->pdev.bars[tbar].type & PCI_BASE_ADDRESS_SPACE_IO) ||
+        (d->pdev.bars[pbar].type & PCI_BASE_ADDRESS_SPACE_IO)) {
         vfio_set_error(errp, EINVAL, d->name, "MSI-X table in BAR %u, PBA in BAR %u: no such "
                        "memory BAR", tbar, pbar);
         return false;

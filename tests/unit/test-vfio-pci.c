@@ -1731,6 +1731,30 @@ static void test_reset_flr_fails(void)
     bench_done(&b);
 }
 
+/* An MSI-X table the device says is in its I/O BAR (the specification wants memory space):
+ * refused as any other impossible table BAR. */
+static void test_error_msix_in_io_bar(void)
+{
+    g_autofree char *msg = NULL;
+    uint8_t *c;
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    b.fd->irqs[VFIO_PCI_MSIX_IRQ_INDEX].count = 1;
+    c = b.fd->regions[VFIO_PCI_CONFIG_REGION_INDEX].mem;
+    c[FAKE_AHCI_MSI_CAP + 1] = 0xa0;
+    c[0xa0] = PCI_CAP_ID_MSIX;
+    c[0xa1] = 0;
+    c[0xa2] = 0; /* 1 vector */
+    c[0xa4] = 4; /* table: BAR4 +0 */
+    c[0xa8] = 4 | 0x10; /* PBA: BAR4 +0x10 */
+    msg = realize_fails(&b, "host=" AHCI ",addr=03.0");
+    assert_says(msg, "MSI-X table in BAR 4");
+    assert_says(msg, "no such memory BAR");
+    bench_done(&b);
+}
+
 /* ---- vfio_pci_parse_host ------------------------------------------------------------- */
 
 static void test_parse_host(void)
@@ -1823,6 +1847,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-pci/reset/bus-not-held", test_reset_bus_not_held);
     g_test_add_func("/vfio-pci/reset/info-fails", test_reset_info_fails);
     g_test_add_func("/vfio-pci/reset/flr-fails", test_reset_flr_fails);
+    g_test_add_func("/vfio-pci/error/msix-in-io-bar", test_error_msix_in_io_bar);
     int ret = g_test_run();
 
     armpass_rcu_barrier();
