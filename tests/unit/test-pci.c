@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests of the PCI core (config space, BAR sizing and placement) and MSI-X emulation, on a trivial emulated device. */
+/* Unit tests of the PCI core (config space, BAR sizing and placement, INTx swizzle and wired-OR) and MSI-X and MSI emulation, on a trivial emulated device. */
 #include "system/rcu.h"
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests of vfio-pci against the fake VFIO kernel: the guest's config space, BAR mmaps with the MSI-X window trapped, MSI-X wiring, teardown and the errors a user meets. */
+/* Unit tests of vfio-pci against the fake VFIO kernel: the guest's config space, BAR mmaps with the MSI-X window trapped, interrupts in each mode (INTx kernel and userspace paths, a shared line, MSI with and without mask bits, MSI-X, switching between them), the option ROM, an I/O BAR, device-specific regions, reset, teardown and the errors a user meets. */
 #include "system/rcu.h"
 #include "hw/core/device.h"
 #include "hw/pci/msi.h"
