@@ -400,17 +400,60 @@ static VfioPciIrqMode wanted_mode(VfioPciDevice *d)
     return VFIO_PCI_IRQ_INTX;
 }
 
+/* Tells the vectors of the current MSI or MSI-X mode their state, as the capability does
+ * when it is switched on. */
+static void vectors_replay(VfioPciDevice *d)
+{
+    for (unsigned v = 0; v < d->nr_vectors_on; v++) {
+        uint64_t addr;
+        uint32_t data;
+
+        vector_message(d, v, &addr, &data);
+        vfio_pci_vector_changed(&d->pdev, v, vector_masked(d, v), addr, data);
+    }
+}
+
 static void vfio_pci_enable_changed(PCIDevice *pdev, bool enabled)
 {
     VfioPciDevice *d = to_vpci(pdev);
+    VfioPciIrqMode before = d->irq_mode;
 
-    (void)enabled;
     vfio_pci_irq_set_mode(d, wanted_mode(d));
+    /* A capability switched on tells its vectors itself, right after this. One switched off
+     * while the other was on too (the specification forbids both; a guest may do it) hands
+     * the device to the other, whose vectors have said nothing while it was not in charge. */
+    if (!enabled && d->irq_mode != before &&
+        (d->irq_mode == VFIO_PCI_IRQ_MSI || d->irq_mode == VFIO_PCI_IRQ_MSIX)) {
+        vectors_replay(d);
+    }
 }
 
-const PCIVectorOps vfio_pci_vector_ops = {
+/* A capability's vector changes while the device is in the other's mode are not the
+ * device's: they are heard when that capability takes over. */
+static void vfio_pci_msi_vector_changed(PCIDevice *pdev, unsigned vector, bool masked,
+                                        uint64_t addr, uint32_t data)
+{
+    if (to_vpci(pdev)->irq_mode == VFIO_PCI_IRQ_MSI) {
+        vfio_pci_vector_changed(pdev, vector, masked, addr, data);
+    }
+}
+
+static void vfio_pci_msix_vector_changed(PCIDevice *pdev, unsigned vector, bool masked,
+                                         uint64_t addr, uint32_t data)
+{
+    if (to_vpci(pdev)->irq_mode == VFIO_PCI_IRQ_MSIX) {
+        vfio_pci_vector_changed(pdev, vector, masked, addr, data);
+    }
+}
+
+const PCIVectorOps vfio_pci_msi_vector_ops = {
     .enable_changed = vfio_pci_enable_changed,
-    .vector_changed = vfio_pci_vector_changed,
+    .vector_changed = vfio_pci_msi_vector_changed,
+};
+
+const PCIVectorOps vfio_pci_msix_vector_ops = {
+    .enable_changed = vfio_pci_enable_changed,
+    .vector_changed = vfio_pci_msix_vector_changed,
 };
 
 void vfio_pci_irq_print_stats(VfioPciDevice *d, GString *out)

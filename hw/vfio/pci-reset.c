@@ -107,6 +107,7 @@ static bool hot_reset(VfioPciDevice *d, GError **errp)
 void vfio_pci_reset(VfioPciDevice *d)
 {
     g_autoptr(GError) err = NULL;
+    g_autofree char *flr = NULL;
 
     if (d->vdev->flags & VFIO_DEVICE_FLAGS_RESET) {
         if (vfio_device_reset(d->vdev, &err)) {
@@ -114,6 +115,8 @@ void vfio_pci_reset(VfioPciDevice *d)
             return;
         }
         g_debug("%s: trying a bus reset", err->message);
+        flr = g_strdup_printf("its function reset (VFIO_DEVICE_RESET) failed: %s",
+                              g_strerror(err->code));
         g_clear_error(&err);
     }
     if (hot_reset(d, &err)) {
@@ -121,7 +124,7 @@ void vfio_pci_reset(VfioPciDevice *d)
         return;
     }
     d->reset_kind = "none";
-    g_printerr("armpass: vfio %s: not reset: it has no function reset (VFIO_DEVICE_RESET) and "
-               "%s; it starts as its last user left it\n", d->name,
+    g_printerr("armpass: vfio %s: not reset: %s and %s; it starts as its last user left it\n",
+               d->name, flr ? flr : "it has no function reset (VFIO_DEVICE_RESET)",
                err ? err->message : "no bus reset is possible");
 }

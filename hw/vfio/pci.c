@@ -177,22 +177,28 @@ static void vfio_pci_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val, 
     bool to_device = (emask & len_mask(len)) != len_mask(len);
     bool cmd = addr <= PCI_COMMAND && PCI_COMMAND < addr + len;
     bool device_first = false;
+    uint32_t first = val;
 
     if (cmd) {
+        unsigned shift = 8 * (PCI_COMMAND - addr);
         uint16_t old = pci_get_word(pdev, PCI_COMMAND);
-        uint16_t new = (uint16_t)(val >> (8 * (PCI_COMMAND - addr)));
+        uint16_t new = (uint16_t)(val >> shift);
+        uint16_t decode = PCI_COMMAND_MEMORY | PCI_COMMAND_IO;
 
         /* The device must decode before its BARs reach the guest, and the guest must lose
          * them before the device stops decoding (vfio-pci zaps the mmaps then: an access
-         * through a memslot would fail KVM_RUN). */
-        device_first = (new & ~old) & (PCI_COMMAND_MEMORY | PCI_COMMAND_IO);
+         * through a memslot would fail KVM_RUN). A write that turns one decode on and the
+         * other off does it in two steps: the device first gets the bits turned on with
+         * those turned off still on, and the final value after the guest's map changed. */
+        device_first = (new & ~old) & decode;
+        first = val | (uint32_t)(old & ~new & decode & (len == 1 ? 0xff : 0xffff)) << shift;
         to_device = true;
     }
     if (device_first) {
-        dev_config_rw(d, addr, &val, len, true);
+        dev_config_rw(d, addr, &first, len, true);
     }
     pci_default_write_config(pdev, addr, val, len);
-    if (to_device && !device_first) {
+    if (to_device && (!device_first || first != val)) {
         dev_config_rw(d, addr, &val, len, true);
     }
 }
@@ -399,13 +405,14 @@ static bool msix_init_from_device(VfioPciDevice *d, const uint8_t *raw, uint32_t
     tbar = table & PCI_MSIX_TABLE_BIR;
     pbar = pba & PCI_MSIX_PBA_BIR;
     if (tbar >= PCI_NUM_BARS || pbar >= PCI_NUM_BARS || !d->bar_ready[tbar] ||
-        !d->bar_ready[pbar]) {
+        !d->bar_ready[pbar] || (d->pdev.bars[tbar].type & PCI_BASE_ADDRESS_SPACE_IO) ||
+        (d->pdev.bars[pbar].type & PCI_BASE_ADDRESS_SPACE_IO)) {
         vfio_set_error(errp, EINVAL, d->name, "MSI-X table in BAR %u, PBA in BAR %u: no such "
                        "memory BAR", tbar, pbar);
         return false;
     }
     msix_init(&d->pdev, cap, n, tbar, table & PCI_MSIX_TABLE_OFFSET, pbar,
-              pba & PCI_MSIX_PBA_OFFSET, &vfio_pci_vector_ops);
+              pba & PCI_MSIX_PBA_OFFSET, &vfio_pci_msix_vector_ops);
     emulate(d, cap, MSIX_CAP_SIZE);
     d->emask[cap + PCI_CAP_LIST_NEXT] = 0xff;
     tstart = d->pdev.msix->table_offset;
@@ -488,9 +495,18 @@ static void msi_init_from_device(VfioPciDevice *d, const uint8_t *raw, uint32_t 
     uint16_t flags = (uint16_t)(raw[cap + PCI_MSI_FLAGS] | raw[cap + PCI_MSI_FLAGS + 1] << 8);
     unsigned max = 1u << ((flags & PCI_MSI_FLAGS_QMASK) >> 1);
     bool is64 = flags & PCI_MSI_FLAGS_64BIT, maskbit = flags & PCI_MSI_FLAGS_MASKBIT;
+    struct vfio_irq_info info;
 
-    msi_init(&d->pdev, cap, MIN(max, (unsigned)MSI_MAX_VECTORS), is64, maskbit,
-             &vfio_pci_vector_ops);
+    max = MIN(max, (unsigned)MSI_MAX_VECTORS);
+    /* No more than VFIO's MSI index has: SET_IRQS refuses a count past it (EINVAL), which
+     * would leave the guest with no interrupts at all. */
+    if (d->vdev->num_irqs > VFIO_PCI_MSI_IRQ_INDEX &&
+        vfio_device_get_irq_info(d->vdev, VFIO_PCI_MSI_IRQ_INDEX, &info, NULL)) {
+        while (max > 1 && max > info.count) {
+            max >>= 1;
+        }
+    }
+    msi_init(&d->pdev, cap, max, is64, maskbit, &vfio_pci_msi_vector_ops);
     emulate(d, cap, msi_cap_size(is64, maskbit));
     g_debug("vfio %s: MSI: %u vectors%s%s", d->name, max, is64 ? ", 64-bit" : "",
             maskbit ? ", per-vector masking" : "");

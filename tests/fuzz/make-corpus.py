@@ -256,6 +256,70 @@ add("image", "zimage", b"\0" * 0x24 + struct.pack("<I", 0x016f2818) + b"\0" * 24
 add("image", "uimage", struct.pack("<I", 0x56190527) + b"\0" * 60)
 add("image", "short", image()[:63])
 
+# ---- pci-config: a device byte, then operations on a vfio-pci device (fuzz-pci-config.c) ------
+# Device byte: bits 0-1 NVMe MSI-X mappable / sparse / no MSI-X / AHCI; 4 x-irqfd=off;
+# 8 x-no-mmap; 0x10 no ITS; 0x20 rombar=off; 0x40 romfile; 0x80 (AHCI) no INTx pin.
+
+def cfg_read(reg, lencode):
+    return struct.pack("<BHB", 0, reg, lencode)
+
+
+def cfg_write(reg, lencode, val):
+    return struct.pack("<BHBI", 1, reg, lencode, val)
+
+
+def bar(idx, sel, raw):
+    return struct.pack("<BBI", 8, idx << 5 | sel, raw)
+
+
+def guest(write, sel, off, lencode, val=0):
+    return struct.pack("<BBIBQ", 5 if write else 4, sel, off, lencode, val)
+
+
+def msix(bits):
+    return bytes([6, bits])
+
+
+def msi(bits, mask=0):
+    return struct.pack("<BBI", 7, bits, mask)
+
+
+def vector(v):
+    return bytes([11, v])
+
+
+def fire(which):
+    return bytes([9, which])
+
+
+LOOP = bytes([10])
+PLACE = bar(0, 2, 0) + bar(5, 2, 0x100000) + bar(4, 5, 0x100) + bar(6, 2, 0x200000)
+INTS = (msix(1) + vector(0) + vector(5) + vector(0x83) + fire(0) + fire(5) + fire(3) + LOOP +
+        guest(False, 0, 0x3000, 3) + msix(3) + fire(0) + LOOP + msix(1) + msix(0) +
+        msi(1 | 3 << 1, 0x2) + fire(0) + fire(1) + LOOP + msi(1 | 3 << 1, 0) + LOOP + msi(0) +
+        fire(0xff) + LOOP)
+for dev in range(4):
+    for flags, nm in ((0, ""), (4, "-userspace"), (8, "-no-mmap"), (0x10, "-no-its"), (0x40, "-romfile")):
+        add("pci-config", "dev%d%s" % (dev, nm), bytes([dev | flags]) + PLACE + INTS)
+add("pci-config", "ahci-no-pin", bytes([0x83]) + PLACE + msi(1) + fire(0) + LOOP)
+add("pci-config", "ahci-no-pin-no-its", bytes([0x93]))
+add("pci-config", "bars-over-ram", bytes([0]) + bar(0, 0, 0) + bar(0, 4, 0) + bar(0, 3, 0x10) +
+    bar(0, 1, 0) + cfg_read(0x10, 2) + bar(6, 0, 0) + guest(False, 3, 0, 2))
+add("pci-config", "bars-overlap", bytes([3]) + bar(5, 2, 0) + bar(6, 4 | 5 << 3, 0) +
+    bar(4, 5, 0xfff0) + bar(4, 5, 0xffe8) + guest(True, 0, 0, 2, 0x1234) +
+    guest(False, 0 | 4 << 3, 0, 1))
+add("pci-config", "config-edges", bytes([0]) + cfg_read(0xff, 2) + cfg_read(0xfe, 7) +
+    cfg_read(0x1000, 2) + cfg_write(0xfd, 2, 0xffffffff) + cfg_write(0x3, 1, 0xff) +
+    cfg_write(0x62, 6, 0xffffffff) + cfg_write(0x4, 6, 0xffffffff) + cfg_read(0x100, 2) +
+    cfg_write(0x100, 2, 0xffffffff) + cfg_write(0x30, 2, 0xffffffff) + cfg_read(0x30, 2))
+add("pci-config", "decode-swap", bytes([0]) + bar(0, 2, 0) + cfg_write(4, 1, 2) + cfg_write(4, 1, 1) +
+    cfg_write(4, 1, 3) + cfg_write(4, 2, 0x402) + cfg_write(4, 0, 1))
+add("pci-config", "msix-table-edges", bytes([1]) + PLACE + msix(1) +
+    struct.pack("<BHBQ", 3, 0x7c, 3, 0xffffffffffffffff) +
+    struct.pack("<BHBQ", 3, 0x0c, 3, 0) + struct.pack("<BHBQ", 3, 0x80, 11, 0) +
+    struct.pack("<BHBQ", 3, 0x4, 4, 0) + guest(True, 0, 0x207c, 3, 0) +
+    guest(True, 0, 0x2ffc, 3, 0) + guest(False, 0, 0x3004, 3))
+
 # ---- write -----------------------------------------------------------------------------------
 
 for target, files in corpus.items():

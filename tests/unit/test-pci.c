@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests of the PCI core (config space, BAR sizing and placement) and MSI-X emulation, on a trivial emulated device. */
+/* Unit tests of the PCI core (config space, BAR sizing and placement, INTx swizzle and wired-OR) and MSI-X and MSI emulation, on a trivial emulated device. */
 #include "system/rcu.h"
+#include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pci.h"
 #include "system/memory.h"
@@ -250,6 +251,7 @@ static void testdev_free(Bed *b, TestDev *t)
         pci_bus_remove_device(b->bus, &t->pdev);
     }
     msix_uninit(&t->pdev);
+    msi_uninit(&t->pdev);
     for (unsigned i = 0; i < PCI_NUM_REGIONS; i++) {
         if (t->bar[i].name) {
             memory_region_finalize(&t->bar[i]);
@@ -953,6 +955,268 @@ static void test_msix_pba(void)
     bed_done(&b);
 }
 
+/* ---- MSI ----------------------------------------------------------------------------- */
+
+#define MSI_CAP 0x60
+
+static const char *event(TestDev *t, unsigned i)
+{
+    return i < t->msix_events->len ? g_ptr_array_index(t->msix_events, i) : "(none)";
+}
+
+/* The layout for each of the four flavours: size, flags, where data/mask/pending sit, and
+ * which bytes the guest may write. */
+static void test_msi_layout(void)
+{
+    static const struct {
+        bool is64, maskbit;
+        unsigned size, data, mask, pending;
+    } cases[] = {
+        { false, false, 10, PCI_MSI_DATA_32, 0, 0 },
+        { true, false, 14, PCI_MSI_DATA_64, 0, 0 },
+        { false, true, 20, PCI_MSI_DATA_32, PCI_MSI_MASK_32, PCI_MSI_PENDING_32 },
+        { true, true, 24, PCI_MSI_DATA_64, PCI_MSI_MASK_64, PCI_MSI_PENDING_64 },
+    };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        Bed b;
+        TestDev *t;
+        uint16_t flags;
+
+        bed_init(&b);
+        t = testdev_new(&b);
+        g_assert_cmpuint(msi_cap_size(cases[i].is64, cases[i].maskbit), ==, cases[i].size);
+        pci_set_byte(&t->pdev, MSI_CAP + PCI_CAP_LIST_NEXT, 0x00);
+        msi_init(&t->pdev, MSI_CAP, 8, cases[i].is64, cases[i].maskbit, &test_msix_ops);
+        g_assert_cmphex(cfg_read(&b, DEVFN, MSI_CAP, 1), ==, PCI_CAP_ID_MSI);
+        flags = (uint16_t)cfg_read(&b, DEVFN, MSI_CAP + PCI_MSI_FLAGS, 2);
+        g_assert_cmphex(flags & PCI_MSI_FLAGS_QMASK, ==, 3 << 1);
+        g_assert_cmphex(!!(flags & PCI_MSI_FLAGS_64BIT), ==, cases[i].is64);
+        g_assert_cmphex(!!(flags & PCI_MSI_FLAGS_MASKBIT), ==, cases[i].maskbit);
+        /* Read-only: Multiple Message Capable, 64-bit, maskbit, the ID. */
+        cfg_write(&b, DEVFN, MSI_CAP, 0xffffffff, 4);
+        g_assert_cmphex(cfg_read(&b, DEVFN, MSI_CAP, 1), ==, PCI_CAP_ID_MSI);
+        g_assert_cmphex(cfg_read(&b, DEVFN, MSI_CAP + PCI_MSI_FLAGS, 2) &
+                            ~(PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE), ==, flags);
+        cfg_write(&b, DEVFN, MSI_CAP + PCI_MSI_FLAGS, 0, 2);
+        /* The address: dword-aligned; its high half only when 64-bit. */
+        cfg_write(&b, DEVFN, MSI_CAP + PCI_MSI_ADDRESS_LO, 0x08090043, 4);
+        g_assert_cmphex(cfg_read(&b, DEVFN, MSI_CAP + PCI_MSI_ADDRESS_LO, 4), ==, 0x08090040);
+        cfg_write(&b, DEVFN, MSI_CAP + cases[i].data, 0xabcd1234, 4);
+        g_assert_cmphex(cfg_read(&b, DEVFN, MSI_CAP + cases[i].data, 2), ==, 0x1234);
+        if (cases[i].is64) {
+            cfg_write(&b, DEVFN, MSI_CAP + PCI_MSI_ADDRESS_HI, 0x12, 4);
+            g_assert_cmphex(cfg_read(&b, DEVFN, MSI_CAP + PCI_MSI_ADDRESS_HI, 4), ==, 0x12);
+        }
+        if (cases[i].maskbit) {
+            /* A bit per offered vector is writable; pending is read-only. */
+            cfg_write(&b, DEVFN, MSI_CAP + cases[i].mask, 0xffffffff, 4);
+            g_assert_cmphex(cfg_read(&b, DEVFN, MSI_CAP + cases[i].mask, 4), ==, 0xff);
+            cfg_write(&b, DEVFN, MSI_CAP + cases[i].pending, 0xffffffff, 4);
+            g_assert_cmphex(cfg_read(&b, DEVFN, MSI_CAP + cases[i].pending, 4), ==, 0);
+        }
+        /* Nothing past the capability is touched. */
+        g_assert_cmphex(t->pdev.wmask[MSI_CAP + cases[i].size], ==, 0);
+        g_assert_cmpstr(event(t, 0), ==, "enable 1"); /* the all-ones write had Enable */
+        g_assert_false(t->pdev.msi->enabled);
+        testdev_free(&b, t);
+        bed_done(&b);
+    }
+}
+
+/* Enabling with Multiple Message Enable 0..5: 2^MME vectors, clamped to what is offered (the
+ * register then reads the clamped value); each vector's data carries its number in the low
+ * bits. */
+static void test_msi_enable(void)
+{
+    for (unsigned mme = 0; mme <= 5; mme++) {
+        Bed b;
+        TestDev *t;
+        unsigned want = MIN(1u << mme, 4u);
+        g_autofree char *last = NULL;
+
+        bed_init(&b);
+        t = testdev_new(&b);
+        msi_init(&t->pdev, MSI_CAP, 4, true, false, &test_msix_ops);
+        cfg_write(&b, DEVFN, MSI_CAP + PCI_MSI_ADDRESS_LO, 0x08090040, 4);
+        cfg_write(&b, DEVFN, MSI_CAP + PCI_MSI_DATA_64, 0x23, 2);
+        cfg_write(&b, DEVFN, MSI_CAP + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | mme << 4, 2);
+        g_assert_true(t->pdev.msi->enabled);
+        g_assert_cmpuint(t->pdev.msi->nr_vectors, ==, want);
+        g_assert_cmphex((cfg_read(&b, DEVFN, MSI_CAP + PCI_MSI_FLAGS, 2) &
+                         PCI_MSI_FLAGS_QSIZE) >> 4, ==, mme > 2 ? 2 : mme);
+        g_assert_cmpstr(event(t, 0), ==, "enable 1");
+        g_assert_cmpuint(t->msix_events->len, ==, 1 + want);
+        for (unsigned v = 0; v < want; v++) {
+            g_autofree char *exp = g_strdup_printf("vector %u masked 0 addr 0x8090040 data 0x%x",
+                                                   v, (0x23 & ~(want - 1)) | v);
+            uint64_t addr;
+            uint32_t data;
+
+            g_assert_cmpstr(event(t, 1 + v), ==, exp);
+            msi_vector_message(&t->pdev, v, &addr, &data);
+            g_assert_cmphex(data, ==, (0x23 & ~(want - 1)) | v);
+        }
+        /* Off: told once, and every vector reads masked. */
+        cfg_write(&b, DEVFN, MSI_CAP + PCI_MSI_FLAGS, 0, 2);
+        g_assert_cmpstr(event(t, 1 + want), ==, "enable 0");
+        g_assert_true(msi_vector_masked(&t->pdev, 0));
+        testdev_free(&b, t);
+        bed_done(&b);
+    }
+}
+
+/* Per-vector masking: only the vectors whose state changed are told of; pending bits. */
+static void test_msi_mask_pending(void)
+{
+    Bed b;
+    TestDev *t;
+    unsigned n;
+
+    bed_init(&b);
+    t = testdev_new(&b);
+    msi_init(&t->pdev, MSI_CAP, 8, true, true, &test_msix_ops);
+    cfg_write(&b, DEVFN, MSI_CAP + PCI_MSI_ADDRESS_LO, 0x08090040, 4);
+    cfg_write(&b, DEVFN, MSI_CAP + PCI_MSI_DATA_64, 0x40, 2);
+    cfg_write(&b, DEVFN, MSI_CAP + PCI_MSI_MASK_64, 0x0e, 4); /* 1, 2, 3 masked */
+    g_assert_cmpuint(t->msix_events->len, ==, 0);             /* off: nothing said */
+    cfg_write(&b, DEVFN, MSI_CAP + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | 2 << 4, 2);
+    g_assert_cmpuint(t->msix_events->len, ==, 5);
+    g_assert_cmpstr(event(t, 1), ==, "vector 0 masked 0 addr 0x8090040 data 0x40");
+    g_assert_cmpstr(event(t, 2), ==, "vector 1 masked 1 addr 0x8090040 data 0x41");
+    g_assert_true(msi_vector_masked(&t->pdev, 3));
+    g_assert_false(msi_vector_masked(&t->pdev, 0));
+    g_assert_true(msi_vector_masked(&t->pdev, 4)); /* not enabled */
+    /* Unmask 2, mask 0: two events, no others. */
+    n = t->msix_events->len;
+    cfg_write(&b, DEVFN, MSI_CAP + PCI_MSI_MASK_64, 0x0b, 4);
+    g_assert_cmpuint(t->msix_events->len, ==, n + 2);
+    g_assert_cmpstr(event(t, n), ==, "vector 0 masked 1 addr 0x8090040 data 0x40");
+    g_assert_cmpstr(event(t, n + 1), ==, "vector 2 masked 0 addr 0x8090040 data 0x42");
+    /* The same mask again: nothing. */
+    n = t->msix_events->len;
+    cfg_write(&b, DEVFN, MSI_CAP + PCI_MSI_MASK_64, 0x0b, 4);
+    g_assert_cmpuint(t->msix_events->len, ==, n);
+    /* A new message: only the unmasked vectors (2) hear of it; 0 hears when unmasked. */
+    cfg_write(&b, DEVFN, MSI_CAP + PCI_MSI_DATA_64, 0x80, 2);
+    g_assert_cmpuint(t->msix_events->len, ==, n + 1);
+    g_assert_cmpstr(event(t, n), ==, "vector 2 masked 0 addr 0x8090040 data 0x82");
+    cfg_write(&b, DEVFN, MSI_CAP + PCI_MSI_MASK_64, 0x0a, 4);
+    g_assert_cmpstr(event(t, n + 1), ==, "vector 0 masked 0 addr 0x8090040 data 0x80");
+    /* Pending: the model sets it, the guest reads it, cannot write it. */
+    msi_set_pending(&t->pdev, 1, true);
+    msi_set_pending(&t->pdev, 3, true);
+    g_assert_true(msi_is_pending(&t->pdev, 1));
+    g_assert_false(msi_is_pending(&t->pdev, 0));
+    g_assert_cmphex(cfg_read(&b, DEVFN, MSI_CAP + PCI_MSI_PENDING_64, 4), ==, 0x0a);
+    cfg_write(&b, DEVFN, MSI_CAP + PCI_MSI_PENDING_64, 0, 4);
+    g_assert_cmphex(cfg_read(&b, DEVFN, MSI_CAP + PCI_MSI_PENDING_64, 4), ==, 0x0a);
+    msi_set_pending(&t->pdev, 1, false);
+    g_assert_cmphex(cfg_read(&b, DEVFN, MSI_CAP + PCI_MSI_PENDING_64, 4), ==, 0x08);
+    msi_set_pending(&t->pdev, 40, true); /* out of range: ignored */
+    g_assert_false(msi_is_pending(&t->pdev, 40));
+    testdev_free(&b, t);
+    bed_done(&b);
+}
+
+/* Without mask bits there is no pending state at all. */
+static void test_msi_no_maskbit_pending(void)
+{
+    Bed b;
+    TestDev *t;
+
+    bed_init(&b);
+    t = testdev_new(&b);
+    msi_init(&t->pdev, MSI_CAP, 1, false, false, &test_msix_ops);
+    msi_set_pending(&t->pdev, 0, true);
+    g_assert_false(msi_is_pending(&t->pdev, 0));
+    g_assert_cmphex(cfg_read(&b, DEVFN, MSI_CAP + PCI_MSI_DATA_32 + 2, 4), ==, 0);
+    testdev_free(&b, t);
+    bed_done(&b);
+}
+
+/* ---- INTx ---------------------------------------------------------------------------- */
+
+typedef struct IntxRec {
+    GPtrArray *log;
+    bool high[64];
+} IntxRec;
+
+static void intx_rec(void *opaque, unsigned spi, bool level)
+{
+    IntxRec *r = opaque;
+
+    g_ptr_array_add(r->log, g_strdup_printf("spi %u %d", spi, level));
+    r->high[spi] = level;
+}
+
+/* The swizzle: a slot's pin reaches INTA-D rotated by slot. */
+static void test_intx_swizzle(void)
+{
+    Bed b;
+    TestDev *t;
+
+    bed_init(&b);
+    t = testdev_new(&b); /* slot 1 */
+    pci_bus_set_intx_handler(b.bus, 35, intx_rec, NULL);
+    g_assert_cmpuint(pci_device_intx_spi(&t->pdev), ==, 0); /* no pin */
+    for (unsigned pin = 1; pin <= 4; pin++) {
+        pci_set_byte(&t->pdev, PCI_INTERRUPT_PIN, (uint8_t)pin);
+        g_assert_cmpuint(pci_device_intx_spi(&t->pdev), ==, 35 + (1 + pin - 1) % 4);
+        g_assert_cmpuint(pci_intx_spi(35, 4, pin), ==, 35 + pin - 1); /* slot 4: as slot 0 */
+    }
+    pci_set_byte(&t->pdev, PCI_INTERRUPT_PIN, 5);
+    g_assert_cmpuint(pci_device_intx_spi(&t->pdev), ==, 0);
+    testdev_free(&b, t);
+    bed_done(&b);
+}
+
+/* Two devices on one line (slots 0 and 4, pin A): the line is high while either drives it;
+ * the handler hears only the line's changes. A device without a pin drives nothing. */
+static void test_intx_wired_or(void)
+{
+    IntxRec r = { .log = g_ptr_array_new_with_free_func(g_free) };
+    TestDev *a, *c, *nopin;
+    Bed b;
+
+    bed_init(&b);
+    pci_bus_set_intx_handler(b.bus, 3, intx_rec, &r);
+    a = testdev_new_sized(&b, "a", PCI_DEVFN(0, 0), PCI_CONFIG_SPACE_SIZE, BAR2_SIZE);
+    c = testdev_new_sized(&b, "c", PCI_DEVFN(4, 0), PCI_CONFIG_SPACE_SIZE, BAR2_SIZE);
+    nopin = testdev_new_sized(&b, "n", PCI_DEVFN(5, 0), PCI_CONFIG_SPACE_SIZE, BAR2_SIZE);
+    pci_set_byte(&a->pdev, PCI_INTERRUPT_PIN, 1);
+    pci_set_byte(&c->pdev, PCI_INTERRUPT_PIN, 1);
+    g_assert_cmpuint(pci_device_intx_spi(&a->pdev), ==, pci_device_intx_spi(&c->pdev));
+
+    pci_set_intx(&a->pdev, true);
+    g_assert_cmpuint(r.log->len, ==, 1);
+    g_assert_cmpstr(g_ptr_array_index(r.log, 0), ==, "spi 3 1");
+    pci_set_intx(&c->pdev, true);
+    pci_set_intx(&c->pdev, true); /* again: no change */
+    g_assert_cmpuint(r.log->len, ==, 1);
+    pci_set_intx(&a->pdev, false);
+    g_assert_cmpuint(r.log->len, ==, 1); /* c still drives it */
+    g_assert_true(r.high[3]);
+    pci_set_intx(&a->pdev, false); /* a lowering twice does not take c's share */
+    g_assert_true(r.high[3]);
+    pci_set_intx(&c->pdev, false);
+    g_assert_cmpuint(r.log->len, ==, 2);
+    g_assert_cmpstr(g_ptr_array_index(r.log, 1), ==, "spi 3 0");
+    pci_set_intx(&nopin->pdev, true);
+    g_assert_cmpuint(r.log->len, ==, 2);
+    /* A device removed while driving the line lets go of it. */
+    pci_set_intx(&a->pdev, true);
+    pci_set_intx(&c->pdev, true);
+    testdev_free(&b, a);
+    g_assert_true(r.high[3]);
+    testdev_free(&b, c);
+    g_assert_false(r.high[3]);
+    g_assert_cmpstr(g_ptr_array_index(r.log, r.log->len - 1), ==, "spi 3 0");
+    testdev_free(&b, nopin);
+    g_ptr_array_free(r.log, TRUE);
+    bed_done(&b);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -982,6 +1246,12 @@ int main(int argc, char **argv)
     g_test_add_func("/pci/msix/function-mask", test_msix_function_mask);
     g_test_add_func("/pci/msix/function-mask-while-off", test_msix_function_mask_while_off);
     g_test_add_func("/pci/msix/pba", test_msix_pba);
+    g_test_add_func("/pci/msi/layout", test_msi_layout);
+    g_test_add_func("/pci/msi/enable", test_msi_enable);
+    g_test_add_func("/pci/msi/mask-pending", test_msi_mask_pending);
+    g_test_add_func("/pci/msi/no-maskbit-pending", test_msi_no_maskbit_pending);
+    g_test_add_func("/pci/intx/swizzle", test_intx_swizzle);
+    g_test_add_func("/pci/intx/wired-or", test_intx_wired_or);
     int ret = g_test_run();
 
     armpass_rcu_barrier();

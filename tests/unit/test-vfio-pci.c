@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests of vfio-pci against the fake VFIO kernel: the guest's config space, BAR mmaps with the MSI-X window trapped, MSI-X wiring, teardown and the errors a user meets. */
+/* Unit tests of vfio-pci against the fake VFIO kernel: the guest's config space, BAR mmaps with the MSI-X window trapped, interrupts in each mode (INTx kernel and userspace paths, a shared line, MSI with and without mask bits, MSI-X, switching between them), the option ROM, an I/O BAR, device-specific regions, reset, teardown and the errors a user meets. */
 #include "system/rcu.h"
 #include "hw/core/device.h"
+#include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pci.h"
 #include "hw/vfio/vfio-pci.h"
@@ -20,6 +21,9 @@
 
 #define NVME "0000:00:01.0"
 #define NVME_FN1 "0000:00:01.1"
+#define AHCI "0000:00:02.0"
+#define AHCI_GROUP 8
+#define IO_BASE UINT64_C(0x3eff0000)
 #define GROUP 7
 #define SLOT 3
 #define DEVFN PCI_DEVFN(SLOT, 0)
@@ -28,6 +32,8 @@
 #define PBA_GPA (BAR0_GPA + 0x3000)
 #define RAM_BASE UINT64_C(0x40000000)
 #define RAM_SIZE UINT64_C(0x1000000)
+#define INTX_FIRST_SPI 3 /* the host bridge's INTA, as virt has it (VIRT_IRQ_PCIE) */
+#define SLOT_SPI (INTX_FIRST_SPI + (SLOT + 1 - 1) % 4) /* slot 3, pin A: swizzled */
 
 static const PCIWindow windows[] = {
     { PCI_WINDOW_MMIO32, 0x10000000, 0x2eff0000 },
@@ -41,7 +47,10 @@ typedef struct IrqRec {
     GPtrArray *log;     /* "route add 100 0x8090040/0x1 devid 0x18", "irqfd 100 fd 7", ... */
     unsigned next_gsi;
     int routes;         /* live routes */
-    int irqfds;         /* live irqfds */
+    int irqfds;         /* live irqfds (MSI/MSI-X: edge, no resamplefd) */
+    int level_irqfds;   /* live irqfds with a resamplefd (INTx) */
+    GHashTable *level_fds; /* trigger fd -> resamplefd of the live level irqfds */
+    unsigned spi_high[1024]; /* pci_bus INTx handler: the level of each SPI */
     bool has_msi;
 } IrqRec;
 
@@ -67,7 +76,12 @@ static bool rec_irqfd_assign(void *o, int fd, int resamplefd, unsigned gsi, GErr
     IrqRec *r = o;
 
     (void)errp;
-    g_assert_cmpint(resamplefd, <, 0); /* MSI is edge */
+    if (resamplefd >= 0) { /* level: INTx */
+        r->level_irqfds++;
+        g_hash_table_insert(r->level_fds, GINT_TO_POINTER(fd), GINT_TO_POINTER(resamplefd));
+        irq_log(r, "irqfd %u fd %d resample %d", gsi, fd, resamplefd);
+        return true;
+    }
     r->irqfds++;
     irq_log(r, "irqfd %u fd %d", gsi, fd);
     return true;
@@ -78,7 +92,11 @@ static bool rec_irqfd_deassign(void *o, int fd, unsigned gsi, GError **errp)
     IrqRec *r = o;
 
     (void)errp;
-    r->irqfds--;
+    if (g_hash_table_remove(r->level_fds, GINT_TO_POINTER(fd))) {
+        r->level_irqfds--;
+    } else {
+        r->irqfds--;
+    }
     irq_log(r, "irqfd-off %u fd %d", gsi, fd);
     return true;
 }
@@ -127,6 +145,16 @@ static bool rec_signal_msi(void *o, uint64_t addr, uint32_t data, uint32_t devid
 static bool rec_has_msi(void *o)
 {
     return ((IrqRec *)o)->has_msi;
+}
+
+/* The PCI bus's INTx handler (the wired-OR of its devices' pins). */
+static void rec_intx(void *o, unsigned spi, bool level)
+{
+    IrqRec *r = o;
+
+    g_assert_cmpuint(spi, <, G_N_ELEMENTS(r->spi_high));
+    r->spi_high[spi] = level;
+    irq_log(r, "intx %u %d", spi, level);
 }
 
 static const MachineIrqOps rec_irq_ops = {
@@ -182,6 +210,7 @@ static void bench_init(Bench *b)
     address_space_init(&b->as, &b->sysmem, "memory");
     g_assert_true(address_space_commit(&b->as, &err));
     b->irq.log = g_ptr_array_new_with_free_func(g_free);
+    b->irq.level_fds = g_hash_table_new(NULL, NULL);
     b->irq.next_gsi = 100;
     b->irq.has_msi = true;
     b->ms.ops = &b->f->ops;
@@ -193,6 +222,14 @@ static void bench_init(Bench *b)
     b->ms.sysfs_root = b->sys;
     b->ms.dev_vfio = (char *)"/dev/vfio";
     b->ms.pci_bus = pci_bus_new(&b->sysmem, &b->as, windows, G_N_ELEMENTS(windows));
+    pci_bus_set_intx_handler(b->ms.pci_bus, INTX_FIRST_SPI, rec_intx, &b->irq);
+}
+
+/* The NVMe function bound to vfio-pci in its own group, the bench's device or not. */
+static void add_nvme_only(Bench *b)
+{
+    fake_vfio_add_nvme(b->f, NVME, GROUP, FAKE_NVME_MSIX_MAPPABLE);
+    sysfs_fixture_add(b->sys, "pci", NVME, GROUP, false, "vfio-pci");
 }
 
 /* The NVMe function bound to vfio-pci in its own group. */
@@ -266,6 +303,8 @@ static void unrealize(Bench *b)
     g_assert_cmpuint(count_fds(), ==, b->host_fds);
     g_assert_cmpint(b->irq.routes, ==, 0);
     g_assert_cmpint(b->irq.irqfds, ==, 0);
+    g_assert_cmpint(b->irq.level_irqfds, ==, 0);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b->f), ==, 0);
     g_assert_cmpuint(bus_devices(b), ==, 0);
     g_assert_null(b->d->name); /* the host name realize made is freed (not leaked) */
     device_free(&b->d->parent);
@@ -287,6 +326,7 @@ static void bench_done(Bench *b)
     memory_region_finalize(&b->ram);
     memory_region_finalize(&b->sysmem);
     g_ptr_array_free(b->irq.log, TRUE);
+    g_hash_table_destroy(b->irq.level_fds);
     fake_vfio_free(b->f);
     sysfs_fixture_free(b->sys);
 }
@@ -371,9 +411,12 @@ static void test_realize_config(void)
     g_assert_cmphex(cfg_read(&b, PCI_HEADER_TYPE, 1), ==, 0);
     g_assert_cmphex(cfg_read(&b, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST, ==, PCI_STATUS_CAP_LIST);
 
-    /* The capability list skips MSI: PM -> MSI-X -> PCIe -> end. */
+    /* The capability list keeps MSI (there is an ITS): PM -> MSI -> MSI-X -> PCIe -> end. */
     g_assert_cmphex(cfg_read(&b, PCI_CAPABILITY_LIST, 1), ==, 0x40);
-    g_assert_cmphex(cfg_read(&b, 0x40, 2), ==, 0x6001);
+    g_assert_cmphex(cfg_read(&b, 0x40, 2), ==, 0x5001);
+    /* MSI: emulated, off, 32 vectors offered, 64-bit. */
+    g_assert_cmphex(cfg_read(&b, 0x50, 4), ==, (uint32_t)(PCI_MSI_FLAGS_64BIT | 0x000a) << 16 |
+                                                   0x6005);
     g_assert_cmphex(cfg_read(&b, 0x60, 2), ==, 0x7011);
     g_assert_cmphex(cfg_read(&b, 0x70, 2), ==, 0x0010);
     g_assert_cmphex(cfg_read(&b, 0x72, 2), ==, 0x0002); /* the device's own PCIe flags */
@@ -387,8 +430,11 @@ static void test_realize_config(void)
     g_assert_cmphex(cfg_read(&b, PCI_ROM_ADDRESS, 4), ==, 0);
     cfg_write(&b, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS_MASK, 4);
     g_assert_cmphex(cfg_read(&b, PCI_ROM_ADDRESS, 4), ==, 0);
-    /* No INTx yet: pin 0. */
-    g_assert_cmphex(cfg_read(&b, PCI_INTERRUPT_PIN, 1), ==, 0);
+    /* INTx: the device's pin A, wired at realize (irqfd + resamplefd on the swizzled SPI). */
+    g_assert_cmphex(cfg_read(&b, PCI_INTERRUPT_PIN, 1), ==, 1);
+    g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_INTX);
+    g_assert_cmpint(b.irq.level_irqfds, ==, 1);
+    g_assert_cmpuint(b.d->intx.gsi, ==, SLOT_SPI); /* slot 3, pin A: INTD */
 
     /* BAR0: 64-bit memory, 16 KiB. */
     g_assert_cmphex(cfg_read(&b, PCI_BASE_ADDRESS_0, 4), ==, PCI_BASE_ADDRESS_MEM_TYPE_64);
@@ -553,22 +599,64 @@ static uint64_t eventfd_count(int fd)
     return n;
 }
 
+/* INTx is on: SET_IRQS entries at and after first are its TRIGGER (the line's trigger fd)
+ * and UNMASK (its resamplefd), and KVM has the irqfd with that resamplefd on the SPI. */
+static void assert_intx_wired(Bench *b, unsigned first)
+{
+    const FakeSetIrqs *t = &g_array_index(b->f->set_irqs, FakeSetIrqs, first);
+    const FakeSetIrqs *u = &g_array_index(b->f->set_irqs, FakeSetIrqs, first + 1);
+
+    g_assert_cmpuint(b->f->set_irqs->len, >=, first + 2);
+    g_assert_cmpint(b->d->irq_mode, ==, VFIO_PCI_IRQ_INTX);
+    g_assert_true(b->d->intx.kernel_path);
+    g_assert_cmphex(t->flags, ==, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER);
+    g_assert_cmpuint(t->index, ==, VFIO_PCI_INTX_IRQ_INDEX);
+    g_assert_cmpuint(t->count, ==, 1);
+    g_assert_cmpint(t->fd, ==, b->d->intx.trigger_fd);
+    g_assert_cmphex(u->flags, ==, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK);
+    g_assert_cmpuint(u->index, ==, VFIO_PCI_INTX_IRQ_INDEX);
+    g_assert_cmpint(u->fd, ==, b->d->intx.resample_fd);
+    g_assert_cmpint(u->fd, >=, 0);
+    g_assert_cmpint(b->irq.level_irqfds, ==, 1);
+    g_assert_cmpint(GPOINTER_TO_INT(g_hash_table_lookup(b->irq.level_fds,
+                                                        GINT_TO_POINTER(t->fd))), ==, u->fd);
+    g_assert_cmpuint(b->d->intx.gsi, ==, pci_device_intx_spi(&b->d->pdev));
+}
+
 static void test_msix(void)
 {
     const FakeSetIrqs *s;
     VfioPciVector *v0;
     unsigned gsi, mark;
+    int intx_fd;
     Bench b;
 
     bench_init(&b);
     add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
     realize_ok(&b, "host=" NVME ",addr=03.0");
     place_bar0(&b);
-    g_assert_cmpuint(b.f->set_irqs->len, ==, 0);
+    /* INTx from the start: its trigger eventfd, then the resamplefd as UNMASK. */
+    assert_intx_wired(&b, 0);
+    intx_fd = b.d->intx.trigger_fd;
+    g_assert_cmpuint(b.irq.log->len, ==, 1);
+    g_ptr_array_set_size(b.irq.log, 0);
 
-    /* On: one SET_IRQS with an eventfd for each of the 8 vectors; no route yet. */
+    /* On: INTx off first (VFIO takes one index at a time), then one SET_IRQS with an eventfd
+     * for each of the 8 vectors; no route yet. */
     cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
-    g_assert_cmpuint(b.f->set_irqs->len, ==, 1);
+    g_assert_cmpuint(b.f->set_irqs->len, ==, 4);
+    s = &g_array_index(b.f->set_irqs, FakeSetIrqs, 2);
+    g_assert_cmphex(s->flags, ==, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER);
+    g_assert_cmpuint(s->index, ==, VFIO_PCI_INTX_IRQ_INDEX);
+    g_assert_cmpuint(s->count, ==, 0);
+    {
+        g_autofree char *want = g_strdup_printf("irqfd-off %u fd %d", SLOT_SPI, intx_fd);
+
+        g_assert_cmpstr(irq_event(&b, 0), ==, want);
+    }
+    g_assert_cmpint(b.irq.level_irqfds, ==, 0);
+    g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_MSIX);
+    g_ptr_array_set_size(b.irq.log, 0);
     s = last_set_irqs(&b);
     g_assert_cmphex(s->flags, ==, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER);
     g_assert_cmpuint(s->index, ==, VFIO_PCI_MSIX_IRQ_INDEX);
@@ -647,24 +735,28 @@ static void test_msix(void)
     cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
     g_assert_cmpint(b.irq.irqfds, ==, 2);
 
-    /* Off: VFIO's MSI-X off (count 0), every route released, the eventfds closed. */
+    /* Off: VFIO's MSI-X off (count 0), every route released, the eventfds closed; then INTx
+     * is back (trigger, unmask). */
     cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, 0, 2);
-    s = last_set_irqs(&b);
-    g_assert_cmpuint(b.f->set_irqs->len, ==, 2);
+    g_assert_cmpuint(b.f->set_irqs->len, ==, 7);
+    s = &g_array_index(b.f->set_irqs, FakeSetIrqs, 4);
     g_assert_cmphex(s->flags, ==, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER);
     g_assert_cmpuint(s->index, ==, VFIO_PCI_MSIX_IRQ_INDEX);
     g_assert_cmpuint(s->count, ==, 0);
     g_assert_cmpint(b.irq.routes, ==, 0);
     g_assert_cmpint(b.irq.irqfds, ==, 0);
-    g_assert_cmpuint(count_fds(), ==, b.host_fds + 0);
+    assert_intx_wired(&b, 5);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 2); /* INTx's trigger and resample */
+    g_assert_cmpuint(count_fds(), ==, b.host_fds + 2);
     for (unsigned v = 0; v < FAKE_NVME_VECTORS; v++) {
         g_assert_cmpint(b.d->vectors[v].fd, ==, -1);
         g_assert_cmpint(b.d->vectors[v].gsi, ==, -1);
     }
-    /* On again: a fresh SET_IRQS; the old routes are not reused. */
+    /* On again: INTx off, a fresh SET_IRQS; the old routes are not reused. */
     cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
-    g_assert_cmpuint(b.f->set_irqs->len, ==, 3);
+    g_assert_cmpuint(b.f->set_irqs->len, ==, 9);
     g_assert_cmpuint(last_set_irqs(&b)->count, ==, FAKE_NVME_VECTORS);
+    g_assert_cmpint(b.irq.level_irqfds, ==, 0);
     g_assert_cmpint(b.irq.routes, ==, 2); /* vectors 0 and 5 are still unmasked */
     /* Unrealize with MSI-X on: all of it goes (checked in unrealize()). */
     bench_done(&b);
@@ -753,21 +845,97 @@ static void test_error_platform_flags(void)
     bench_done(&b);
 }
 
-static void test_error_no_msix(void)
+/* Captures what g_printerr prints while set. */
+static GString *printerr_buf;
+
+static void printerr_capture(const gchar *msg)
 {
-    g_autofree char *msg = NULL;
+    g_string_append(printerr_buf, msg);
+}
+
+static void printerr_start(void)
+{
+    printerr_buf = g_string_new(NULL);
+    g_set_printerr_handler(printerr_capture);
+}
+
+static char *printerr_stop(void)
+{
+    g_set_printerr_handler(NULL);
+    return g_string_free(g_steal_pointer(&printerr_buf), FALSE);
+}
+
+/* A device with MSI and no MSI-X: MSI is kept in the list, INTx wired, no MSI-X window. */
+static void test_msi_only(void)
+{
     Bench b;
 
     bench_init(&b);
     add_nvme(&b, FAKE_NVME_NO_MSIX);
-    msg = realize_fails(&b, "host=" NVME);
-    assert_says(msg, NVME);
-    assert_says(msg, "no MSI-X capability");
-    /* Nothing stays on the bus: the slot is free for the next device. */
-    g_assert_cmpuint(bus_devices(&b), ==, 0);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    g_assert_null(b.d->pdev.msix);
+    g_assert_nonnull(b.d->pdev.msi);
+    g_assert_false(b.d->msix_win[0].used);
+    g_assert_cmphex(cfg_read(&b, 0x40, 2), ==, 0x5001);
+    g_assert_cmphex(cfg_read(&b, 0x50, 2), ==, 0x7005);
+    g_assert_cmphex(cfg_read(&b, 0x70, 2), ==, 0x0010);
+    assert_intx_wired(&b, 0);
     bench_done(&b);
 }
 
+/* The MSI capability offers 32 vectors but VFIO's MSI index has 4: the guest is offered 4
+ * (Multiple Message Capable 2), and asking for 32 gets the 4 VFIO can give, not a refused
+ * SET_IRQS that would leave it without interrupts. */
+static void test_msi_vfio_count(void)
+{
+    const FakeSetIrqs *s;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_NO_MSIX);
+    b.fd->irqs[VFIO_PCI_MSI_IRQ_INDEX].count = 4;
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    g_assert_cmphex(cfg_read(&b, 0x52, 2) & PCI_MSI_FLAGS_QMASK, ==, 2 << 1);
+    cfg_write(&b, 0x52, PCI_MSI_FLAGS_ENABLE | 5 << 4, 2);
+    g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_MSI);
+    g_assert_cmphex(cfg_read(&b, 0x52, 2) & PCI_MSI_FLAGS_QSIZE, ==, 2 << 4);
+    s = last_set_irqs(&b);
+    g_assert_cmpuint(s->index, ==, VFIO_PCI_MSI_IRQ_INDEX);
+    g_assert_cmpuint(s->count, ==, 4);
+    bench_done(&b);
+}
+
+/* No ITS: a device with an INTx pin is accepted with MSI and MSI-X unlinked from its list,
+ * and the user is told. */
+static void test_no_its_intx(void)
+{
+    g_autofree char *err = NULL;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    b.irq.has_msi = false;
+    printerr_start();
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    err = printerr_stop();
+    assert_says(err, NVME);
+    assert_says(err, "no ITS");
+    assert_says(err, "INTx");
+    assert_says(err, "gic-version=3");
+    g_assert_true(g_str_has_suffix(err, "\n"));
+    g_assert_null(strchr(err, '\n')[1] ? err : NULL); /* one line */
+    g_assert_null(b.d->pdev.msix);
+    g_assert_null(b.d->pdev.msi);
+    /* PM -> PCIe: MSI (0x50) and MSI-X (0x60) are gone from the list. */
+    g_assert_cmphex(cfg_read(&b, PCI_CAPABILITY_LIST, 1), ==, 0x40);
+    g_assert_cmphex(cfg_read(&b, 0x40, 2), ==, 0x7001);
+    g_assert_cmphex(cfg_read(&b, 0x70, 2), ==, 0x0010);
+    g_assert_cmphex(cfg_read(&b, PCI_INTERRUPT_PIN, 1), ==, 1);
+    assert_intx_wired(&b, 0);
+    bench_done(&b);
+}
+
+/* No ITS and no INTx pin: nothing to deliver, refused with the way out. */
 static void test_error_no_its(void)
 {
     g_autofree char *msg = NULL;
@@ -775,12 +943,14 @@ static void test_error_no_its(void)
 
     bench_init(&b);
     add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    b.fd->regions[VFIO_PCI_CONFIG_REGION_INDEX].mem[PCI_INTERRUPT_PIN] = 0;
     b.irq.has_msi = false;
     msg = realize_fails(&b, "host=" NVME);
-    assert_says(msg, "GICv3");
+    assert_says(msg, NVME);
+    assert_says(msg, "no INTx pin");
     assert_says(msg, "ITS");
     assert_says(msg, "gic-version=3");
-    g_assert_cmpuint(b.f->opens, ==, 0); /* refused before touching VFIO */
+    g_assert_cmpuint(bus_devices(&b), ==, 0);
     bench_done(&b);
 }
 
@@ -857,6 +1027,14 @@ static void test_bar0_decode_order(void)
     cfg_write(&b, PCI_COMMAND, 0, 2);
     g_assert_cmpint(w.decode_at_del, ==, 1);
     g_assert_cmphex(dev_cfg16(&b, PCI_COMMAND) & PCI_COMMAND_MEMORY, ==, 0);
+    /* Memory off and I/O on in one write: the device still decodes memory until the guest
+     * has lost the BAR, and decodes I/O by the end. */
+    cfg_write(&b, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+    w.decode_at_del = -1;
+    cfg_write(&b, PCI_COMMAND, PCI_COMMAND_IO, 2);
+    g_assert_cmpint(w.decode_at_del, ==, 1);
+    g_assert_cmphex(dev_cfg16(&b, PCI_COMMAND) & (PCI_COMMAND_MEMORY | PCI_COMMAND_IO), ==,
+                    PCI_COMMAND_IO);
     address_space_remove_listener(&b.as, &w.ml);
     bench_done(&b);
 }
@@ -911,12 +1089,18 @@ static void test_shared_group(void)
     g_assert_cmphex(pci_bus_config_read(b.ms.pci_bus, 0, PCI_DEVFN(0, 0), PCI_REVISION_ID, 1),
                     ==, 0x07);
     g_assert_cmphex(cfg_read(&b, PCI_REVISION_ID, 1), ==, 0x02);
+    /* Each has INTx on its own swizzled SPI: slot 3 pin A -> INTD, slot 0 pin A -> INTA. */
+    g_assert_cmpint(b.irq.level_irqfds, ==, 2);
+    g_assert_cmpuint(fn1->intx.gsi, ==, INTX_FIRST_SPI);
+    g_assert_cmpuint(b.d->intx.gsi, ==, SLOT_SPI);
     /* Its vector's route carries its requester ID (00.0). */
+    g_ptr_array_set_size(b.irq.log, 0);
     pci_bus_config_write(b.ms.pci_bus, 0, PCI_DEVFN(0, 0), FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS,
                          PCI_MSIX_FLAGS_ENABLE, 2);
     msix_table_write(&fn1->pdev, PCI_MSIX_ENTRY_LOWER_ADDR, 0x08090040, 4);
     msix_table_write(&fn1->pdev, PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
-    g_assert_cmpstr(irq_event(&b, 0), ==, "route add 100 0x8090040/0x0 devid 0x0");
+    g_assert_cmpstr(irq_event(&b, 1), ==, "route add 100 0x8090040/0x0 devid 0x0");
+    g_assert_cmpint(b.irq.level_irqfds, ==, 1); /* its INTx went off, the other's stays */
     vfio_pci_device_class.unrealize(&fn1->parent, &b.ms);
     device_free(&fn1->parent);
     g_assert_cmpint(b.irq.routes, ==, 0);
@@ -953,6 +1137,621 @@ static void test_error_guest_addr(void)
         realize_ok(&b, props);
         g_assert_cmpuint(b.d->pdev.devfn, ==, PCI_DEVFN(2, 1));
     }
+    bench_done(&b);
+}
+
+/* ---- INTx ---------------------------------------------------------------------------- */
+
+static void add_ahci(Bench *b, uint8_t pin, bool specific)
+{
+    b->fd = fake_vfio_add_ahci(b->f, AHCI, AHCI_GROUP, pin, specific);
+    sysfs_fixture_add(b->sys, "pci", AHCI, AHCI_GROUP, false, "vfio-pci");
+}
+
+/* Runs the machine's main loop (and the default one, where the resample timer lives) until
+ * cond holds or a second has passed. */
+#define RUN_UNTIL(b, cond)                                                                \
+    do {                                                                                  \
+        gint64 end_ = g_get_monotonic_time() + G_USEC_PER_SEC;                            \
+        while (!(cond) && g_get_monotonic_time() < end_) {                                \
+            g_main_context_iteration((b)->ms.main_context, FALSE);                        \
+            g_main_context_iteration(NULL, FALSE);                                        \
+            g_usleep(500);                                                                \
+        }                                                                                 \
+        g_assert_true(cond);                                                              \
+    } while (0)
+
+static void fire_fd(int fd)
+{
+    uint64_t one = 1;
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(write(fd, &one, sizeof(one)), ==, sizeof(one));
+}
+
+/* The pin is the device's; a device with no pin has none and no INTx SET_IRQS. */
+static void test_intx_pin(void)
+{
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 2, false);
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    g_assert_cmphex(cfg_read(&b, PCI_INTERRUPT_PIN, 1), ==, 2);
+    g_assert_cmpuint(b.d->intx.gsi, ==, INTX_FIRST_SPI + (SLOT + 2 - 1) % 4);
+    assert_intx_wired(&b, 0);
+    /* The pin is read-only for the guest. */
+    cfg_write(&b, PCI_INTERRUPT_PIN, 4, 1);
+    g_assert_cmphex(cfg_read(&b, PCI_INTERRUPT_PIN, 1), ==, 2);
+    bench_done(&b);
+
+    bench_init(&b);
+    add_ahci(&b, 0, false);
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    g_assert_cmphex(cfg_read(&b, PCI_INTERRUPT_PIN, 1), ==, 0);
+    g_assert_false(b.d->has_intx);
+    g_assert_cmpuint(b.f->set_irqs->len, ==, 0);
+    g_assert_cmpint(b.irq.level_irqfds, ==, 0);
+    bench_done(&b);
+}
+
+/* x-irqfd=off: the interrupt wakes armpass, which raises the SPI through pci_set_intx, then
+ * lowers it and unmasks the host's INTx on the timed resample. */
+static void test_intx_userspace(void)
+{
+    const FakeSetIrqs *s;
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    realize_ok(&b, "host=" AHCI ",addr=03.0,x-irqfd=off");
+    g_assert_false(b.d->intx.kernel_path);
+    g_assert_cmpint(b.irq.level_irqfds, ==, 0);
+    g_assert_cmpuint(b.f->set_irqs->len, ==, 1); /* TRIGGER only, no resamplefd */
+    s = last_set_irqs(&b);
+    g_assert_cmphex(s->flags, ==, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER);
+    g_assert_cmpuint(s->index, ==, VFIO_PCI_INTX_IRQ_INDEX);
+    fire_fd(b.d->intx.trigger_fd);
+    RUN_UNTIL(&b, b.irq.spi_high[SLOT_SPI]);
+    g_assert_true(b.d->pdev.intx_level);
+    RUN_UNTIL(&b, !b.irq.spi_high[SLOT_SPI]);
+    s = last_set_irqs(&b);
+    g_assert_cmphex(s->flags, ==, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK);
+    g_assert_cmpuint(s->index, ==, VFIO_PCI_INTX_IRQ_INDEX);
+    g_assert_cmpuint(b.d->intx.wakeups, >=, 1);
+    bench_done(&b);
+}
+
+/* Two devices on one SPI (slots 0 and 4, pin A), userspace path: the line stays high while
+ * either drives it. */
+static void test_intx_shared_line(void)
+{
+    g_autoptr(GError) err = NULL;
+    VfioPciDevice *nvme;
+    unsigned spi;
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    add_nvme_only(&b);
+    realize_ok(&b, "host=" AHCI ",addr=00.0,x-irqfd=off");
+    nvme = realize(&b, "host=" NVME ",addr=04.0,x-irqfd=off", &err);
+    g_assert_no_error(err);
+    spi = b.d->intx.gsi;
+    g_assert_cmpuint(spi, ==, INTX_FIRST_SPI);
+    g_assert_cmpuint(nvme->intx.gsi, ==, spi);
+    fire_fd(b.d->intx.trigger_fd);
+    RUN_UNTIL(&b, b.irq.spi_high[spi]);
+    pci_set_intx(&nvme->pdev, true); /* the NVMe asserts too (what its watch would do) */
+    /* The AHCI's resample lowers its share: the NVMe still holds the line. */
+    RUN_UNTIL(&b, !b.d->pdev.intx_level);
+    g_assert_true(b.irq.spi_high[spi]);
+    pci_set_intx(&nvme->pdev, false);
+    g_assert_false(b.irq.spi_high[spi]);
+    vfio_pci_device_class.unrealize(&nvme->parent, &b.ms);
+    device_free(&nvme->parent);
+    bench_done(&b);
+}
+
+/* ---- Interrupt modes ------------------------------------------------------------------ */
+
+/* The SET_IRQS at index i: (index, action, count). */
+static void assert_set_irqs(Bench *b, unsigned i, unsigned index, uint32_t flags, uint32_t count)
+{
+    const FakeSetIrqs *s;
+
+    g_assert_cmpuint(b->f->set_irqs->len, >, i);
+    s = &g_array_index(b->f->set_irqs, FakeSetIrqs, i);
+    g_assert_cmpuint(s->index, ==, index);
+    g_assert_cmphex(s->flags, ==, flags);
+    g_assert_cmpuint(s->count, ==, count);
+}
+
+#define DISABLE (VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER)
+#define TRIGGER (VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER)
+
+/* INTx -> MSI-X -> INTx -> MSI -> INTx: each switch disables the old index before enabling the
+ * new one and leaves no eventfd and no route of the old mode behind. */
+static void test_irq_modes(void)
+{
+    g_autoptr(GString) stats = g_string_new(NULL);
+    unsigned n;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    place_bar0(&b);
+    assert_intx_wired(&b, 0);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 2);
+
+    /* MSI-X, vectors 0 and 3 unmasked. */
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+    assert_set_irqs(&b, 2, VFIO_PCI_INTX_IRQ_INDEX, DISABLE, 0);
+    assert_set_irqs(&b, 3, VFIO_PCI_MSIX_IRQ_INDEX, TRIGGER, FAKE_NVME_VECTORS);
+    for (unsigned v = 0; v < 4; v += 3) {
+        guest_write(&b, TABLE_GPA + v * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_LOWER_ADDR,
+                    0x08090040, 4);
+        guest_write(&b, TABLE_GPA + v * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    }
+    g_assert_cmpint(b.irq.routes, ==, 2);
+    g_assert_cmpint(b.irq.level_irqfds, ==, 0);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, FAKE_NVME_VECTORS);
+
+    /* Back to INTx. */
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, 0, 2);
+    assert_set_irqs(&b, 4, VFIO_PCI_MSIX_IRQ_INDEX, DISABLE, 0);
+    assert_intx_wired(&b, 5);
+    g_assert_cmpint(b.irq.routes, ==, 0);
+    g_assert_cmpint(b.irq.irqfds, ==, 0);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 2);
+
+    /* MSI with 4 vectors (no mask bits: all unmasked once enabled). */
+    cfg_write(&b, 0x50 + PCI_MSI_ADDRESS_LO, 0x08090040, 4);
+    cfg_write(&b, 0x50 + PCI_MSI_DATA_64, 0x30, 2);
+    cfg_write(&b, 0x50 + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | 2 << 4, 2);
+    g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_MSI);
+    assert_set_irqs(&b, 7, VFIO_PCI_INTX_IRQ_INDEX, DISABLE, 0);
+    assert_set_irqs(&b, 8, VFIO_PCI_MSI_IRQ_INDEX, TRIGGER, 4);
+    g_assert_cmpint(b.irq.routes, ==, 4);
+    g_assert_cmpint(b.irq.irqfds, ==, 4);
+    g_assert_cmpint(b.irq.level_irqfds, ==, 0);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 4);
+    n = b.irq.log->len;
+    g_assert_cmpstr(irq_event(&b, n - 2), ==, "route add 105 0x8090040/0x33 devid 0x18");
+
+    /* INTx again. */
+    cfg_write(&b, 0x50 + PCI_MSI_FLAGS, 0, 2);
+    assert_set_irqs(&b, 9, VFIO_PCI_MSI_IRQ_INDEX, DISABLE, 0);
+    assert_intx_wired(&b, 10);
+    g_assert_cmpuint(b.f->set_irqs->len, ==, 12);
+    g_assert_cmpint(b.irq.routes, ==, 0);
+    g_assert_cmpint(b.irq.irqfds, ==, 0);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 2);
+
+    /* -d stats names each vector by the mode it was last used in (MSI here). */
+    vfio_pci_device_class.print_stats(&b.d->parent, stats);
+    assert_says(stats->str, "msi 1 -> gsi 103: irqfd");
+    assert_says(stats->str, "msi 3 -> gsi 105: irqfd");
+    g_assert_null(strstr(stats->str, "msix"));
+    assert_says(stats->str, "intx -> SPI 6");
+    bench_done(&b);
+}
+
+/* A guest that turns MSI on while MSI-X is on (the specification forbids it; a guest may
+ * still do it): MSI-X keeps the device, and MSI's messages must not reach MSI-X's vectors.
+ * When MSI-X goes off with MSI still on, the device switches to MSI with its vectors routed. */
+static void test_msi_while_msix(void)
+{
+    unsigned n;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    place_bar0(&b);
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+    guest_write(&b, TABLE_GPA + PCI_MSIX_ENTRY_LOWER_ADDR, 0x08090040, 4);
+    guest_write(&b, TABLE_GPA + PCI_MSIX_ENTRY_DATA, 0x11, 4);
+    guest_write(&b, TABLE_GPA + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    g_assert_cmpint(b.irq.routes, ==, 1);
+    n = b.irq.log->len;
+    /* MSI on (one vector, another message): the MSI-X vector keeps its route untouched. */
+    cfg_write(&b, 0x50 + PCI_MSI_ADDRESS_LO, 0x08090080, 4);
+    cfg_write(&b, 0x50 + PCI_MSI_DATA_64, 0x77, 2);
+    cfg_write(&b, 0x50 + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE, 2);
+    g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_MSIX);
+    g_assert_cmpuint(b.irq.log->len, ==, n);
+    g_assert_true(b.d->vectors[0].irqfd);
+    /* MSI-X off: MSI takes over, its vector routed with MSI's message. */
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, 0, 2);
+    g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_MSI);
+    g_assert_cmpint(b.irq.routes, ==, 1);
+    g_assert_cmpint(b.irq.irqfds, ==, 1);
+    g_assert_cmpstr(irq_event(&b, b.irq.log->len - 2), ==,
+                    "route add 101 0x8090080/0x77 devid 0x18");
+    bench_done(&b);
+}
+
+/* VFIO refuses the MSI-X SET_IRQS: the guest is told nothing works (a warning), no eventfd
+ * stays open, and switching MSI-X off brings INTx back. */
+static void test_msix_set_irqs_fails(void)
+{
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    fake_vfio_fail_ioctl(b.f, VFIO_DEVICE_SET_IRQS, 2, ENOSPC); /* INTx off works, MSI-X not */
+    g_test_expect_message("armpass-vfio", G_LOG_LEVEL_WARNING, "*gets no MSI-X interrupts*");
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+    g_test_assert_expected_messages();
+    fake_vfio_clear_faults(b.f);
+    g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_NONE);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 0);
+    g_assert_cmpuint(b.d->nr_vectors_on, ==, 0);
+    g_assert_cmpint(b.irq.level_irqfds, ==, 0);
+    /* The table still works as emulation; unmasking makes no route (no mode). */
+    msix_table_write(&b.d->pdev, PCI_MSIX_ENTRY_LOWER_ADDR, 0x08090040, 4);
+    msix_table_write(&b.d->pdev, PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    g_assert_cmpint(b.irq.routes, ==, 0);
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, 0, 2);
+    g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_INTX);
+    g_assert_cmpint(b.irq.level_irqfds, ==, 1);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 2);
+    bench_done(&b);
+}
+
+/* x-irqfd=off: an interrupt on an unmasked MSI-X vector is delivered with KVM_SIGNAL_MSI (its
+ * message, the requester ID); on a masked one it sets the PBA bit, delivered on unmask. */
+static void test_msix_userspace(void)
+{
+    unsigned n;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0,x-irqfd=off");
+    place_bar0(&b);
+    cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+    for (unsigned v = 2; v <= 3; v++) {
+        guest_write(&b, TABLE_GPA + v * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_LOWER_ADDR,
+                    0x08090040, 4);
+        guest_write(&b, TABLE_GPA + v * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_DATA, 0x20 + v, 4);
+    }
+    guest_write(&b, TABLE_GPA + 2 * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    g_assert_cmpint(b.irq.routes, ==, 0);
+    g_assert_cmpint(b.irq.irqfds, ==, 0);
+    n = b.irq.log->len;
+    fire_fd(b.d->vectors[2].fd);
+    RUN_UNTIL(&b, b.irq.log->len > n);
+    g_assert_cmpstr(irq_event(&b, n), ==, "signal 0x8090040/0x22 devid 0x18");
+    /* Vector 3 is masked: pending, no signal. */
+    n = b.irq.log->len;
+    fire_fd(b.d->vectors[3].fd);
+    RUN_UNTIL(&b, msix_is_pending(&b.d->pdev, 3));
+    g_assert_cmpuint(b.irq.log->len, ==, n);
+    g_assert_cmphex(guest_read(&b, PBA_GPA, 8), ==, 1 << 3);
+    /* Unmasked: the pending interrupt goes out, the bit clears. */
+    guest_write(&b, TABLE_GPA + 3 * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    RUN_UNTIL(&b, b.irq.log->len > n);
+    g_assert_cmpstr(irq_event(&b, n), ==, "signal 0x8090040/0x23 devid 0x18");
+    g_assert_cmphex(guest_read(&b, PBA_GPA, 8), ==, 0);
+    bench_done(&b);
+}
+
+/* AHCI-like MSI with per-vector masking through vfio-pci: a masked vector has no irqfd, its
+ * interrupt sets the pending bit; the capability offers what the device does. */
+static void test_msi_maskbit(void)
+{
+    Bench b;
+    uint32_t cap = FAKE_AHCI_MSI_CAP;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    g_assert_cmphex(cfg_read(&b, cap + PCI_MSI_FLAGS, 2), ==,
+                    PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT | 3 << 1);
+    cfg_write(&b, cap + PCI_MSI_ADDRESS_LO, 0x08090040, 4);
+    cfg_write(&b, cap + PCI_MSI_DATA_64, 0x40, 2);
+    cfg_write(&b, cap + PCI_MSI_MASK_64, 0x2, 4);
+    cfg_write(&b, cap + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | 1 << 4, 2);
+    assert_set_irqs(&b, 2, VFIO_PCI_INTX_IRQ_INDEX, DISABLE, 0);
+    assert_set_irqs(&b, 3, VFIO_PCI_MSI_IRQ_INDEX, TRIGGER, 2);
+    g_assert_cmpint(b.irq.irqfds, ==, 1);
+    g_assert_true(b.d->vectors[0].irqfd);
+    g_assert_false(b.d->vectors[1].irqfd);
+    fire_fd(b.d->vectors[1].fd);
+    RUN_UNTIL(&b, msi_is_pending(&b.d->pdev, 1));
+    g_assert_cmphex(cfg_read(&b, cap + PCI_MSI_PENDING_64, 4), ==, 0x2);
+    /* Unmasked: a route, an irqfd, and the pending interrupt re-sent through it. */
+    cfg_write(&b, cap + PCI_MSI_MASK_64, 0, 4);
+    g_assert_cmpint(b.irq.irqfds, ==, 2);
+    g_assert_false(msi_is_pending(&b.d->pdev, 1));
+    g_assert_cmpuint(eventfd_count(b.d->vectors[1].fd), ==, 1);
+    bench_done(&b);
+}
+
+/* ---- ROM ----------------------------------------------------------------------------- */
+
+#define ROM_GPA UINT64_C(0x10200000)
+
+/* Sizes the ROM BAR and returns what it read back. */
+static uint32_t rom_sizing(Bench *b)
+{
+    cfg_write(b, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS_MASK, 4);
+    return cfg_read(b, PCI_ROM_ADDRESS, 4);
+}
+
+static void rom_place(Bench *b)
+{
+    cfg_write(b, PCI_ROM_ADDRESS, (uint32_t)ROM_GPA | PCI_ROM_ADDRESS_ENABLE, 4);
+    cfg_write(b, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+}
+
+/* rombar default: the device's ROM, read-only, once enabled with memory decode on. */
+static void test_rom_device(void)
+{
+    uint8_t *rom;
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    rom = b.fd->regions[VFIO_PCI_ROM_REGION_INDEX].mem;
+    g_assert_cmphex(cfg_read(&b, PCI_ROM_ADDRESS, 4), ==, 0); /* not the device's value */
+    g_assert_cmphex(rom_sizing(&b), ==, ~(FAKE_AHCI_ROM_SIZE - 1));
+    /* Not yet enabled: nothing there. */
+    cfg_write(&b, PCI_ROM_ADDRESS, (uint32_t)ROM_GPA, 4);
+    cfg_write(&b, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+    g_assert_null(flatview_lookup(b.as.view, ROM_GPA));
+    rom_place(&b);
+    g_assert_cmphex(pci_bar_address(&b.d->pdev, PCI_ROM_SLOT), ==, ROM_GPA);
+    g_assert_cmphex(guest_read(&b, ROM_GPA, 2), ==, 0xaa55);
+    g_assert_cmphex(guest_read(&b, ROM_GPA + 0x104, 4), ==, 0x07060504);
+    g_assert_cmphex(guest_read(&b, ROM_GPA + FAKE_AHCI_ROM_SIZE - 8, 8), ==,
+                    UINT64_C(0xfffefdfcfbfaf9f8));
+    guest_write(&b, ROM_GPA + 0x10, 0xdeadbeef, 4);
+    g_assert_cmphex(guest_read(&b, ROM_GPA + 0x10, 4), ==, 0x13121110);
+    g_assert_cmphex(rom[0x10], ==, 0x10);
+    /* Memory decode off: gone. */
+    cfg_write(&b, PCI_COMMAND, 0, 2);
+    g_assert_null(flatview_lookup(b.as.view, ROM_GPA));
+    bench_done(&b);
+}
+
+/* rombar=off and romfile= empty: no ROM (the BAR reads 0 after sizing). */
+static void test_rom_hidden(void)
+{
+    static const char *const props[] = { "rombar=off", "romfile=" };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(props); i++) {
+        g_autofree char *p = g_strdup_printf("host=" AHCI ",addr=03.0,%s", props[i]);
+        Bench b;
+
+        bench_init(&b);
+        add_ahci(&b, 1, false);
+        realize_ok(&b, p);
+        g_assert_cmphex(rom_sizing(&b), ==, 0);
+        rom_place(&b);
+        g_assert_cmphex(cfg_read(&b, PCI_ROM_ADDRESS, 4), ==, 0);
+        g_assert_null(flatview_lookup(b.as.view, ROM_GPA));
+        bench_done(&b);
+    }
+}
+
+/* romfile=FILE: its bytes, padded with 0xff to a power of two. */
+static void test_rom_file(void)
+{
+    g_autofree char *path = NULL;
+    g_autofree char *props = NULL;
+    uint8_t data[3000];
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    for (unsigned i = 0; i < sizeof(data); i++) {
+        data[i] = (uint8_t)(i * 7);
+    }
+    path = g_build_filename(b.sys, "rom.bin", NULL);
+    g_assert_true(g_file_set_contents(path, (const char *)data, sizeof(data), NULL));
+    props = g_strdup_printf("host=" AHCI ",addr=03.0,romfile=%s", path);
+    realize_ok(&b, props);
+    g_assert_cmphex(rom_sizing(&b), ==, ~(uint32_t)(4096 - 1));
+    rom_place(&b);
+    g_assert_cmphex(guest_read(&b, ROM_GPA + 7, 1), ==, 49);
+    g_assert_cmphex(guest_read(&b, ROM_GPA + 2998, 4), ==,
+                    0xffff0000u | (uint8_t)(2999 * 7) << 8 | (uint8_t)(2998 * 7));
+    g_assert_cmphex(guest_read(&b, ROM_GPA + 4088, 8), ==, UINT64_MAX);
+    guest_write(&b, ROM_GPA + 7, 0, 1);
+    g_assert_cmphex(guest_read(&b, ROM_GPA + 7, 1), ==, 49);
+    bench_done(&b);
+}
+
+static void test_rom_file_unreadable(void)
+{
+    g_autofree char *msg = NULL;
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    msg = realize_fails(&b, "host=" AHCI ",romfile=/nonexistent/rom.bin");
+    assert_says(msg, "romfile=/nonexistent/rom.bin");
+    assert_says(msg, AHCI);
+    g_assert_cmpuint(bus_devices(&b), ==, 0);
+    bench_done(&b);
+}
+
+/* ---- I/O BAR, device-specific regions ------------------------------------------------- */
+
+/* BAR4 is I/O: at the I/O window's base + the BAR's value, reaching the device's region
+ * through pread/pwrite. */
+static void test_io_bar(void)
+{
+    uint8_t *mem;
+    VfioRegion *r;
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    r = &b.d->bars[4];
+    mem = b.fd->regions[VFIO_PCI_BAR4_REGION_INDEX].mem;
+    g_assert_cmphex(cfg_read(&b, PCI_BASE_ADDRESS_4, 4), ==, PCI_BASE_ADDRESS_SPACE_IO);
+    cfg_write(&b, PCI_BASE_ADDRESS_4, 0xffffffff, 4);
+    g_assert_cmphex(cfg_read(&b, PCI_BASE_ADDRESS_4, 4), ==,
+                    ~(FAKE_AHCI_IO_SIZE - 1) | PCI_BASE_ADDRESS_SPACE_IO);
+    cfg_write(&b, PCI_BASE_ADDRESS_4, 0x1000, 4);
+    g_assert_cmphex(pci_bar_address(&b.d->pdev, 4), ==, PCI_BAR_UNMAPPED); /* I/O off */
+    cfg_write(&b, PCI_COMMAND, PCI_COMMAND_IO, 2);
+    g_assert_cmphex(pci_bar_address(&b.d->pdev, 4), ==, IO_BASE + 0x1000);
+    g_assert_cmphex(dev_cfg16(&b, PCI_COMMAND) & PCI_COMMAND_IO, ==, PCI_COMMAND_IO);
+    mem[8] = 0x77;
+    g_assert_cmphex(guest_read(&b, IO_BASE + 0x1008, 1), ==, 0x77);
+    guest_write(&b, IO_BASE + 0x1004, 0x5aa5, 2);
+    g_assert_cmphex(mem[4] | mem[5] << 8, ==, 0x5aa5);
+    g_assert_cmpuint(r->nr_mmaps, ==, 0);
+    g_assert_cmpuint(r->mr.trapped_reads, ==, 1);
+    g_assert_cmpuint(r->mr.trapped_writes, ==, 1);
+    bench_done(&b);
+}
+
+/* A device-specific region (index 9, a TYPE capability) is listed in -d stats, not mapped. */
+static void test_specific_regions(void)
+{
+    g_autoptr(GString) stats = g_string_new(NULL);
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, true);
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    g_assert_cmpuint(b.d->nr_specific_regions, ==, 1);
+    g_assert_cmpuint(fake_vfio_live_mmaps(b.f), ==, 1); /* BAR5's alone */
+    vfio_pci_device_class.print_stats(&b.d->parent, stats);
+    assert_says(stats->str, "device-specific regions left alone: region 9 type 0x8086/0x3");
+    bench_done(&b);
+}
+
+/* ---- Reset --------------------------------------------------------------------------- */
+
+static void test_reset_flr(void)
+{
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    g_assert_cmpuint(b.fd->resets, ==, 1);
+    g_assert_cmpuint(b.fd->hot_resets, ==, 0);
+    g_assert_cmpstr(b.d->reset_kind, ==, "function reset");
+    bench_done(&b);
+}
+
+/* No VFIO_DEVICE_FLAGS_RESET: a bus reset with the group fds when every group is held. */
+static void test_reset_bus(void)
+{
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    g_assert_cmpuint(b.fd->resets, ==, 0);
+    g_assert_cmpuint(b.fd->hot_resets, ==, 1);
+    g_assert_cmpuint(b.fd->hot_reset_groups, ==, 1);
+    g_assert_cmpstr(b.d->reset_kind, ==, "bus reset");
+    bench_done(&b);
+}
+
+/* A dependent device in a group armpass does not hold: a warning naming it, no reset. */
+static void test_reset_bus_not_held(void)
+{
+    g_autofree char *err = NULL;
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    b.fd->hot_reset_deps[1] = (struct vfio_pci_dependent_device){
+        .group_id = 9, .segment = 0, .bus = 0, .devfn = PCI_DEVFN(2, 1) };
+    b.fd->nr_hot_reset_deps = 2;
+    printerr_start();
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    err = printerr_stop();
+    assert_says(err, AHCI);
+    assert_says(err, "not reset");
+    assert_says(err, "0000:00:02.1");
+    assert_says(err, "group 9");
+    g_assert_cmpuint(b.fd->hot_resets, ==, 0);
+    g_assert_cmpuint(b.fd->resets, ==, 0);
+    g_assert_cmpstr(b.d->reset_kind, ==, "none");
+    bench_done(&b);
+}
+
+/* GET_PCI_HOT_RESET_INFO refused: the warning says so. */
+static void test_reset_info_fails(void)
+{
+    g_autofree char *err = NULL;
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    b.fd->nr_hot_reset_deps = 0; /* the fake answers ENODEV */
+    printerr_start();
+    realize_ok(&b, "host=" AHCI ",addr=03.0");
+    err = printerr_stop();
+    assert_says(err, AHCI);
+    assert_says(err, "not reset");
+    assert_says(err, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO");
+    assert_says(err, g_strerror(ENODEV));
+    g_assert_cmpuint(b.fd->hot_resets, ==, 0);
+    bench_done(&b);
+}
+
+/* The function reset fails and no bus reset is possible: the warning says the reset failed
+ * (not that there is none) and why the bus reset could not stand in. */
+static void test_reset_flr_fails(void)
+{
+    g_autofree char *err = NULL;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    fake_vfio_fail_ioctl(b.f, VFIO_DEVICE_RESET, 1, EIO);
+    printerr_start();
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    err = printerr_stop();
+    assert_says(err, NVME);
+    assert_says(err, "not reset");
+    assert_says(err, "VFIO_DEVICE_RESET");
+    assert_says(err, g_strerror(EIO));
+    assert_says(err, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO");
+    g_assert_null(strstr(err, "no function reset"));
+    g_assert_true(g_str_has_suffix(err, "\n"));
+    g_assert_null(strchr(err, '\n')[1] ? err : NULL); /* one line */
+    g_assert_cmpstr(b.d->reset_kind, ==, "none");
+    bench_done(&b);
+}
+
+/* An MSI-X table the device says is in its I/O BAR (the specification wants memory space):
+ * refused as any other impossible table BAR. */
+static void test_error_msix_in_io_bar(void)
+{
+    g_autofree char *msg = NULL;
+    uint8_t *c;
+    Bench b;
+
+    bench_init(&b);
+    add_ahci(&b, 1, false);
+    b.fd->irqs[VFIO_PCI_MSIX_IRQ_INDEX].count = 1;
+    c = b.fd->regions[VFIO_PCI_CONFIG_REGION_INDEX].mem;
+    c[FAKE_AHCI_MSI_CAP + 1] = 0xa0;
+    c[0xa0] = PCI_CAP_ID_MSIX;
+    c[0xa1] = 0;
+    c[0xa2] = 0; /* 1 vector */
+    c[0xa4] = 4; /* table: BAR4 +0 */
+    c[0xa8] = 4 | 0x10; /* PBA: BAR4 +0x10 */
+    msg = realize_fails(&b, "host=" AHCI ",addr=03.0");
+    assert_says(msg, "MSI-X table in BAR 4");
+    assert_says(msg, "no such memory BAR");
     bench_done(&b);
 }
 
@@ -1006,6 +1805,9 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     armpass_rcu_register_thread(); /* commits and accesses read the view under RCU */
+    /* The default main context (the userspace INTx resample timer's) and its wakeup fd exist
+     * before any test counts the process's fds. */
+    (void)g_main_context_default();
     g_test_add_func("/vfio-pci/realize/config", test_realize_config);
     g_test_add_func("/vfio-pci/bar0/mmap", test_bar0_mmap);
     g_test_add_func("/vfio-pci/bar0/sparse", test_bar0_sparse);
@@ -1020,10 +1822,32 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-pci/error/no-such-device", test_error_no_such_device);
     g_test_add_func("/vfio-pci/error/not-viable", test_error_not_viable);
     g_test_add_func("/vfio-pci/error/platform-flags", test_error_platform_flags);
-    g_test_add_func("/vfio-pci/error/no-msix", test_error_no_msix);
+    g_test_add_func("/vfio-pci/msi-only", test_msi_only);
+    g_test_add_func("/vfio-pci/msi-vfio-count", test_msi_vfio_count);
+    g_test_add_func("/vfio-pci/no-its-intx", test_no_its_intx);
     g_test_add_func("/vfio-pci/error/no-its", test_error_no_its);
     g_test_add_func("/vfio-pci/error/late-cleanup", test_error_late_cleanup);
     g_test_add_func("/vfio-pci/parse-host", test_parse_host);
+    g_test_add_func("/vfio-pci/intx/pin", test_intx_pin);
+    g_test_add_func("/vfio-pci/intx/userspace", test_intx_userspace);
+    g_test_add_func("/vfio-pci/intx/shared-line", test_intx_shared_line);
+    g_test_add_func("/vfio-pci/irq-modes", test_irq_modes);
+    g_test_add_func("/vfio-pci/msi-while-msix", test_msi_while_msix);
+    g_test_add_func("/vfio-pci/msix/set-irqs-fails", test_msix_set_irqs_fails);
+    g_test_add_func("/vfio-pci/msix/userspace", test_msix_userspace);
+    g_test_add_func("/vfio-pci/msi/maskbit", test_msi_maskbit);
+    g_test_add_func("/vfio-pci/rom/device", test_rom_device);
+    g_test_add_func("/vfio-pci/rom/hidden", test_rom_hidden);
+    g_test_add_func("/vfio-pci/rom/file", test_rom_file);
+    g_test_add_func("/vfio-pci/rom/file-unreadable", test_rom_file_unreadable);
+    g_test_add_func("/vfio-pci/io-bar", test_io_bar);
+    g_test_add_func("/vfio-pci/specific-regions", test_specific_regions);
+    g_test_add_func("/vfio-pci/reset/flr", test_reset_flr);
+    g_test_add_func("/vfio-pci/reset/bus", test_reset_bus);
+    g_test_add_func("/vfio-pci/reset/bus-not-held", test_reset_bus_not_held);
+    g_test_add_func("/vfio-pci/reset/info-fails", test_reset_info_fails);
+    g_test_add_func("/vfio-pci/reset/flr-fails", test_reset_flr_fails);
+    g_test_add_func("/vfio-pci/error/msix-in-io-bar", test_error_msix_in_io_bar);
     int ret = g_test_run();
 
     armpass_rcu_barrier();

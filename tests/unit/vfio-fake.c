@@ -475,6 +475,56 @@ static int set_irqs(FakeVfio *f, FakeDevice *d, struct vfio_irq_set *set)
     return 0;
 }
 
+/* As Linux 6.1's vfio_pci_ioctl_get_pci_hot_reset_info: ENOSPC with the count when argsz
+ * leaves too little room for the devices. */
+static int hot_reset_info(FakeDevice *d, struct vfio_pci_hot_reset_info *info)
+{
+    size_t need = sizeof(*info) + d->nr_hot_reset_deps * sizeof(info->devices[0]);
+
+    if (info->argsz < sizeof(*info)) {
+        return fail(EINVAL);
+    }
+    if (!d->nr_hot_reset_deps) {
+        return fail(ENODEV); /* no slot or bus reset */
+    }
+    info->flags = 0;
+    info->count = d->nr_hot_reset_deps;
+    if (info->argsz < need) {
+        return fail(ENOSPC);
+    }
+    memcpy(info->devices, d->hot_reset_deps, d->nr_hot_reset_deps * sizeof(info->devices[0]));
+    return 0;
+}
+
+/* As Linux 6.1: every group fd must be a VFIO group, and every dependent device's group must
+ * be among them (else EINVAL). */
+static int hot_reset(FakeVfio *f, FakeDevice *d, struct vfio_pci_hot_reset *reset)
+{
+    if (reset->argsz < sizeof(*reset) ||
+        reset->argsz - sizeof(*reset) < (size_t)reset->count * sizeof(int32_t) ||
+        !d->nr_hot_reset_deps) {
+        return fail(EINVAL);
+    }
+    for (unsigned i = 0; i < d->nr_hot_reset_deps; i++) {
+        bool found = false;
+
+        for (unsigned j = 0; j < reset->count; j++) {
+            FakeFd *ff = fd_lookup(f, reset->group_fds[j]);
+
+            if (!ff || ff->kind != FD_GROUP) {
+                return fail(EBADF);
+            }
+            found |= (uint32_t)ff->g->id == d->hot_reset_deps[i].group_id;
+        }
+        if (!found) {
+            return fail(EINVAL);
+        }
+    }
+    d->hot_resets++;
+    d->hot_reset_groups = reset->count;
+    return 0;
+}
+
 static int device_ioctl(FakeVfio *f, FakeDevice *d, unsigned long req, void *arg)
 {
     switch (req) {
@@ -512,6 +562,10 @@ static int device_ioctl(FakeVfio *f, FakeDevice *d, unsigned long req, void *arg
         }
         d->resets++;
         return 0;
+    case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
+        return hot_reset_info(d, arg);
+    case VFIO_DEVICE_PCI_HOT_RESET:
+        return hot_reset(f, d, arg);
     default:
         return fail(ENOTTY);
     }
@@ -866,16 +920,18 @@ FakeDevice *fake_vfio_add_nvme(FakeVfio *f, const char *name, int group,
         }
     }
     if (variant == FAKE_NVME_SPARSE) {
-        struct {
-            struct vfio_region_info_cap_sparse_mmap hdr;
-            struct vfio_region_sparse_mmap_area area;
-        } sp = {
-            .hdr = { .header = { .id = VFIO_REGION_INFO_CAP_SPARSE_MMAP, .version = 1 },
-                     .nr_areas = 1 },
-            .area = { .offset = 0, .size = 0x2000 },
+        /* The header and one area, laid out as the kernel does (no struct: clang refuses a
+         * flexible-array struct that is not last). */
+        struct vfio_region_info_cap_sparse_mmap hdr = {
+            .header = { .id = VFIO_REGION_INFO_CAP_SPARSE_MMAP, .version = 1 },
+            .nr_areas = 1,
         };
+        struct vfio_region_sparse_mmap_area area = { .offset = 0, .size = 0x2000 };
+        uint8_t sp[sizeof(hdr) + sizeof(area)];
 
-        fake_region_set_caps(d, VFIO_PCI_BAR0_REGION_INDEX, &sp, sizeof(sp));
+        memcpy(sp, &hdr, sizeof(hdr));
+        memcpy(sp + sizeof(hdr), &area, sizeof(area));
+        fake_region_set_caps(d, VFIO_PCI_BAR0_REGION_INDEX, sp, sizeof(sp));
     } else {
         struct vfio_info_cap_header mm = { .id = VFIO_REGION_INFO_CAP_MSIX_MAPPABLE,
                                            .version = 1 };
@@ -884,7 +940,8 @@ FakeDevice *fake_vfio_add_nvme(FakeVfio *f, const char *name, int group,
     }
     fake_device_add_irq(d, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
                                VFIO_IRQ_INFO_AUTOMASKED, 1);          /* INTx */
-    fake_device_add_irq(d, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, 1); /* MSI */
+    fake_device_add_irq(d, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE,
+                        32); /* MSI: as Linux counts it, what the capability offers */
     fake_device_add_irq(d, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE,
                         variant == FAKE_NVME_NO_MSIX ? 0 : FAKE_NVME_VECTORS); /* MSI-X */
     fake_device_add_irq(d, VFIO_IRQ_INFO_EVENTFD, 1);                 /* ERR */
@@ -910,10 +967,11 @@ FakeDevice *fake_vfio_add_nvme(FakeVfio *f, const char *name, int group,
     c[0x41] = 0x50;
     put16(c, 0x42, 0x0003);
     put16(c, 0x44, 0x0008);
-    /* MSI: 64-bit, per-vector masking, 32 vectors */
+    /* MSI: 64-bit, 32 vectors, no per-vector masking (14 bytes: with the mask and pending
+     * bits it would be 24 and run into MSI-X at 0x60) */
     c[0x50] = PCI_CAP_ID_MSI;
     c[0x51] = variant == FAKE_NVME_NO_MSIX ? 0x70 : FAKE_NVME_MSIX_CAP;
-    put16(c, 0x52, PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT | 0x000a);
+    put16(c, 0x52, PCI_MSI_FLAGS_64BIT | 0x000a);
     if (variant != FAKE_NVME_NO_MSIX) {
         c[0x60] = PCI_CAP_ID_MSIX;
         c[0x61] = 0x70;
@@ -927,6 +985,86 @@ FakeDevice *fake_vfio_add_nvme(FakeVfio *f, const char *name, int group,
     put16(c, 0x72, 0x0002);
     /* AER at 0x100, the end of the extended list */
     put32(c, 0x100, 0x00010001);
+    return d;
+}
+
+FakeDevice *fake_vfio_add_ahci(FakeVfio *f, const char *name, int group, uint8_t pin,
+                               bool specific)
+{
+    FakeDevice *d = fake_vfio_add_device(f, name, group, false, VFIO_DEVICE_FLAGS_PCI);
+    const uint32_t rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+    unsigned dom, bus, slot, fn;
+    uint8_t *c, *rom;
+
+    for (unsigned i = 0; i < VFIO_PCI_NUM_REGIONS; i++) {
+        if (i == VFIO_PCI_BAR4_REGION_INDEX) {
+            fake_device_add_region(d, rw, FAKE_AHCI_IO_SIZE);
+        } else if (i == VFIO_PCI_BAR5_REGION_INDEX) {
+            fake_device_add_region(d, rw | VFIO_REGION_INFO_FLAG_MMAP, FAKE_AHCI_BAR5_SIZE);
+        } else if (i == VFIO_PCI_ROM_REGION_INDEX) {
+            fake_device_add_region(d, VFIO_REGION_INFO_FLAG_READ, FAKE_AHCI_ROM_SIZE);
+        } else if (i == VFIO_PCI_CONFIG_REGION_INDEX) {
+            fake_device_add_region(d, rw, FAKE_AHCI_CONFIG_SIZE);
+        } else {
+            fake_device_add_region(d, 0, 0);
+        }
+    }
+    if (specific) {
+        struct vfio_region_info_cap_type t = {
+            .header = { .id = VFIO_REGION_INFO_CAP_TYPE, .version = 1 },
+            .type = FAKE_AHCI_SPECIFIC_TYPE,
+            .subtype = FAKE_AHCI_SPECIFIC_SUBTYPE,
+        };
+        unsigned idx = fake_device_add_region(d, VFIO_REGION_INFO_FLAG_READ,
+                                              FAKE_AHCI_SPECIFIC_SIZE);
+
+        fake_region_set_caps(d, idx, &t, sizeof(t));
+    }
+    fake_device_add_irq(d, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
+                               VFIO_IRQ_INFO_AUTOMASKED, 1);          /* INTx */
+    fake_device_add_irq(d, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE,
+                        FAKE_AHCI_MSI_VECTORS);                       /* MSI */
+    fake_device_add_irq(d, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, 0); /* MSI-X */
+    fake_device_add_irq(d, VFIO_IRQ_INFO_EVENTFD, 1);                 /* ERR */
+    fake_device_add_irq(d, VFIO_IRQ_INFO_EVENTFD, 1);                 /* REQ */
+
+    rom = d->regions[VFIO_PCI_ROM_REGION_INDEX].mem;
+    for (unsigned i = 0; i < FAKE_AHCI_ROM_SIZE; i++) {
+        rom[i] = (uint8_t)i;
+    }
+    rom[0] = 0x55;
+    rom[1] = 0xaa;
+
+    c = d->regions[VFIO_PCI_CONFIG_REGION_INDEX].mem;
+    put16(c, PCI_VENDOR_ID, 0x8086);
+    put16(c, PCI_DEVICE_ID, 0x2922);
+    put16(c, PCI_STATUS, PCI_STATUS_CAP_LIST);
+    c[PCI_REVISION_ID] = 0x02;
+    c[PCI_CLASS_PROG] = 0x01;           /* AHCI 1.0 */
+    put16(c, PCI_CLASS_DEVICE, 0x0106); /* mass storage, SATA */
+    c[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
+    put32(c, PCI_BASE_ADDRESS_4, PCI_BASE_ADDRESS_SPACE_IO);
+    put32(c, PCI_BASE_ADDRESS_5, 0);
+    put32(c, PCI_ROM_ADDRESS, 0xfeb00000);
+    c[PCI_CAPABILITY_LIST] = 0x70;
+    c[PCI_INTERRUPT_LINE] = 0x0a;
+    c[PCI_INTERRUPT_PIN] = pin;
+    /* PM */
+    c[0x70] = PCI_CAP_ID_PM;
+    c[0x71] = FAKE_AHCI_MSI_CAP;
+    put16(c, 0x72, 0x0003);
+    /* MSI: 64-bit, per-vector masking, 8 vectors (24 bytes: 0x80-0x97) */
+    c[FAKE_AHCI_MSI_CAP] = PCI_CAP_ID_MSI;
+    c[FAKE_AHCI_MSI_CAP + 1] = 0;
+    put16(c, FAKE_AHCI_MSI_CAP + PCI_MSI_FLAGS,
+          PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT | (3 << 1));
+
+    if (sscanf(name, "%x:%x:%x.%u", &dom, &bus, &slot, &fn) == 4) {
+        d->hot_reset_deps[0] = (struct vfio_pci_dependent_device){
+            .group_id = (uint32_t)group, .segment = (uint16_t)dom, .bus = (uint8_t)bus,
+            .devfn = (uint8_t)(slot << 3 | fn) };
+        d->nr_hot_reset_deps = 1;
+    }
     return d;
 }
 

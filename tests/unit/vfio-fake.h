@@ -39,6 +39,12 @@ typedef struct FakeDevice {
     struct vfio_irq_info irqs[FAKE_MAX_IRQS];
     unsigned open_fds; /* device fds handed out and not closed */
     unsigned resets;
+    /* VFIO_DEVICE_GET_PCI_HOT_RESET_INFO's answer: the devices a bus reset touches (itself
+     * included); none: the ioctl fails with ENOTTY as for a device without a reset slot. */
+    struct vfio_pci_dependent_device hot_reset_deps[4];
+    unsigned nr_hot_reset_deps;
+    unsigned hot_resets;          /* VFIO_DEVICE_PCI_HOT_RESET accepted */
+    unsigned hot_reset_groups;    /* the group fds the last one was given */
 } FakeDevice;
 
 typedef struct FakeGroup {
@@ -150,6 +156,31 @@ typedef enum FakeNvmeVariant {
 
 FakeDevice *fake_vfio_add_nvme(FakeVfio *f, const char *name, int group,
                                FakeNvmeVariant variant);
+
+/*
+ * An AHCI-like PCI function (8086:2922, class 010601) as vfio-pci shows it: flags PCI only (no
+ * function reset: VFIO_DEVICE_RESET fails), the nine vfio-pci regions plus a device-specific
+ * one (index 9, FAKE_AHCI_SPECIFIC_SIZE bytes, a TYPE capability FAKE_AHCI_SPECIFIC_TYPE /
+ * _SUBTYPE) when specific; BAR4 an I/O BAR of FAKE_AHCI_IO_SIZE bytes (READ|WRITE), BAR5 a
+ * 32-bit memory BAR of FAKE_AHCI_BAR5_SIZE bytes (READ|WRITE|MMAP), a ROM region of
+ * FAKE_AHCI_ROM_SIZE bytes (READ) holding 0x55 0xaa then byte i = i & 0xff, config
+ * FAKE_AHCI_CONFIG_SIZE bytes. IRQs: INTx (EVENTFD|MASKABLE|AUTOMASKED, 1), MSI
+ * (EVENTFD|NORESIZE, FAKE_AHCI_MSI_VECTORS), MSI-X (0), ERR, REQ. Config: the capability list
+ * PM (0x70) -> MSI (0x80: 64-bit, per-vector masking, FAKE_AHCI_MSI_VECTORS offered), no MSI-X;
+ * interrupt pin pin (0: none). A bus reset would reset it alone (its own group).
+ */
+#define FAKE_AHCI_IO_SIZE 0x20u
+#define FAKE_AHCI_BAR5_SIZE 0x2000u
+#define FAKE_AHCI_ROM_SIZE 0x8000u
+#define FAKE_AHCI_CONFIG_SIZE 0x100u
+#define FAKE_AHCI_MSI_VECTORS 8u
+#define FAKE_AHCI_MSI_CAP 0x80u
+#define FAKE_AHCI_SPECIFIC_SIZE 0x1000u
+#define FAKE_AHCI_SPECIFIC_TYPE 0x8086u
+#define FAKE_AHCI_SPECIFIC_SUBTYPE 3u
+
+FakeDevice *fake_vfio_add_ahci(FakeVfio *f, const char *name, int group, uint8_t pin,
+                               bool specific);
 
 /* Fake fds open now (containers, groups, devices). */
 unsigned fake_vfio_open_fds(const FakeVfio *f);

@@ -109,9 +109,11 @@ extern const DeviceClass vfio_pci_device_class;
 char *vfio_pci_parse_host(const char *host, GError **errp);
 
 /* Interrupts (hw/vfio/pci-irq.c): the PCIVectorOps vfio-pci gives its MSI and MSI-X
- * capabilities (each switches the mode the guest asked for), switching mode by hand (INTx at
- * start, NONE at teardown: every route, eventfd and irqfd released), and -d stats. */
-extern const PCIVectorOps vfio_pci_vector_ops;
+ * capabilities (each switches the mode the guest asked for; a capability's vector changes
+ * count only while the device is in its mode), switching mode by hand (INTx at start, NONE
+ * at teardown: every route, eventfd and irqfd released), and -d stats. */
+extern const PCIVectorOps vfio_pci_msi_vector_ops;
+extern const PCIVectorOps vfio_pci_msix_vector_ops;
 void vfio_pci_irq_set_mode(VfioPciDevice *d, VfioPciIrqMode mode);
 void vfio_pci_irq_print_stats(VfioPciDevice *d, GString *out);
 /* Has every BAR's trapped accesses complete a pending INTx on the fallback path. */
