@@ -632,7 +632,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         g_string_append(props, ",x-no-mmap=on");
     }
     if (cfg & 0x20) {
-        g_string_append(props, ",rombar=off");
+        g_string_append(props, ",rombar=0");
     } else if (cfg & 0x40) {
         g_string_append_printf(props, ",romfile=%s", m.romfile);
     }

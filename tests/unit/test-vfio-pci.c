@@ -1195,30 +1195,44 @@ static void test_intx_pin(void)
     bench_done(&b);
 }
 
-/* x-irqfd=off: the interrupt wakes armpass, which raises the SPI through pci_set_intx, then
- * lowers it and unmasks the host's INTx on the timed resample. */
+/* x-irqfd=off: the interrupt wakes armpass, which raises the SPI through pci_set_intx and
+ * takes the BARs' mmaps away; the guest's first access to a BAR traps and completes the
+ * interrupt (line lowered, host INTx unmasked); after the quiet period the mmaps return. */
 static void test_intx_userspace(void)
 {
     const FakeSetIrqs *s;
+    const FlatRange *fr;
     Bench b;
 
     bench_init(&b);
     add_ahci(&b, 1, false);
-    realize_ok(&b, "host=" AHCI ",addr=03.0,x-irqfd=off");
+    realize_ok(&b, "host=" AHCI ",addr=03.0,x-irqfd=off,x-mmap-timeout-ms=40");
     g_assert_false(b.d->intx.kernel_path);
     g_assert_cmpint(b.irq.level_irqfds, ==, 0);
     g_assert_cmpuint(b.f->set_irqs->len, ==, 1); /* TRIGGER only, no resamplefd */
     s = last_set_irqs(&b);
     g_assert_cmphex(s->flags, ==, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER);
     g_assert_cmpuint(s->index, ==, VFIO_PCI_INTX_IRQ_INDEX);
+    /* BAR 5 (the AHCI's registers) mapped at 0x10000000. */
+    cfg_write(&b, PCI_BASE_ADDRESS_5, 0x10000000, 4);
+    cfg_write(&b, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+    fr = flatview_lookup(b.as.view, 0x10000000);
+    g_assert_nonnull(fr);
+    g_assert_true(memory_region_is_ram_device(fr->mr));
+
     fire_fd(b.d->intx.trigger_fd);
     RUN_UNTIL(&b, b.irq.spi_high[SLOT_SPI]);
     g_assert_true(b.d->pdev.intx_level);
-    RUN_UNTIL(&b, !b.irq.spi_high[SLOT_SPI]);
+    fr = flatview_lookup(b.as.view, 0x10000000);
+    g_assert_false(memory_region_is_ram_device(fr->mr)); /* trapped while pending */
+    guest_read(&b, 0x10000000, 4); /* the guest's handler reads the device */
+    g_assert_false(b.irq.spi_high[SLOT_SPI]);
+    g_assert_false(b.d->pdev.intx_level);
     s = last_set_irqs(&b);
     g_assert_cmphex(s->flags, ==, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK);
     g_assert_cmpuint(s->index, ==, VFIO_PCI_INTX_IRQ_INDEX);
     g_assert_cmpuint(b.d->intx.wakeups, >=, 1);
+    RUN_UNTIL(&b, memory_region_is_ram_device(flatview_lookup(b.as.view, 0x10000000)->mr));
     bench_done(&b);
 }
 
@@ -1243,8 +1257,12 @@ static void test_intx_shared_line(void)
     fire_fd(b.d->intx.trigger_fd);
     RUN_UNTIL(&b, b.irq.spi_high[spi]);
     pci_set_intx(&nvme->pdev, true); /* the NVMe asserts too (what its watch would do) */
-    /* The AHCI's resample lowers its share: the NVMe still holds the line. */
-    RUN_UNTIL(&b, !b.d->pdev.intx_level);
+    /* The guest's handler touches the AHCI (a trapped access completes its INTx): the AHCI
+     * lowers its share, the NVMe still holds the line. */
+    g_mutex_lock(&b.as.dispatch_lock);
+    vfio_irq_line_trapped_access(&b.d->intx);
+    g_mutex_unlock(&b.as.dispatch_lock);
+    g_assert_false(b.d->pdev.intx_level);
     g_assert_true(b.irq.spi_high[spi]);
     pci_set_intx(&nvme->pdev, false);
     g_assert_false(b.irq.spi_high[spi]);
@@ -1520,10 +1538,10 @@ static void test_rom_device(void)
     bench_done(&b);
 }
 
-/* rombar=off and romfile= empty: no ROM (the BAR reads 0 after sizing). */
+/* rombar=0 and romfile= empty: no ROM (the BAR reads 0 after sizing). */
 static void test_rom_hidden(void)
 {
-    static const char *const props[] = { "rombar=off", "romfile=" };
+    static const char *const props[] = { "rombar=0", "romfile=" };
 
     for (unsigned i = 0; i < G_N_ELEMENTS(props); i++) {
         g_autofree char *p = g_strdup_printf("host=" AHCI ",addr=03.0,%s", props[i]);
