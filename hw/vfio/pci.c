@@ -566,6 +566,9 @@ static bool irqs_init(VfioPciDevice *d, const uint8_t *raw, GError **errp)
 /* Device-specific regions (past the standard BARs, ROM, config and VGA): listed, not used. */
 static void list_device_regions(VfioPciDevice *d)
 {
+    if (!d->specific_regions) {
+        d->specific_regions = g_string_new(NULL);
+    }
     for (unsigned i = VFIO_PCI_NUM_REGIONS; i < d->vdev->num_regions; i++) {
         VfioRegionInfo info;
         g_autoptr(GError) err = NULL;
@@ -602,7 +605,6 @@ static bool vfio_pci_realize(DeviceState *dev, MachineState *ms, GError **errp)
                     "3600000 (an hour)", d->x_mmap_timeout_ms);
         return false;
     }
-    d->specific_regions = g_string_new(NULL);
     if (!d->host == !d->sysfsdev) {
         g_set_error(errp, VFIO_PCI_ERROR, EINVAL, "give the host device with host=DDDD:BB:DD.F "
                     "(e.g. host=0000:00:01.0) or sysfsdev=PATH, one of them");
