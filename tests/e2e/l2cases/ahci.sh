@@ -3,9 +3,10 @@
 # L2 side of pci-ahci (l2case=ahci): the passed-through AHCI controller (class 0x010601). Its
 # disk holds l2.marker=HEX at byte 0; its interrupt must be a plain MSI vector (not MSI-X, not
 # INTx) that counts; VS and CAP read through the I/O BAR 4 index/data pair must be l2.vs and
-# l2.cap (what L1 read on the bare device). Last line: "L2-AHCI: PASS ..." or "L2-AHCI: FAIL ...".
+# l2.cap (what L1 read on the bare device); the same words as arguments override the command
+# line's (pci-l1-check-kinds runs it in L1). Last line: "L2-AHCI: PASS ..." or "L2-AHCI: FAIL ...".
 marker='' vs='' cap=''
-for arg in $(cat /proc/cmdline); do
+for arg in $(cat /proc/cmdline) "$@"; do
     case $arg in
     l2.marker=*) marker=${arg#l2.marker=} ;;
     l2.vs=*) vs=${arg#l2.vs=} ;;

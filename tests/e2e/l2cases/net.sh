@@ -5,7 +5,7 @@
 # and its interrupts count: on MSI-X by default, on a level line of the GICv3 with l2.intx
 # (e1000e.IntMode=0). Last line: "L2-NET: PASS ip=... irq_mode=msix|intx ..." or "L2-NET: FAIL ...".
 intx=''
-for arg in $(cat /proc/cmdline); do
+for arg in $(cat /proc/cmdline) "$@"; do
     case $arg in l2.intx) intx=1 ;; esac
 done
 say() { echo "L2-NET: $*"; }

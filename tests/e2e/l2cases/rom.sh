@@ -5,7 +5,7 @@
 # there must be no ROM (no rom file, or reading it fails or gives nothing).
 # Last line: "L2-ROM: PASS ..." or "L2-ROM: FAIL ...".
 want='' norom=''
-for arg in $(cat /proc/cmdline); do
+for arg in $(cat /proc/cmdline) "$@"; do
     case $arg in
     l2.romsha=*) want=${arg#l2.romsha=} ;;
     l2.norom) norom=1 ;;
