@@ -58,8 +58,8 @@ skeleton() {
     mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,root,etc,mnt}
     install -m 0755 "$busybox" "$root/bin/busybox"
     ln -s busybox "$root/bin/sh"
-    # busybox udhcpc runs this on a lease (the e1000e case).
-    install -D -m 0755 "$here/udhcpc.script" "$root/usr/share/udhcpc/default.script"
+    # busybox udhcpc runs this on a lease (the e1000e case); Debian's busybox looks for it there.
+    install -D -m 0755 "$here/udhcpc.script" "$root/etc/udhcpc/default.script"
 }
 
 # The test programs: every executable file of $progs, into ROOT/progs/.

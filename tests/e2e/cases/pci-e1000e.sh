@@ -17,7 +17,7 @@ for _ in $(seq 1 20); do
 done
 [ -n "$ifname" ] || fail "L1's e1000e driver gave no interface for $bdf"
 ip link set "$ifname" up
-timeout 60 udhcpc -i "$ifname" -n -q -t 10 -T 2 > /tmp/l1-dhcp.log 2>&1
+timeout 60 udhcpc -s /etc/udhcpc/default.script -i "$ifname" -n -q -t 10 -T 2 > /tmp/l1-dhcp.log 2>&1
 cat /tmp/l1-dhcp.log
 grep -q '^udhcpc-script: bound' /tmp/l1-dhcp.log || fail "L1 got no DHCP lease on $ifname (the bed's network)"
 ip link set "$ifname" down

@@ -30,7 +30,7 @@ done
 [ -n "$ifname" ] || bad "the driver ($(basename "$(readlink "$dev/driver" 2>/dev/null)")) gave no interface for $bdf"
 say "controller $bdf vendor=$(cat "$dev/vendor") device=$(cat "$dev/device") interface $ifname"
 ip link set "$ifname" up
-timeout 90 udhcpc -i "$ifname" -n -q -t 15 -T 3 > /tmp/dhcp.log 2>&1
+timeout 90 udhcpc -s /etc/udhcpc/default.script -i "$ifname" -n -q -t 15 -T 3 > /tmp/dhcp.log 2>&1
 sed 's/^/L2-NET: dhcp: /' /tmp/dhcp.log
 lease=$(grep '^udhcpc-script: bound' /tmp/dhcp.log | head -n 1)
 [ -n "$lease" ] || bad "no DHCP lease on $ifname"
