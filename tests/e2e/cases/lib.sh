@@ -208,7 +208,7 @@ refused() {
     timeout 60 /armpass $guest "$@" > /tmp/bad.out 2>&1
     _st=$?
     _err=$(grep '^armpass: ' /tmp/bad.out | grep -v 'warning' | tail -n 1)
-    echo "pci-bad-input $_name: status $_st: $_err"
+    echo "$E2E_NAME $_name: status $_st: $_err"
     [ "$_st" != 0 ] && [ "$_st" != 124 ] || { cat /tmp/bad.out; fail "$_name: armpass exited $_st, not an error"; }
     echo "$_wants" | while read -r _w; do
         [ -z "$_w" ] && continue
@@ -241,7 +241,7 @@ check_intx_stats() {
     *) echo "$_l" | grep -q ': userspace, userspace wakeups [1-9][0-9]*$' ||
         fail "INTx of $1 with x-irqfd=off did not go through userspace: $_l" ;;
     esac
-    ! grep -q "vfio $1 msix\? [0-9]* -> " /tmp/stats.txt ||
+    ! grep -qE "vfio $1 msix? [0-9]+ -> " /tmp/stats.txt ||
         fail "MSI/MSI-X vectors of $1 were used although L2 was on INTx"
 }
 

@@ -43,14 +43,12 @@ wait "$pid"
 st=$?
 tr -d '\r' < /tmp/l2.log | grep -E '^armpass|L2-NVME-REBOOT|vfio' | tail -n 20
 [ "$st" = 0 ] || fail "armpass exited $st after $boots boots, not 0"
+tr -d '\r' < /tmp/l2.log | sed -n 's/.*L2-NVME-REBOOT: boot=\([0-9]*\) marker=\([a-z]*\).*/\1 \2/p' > /tmp/boots.txt
 k=1
-for b in $(tr -d '\r' < /tmp/l2.log | grep -o 'L2-NVME-REBOOT: boot=[0-9]* marker=[a-z]*' | sed 's/.*boot=//'); do
-    case $b in
-    "$k marker=ok") ;;
-    *) fail "L2's boot $k reported 'boot=$b' (want boot=$k marker=ok)" ;;
-    esac
+while read -r b m; do
+    [ "$b" = "$k" ] && [ "$m" = ok ] || fail "L2's boot $k reported boot=$b marker=$m (want boot=$k marker=ok)"
     k=$((k + 1))
-done
+done < /tmp/boots.txt
 [ "$k" = $((boots + 1)) ] || fail "L2 reported $((k - 1)) boots, want $boots"
 ! grep -q 'L2-NVME-REBOOT: FAIL' /tmp/l2.log || fail "L2: $(grep -m1 'L2-NVME-REBOOT: FAIL' /tmp/l2.log | tr -d '\r')"
 [ "$(grep -c vfio /tmp/fds.2)" -ge 2 ] || fail "boot 2 holds $(grep -c vfio /tmp/fds.2) VFIO fds: the device was not set up again"
