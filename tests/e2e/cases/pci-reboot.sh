@@ -30,6 +30,7 @@ while [ "$n" -lt "$boots" ]; do
     n=$((n + 1))
     for f in /proc/"$pid"/fd/*; do readlink "$f"; done | sort > /tmp/fds.$n
     wc -l < /proc/"$pid"/maps > /tmp/maps.$n
+    awk '{ print $2, $6 }' /proc/"$pid"/maps | sort > /tmp/maplist.$n   # for the diff on failure
     echo "boot $n: $(tr -d '\r' < /tmp/l2.log | grep 'L2-NVME-REBOOT: boot=' | tail -n 1);" \
         "armpass: $(wc -l < /tmp/fds.$n) fds ($(grep -c vfio /tmp/fds.$n) vfio), $(cat /tmp/maps.$n) mappings"
 done
@@ -55,8 +56,11 @@ done < /tmp/boots.txt
 k=3
 while [ "$k" -le "$boots" ]; do
     cmp -s /tmp/fds.2 /tmp/fds.$k || { diff /tmp/fds.2 /tmp/fds.$k; fail "armpass's open fds changed from boot 2 to boot $k"; }
-    [ "$(cat /tmp/maps.$k)" = "$(cat /tmp/maps.2)" ] ||
+    [ "$(cat /tmp/maps.$k)" = "$(cat /tmp/maps.2)" ] || {
+        echo "--- armpass's mappings (permissions, path) at boot 2 vs boot $k ---"
+        diff /tmp/maplist.2 /tmp/maplist.$k
         fail "armpass's mappings went from $(cat /tmp/maps.2) at boot 2 to $(cat /tmp/maps.$k) at boot $k"
+    }
     k=$((k + 1))
 done
 echo "ARMPASS-E2E-EXPECT-DISK disk=nvm0 offset=8192 text=armpass-boot=$boots"
