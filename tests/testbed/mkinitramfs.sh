@@ -4,6 +4,7 @@
 #
 # usage: mkinitramfs.sh --kernel IMAGE --busybox BUSYBOX --armpass ARMPASS [--progs DIR] [--extra DIR]... [--out DIR]
 #
+#   both:           busybox + tests/testbed/udhcpc.script as udhcpc's default script
 #   DIR/l2.cpio.gz: busybox + tests/testbed/l2-init as /init + tests/e2e/l2cases/* in /l2cases/
 #                   + the test programs (tests/progs, built static for aarch64) in /progs/
 #   DIR/l1.cpio.gz: busybox + tests/testbed/l1-init as /init + /armpass + /Image +
@@ -57,6 +58,8 @@ skeleton() {
     mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,root,etc,mnt}
     install -m 0755 "$busybox" "$root/bin/busybox"
     ln -s busybox "$root/bin/sh"
+    # busybox udhcpc runs this on a lease (the e1000e case); Debian's busybox looks for it there.
+    install -D -m 0755 "$here/udhcpc.script" "$root/etc/udhcpc/default.script"
 }
 
 # The test programs: every executable file of $progs, into ROOT/progs/.

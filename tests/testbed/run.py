@@ -11,6 +11,7 @@ The whole L0 console goes to a log file in --logdir; the run ends on the case's
 
 import argparse
 import datetime
+import hashlib
 import os
 import secrets
 import re
@@ -32,6 +33,9 @@ MARKER = re.compile(rb'ARMPASS-E2E: (PASS|FAIL)\b(.*)')
 EXPECT_DISK = re.compile(rb'ARMPASS-E2E-EXPECT-DISK(?: disk=(\w+))? offset=(\d+) (hex|text)=(\S+)')
 NVME_IMAGE_SIZE = 64 << 20          # the --nvme disk (sparse)
 GROUP_IMAGE_SIZE = 1 << 20          # each disk of the --pci-group pair
+AHCI_IMAGE_SIZE = 16 << 20          # the --ahci disk (sparse)
+ROM_SIZE = 32 << 10                 # the --nvme-rom option ROM (a power of two)
+NVME_IDS = (0x1b36, 0x0010, 0x010802)   # QEMU's NVMe: vendor, device, class code
 TAIL_LINES = 40
 
 
@@ -126,6 +130,35 @@ def tail(path, n):
     return lines[-n:]
 
 
+def option_rom(vendor, device, class_code, size):
+    """A valid PCI option ROM image of size bytes (one image, the last): random bytes around the
+    header Linux checks before it reads a ROM (pci_get_rom_size: 0x55 0xAA at 0, the pointer
+    at 0x18 to a "PCIR" data structure whose image length covers the file and whose indicator
+    has the last-image bit)."""
+    rom = bytearray(secrets.token_bytes(size))
+    pcir = 0x1c
+    rom[0:3] = bytes((0x55, 0xaa, size // 512))
+    rom[0x18:0x1a] = pcir.to_bytes(2, 'little')
+    rom[pcir:pcir + 0x18] = (b'PCIR' + vendor.to_bytes(2, 'little') + device.to_bytes(2, 'little')
+                             + b'\0\0'                          # device list pointer: none
+                             + (0x18).to_bytes(2, 'little')     # length of this structure
+                             + b'\0'                             # its revision
+                             + class_code.to_bytes(3, 'little')
+                             + (size // 512).to_bytes(2, 'little')   # image length, 512-byte units
+                             + b'\x01\x00'                       # revision level of the code
+                             + b'\x00'                           # code type
+                             + b'\x80'                           # indicator: last image
+                             + b'\0\0')
+    return bytes(rom)
+
+
+def raw_image(path, size, marker):
+    """A sparse raw disk image of size bytes with marker (bytes) at byte 0."""
+    with open(path, 'wb') as f:
+        f.truncate(size)
+        f.write(marker)
+
+
 def check_disks(disks, expects):
     """After QEMU has exited: each EXPECT-DISK request holds in L0's image. None, or why not."""
     for disk, offset, want, line in expects:
@@ -173,7 +206,24 @@ def main():
     ap.add_argument('--pci-group', action='store_true',
                     help='an SMMUv3 on L0 and two NVMe functions in one multi-function slot '
                     '(0000:00:02.0 and 0000:00:02.1, one IOMMU group in L1), each on a 1 MiB image')
+    ap.add_argument('--pci-group-mixed', action='store_true',
+                    help='an SMMUv3 on L0 and, in one multi-function slot, an NVMe at 0000:00:02.0 and '
+                    'an ich9-ahci at 0000:00:02.1 (one IOMMU group in L1, two host drivers)')
+    ap.add_argument('--ahci', action='store_true',
+                    help='an SMMUv3 on L0 and an emulated ich9-ahci at 0000:00:03.0 (plain MSI, I/O BAR 4) '
+                    'with a disk on port 0: a fresh raw image (16 MiB) holding a random marker at byte 0, '
+                    'which reaches L1 as fw_cfg opt/armpass/ahci-marker')
+    ap.add_argument('--e1000e', action='store_true',
+                    help='an SMMUv3 on L0 and an emulated e1000e at 0000:00:04.0 on a user-mode network '
+                    'that reaches nothing (restrict=on) but whose DHCP server answers')
+    ap.add_argument('--nvme-rom', action='store_true',
+                    help="with --nvme: the NVMe gets an option ROM made for the run (a valid header around "
+                    "random bytes, 32 KiB); its sha256 reaches L1 as fw_cfg opt/armpass/nvme-rom-sha256")
     args = ap.parse_args()
+    if args.nvme_rom and not args.nvme:
+        ap.error('--nvme-rom needs --nvme')
+    if args.pci_group and args.pci_group_mixed:
+        ap.error('--pci-group and --pci-group-mixed both want slot 2')
 
     if not args.case and not args.interactive:
         ap.error('--case is required unless --interactive')
@@ -219,7 +269,7 @@ def run(args, name, timeout, kernel, busybox, armpass, work):
     if args.append:
         append.append(args.append)
     machine = 'virt,virtualization=on,gic-version=%d' % args.gic
-    if args.nvme or args.pci_group:
+    if args.nvme or args.pci_group or args.pci_group_mixed or args.ahci or args.e1000e:
         machine += ',iommu=smmuv3'      # PCI devices get real IOMMU groups in L1
     cmd = [args.qemu, '-M', machine, '-cpu', 'max',
            '-smp', str(args.smp), '-m', args.mem, '-nographic',
@@ -242,13 +292,21 @@ def run(args, name, timeout, kernel, busybox, armpass, work):
     if args.nvme:
         img = os.path.join(work, 'nvme0.img')
         marker, write = secrets.token_hex(16), secrets.token_hex(16)
-        with open(img, 'wb') as f:
-            f.truncate(NVME_IMAGE_SIZE)
-            f.write(marker.encode())     # block 0, byte 0: what L1 and L2 must read
+        raw_image(img, NVME_IMAGE_SIZE, marker.encode())   # block 0, byte 0: what L1 and L2 must read
         say('nvme: %s, marker %s at byte 0, value for L2 to write %s' % (img, marker, write))
         disks['nvm0'] = img
+        rom = ''
+        if args.nvme_rom:
+            romfile = os.path.join(work, 'nvme.rom')
+            data = option_rom(*NVME_IDS, ROM_SIZE)
+            with open(romfile, 'wb') as f:
+                f.write(data)
+            digest = hashlib.sha256(data).hexdigest()
+            say('nvme option ROM: %s, %d bytes, sha256 %s' % (romfile, len(data), digest))
+            rom = ',romfile=' + qemu_opt_escape(romfile)
+            cmd += ['-fw_cfg', 'name=opt/armpass/nvme-rom-sha256,string=' + digest]
         cmd += ['-drive', 'file=%s,if=none,format=raw,id=nvm0' % qemu_opt_escape(img),
-                '-device', 'nvme,drive=nvm0,serial=armpass0,addr=1.0',
+                '-device', 'nvme,drive=nvm0,serial=armpass0,addr=1.0' + rom,
                 '-fw_cfg', 'name=opt/armpass/nvme-marker,string=' + marker,
                 '-fw_cfg', 'name=opt/armpass/nvme-write,string=' + write]
     if args.pci_group:
@@ -261,6 +319,31 @@ def run(args, name, timeout, kernel, busybox, armpass, work):
             cmd += ['-drive', 'file=%s,if=none,format=raw,id=%s' % (qemu_opt_escape(img), drive),
                     '-device', 'nvme,drive=%s,serial=armpass-grp%d,addr=2.%d%s'
                     % (drive, fn, fn, ',multifunction=on' if fn == 0 else '')]
+    if args.pci_group_mixed:
+        for drive, size in (('mix0', GROUP_IMAGE_SIZE), ('mix1', GROUP_IMAGE_SIZE)):
+            img = os.path.join(work, drive + '.img')
+            raw_image(img, size, b'')
+            disks[drive] = img
+        cmd += ['-drive', 'file=%s,if=none,format=raw,id=mix0' % qemu_opt_escape(disks['mix0']),
+                '-device', 'nvme,drive=mix0,serial=armpass-mix0,addr=2.0,multifunction=on',
+                '-drive', 'file=%s,if=none,format=raw,id=mix1' % qemu_opt_escape(disks['mix1']),
+                '-device', 'ich9-ahci,id=ahcimix,addr=2.1',
+                '-device', 'ide-hd,drive=mix1,bus=ahcimix.0']
+    if args.ahci:
+        img = os.path.join(work, 'ahci0.img')
+        marker = secrets.token_hex(16)
+        raw_image(img, AHCI_IMAGE_SIZE, marker.encode())
+        say('ahci: %s, marker %s at byte 0' % (img, marker))
+        disks['ahd0'] = img
+        cmd += ['-drive', 'file=%s,if=none,format=raw,id=ahd0' % qemu_opt_escape(img),
+                '-device', 'ich9-ahci,id=ahci0,addr=3.0',
+                '-device', 'ide-hd,drive=ahd0,bus=ahci0.0',
+                '-fw_cfg', 'name=opt/armpass/ahci-marker,string=' + marker]
+    if args.e1000e:
+        # restrict=on: the guest reaches nothing outside, but QEMU's DHCP server answers.
+        # romfile=: no PXE ROM (Debian's ipxe-qemu need not be installed).
+        cmd += ['-netdev', 'user,id=n0,restrict=on',
+                '-device', 'e1000e,netdev=n0,romfile=,addr=4.0']
 
     stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
     logpath = os.path.abspath(os.path.join(args.logdir, '%s-gic%d-%s.log' % (name, args.gic, stamp)))

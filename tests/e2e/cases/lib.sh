@@ -194,3 +194,110 @@ check_nvme_stats() {
         fail "an MSI-X vector of $1 woke armpass: $(grep "vfio $1 msix [0-9]* -> " /tmp/stats.txt | grep -v 'irqfd, userspace wakeups 0$' | head -n 1)"
     [ "$_n" -ge 2 ] || fail "$_n MSI-X vectors of $1 in -d stats, want at least 2"
 }
+
+# refused NAME WANT... -- -device ARGS...: armpass, given $guest (the guest options) and the
+# ARGS, must refuse with one line holding every WANT, a non-zero exit, and no guest.
+refused() {
+    _name=$1
+    shift
+    _wants=''
+    while [ "$1" != -- ]; do _wants="$_wants$1
+"; shift; done
+    shift
+    # shellcheck disable=SC2086
+    timeout 60 /armpass $guest "$@" > /tmp/bad.out 2>&1
+    _st=$?
+    _err=$(grep '^armpass: ' /tmp/bad.out | grep -v 'warning' | tail -n 1)
+    echo "$E2E_NAME $_name: status $_st: $_err"
+    [ "$_st" != 0 ] && [ "$_st" != 124 ] || { cat /tmp/bad.out; fail "$_name: armpass exited $_st, not an error"; }
+    echo "$_wants" | while read -r _w; do
+        [ -z "$_w" ] && continue
+        case $_err in
+        *"$_w"*) ;;
+        *) echo "$_name: the message does not say \"$_w\""; exit 1 ;;
+        esac
+    done || { cat /tmp/bad.out; fail "$_name: the message lacks a key word (want: $(echo $_wants))"; }
+    ! grep -q 'ARMPASS-L2-UP\|Booting Linux' /tmp/bad.out || fail "$_name: a guest started"
+    [ "$(grep -vc 'warning\|WARNING' /tmp/bad.out)" = 1 ] || { cat /tmp/bad.out; fail "$_name: more than one line"; }
+}
+
+# stats_lines BDF: armpass's -d stats lines for BDF in /tmp/l2.log into /tmp/stats.txt (and printed).
+stats_lines() {
+    tr -d '\r' < /tmp/l2.log | grep "vfio $1 " > /tmp/stats.txt
+    echo "--- armpass stats for $1 ---"
+    cat /tmp/stats.txt
+}
+
+# check_intx_stats BDF irqfd|userspace: armpass's -d stats line for BDF's INTx,
+# "  vfio BDF intx -> SPI N (level): irqfd, userspace wakeups 0" (irqfd: the kernel did it all)
+# or "...: userspace, userspace wakeups M" with M > 0 (x-irqfd=off: armpass relayed it).
+check_intx_stats() {
+    stats_lines "$1"
+    _l=$(grep "vfio $1 intx -> SPI [0-9]* (level): " /tmp/stats.txt | head -n 1)
+    [ -n "$_l" ] || fail "no '-d stats' line 'vfio $1 intx -> SPI N (level): ...'"
+    case $2 in
+    irqfd) echo "$_l" | grep -q ': irqfd, userspace wakeups 0$' ||
+        fail "INTx of $1 did not stay on an irqfd without userspace wakeups: $_l" ;;
+    *) echo "$_l" | grep -q ': userspace, userspace wakeups [1-9][0-9]*$' ||
+        fail "INTx of $1 with x-irqfd=off did not go through userspace: $_l" ;;
+    esac
+    ! grep -qE "vfio $1 msix? [0-9]+ -> " /tmp/stats.txt ||
+        fail "MSI/MSI-X vectors of $1 were used although L2 was on INTx"
+}
+
+# check_msi_stats BDF: plain MSI: at least one "  vfio BDF msi V -> gsi G: irqfd, userspace
+# wakeups 0" line, every msi line like that, and no MSI-X line.
+check_msi_stats() {
+    stats_lines "$1"
+    _n=$(grep -c "vfio $1 msi [0-9]* -> gsi [0-9]*: irqfd, userspace wakeups 0\$" /tmp/stats.txt)
+    _all=$(grep -c "vfio $1 msi [0-9]* -> " /tmp/stats.txt)
+    [ "$_n" -ge 1 ] || fail "no '-d stats' line 'vfio $1 msi V -> gsi G: irqfd, userspace wakeups 0'"
+    [ "$_n" = "$_all" ] ||
+        fail "an MSI vector of $1 woke armpass: $(grep "vfio $1 msi [0-9]* -> " /tmp/stats.txt | grep -v 'irqfd, userspace wakeups 0$' | head -n 1)"
+    ! grep -q "vfio $1 msix [0-9]* -> " /tmp/stats.txt || fail "$1 used MSI-X vectors, not plain MSI"
+}
+
+# check_msix_stats BDF MIN: at least MIN "  vfio BDF msix V -> gsi G: irqfd, userspace wakeups 0"
+# lines, and no other msix line.
+check_msix_stats() {
+    stats_lines "$1"
+    _n=$(grep -c "vfio $1 msix [0-9]* -> gsi [0-9]*: irqfd, userspace wakeups 0\$" /tmp/stats.txt)
+    _all=$(grep -c "vfio $1 msix [0-9]* -> " /tmp/stats.txt)
+    [ "$_n" = "$_all" ] ||
+        fail "an MSI-X vector of $1 woke armpass: $(grep "vfio $1 msix [0-9]* -> " /tmp/stats.txt | grep -v 'irqfd, userspace wakeups 0$' | head -n 1)"
+    [ "$_n" -ge "$2" ] || fail "$_n MSI-X vectors of $1 in -d stats, want at least $2"
+}
+
+# check_l2 TAG: L2's script printed "TAG: PASS ..." (its lines go to /tmp/l2-TAG.txt); else
+# fails with its first "TAG: FAIL" line.
+check_l2() {
+    tr -d '\r' < /tmp/l2.log | grep "^$1" > "/tmp/l2-$1.txt"
+    grep -q "^$1: PASS" "/tmp/l2-$1.txt" && return 0
+    _why=$(grep "^$1: FAIL" "/tmp/l2-$1.txt" | head -n 1 | cut -c1-200)
+    fail "L2: ${_why:-no $1: PASS line}"
+}
+
+# ata_disk BDF: waits (up to 30 s) for the disk behind the AHCI controller at BDF and prints its
+# /dev path (/dev/sda).
+ata_disk() {
+    for _ in $(seq 1 60); do
+        for _b in /sys/bus/pci/devices/$1/ata*/host*/target*/*/block/*; do
+            if [ -e "$_b" ] && [ -b "/dev/${_b##*/}" ]; then
+                echo "/dev/${_b##*/}"
+                return 0
+            fi
+        done
+        sleep 0.5
+    done
+    return 1
+}
+
+# ahci_idp BDF INDEX: the AHCI register at INDEX read through the index/data pair of BAR 4
+# (an I/O BAR: index at 0x10, data at 0x14), via sysfs resource4, as 0x%08x.
+ahci_idp() {
+    _v=$2 _fmt=''
+    for _ in 1 2 3 4; do _fmt="$_fmt$(printf '\\%03o' $((_v & 255)))"; _v=$((_v >> 8)); done
+    # shellcheck disable=SC2059
+    printf "$_fmt" | dd of="/sys/bus/pci/devices/$1/resource4" bs=4 seek=4 count=1 conv=notrunc 2>/dev/null &&
+        dd if="/sys/bus/pci/devices/$1/resource4" bs=4 skip=5 count=1 2>/dev/null | hexdump -e '1/4 "0x%08x"'
+}

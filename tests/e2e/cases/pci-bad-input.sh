@@ -8,31 +8,6 @@
 . /cases/lib.sh
 guest="-M virt -m 128M -kernel /Image -initrd /l2.cpio.gz -append console=ttyAMA0"
 
-# refused NAME WANT... -- -device ARGS...: armpass must refuse with one line holding every WANT.
-refused() {
-    _name=$1
-    shift
-    _wants=''
-    while [ "$1" != -- ]; do _wants="$_wants$1
-"; shift; done
-    shift
-    # shellcheck disable=SC2086
-    timeout 60 /armpass $guest "$@" > /tmp/bad.out 2>&1
-    _st=$?
-    _err=$(grep '^armpass: ' /tmp/bad.out | grep -v 'warning' | tail -n 1)
-    echo "pci-bad-input $_name: status $_st: $_err"
-    [ "$_st" != 0 ] && [ "$_st" != 124 ] || { cat /tmp/bad.out; fail "$_name: armpass exited $_st, not an error"; }
-    echo "$_wants" | while read -r _w; do
-        [ -z "$_w" ] && continue
-        case $_err in
-        *"$_w"*) ;;
-        *) echo "$_name: the message does not say \"$_w\""; exit 1 ;;
-        esac
-    done || { cat /tmp/bad.out; fail "$_name: the message lacks a key word (want: $(echo $_wants))"; }
-    ! grep -q 'ARMPASS-L2-UP\|Booting Linux' /tmp/bad.out || fail "$_name: a guest started"
-    [ "$(grep -vc 'warning\|WARNING' /tmp/bad.out)" = 1 ] || { cat /tmp/bad.out; fail "$_name: more than one line"; }
-}
-
 # (a) still bound to the host's nvme driver: the message names the driver and how to bind vfio-pci.
 drv=$(basename "$(readlink /sys/bus/pci/devices/0000:00:01.0/driver)")
 [ "$drv" = nvme ] || fail "0000:00:01.0 is bound to '${drv:-nothing}' in L1, not nvme (run.py --nvme?)"

@@ -5,7 +5,8 @@
 #
 # L2's command line: l2.marker=HEX (what block 0 of the disk holds: L0 wrote it),
 # l2.write=HEX (a value to write at block 1 = byte 4096, with fsync: L1 and L0 check it after
-# the run), l2.move (before using the disk: move BAR 0 by hand through config space, check the
+# the run), l2.intx (L2 runs with pci=nomsi: the interrupt must be INTx, a level line of the
+# GICv3 and no ITS line), l2.move (before using the disk: move BAR 0 by hand through config space, check the
 # registers answer at the new address, then remove the device and rescan the bus so that Linux
 # assigns the BAR again and re-probes the driver).
 #
@@ -13,12 +14,13 @@
 #
 # Prints "L2-NVME: ..." lines; the last is "L2-NVME: PASS marker=... wrote=... irq_admin=N
 # irq_io=M" or "L2-NVME: FAIL REASON" (tests/e2e/cases/lib.sh: check_nvme_guest).
-marker='' write='' move=''
+marker='' write='' move='' intx=''
 for arg in $(cat /proc/cmdline) "$@"; do
     case $arg in
     l2.marker=*) marker=${arg#l2.marker=} ;;
     l2.write=*) write=${arg#l2.write=} ;;
     l2.move) move=1 ;;
+    l2.intx) intx=1 ;;
     esac
 done
 say() { echo "L2-NVME: $*"; }
@@ -165,8 +167,26 @@ if [ -n "$write" ]; then
     say "wrote=$write to block 1 (byte 4096), fsync'd, read back with O_DIRECT"
 fi
 
-# The interrupts: MSI-X vectors of the admin queue (nvme0q0) and the I/O queues, all counting.
+# The interrupts. INTx (l2.intx, pci=nomsi): one level line of the GICv3 shared by the queues
+# ("GICv3 36 Level nvme0q0, nvme0q1"), counting; no vector of the ITS.
 ctrl=$(basename "$(echo "$dev"/nvme/nvme*)")
+if [ -n "$intx" ]; then
+    echo "L2-NVME: /proc/interrupts ($ctrl, INTx):"
+    grep -E "CPU|${ctrl}q" /proc/interrupts
+    line=$(grep -E "${ctrl}q0(,|\$)" /proc/interrupts | head -n 1)
+    [ -n "$line" ] || bad "no ${ctrl}q0 line in /proc/interrupts"
+    case $line in
+    *GICv3*Level*) ;;
+    *) bad "${ctrl}q0 is not on a level line of the GICv3: $line" ;;
+    esac
+    ! grep -E "${ctrl}q" /proc/interrupts | grep -q ITS || bad "an ${ctrl} queue is on the ITS despite pci=nomsi"
+    [ -z "$(ls "$dev/msi_irqs" 2>/dev/null)" ] || bad "$bdf has msi_irqs despite pci=nomsi"
+    count=$(echo "$line" | awk '{ s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s }')
+    [ "$count" -gt 0 ] || bad "the INTx line never fired: $line"
+    say "PASS marker=$marker wrote=${write:-none} irq_chip=GICv3 irq_mode=intx irq_count=$count"
+    exit 0
+fi
+# MSI-X vectors of the admin queue (nvme0q0) and the I/O queues, all counting.
 echo "L2-NVME: /proc/interrupts ($ctrl):"
 grep -E "CPU|${ctrl}q[0-9]+\$" /proc/interrupts
 sums=$(awk -v c="$ctrl" '$NF ~ "^" c "q[0-9]+$" { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i;
