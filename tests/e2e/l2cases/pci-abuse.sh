@@ -30,7 +30,7 @@ while IFS=' :' read -r r name; do
 done < /proc/iomem
 past=$(((${we:-0xffffffff} + size) / size * size))
 others=$(awk 'NR >= 2 && NR <= 6 && $2 != "0x0000000000000000" { print $1 }' "$dev/resource" | tr '\n' ' ')
-targets="0x40000000 ram $gic $uart $(printf 0x%x $past) 0xfffffffffff00000 $others"
+targets="0x40000000 ram $gic $uart $(printf 0x%x $past) 0xfffff00000000000 $others"
 say "BAR 0 at $(printf 0x%x $((s))), $size bytes; targets: $targets"
 /progs/pci-abuse place "$dev" "$rounds" $targets || { say "FAIL place (status $?)"; exit 1; }
 /progs/pci-abuse toggle "$dev" "$toggles" || { say "FAIL toggle"; exit 1; }
