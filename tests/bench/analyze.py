@@ -477,10 +477,12 @@ def pci_figures(F, records):
                 F.add(S, k + '_p50_l1', '  median read latency, L1', 'us', p50['l1'])
                 F.add(S, k + '_p50_armpass', '  median read latency, L2 under armpass', 'us', p50['armpass'])
                 F.add(S, k + '_p50_qemu', '  median read latency, L2 under QEMU', 'us', p50['qemu'])
-            F.add(S, k + '_floor', '  time per read: L2 under armpass / L1 on the bare device', 'ratio', floor,
-                  target=1.10, baseline='L1, same round')
-            F.add(S, k + '_qfloor', '  time per read: L2 under QEMU / L1 (what the peer reaches)', 'ratio', qfloor)
-            F.add(S, k + '_peer', '  time per read: armpass / QEMU', 'ratio', peer, target=1.0,
+            short = {'qd1': 'QD1 4 KiB', 'qd32': 'QD32 4 KiB', 'seq': '1 MiB sequential'}[kind]
+            F.add(S, k + '_floor', '  %s, time per read: L2 under armpass / L1 on the bare device' % short, 'ratio',
+                  floor, target=1.10, baseline='L1, same round')
+            F.add(S, k + '_qfloor', '  %s, time per read: L2 under QEMU / L1 (what the peer reaches)' % short,
+                  'ratio', qfloor)
+            F.add(S, k + '_peer', '  %s, time per read: armpass / QEMU' % short, 'ratio', peer, target=1.0,
                   baseline='QEMU, same round')
         # The interrupt path.
         wake, ints_per_read = [], {'l1': [], 'armpass': [], 'qemu': []}
@@ -713,7 +715,7 @@ def shortfalls(F):
             text = why.get(f['key'], 'no explanation recorded for this figure yet.')
             text = re.sub(r'\{(\w+)\.(min|median|max)\}', value, text)
             out.append('- **%s**: median %s %s against a target of %s. %s' % (
-                f['name'], fmt(f['median'], f['unit']), f['unit'], target_text(f).split(' **')[0], text))
+                f['name'].strip(), fmt(f['median'], f['unit']), f['unit'], target_text(f).split(' **')[0], text))
     met = [f for f in F.items if f.get('met') is True]
     head = '%d of %d targets met in this run.' % (len(met), len(met) + len(out))
     return head + ('\n\n' + '\n'.join(out) if out else '')
@@ -854,8 +856,10 @@ set bmargin 5
 set bmargin
 set title "DMA map at start: first instruction with the NVMe - without, by guest RAM"
 set xlabel "guest RAM (MiB)"
-set ylabel "ms"
+set ylabel "ms (log scale)"
 set logscale x 2
+set logscale y
+set yrange [*:*]
 set xrange [180:2900]
 set xtics auto font "sans,10"
 {dma_plot}
@@ -893,11 +897,17 @@ def git_commit(top):
         if not head.startswith('ref: '):
             return head
         ref = head[5:]
-        p = os.path.join(git, ref)
-        if os.path.isfile(p):
-            with open(p) as f:
-                return f.read().strip()
-        with open(os.path.join(git, 'packed-refs')) as f:
+        # A worktree's branches live in the main repository's .git ("commondir").
+        common = git
+        if os.path.isfile(os.path.join(git, 'commondir')):
+            with open(os.path.join(git, 'commondir')) as f:
+                common = os.path.normpath(os.path.join(git, f.read().strip()))
+        for base in (git, common):
+            p = os.path.join(base, ref)
+            if os.path.isfile(p):
+                with open(p) as f:
+                    return f.read().strip()
+        with open(os.path.join(common, 'packed-refs')) as f:
             for line in f:
                 if line.strip().endswith(' ' + ref):
                     return line.split()[0]
