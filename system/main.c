@@ -53,6 +53,24 @@ static bool device_help_requested(const ArmpassConfig *cfg, int *status)
     return false;
 }
 
+static void rcu_warm_up_cb(ArmpassRcuHead *head)
+{
+    g_free(g_malloc(64)); /* the call_rcu thread's malloc arena, now rather than later */
+    g_free(head);
+}
+
+/*
+ * liburcu starts its call_rcu thread at the first call_rcu, and glibc gives that thread a
+ * malloc arena when it first allocates: both add mappings. Made once before the first boot,
+ * so that a guest reboot finds the process as the boot before left it (the e2e case reboot
+ * compares fds and mappings across boots).
+ */
+static void rcu_warm_up(void)
+{
+    armpass_call_rcu(g_new0(ArmpassRcuHead, 1), rcu_warm_up_cb);
+    armpass_rcu_barrier();
+}
+
 int main(int argc, char **argv)
 {
     g_auto(ArmpassConfig) cfg;
@@ -82,6 +100,7 @@ int main(int argc, char **argv)
      * from the same configuration, devices included. -no-reboot and -sandbox on (which cannot
      * reopen /dev/kvm and the VFIO groups) exit with ARMPASS_EXIT_GUEST_RESET instead. */
     armpass_rcu_register_thread(); /* the memory map (boot loader, commits) uses RCU */
+    rcu_warm_up();
     for (;;) {
         status = virt_machine_run(&cfg, &err);
         if (status != ARMPASS_EXIT_GUEST_RESET || cfg.no_reboot || cfg.sandbox ||

@@ -448,6 +448,17 @@ static bool virt_devices_create(VirtMachine *vm, GError **errp)
 
 /* The PCIe host bridge, when some -device's model is a PCI device: its root bus is
  * ms->pci_bus from then on. */
+/* The PCIe host bridge's INTx lines (the OR of the devices on each, pci_set_intx). */
+static void virt_pci_intx(void *opaque, unsigned spi, bool level)
+{
+    VirtMachine *vm = opaque;
+    g_autoptr(GError) err = NULL;
+
+    if (!machine_set_spi(&vm->ms, spi, level, &err)) {
+        g_warning("pcie INTx: %s", err->message);
+    }
+}
+
 static bool virt_pcie_create(VirtMachine *vm, GError **errp)
 {
     const PCIWindow windows[] = {
@@ -473,6 +484,7 @@ static bool virt_pcie_create(VirtMachine *vm, GError **errp)
     }
     vm->ms.pci_bus = vm->pcie->bus;
     vm->ms.pci_intx_spi = virt_irqmap[VIRT_IRQ_PCIE];
+    pci_bus_set_intx_handler(vm->ms.pci_bus, vm->ms.pci_intx_spi, virt_pci_intx, vm);
     return true;
 }
 

@@ -8,7 +8,7 @@
 
 void msix_init(PCIDevice *d, uint32_t cap, unsigned nr_vectors, unsigned table_bar,
                uint32_t table_offset, unsigned pba_bar, uint32_t pba_offset,
-               const MsixVectorOps *ops)
+               const PCIVectorOps *ops)
 {
     MsixState *m = g_new0(MsixState, 1);
 

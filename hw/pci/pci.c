@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "armpass-pci"
 #include "hw/pci/pci.h"
 
+#include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "system/ratelimit.h"
 
@@ -17,6 +18,12 @@ struct PCIBus {
     PCIWindow *windows;
     unsigned nr_windows;
     PCIDevice *devices[256]; /* by devfn */
+    /* INTx: the host bridge's four lines, each the OR of the devices that drive it. */
+    PCIIntxFn intx_fn;
+    void *intx_opaque;
+    unsigned intx_first_spi;
+    unsigned intx_count[4];  /* devices driving each line high */
+    GMutex intx_lock;
 };
 
 static RateLimit bar_refusal_rl = RATELIMIT_INIT(5000, 5);
@@ -30,7 +37,48 @@ PCIBus *pci_bus_new(MemoryRegion *sysmem, AddressSpace *as, const PCIWindow *win
     bus->as = as;
     bus->windows = g_memdup2(windows, sizeof(*windows) * nr_windows);
     bus->nr_windows = nr_windows;
+    g_mutex_init(&bus->intx_lock);
     return bus;
+}
+
+void pci_bus_set_intx_handler(PCIBus *bus, unsigned first_spi, PCIIntxFn fn, void *opaque)
+{
+    bus->intx_first_spi = first_spi;
+    bus->intx_fn = fn;
+    bus->intx_opaque = opaque;
+}
+
+unsigned pci_device_intx_spi(const PCIDevice *d)
+{
+    unsigned pin = d->config[PCI_INTERRUPT_PIN];
+
+    return pin >= 1 && pin <= 4 ? pci_intx_spi(d->bus->intx_first_spi, d->devfn >> 3, pin)
+                                : 0;
+}
+
+void pci_set_intx(PCIDevice *d, bool level)
+{
+    PCIBus *bus = d->bus;
+    unsigned pin = d->config[PCI_INTERRUPT_PIN], line;
+    bool edge = false;
+
+    if (!bus || pin < 1 || pin > 4) {
+        return;
+    }
+    line = pci_device_intx_spi(d) - bus->intx_first_spi;
+    g_mutex_lock(&bus->intx_lock);
+    if (level != d->intx_level) {
+        d->intx_level = level;
+        if (level) {
+            edge = bus->intx_count[line]++ == 0;
+        } else {
+            edge = --bus->intx_count[line] == 0;
+        }
+        if (edge && bus->intx_fn) {
+            bus->intx_fn(bus->intx_opaque, bus->intx_first_spi + line, level);
+        }
+    }
+    g_mutex_unlock(&bus->intx_lock);
 }
 
 void pci_bus_free(PCIBus *bus)
@@ -41,6 +89,7 @@ void pci_bus_free(PCIBus *bus)
     for (unsigned i = 0; i < G_N_ELEMENTS(bus->devices); i++) {
         g_warn_if_fail(bus->devices[i] == NULL);
     }
+    g_mutex_clear(&bus->intx_lock);
     g_free(bus->windows);
     g_free(bus);
 }
@@ -102,6 +151,7 @@ void pci_bus_remove_device(PCIBus *bus, PCIDevice *d)
     if (changed && bus->as) {
         address_space_commit(bus->as, NULL);
     }
+    pci_set_intx(d, false);
     bus->devices[d->devfn] = NULL;
     d->bus = NULL;
 }
@@ -280,6 +330,9 @@ void pci_default_write_config(PCIDevice *d, uint32_t addr, uint32_t val, unsigne
     }
     if (d->msix) {
         msix_config_write(d, addr, len);
+    }
+    if (d->msi) {
+        msi_config_write(d, addr, len);
     }
 }
 

@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "armpass-vfio"
 #include "hw/vfio/vfio-pci.h"
 
+#include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "vfio-internal.h"
 #include "system/ratelimit.h"
@@ -28,15 +29,24 @@ static const Property vfio_pci_props[] = {
       "guest slot and function SLOT[.FN] in hex (default: the first free slot)" },
     { "x-no-mmap", PROP_BOOL, offsetof(VfioPciDevice, x_no_mmap), 0,
       "trap every BAR access instead of mapping the BARs (slow; for debugging)" },
+    { "x-irqfd", PROP_BOOL, offsetof(VfioPciDevice, x_irqfd),
+      offsetof(VfioPciDevice, x_irqfd_set), "on (default): KVM delivers the interrupts (and "
+      "completes INTx); off: armpass's main loop does" },
+    { "rombar", PROP_BOOL, offsetof(VfioPciDevice, rombar),
+      offsetof(VfioPciDevice, rombar_set), "on (default): the guest sees the device's option "
+      "ROM (or romfile=) through the ROM BAR; off: no ROM" },
+    { "romfile", PROP_STRING, offsetof(VfioPciDevice, romfile), 0,
+      "a file the guest sees as the option ROM instead of the device's (empty: no ROM)" },
     PROP_END,
 };
 
-/* Capabilities the guest keeps: the rest are unlinked from the list it sees. MSI (plain)
- * and INTx come with the next step; extended capabilities are all hidden. */
-static bool cap_supported(uint8_t id)
+/* Capabilities the guest keeps: the rest are unlinked from the list it sees (MSI and
+ * MSI-X too when the guest has no ITS to send them to); extended capabilities are all
+ * hidden. */
+static bool cap_supported(uint8_t id, bool msi_ok)
 {
-    return id == PCI_CAP_ID_PM || id == PCI_CAP_ID_EXP || id == PCI_CAP_ID_MSIX ||
-           id == PCI_CAP_ID_VNDR;
+    return id == PCI_CAP_ID_PM || id == PCI_CAP_ID_EXP || id == PCI_CAP_ID_VNDR ||
+           (msi_ok && (id == PCI_CAP_ID_MSIX || id == PCI_CAP_ID_MSI));
 }
 
 static VfioPciDevice *to_vpci(PCIDevice *pdev)
@@ -195,15 +205,18 @@ static void emulate(VfioPciDevice *d, uint32_t addr, unsigned len)
 
 /*
  * Walks the device's capability list (raw: its config bytes) and links into the guest's
- * list only the supported ones, with their next pointers emulated. Returns the MSI-X
- * capability's offset, or 0.
+ * list only the supported ones, with their next pointers emulated. Sets *msix and *msi to
+ * the offsets of those capabilities kept (0: none).
  */
-static uint32_t config_build_caps(VfioPciDevice *d, const uint8_t *raw)
+static void config_build_caps(VfioPciDevice *d, const uint8_t *raw, bool msi_ok,
+                              uint32_t *msix, uint32_t *msi)
 {
     PCIDevice *pdev = &d->pdev;
-    uint32_t prev = PCI_CAPABILITY_LIST, msix = 0;
+    uint32_t prev = PCI_CAPABILITY_LIST;
     uint8_t pos = (raw[PCI_STATUS] & PCI_STATUS_CAP_LIST) ? raw[PCI_CAPABILITY_LIST] & ~3 : 0;
     g_autoptr(GString) dropped = g_string_new(NULL);
+
+    *msix = *msi = 0;
 
     emulate(d, PCI_CAPABILITY_LIST, 1);
     pci_set_byte(pdev, PCI_CAPABILITY_LIST, 0);
@@ -211,13 +224,15 @@ static uint32_t config_build_caps(VfioPciDevice *d, const uint8_t *raw)
     for (unsigned n = 0; pos >= PCI_STD_HEADER_SIZEOF && n < 48; n++) {
         uint8_t id = raw[pos + PCI_CAP_LIST_ID];
 
-        if (cap_supported(id)) {
+        if (cap_supported(id, msi_ok)) {
             pci_set_byte(pdev, prev, pos);
             prev = pos + PCI_CAP_LIST_NEXT;
             emulate(d, prev, 1);
             pci_set_byte(pdev, prev, 0);
             if (id == PCI_CAP_ID_MSIX) {
-                msix = pos;
+                *msix = pos;
+            } else if (id == PCI_CAP_ID_MSI) {
+                *msi = pos;
             }
         } else {
             g_string_append_printf(dropped, "%s0x%02x@0x%02x", dropped->len ? ", " : "", id,
@@ -236,7 +251,6 @@ static uint32_t config_build_caps(VfioPciDevice *d, const uint8_t *raw)
         /* Extended capabilities: none offered (AER, SR-IOV, ATS... are the host's). */
         emulate(d, PCI_CONFIG_SPACE_SIZE, 4);
     }
-    return msix;
 }
 
 static bool config_init(VfioPciDevice *d, uint8_t *raw, GError **errp)
@@ -271,8 +285,8 @@ static bool config_init(VfioPciDevice *d, uint8_t *raw, GError **errp)
      * the guest sees mapped); the device gets every write as well. */
     d->emask[PCI_COMMAND] = PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
     emulate(d, PCI_BASE_ADDRESS_0, 24);
-    emulate(d, PCI_ROM_ADDRESS, 4); /* hidden: reads 0, sizes to 0 */
-    emulate(d, PCI_INTERRUPT_LINE, 2); /* INTx comes with the next step: pin 0 */
+    emulate(d, PCI_ROM_ADDRESS, 4); /* 0 (no ROM) unless vfio_pci_rom_init gives one */
+    emulate(d, PCI_INTERRUPT_LINE, 2); /* the pin: the device's if VFIO can signal it */
     return true;
 }
 
@@ -387,7 +401,7 @@ static bool msix_init_from_device(VfioPciDevice *d, const uint8_t *raw, uint32_t
         return false;
     }
     msix_init(&d->pdev, cap, n, tbar, table & PCI_MSIX_TABLE_OFFSET, pbar,
-              pba & PCI_MSIX_PBA_OFFSET, &vfio_pci_msix_ops);
+              pba & PCI_MSIX_PBA_OFFSET, &vfio_pci_vector_ops);
     emulate(d, cap, MSIX_CAP_SIZE);
     d->emask[cap + PCI_CAP_LIST_NEXT] = 0xff;
     tstart = d->pdev.msix->table_offset;
@@ -397,12 +411,6 @@ static bool msix_init_from_device(VfioPciDevice *d, const uint8_t *raw, uint32_t
     if (tend > d->bars[tbar].info.size || pend > d->bars[pbar].info.size) {
         vfio_set_error(errp, EINVAL, d->name, "MSI-X table or PBA runs past its BAR");
         return false;
-    }
-    d->nr_vectors = n;
-    d->vectors = g_new0(VfioPciVector, n);
-    for (unsigned v = 0; v < n; v++) {
-        d->vectors[v] = (VfioPciVector){ .owner = d, .nr = v, .fd = -1, .gsi = -1,
-                                         .last_gsi = -1 };
     }
     g_debug("vfio %s: MSI-X: %u vectors, table BAR %u +0x%" PRIx64 ", PBA BAR %u +0x%" PRIx64,
             d->name, n, tbar, tstart, pbar, pstart);
@@ -470,6 +478,93 @@ static bool vfio_pci_check_kind(VfioPciDevice *d, GError **errp)
     return false;
 }
 
+/* MSI from the device's capability (raw: its config bytes), emulated at the same offset. */
+static void msi_init_from_device(VfioPciDevice *d, const uint8_t *raw, uint32_t cap)
+{
+    uint16_t flags = (uint16_t)(raw[cap + PCI_MSI_FLAGS] | raw[cap + PCI_MSI_FLAGS + 1] << 8);
+    unsigned max = 1u << ((flags & PCI_MSI_FLAGS_QMASK) >> 1);
+    bool is64 = flags & PCI_MSI_FLAGS_64BIT, maskbit = flags & PCI_MSI_FLAGS_MASKBIT;
+
+    msi_init(&d->pdev, cap, MIN(max, (unsigned)MSI_MAX_VECTORS), is64, maskbit,
+             &vfio_pci_vector_ops);
+    emulate(d, cap, msi_cap_size(is64, maskbit));
+    g_debug("vfio %s: MSI: %u vectors%s%s", d->name, max, is64 ? ", 64-bit" : "",
+            maskbit ? ", per-vector masking" : "");
+}
+
+/*
+ * The interrupts the guest may use: INTx when the device has a pin VFIO can signal, MSI and
+ * MSI-X when the guest has an ITS (otherwise their capabilities are hidden and the guest is
+ * told). Errors: none at all (no pin, no ITS for MSI/MSI-X).
+ */
+static bool irqs_init(VfioPciDevice *d, const uint8_t *raw, GError **errp)
+{
+    MachineState *ms = d->ms;
+    bool msi_ok = !ms->irq_ops || !ms->irq_ops->has_msi || ms->irq_ops->has_msi(ms->irq_opaque);
+    struct vfio_irq_info info;
+    uint32_t msix_cap, msi_cap;
+    unsigned slots;
+
+    d->has_intx = raw[PCI_INTERRUPT_PIN] >= 1 && raw[PCI_INTERRUPT_PIN] <= 4 &&
+                  d->vdev->num_irqs > VFIO_PCI_INTX_IRQ_INDEX &&
+                  vfio_device_get_irq_info(d->vdev, VFIO_PCI_INTX_IRQ_INDEX, &info, NULL) &&
+                  info.count > 0 && (info.flags & VFIO_IRQ_INFO_EVENTFD);
+    pci_set_byte(&d->pdev, PCI_INTERRUPT_PIN, d->has_intx ? raw[PCI_INTERRUPT_PIN] : 0);
+    config_build_caps(d, raw, msi_ok, &msix_cap, &msi_cap);
+    if (!msi_ok) {
+        if (!d->has_intx) {
+            vfio_set_error(errp, ENOTSUP, d->name, "the device has no INTx pin and the guest "
+                           "no ITS for its MSI/MSI-X: use -M virt,gic-version=3");
+            return false;
+        }
+        g_printerr("armpass: vfio %s: the guest has no ITS (a GICv3 with an ITS is needed for "
+                   "MSI and MSI-X): it gets INTx only (use -M virt,gic-version=3 for MSI)\n",
+                   d->name);
+    }
+    if (!d->has_intx && !msix_cap && !msi_cap) {
+        vfio_set_error(errp, ENOTSUP, d->name, "the device offers no interrupt armpass can "
+                       "deliver (no INTx pin, no MSI or MSI-X capability)");
+        return false;
+    }
+    if (msix_cap && !msix_init_from_device(d, raw, msix_cap, errp)) {
+        return false;
+    }
+    if (msi_cap) {
+        msi_init_from_device(d, raw, msi_cap);
+    }
+    slots = MAX(d->pdev.msix ? d->pdev.msix->nr_vectors : 0,
+                d->pdev.msi ? d->pdev.msi->max_vectors : 0);
+    d->nr_vectors = slots;
+    d->vectors = g_new0(VfioPciVector, MAX(slots, 1));
+    for (unsigned v = 0; v < slots; v++) {
+        d->vectors[v] = (VfioPciVector){ .owner = d, .nr = v, .fd = -1, .gsi = -1,
+                                         .last_gsi = -1, .kind = "msix" };
+    }
+    return true;
+}
+
+/* Device-specific regions (past the standard BARs, ROM, config and VGA): listed, not used. */
+static void list_device_regions(VfioPciDevice *d)
+{
+    for (unsigned i = VFIO_PCI_NUM_REGIONS; i < d->vdev->num_regions; i++) {
+        VfioRegionInfo info;
+        g_autoptr(GError) err = NULL;
+
+        if (!vfio_device_get_region_info(d->vdev, i, &info, &err)) {
+            g_debug("%s", err->message);
+            continue;
+        }
+        d->nr_specific_regions++;
+        g_debug("vfio %s: device-specific region %u: type 0x%x subtype 0x%x, 0x%" PRIx64
+                " bytes, flags 0x%x: left alone", d->name, i, info.type, info.subtype,
+                info.size, info.flags);
+        g_string_append_printf(d->specific_regions, "%sregion %u type 0x%x/0x%x",
+                               d->specific_regions->len ? ", " : "", i, info.type,
+                               info.subtype);
+        vfio_region_info_clear(&info);
+    }
+}
+
 static void vfio_pci_unrealize(DeviceState *dev, MachineState *ms);
 
 static bool vfio_pci_realize(DeviceState *dev, MachineState *ms, GError **errp)
@@ -478,9 +573,11 @@ static bool vfio_pci_realize(DeviceState *dev, MachineState *ms, GError **errp)
     g_autofree char *path = NULL;
     g_autofree uint8_t *raw = g_malloc0(PCIE_CONFIG_SPACE_SIZE);
     int devfn;
-    uint32_t msix_cap;
 
     d->ms = ms;
+    d->x_irqfd = d->x_irqfd_set ? d->x_irqfd : true;
+    d->rombar = d->rombar_set ? d->rombar : true;
+    d->specific_regions = g_string_new(NULL);
     if (!d->host == !d->sysfsdev) {
         g_set_error(errp, VFIO_PCI_ERROR, EINVAL, "give the host device with host=DDDD:BB:DD.F "
                     "(e.g. host=0000:00:01.0) or sysfsdev=PATH, one of them");
@@ -491,11 +588,6 @@ static bool vfio_pci_realize(DeviceState *dev, MachineState *ms, GError **errp)
     }
     if (!ms->pci_bus) {
         g_set_error(errp, VFIO_PCI_ERROR, ENODEV, "the machine has no PCI bus");
-        return false;
-    }
-    if (ms->irq_ops && ms->irq_ops->has_msi && !ms->irq_ops->has_msi(ms->irq_opaque)) {
-        g_set_error(errp, VFIO_PCI_ERROR, ENOTSUP, "vfio-pci delivers interrupts as MSI-X, "
-                    "which needs a GICv3 with an ITS: use -M virt,gic-version=3");
         return false;
     }
     if (d->host) {
@@ -524,20 +616,19 @@ static bool vfio_pci_realize(DeviceState *dev, MachineState *ms, GError **errp)
         return false;
     }
     d->name = g_strdup(d->vdev->name);
-    if (!vfio_pci_check_kind(d, errp) || !vfio_device_reset(d->vdev, errp) ||
-        !config_init(d, raw, errp) || !bars_init(d, raw, errp)) {
+    if (!vfio_pci_check_kind(d, errp)) {
         goto fail;
     }
-    msix_cap = config_build_caps(d, raw);
-    if (!msix_cap) {
-        vfio_set_error(errp, ENOTSUP, d->name, "the device has no MSI-X capability: INTx and "
-                       "plain MSI are not supported yet");
+    vfio_pci_reset(d);
+    if (!config_init(d, raw, errp) || !bars_init(d, raw, errp) || !irqs_init(d, raw, errp) ||
+        !vfio_pci_rom_init(d, errp)) {
         goto fail;
     }
-    if (!msix_init_from_device(d, raw, msix_cap, errp) ||
-        !pci_bus_add_device(ms->pci_bus, &d->pdev, devfn, errp)) {
+    list_device_regions(d);
+    if (!pci_bus_add_device(ms->pci_bus, &d->pdev, devfn, errp)) {
         goto fail;
     }
+    vfio_pci_irq_set_mode(d, VFIO_PCI_IRQ_INTX);
     g_debug("vfio %s: vendor %04x device %04x class %06x at guest 00:%02x.%x", d->name,
             raw[0] | raw[1] << 8, raw[2] | raw[3] << 8,
             raw[PCI_CLASS_REVISION + 1] | raw[PCI_CLASS_REVISION + 2] << 8 |
@@ -554,7 +645,7 @@ static void vfio_pci_unrealize(DeviceState *dev, MachineState *ms)
 {
     VfioPciDevice *d = (VfioPciDevice *)dev;
 
-    vfio_pci_msix_off(d);
+    vfio_pci_irq_set_mode(d, VFIO_PCI_IRQ_NONE);
     if (d->pdev.bus) {
         pci_bus_remove_device(d->pdev.bus, &d->pdev); /* BARs out of the map, committed */
     }
@@ -571,12 +662,18 @@ static void vfio_pci_unrealize(DeviceState *dev, MachineState *ms)
         }
         d->bar_ready[i] = false;
     }
+    vfio_pci_rom_uninit(d);
     msix_uninit(&d->pdev);
+    msi_uninit(&d->pdev);
     g_clear_pointer(&d->vectors, g_free);
     d->nr_vectors = 0;
     if (d->vdev) {
         vfio_device_detach(d->vdev);
         d->vdev = NULL;
+    }
+    if (d->specific_regions) {
+        g_string_free(d->specific_regions, TRUE);
+        d->specific_regions = NULL;
     }
     d->pdev.name = NULL;
     g_clear_pointer(&d->name, g_free);
@@ -607,16 +704,15 @@ static void vfio_pci_print_stats(DeviceState *dev, GString *out)
                                d->pdev.bars[i].addr == PCI_BAR_UNMAPPED
                                    ? 0 : d->pdev.bars[i].addr, mr, mw);
     }
-    for (unsigned v = 0; v < d->nr_vectors; v++) {
-        VfioPciVector *vec = &d->vectors[v];
-
-        if (vec->last_gsi >= 0 || vec->wakeups) {
-            /* What each vector did this run (routes are released when the guest turns
-             * MSI-X off, as it does at shutdown). */
-            g_string_append_printf(out, "  vfio %s msix %u -> gsi %d: %s, userspace wakeups %"
-                                   PRIu64 "\n", d->name, v, vec->last_gsi,
-                                   vec->used_irqfd ? "irqfd" : "masked", vec->wakeups);
-        }
+    if (d->rom_ready) {
+        g_string_append_printf(out, "  vfio %s rom: 0x%" PRIx64 " bytes%s, reads %" PRIu64
+                               "\n", d->name, d->rom_size, d->rom_data ? " (romfile)" : "",
+                               d->rom.trapped_reads);
+    }
+    vfio_pci_irq_print_stats(d, out);
+    if (d->nr_specific_regions) {
+        g_string_append_printf(out, "  vfio %s: device-specific regions left alone: %s\n",
+                               d->name, d->specific_regions->str);
     }
     if (d->vdev->group && d->vdev->group->container) {
         const VfioContainer *c = d->vdev->group->container;

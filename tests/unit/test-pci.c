@@ -194,7 +194,7 @@ static void test_vector_changed(PCIDevice *d, unsigned vector, bool masked, uint
                                     masked, addr, data));
 }
 
-static const MsixVectorOps test_msix_ops = {
+static const PCIVectorOps test_msix_ops = {
     .enable_changed = test_enable_changed,
     .vector_changed = test_vector_changed,
 };

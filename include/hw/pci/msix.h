@@ -18,18 +18,9 @@
 #define MSIX_ENTRY_SIZE 16 /* bytes: address lo, address hi, data, vector control */
 #define MSIX_CAP_SIZE   12 /* bytes */
 
-typedef struct MsixVectorOps {
-    /* MSI-X has been switched on (enabled true) or off by the guest's control write.
-     * After "on", vector_changed follows for every vector. */
-    void (*enable_changed)(PCIDevice *d, bool enabled);
-    /* While MSI-X is on: vector's message (addr guest-physical, data) or its effective mask
-     * (the vector's mask bit or the function mask) changed. */
-    void (*vector_changed)(PCIDevice *d, unsigned vector, bool masked, uint64_t addr,
-                           uint32_t data);
-} MsixVectorOps;
 
 struct MsixState {
-    const MsixVectorOps *ops;
+    const PCIVectorOps *ops;
     unsigned nr_vectors;
     uint32_t cap;            /* the capability's config offset */
     unsigned table_bar, pba_bar;
@@ -49,7 +40,7 @@ struct MsixState {
  */
 void msix_init(PCIDevice *d, uint32_t cap, unsigned nr_vectors, unsigned table_bar,
                uint32_t table_offset, unsigned pba_bar, uint32_t pba_offset,
-               const MsixVectorOps *ops);
+               const PCIVectorOps *ops);
 void msix_uninit(PCIDevice *d);
 
 /* Table and PBA size in bytes. */

@@ -35,6 +35,20 @@ GQuark armpass_pci_error_quark(void);
 typedef struct PCIBus PCIBus;
 typedef struct PCIDevice PCIDevice;
 typedef struct MsixState MsixState;
+typedef struct MsiState MsiState;
+
+/*
+ * How a device model hears of the guest's MSI or MSI-X programming (hw/pci/msi.c, msix.c).
+ * enable_changed: the capability was switched on (enabled true) or off by a control write;
+ * after "on", vector_changed follows for every vector in use. vector_changed: while on, a
+ * vector's message (addr guest-physical, data) or its effective mask (its own mask bit, or
+ * MSI-X's function mask) changed.
+ */
+typedef struct PCIVectorOps {
+    void (*enable_changed)(PCIDevice *d, bool enabled);
+    void (*vector_changed)(PCIDevice *d, unsigned vector, bool masked, uint64_t addr,
+                           uint32_t data);
+} PCIVectorOps;
 
 /* A window of the host bridge through which BARs decode (guest-physical, bytes). */
 typedef enum PCIWindowKind {
@@ -76,6 +90,8 @@ struct PCIDevice {
     uint8_t w1cmask[PCIE_CONFIG_SPACE_SIZE]; /* bits a guest's 1 clears */
     PCIBar bars[PCI_NUM_REGIONS];
     MsixState *msix;            /* hw/pci/msix.c, NULL without MSI-X */
+    MsiState *msi;              /* hw/pci/msi.c, NULL without MSI */
+    bool intx_level;            /* what the device drives its INTx pin to (pci_set_intx) */
     uint64_t bar_refusals;      /* BAR placements refused (outside a window, overlapping) */
 };
 
@@ -89,6 +105,19 @@ PCIBus *pci_bus_new(MemoryRegion *sysmem, AddressSpace *as, const PCIWindow *win
                     unsigned nr_windows);
 /* Every device must have been removed. NULL is fine. */
 void pci_bus_free(PCIBus *bus);
+
+/* Raises or lowers SPI spi (the host bridge's INTx line), from any thread. */
+typedef void (*PCIIntxFn)(void *opaque, unsigned spi, bool level);
+/* The host bridge's INTA-D are SPIs first_spi..first_spi + 3 (swizzled by slot, as its
+ * device-tree interrupt-map says), driven through fn. */
+void pci_bus_set_intx_handler(PCIBus *bus, unsigned first_spi, PCIIntxFn fn, void *opaque);
+/* The SPI d's INTx pin (config[PCI_INTERRUPT_PIN], 1-4) reaches, or 0 without a pin. */
+unsigned pci_device_intx_spi(const PCIDevice *d);
+/* d drives its INTx pin to level. A line shared by several devices stays high while any of
+ * them drives it (PCI 3.0, 2.2.6: wired-OR); the handler hears only of the line's changes.
+ * For the userspace path: with irqfd, KVM's resampler does the same for every irqfd on
+ * the GSI. */
+void pci_set_intx(PCIDevice *d, bool level);
 
 /*
  * Plugs d in at devfn (slot << 3 | function), or at the first free slot's function 0 when

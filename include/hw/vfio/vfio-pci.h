@@ -16,10 +16,19 @@
 #include "hw/core/device.h"
 #include "hw/pci/pci.h"
 #include "hw/vfio/vfio-common.h"
+#include "hw/vfio/vfio-irq.h"
 
 typedef struct VfioPciDevice VfioPciDevice;
 
-/* One MSI-X vector: the eventfd VFIO signals, its KVM MSI route and irqfd. */
+/* Which interrupts the guest has the device use (one VFIO IRQ index at a time). */
+typedef enum VfioPciIrqMode {
+    VFIO_PCI_IRQ_NONE,
+    VFIO_PCI_IRQ_INTX,
+    VFIO_PCI_IRQ_MSI,
+    VFIO_PCI_IRQ_MSIX,
+} VfioPciIrqMode;
+
+/* One MSI or MSI-X vector: the eventfd VFIO signals, its KVM MSI route and irqfd. */
 typedef struct VfioPciVector {
     VfioPciDevice *owner;
     unsigned nr;
@@ -28,8 +37,10 @@ typedef struct VfioPciVector {
     bool irqfd;        /* the irqfd is assigned: KVM delivers, armpass is not involved */
     guint watch;       /* masked: main-loop source that records a pending interrupt */
     uint64_t wakeups;  /* interrupts armpass handled (arrived while masked) */
-    int last_gsi;      /* for -d stats once MSI-X is off again: the last route, or -1 */
+    int last_gsi;      /* for -d stats once the mode is off again: the last route, or -1 */
+    bool used;         /* the guest unmasked it with a message at least once */
     bool used_irqfd;   /* the vector was ever delivered by an irqfd */
+    const char *kind;  /* "msi" or "msix": the mode it was last used in, for -d stats */
 } VfioPciVector;
 
 /* An emulated window over a BAR: the MSI-X table and PBA, widened to whole host pages so
@@ -50,6 +61,11 @@ struct VfioPciDevice {
     char *sysfsdev;
     char *addr;        /* guest slot "SLOT[.FN]" (hex), default: the first free slot */
     bool x_no_mmap;
+    bool x_irqfd;      /* default on: KVM delivers (and completes INTx); off: armpass does */
+    bool x_irqfd_set;
+    bool rombar;       /* default on: the ROM BAR shows the device's ROM (or romfile=) */
+    bool rombar_set;
+    char *romfile;     /* a file shown as the ROM instead; empty: no ROM */
     /* state */
     MachineState *ms;
     PCIDevice pdev;
@@ -61,9 +77,22 @@ struct VfioPciDevice {
     VfioRegion bars[PCI_NUM_BARS];
     bool bar_ready[PCI_NUM_BARS];
     VfioPciMsixWindow msix_win[2];
-    VfioPciVector *vectors;
+    VfioPciIrqMode irq_mode;
+    bool has_intx;              /* the device has an INTx pin VFIO can signal */
+    VfioIrqLine intx;           /* wired while irq_mode is INTX */
+    bool intx_used, intx_kernel_path;
+    uint64_t intx_wakeups;      /* summed over the times INTx was on */
+    VfioPciVector *vectors;     /* max(MSI-X table size, MSI vectors) slots */
     unsigned nr_vectors;
-    bool msix_on;
+    unsigned nr_vectors_on;     /* vectors with an eventfd in the current MSI/MSI-X mode */
+    VfioRegion rom_region;      /* the device's ROM (VFIO_PCI_ROM_REGION_INDEX), trapped */
+    MemoryRegion rom;           /* the ROM BAR's read-only view of it, or of romfile= */
+    uint8_t *rom_data;          /* romfile=: its bytes, rom_size long (0xff padded) */
+    uint64_t rom_size;
+    bool rom_ready;
+    const char *reset_kind;     /* what vfio_pci_reset did: "function reset", ... */
+    GString *specific_regions;  /* device-specific regions found, for -d stats */
+    unsigned nr_specific_regions;
     uint64_t config_errors;     /* config accesses the kernel refused */
 };
 
@@ -76,8 +105,29 @@ extern const DeviceClass vfio_pci_device_class;
  */
 char *vfio_pci_parse_host(const char *host, GError **errp);
 
-/* MSI-X wiring (hw/vfio/pci-msix.c): the MsixVectorOps of vfio-pci, and teardown. */
-extern const struct MsixVectorOps vfio_pci_msix_ops;
-void vfio_pci_msix_off(VfioPciDevice *d);
+/* Interrupts (hw/vfio/pci-irq.c): the PCIVectorOps vfio-pci gives its MSI and MSI-X
+ * capabilities (each switches the mode the guest asked for), switching mode by hand (INTx at
+ * start, NONE at teardown: every route, eventfd and irqfd released), and -d stats. */
+extern const PCIVectorOps vfio_pci_vector_ops;
+void vfio_pci_irq_set_mode(VfioPciDevice *d, VfioPciIrqMode mode);
+void vfio_pci_irq_print_stats(VfioPciDevice *d, GString *out);
+
+/*
+ * A reset of the device at start when it offers one: VFIO_DEVICE_RESET (FLR or the like),
+ * else a secondary bus reset (VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, then
+ * VFIO_DEVICE_PCI_HOT_RESET with every affected group) when armpass holds every group it
+ * would touch. Otherwise warns, naming what stands in the way, and carries on: the device
+ * starts as its last user left it. Source: include/uapi/linux/vfio.h. (hw/vfio/pci-reset.c)
+ */
+void vfio_pci_reset(VfioPciDevice *d);
+
+/*
+ * The option ROM (hw/vfio/pci-rom.c): with rombar on, the ROM BAR shows romfile= (its bytes,
+ * padded with 0xff to a power of two) or else the device's ROM region, read-only (writes are
+ * dropped); with rombar=off, romfile= empty or no ROM region, the ROM BAR reads 0 (no ROM).
+ * Errors: romfile= unreadable or larger than 16 MiB.
+ */
+bool vfio_pci_rom_init(VfioPciDevice *d, GError **errp);
+void vfio_pci_rom_uninit(VfioPciDevice *d);
 
 #endif
