@@ -76,9 +76,14 @@ def armpass_stats(run):
         m = re.search(r'vfio (\S+) irq (\d+) .*: (\w+), userspace wakeups (\d+)', line)
         if m:
             st['irqs']['%s/%s' % (m.group(1), m.group(2))] = (m.group(3), int(m.group(4)))
-        m = re.search(r'vfio (\S+) msix (\d+) -> gsi (-?\d+): (\w+), userspace wakeups (\d+)', line)
+        # vfio-pci: each MSI-X or MSI vector, and the INTx line ("intx -> SPI N (level)")
+        m = re.search(r'vfio (\S+) (msix|msi) (\d+) -> gsi (-?\d+): (\w+), userspace wakeups (\d+)', line)
         if m:
-            st.setdefault('msix', {})['%s/%s' % (m.group(1), m.group(2))] = (m.group(4), int(m.group(5)))
+            st.setdefault('pci_irqs', {})['%s/%s%s' % (m.group(1), m.group(2), m.group(3))] = (
+                m.group(5), int(m.group(6)))
+        m = re.search(r'vfio (\S+) intx -> SPI (\d+) \(\w+\): (\w+), userspace wakeups (\d+)', line)
+        if m:
+            st.setdefault('pci_irqs', {})['%s/intx' % m.group(1)] = (m.group(3), int(m.group(4)))
         m = re.search(r'vfio (\S+) dma: (\d+) mappings, (\d+) bytes in (\d+) us', line)
         if m:
             st['dma'] = {'dev': m.group(1), 'maps': int(m.group(2)), 'bytes': int(m.group(3)),
@@ -516,7 +521,7 @@ def pci_figures(F, records):
                     uexits[v].append(max(tot_u, 0) / tot_i)
                     got[v] = max(tot_e, 0) / tot_i
                 if v == 'armpass':
-                    st = armpass_stats(run).get('msix', {})
+                    st = armpass_stats(run).get('pci_irqs', {})
                     last = res.get('seq') or res.get('qd32') or res.get('qd1')
                     if st and last and last.get('irqs_total'):
                         wake.append(sum(x[1] for x in st.values()) / last['irqs_total'])
@@ -779,6 +784,9 @@ def gnuplot_chart(F, scale_rows, out_dir, dma_rows=()):
         ('pci_msix_seq_peer', '1M seq\\n/ QEMU'),
         ('pci_msix_exits_ratio', 'KVM exits\\nper irq\\n/ QEMU'),
         ('pci_msix_boot_ratio', 'boot with\\nNVMe\\n/ QEMU'),
+        ('pci_intx_qd1_floor', 'INTx QD1\\n/ L1'),
+        ('pci_intx_qd1_peer', 'INTx QD1\\n/ QEMU'),
+        ('pci_intx_exits_ratio', 'INTx exits\\nper irq\\n/ QEMU'),
         ('dma_slope_ratio', 'DMA map\\nper GiB\\n/ QEMU'),
     ])
     with open(os.path.join(d, 'dma.dat'), 'w') as f:
@@ -845,7 +853,7 @@ set xlabel "vCPUs"
 set xrange [0.5:4.5]
 set xtics 1
 {smp_plot}
-set title "PCI (NVMe through vfio-pci, MSI-X): armpass's L2 against L1 and against QEMU (1 = the baseline)"
+set title "PCI (NVMe through vfio-pci; MSI-X unless said): armpass's L2 against L1 and against QEMU (1 = the baseline)"
 set xlabel
 set ylabel "ratio (time per read, exits, seconds)"
 set xrange [-0.6:{x3}]

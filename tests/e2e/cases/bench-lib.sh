@@ -255,15 +255,16 @@ bench_boots() {
 # --- 6: PCI passthrough (L0's NVMe behind its SMMUv3, run.py --nvme) ---------------------------
 # The interrupt modes measured, one entry each in pci_mode: its PCI device, the L2 command-line
 # words that select the mode, the /proc/interrupts word that counts its interrupts, and L2's
-# disk. MSI-X is the NVMe as it comes. INTx is one entry more once armpass's vfio-pci has it
-# ("intx) _bdf=$PCI_BDF _l2="pci=nomsi" _irq=nvme _disk='' ;;"), plain MSI once run.py gives
-# L1 an AHCI disk ("msi) _bdf=<its BDF> _l2="bench.disk=sda" _irq=ahci _disk=sda ;;"): add the
-# name to PCI_MODES.
+# disk. MSI-X is the NVMe as it comes; INTx is the same NVMe with pci=nomsi on L2's command
+# line. Plain MSI is one entry more once run.py gives L1 an AHCI disk
+# ("msi) _bdf=<its BDF> _l2="bench.disk=sda" _irq=ahci _host_drv=ahci ;;", and a disk lookup
+# for it in bench_pci_io): add the name to PCI_MODES.
 PCI_BDF=0000:00:01.0
-PCI_MODES="msix"
+PCI_MODES="msix intx"
 pci_mode() {
     case $1 in
     msix) _bdf=$PCI_BDF _l2='' _irq=nvme _host_drv=nvme ;;
+    intx) _bdf=$PCI_BDF _l2='pci=nomsi' _irq=nvme _host_drv=nvme ;;
     *) return 1 ;;
     esac
 }
