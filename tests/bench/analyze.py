@@ -482,7 +482,8 @@ def pci_figures(F, records):
                 F.add(S, k + '_p50_l1', '  median read latency, L1', 'us', p50['l1'])
                 F.add(S, k + '_p50_armpass', '  median read latency, L2 under armpass', 'us', p50['armpass'])
                 F.add(S, k + '_p50_qemu', '  median read latency, L2 under QEMU', 'us', p50['qemu'])
-            short = {'qd1': 'QD1 4 KiB', 'qd32': 'QD32 4 KiB', 'seq': '1 MiB sequential'}[kind]
+            short = '%s, %s' % ({'msix': 'MSI-X', 'msi': 'MSI', 'intx': 'INTx'}.get(mode, mode),
+                                {'qd1': 'QD1 4 KiB', 'qd32': 'QD32 4 KiB', 'seq': '1 MiB sequential'}[kind])
             F.add(S, k + '_floor', '  %s, time per read: L2 under armpass / L1 on the bare device' % short, 'ratio',
                   floor, target=1.10, baseline='L1, same round')
             F.add(S, k + '_qfloor', '  %s, time per read: L2 under QEMU / L1 (what the peer reaches)' % short,
