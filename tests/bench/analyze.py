@@ -533,12 +533,13 @@ def pci_figures(F, records):
             if 'armpass' in got and 'qemu' in got and got['qemu']:
                 eratio.append(got['armpass'] / got['qemu'])
         k = 'pci_%s' % mode
-        F.add(S, k + '_wakeups', 'armpass userspace wake-ups per interrupt (-d stats, per vector / L2\'s count)',
+        ml = {'msix': 'MSI-X', 'msi': 'MSI', 'intx': 'INTx'}.get(mode, mode)
+        F.add(S, k + '_wakeups', '%s: armpass userspace wake-ups per interrupt (-d stats, per vector / L2\'s count)' % ml,
               'wake-ups/irq', wake, target=0, cmp='eq')
-        F.add(S, k + '_exits_armpass', 'KVM exits per interrupt, armpass (busy - idle windows, KVM debugfs)',
+        F.add(S, k + '_exits_armpass', '%s: KVM exits per interrupt, armpass (busy - idle windows, KVM debugfs)' % ml,
               'exits/irq', exits['armpass'])
-        F.add(S, k + '_exits_qemu', 'KVM exits per interrupt, QEMU (the same counters)', 'exits/irq', exits['qemu'])
-        F.add(S, k + '_exits_ratio', '  KVM exits per interrupt: armpass / QEMU', 'ratio', eratio,
+        F.add(S, k + '_exits_qemu', '%s: KVM exits per interrupt, QEMU (the same counters)' % ml, 'exits/irq', exits['qemu'])
+        F.add(S, k + '_exits_ratio', '  %s: KVM exits per interrupt: armpass / QEMU' % ml, 'ratio', eratio,
               baseline='QEMU, same round')
         F.add(S, k + '_uexits_armpass', 'MMIO exits to the VMM per interrupt, armpass', 'exits/irq',
               uexits['armpass'])
@@ -557,7 +558,7 @@ def pci_figures(F, records):
                 ratio.append(t['armpass'] / t['qemu'])
         F.add(S, k + '_boot_armpass', 'start -> L2 marker with the NVMe, armpass (256 MiB, 2 vCPUs)', 's', a_s)
         F.add(S, k + '_boot_qemu', 'start -> L2 marker with the NVMe, QEMU', 's', q_s)
-        F.add(S, k + '_boot_ratio', '  start -> L2 marker with the NVMe: armpass / QEMU', 'ratio', ratio,
+        F.add(S, k + '_boot_ratio', '  %s: start -> L2 marker with the NVMe: armpass / QEMU' % ml, 'ratio', ratio,
               target=0.5, baseline='QEMU, same round')
 
     # The DMA map of guest RAM: first-instruction time with the device minus without.
