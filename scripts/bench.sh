@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # The benchmark (it prints and records figures; it never fails on a slow machine): in the
-# nested test bed, armpass against its floors (a bare KVM exit, a mapped access from L1) and
-# against Debian's arm64 QEMU booting the same L2 in the same L1. See docs/performance.md.
+# nested test bed, armpass against its floors (a bare KVM exit, a mapped access from L1, L1's own
+# reads of a real NVMe) and against Debian's arm64 QEMU booting the same L2 in the same L1, with
+# and without that NVMe passed through (vfio-pci). See docs/performance.md.
 #
 # usage: scripts/bench.sh [--quick] [--runs N] [--parts LIST] [--no-setup] [--doc | --no-doc]
 #
 #   --quick       a smoke run: one or two of everything (a few minutes); does not touch
 #                 docs/performance.md unless --doc
 #   --runs N      boot runs per VMM at 256 MiB / 2 vCPUs (default 20; --quick: 3)
-#   --parts LIST  comma-separated subset of size,first,boot,scale,footprint,mmio,irq
+#   --parts LIST  comma-separated subset of size,first,boot,scale,footprint,mmio,irq,pci
+#                 (pci: pci-io, the NVMe reads and interrupts, and pci-dma, the DMA map of
+#                 guest RAM; each can be given alone)
 #   --no-setup    skip scripts/setup-host.sh (apt-get)
 #
 # Steps: scripts/setup-host.sh; the static aarch64 armpass and test programs
@@ -102,7 +105,8 @@ append="armpass.bench_runs=$runs armpass.bench_quick=$quick"
 [ -z "$parts" ] || append="$append armpass.bench_parts=$parts"
 say "booting the test bed with the bench (L0 console: $out/logs/; this takes a while)"
 status=0
-python3 "$top/tests/testbed/run.py" --case bench-all --mem 3G --smp 2 \
+# L1 at 4 GiB: the DMA-map part gives a 2 GiB guest the NVMe, and every page of it is pinned.
+python3 "$top/tests/testbed/run.py" --case bench-all --mem 4G --smp 2 --nvme \
     --kernel "$kernel" --busybox "$busybox" --armpass "$armpass" \
     --l1-extra "$qemu_root" --l1-extra "$out/l1-extra" \
     --append "$append" --timeout 5400 --logdir "$out/logs" >"$out/run.txt" 2>&1 || status=$?

@@ -58,8 +58,8 @@ static const char *not_an_image_hint(const uint8_t *buf, size_t len)
     return "";
 }
 
-bool arm64_image_parse_header(const uint8_t *buf, size_t len, Arm64ImageHeader *hdr,
-                              GError **errp)
+bool arm64_image_parse_header_sized(const uint8_t *buf, size_t len, size_t image_len,
+                                    Arm64ImageHeader *hdr, GError **errp)
 {
     if (len < ARM64_IMAGE_HEADER_SIZE) {
         g_set_error(errp, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_FORMAT,
@@ -82,8 +82,8 @@ bool arm64_image_parse_header(const uint8_t *buf, size_t len, Arm64ImageHeader *
         /* Before 3.17: no flags (those bytes were reserved, zero), text_offset in the
          * kernel's endianness and assumed 0x80000; the kernel's extent is unknown. */
         text_offset = ARM64_LEGACY_TEXT_OFFSET;
-        if (!align_up(len, SZ_2M, &image_size)) {
-            image_size = len;
+        if (!align_up(image_len, SZ_2M, &image_size)) {
+            image_size = image_len;
         }
         flags = 0;
         g_debug("Image header without image_size (pre-3.17 kernel): text_offset %#" PRIx64
@@ -107,24 +107,182 @@ bool arm64_image_parse_header(const uint8_t *buf, size_t len, Arm64ImageHeader *
     return true;
 }
 
+bool arm64_image_parse_header(const uint8_t *buf, size_t len, Arm64ImageHeader *hdr,
+                              GError **errp)
+{
+    return arm64_image_parse_header_sized(buf, len, len, hdr, errp);
+}
+
 bool arm64_is_gzip(const uint8_t *buf, size_t len)
 {
     return len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b;
 }
 
-GBytes *arm64_gunzip(const uint8_t *buf, size_t len, size_t max, GError **errp)
+/*
+ * Where gunzip_core takes its compressed bytes from: a buffer (mem, len) or a file (fd, len
+ * bytes from offset 0) read through a small chunk buffer, so that a kernel file is never
+ * held whole in armpass's memory.
+ */
+typedef struct GzIn {
+    const uint8_t *mem; /* the whole input (buffer) or the chunk (file) */
+    int fd;             /* -1: a buffer */
+    const char *path;   /* for read errors */
+    uint64_t len;       /* bytes of input in all */
+    uint64_t off;       /* file offset of the next byte to read into the chunk */
+    uint8_t *chunk;
+    size_t chunk_cap;
+    const uint8_t *in;  /* next unconsumed byte */
+    size_t in_left;     /* unconsumed bytes at in */
+} GzIn;
+
+#define GZ_CHUNK (64 * 1024)
+
+/* Refills a file input's chunk, keeping the in_left unconsumed bytes at its front. */
+static bool gz_fill(GzIn *g, GError **errp)
+{
+    if (g->fd < 0 || g->off >= g->len) {
+        return true;
+    }
+    memmove(g->chunk, g->in, g->in_left);
+    size_t want = (size_t)MIN((uint64_t)(g->chunk_cap - g->in_left), g->len - g->off);
+    size_t got = 0;
+    while (got < want) {
+        ssize_t n = pread(g->fd, g->chunk + g->in_left + got, want - got,
+                          (off_t)(g->off + got));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            int e = errno;
+            g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(e), "cannot read: %s",
+                        g_strerror(e));
+            return false;
+        }
+        if (n == 0) {
+            g->len = g->off + got; /* the file shrank: what is there is all there is */
+            break;
+        }
+        got += (size_t)n;
+    }
+    g->off += got;
+    g->in = g->chunk;
+    g->in_left += got;
+    return true;
+}
+
+/* Input bytes consumed so far (for messages). */
+static uint64_t gz_pos(const GzIn *g)
+{
+    return g->fd < 0 ? g->len - g->in_left : g->off - g->in_left;
+}
+
+/*
+ * Inflates the gzip input g into out[0, cap): when grow, out is a g_malloc'd buffer that
+ * grows (*outp is updated) up to max + 1 bytes; else it is fixed and cap == max. Produces
+ * at most max bytes: more is the TOO_BIG error (checked by inflating one more byte into
+ * scratch), unless peek, which stops without error once the buffer is full (reading a header).
+ * Concatenated gzip members continue the output. *total: bytes produced.
+ */
+static bool gunzip_core(GzIn *g, uint8_t **outp, size_t cap, size_t max, bool grow, bool peek,
+                        size_t *total_out, GError **errp)
 {
     z_stream zs;
+    uint8_t scratch[1];
+    uint8_t *out = *outp;
+    size_t total = 0;
+    bool over = false;
+
     memset(&zs, 0, sizeof(zs));
-    max = MIN(max, SIZE_MAX - 1);
     int ret = inflateInit2(&zs, 16 + MAX_WBITS);
     if (ret != Z_OK) {
         g_set_error(errp, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_GZIP,
                     "cannot start gzip decompression (zlib: %s; is armpass short of memory?)",
                     zs.msg ? zs.msg : zError(ret));
-        return NULL;
+        return false;
     }
+    for (;;) {
+        if (total == cap && grow && cap <= max) {
+            cap = MIN(cap * 2, max + 1);
+            out = g_realloc(out, cap);
+            *outp = out;
+        }
+        if (total > max) {
+            over = true;
+            break;
+        }
+        if (total == cap && peek) {
+            break;
+        }
+        if (g->in_left == 0 && !gz_fill(g, errp)) {
+            goto fail;
+        }
+        bool to_scratch = total == cap; /* fixed and full: does any more come? */
+        zs.next_in = (Bytef *)g->in;
+        zs.avail_in = (uInt)MIN(g->in_left, (size_t)UINT_MAX);
+        zs.next_out = to_scratch ? scratch : out + total;
+        zs.avail_out = to_scratch ? 1 : (uInt)MIN(cap - total, (size_t)UINT_MAX);
+        uInt in_before = zs.avail_in, out_before = zs.avail_out;
 
+        ret = inflate(&zs, Z_NO_FLUSH);
+
+        g->in += in_before - zs.avail_in;
+        g->in_left -= in_before - zs.avail_in;
+        if (to_scratch && zs.avail_out == 0) {
+            over = true;
+            break;
+        }
+        total += out_before - zs.avail_out;
+        if (ret == Z_STREAM_END) {
+            if (g->in_left < 2 && !gz_fill(g, errp)) {
+                goto fail;
+            }
+            if (!arm64_is_gzip(g->in, g->in_left)) {
+                break;
+            }
+            /* Another gzip member follows (gzip output concatenated): it continues. */
+            inflateReset(&zs);
+            continue;
+        }
+        if (ret == Z_BUF_ERROR && g->in_left == 0 && gz_pos(g) >= g->len) {
+            g_set_error(errp, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_GZIP,
+                        "corrupt gzip data (it ends early, at %" PRIu64 " bytes; give an "
+                        "intact Image.gz or the uncompressed Image)", g->len);
+            goto fail;
+        }
+        if (ret != Z_OK && ret != Z_BUF_ERROR) {
+            g_set_error(errp, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_GZIP,
+                        "corrupt gzip data (zlib: %s at input byte %" PRIu64 "; give an intact "
+                        "Image.gz or the uncompressed Image)",
+                        zs.msg ? zs.msg : zError(ret), gz_pos(g));
+            goto fail;
+        }
+    }
+    if (over || total > max) {
+        g_autofree char *limit = max % MiB ? g_strdup_printf("%zu bytes", max)
+                                           : g_strdup_printf("%zu MiB", max / (size_t)MiB);
+        g_set_error(errp, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_TOO_BIG,
+                    "gzip data inflates to more than %s (give an arm64 Image or Image.gz "
+                    "of at most that size)", limit);
+        goto fail;
+    }
+    if (!peek && (g->in_left || gz_pos(g) < g->len)) {
+        g_debug("ignoring %" PRIu64 " bytes after the end of the gzip stream",
+                g->len - gz_pos(g));
+    }
+    inflateEnd(&zs);
+    *total_out = total;
+    return true;
+
+fail:
+    inflateEnd(&zs);
+    return false;
+}
+
+GBytes *arm64_gunzip(const uint8_t *buf, size_t len, size_t max, GError **errp)
+{
+    GzIn g = { .mem = buf, .fd = -1, .len = len, .in = buf, .in_left = len };
+
+    max = MIN(max, SIZE_MAX - 1);
     /* The gzip trailer's ISIZE (length mod 2^32) is a good first guess at the size; never
      * trust it beyond max. One byte more than max is room to notice the output is too big. */
     size_t cap = 64 * 1024;
@@ -134,169 +292,252 @@ GBytes *arm64_gunzip(const uint8_t *buf, size_t len, size_t max, GError **errp)
     }
     cap = MIN(cap, max + 1);
     uint8_t *out = g_malloc(cap);
-    size_t total = 0;
-    const uint8_t *in = buf;
-    size_t in_left = len;
-
-    for (;;) {
-        if (total > max) {
-            break;
-        }
-        if (total == cap) {
-            cap = MIN(cap * 2, max + 1);
-            out = g_realloc(out, cap);
-        }
-        zs.next_in = (Bytef *)in;
-        zs.avail_in = (uInt)MIN(in_left, (size_t)UINT_MAX);
-        zs.next_out = out + total;
-        zs.avail_out = (uInt)MIN(cap - total, (size_t)UINT_MAX);
-        uInt in_before = zs.avail_in, out_before = zs.avail_out;
-
-        ret = inflate(&zs, Z_NO_FLUSH);
-
-        in += in_before - zs.avail_in;
-        in_left -= in_before - zs.avail_in;
-        total += out_before - zs.avail_out;
-        if (ret == Z_STREAM_END) {
-            if (!arm64_is_gzip(in, in_left)) {
-                break;
-            }
-            /* Another gzip member follows (gzip output concatenated): it continues. */
-            inflateReset(&zs);
-            continue;
-        }
-        if (ret == Z_BUF_ERROR && in_left == 0) {
-            g_set_error(errp, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_GZIP,
-                        "corrupt gzip data (it ends early, at %zu bytes; give an intact "
-                        "Image.gz or the uncompressed Image)", len);
-            goto fail;
-        }
-        if (ret != Z_OK) {
-            g_set_error(errp, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_GZIP,
-                        "corrupt gzip data (zlib: %s at input byte %zu; give an intact "
-                        "Image.gz or the uncompressed Image)",
-                        zs.msg ? zs.msg : zError(ret), len - in_left);
-            goto fail;
-        }
-    }
-    if (total > max) {
-        g_autofree char *limit = max % MiB ? g_strdup_printf("%zu bytes", max)
-                                           : g_strdup_printf("%zu MiB", max / (size_t)MiB);
-        g_set_error(errp, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_TOO_BIG,
-                    "gzip data inflates to more than %s (give an arm64 Image or Image.gz "
-                    "of at most that size)", limit);
-        goto fail;
-    }
-    if (in_left) {
-        g_debug("ignoring %zu bytes after the end of the gzip stream", in_left);
-    }
-    inflateEnd(&zs);
-    g_debug("gunzip: %zu bytes -> %zu bytes", len, total);
-    return g_bytes_new_take(g_realloc(out, total ? total : 1), total);
-
-fail:
-    inflateEnd(&zs);
-    g_free(out);
-    return NULL;
-}
-
-/* Reads the whole of path, refusing more than max bytes before reading them all. */
-static uint8_t *read_file(const char *path, size_t max, size_t *len_out, GError **errp)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(e),
-                    "kernel \"%s\": cannot read: %s", path, g_strerror(e));
+    size_t total;
+    if (!gunzip_core(&g, &out, cap, max, true, false, &total, errp)) {
+        g_free(out);
         return NULL;
     }
+    g_debug("gunzip: %zu bytes -> %zu bytes", len, total);
+    return g_bytes_new_take(g_realloc(out, total ? total : 1), total);
+}
+
+bool arm64_gunzip_into(const uint8_t *buf, size_t len, uint8_t *dst, size_t room,
+                       size_t *out_len, GError **errp)
+{
+    GzIn g = { .mem = buf, .fd = -1, .len = len, .in = buf, .in_left = len };
+
+    return gunzip_core(&g, &dst, room, room, false, false, out_len, errp);
+}
+
+/* Opens path for reading and refuses what is not a regular file of at most max bytes. */
+static int open_regular(const char *what, const char *path, uint64_t max, uint64_t *size,
+                        GError **errp)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
-    size_t cap = 1024 * 1024;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-        if ((uint64_t)st.st_size > max) {
-            g_set_error(errp, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_TOO_BIG,
-                        "kernel \"%s\": too big (%" PRIu64 " bytes; give an arm64 Image or "
-                        "Image.gz of at most %zu MiB)", path, (uint64_t)st.st_size,
-                        max / (size_t)MiB);
-            close(fd);
-            return NULL;
-        }
-        cap = (size_t)st.st_size + 1; /* + 1: see EOF in one read */
+
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        int e = errno;
+        g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(e), "%s \"%s\": cannot read: %s",
+                    what, path, g_strerror(e));
+        goto fail;
     }
-    uint8_t *buf = g_malloc(cap);
-    size_t len = 0;
-    for (;;) {
-        if (len == cap) {
-            if (cap > max) {
-                g_set_error(errp, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_TOO_BIG,
-                            "kernel \"%s\": too big (over %zu MiB; give an arm64 Image or "
-                            "Image.gz of at most that size)", path, max / (size_t)MiB);
-                goto fail;
-            }
-            cap = MIN(cap * 2, max + 1);
-            buf = g_realloc(buf, cap);
-        }
-        ssize_t n = read(fd, buf + len, cap - len);
+    if (S_ISDIR(st.st_mode)) {
+        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_ISDIR, "%s \"%s\": cannot read: %s",
+                    what, path, g_strerror(EISDIR));
+        goto fail;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s \"%s\": not a regular file "
+                    "(its size must be known before it is placed in RAM: give a file)",
+                    what, path);
+        goto fail;
+    }
+    if ((uint64_t)st.st_size > max) {
+        g_set_error(errp, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_TOO_BIG,
+                    "%s \"%s\": too big (%" PRIu64 " bytes; give an arm64 Image or "
+                    "Image.gz of at most %" PRIu64 " MiB)", what, path, (uint64_t)st.st_size,
+                    max / MiB);
+        goto fail;
+    }
+    *size = (uint64_t)st.st_size;
+    return fd;
+
+fail:
+    if (fd >= 0) {
+        close(fd);
+    }
+    return -1;
+}
+
+bool arm64_read_fd_into(int fd, const char *what, const char *path, uint8_t *dst, uint64_t len,
+                        GError **errp)
+{
+    uint64_t got = 0;
+
+    while (got < len) {
+        ssize_t n = pread(fd, dst + got, (size_t)MIN(len - got, (uint64_t)(1u << 30)),
+                          (off_t)got);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n < 0) {
             int e = errno;
             g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(e),
-                        "kernel \"%s\": cannot read: %s", path, g_strerror(e));
-            goto fail;
+                        "%s \"%s\": cannot read: %s", what, path, g_strerror(e));
+            return false;
         }
         if (n == 0) {
-            break;
+            g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_IO, "%s \"%s\": cannot read: it "
+                        "shrank while being read (%" PRIu64 " of %" PRIu64 " bytes)", what,
+                        path, got, len);
+            return false;
         }
-        len += (size_t)n;
+        got += (uint64_t)n;
     }
-    close(fd);
-    *len_out = len;
-    return buf;
+    return true;
+}
+
+bool arm64_kernel_open(const char *path, Arm64Kernel *k, GError **errp)
+{
+    uint8_t head[ARM64_IMAGE_HEADER_SIZE];
+    size_t head_len = 0;
+
+    memset(k, 0, sizeof(*k));
+    k->fd = open_regular("kernel", path, ARM64_IMAGE_MAX_SIZE, &k->file_size, errp);
+    if (k->fd < 0) {
+        return false;
+    }
+    k->path = g_strdup(path);
+    if (k->file_size == 0) {
+        g_set_error(errp, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_FORMAT,
+                    "kernel \"%s\": the file is empty (give an arm64 Image or Image.gz)", path);
+        goto fail;
+    }
+    uint8_t magic[2] = { 0 };
+    if (pread(k->fd, magic, 2, 0) == 2 && arm64_is_gzip(magic, 2)) {
+        /* Inflate just far enough for the header; ISIZE (the Image's length mod 2^32, in
+         * the last 4 bytes) stands for its length until the whole is inflated. */
+        uint8_t tail[4];
+        uint8_t chunk[4096];
+        uint8_t *hp = head;
+        GzIn g = { .fd = k->fd, .path = path, .len = k->file_size, .chunk = chunk,
+                   .chunk_cap = sizeof(chunk), .in = chunk };
+
+        k->gz = true;
+        if (!gunzip_core(&g, &hp, sizeof(head), sizeof(head), false, true, &head_len, errp)) {
+            g_prefix_error(errp, "kernel \"%s\": ", path);
+            goto fail;
+        }
+        k->image_len = head_len;
+        if (k->file_size >= 18 && pread(k->fd, tail, 4, (off_t)(k->file_size - 4)) == 4) {
+            k->image_len = MAX((size_t)ld_le32(tail), head_len);
+        }
+    } else {
+        if (!arm64_read_fd_into(k->fd, "kernel", path, head,
+                                MIN(k->file_size, (uint64_t)sizeof(head)), errp)) {
+            goto fail;
+        }
+        head_len = (size_t)MIN(k->file_size, (uint64_t)sizeof(head));
+        k->image_len = (size_t)k->file_size;
+    }
+    if (!arm64_image_parse_header_sized(head, head_len, k->image_len, &k->hdr, errp)) {
+        g_prefix_error(errp, "kernel \"%s\"%s: ", path, k->gz ? " (after gunzip)" : "");
+        goto fail;
+    }
+    return true;
 
 fail:
-    close(fd);
-    g_free(buf);
-    return NULL;
+    arm64_kernel_close(k);
+    return false;
+}
+
+bool arm64_kernel_load(Arm64Kernel *k, uint8_t *dst, uint64_t room, GError **errp)
+{
+    if (!k->gz) {
+        if (k->file_size > room) {
+            g_set_error(errp, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM,
+                        "kernel \"%s\": %" PRIu64 " bytes, more than the %" PRIu64 " bytes of "
+                        "RAM from its load address on (give a larger -m)", k->path,
+                        k->file_size, room);
+            return false;
+        }
+        if (!arm64_read_fd_into(k->fd, "kernel", k->path, dst, k->file_size, errp)) {
+            return false;
+        }
+        g_debug("kernel \"%s\": %" PRIu64 "-byte Image read into RAM", k->path, k->file_size);
+        return true;
+    }
+
+    uint8_t *chunk = g_malloc(GZ_CHUNK);
+    GzIn g = { .fd = k->fd, .path = k->path, .len = k->file_size, .chunk = chunk,
+               .chunk_cap = GZ_CHUNK, .in = chunk };
+    size_t max = (size_t)MIN(room, (uint64_t)ARM64_IMAGE_MAX_SIZE), len;
+    GError *err = NULL;
+    bool ok = gunzip_core(&g, &dst, max, max, false, false, &len, &err);
+
+    g_free(chunk);
+    if (!ok) {
+        if (g_error_matches(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_TOO_BIG) &&
+            max < ARM64_IMAGE_MAX_SIZE) {
+            g_clear_error(&err);
+            g_set_error(&err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM,
+                        "it inflates to more than the %" PRIu64 " bytes of RAM from its load "
+                        "address on (give a larger -m)", room);
+        }
+        g_propagate_prefixed_error(errp, err, "kernel \"%s\": ", k->path);
+        return false;
+    }
+    /* The header was read from the first bytes: the same bytes are in dst now. */
+    Arm64ImageHeader hdr;
+    if (!arm64_image_parse_header_sized(dst, len, len, &hdr, errp)) {
+        g_prefix_error(errp, "kernel \"%s\" (after gunzip): ", k->path);
+        return false;
+    }
+    k->hdr = hdr;   /* image_size of a pre-3.17 header follows the real length */
+    k->image_len = len;
+    g_debug("kernel \"%s\": gzip'd, %" PRIu64 " bytes inflated into RAM as a %zu-byte Image",
+            k->path, k->file_size, len);
+    return true;
+}
+
+void arm64_kernel_close(Arm64Kernel *k)
+{
+    if (k->fd >= 0) {
+        close(k->fd);
+    }
+    k->fd = -1;
+    g_clear_pointer(&k->path, g_free);
+}
+
+int arm64_initrd_open(const char *path, uint64_t *size, GError **errp)
+{
+    return open_regular("initrd", path, UINT64_MAX, size, errp);
 }
 
 GBytes *arm64_load_kernel(const char *path, Arm64ImageHeader *hdr, GError **errp)
 {
-    size_t len;
-    uint8_t *data = read_file(path, ARM64_IMAGE_MAX_SIZE, &len, errp);
-    if (!data) {
-        return NULL;
-    }
-    if (len == 0) {
-        g_set_error(errp, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_FORMAT,
-                    "kernel \"%s\": the file is empty (give an arm64 Image or Image.gz)", path);
-        g_free(data);
-        return NULL;
-    }
+    Arm64Kernel k;
 
-    GBytes *image;
-    bool gz = arm64_is_gzip(data, len);
-    if (gz) {
-        image = arm64_gunzip(data, len, ARM64_IMAGE_MAX_SIZE, errp);
-        g_free(data);
-        if (!image) {
+    if (!arm64_kernel_open(path, &k, errp)) {
+        return NULL;
+    }
+    /* Into a heap buffer of the Image's size (raw: the file's; gzip: at most the limit). */
+    size_t room = k.gz ? ARM64_IMAGE_MAX_SIZE : (size_t)k.file_size;
+    size_t cap = k.gz ? MIN(MAX(k.image_len, (size_t)4096), room) : room;
+    uint8_t *buf;
+    if (k.gz) {
+        uint8_t *chunk = g_malloc(GZ_CHUNK);
+        GzIn g = { .fd = k.fd, .path = path, .len = k.file_size, .chunk = chunk,
+                   .chunk_cap = GZ_CHUNK, .in = chunk };
+        size_t len;
+        buf = g_malloc(cap + 1);
+        bool ok = gunzip_core(&g, &buf, cap + 1, room, true, false, &len, errp);
+        g_free(chunk);
+        if (!ok) {
             g_prefix_error(errp, "kernel \"%s\": ", path);
-            return NULL;
+            goto fail;
         }
+        if (!arm64_image_parse_header_sized(buf, len, len, &k.hdr, errp)) {
+            g_prefix_error(errp, "kernel \"%s\" (after gunzip): ", path);
+            goto fail;
+        }
+        k.image_len = len;
     } else {
-        image = g_bytes_new_take(data, len);
+        buf = g_malloc(MAX(room, (size_t)1));
+        if (!arm64_kernel_load(&k, buf, room, errp)) {
+            goto fail;
+        }
     }
+    *hdr = k.hdr;
+    size_t len = k.image_len;
+    arm64_kernel_close(&k);
+    return g_bytes_new_take(buf, len);
 
-    size_t image_len;
-    const uint8_t *p = g_bytes_get_data(image, &image_len);
-    if (!arm64_image_parse_header(p, image_len, hdr, errp)) {
-        g_prefix_error(errp, "kernel \"%s\"%s: ", path, gz ? " (after gunzip)" : "");
-        g_bytes_unref(image);
-        return NULL;
-    }
-    g_debug("kernel \"%s\": %s%zu-byte Image", path, gz ? "gzip'd, " : "", image_len);
-    return image;
+fail:
+    g_free(buf);
+    arm64_kernel_close(&k);
+    return NULL;
 }
 
 /* "16M", "2G", "1536K" or bytes, as -m would take it. */

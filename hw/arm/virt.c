@@ -53,9 +53,9 @@ typedef struct VirtMachine {
     bool escape;
     int gic_version;
     uint64_t *mpidr;
-    GBytes *kernel;
-    Arm64ImageHeader kernel_hdr;
-    GBytes *initrd;
+    Arm64Kernel kernel;     /* open from virt_load_images until it is in RAM (fd -1: none) */
+    int initrd_fd;          /* likewise the initrd's (-1: none) */
+    uint64_t initrd_size;
     Arm64BootLayout layout;
     void *fdt;
     size_t fdt_size;
@@ -276,10 +276,15 @@ static bool virt_load_dtb(VirtMachine *vm, GError **errp)
     return true;
 }
 
+/*
+ * Opens the kernel (its Image header read) and the initrd (its size taken) and plans where
+ * they go, before anything is set up, so that a bad file or a too-small -m costs nothing.
+ * Their bytes go straight into guest RAM later (virt_load_kernel, virt_load_into_ram): no
+ * copy of them is ever in armpass's heap.
+ */
 static bool virt_load_images(VirtMachine *vm, GError **errp)
 {
     const ArmpassConfig *cfg = vm->cfg;
-    uint64_t initrd_size = 0;
 
     if (cfg->dtb && !virt_load_dtb(vm, errp)) {
         return false;
@@ -291,24 +296,66 @@ static bool virt_load_images(VirtMachine *vm, GError **errp)
         g_set_error(errp, VIRT_ERROR, EINVAL, "no kernel given (use -kernel Image)");
         return false;
     }
-    vm->kernel = arm64_load_kernel(cfg->kernel, &vm->kernel_hdr, errp);
-    if (!vm->kernel) {
+    if (!arm64_kernel_open(cfg->kernel, &vm->kernel, errp)) {
         return false;
     }
     if (cfg->initrd) {
-        char *data;
-        gsize len;
         g_autoptr(GError) err = NULL;
-        if (!g_file_get_contents(cfg->initrd, &data, &len, &err)) {
-            g_set_error(errp, VIRT_ERROR, EINVAL, "-initrd %s: cannot read: %s", cfg->initrd,
-                        err->message);
+        vm->initrd_fd = arm64_initrd_open(cfg->initrd, &vm->initrd_size, &err);
+        if (vm->initrd_fd < 0) {
+            /* "initrd \"PATH\": cannot read: why" -> "-initrd PATH: cannot read: why" */
+            const char *why = strstr(err->message, "\": ");
+            g_set_error(errp, VIRT_ERROR, EINVAL, "-initrd %s: %s", cfg->initrd,
+                        why ? why + 3 : err->message);
             return false;
         }
-        vm->initrd = g_bytes_new_take(data, len);
-        initrd_size = len;
     }
-    return arm64_boot_plan(virt_memmap[VIRT_MEM].base, cfg->ram_size, &vm->kernel_hdr,
-                           g_bytes_get_size(vm->kernel), initrd_size, &vm->layout, errp);
+    return arm64_boot_plan(virt_memmap[VIRT_MEM].base, cfg->ram_size, &vm->kernel.hdr,
+                           vm->kernel.image_len, vm->initrd_size, &vm->layout, errp);
+}
+
+/* Host-virtual address of guest RAM at guest-physical addr, and the bytes from there to the
+ * end of RAM in *room; NULL when addr is not in RAM. */
+static uint8_t *virt_ram_ptr(VirtMachine *vm, uint64_t addr, uint64_t *room)
+{
+    uint64_t base = virt_memmap[VIRT_MEM].base;
+
+    if (!vm->ram_ready || addr < base || addr - base >= vm->cfg->ram_size) {
+        return NULL;
+    }
+    *room = vm->cfg->ram_size - (addr - base);
+    return (uint8_t *)vm->ram.host + (addr - base);
+}
+
+/*
+ * Reads (or inflates) the kernel straight into its place in guest RAM, once RAM exists and
+ * before the device tree is made: a gzip'd kernel's exact length is known only now, and the
+ * plan (the initrd's place, which the tree names) is made again with it.
+ */
+static bool virt_load_kernel(VirtMachine *vm, GError **errp)
+{
+    uint64_t room;
+    uint8_t *dst;
+
+    if (vm->kernel.fd < 0) {
+        return true;
+    }
+    dst = virt_ram_ptr(vm, vm->layout.kernel_addr, &room);
+    if (!dst) {
+        g_set_error(errp, VIRT_ERROR, EINVAL, "the kernel's load address 0x%" PRIx64
+                    " is outside RAM", vm->layout.kernel_addr);
+        return false;
+    }
+    if (!arm64_kernel_load(&vm->kernel, dst, room, errp)) {
+        return false;
+    }
+    if (vm->kernel.gz &&
+        !arm64_boot_plan(virt_memmap[VIRT_MEM].base, vm->cfg->ram_size, &vm->kernel.hdr,
+                         vm->kernel.image_len, vm->initrd_size, &vm->layout, errp)) {
+        return false;
+    }
+    arm64_kernel_close(&vm->kernel);
+    return true;
 }
 
 static bool virt_memory_init(VirtMachine *vm, GError **errp)
@@ -469,7 +516,7 @@ static bool virt_fdt_create(VirtMachine *vm, GError **errp)
     if (cfg->dtb) {
         return true; /* loaded and checked by virt_load_images */
     }
-    if (vm->initrd) {
+    if (vm->initrd_size) {
         p.initrd_start = vm->layout.initrd_addr;
         p.initrd_end = vm->layout.initrd_addr + vm->layout.initrd_size;
     }
@@ -481,20 +528,29 @@ static bool virt_load_into_ram(VirtMachine *vm, GError **errp)
 {
     const Arm64BootLayout *l = &vm->layout;
 
-    if (!address_space_write_ram(&vm->as, l->kernel_addr, g_bytes_get_data(vm->kernel, NULL),
-                                 g_bytes_get_size(vm->kernel), errp) ||
-        (vm->initrd && !address_space_write_ram(&vm->as, l->initrd_addr,
-                                                g_bytes_get_data(vm->initrd, NULL),
-                                                g_bytes_get_size(vm->initrd), errp)) ||
-        !address_space_write_ram(&vm->as, l->dtb_addr, vm->fdt, vm->fdt_size, errp)) {
+    /* The kernel is in RAM already (virt_load_kernel); the initrd is read into its place. */
+    if (vm->initrd_fd >= 0) {
+        uint64_t room;
+        uint8_t *dst = virt_ram_ptr(vm, l->initrd_addr, &room);
+        if (!dst || room < l->initrd_size) {
+            g_set_error(errp, VIRT_ERROR, EINVAL, "-initrd %s: 0x%" PRIx64 "+0x%" PRIx64
+                        " is outside RAM", vm->cfg->initrd, l->initrd_addr, l->initrd_size);
+            return false;
+        }
+        if (!arm64_read_fd_into(vm->initrd_fd, "initrd", vm->cfg->initrd, dst, l->initrd_size,
+                                errp)) {
+            return false;
+        }
+        close(vm->initrd_fd);
+        vm->initrd_fd = -1;
+    }
+    if (!address_space_write_ram(&vm->as, l->dtb_addr, vm->fdt, vm->fdt_size, errp)) {
         return false;
     }
     g_debug("kernel at 0x%" PRIx64 ", initrd at 0x%" PRIx64 " (%" PRIu64 " bytes), dtb at "
             "0x%" PRIx64 " (%zu bytes)", l->kernel_addr, l->initrd_addr, l->initrd_size,
             l->dtb_addr, vm->fdt_size);
-    /* The guest has its copies now: armpass's own would only add to its footprint. */
-    g_clear_pointer(&vm->kernel, g_bytes_unref);
-    g_clear_pointer(&vm->initrd, g_bytes_unref);
+    /* The guest has its copy of the tree now: armpass's own would only add to its footprint. */
     g_clear_pointer(&vm->fdt, g_free);
     return kvm_vcpu_set_boot_regs(vm->ms.kvm, 0, l->kernel_addr, l->dtb_addr, errp);
 }
@@ -687,11 +743,9 @@ static void virt_teardown(VirtMachine *vm)
     g_free(vm->mpidr);
     g_free(vm->fdt);
     g_free(vm->ms.sysfs_root);
-    if (vm->kernel) {
-        g_bytes_unref(vm->kernel);
-    }
-    if (vm->initrd) {
-        g_bytes_unref(vm->initrd);
+    arm64_kernel_close(&vm->kernel);
+    if (vm->initrd_fd >= 0) {
+        close(vm->initrd_fd);
     }
 }
 
@@ -739,7 +793,8 @@ static bool virt_setup(VirtMachine *vm, GError **errp)
         vm->ms.irq_ops = &virt_kvm_irq_ops;
         vm->ms.irq_opaque = vm->ms.kvm;
     }
-    if (!virt_memory_init(vm, errp) || !virt_cpus_and_gic_init(vm, errp)) {
+    if (!virt_memory_init(vm, errp) || !virt_load_kernel(vm, errp) ||
+        !virt_cpus_and_gic_init(vm, errp)) {
         return false;
     }
     vm->ms.max_spi = VIRT_GIC_NR_IRQS - 32 - 1;
@@ -786,6 +841,8 @@ int virt_machine_run(const ArmpassConfig *cfg, GError **errp)
         .uart_fd = -1,
         .proc_status_fd = -1,
         .proc_smaps_fd = -1,
+        .kernel = { .fd = -1 },
+        .initrd_fd = -1,
         .ms = {
             .cfg = cfg,
             .ops = &host_ops_system,

@@ -94,7 +94,11 @@ static bool vfio_dma_region_add(MemoryListener *l, const FlatRange *fr, GError *
     map.vaddr = vaddr;
     map.iova = iova;
     map.size = size;
-    if (host_ioctl(c->ctx->ops, c->fd, VFIO_IOMMU_MAP_DMA, &map) < 0) {
+    gint64 t0 = g_get_monotonic_time();
+    int ret = host_ioctl(c->ctx->ops, c->fd, VFIO_IOMMU_MAP_DMA, &map);
+
+    c->dma_ns += (uint64_t)(g_get_monotonic_time() - t0) * 1000;
+    if (ret < 0) {
         int err = errno;
 
         g_set_error(errp, VFIO_ERROR, err, "vfio %s: VFIO_IOMMU_MAP_DMA (\"%s\", iova 0x%"
@@ -103,6 +107,7 @@ static bool vfio_dma_region_add(MemoryListener *l, const FlatRange *fr, GError *
         return false;
     }
     c->dma_maps++;
+    c->dma_bytes += size;
     g_debug("vfio %s: VFIO_IOMMU_MAP_DMA (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64
             ", vaddr 0x%" PRIx64 ")", label, fr->mr->name, iova, size, vaddr);
     return true;

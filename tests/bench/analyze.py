@@ -76,6 +76,18 @@ def armpass_stats(run):
         m = re.search(r'vfio (\S+) irq (\d+) .*: (\w+), userspace wakeups (\d+)', line)
         if m:
             st['irqs']['%s/%s' % (m.group(1), m.group(2))] = (m.group(3), int(m.group(4)))
+        # vfio-pci: each MSI-X or MSI vector, and the INTx line ("intx -> SPI N (level)")
+        m = re.search(r'vfio (\S+) (msix|msi) (\d+) -> gsi (-?\d+): (\w+), userspace wakeups (\d+)', line)
+        if m:
+            st.setdefault('pci_irqs', {})['%s/%s%s' % (m.group(1), m.group(2), m.group(3))] = (
+                m.group(5), int(m.group(6)))
+        m = re.search(r'vfio (\S+) intx -> SPI (\d+) \(\w+\): (\w+), userspace wakeups (\d+)', line)
+        if m:
+            st.setdefault('pci_irqs', {})['%s/intx' % m.group(1)] = (m.group(3), int(m.group(4)))
+        m = re.search(r'vfio (\S+) dma: (\d+) mappings, (\d+) bytes in (\d+) us', line)
+        if m:
+            st['dma'] = {'dev': m.group(1), 'maps': int(m.group(2)), 'bytes': int(m.group(3)),
+                         'us': int(m.group(4))}
     return st
 
 
@@ -376,6 +388,9 @@ def compute(records):
         F.add(S, 'size_ratio', 'binary + libraries: armpass / QEMU', 'ratio',
               [sizes['armpass'] / sizes['qemu']], baseline='QEMU')
 
+    # 6. PCI passthrough.
+    pci_scale = pci_figures(F, records)
+
     # 5. Scale.
     scale = []
     for rec in records:
@@ -386,7 +401,208 @@ def compute(records):
                           'smp': rec['smp'], 'boot_s': run['markers_s']['ARMPASS-L2-UP'],
                           'beyond_kib': s.get('beyond_guest_kib'), 'guest_kib': s.get('guest_rss_kib'),
                           'exits': (s.get('kvm') or {}).get('exits')})
-    return F, scale
+    return F, scale, pci_scale
+
+
+def blk_results(run):
+    """The BENCH-BLK results an L2 run printed, by test: 'qd1', 'qd32', 'seq'."""
+    out = {}
+    for g in run.get('grabbed', []) if run else []:
+        if not g.startswith('BENCH-BLK {'):
+            continue
+        try:
+            res = json.loads(g[len('BENCH-BLK '):])
+        except ValueError:
+            continue
+        out[blk_kind(res)] = res
+    return out
+
+
+def blk_kind(res):
+    return 'seq' if res.get('mode') == 'seq' else 'qd%d' % res.get('qd', 0)
+
+
+BLK_TESTS = (('qd1', '4 KiB random reads, queue depth 1'),
+             ('qd32', '4 KiB random reads, queue depth 32 (32 threads at depth 1)'),
+             ('seq', '1 MiB sequential reads'))
+
+
+def fit_slope(points):
+    """Least-squares slope of [(x, y)]; None with fewer than two distinct x."""
+    if len({x for x, _ in points}) < 2:
+        return None
+    mx = statistics.mean(x for x, _ in points)
+    my = statistics.mean(y for _, y in points)
+    den = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / den
+
+
+def pci_figures(F, records):
+    """Section 6: NVMe reads against L1's bare device (the floor) and against QEMU, the
+    interrupt path, boot with the device, and the DMA map of guest RAM. Returns the DMA rows
+    (per guest RAM size) for the table and the chart."""
+    modes = sorted({r.get('mode') for r in records if r.get('part') == 'pci-blk'})
+    for mode in modes:
+        S = '6. PCI passthrough: NVMe (L0\'s, behind its SMMUv3) through vfio-pci, %s' % {
+            'msix': 'MSI-X', 'msi': 'MSI', 'intx': 'INTx'}.get(mode, mode)
+        rs = by_round(records, 'pci-blk', lambda r, m=mode: r.get('mode') == m)
+        per = {}        # round -> vmm -> {kind: result}; run for the VMMs
+        runs = {}
+        for r, recs in rs.items():
+            for rec in recs:
+                if rec['vmm'] == 'l1':
+                    per.setdefault(r, {}).setdefault('l1', {})[blk_kind(rec['result'])] = rec['result']
+                elif ok(rec['run'], 'ARMPASS-L2-UP'):
+                    per.setdefault(r, {})[rec['vmm']] = blk_results(rec['run'])
+                    runs.setdefault(r, {})[rec['vmm']] = rec['run']
+        for kind, label in BLK_TESTS:
+            iops = {'l1': [], 'armpass': [], 'qemu': []}
+            p50 = {'l1': [], 'armpass': [], 'qemu': []}
+            floor, peer, qfloor = [], [], []
+            for r in sorted(per):
+                got = {v: per[r].get(v, {}).get(kind) for v in ('l1', 'armpass', 'qemu')}
+                for v, res in got.items():
+                    if res:
+                        iops[v].append(res['iops'])
+                        p50[v].append(res['lat_us']['p50'])
+                a, l, q = got['armpass'], got['l1'], got['qemu']
+                # cost ratios: time per read (1 / IOPS) of armpass's L2 over the baseline's
+                if a and l:
+                    floor.append(l['iops'] / a['iops'])
+                if a and q:
+                    peer.append(q['iops'] / a['iops'])
+                if q and l:
+                    qfloor.append(l['iops'] / q['iops'])
+            unit = 'MiB/s' if kind == 'seq' else 'IOPS'   # 1 MiB reads: reads/s = MiB/s
+            k = 'pci_%s_%s' % (mode, kind)
+            F.add(S, k + '_l1', label + ', L1 on the bare device', unit, iops['l1'])
+            F.add(S, k + '_armpass', label + ', L2 under armpass', unit, iops['armpass'])
+            F.add(S, k + '_qemu', label + ', L2 under QEMU', unit, iops['qemu'])
+            if kind == 'qd1':
+                F.add(S, k + '_p50_l1', '  median read latency, L1', 'us', p50['l1'])
+                F.add(S, k + '_p50_armpass', '  median read latency, L2 under armpass', 'us', p50['armpass'])
+                F.add(S, k + '_p50_qemu', '  median read latency, L2 under QEMU', 'us', p50['qemu'])
+            short = '%s, %s' % ({'msix': 'MSI-X', 'msi': 'MSI', 'intx': 'INTx'}.get(mode, mode),
+                                {'qd1': 'QD1 4 KiB', 'qd32': 'QD32 4 KiB', 'seq': '1 MiB sequential'}[kind])
+            F.add(S, k + '_floor', '  %s, time per read: L2 under armpass / L1 on the bare device' % short, 'ratio',
+                  floor, target=1.10, baseline='L1, same round')
+            F.add(S, k + '_qfloor', '  %s, time per read: L2 under QEMU / L1 (what the peer reaches)' % short,
+                  'ratio', qfloor)
+            F.add(S, k + '_peer', '  %s, time per read: armpass / QEMU' % short, 'ratio', peer, target=1.0,
+                  baseline='QEMU, same round')
+        # The interrupt path.
+        wake, ints_per_read = [], {'l1': [], 'armpass': [], 'qemu': []}
+        exits = {'armpass': [], 'qemu': []}
+        uexits = {'armpass': [], 'qemu': []}
+        eratio = []
+        for r in sorted(per):
+            for v in ('l1', 'armpass', 'qemu'):
+                res = per[r].get(v, {})
+                n = sum(x['irqs'] for x in res.values())
+                reads = sum(x['reads'] for x in res.values())
+                if reads and res:
+                    ints_per_read[v].append(n / reads)
+            got = {}
+            for v in ('armpass', 'qemu'):
+                run, res = runs.get(r, {}).get(v), per[r].get(v, {})
+                if not run or not res:
+                    continue
+                w = run.get('windows', {})
+                tot_e = tot_u = tot_i = 0
+                for kind, _ in BLK_TESTS:
+                    b, i = w.get(kind + '-busy'), w.get(kind + '-idle')
+                    if not b or not i or kind not in res or not i['s']:
+                        continue
+                    # The window lines' own console exits (MMIO to the VMM's UART) are the same
+                    # in both windows: subtracted as they are; the rest of the idle window
+                    # (timer ticks, WFI) scales with time.
+                    scale_ = b['s'] / i['s']
+                    iu = i['kvm'].get('mmio_exit_user', 0)
+                    tot_e += b['kvm'].get('exits', 0) - iu - (i['kvm'].get('exits', 0) - iu) * scale_
+                    tot_u += b['kvm'].get('mmio_exit_user', 0) - iu
+                    tot_i += res[kind]['irqs']
+                if tot_i:
+                    exits[v].append(max(tot_e, 0) / tot_i)
+                    uexits[v].append(max(tot_u, 0) / tot_i)
+                    got[v] = max(tot_e, 0) / tot_i
+                if v == 'armpass':
+                    st = armpass_stats(run).get('pci_irqs', {})
+                    last = res.get('seq') or res.get('qd32') or res.get('qd1')
+                    if st and last and last.get('irqs_total'):
+                        wake.append(sum(x[1] for x in st.values()) / last['irqs_total'])
+            if 'armpass' in got and 'qemu' in got and got['qemu']:
+                eratio.append(got['armpass'] / got['qemu'])
+        k = 'pci_%s' % mode
+        ml = {'msix': 'MSI-X', 'msi': 'MSI', 'intx': 'INTx'}.get(mode, mode)
+        F.add(S, k + '_wakeups', '%s: armpass userspace wake-ups per interrupt (-d stats, per vector / L2\'s count)' % ml,
+              'wake-ups/irq', wake, target=0, cmp='eq')
+        F.add(S, k + '_exits_armpass', '%s: KVM exits per interrupt, armpass (busy - idle windows, KVM debugfs)' % ml,
+              'exits/irq', exits['armpass'])
+        F.add(S, k + '_exits_qemu', '%s: KVM exits per interrupt, QEMU (the same counters)' % ml, 'exits/irq', exits['qemu'])
+        F.add(S, k + '_exits_ratio', '  %s: KVM exits per interrupt: armpass / QEMU' % ml, 'ratio', eratio,
+              baseline='QEMU, same round')
+        F.add(S, k + '_uexits_armpass', 'MMIO exits to the VMM per interrupt, armpass', 'exits/irq',
+              uexits['armpass'])
+        F.add(S, k + '_uexits_qemu', 'MMIO exits to the VMM per interrupt, QEMU', 'exits/irq', uexits['qemu'])
+        for v, name in (('l1', 'L1'), ('armpass', 'L2 under armpass'), ('qemu', 'L2 under QEMU')):
+            F.add(S, '%s_irq_per_read_%s' % (k, v), 'interrupts per read, %s' % name, 'irqs/read',
+                  ints_per_read[v])
+        a_s, q_s, ratio = [], [], []
+        for r in sorted(runs):
+            t = {v: run['markers_s']['ARMPASS-L2-UP'] for v, run in runs[r].items()}
+            if 'armpass' in t:
+                a_s.append(t['armpass'])
+            if 'qemu' in t:
+                q_s.append(t['qemu'])
+            if 'armpass' in t and 'qemu' in t:
+                ratio.append(t['armpass'] / t['qemu'])
+        F.add(S, k + '_boot_armpass', 'start -> L2 marker with the NVMe, armpass (256 MiB, 2 vCPUs)', 's', a_s)
+        F.add(S, k + '_boot_qemu', 'start -> L2 marker with the NVMe, QEMU', 's', q_s)
+        F.add(S, k + '_boot_ratio', '  %s: start -> L2 marker with the NVMe: armpass / QEMU' % ml, 'ratio', ratio,
+              target=0.5, baseline='QEMU, same round')
+
+    # The DMA map of guest RAM: first-instruction time with the device minus without.
+    S = '6. PCI passthrough: DMA map of guest RAM at start (first-instruction probe, with - without the NVMe)'
+    rows = []
+    dma = [r for r in records if r.get('part') == 'pci-dma' and ok(r['run'], '@')]
+    if not dma:
+        return rows
+    first = {}
+    own = {}
+    for rec in dma:
+        first[(rec['round'], rec['vmm'], rec['ram_mib'], rec['dev'])] = rec['run']['markers_s']['@']
+        if rec['vmm'] == 'armpass' and rec['dev'] == 1:
+            d = armpass_stats(rec['run']).get('dma')
+            if d and d['bytes']:
+                own.setdefault(rec['ram_mib'], []).append(d)
+    delta = {}      # (round, vmm) -> [(GiB, ms)]
+    for (r, v, ram, dev), t in first.items():
+        if dev == 1 and (r, v, ram, 0) in first:
+            delta.setdefault((r, v), []).append((ram / 1024, (t - first[(r, v, ram, 0)]) * 1000))
+    slopes = {'armpass': {}, 'qemu': {}}
+    for (r, v), pts in delta.items():
+        sl = fit_slope(pts)
+        if sl is not None:
+            slopes.setdefault(v, {})[r] = sl
+    F.add(S, 'dma_slope_armpass', 'device cost growth with guest RAM, armpass (least squares over the RAM sizes)',
+          'ms/GiB', list(slopes['armpass'].values()))
+    F.add(S, 'dma_slope_qemu', 'device cost growth with guest RAM, QEMU', 'ms/GiB', list(slopes['qemu'].values()))
+    F.add(S, 'dma_slope_ratio', '  DMA map per GiB: armpass / QEMU', 'ratio',
+          [slopes['armpass'][r] / slopes['qemu'][r] for r in slopes['armpass']
+           if r in slopes['qemu'] and slopes['qemu'][r] > 0], target=1.0, baseline='QEMU, same round')
+    all_own = [d for v in own.values() for d in v]
+    F.add(S, 'dma_own', "armpass's own time in VFIO_IOMMU_MAP_DMA per GiB (-d stats), all sizes", 'ms/GiB',
+          [d['us'] / 1000 / (d['bytes'] / 2**30) for d in all_own])
+    for ram in sorted({k[2] for k in first}):
+        row = {'ram_mib': ram}
+        for v in ('armpass', 'qemu'):
+            row[v] = median([ms for (r, vv), pts in delta.items() if vv == v for g, ms in pts if g == ram / 1024])
+            row[v + '_all'] = [ms for (r, vv), pts in delta.items() if vv == v for g, ms in pts if g == ram / 1024]
+            row[v + '_first'] = median([t * 1000 for (r, vv, rm, dv), t in first.items()
+                                        if vv == v and rm == ram and dv == 0])
+        row['own_ms'] = median([d['us'] / 1000 for d in own.get(ram, [])])
+        rows.append(row)
+    return rows
 
 
 def scale_table(scale):
@@ -439,7 +655,7 @@ def target_text(f):
     return '%s %s%s' % (op, fmt(f['target'], f['unit']), verdict)
 
 
-def markdown(F, scale_rows, meta):
+def markdown(F, scale_rows, meta, dma_rows=()):
     out = []
     section = None
     for f in F.items:
@@ -467,6 +683,16 @@ def markdown(F, scale_rows, meta):
             fmt(row['boot_ratio'], 'ratio'), fmt(a['beyond_mib'], 'MiB'), fmt(q['beyond_mib'], 'MiB'),
             fmt(a['guest_mib'], 'MiB'), fmt(q['guest_mib'], 'MiB'), fmt(a['exits'], ''), fmt(q['exits'], ''),
             a['n'], q['n']))
+    if dma_rows:
+        out += ['', '### 6. DMA map by guest RAM size (medians, ms: start -> first instruction with the NVMe '
+                'minus without; armpass\'s own time in VFIO_IOMMU_MAP_DMA)', '',
+                '| guest RAM | armpass, with - without (ms) | QEMU, with - without (ms) | armpass in MAP_DMA (ms) | '
+                'armpass / QEMU first instruction without the device (ms) |',
+                '|---:|---:|---:|---:|---:|']
+        for row in dma_rows:
+            out.append('| %d MiB | %s | %s | %s | %s / %s |' % (
+                row['ram_mib'], fmt(row['armpass'], 'ms'), fmt(row['qemu'], 'ms'), fmt(row['own_ms'], 'ms'),
+                fmt(row['armpass_first'], 'ms'), fmt(row['qemu_first'], 'ms')))
     return '\n'.join(out).strip() + '\n'
 
 
@@ -500,13 +726,13 @@ def shortfalls(F):
             text = why.get(f['key'], 'no explanation recorded for this figure yet.')
             text = re.sub(r'\{(\w+)\.(min|median|max)\}', value, text)
             out.append('- **%s**: median %s %s against a target of %s. %s' % (
-                f['name'], fmt(f['median'], f['unit']), f['unit'], target_text(f).split(' **')[0], text))
+                f['name'].strip(), fmt(f['median'], f['unit']), f['unit'], target_text(f).split(' **')[0], text))
     met = [f for f in F.items if f.get('met') is True]
     head = '%d of %d targets met in this run.' % (len(met), len(met) + len(out))
     return head + ('\n\n' + '\n'.join(out) if out else '')
 
 
-def gnuplot_chart(F, scale_rows, out_dir):
+def gnuplot_chart(F, scale_rows, out_dir, dma_rows=()):
     if not shutil.which('gnuplot'):
         return None, 'gnuplot not found (apt-get install gnuplot-nox): no chart'
     d = os.path.join(out_dir, 'chart')
@@ -555,11 +781,44 @@ def gnuplot_chart(F, scale_rows, out_dir):
                 f.write('%d %s %s %s %s %s %s\n' % (row['smp'], median(a) or 'NaN', min(a, default='NaN'),
                                                     max(a, default='NaN'), median(q) or 'NaN',
                                                     min(q, default='NaN'), max(q, default='NaN')))
+    n3 = bars(os.path.join(d, 'pci.dat'), [
+        ('pci_msix_qd1_floor', 'QD1 4K\\n/ L1'),
+        ('pci_msix_qd32_floor', 'QD32 4K\\n/ L1'),
+        ('pci_msix_seq_floor', '1M seq\\n/ L1'),
+        ('pci_msix_qd1_peer', 'QD1 4K\\n/ QEMU'),
+        ('pci_msix_qd32_peer', 'QD32 4K\\n/ QEMU'),
+        ('pci_msix_seq_peer', '1M seq\\n/ QEMU'),
+        ('pci_msix_exits_ratio', 'KVM exits\\nper irq\\n/ QEMU'),
+        ('pci_msix_boot_ratio', 'boot with\\nNVMe\\n/ QEMU'),
+        ('pci_intx_qd1_floor', 'INTx QD1\\n/ L1'),
+        ('pci_intx_qd1_peer', 'INTx QD1\\n/ QEMU'),
+        ('pci_intx_exits_ratio', 'INTx exits\\nper irq\\n/ QEMU'),
+        ('dma_slope_ratio', 'DMA map\\nper GiB\\n/ QEMU'),
+    ])
+    with open(os.path.join(d, 'dma.dat'), 'w') as f:
+        for row in dma_rows:
+            a, q = row['armpass_all'], row['qemu_all']
+            f.write('%d %s %s %s %s %s %s %s\n' % (
+                row['ram_mib'], median(a) if a else 'NaN', min(a, default='NaN'), max(a, default='NaN'),
+                median(q) if q else 'NaN', min(q, default='NaN'), max(q, default='NaN'),
+                row['own_ms'] if row['own_ms'] is not None else 'NaN'))
+    def has_data(name):
+        with open(os.path.join(d, name)) as f:
+            return any(re.search(r'\d', line.split(' ', 1)[1] if ' ' in line else '') and 'NaN NaN NaN NaN NaN NaN' not in line
+                       for line in f)
+
+    def or_empty(name, cmd):
+        """cmd, or an empty panel that says so when name holds nothing to plot (a run of some parts)."""
+        if has_data(name):
+            return cmd
+        return ('unset logscale y\nset label 1 "no data in this run" at graph 0.5,0.5 center\n'
+                'plot [][0:1] -1 notitle\nunset label 1')
+
     png = os.path.join(out_dir, 'chart.png')
     gp = '''
-set terminal pngcairo size 1500,1050 font "sans,10"
+set terminal pngcairo size 1500,1500 font "sans,10"
 set output "{png}"
-set multiplot layout 2,2 title "armpass benchmark, {title}" font "sans,13"
+set multiplot layout 3,2 title "armpass benchmark, {title}" font "sans,13"
 set style fill solid 0.6 border -1
 set boxwidth 0.6
 set grid ytics
@@ -594,17 +853,45 @@ set xlabel "guest RAM (MiB)"
 set ylabel "seconds"
 set logscale x 2
 set xrange [100:1300]
-plot "{d}/ram.dat" using 1:2:3:4 with yerrorlines lw 2 lc rgb "#4a7ebb" title "armpass", \\
-     "" using 1:5:6:7 with yerrorlines lw 2 lc rgb "#ff7f0e" title "QEMU"
+{ram_plot}
 unset logscale x
 set title "start -> L2 marker as vCPUs grow (256 MiB; L1 has 2 CPUs)"
 set xlabel "vCPUs"
 set xrange [0.5:4.5]
 set xtics 1
-plot "{d}/smp.dat" using 1:2:3:4 with yerrorlines lw 2 lc rgb "#4a7ebb" title "armpass", \\
-     "" using 1:5:6:7 with yerrorlines lw 2 lc rgb "#ff7f0e" title "QEMU"
+{smp_plot}
+set title "PCI (NVMe through vfio-pci; MSI-X unless said): armpass's L2 against L1 and against QEMU (1 = the baseline)"
+set xlabel
+set ylabel "ratio (time per read, exits, seconds)"
+set xrange [-0.6:{x3}]
+set xtics scale 0 font "sans,9"
+set yrange [0:*]
+set bmargin 5
+{pci_plot}
+set bmargin
+set title "DMA map at start: first instruction with the NVMe - without, by guest RAM"
+set xlabel "guest RAM (MiB)"
+set ylabel "ms (log scale)"
+set logscale x 2
+set logscale y
+set yrange [*:*]
+set xrange [180:2900]
+set xtics auto font "sans,10"
+{dma_plot}
 unset multiplot
-'''.format(png=png, d=d, x1=n1 - 0.4, x2=n2 - 0.4, title=os.environ.get('BENCH_CHART_TITLE', ''))
+'''.format(png=png, d=d, x1=n1 - 0.4, x2=n2 - 0.4, x3=max(n3, 1) - 0.4, title=os.environ.get('BENCH_CHART_TITLE', ''),
+           ram_plot=or_empty('ram.dat', 'plot "{d}/ram.dat" using 1:2:3:4 with yerrorlines lw 2 lc rgb "#4a7ebb" title "armpass", '
+                             '"" using 1:5:6:7 with yerrorlines lw 2 lc rgb "#ff7f0e" title "QEMU"'.format(d=d)),
+           smp_plot=or_empty('smp.dat', 'plot "{d}/smp.dat" using 1:2:3:4 with yerrorlines lw 2 lc rgb "#4a7ebb" title "armpass", '
+                             '"" using 1:5:6:7 with yerrorlines lw 2 lc rgb "#ff7f0e" title "QEMU"'.format(d=d)),
+           pci_plot=or_empty('pci.dat', 'plot "{d}/pci.dat" using 1:3:xtic(2) with boxes lc rgb "#9467bd" title "median", '
+                             '"" using 1:3:4:5 with yerrorbars lc rgb "black" pt -1 notitle, '
+                             '"" using ($1 + 0.18):3:(sprintf("%.2f", $3)) with labels left offset 0,0.7 font "sans,9" notitle, '
+                             '"" using 1:($6 > 0 ? $6 : 1/0) with points pt 9 ps 2 lc rgb "#d62728" title "target", '
+                             '1 with lines dt 2 lc rgb "black" title "baseline"'.format(d=d)),
+           dma_plot=or_empty('dma.dat', 'plot "{d}/dma.dat" using 1:2:3:4 with yerrorlines lw 2 lc rgb "#4a7ebb" title "armpass", '
+                             '"" using 1:5:6:7 with yerrorlines lw 2 lc rgb "#ff7f0e" title "QEMU", '
+                             '"" using 1:8 with linespoints lw 1 dt 2 lc rgb "#4a7ebb" title "armpass in VFIO_IOMMU_MAP_DMA (-d stats)" noenhanced'.format(d=d)))
     with open(os.path.join(d, 'chart.gp'), 'w') as f:
         f.write(gp)
     res = subprocess.run(['gnuplot', os.path.join(d, 'chart.gp')], capture_output=True, text=True)
@@ -625,11 +912,17 @@ def git_commit(top):
         if not head.startswith('ref: '):
             return head
         ref = head[5:]
-        p = os.path.join(git, ref)
-        if os.path.isfile(p):
-            with open(p) as f:
-                return f.read().strip()
-        with open(os.path.join(git, 'packed-refs')) as f:
+        # A worktree's branches live in the main repository's .git ("commondir").
+        common = git
+        if os.path.isfile(os.path.join(git, 'commondir')):
+            with open(os.path.join(git, 'commondir')) as f:
+                common = os.path.normpath(os.path.join(git, f.read().strip()))
+        for base in (git, common):
+            p = os.path.join(base, ref)
+            if os.path.isfile(p):
+                with open(p) as f:
+                    return f.read().strip()
+        with open(os.path.join(common, 'packed-refs')) as f:
             for line in f:
                 if line.strip().endswith(' ' + ref):
                     return line.split()[0]
@@ -657,14 +950,14 @@ def main():
     meta = {'date': host.get('date') or datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
             'commit': commit, 'host': host, 'l1': env, 'l0_command': l0, 'unreadable_lines': bad,
             'failed_runs': sum(1 for r in records if 'run' in r and not ok(r['run']))}
-    F, scale = compute(records)
+    F, scale, dma_rows = compute(records)
     rows = scale_table(scale)
     os.makedirs(args.out, exist_ok=True)
-    md = markdown(F, rows, meta)
+    md = markdown(F, rows, meta, dma_rows)
     os.environ.setdefault('BENCH_CHART_TITLE', '%s, commit %s' % (meta['date'][:10], (commit or '?')[:12]))
-    png, chart_err = gnuplot_chart(F, rows, args.out)
+    png, chart_err = gnuplot_chart(F, rows, args.out, dma_rows)
 
-    results = {'meta': meta, 'figures': F.items, 'scale': rows, 'samples': records}
+    results = {'meta': meta, 'figures': F.items, 'scale': rows, 'dma': dma_rows, 'samples': records}
     with open(os.path.join(args.out, 'results.json'), 'w') as f:
         json.dump(results, f, indent=1)
     header = ('# armpass benchmark results\n\n%s, commit %s%s\n\n%s\n' % (

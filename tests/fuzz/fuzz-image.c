@@ -8,7 +8,10 @@
  * 16 MiB and 512 MiB, with and without an initrd), RAM at the top of the address space, and
  * one taken from the input (the header's reserved words res2, res3 and res4 at bytes 32-55,
  * which the parser does not read, give RAM base, RAM size and initrd size).
- * Oracles: gunzip's output is never over the limit; a header that parses has image_size
+ * arm64_gunzip_into() (what the board does: inflate straight into guest RAM) inflates the same
+ * input into a fixed buffer of the limit's size.
+ * Oracles: gunzip's output is never over the limit; gunzip_into agrees with gunzip (same bytes,
+ * or an error of the same kind); a header that parses has image_size
  * non-zero and bit 0 of flags clear; a plan that succeeds lies in RAM: kernel at a 2 MiB-
  * aligned base + text_offset, the initrd after the kernel's extent, the device tree 2 MiB-
  * aligned after that with its 2 MiB inside RAM; a plan that fails says how much -m it needs,
@@ -125,8 +128,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (arm64_is_gzip(data, size)) {
         GError *err = NULL;
         GBytes *out = arm64_gunzip(data, size, GUNZIP_MAX, &err);
+        static uint8_t into[GUNZIP_MAX];
+        GError *err2 = NULL;
+        size_t into_len = 0;
+        bool ok2 = arm64_gunzip_into(data, size, into, sizeof(into), &into_len, &err2);
 
         FUZZ_CHECK((out != NULL) == (err == NULL));
+        FUZZ_CHECK(ok2 == (out != NULL));
+        FUZZ_CHECK(ok2 == (err2 == NULL));
+        if (ok2) {
+            FUZZ_CHECK(into_len == g_bytes_get_size(out));
+            FUZZ_CHECK(memcmp(into, g_bytes_get_data(out, NULL), into_len) == 0);
+        } else {
+            FUZZ_CHECK(err2->domain == ARM64_BOOT_ERROR && err2->code == err->code);
+            g_error_free(err2);
+        }
         if (out) {
             size_t len;
             const uint8_t *p = g_bytes_get_data(out, &len);

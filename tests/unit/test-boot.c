@@ -338,6 +338,193 @@ static void test_load_errors(void)
     g_unlink(big);
 }
 
+/* The board's path: the header first (for the plan), then the Image straight into a buffer
+ * that stands for guest RAM from the load address on; nothing else is read into memory. */
+static void test_into_ram_raw(void)
+{
+    size_t len = 300 * 1024 + 5;
+    g_autofree uint8_t *img = make_image(len, 0x80000, 4 * MiB, 0xa);
+    g_autofree char *path = write_tmp(img, len);
+    g_autofree uint8_t *ram = g_malloc(len + 16);
+    Arm64Kernel k;
+    GError *err = NULL;
+
+    g_assert_true(arm64_kernel_open(path, &k, &err));
+    g_assert_no_error(err);
+    g_assert_false(k.gz);
+    g_assert_cmpuint(k.image_len, ==, len);
+    g_assert_cmphex(k.hdr.text_offset, ==, 0x80000);
+    g_assert_cmphex(k.hdr.image_size, ==, 4 * MiB);
+    memset(ram, 0xee, len + 16);
+    g_assert_true(arm64_kernel_load(&k, ram, len + 16, &err));
+    g_assert_no_error(err);
+    g_assert_cmpmem(ram, len, img, len);
+    g_assert_cmphex(ram[len], ==, 0xee); /* not a byte more */
+    /* One byte short of room: refused, nothing said about gzip. */
+    g_assert_false(arm64_kernel_load(&k, ram, len - 1, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM);
+    g_assert_nonnull(strstr(err->message, path));
+    g_assert_nonnull(strstr(err->message, "give a larger -m"));
+    g_clear_error(&err);
+    arm64_kernel_close(&k);
+    g_assert_cmpint(k.fd, ==, -1);
+    arm64_kernel_close(&k); /* twice is harmless */
+    g_unlink(path);
+}
+
+static void test_into_ram_gzip(void)
+{
+    size_t len = 3 * MiB + 77, gz_len;
+    g_autofree uint8_t *img = make_image(len, 0, 8 * MiB, 0x2);
+    /* A body that compresses poorly, so the compressed file spans many 64 KiB chunks. */
+    guint32 x = 12345;
+    for (size_t i = 4096; i < len; i++) {
+        x = x * 1103515245u + 12345u;
+        img[i] = (uint8_t)(x >> 24);
+    }
+    g_autofree uint8_t *gz = gzip_bytes(img, len, &gz_len);
+    g_assert_cmpuint(gz_len, >, 4 * 64 * 1024);
+    g_autofree char *path = write_tmp(gz, gz_len);
+    g_autofree uint8_t *ram = g_malloc(len + 1);
+    Arm64Kernel k;
+    GError *err = NULL;
+
+    g_assert_true(arm64_kernel_open(path, &k, &err));
+    g_assert_no_error(err);
+    g_assert_true(k.gz);
+    g_assert_cmpuint(k.file_size, ==, gz_len);
+    g_assert_cmpuint(k.image_len, ==, len); /* from ISIZE, before inflating */
+    g_assert_cmphex(k.hdr.image_size, ==, 8 * MiB);
+    /* Exactly the room it needs. */
+    g_assert_true(arm64_kernel_load(&k, ram, len, &err));
+    g_assert_no_error(err);
+    g_assert_cmpmem(ram, len, img, len);
+    g_assert_cmpuint(k.image_len, ==, len);
+    /* One byte less: the RAM from the load address on is too small. */
+    g_assert_false(arm64_kernel_load(&k, ram, len - 1, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM);
+    g_autofree char *prefix = g_strdup_printf("kernel \"%s\": it inflates to more than", path);
+    g_assert_true(g_str_has_prefix(err->message, prefix));
+    g_clear_error(&err);
+    arm64_kernel_close(&k);
+    g_unlink(path);
+
+    /* Two members, the second starting inside a later chunk; a lying ISIZE only misleads the
+     * first plan, the load gives the exact length. */
+    size_t a_len, b_len;
+    g_autofree uint8_t *a = gzip_bytes(img, len / 3, &a_len);
+    g_autofree uint8_t *b = gzip_bytes(img + len / 3, len - len / 3, &b_len);
+    g_autofree uint8_t *ab = g_malloc(a_len + b_len);
+    memcpy(ab, a, a_len);
+    memcpy(ab + a_len, b, b_len);
+    g_autofree char *path2 = write_tmp(ab, a_len + b_len);
+    g_assert_true(arm64_kernel_open(path2, &k, &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(k.image_len, ==, len - len / 3); /* the last member's ISIZE */
+    memset(ram, 0, len + 1);
+    g_assert_true(arm64_kernel_load(&k, ram, len + 1, &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(k.image_len, ==, len);
+    g_assert_cmpmem(ram, len, img, len);
+    arm64_kernel_close(&k);
+    g_unlink(path2);
+}
+
+/* A gzip'd pre-3.17 Image: image_size follows the length, estimated from ISIZE when opened and
+ * exact once inflated; truncated or corrupt data fails in the load, naming the file. */
+static void test_into_ram_gzip_legacy_and_corrupt(void)
+{
+    size_t len = 2 * MiB + 4096, gz_len;
+    g_autofree uint8_t *img = make_image(len, 0x1234, 0, 0);
+    g_autofree uint8_t *gz = gzip_bytes(img, len, &gz_len);
+    g_autofree char *path = write_tmp(gz, gz_len);
+    g_autofree uint8_t *ram = g_malloc(8 * MiB);
+    Arm64Kernel k;
+    GError *err = NULL;
+
+    g_assert_true(arm64_kernel_open(path, &k, &err));
+    g_assert_cmphex(k.hdr.text_offset, ==, 0x80000);
+    g_assert_cmphex(k.hdr.image_size, ==, 4 * MiB);
+    g_assert_true(arm64_kernel_load(&k, ram, 8 * MiB, &err));
+    g_assert_no_error(err);
+    g_assert_cmphex(k.hdr.image_size, ==, 4 * MiB);
+    arm64_kernel_close(&k);
+    g_unlink(path);
+
+    /* The header inflates, the rest is cut short: open succeeds, the load says so. */
+    g_autofree char *cut = write_tmp(gz, gz_len / 2);
+    g_assert_true(arm64_kernel_open(cut, &k, &err));
+    g_assert_no_error(err);
+    g_assert_false(arm64_kernel_load(&k, ram, 8 * MiB, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_GZIP);
+    g_assert_nonnull(strstr(err->message, cut));
+    g_assert_nonnull(strstr(err->message, "ends early"));
+    g_clear_error(&err);
+    arm64_kernel_close(&k);
+    g_unlink(cut);
+
+    /* Too short to hold a header even once inflated. */
+    size_t tiny_len;
+    g_autofree uint8_t *tiny = gzip_bytes((const uint8_t *)"short", 5, &tiny_len);
+    g_autofree char *tpath = write_tmp(tiny, tiny_len);
+    g_assert_false(arm64_kernel_open(tpath, &k, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_FORMAT);
+    g_autofree char *want = g_strdup_printf("kernel \"%s\" (after gunzip): too short", tpath);
+    g_assert_true(g_str_has_prefix(err->message, want));
+    g_clear_error(&err);
+    g_unlink(tpath);
+}
+
+static void test_gunzip_into(void)
+{
+    size_t len = 256 * 1024, gz_len, out_len = 0;
+    g_autofree uint8_t *img = make_image(len, 0, 2 * MiB, 0);
+    g_autofree uint8_t *gz = gzip_bytes(img, len, &gz_len);
+    g_autofree uint8_t *dst = g_malloc(len);
+    GError *err = NULL;
+
+    g_assert_true(arm64_gunzip_into(gz, gz_len, dst, len, &out_len, &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(out_len, ==, len);
+    g_assert_cmpmem(dst, len, img, len);
+    g_assert_false(arm64_gunzip_into(gz, gz_len, dst, len - 1, &out_len, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_TOO_BIG);
+    g_clear_error(&err);
+}
+
+static void test_initrd_open(void)
+{
+    static const char data[] = "070701 a cpio archive stands here";
+    g_autofree char *path = write_tmp(data, sizeof(data));
+    uint8_t buf[sizeof(data)];
+    uint64_t size = 0;
+    GError *err = NULL;
+
+    int fd = arm64_initrd_open(path, &size, &err);
+    g_assert_no_error(err);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpuint(size, ==, sizeof(data));
+    g_assert_true(arm64_read_fd_into(fd, "initrd", path, buf, size, &err));
+    g_assert_cmpmem(buf, sizeof(buf), data, sizeof(data));
+    /* Asked for more than is there (it shrank): an error, not a short copy. */
+    g_assert_false(arm64_read_fd_into(fd, "initrd", path, buf, size + 1, &err));
+    g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_IO);
+    g_assert_nonnull(strstr(err->message, "shrank"));
+    g_clear_error(&err);
+    close(fd);
+    g_unlink(path);
+
+    g_assert_cmpint(arm64_initrd_open("/nonexistent/initrd", &size, &err), ==, -1);
+    g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+    g_assert_cmpstr(err->message, ==,
+                    "initrd \"/nonexistent/initrd\": cannot read: No such file or directory");
+    g_clear_error(&err);
+    /* A character device has no size to plan with. */
+    g_assert_cmpint(arm64_initrd_open("/dev/null", &size, &err), ==, -1);
+    g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+    g_clear_error(&err);
+}
+
 static void test_plan_exact(void)
 {
     Arm64ImageHeader hdr = { .text_offset = 0, .image_size = 0x1a30000, .flags = 0xa };
@@ -425,6 +612,11 @@ int main(int argc, char **argv)
     g_test_add_func("/boot/load/raw", test_load_raw);
     g_test_add_func("/boot/load/corrupt-gzip", test_load_corrupt_gzip);
     g_test_add_func("/boot/load/errors", test_load_errors);
+    g_test_add_func("/boot/into-ram/raw", test_into_ram_raw);
+    g_test_add_func("/boot/into-ram/gzip", test_into_ram_gzip);
+    g_test_add_func("/boot/into-ram/gzip-legacy-and-corrupt", test_into_ram_gzip_legacy_and_corrupt);
+    g_test_add_func("/boot/into-ram/gunzip-into", test_gunzip_into);
+    g_test_add_func("/boot/into-ram/initrd", test_initrd_open);
     g_test_add_func("/boot/plan/exact", test_plan_exact);
     g_test_add_func("/boot/plan/too-small", test_plan_too_small);
     return g_test_run();

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <libfdt.h>
 #include <string.h>
+#include <zlib.h>
 
 static const char *armpass_path;
 static char *tmpdir;
@@ -193,6 +194,77 @@ static void test_dumpdtb(void)
                     "console=ttyAMA0");
 }
 
+/* Appends len bytes of an Image (a pre-3.17 header: image_size 0, then a body) to path as a
+ * new gzip member. */
+static void gz_member(const char *path, const char *mode, size_t from, size_t len)
+{
+    gzFile gz = gzopen(path, mode);
+    g_assert_nonnull(gz);
+    for (size_t i = from; i < from + len; i++) {
+        uint8_t b = (uint8_t)(i * 13 + (i >> 11));
+        if (i == 56) {
+            b = 'A';
+        } else if (i == 57) {
+            b = 'R';
+        } else if (i == 58) {
+            b = 'M';
+        } else if (i == 59) {
+            b = 0x64;
+        } else if (i < 64) {
+            b = 0;
+        }
+        g_assert_cmpint(gzwrite(gz, &b, 1), ==, 1);
+    }
+    g_assert_cmpint(gzclose(gz), ==, Z_OK);
+}
+
+/*
+ * dumpdtb with a gzip'd kernel and an initrd: the tree's initrd range is where the board
+ * puts it, planned from the Image's exact length. The kernel is a pre-3.17 Image of 5 MiB in
+ * two gzip members, so the trailer's ISIZE (the last member's, 1 MiB) understates it: the
+ * first plan (image_size 2 MiB) would put the initrd at 0x40400000; once the Image is inflated
+ * into RAM its 5 MiB make image_size 6 MiB, so the kernel (at 0x40080000) ends at 0x40680000
+ * and the initrd goes at 0x40800000.
+ */
+static void test_dumpdtb_gzip_kernel_initrd(void)
+{
+    g_autofree char *dtb = g_build_filename(tmpdir, "gz.dtb", NULL);
+    g_autofree char *kernel = g_build_filename(tmpdir, "Image.gz", NULL);
+    g_autofree char *initrd = g_build_filename(tmpdir, "initrd", NULL);
+    g_autofree char *m = g_strdup_printf("virt,dumpdtb=%s", dtb);
+    g_autofree char *blob = g_malloc0(1536 * 1024);
+    g_autofree char *data = NULL;
+    g_auto(Run) r = { 0 };
+    gsize len;
+    int lenp;
+
+    gz_member(kernel, "wb", 0, 4 << 20);
+    gz_member(kernel, "ab", 4 << 20, 1 << 20);
+    g_assert_true(g_file_set_contents(initrd, blob, 1536 * 1024, NULL));
+    run(&r, "-M", m, "-m", "64M", "-kernel", kernel, "-initrd", initrd, NULL);
+    g_test_message("stderr: %s", r.err);
+    g_assert_cmpint(r.status, ==, 0);
+    g_assert_true(g_file_get_contents(dtb, &data, &len, NULL));
+    int chosen = fdt_path_offset(data, "/chosen");
+    g_assert_cmpint(chosen, >=, 0);
+    const fdt64_t *start = fdt_getprop(data, chosen, "linux,initrd-start", &lenp);
+    g_assert_nonnull(start);
+    g_assert_cmpint(lenp, ==, 8);
+    const fdt64_t *end = fdt_getprop(data, chosen, "linux,initrd-end", &lenp);
+    g_assert_nonnull(end);
+    g_assert_cmphex(fdt64_to_cpu(*start), ==, 0x40800000);
+    g_assert_cmphex(fdt64_to_cpu(*end), ==, 0x40800000 + 1536 * 1024);
+
+    /* With a 6.5 MiB initrd the first plan fits 16 MiB (the dtb ends at 14 MiB), the exact
+     * one does not (18 MiB): the second plan, made once the Image is inflated, says so. */
+    g_autofree char *big = g_malloc0(6656 * 1024);
+    g_assert_true(g_file_set_contents(initrd, big, 6656 * 1024, NULL));
+    g_auto(Run) small = { 0 };
+    run(&small, "-M", m, "-m", "16M", "-kernel", kernel, "-initrd", initrd, NULL);
+    assert_one_line_error(&small, "-m 16M is too small for this kernel and initrd: they need at "
+                          "least 18 MiB");
+}
+
 static void test_needs_kvm(void)
 {
     g_autofree char *img = fake_image(1 << 20);
@@ -223,6 +295,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cli/malformed-options", test_malformed_options);
     g_test_add_func("/cli/overlapping-region", test_overlapping_region);
     g_test_add_func("/cli/dumpdtb", test_dumpdtb);
+    g_test_add_func("/cli/dumpdtb-gzip-kernel-initrd", test_dumpdtb_gzip_kernel_initrd);
     g_test_add_func("/cli/needs-kvm", test_needs_kvm);
     ret = g_test_run();
     g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);

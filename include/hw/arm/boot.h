@@ -50,13 +50,58 @@ typedef struct Arm64BootLayout {
 bool arm64_image_parse_header(const uint8_t *buf, size_t len, Arm64ImageHeader *hdr,
                               GError **errp);
 
+/* The same, with the Image's whole length given apart (image_len, bytes) from the bytes at
+ * hand (buf, len: at least the header): the pre-3.17 image_size follows image_len. */
+bool arm64_image_parse_header_sized(const uint8_t *buf, size_t len, size_t image_len,
+                                    Arm64ImageHeader *hdr, GError **errp);
+
 /* Whether buf starts with the gzip magic 1f 8b. */
 bool arm64_is_gzip(const uint8_t *buf, size_t len);
 /* Inflates a gzip buffer into a new GBytes. Errors: corrupt data, output over max bytes. */
 GBytes *arm64_gunzip(const uint8_t *buf, size_t len, size_t max, GError **errp);
 
+/* Inflates a gzip buffer into dst (room bytes), *out_len the bytes produced. Errors: corrupt
+ * data, output over room bytes (TOO_BIG). */
+bool arm64_gunzip_into(const uint8_t *buf, size_t len, uint8_t *dst, size_t room,
+                       size_t *out_len, GError **errp);
+
 /*
- * Reads path: a raw Image or a gzip'd Image.gz. Returns the Image bytes and its header.
+ * A kernel file opened for loading straight into guest RAM, with no copy of it in armpass's
+ * heap: arm64_kernel_open() reads the Image header (inflating a gzip'd file just far enough)
+ * so that the boot plan can be made; arm64_kernel_load() then reads, or inflates by zlib
+ * streaming through a 64 KiB input chunk, the whole Image into its place in RAM.
+ */
+typedef struct Arm64Kernel {
+    char *path;
+    int fd;
+    bool gz;
+    uint64_t file_size;     /* bytes in the file */
+    size_t image_len;       /* bytes of the Image: raw, the file's size; gzip'd, the trailer's
+                             * ISIZE until arm64_kernel_load() has inflated it (then exact) */
+    Arm64ImageHeader hdr;   /* after a gzip'd load, image_size of a pre-3.17 header follows
+                             * the real image_len */
+} Arm64Kernel;
+
+/* Opens path (a regular file) and reads its Image header. Errors: as arm64_load_kernel. */
+bool arm64_kernel_open(const char *path, Arm64Kernel *k, GError **errp);
+/* Reads or inflates the Image into dst, which has room bytes (host-virtual: guest RAM from the
+ * kernel's load address to the end of RAM). Errors: it does not fit (NO_ROOM: give a larger
+ * -m), corrupt gzip, an inflated Image over ARM64_IMAGE_MAX_SIZE, a read error. For a gzip'd
+ * kernel the caller re-plans with the exact k->image_len and k->hdr. */
+bool arm64_kernel_load(Arm64Kernel *k, uint8_t *dst, uint64_t room, GError **errp);
+void arm64_kernel_close(Arm64Kernel *k);
+
+/* Opens an initrd (a regular file) and gives its size in bytes; -1 on error (the message names
+ * the file: initrd "PATH": cannot read: ...). */
+int arm64_initrd_open(const char *path, uint64_t *size, GError **errp);
+/* Reads exactly len bytes from offset 0 of fd into dst. Errors name what and path: a read
+ * error, or the file shrank since its size was taken. */
+bool arm64_read_fd_into(int fd, const char *what, const char *path, uint8_t *dst, uint64_t len,
+                        GError **errp);
+
+/*
+ * Reads path: a raw Image or a gzip'd Image.gz, into a new heap buffer (tests and tools; the
+ * board loads straight into RAM with arm64_kernel_open/load). Returns the Image bytes and its header.
  * Errors: unreadable file (with errno text), not an arm64 Image, corrupt gzip.
  * Each message names the file.
  */

@@ -56,6 +56,9 @@ struct VfioContainer {
     MemoryListener listener; /* DMA: Type1 only */
     bool listener_added;
     uint64_t dma_maps;     /* VFIO_IOMMU_MAP_DMA calls that succeeded */
+    uint64_t dma_bytes;    /* bytes they mapped */
+    uint64_t dma_ns;       /* CLOCK_MONOTONIC ns spent in them (the kernel pins, i.e. faults
+                            * in, every page of guest RAM there): -d stats prints it */
 };
 
 struct VfioGroup {

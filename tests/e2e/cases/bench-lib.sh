@@ -10,11 +10,13 @@
 #   /qemu/qemu-system-aarch64      Debian's arm64 QEMU with its libraries in /lib (the tree of
 #                                  tests/bench/qemu-closure.py, copied in by run.py --l1-extra)
 #   /bench/first.Image             the first-instruction probe (tests/bench/first-insn.S)
-#   /progs/bench-run, bench-mmio, bench-kvm-exit   (tests/progs)
+#   /progs/bench-run, bench-mmio, bench-kvm-exit, bench-blk   (tests/progs)
+#   0000:00:01.0                   L0's NVMe behind its SMMUv3 (run.py --nvme): the PCI part
 # Parameters, from L1's kernel command line (scripts/bench.sh sets them):
 #   armpass.bench_runs=N     boot runs per VMM at 256 MiB / 2 vCPUs (default 20)
 #   armpass.bench_quick=1    a smoke run: one or two of everything
-#   armpass.bench_parts=A,B  which parts (default size,first,boot,scale,footprint,mmio,irq)
+#   armpass.bench_parts=A,B  which parts (default size,first,boot,scale,footprint,mmio,irq,pci;
+#                            pci is pci-io and pci-dma, each selectable alone)
 
 P=/progs
 QEMU_BIN=/qemu/qemu-system-aarch64
@@ -24,7 +26,7 @@ bench_emit() { echo "ARMPASS-BENCH $*"; }
 
 # bench_params: reads the parameters above into BENCH_RUNS, BENCH_QUICK, BENCH_PARTS.
 bench_params() {
-    BENCH_QUICK=0 BENCH_PARTS=size,first,boot,scale,footprint,mmio,irq
+    BENCH_QUICK=0 BENCH_PARTS=size,first,boot,scale,footprint,mmio,irq,pci
     for arg in $(cat /proc/cmdline); do
         case $arg in
         armpass.bench_runs=*) BENCH_RUNS=${arg#*=} ;;
@@ -37,14 +39,22 @@ bench_params() {
         MMIO_ROUNDS=2 IRQ_RUNS=1 FIRST_RUNS=3 SCALE_RUNS=1 FOOT_RUNS=1
         MAPPED_READS=100000 MAPPED_BATCHES=5 TRAP_READS=500 TRAP_BATCHES=3 IRQS=50 IRQS_OFF=10
         EXIT_N=1000 EXIT_BATCHES=3
+        PCI_ROUNDS=1 BLK_QD1=300 BLK_QD32=640 BLK_SEQ=16 DMA_RUNS=1 DMA_RAMS="256 1024"
     else
         MMIO_ROUNDS=10 IRQ_RUNS=4 FIRST_RUNS=16 SCALE_RUNS=6 FOOT_RUNS=4
         MAPPED_READS=200000 MAPPED_BATCHES=10 TRAP_READS=2000 TRAP_BATCHES=5 IRQS=200 IRQS_OFF=30
         EXIT_N=2000 EXIT_BATCHES=5
+        PCI_ROUNDS=3 BLK_QD1=1500 BLK_QD32=3200 BLK_SEQ=64 DMA_RUNS=3 DMA_RAMS="256 512 1024 2048"
     fi
 }
 
-bench_wants() { case ",$BENCH_PARTS," in *",$1,"*) return 0 ;; esac; return 1; }
+bench_wants() {
+    case ",$BENCH_PARTS," in
+    *",$1,"*) return 0 ;;
+    *",pci,"*) case $1 in pci-*) return 0 ;; esac ;;
+    esac
+    return 1
+}
 
 have_qemu() { [ -x "$QEMU_BIN" ]; }
 
@@ -242,6 +252,122 @@ bench_boots() {
     done
 }
 
+# --- 6: PCI passthrough (L0's NVMe behind its SMMUv3, run.py --nvme) ---------------------------
+# The interrupt modes measured, one entry each in pci_mode: its PCI device, the L2 command-line
+# words that select the mode, the /proc/interrupts word that counts its interrupts, and L2's
+# disk. MSI-X is the NVMe as it comes; INTx is the same NVMe with pci=nomsi on L2's command
+# line. Plain MSI is one entry more once run.py gives L1 an AHCI disk
+# ("msi) _bdf=<its BDF> _l2="bench.disk=sda" _irq=ahci _host_drv=ahci ;;", and a disk lookup
+# for it in bench_pci_io): add the name to PCI_MODES.
+PCI_BDF=0000:00:01.0
+PCI_MODES="msix intx"
+pci_mode() {
+    case $1 in
+    msix) _bdf=$PCI_BDF _l2='' _irq=nvme _host_drv=nvme ;;
+    intx) _bdf=$PCI_BDF _l2='pci=nomsi' _irq=nvme _host_drv=nvme ;;
+    *) return 1 ;;
+    esac
+}
+
+# vmm_pci_dev VMM BDF: the device option that passes BDF through, the same for both VMMs.
+vmm_pci_dev() { echo "-device vfio-pci,host=$2"; }
+
+# bench_blk_l1 ROUND MODE DISK: the floor, bench-blk in L1 on the bare device.
+bench_blk_l1() {
+    for t in "rand 1 $BLK_QD1 4096" "rand 32 $BLK_QD32 4096" "seq $BLK_SEQ 1048576"; do
+        # shellcheck disable=SC2086
+        out=$(BENCH_IRQ_MATCH=$_irq "$P/bench-blk" "$3" $t 2>&1 | grep '^BENCH-BLK {' || true)
+        case $out in
+        "BENCH-BLK {"*)
+            bench_emit "{\"part\": \"pci-blk\", \"round\": $1, \"mode\": \"$2\", \"vmm\": \"l1\", \"result\": ${out#BENCH-BLK }}" ;;
+        *) echo "bench: bench-blk $3 $t in L1 gave nothing" ;;
+        esac
+    done
+}
+
+# NVMe reads and the interrupt path: per round and mode, the floor in L1 (host driver), then
+# L2 under each VMM with the device passed through (vfio-pci), reading the same disk; the
+# boot of those runs is the "start -> L2 marker with the NVMe" figure.
+bench_pci_io() {
+    r=0
+    while [ "$r" -lt "$PCI_ROUNDS" ]; do
+        for mode in $PCI_MODES; do
+            pci_mode "$mode" || continue
+            rebind_host "$_bdf" "$_host_drv" >/dev/null
+            disk=$(nvme_disk "$_bdf") || { echo "bench: no disk for $_bdf in L1"; continue; }
+            bench_blk_l1 "$r" "$mode" "$disk"
+            bind_vfio_pci "$_bdf" >/dev/null
+            for v in $(vmms "$r"); do
+                # shellcheck disable=SC2046,SC2086
+                j=$(measure /tmp/pci.log 256 600 ARMPASS-L2-UP --grab BENCH-BLK -- $(vmm_cmd "$v" 256 2) \
+                    -kernel /Image -initrd /l2.cpio.gz \
+                    -append "$L2_APPEND l2case=bench-blk bench.qd1=$BLK_QD1 bench.qd32=$BLK_QD32 bench.seq=$BLK_SEQ bench.irq=$_irq $_l2" \
+                    $(vmm_pci_dev "$v" "$_bdf"))
+                check_run "$j" /tmp/pci.log "the PCI run of $v ($mode)"
+                bench_emit "{\"part\": \"pci-blk\", \"round\": $r, \"mode\": \"$mode\", \"vmm\": \"$v\", \"ram_mib\": 256, \"smp\": 2, \"run\": $j}"
+            done
+        done
+        r=$((r + 1))
+    done
+}
+
+# The DMA map of guest RAM at start: the first-instruction probe (it never touches the device)
+# with and without the NVMe passed through, for each RAM size; the difference is what giving
+# the VM a device costs before its first instruction, and its growth with RAM is the DMA map
+# (VFIO_IOMMU_MAP_DMA pins, i.e. faults in, every page). armpass's -d stats also times its
+# VFIO_IOMMU_MAP_DMA calls ("vfio BDF dma: ...").
+bench_pci_dma() {
+    pci_mode msix || return 0
+    bind_vfio_pci "$_bdf" >/dev/null
+    # Not counted: the first touch of a page of L1's RAM makes L0 (TCG) fault it in on the
+    # host, and whichever VMM pinned it first would pay for that in its DMA map, the next one
+    # would not. So L1's free memory is written once (a file on a tmpfs of its own as large as what is
+    # available, less 256 MiB, then removed), and each VMM runs once at the largest size with
+    # the device.
+    _avail=$(awk '/MemAvailable/ { print int($2 / 1024) - 256 }' /proc/meminfo)
+    if [ "$_avail" -gt 0 ] && mkdir -p /run/bench-warm &&
+        mount -t tmpfs -o "size=${_avail}m" tmpfs /run/bench-warm; then
+        dd if=/dev/zero of=/run/bench-warm/f bs=1M count="$_avail" 2>/dev/null
+        umount /run/bench-warm
+    fi
+    _max=0
+    for ram in $DMA_RAMS; do [ "$ram" -gt "$_max" ] && _max=$ram; done
+    for v in $(vmms 0); do
+        # shellcheck disable=SC2046,SC2086
+        "$P/bench-run" --marker @ --timeout 120 -- $(vmm_cmd "$v" "$_max" 1) \
+            -kernel /bench/first.Image -append "" $(vmm_pci_dev "$v" "$_bdf") >/dev/null 2>&1
+    done
+    r=0 _i=0
+    while [ "$r" -lt "$DMA_RUNS" ]; do
+        for ram in $DMA_RAMS; do
+            _i=$((_i + 1))     # which VMM goes first alternates from point to point
+            for v in $(vmms "$_i"); do
+                for dev in 0 1; do
+                    _d=''
+                    [ "$dev" = 1 ] && _d=$(vmm_pci_dev "$v" "$_bdf")
+                    # shellcheck disable=SC2046,SC2086
+                    j=$(measure /tmp/dma.log "$ram" 120 @ -- $(vmm_cmd "$v" "$ram" 1) \
+                        -kernel /bench/first.Image -append "" $_d)
+                    check_run "$j" /tmp/dma.log "the DMA-map run of $v (${ram}M, device $dev)"
+                    bench_emit "{\"part\": \"pci-dma\", \"round\": $r, \"vmm\": \"$v\", \"ram_mib\": $ram, \"dev\": $dev, \"run\": $j}"
+                done
+            done
+        done
+        r=$((r + 1))
+    done
+}
+
+bench_pci() {
+    if [ ! -e "/sys/bus/pci/devices/$PCI_BDF" ]; then
+        echo "bench: no $PCI_BDF in L1 (run.py --nvme): the PCI figures are left out"
+        return 0
+    fi
+    bench_wants pci-io && bench_pci_io
+    bench_wants pci-dma && bench_pci_dma
+    pci_mode msix && rebind_host "$_bdf" "$_host_drv" >/dev/null
+    return 0
+}
+
 # What the dynamic loader loads for QEMU, as L1's loader sees it (LD_TRACE_LOADED_OBJECTS),
 # and armpass's one static file.
 bench_size() {
@@ -276,5 +402,8 @@ bench_main() {
     bench_wants footprint && bench_footprint
     bench_wants mmio && bench_mmio
     bench_wants irq && bench_irq
+    if bench_wants pci-io || bench_wants pci-dma; then
+        bench_pci
+    fi
     echo "bench: done"
 }
