@@ -4,6 +4,7 @@
 #include "vfio-internal.h"
 
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -140,6 +141,13 @@ static int container_set_iommu(VfioGroup *g, int fd, const char *devname, GError
         }
         g_debug("vfio %s: VFIO_SET_IOMMU (%s)", devname, iommu_type_name(types[i]));
         return types[i];
+    }
+    if (strstr(why->str, "VFIO_SET_IOMMU (VFIO_TYPE1v2_IOMMU): Operation not permitted")) {
+        /* vfio_iommu_type1 refuses a domain whose MSIs the host cannot isolate (no interrupt
+         * remapping, e.g. an SMMU without a GICv3 ITS): drivers/vfio/vfio_iommu_type1.c. */
+        g_string_append(why, " (the host cannot isolate this device's MSIs: no interrupt "
+                        "remapping; if you trust the device, allow it with "
+                        "vfio_iommu_type1.allow_unsafe_interrupts=1)");
     }
     vfio_set_error(errp, ENODEV, devname, "group %d: no IOMMU type the container accepts: %s",
                    g->id, why->str);
