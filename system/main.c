@@ -5,6 +5,7 @@
 #include "system/options.h"
 #include "system/rcu.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -100,6 +101,11 @@ int main(int argc, char **argv)
      * from the same configuration, devices included. -no-reboot and -sandbox on (which cannot
      * reopen /dev/kvm and the VFIO groups) exit with ARMPASS_EXIT_GUEST_RESET instead. */
     armpass_rcu_register_thread(); /* the memory map (boot loader, commits) uses RCU */
+    /* One malloc arena for every thread: vCPU threads (rebuilt at each guest reboot) and
+     * liburcu's allocate little and rarely (memory-map commits), and per-thread arenas,
+     * handed out as threads come and go, made the process's mappings differ from boot to
+     * boot (e2e pci-reboot). glibc: mallopt(3). */
+    mallopt(M_ARENA_MAX, 1);
     rcu_warm_up();
     for (;;) {
         status = virt_machine_run(&cfg, &err);
