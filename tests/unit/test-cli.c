@@ -252,8 +252,11 @@ static void test_dumpdtb_gzip_kernel_initrd(void)
     g_assert_cmpint(lenp, ==, 8);
     const fdt64_t *end = fdt_getprop(data, chosen, "linux,initrd-end", &lenp);
     g_assert_nonnull(end);
-    g_assert_cmphex(fdt64_to_cpu(*start), ==, 0x40800000);
-    g_assert_cmphex(fdt64_to_cpu(*end), ==, 0x40800000 + 1536 * 1024);
+    fdt64_t start_v, end_v; /* the properties are 4-byte aligned in the blob, not 8 */
+    memcpy(&start_v, start, sizeof(start_v));
+    memcpy(&end_v, end, sizeof(end_v));
+    g_assert_cmphex(fdt64_to_cpu(start_v), ==, 0x40800000);
+    g_assert_cmphex(fdt64_to_cpu(end_v), ==, 0x40800000 + 1536 * 1024);
 
     /* With a 6.5 MiB initrd the first plan fits 16 MiB (the dtb ends at 14 MiB), the exact
      * one does not (18 MiB): the second plan, made once the Image is inflated, says so. */
