@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The benchmark (it prints and records figures; it never fails on a slow machine): in the
 # nested test bed, armpass against its floors (a bare KVM exit, a mapped access from L1, L1's own
-# reads of a real NVMe) and against Debian's arm64 QEMU booting the same L2 in the same L1, with
-# and without that NVMe passed through (vfio-pci). See docs/performance.md.
+# reads of a real NVMe and SATA disk) and against Debian's arm64 QEMU booting the same L2 in the
+# same L1, with and without those devices passed through (vfio-pci). See docs/performance.md.
 #
 # usage: scripts/bench.sh [--quick] [--runs N] [--parts LIST] [--no-setup] [--doc | --no-doc]
 #
@@ -11,7 +11,7 @@
 #                 docs/performance.md unless --doc
 #   --runs N      boot runs per VMM at 256 MiB / 2 vCPUs (default 20; --quick: 3)
 #   --parts LIST  comma-separated subset of size,first,boot,scale,footprint,mmio,irq,pci
-#                 (pci: pci-io, the NVMe reads and interrupts, and pci-dma, the DMA map of
+#                 (pci: pci-io, the NVMe's and the AHCI's reads and interrupts, and pci-dma, the DMA map of
 #                 guest RAM; each can be given alone)
 #   --no-setup    skip scripts/setup-host.sh (apt-get)
 #
@@ -106,7 +106,8 @@ append="armpass.bench_runs=$runs armpass.bench_quick=$quick"
 say "booting the test bed with the bench (L0 console: $out/logs/; this takes a while)"
 status=0
 # L1 at 4 GiB: the DMA-map part gives a 2 GiB guest the NVMe, and every page of it is pinned.
-python3 "$top/tests/testbed/run.py" --case bench-all --mem 4G --smp 2 --nvme \
+# --ahci: L0's ich9-ahci and its disk, the plain-MSI rows of the PCI part.
+python3 "$top/tests/testbed/run.py" --case bench-all --mem 4G --smp 2 --nvme --ahci \
     --kernel "$kernel" --busybox "$busybox" --armpass "$armpass" \
     --l1-extra "$qemu_root" --l1-extra "$out/l1-extra" \
     --append "$append" --timeout 5400 --logdir "$out/logs" >"$out/run.txt" 2>&1 || status=$?

@@ -12,6 +12,7 @@
 #   /bench/first.Image             the first-instruction probe (tests/bench/first-insn.S)
 #   /progs/bench-run, bench-mmio, bench-kvm-exit, bench-blk   (tests/progs)
 #   0000:00:01.0                   L0's NVMe behind its SMMUv3 (run.py --nvme): the PCI part
+#   0000:00:03.0                   L0's ich9-ahci, plain MSI (run.py --ahci): its MSI rows
 # Parameters, from L1's kernel command line (scripts/bench.sh sets them):
 #   armpass.bench_runs=N     boot runs per VMM at 256 MiB / 2 vCPUs (default 20)
 #   armpass.bench_quick=1    a smoke run: one or two of everything
@@ -37,12 +38,12 @@ bench_params() {
     BENCH_RUNS=${BENCH_RUNS:-20}
     if [ "$BENCH_QUICK" = 1 ]; then
         MMIO_ROUNDS=2 IRQ_RUNS=1 FIRST_RUNS=3 SCALE_RUNS=1 FOOT_RUNS=1
-        MAPPED_READS=100000 MAPPED_BATCHES=5 TRAP_READS=500 TRAP_BATCHES=3 IRQS=50 IRQS_OFF=10
+        MAPPED_READS=100000 MAPPED_BATCHES=5 TRAP_READS=500 TRAP_BATCHES=3 IRQS=50 IRQS_OFF=50
         EXIT_N=1000 EXIT_BATCHES=3
         PCI_ROUNDS=1 BLK_QD1=300 BLK_QD32=640 BLK_SEQ=16 DMA_RUNS=1 DMA_RAMS="256 1024"
     else
         MMIO_ROUNDS=10 IRQ_RUNS=4 FIRST_RUNS=16 SCALE_RUNS=6 FOOT_RUNS=4
-        MAPPED_READS=200000 MAPPED_BATCHES=10 TRAP_READS=2000 TRAP_BATCHES=5 IRQS=200 IRQS_OFF=30
+        MAPPED_READS=200000 MAPPED_BATCHES=10 TRAP_READS=2000 TRAP_BATCHES=5 IRQS=200 IRQS_OFF=200
         EXIT_N=2000 EXIT_BATCHES=5
         PCI_ROUNDS=3 BLK_QD1=1500 BLK_QD32=3200 BLK_SEQ=64 DMA_RUNS=3 DMA_RAMS="256 512 1024 2048"
     fi
@@ -252,25 +253,40 @@ bench_boots() {
     done
 }
 
-# --- 6: PCI passthrough (L0's NVMe behind its SMMUv3, run.py --nvme) ---------------------------
+# --- 6: PCI passthrough (L0's NVMe behind its SMMUv3, run.py --nvme; its AHCI, run.py --ahci) --
 # The interrupt modes measured, one entry each in pci_mode: its PCI device, the L2 command-line
-# words that select the mode, the /proc/interrupts word that counts its interrupts, and L2's
-# disk. MSI-X is the NVMe as it comes; INTx is the same NVMe with pci=nomsi on L2's command
-# line. Plain MSI is one entry more once run.py gives L1 an AHCI disk
-# ("msi) _bdf=<its BDF> _l2="bench.disk=sda" _irq=ahci _host_drv=ahci ;;", and a disk lookup
-# for it in bench_pci_io): add the name to PCI_MODES.
+# words that select the mode, the /proc/interrupts word that counts its interrupts, L1's host
+# driver and the function that finds its disk in L1, and what each VMM adds to its -device
+# option. MSI-X is the NVMe as it comes; INTx is the same NVMe with pci=nomsi on L2's command
+# line (an irqfd with a resamplefd under both VMMs); intx-off is that INTx line on each VMM's
+# userspace fallback (armpass's x-irqfd=off, QEMU's x-no-kvm-intx=on: both complete a level
+# interrupt at the guest's first trapped access to the device); MSI is L0's ich9-ahci (plain
+# MSI, no MSI-X) and its SATA disk.
 PCI_BDF=0000:00:01.0
-PCI_MODES="msix intx"
+AHCI_BDF=0000:00:03.0
+PCI_MODES="msix intx intx-off msi"
 pci_mode() {
+    _opt_armpass='' _opt_qemu='' _disk_fn=nvme_disk
     case $1 in
     msix) _bdf=$PCI_BDF _l2='' _irq=nvme _host_drv=nvme ;;
     intx) _bdf=$PCI_BDF _l2='pci=nomsi' _irq=nvme _host_drv=nvme ;;
+    intx-off)
+        _bdf=$PCI_BDF _l2='pci=nomsi' _irq=nvme _host_drv=nvme
+        _opt_armpass=',x-irqfd=off' _opt_qemu=',x-no-kvm-intx=on' ;;
+    msi) _bdf=$AHCI_BDF _l2='bench.disk=sda' _irq=ahci _host_drv=ahci _disk_fn=ata_disk ;;
     *) return 1 ;;
     esac
+    [ -e "/sys/bus/pci/devices/$_bdf" ]
 }
 
-# vmm_pci_dev VMM BDF: the device option that passes BDF through, the same for both VMMs.
-vmm_pci_dev() { echo "-device vfio-pci,host=$2"; }
+# vmm_pci_dev VMM BDF: the device option that passes BDF through, the same for both VMMs
+# (plus the mode's own option for that VMM, after pci_mode).
+vmm_pci_dev() {
+    case $1 in
+    armpass) echo "-device vfio-pci,host=$2${_opt_armpass:-}" ;;
+    *) echo "-device vfio-pci,host=$2${_opt_qemu:-}" ;;
+    esac
+}
 
 # bench_blk_l1 ROUND MODE DISK: the floor, bench-blk in L1 on the bare device.
 bench_blk_l1() {
@@ -285,7 +301,7 @@ bench_blk_l1() {
     done
 }
 
-# NVMe reads and the interrupt path: per round and mode, the floor in L1 (host driver), then
+# Disk reads and the interrupt path: per round and mode, the floor in L1 (host driver), then
 # L2 under each VMM with the device passed through (vfio-pci), reading the same disk; the
 # boot of those runs is the "start -> L2 marker with the NVMe" figure.
 bench_pci_io() {
@@ -294,7 +310,7 @@ bench_pci_io() {
         for mode in $PCI_MODES; do
             pci_mode "$mode" || continue
             rebind_host "$_bdf" "$_host_drv" >/dev/null
-            disk=$(nvme_disk "$_bdf") || { echo "bench: no disk for $_bdf in L1"; continue; }
+            disk=$("$_disk_fn" "$_bdf") || { echo "bench: no disk for $_bdf in L1"; continue; }
             bench_blk_l1 "$r" "$mode" "$disk"
             bind_vfio_pci "$_bdf" >/dev/null
             for v in $(vmms "$r"); do
@@ -362,9 +378,12 @@ bench_pci() {
         echo "bench: no $PCI_BDF in L1 (run.py --nvme): the PCI figures are left out"
         return 0
     fi
+    [ -e "/sys/bus/pci/devices/$AHCI_BDF" ] ||
+        echo "bench: no $AHCI_BDF in L1 (run.py --ahci): the plain-MSI figures are left out"
     bench_wants pci-io && bench_pci_io
     bench_wants pci-dma && bench_pci_dma
     pci_mode msix && rebind_host "$_bdf" "$_host_drv" >/dev/null
+    pci_mode msi && rebind_host "$_bdf" "$_host_drv" >/dev/null
     return 0
 }
 
