@@ -69,20 +69,7 @@ static uint64_t rnd(void)
 /* One access of width 1, 2, 4 or 8 bytes at p; a fault longjmps out of it. */
 static void access1(volatile uint8_t *p, unsigned width, int write, uint64_t val)
 {
-    switch (width) {
-    case 1:
-        if (write) *(volatile uint8_t *)p = (uint8_t)val; else (void)*(volatile uint8_t *)p;
-        break;
-    case 2:
-        if (write) *(volatile uint16_t *)p = (uint16_t)val; else (void)*(volatile uint16_t *)p;
-        break;
-    case 4:
-        if (write) *(volatile uint32_t *)p = (uint32_t)val; else (void)*(volatile uint32_t *)p;
-        break;
-    default:
-        if (write) *(volatile uint64_t *)p = val; else (void)*(volatile uint64_t *)p;
-        break;
-    }
+    prog_access(p, width, write, val);
 }
 
 static unsigned long size, wlo, whi;

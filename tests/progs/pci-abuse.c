@@ -228,20 +228,7 @@ static void access1(volatile uint8_t *p, unsigned width, int write, uint64_t val
     if (sigsetjmp(fault_jmp, 1) != 0) {
         return;
     }
-    switch (width) {
-    case 1:
-        if (write) *(volatile uint8_t *)p = (uint8_t)val; else (void)*(volatile uint8_t *)p;
-        break;
-    case 2:
-        if (write) *(volatile uint16_t *)p = (uint16_t)val; else (void)*(volatile uint16_t *)p;
-        break;
-    case 4:
-        if (write) *(volatile uint32_t *)p = (uint32_t)val; else (void)*(volatile uint32_t *)p;
-        break;
-    default:
-        if (write) *(volatile uint64_t *)p = val; else (void)*(volatile uint64_t *)p;
-        break;
-    }
+    prog_access(p, width, write, val);
 }
 
 static volatile uint8_t *map_page(int memfd, uint64_t phys)

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -38,6 +39,26 @@ static __attribute__((unused)) unsigned long parse_num(const char *s, const char
         die("%s: not a number: %s", what, s);
     }
     return v;
+}
+
+/* One plain load or store of width 1, 2, 4 or 8 bytes at p (a device register): each a single
+ * instruction KVM can decode when it traps. */
+static inline void prog_access(volatile uint8_t *p, unsigned width, int write, uint64_t val)
+{
+    switch (width) {
+    case 1:
+        if (write) *(volatile uint8_t *)p = (uint8_t)val; else (void)*(volatile uint8_t *)p;
+        break;
+    case 2:
+        if (write) *(volatile uint16_t *)p = (uint16_t)val; else (void)*(volatile uint16_t *)p;
+        break;
+    case 4:
+        if (write) *(volatile uint32_t *)p = (uint32_t)val; else (void)*(volatile uint32_t *)p;
+        break;
+    default:
+        if (write) *(volatile uint64_t *)p = val; else (void)*(volatile uint64_t *)p;
+        break;
+    }
 }
 
 #endif
