@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Builds (once, then from cache) the arm64 kernel Image of the nested test bed and prints its path.
+# Usage: build-kernel.sh [6.1|6.12]   (default 6.1, or $ARMPASS_KERNEL_VERSION)
 #
-# Debian's linux-source-6.1 + tests/testbed/patches/*.patch, allnoconfig + kernel.fragment.
-# The result lives in $ARMPASS_CACHE/kernel-<hash>/Image, <hash> covering the fragment, the
-# patches and the source package's version; the build tree is shared between hashes so that a
-# fragment change is an incremental rebuild. Only the Image path goes to stdout.
+# 6.1 (the default, Debian 12's own kernel): Debian's linux-source-6.1 +
+# tests/testbed/patches/*.patch, allnoconfig + kernel.fragment.
+# 6.12 (the second kernel, for iommufd and VFIO device cdevs): linux-source-6.12, no patch
+# (the vfio-platform reset fix is upstream since 6.3), allnoconfig + kernel.fragment +
+# kernel-6.12.fragment.
+# The result lives in $ARMPASS_CACHE/kernel-<hash>/Image, <hash> covering the fragments, the
+# patches and the source package's version; each version's build tree is shared between hashes
+# so that a fragment change is an incremental rebuild. Only the Image path goes to stdout.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${ARMPASS_CACHE:-$HOME/.cache/armpass}
-fragment=$here/kernel.fragment
-tarball=/usr/src/linux-source-6.1.tar.xz
-pkg=linux-source-6.1
+kver=${1:-${ARMPASS_KERNEL_VERSION:-6.1}}
+case $kver in
+    6.1) fragments=("$here/kernel.fragment"); srcdir=linux-src ;;
+    6.12) fragments=("$here/kernel.fragment" "$here/kernel-6.12.fragment"); srcdir=linux-src-6.12 ;;
+    *) echo "build-kernel: error: unknown kernel version '$kver': use 6.1 or 6.12" >&2; exit 2 ;;
+esac
+tarball=/usr/src/linux-source-$kver.tar.xz
+pkg=linux-source-$kver
 jobs=$(nproc)
 kmake=(make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
 
@@ -23,13 +33,16 @@ die() { log "error: $*"; exit 1; }
 command -v aarch64-linux-gnu-gcc >/dev/null || die "aarch64-linux-gnu-gcc missing (gcc-aarch64-linux-gnu)"
 version=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null) || die "$pkg is not installed"
 
-shopt -s nullglob
-patches=("$here"/patches/*.patch)
-shopt -u nullglob
+patches=()
+if [ "$kver" = 6.1 ]; then
+    shopt -s nullglob
+    patches=("$here"/patches/*.patch)
+    shopt -u nullglob
+fi
 
 hash_of() { sha256sum | cut -c1-16; }
 patch_hash=$({ echo "$pkg $version"; for p in "${patches[@]}"; do echo "== ${p##*/}"; cat "$p"; done; } | hash_of)
-hash=$({ echo "$patch_hash"; cat "$fragment"; } | hash_of)
+hash=$({ echo "$patch_hash"; cat "${fragments[@]}"; } | hash_of)
 out=$cache/kernel-$hash
 if [ -f "$out/Image" ]; then
     echo "$out/Image"
@@ -45,13 +58,13 @@ if [ -f "$out/Image" ]; then   # built by whoever held the lock
 fi
 
 start=$(date +%s)
-src=$cache/linux-src
+src=$cache/$srcdir
 if [ "$(cat "$src/.armpass-patches" 2>/dev/null || true)" != "$patch_hash" ]; then
     log "unpacking $tarball ($pkg $version) into $src"
     rm -rf "$src" "$src.tmp"
     mkdir -p "$src.tmp"
     tar -xJf "$tarball" -C "$src.tmp"
-    mv "$src.tmp/linux-source-6.1" "$src"
+    mv "$src.tmp/linux-source-$kver" "$src"
     rmdir "$src.tmp"
     for p in "${patches[@]}"; do
         log "applying ${p##*/}"
@@ -60,12 +73,12 @@ if [ "$(cat "$src/.armpass-patches" 2>/dev/null || true)" != "$patch_hash" ]; th
     echo "$patch_hash" > "$src/.armpass-patches"
 fi
 
-log "configuring: allnoconfig + ${fragment#"$here"/}"
+log "configuring $kver: allnoconfig + ${fragments[*]##*/}"
 (
     cd "$src"
     "${kmake[@]}" -s allnoconfig
     ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
-        scripts/kconfig/merge_config.sh -m -O . .config "$fragment" >/dev/null
+        scripts/kconfig/merge_config.sh -m -O . .config "${fragments[@]}" >/dev/null
     "${kmake[@]}" -s olddefconfig
 ) >&2
 
@@ -75,7 +88,7 @@ missing=()
 while IFS= read -r line; do
     case $line in CONFIG_*=*) ;; *) continue ;; esac
     grep -qxF -- "$line" "$src/.config" || missing+=("$line (got: $(grep -E "^(# )?${line%%=*}[= ]" "$src/.config" || echo absent))")
-done < "$fragment"
+done < <(cat "${fragments[@]}")
 if [ ${#missing[@]} -gt 0 ]; then
     log "error: these fragment options are not in the resulting .config:"
     printf '    %s\n' "${missing[@]}" >&2
