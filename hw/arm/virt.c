@@ -16,6 +16,7 @@
 #include "hw/vfio/vfio-common.h"
 #include "system/qmp.h"
 #include "system/sandbox.h"
+#include "system/tsan.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -735,6 +736,8 @@ static bool qmp_query_pci(QmpServer *qmp, json_object *args, json_object **ret, 
     json_object *list = json_object_new_array();
 
     (void)qmp, (void)args, (void)errp;
+    /* Config space and BARs change under trapped guest accesses: read them between two. */
+    armpass_mutex_lock(&vm->as.dispatch_lock);
     if (vm->ms.pci_bus) {
         g_autoptr(GPtrArray) devs = pci_bus_devices(vm->ms.pci_bus);
         json_object *bus = json_object_new_object();
@@ -747,6 +750,7 @@ static bool qmp_query_pci(QmpServer *qmp, json_object *args, json_object **ret, 
         json_object_object_add(bus, "devices", devices);
         json_object_array_add(list, bus);
     }
+    armpass_mutex_unlock(&vm->as.dispatch_lock);
     *ret = list;
     return true;
 }
@@ -939,13 +943,18 @@ static bool qmp_query_stats(QmpServer *qmp, json_object *args, json_object **ret
 {
     VirtMachine *vm = opaque;
     KvmCounters c;
-    g_autoptr(GString) text = virt_stats_text(vm, &c);
-    g_auto(GStrv) lines = g_strsplit(text->str, "\n", -1);
+    g_autoptr(GString) text = NULL;
+    g_auto(GStrv) lines = NULL;
     json_object *o = json_object_new_object();
     json_object *exits = json_object_new_object();
     json_object *list = json_object_new_array();
 
     (void)qmp, (void)args, (void)errp;
+    /* The devices' trapped-access counters move under the dispatch lock. */
+    armpass_mutex_lock(&vm->as.dispatch_lock);
+    text = virt_stats_text(vm, &c);
+    armpass_mutex_unlock(&vm->as.dispatch_lock);
+    lines = g_strsplit(text->str, "\n", -1);
     json_object_object_add(exits, "total", json_object_new_uint64(c.exits));
     json_object_object_add(exits, "mmio", json_object_new_uint64(c.exits_mmio));
     json_object_object_add(exits, "intr", json_object_new_uint64(c.exits_intr));
