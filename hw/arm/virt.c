@@ -1311,10 +1311,10 @@ static bool virt_sandbox(VirtMachine *vm, GError **errp)
         vm->proc_status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
         vm->proc_smaps_fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
     }
-    /* g_printerr (-d stats at exit) looks up the console's charset once, reading GLib's
-     * charset.alias file: done now, while opening files is allowed. */
-    g_get_console_charset(NULL);
-    g_get_charset(NULL);
+    /* g_printerr (-d stats at exit) looks up the console's charset once (GLib reads its
+     * charset.alias) and converts to it (iconv loads its module cache): both done now, with
+     * an empty message, while opening files is allowed. */
+    g_printerr("%s", "");
     if (!sandbox_drop_capabilities(errp) || !sandbox_install_seccomp(errp)) {
         return false;
     }
