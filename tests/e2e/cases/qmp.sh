@@ -9,7 +9,18 @@
 . /cases/lib.sh
 sock=/tmp/qmp.sock
 log=/tmp/qmp-l2.log
-q() { /progs/qmp-client "$sock" "$@" > /tmp/q.out 2>&1; _st=$?; cat /tmp/q.out; return $_st; }
+# q [--no-negotiate] [--timeout S] STEP...: /progs/qmp-client on $sock, its output in /tmp/q.out.
+q() {
+    _o=''
+    while [ "${1#--}" != "$1" ]; do
+        if [ "$1" = --timeout ]; then _o="$_o $1 $2"; shift 2; else _o="$_o $1"; shift; fi
+    done
+    # shellcheck disable=SC2086
+    /progs/qmp-client $_o "$sock" "$@" > /tmp/q.out 2>&1
+    _st=$?
+    cat /tmp/q.out
+    return $_st
+}
 ticks() { tr -d '\r' < "$log" | grep -c '^L2-TICK'; }
 # wait_log PATTERN N WHAT: until PATTERN is on at least N lines of the log (60 s at most).
 wait_log() {
@@ -100,7 +111,7 @@ rst=$?
 cat /tmp/q-reset.out
 [ "$rst" = 0 ] || fail "qmp-client: system_reset (status $rst)"
 grep -q '"status":"running".*"id":"after-reset"' /tmp/q-reset.out ||
-    fail "the client connected before system_reset got no answer after it" 
+    fail "the client connected before system_reset got no answer after it"
 grep -q '"event":"RESET","data":{"guest":false,"reason":"host-qmp-system-reset"}' /tmp/q-reset.out ||
     fail "no RESET event for system_reset"
 q --timeout 120 '{"execute": "system_powerdown"}' event:POWERDOWN event:SHUTDOWN eof ||
