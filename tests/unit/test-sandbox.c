@@ -133,7 +133,7 @@ static void test_qmp_allowed(void)
         struct iovec iov = { .iov_base = (void *)getfd, .iov_len = strlen(getfd) };
         struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
                               .msg_controllen = sizeof(ctl.space) };
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+        struct cmsghdr *cm;
         QmpServer *qmp = qmp_server_new(NULL);
         int fd, pipefd[2];
 
@@ -143,6 +143,8 @@ static void test_qmp_allowed(void)
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         g_assert_cmpint(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
         g_assert_cmpint(pipe(pipefd), ==, 0);
+        memset(&ctl, 0, sizeof(ctl)); /* the padding too: it goes to the kernel */
+        cm = CMSG_FIRSTHDR(&msg);
         enter();
         g_assert_true(qmp_wait_for(fd, "\"QMP\""));
         cm->cmsg_level = SOL_SOCKET;
