@@ -840,20 +840,22 @@ static bool virt_hotplug_pci_del(VirtMachine *vm, DeviceState *dev, GError **err
 }
 
 /* device_add's arguments as a -device option list: driver first, then every other member
- * as key=value (booleans on/off, numbers in decimal). */
+ * as key=value (booleans on/off, numbers in decimal), through -device's own parser (commas
+ * in values doubled, as on the command line). */
 static OptList *virt_qmp_device_opts(json_object *args, GError **errp)
 {
-    g_autoptr(OptList) ol = g_new0(OptList, 1);
+    g_autoptr(GString) str = g_string_new(NULL);
+    g_autoptr(GError) err = NULL;
+    g_auto(GStrv) parts = NULL;
+    OptList *ol = NULL;
 
-    ol->pairs = g_ptr_array_new_with_free_func(g_free);
-    ol->first = g_strdup(json_object_get_string(json_object_object_get(args, "driver")));
-    g_ptr_array_set_free_func(ol->pairs, NULL);
     json_object_object_foreach(args, key, val) {
-        OptPair *pair;
         const char *text;
 
-        if (strcmp(key, "driver") == 0) {
-            continue;
+        if (strpbrk(key, ",=") || !*key) {
+            g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC, "Parameter '%s' is not a property "
+                        "name", key);
+            return NULL;
         }
         switch (json_object_get_type(val)) {
         case json_type_string:
@@ -868,21 +870,21 @@ static OptList *virt_qmp_device_opts(json_object *args, GError **errp)
                         "an integer or a boolean", key);
             return NULL;
         }
-        pair = g_new0(OptPair, 1);
-        pair->key = g_strdup(key);
-        pair->value = g_strdup(text);
-        g_ptr_array_add(ol->pairs, pair);
+        parts = g_strsplit(text, ",", -1);
+        if (strcmp(key, "driver") == 0) {
+            g_autofree char *driver = g_strjoinv(",,", parts);
+            g_string_prepend(str, driver);
+        } else {
+            g_autofree char *value = g_strjoinv(",,", parts);
+            g_string_append_printf(str, ",%s=%s", key, value);
+        }
+        g_clear_pointer(&parts, g_strfreev);
     }
-    return g_steal_pointer(&ol);
-}
-
-static void virt_opt_pair_free(gpointer p)
-{
-    OptPair *pair = p;
-
-    g_free(pair->key);
-    g_free(pair->value);
-    g_free(pair);
+    if (!opt_list_parse(str->str, true, &ol, &err)) {
+        g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC, "%s", err->message);
+        return NULL;
+    }
+    return ol;
 }
 
 static bool qmp_device_add(QmpServer *qmp, json_object *args, json_object **ret, void *opaque,
@@ -909,7 +911,6 @@ static bool qmp_device_add(QmpServer *qmp, json_object *args, json_object **ret,
     if (!opts) {
         return false;
     }
-    g_ptr_array_set_free_func(opts->pairs, virt_opt_pair_free);
     return virt_hotplug_pci_add(vm, dc, opts, errp);
 }
 
