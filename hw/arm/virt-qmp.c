@@ -63,27 +63,37 @@ static bool qmp_query_cpus_fast(QmpServer *qmp, json_object *args, json_object *
     return true;
 }
 
-/* One device of query-pci (QEMU's PciDeviceInfo): ids and class from its emulated config
- * space, its BARs as placed now. */
+/* A config-space read as the guest makes it (through the device's ops: a passed-through
+ * device's ids come from the device itself). Under the dispatch lock. */
+static uint32_t virt_pci_cfg(PCIDevice *d, uint32_t reg, unsigned len)
+{
+    return pci_bus_config_read(d->bus, 0, d->devfn, reg, len);
+}
+
+/* One device of query-pci (QEMU's PciDeviceInfo): ids and class as the guest reads them,
+ * its BARs as placed now. */
 static json_object *virt_pci_device_info(PCIDevice *d)
 {
     json_object *o = json_object_new_object();
     json_object *cls = json_object_new_object();
     json_object *id = json_object_new_object();
     json_object *regions = json_object_new_array();
-    uint8_t pin = pci_get_byte(d, PCI_INTERRUPT_PIN);
+    uint8_t pin = (uint8_t)virt_pci_cfg(d, PCI_INTERRUPT_PIN, 1);
 
     json_object_object_add(o, "bus", json_object_new_int(0));
     json_object_object_add(o, "slot", json_object_new_int(d->devfn >> 3));
     json_object_object_add(o, "function", json_object_new_int(d->devfn & 7));
-    json_object_object_add(cls, "class", json_object_new_int(pci_get_word(d, PCI_CLASS_DEVICE)));
+    json_object_object_add(cls, "class",
+                           json_object_new_int((int)virt_pci_cfg(d, PCI_CLASS_DEVICE, 2)));
     json_object_object_add(o, "class_info", cls);
-    json_object_object_add(id, "device", json_object_new_int(pci_get_word(d, PCI_DEVICE_ID)));
-    json_object_object_add(id, "vendor", json_object_new_int(pci_get_word(d, PCI_VENDOR_ID)));
+    json_object_object_add(id, "device",
+                           json_object_new_int((int)virt_pci_cfg(d, PCI_DEVICE_ID, 2)));
+    json_object_object_add(id, "vendor",
+                           json_object_new_int((int)virt_pci_cfg(d, PCI_VENDOR_ID, 2)));
     json_object_object_add(id, "subsystem",
-                           json_object_new_int(pci_get_word(d, PCI_SUBSYSTEM_ID)));
+                           json_object_new_int((int)virt_pci_cfg(d, PCI_SUBSYSTEM_ID, 2)));
     json_object_object_add(id, "subsystem-vendor",
-                           json_object_new_int(pci_get_word(d, PCI_SUBSYSTEM_VENDOR_ID)));
+                           json_object_new_int((int)virt_pci_cfg(d, PCI_SUBSYSTEM_VENDOR_ID, 2)));
     json_object_object_add(o, "id", id);
     if (pin) {
         json_object_object_add(o, "irq", json_object_new_int((int)pci_device_intx_spi(d) + 32));
