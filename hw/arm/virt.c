@@ -6,13 +6,18 @@
  */
 #define G_LOG_DOMAIN "armpass-virt"
 #include "hw/arm/virt.h"
+#include "virt-internal.h"
 
 #include "accel/kvm.h"
 #include "hw/arm/boot.h"
 #include "hw/char/pl011.h"
+#include "hw/gpio/pl061.h"
 #include "hw/pci-host/gpex.h"
+#include "hw/pci/pci.h"
 #include "hw/vfio/vfio-common.h"
+#include "system/qmp.h"
 #include "system/sandbox.h"
+#include "system/tsan.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +46,8 @@ typedef struct VirtMachine {
     AddressSpace as;
     bool as_ready;
     Pl011 *uart;
+    Pl061 *gpio;        /* line VIRT_GPIO_POWER_LINE: the power button */
+    guint power_release; /* the timeout that releases the power button */
     GpexHost *pcie;     /* the PCIe host bridge, made when a -device is a PCI device */
     int uart_fd;        /* where the console goes; closed at the end if we opened it */
     bool uart_fd_owned;
@@ -61,7 +68,18 @@ typedef struct VirtMachine {
     size_t fdt_size;
     int proc_status_fd; /* -sandbox on -d stats: /proc/self files opened before the filter */
     int proc_smaps_fd;
+    bool paused;        /* QMP stop: the vCPUs are held (kvm_pause_vcpus) */
+    const char *host_reason; /* why the host ended the run ("host-qmp-quit", ...); NULL: the
+                              * guest did */
 } VirtMachine;
+
+/* The QMP server (system/main.c makes it), which outlives each run of the machine. */
+static QmpServer *virt_qmp;
+
+void virt_set_qmp(QmpServer *qmp)
+{
+    virt_qmp = qmp;
+}
 
 /* --- console ---------------------------------------------------------------------------- */
 
@@ -131,10 +149,69 @@ static void virt_uart_irq(void *opaque, bool level)
     }
 }
 
+static void virt_gpio_irq(void *opaque, bool level)
+{
+    VirtMachine *vm = opaque;
+    g_autoptr(GError) err = NULL;
+
+    if (!machine_set_spi(&vm->ms, virt_irqmap[VIRT_IRQ_GPIO], level, &err)) {
+        g_warning("pl061: %s", err->message);
+    }
+}
+
+/* The PL061 at its fixed place; the guest finds it and gpio-keys in the device tree. */
+static bool virt_gpio_create(VirtMachine *vm, GError **errp)
+{
+    vm->gpio = pl061_new("pl061", virt_gpio_irq, vm);
+    return memory_region_add_subregion(vm->ms.sysmem, virt_memmap[VIRT_GPIO].base,
+                                       pl061_mmio(vm->gpio), 0, errp);
+}
+
+static gboolean virt_power_button_release(gpointer opaque)
+{
+    VirtMachine *vm = opaque;
+
+    vm->power_release = 0;
+    pl061_set_input(vm->gpio, VIRT_GPIO_POWER_LINE, false);
+    return G_SOURCE_REMOVE;
+}
+
+/* A press of the power button: line 3 high for 100 ms (gpio-keys reports KEY_POWER down on
+ * the rising edge, up on the falling one). Main thread. */
+void virt_power_button_press(VirtMachine *vm)
+{
+    if (vm->power_release) {
+        return; /* still pressed */
+    }
+    pl061_set_input(vm->gpio, VIRT_GPIO_POWER_LINE, true);
+    vm->power_release = g_timeout_add(100, virt_power_button_release, vm);
+}
+
 static void virt_quit(VirtMachine *vm, int event)
 {
     g_atomic_int_compare_and_exchange(&vm->event, -1, event);
     g_main_loop_quit(vm->loop);
+}
+
+MachineState *virt_machine_state(VirtMachine *vm)
+{
+    return &vm->ms;
+}
+
+bool virt_paused(VirtMachine *vm)
+{
+    return vm->paused;
+}
+
+void virt_set_paused(VirtMachine *vm, bool paused)
+{
+    vm->paused = paused;
+}
+
+void virt_end_run(VirtMachine *vm, int event, const char *host_reason)
+{
+    vm->host_reason = host_reason;
+    virt_quit(vm, event);
 }
 
 static gboolean virt_stdin_readable(gint fd, GIOCondition cond, gpointer opaque);
@@ -660,10 +737,10 @@ static void virt_rss_kib(VirtMachine *vm, int64_t *guest_kib, int64_t *peak_kib)
     }
 }
 
-static void virt_print_stats(VirtMachine *vm)
+GString *virt_stats_text(VirtMachine *vm, KvmCounters *counters)
 {
     int64_t guest_kib, peak_kib;
-    g_autoptr(GString) out = g_string_new("armpass stats:\n");
+    GString *out = g_string_new("armpass stats:\n");
     KvmCounters c = { 0 };
 
     if (vm->ms.kvm) {
@@ -692,6 +769,16 @@ static void virt_print_stats(VirtMachine *vm)
             dev->klass->print_stats(dev, out);
         }
     }
+    if (counters) {
+        *counters = c;
+    }
+    return out;
+}
+
+static void virt_print_stats(VirtMachine *vm)
+{
+    g_autoptr(GString) out = virt_stats_text(vm, NULL);
+
     g_printerr("%s", out->str);
 }
 
@@ -717,6 +804,15 @@ static void virt_teardown(VirtMachine *vm)
             machine_unmap(&vm->ms, pl011_mmio(vm->uart));
         }
         pl011_free(vm->uart);
+    }
+    if (vm->power_release) {
+        g_source_remove(vm->power_release);
+    }
+    if (vm->gpio) {
+        if (pl061_mmio(vm->gpio)->parent) {
+            machine_unmap(&vm->ms, pl061_mmio(vm->gpio));
+        }
+        pl061_free(vm->gpio);
     }
     if (vm->as_ready) {
         address_space_destroy(&vm->as); /* memslots go */
@@ -799,12 +895,14 @@ static bool virt_setup(VirtMachine *vm, GError **errp)
     }
     vm->ms.max_spi = VIRT_GIC_NR_IRQS - 32 - 1;
     platform_bus_reserve_spi(&vm->ms.pbus, virt_irqmap[VIRT_IRQ_UART], vm->ms.max_spi, NULL);
+    platform_bus_reserve_spi(&vm->ms.pbus, virt_irqmap[VIRT_IRQ_GPIO], vm->ms.max_spi, NULL);
     for (unsigned i = 0; i < VIRT_PCIE_NUM_IRQS; i++) {
         /* The PCIe host bridge's INTA..INTD: never an irq-base= of a platform device. */
         platform_bus_reserve_spi(&vm->ms.pbus, virt_irqmap[VIRT_IRQ_PCIE] + i, vm->ms.max_spi,
                                  NULL);
     }
-    if (!virt_uart_create(vm, errp) || !virt_pcie_create(vm, errp) ||
+    if (!virt_uart_create(vm, errp) || !virt_gpio_create(vm, errp) ||
+        !virt_pcie_create(vm, errp) ||
         !virt_devices_realize(vm, errp) ||
         !address_space_commit(&vm->as, errp) || !virt_fdt_create(vm, errp)) {
         return false;
@@ -822,10 +920,14 @@ static bool virt_setup(VirtMachine *vm, GError **errp)
  */
 static bool virt_sandbox(VirtMachine *vm, GError **errp)
 {
-    if (vm->cfg->stats) {
+    if (vm->cfg->stats || virt_qmp) { /* -d stats, x-armpass-query-stats */
         vm->proc_status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
         vm->proc_smaps_fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
     }
+    /* g_printerr (-d stats at exit) looks up the console's charset once (GLib reads its
+     * charset.alias) and converts to it (iconv loads its module cache): both done now, with
+     * an empty message, while opening files is allowed. */
+    g_printerr("%s", "");
     if (!sandbox_drop_capabilities(errp) || !sandbox_install_seccomp(errp)) {
         return false;
     }
@@ -884,9 +986,16 @@ int virt_machine_run(const ArmpassConfig *cfg, GError **errp)
         virt_teardown(&vm);
         return -1;
     }
+    if (virt_qmp) {
+        virt_qmp_attach(virt_qmp, &vm);
+    }
     g_main_loop_run(vm.loop);
     virt_current = NULL;
     kvm_stop_vcpus(vm.ms.kvm);
+    if (virt_qmp) {
+        virt_qmp_detach(virt_qmp, &vm, g_atomic_int_get(&vm.event), vm.host_reason,
+                        cfg->no_reboot || cfg->sandbox || virt_terminate_requested());
+    }
     switch (g_atomic_int_get(&vm.event)) {
     case KVM_SYSTEM_EVENT_SHUTDOWN:
         status = 0;
