@@ -68,7 +68,8 @@ static bool plan_irqs(const char *of_node, const char *dt_base, GArray *edges, G
     size_t len;
 
     if (host_dt_read_prop(of_node, "interrupts", 4096, &val, &len, NULL)) {
-        uint32_t ph = interrupt_parent(of_node, dt_base);
+        g_autofree char *real = realpath(of_node, NULL);
+        uint32_t ph = real ? interrupt_parent(real, dt_base) : 0;
         uint32_t cells = ph ? provider_cells(dt_base, ph) : 0;
 
         if (!cells) {

@@ -90,8 +90,13 @@ static void append_device(GString *out, const ProbeDevice *d)
             const char *cmd = g_ptr_array_index(is->fix, j);
             bool dup = false;
 
+            /* the same command, or a "modprobe M" after a "modprobe M PARAM=..." */
             for (guint k = 0; k < fixes->len; k++) {
-                dup |= !strcmp(g_ptr_array_index(fixes, k), cmd);
+                const char *prev = g_ptr_array_index(fixes, k);
+
+                dup |= !strcmp(prev, cmd) ||
+                       (g_str_has_prefix(cmd, "modprobe ") && g_str_has_prefix(prev, cmd) &&
+                        prev[strlen(cmd)] == ' ');
             }
             if (!dup) {
                 g_ptr_array_add(fixes, (gpointer)cmd);
@@ -346,11 +351,11 @@ int probe_main(int argc, char **argv)
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_set_help_enabled(ctx, TRUE);
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        fprintf(stderr, "armpass probe: %s (see armpass probe --help)\n", err->message);
+        fprintf(stderr, "armpass: probe: %s (see armpass probe --help)\n", err->message);
         return 1;
     }
     if (argc > 1) {
-        fprintf(stderr, "armpass probe: unexpected argument \"%s\" (see armpass probe --help)\n",
+        fprintf(stderr, "armpass: probe: unexpected argument \"%s\" (see armpass probe --help)\n",
                 argv[1]);
         return 1;
     }
@@ -359,7 +364,7 @@ int probe_main(int argc, char **argv)
         text = json ? probe_format_json(r, &err) : probe_format_text(r);
     }
     if (!text) {
-        fprintf(stderr, "armpass probe: %s\n", err->message);
+        fprintf(stderr, "armpass: probe: %s\n", err->message);
         return 1;
     }
     fputs(text, stdout);

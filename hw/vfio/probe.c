@@ -495,9 +495,9 @@ static void check_reset(ProbeDevice *d, const ProbeReport *r)
                              "command line, then reboot"));
     } else {
         if (g_file_test(moddir, G_FILE_TEST_IS_DIR)) {
-            add_fix(is, g_strdup("modprobe -r vfio_platform"));
+            add_fix(is, g_strdup("modprobe -r vfio-platform"));
         }
-        add_fix(is, g_strdup("modprobe vfio_platform reset_required=0   # to keep it: "
+        add_fix(is, g_strdup("modprobe vfio-platform reset_required=0   # to keep it: "
                              "echo 'options vfio_platform reset_required=0' > "
                              "/etc/modprobe.d/vfio-platform.conf"));
     }
