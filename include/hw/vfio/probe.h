@@ -3,8 +3,7 @@
  * The host readiness probe (armpass probe): every platform, AMBA and PCI device of the host
  * as sysfs shows it, whether it can be passed through now, and what to do when it cannot;
  * for a platform or AMBA device, the guest node armpass would generate from its host node.
- * It reads files only (sysfs, and /proc/cmdline and /dev beside the sysfs root): no ioctl,
- * no /dev/kvm, no root where sysfs is readable.
+ * It reads sysfs only: no ioctl, no /dev/kvm, no root where sysfs is readable.
  * Sources (Linux 6.1 and 6.12): Documentation/driver-api/vfio.rst (groups, viability,
  * no-IOMMU mode, the cdev), Documentation/ABI/testing/sysfs-bus-{platform,pci,amba}
  * (driver_override, drivers_probe), Documentation/ABI/testing/sysfs-kernel-iommu_groups,
@@ -83,11 +82,12 @@ const char *probe_bus_name(ProbeBus bus);
 const char *probe_severity_name(ProbeSeverity s);
 
 /*
- * Scans sysfs_root ("/sys"; a fixture folder in tests): bus/{platform,amba,pci}/devices,
- * their driver, driver_override, iommu_group, of_node, vfio-dev links, kernel/iommu_groups,
- * module/vfio{,_platform}/parameters, class/misc/iommu; and, beside the root (ROOT/..),
- * proc/cmdline and dev/vfio/devices when they exist. Never fails on one device: what cannot
- * be read is reported. Errors (G_FILE_ERROR): sysfs_root/bus is not a folder.
+ * Scans sysfs_root ("/sys"; a fixture folder in tests) and nothing else: bus/{platform,amba,
+ * pci}/devices with their driver, iommu_group, of_node, vfio-dev, subsystem, class, vendor
+ * and device; bus/BUS/drivers/DRIVER(/module); kernel/iommu_groups/N (devices, name);
+ * module/vfio{,_platform}/parameters and initstate; class/misc/iommu (/dev/iommu); the
+ * device tree under firmware/devicetree/base. Never fails on one device: what cannot be
+ * read is reported. Errors (G_FILE_ERROR): sysfs_root/bus is not a folder.
  */
 ProbeReport *probe_scan(const char *sysfs_root, GError **errp);
 void probe_report_free(ProbeReport *r);
