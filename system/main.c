@@ -81,11 +81,11 @@ int main(int argc, char **argv)
 
     /* A console reader that goes away must not kill the VMM: writes then fail with EPIPE. */
     signal(SIGPIPE, SIG_IGN);
+    armpass_config_init(&cfg);
     /* armpass probe: the host readiness report (hw/vfio/probe.h); no guest, no /dev/kvm. */
     if (argc > 1 && strcmp(argv[1], "probe") == 0) {
         return probe_main(argc - 1, argv + 1);
     }
-    armpass_config_init(&cfg);
     if (!armpass_parse_args(argc, argv, &cfg, &err)) {
         fprintf(stderr, "armpass: %s\n", err->message);
         return 1;

@@ -495,6 +495,29 @@ static void test_skipped(void)
     sys_clear(&s);
 }
 
+/* A node whose clock rate is not in the tree: no guest node, and the report says why. */
+static void test_guest_node_error(void)
+{
+    Sys s;
+    g_autoptr(ProbeReport) r = NULL;
+    g_autofree char *text = NULL;
+    const ProbeDevice *d;
+
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "platform", "9800000.timer", "timer@9800000", 5, false, "vfio-platform");
+    r = scan(&s);
+    d = find_dev(r, "9800000.timer");
+    g_assert_cmpstr(probe_device_status(d), ==, "ready");
+    g_assert_null(d->guest_node);
+    g_assert_nonnull(d->guest_node_error);
+    assert_contains(d->guest_node_error, "clock-rate=");
+    text = probe_format_text(r);
+    assert_contains(text, "  guest node: cannot be planned: ");
+    sys_clear(&s);
+}
+
 static void test_not_sysfs(void)
 {
     g_autoptr(GError) err = NULL;
@@ -657,6 +680,7 @@ int main(int argc, char **argv)
     g_test_add_func("/probe/reset", test_reset);
     g_test_add_func("/probe/gpio-controller", test_gpio_controller);
     g_test_add_func("/probe/skipped", test_skipped);
+    g_test_add_func("/probe/guest-node-error", test_guest_node_error);
     g_test_add_func("/probe/not-sysfs", test_not_sysfs);
     g_test_add_func("/probe/text", test_text);
     g_test_add_func("/probe/json", test_json);
