@@ -503,23 +503,46 @@ static void check_reset(ProbeDevice *d, const ProbeReport *r)
     }
 }
 
+/* Whether the device has a VFIO device cdev: a vfio-dev/vfioN with a "dev" (major:minor)
+ * file. 6.1 lists vfio-dev/ with no cdev behind it; 6.6+ with CONFIG_VFIO_DEVICE_CDEV give
+ * each device one, but a no-IOMMU device none (6.12: drivers/vfio/vfio.h, vfio_device_add). */
+static bool has_vfio_cdev(const char *dev)
+{
+    g_autofree char *vdir = g_build_filename(dev, "vfio-dev", NULL);
+    GDir *d = g_dir_open(vdir, 0, NULL);
+    const char *e;
+    bool found = false;
+
+    while (d && !found && (e = g_dir_read_name(d))) {
+        g_autofree char *devfile = g_build_filename(vdir, e, "dev", NULL);
+
+        found = g_file_test(devfile, G_FILE_TEST_EXISTS);
+    }
+    if (d) {
+        g_dir_close(d);
+    }
+    return found;
+}
+
 /* The iommufd/cdev backend: a note only, armpass uses the group path. */
 static void check_cdev(ProbeDevice *d, const ProbeReport *r, const char *dev)
 {
     bool vfio_bound = d->driver && g_str_has_prefix(d->driver, "vfio");
-    g_autofree char *vdir = g_build_filename(dev, "vfio-dev", NULL);
-    bool has_vfio_dev = g_file_test(vdir, G_FILE_TEST_IS_DIR);
+    bool cdev = has_vfio_cdev(dev);
 
-    if (d->noiommu && has_vfio_dev) {
+    if (!vfio_bound) {
+        return;
+    }
+    if (d->noiommu && !cdev) {
         add_issue(d, "no-cdev", PROBE_NOTE,
                   g_strdup("no VFIO cdev for a no-IOMMU device: group path only"),
-                  g_strdup("the kernel lists vfio-dev/ but gives no /dev/vfio/devices/ node "
-                           "to a no-IOMMU device (6.12: drivers/vfio/vfio.h); armpass uses the "
-                           "group (/dev/vfio/noiommu-N), which works"));
-    } else if (vfio_bound && (!has_vfio_dev || !r->iommufd)) {
+                  g_strdup("a no-IOMMU device never gets a /dev/vfio/devices/ node (6.12: "
+                           "drivers/vfio/vfio.h), and kernels before 6.6 give none to any "
+                           "device; armpass uses the group (/dev/vfio/noiommu-N), which works"));
+    } else if (!d->noiommu && (!cdev || !r->iommufd)) {
         add_issue(d, "no-cdev", PROBE_NOTE,
                   g_strdup_printf("no iommufd/cdev backend (%s)",
-                                  !r->iommufd ? "no /dev/iommu" : "no vfio-dev/ cdev"),
+                                  !r->iommufd ? "no /dev/iommu" : "no VFIO device cdev"),
                   g_strdup("the kernel lacks CONFIG_IOMMUFD or CONFIG_VFIO_DEVICE_CDEV (Linux "
                            "6.6 and later have them); armpass uses the VFIO group path "
                            "(/dev/vfio/N), which works without them"));

@@ -300,7 +300,8 @@ static void test_noiommu_group(void)
         return;
     }
     add_dt_device(&s, "amba", PL031, "pl031@9010000", 0, true, "vfio-amba");
-    put(&s, "devices/platform/" PL031 "/vfio-dev/vfio0/dev", "511:0\n");
+    /* listed in vfio-dev/, but without a cdev ("dev") */
+    put(&s, "devices/platform/" PL031 "/vfio-dev/vfio0/uevent", "MAJOR=0\n");
     r = scan(&s);
     d = find_dev(r, PL031);
     g_assert_true(d->noiommu);
@@ -310,7 +311,7 @@ static void test_noiommu_group(void)
     g_assert_nonnull(is);
     g_assert_cmpint(is->severity, ==, PROBE_WARNING);
     assert_contains(is->detail, "DMA");
-    /* 6.12 lists vfio-dev/ but gives a no-IOMMU device no cdev */
+    /* 6.1 and 6.12 list vfio-dev/ but give a no-IOMMU device no cdev */
     is = find_issue(d, "no-cdev");
     g_assert_nonnull(is);
     g_assert_cmpint(is->severity, ==, PROBE_NOTE);
@@ -347,7 +348,19 @@ static void test_no_cdev(void)
     put(&s, "class/misc/iommu/dev", "10:122\n");
     g_clear_pointer(&r, probe_report_free);
     r = scan(&s);
-    assert_contains(find_issue(find_dev(r, NVME), "no-cdev")->summary, "no vfio-dev/ cdev");
+    assert_contains(find_issue(find_dev(r, NVME), "no-cdev")->summary, "no VFIO device cdev");
+    sys_clear(&s);
+
+    /* both: nothing to say */
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_pci(&s, NVME, 1, "vfio-pci", "0x010802\n");
+    put(&s, "class/misc/iommu/dev", "10:122\n");
+    put(&s, "devices/pci0000:00/" NVME "/vfio-dev/vfio0/dev", "511:0\n");
+    g_clear_pointer(&r, probe_report_free);
+    r = scan(&s);
+    g_assert_null(find_issue(find_dev(r, NVME), "no-cdev"));
     sys_clear(&s);
 }
 

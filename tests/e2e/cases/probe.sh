@@ -88,10 +88,10 @@ says $gpio "gpio-controller: passing its interrupt may fail until reboot" "sysfs
 says $nv "NOT READY" "IOMMU group $vfio_group is not viable: $ah (ahci) still bound to a host driver" \
     "echo $ah > /sys/bus/pci/drivers/ahci/unbind" "echo vfio-pci > /sys/bus/pci/devices/$ah/driver_override"
 says $ah "NOT READY" "bound to its host driver ahci" "with $nv (vfio-pci)"
-if [ -e /sys/class/misc/iommu ]; then
-    echo "L1 has /dev/iommu (iommufd)"
-else
-    says $rtc "no iommufd/cdev backend (no /dev/iommu)"
+# No cdev for a no-IOMMU device (6.1: none at all; 6.12: none for no-IOMMU devices).
+says $rtc "no VFIO cdev for a no-IOMMU device"
+if [ ! -e /sys/class/misc/iommu ]; then
+    says $nv "no iommufd/cdev backend (no /dev/iommu)"
 fi
 
 # 3. armpass given the PL061 that pl061_gpio bound at boot: the reason and the way around it.
