@@ -348,6 +348,7 @@ int probe_main(int argc, char **argv)
     g_option_context_set_summary(ctx, "Lists the host's platform, AMBA and PCI devices: which "
                                  "can be passed through now, and\nthe commands that fix the "
                                  "others. Runs no guest; needs no root where sysfs is readable.");
+    g_set_prgname("armpass probe");
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_set_help_enabled(ctx, TRUE);
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
