@@ -419,6 +419,40 @@ static void test_reset(void)
     g_assert_nonnull(find_issue(find_dev(r, ETH), "bind"));
     g_assert_null(find_issue(find_dev(r, PL031), "reset"));
     sys_clear(&s);
+
+    /* already on vfio-platform: it got past the reset check */
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "platform", ETH, "ethernet@9200000", 4, false, "vfio-platform");
+    put(&s, "module/vfio_platform/parameters/reset_required", "Y\n");
+    g_clear_pointer(&r, probe_report_free);
+    r = scan(&s);
+    g_assert_null(find_issue(find_dev(r, ETH), "reset"));
+    g_assert_cmpstr(probe_device_status(find_dev(r, ETH)), ==, "ready");
+    sys_clear(&s);
+
+    /* a compatible with a reset module that is not loaded: a note, not a blocker */
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "platform", ETH, "ethernet@9200000", 4, false, "vfio-platform");
+    {
+        g_autofree char *compat = g_build_filename(s.base, "ethernet@9200000", "compatible",
+                                                   NULL);
+        write_file(compat, "calxeda,hb-xgmac", sizeof("calxeda,hb-xgmac"));
+    }
+    add_dt_device(&s, "platform", "9200001.ethernet", "ethernet@9200000", 6, false, NULL);
+    g_clear_pointer(&r, probe_report_free);
+    r = scan(&s);
+    g_assert_null(find_issue(find_dev(r, "9200001.ethernet"), "reset"));
+    is = find_issue(find_dev(r, "9200001.ethernet"), "reset-module");
+    g_assert_nonnull(is);
+    g_assert_cmpint(is->severity, ==, PROBE_NOTE);
+    g_clear_pointer(&fix, g_free);
+    fix = fix_text(is);
+    g_assert_cmpstr(fix, ==, "modprobe vfio-platform-calxedaxgmac\n");
+    sys_clear(&s);
 }
 
 static void test_gpio_controller(void)
