@@ -5,9 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
-#ifdef ARMPASS_HAVE_JSON_GLIB
-#include <json-glib/json-glib.h>
-#endif
+#include <json-c/json.h>
 
 /* ---- Text ---------------------------------------------------------------------------------- */
 
@@ -219,113 +217,87 @@ char *probe_format_text(const ProbeReport *r)
 
 /* ---- JSON ------------------------------------------------------------------------------ */
 
-#ifdef ARMPASS_HAVE_JSON_GLIB
-static void json_add_string_or_null(JsonBuilder *b, const char *key, const char *value)
+/* A JSON string, or null for NULL (json-c adds a NULL member value as null). */
+static json_object *json_string_or_null(const char *value)
 {
-    json_builder_set_member_name(b, key);
-    if (value) {
-        json_builder_add_string_value(b, value);
-    } else {
-        json_builder_add_null_value(b);
-    }
+    return value ? json_object_new_string(value) : NULL;
 }
 
-static void json_add_device(JsonBuilder *b, const ProbeDevice *d)
+static json_object *json_string_array(const GPtrArray *strings)
 {
-    json_builder_begin_object(b);
-    json_add_string_or_null(b, "name", d->name);
-    json_add_string_or_null(b, "bus", probe_bus_name(d->bus));
-    json_add_string_or_null(b, "status", probe_device_status(d));
-    json_builder_set_member_name(b, "ready");
-    json_builder_add_boolean_value(b, probe_device_ready(d));
-    json_add_string_or_null(b, "driver", d->driver);
-    json_add_string_or_null(b, "compatible", d->compatible);
-    json_add_string_or_null(b, "pci_id", d->pci_id);
-    json_builder_set_member_name(b, "iommu_group");
-    if (d->group >= 0) {
-        json_builder_add_int_value(b, d->group);
-    } else {
-        json_builder_add_null_value(b);
+    json_object *a = json_object_new_array();
+
+    for (guint i = 0; i < strings->len; i++) {
+        json_object_array_add(a, json_object_new_string(g_ptr_array_index(strings, i)));
     }
-    json_builder_set_member_name(b, "noiommu");
-    json_builder_add_boolean_value(b, d->noiommu);
-    json_builder_set_member_name(b, "group_members");
-    json_builder_begin_array(b);
+    return a;
+}
+
+static json_object *json_device(const ProbeDevice *d)
+{
+    json_object *o = json_object_new_object();
+    json_object *members = json_object_new_array();
+    json_object *issues = json_object_new_array();
+
+    json_object_object_add(o, "name", json_string_or_null(d->name));
+    json_object_object_add(o, "bus", json_string_or_null(probe_bus_name(d->bus)));
+    json_object_object_add(o, "status", json_string_or_null(probe_device_status(d)));
+    json_object_object_add(o, "ready", json_object_new_boolean(probe_device_ready(d)));
+    json_object_object_add(o, "driver", json_string_or_null(d->driver));
+    json_object_object_add(o, "compatible", json_string_or_null(d->compatible));
+    json_object_object_add(o, "pci_id", json_string_or_null(d->pci_id));
+    json_object_object_add(o, "iommu_group", d->group >= 0 ? json_object_new_int(d->group) : NULL);
+    json_object_object_add(o, "noiommu", json_object_new_boolean(d->noiommu));
     for (guint i = 0; i < d->members->len; i++) {
         const ProbeMember *m = g_ptr_array_index(d->members, i);
+        json_object *mo = json_object_new_object();
 
-        json_builder_begin_object(b);
-        json_add_string_or_null(b, "name", m->name);
-        json_add_string_or_null(b, "driver", m->driver);
-        json_builder_end_object(b);
+        json_object_object_add(mo, "name", json_string_or_null(m->name));
+        json_object_object_add(mo, "driver", json_string_or_null(m->driver));
+        json_object_array_add(members, mo);
     }
-    json_builder_end_array(b);
-    json_add_string_or_null(b, "skip_reason", d->skip_reason);
-    json_add_string_or_null(b, "irq_controller", d->irq_controller);
-    json_add_string_or_null(b, "device", d->device_arg);
-    json_builder_set_member_name(b, "issues");
-    json_builder_begin_array(b);
+    json_object_object_add(o, "group_members", members);
+    json_object_object_add(o, "skip_reason", json_string_or_null(d->skip_reason));
+    json_object_object_add(o, "irq_controller", json_string_or_null(d->irq_controller));
+    json_object_object_add(o, "device", json_string_or_null(d->device_arg));
     for (guint i = 0; i < d->issues->len; i++) {
         const ProbeIssue *is = g_ptr_array_index(d->issues, i);
+        json_object *io = json_object_new_object();
 
-        json_builder_begin_object(b);
-        json_add_string_or_null(b, "id", is->id);
-        json_add_string_or_null(b, "severity", probe_severity_name(is->severity));
-        json_add_string_or_null(b, "summary", is->summary);
-        json_add_string_or_null(b, "detail", is->detail);
-        json_builder_set_member_name(b, "fix");
-        json_builder_begin_array(b);
-        for (guint j = 0; j < is->fix->len; j++) {
-            json_builder_add_string_value(b, g_ptr_array_index(is->fix, j));
-        }
-        json_builder_end_array(b);
-        json_builder_end_object(b);
+        json_object_object_add(io, "id", json_string_or_null(is->id));
+        json_object_object_add(io, "severity",
+                               json_string_or_null(probe_severity_name(is->severity)));
+        json_object_object_add(io, "summary", json_string_or_null(is->summary));
+        json_object_object_add(io, "detail", json_string_or_null(is->detail));
+        json_object_object_add(io, "fix", json_string_array(is->fix));
+        json_object_array_add(issues, io);
     }
-    json_builder_end_array(b);
-    json_add_string_or_null(b, "guest_node", d->guest_node);
-    json_add_string_or_null(b, "guest_node_error", d->guest_node_error);
-    json_builder_set_member_name(b, "dropped");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < d->dropped->len; i++) {
-        json_builder_add_string_value(b, g_ptr_array_index(d->dropped, i));
-    }
-    json_builder_end_array(b);
-    json_builder_end_object(b);
+    json_object_object_add(o, "issues", issues);
+    json_object_object_add(o, "guest_node", json_string_or_null(d->guest_node));
+    json_object_object_add(o, "guest_node_error", json_string_or_null(d->guest_node_error));
+    json_object_object_add(o, "dropped", json_string_array(d->dropped));
+    return o;
 }
-#endif
 
-char *probe_format_json(const ProbeReport *r, GError **errp)
+char *probe_format_json(const ProbeReport *r)
 {
-#ifdef ARMPASS_HAVE_JSON_GLIB
-    (void)errp;
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(JsonNode) root = NULL;
+    json_object *root = json_object_new_object();
+    json_object *devices = json_object_new_array();
+    char *out;
 
-    json_builder_begin_object(b);
-    json_add_string_or_null(b, "sysfs", r->sysfs_root);
-    json_builder_set_member_name(b, "iommufd");
-    json_builder_add_boolean_value(b, r->iommufd);
-    json_builder_set_member_name(b, "noiommu_mode");
-    json_builder_add_boolean_value(b, r->noiommu_mode);
-    json_builder_set_member_name(b, "devices");
-    json_builder_begin_array(b);
+    json_object_object_add(root, "sysfs", json_string_or_null(r->sysfs_root));
+    json_object_object_add(root, "iommufd", json_object_new_boolean(r->iommufd));
+    json_object_object_add(root, "noiommu_mode", json_object_new_boolean(r->noiommu_mode));
     for (guint i = 0; i < r->devices->len; i++) {
-        json_add_device(b, g_ptr_array_index(r->devices, i));
+        json_object_array_add(devices, json_device(g_ptr_array_index(r->devices, i)));
     }
-    json_builder_end_array(b);
-    json_builder_end_object(b);
-    root = json_builder_get_root(b);
-    json_generator_set_root(gen, root);
-    json_generator_set_pretty(gen, TRUE);
-    return json_generator_to_data(gen, NULL);
-#else
-    (void)r;
-    g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_NOSYS, "--json: this armpass was built "
-                "without json-glib (a static build: Debian 12 ships no static libjson-glib); "
-                "use the text output");
-    return NULL;
-#endif
+    json_object_object_add(root, "devices", devices);
+    /* two-space indent, "key": value, and "/" left as is (paths, compatibles) */
+    out = g_strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                  JSON_C_TO_STRING_SPACED |
+                                                  JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(root);
+    return out;
 }
 
 /* ---- armpass probe ---------------------------------------------------------------------- */
@@ -361,11 +333,13 @@ int probe_main(int argc, char **argv)
         return 1;
     }
     r = probe_scan(sysfs ? sysfs : "/sys", &err);
-    if (r) {
-        text = json ? probe_format_json(r, &err) : probe_format_text(r);
-    }
-    if (!text) {
+    if (!r) {
         fprintf(stderr, "armpass: probe: %s\n", err->message);
+        return 1;
+    }
+    text = json ? probe_format_json(r) : probe_format_text(r);
+    if (!text) { /* json-c could not allocate the string */
+        fprintf(stderr, "armpass: probe: out of memory printing the report\n");
         return 1;
     }
     fputs(text, stdout);

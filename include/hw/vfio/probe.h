@@ -104,8 +104,11 @@ void probe_plan_guest_node(ProbeDevice *d, const char *sysfs_root);
 
 /* The report for people: one block per device, a "to fix:" block of commands, a legend. */
 char *probe_format_text(const ProbeReport *r);
-/* The report for tools: one JSON object (json-glib). Errors: built without json-glib. */
-char *probe_format_json(const ProbeReport *r, GError **errp);
+/*
+ * The report for tools: one JSON object, pretty-printed by json-c (two-space indent,
+ * "key": value), the same fields as the text (docs/probe.md lists them). No errors. g_free it.
+ */
+char *probe_format_json(const ProbeReport *r);
 
 /*
  * The one-line hint for a device whose node says gpio-controller or interrupt-controller

@@ -94,6 +94,46 @@ if [ ! -e /sys/class/misc/iommu ]; then
     says $nv "no iommufd/cdev backend (no /dev/iommu)"
 fi
 
+# 2b. The same state as JSON (json-c, pretty-printed: one "key": value a line; no jq in busybox).
+J=/tmp/probe.json
+_rc=0
+/armpass probe --json > $J 2> /tmp/probe.err || _rc=$?
+[ $_rc = 0 ] || { cat $J /tmp/probe.err; fail "armpass probe --json exited $_rc"; }
+[ ! -s /tmp/probe.err ] || { cat /tmp/probe.err; fail "armpass probe --json wrote to stderr"; }
+echo "--- armpass probe --json (handed over) ---"
+cat $J
+[ "$(head -n 1 $J)" = "{" ] && [ "$(tail -n 1 $J)" = "}" ] || fail "probe --json: not one JSON object"
+# as many devices as the text report counts (candidates + skipped)
+_n=$(sed -n 's/^[0-9]* of \([0-9]*\) candidate devices can be passed now; \([0-9]*\) skipped\.$/\1 \2/p' $P)
+[ -n "$_n" ] || fail "probe: no count line in the text report"
+set -- $_n
+[ "$(grep -c '^      "name": ' $J)" = $(($1 + $2)) ] ||
+    fail "probe --json: $(grep -c '^      "name": ' $J) devices, the text report counts $(($1 + $2))"
+# The JSON object of one device: from its "name" line to the end of its object.
+jblock() {
+    awk -v n="      \"name\": \"$1\"," '$0 == n { p = 1 } p { print } p && /^    }/ { exit }' $J
+}
+# jsays DEV TEXT...: the device's object holds every TEXT (a whole "key": value line or part of one).
+jsays() {
+    _dev=$1
+    shift
+    _b=$(jblock "$_dev")
+    [ -n "$_b" ] || fail "probe --json: no object for $_dev"
+    for _w in "$@"; do
+        case $_b in
+        *"$_w"*) ;;
+        *) fail "probe --json: the object of $_dev does not say '$_w'" ;;
+        esac
+    done
+}
+jsays $rtc '"status": "ready-noiommu",' '"ready": true,' '"noiommu": true,' \
+    "\"device\": \"vfio-amba,host=$rtc,noiommu=on\"," '"id": "no-cdev",'
+jsays $nv1 '"status": "not-ready",' '"ready": false,' '"driver": "nvme",' '"id": "bind",' \
+    '"severity": "blocker",' "\"echo $nv1 > /sys/bus/pci/drivers/nvme/unbind\""
+jsays $nv '"status": "not-ready",' '"driver": "vfio-pci",' '"id": "group-not-viable",' \
+    "\"name\": \"$ah\"," '"driver": "ahci"' "\"iommu_group\": $vfio_group,"
+jsays $gpio '"irq_controller": "gpio-controller",'
+
 # 3. armpass given the PL061 that pl061_gpio bound at boot: the reason and the way around it.
 refused pl061-irq "VFIO_DEVICE_SET_IRQS (index 0, TRIGGER" "Invalid argument" \
     "its node says gpio-controller" "until reboot" "initcall_blacklist=" \
