@@ -2,6 +2,7 @@
 /* armpass's entry point: parse the command line, answer help, run the machine, exit. */
 #include "hw/arm/virt.h"
 #include "hw/core/device.h"
+#include "hw/vfio/probe.h"
 #include "system/options.h"
 #include "system/qmp.h"
 #include "system/rcu.h"
@@ -83,6 +84,10 @@ int main(int argc, char **argv)
     /* A console reader that goes away must not kill the VMM: writes then fail with EPIPE. */
     signal(SIGPIPE, SIG_IGN);
     armpass_config_init(&cfg);
+    /* armpass probe: the host readiness report (hw/vfio/probe.h); no guest, no /dev/kvm. */
+    if (argc > 1 && strcmp(argv[1], "probe") == 0) {
+        return probe_main(argc - 1, argv + 1);
+    }
     if (!armpass_parse_args(argc, argv, &cfg, &err)) {
         fprintf(stderr, "armpass: %s\n", err->message);
         return 1;

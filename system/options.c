@@ -921,6 +921,8 @@ const char *armpass_usage(void)
 
         g_string_append(s,
                         "Usage: armpass [options]\n"
+                        "       armpass probe [--json] [--sysfs ROOT]  (which host devices can "
+                        "be passed through, and what to do first)\n"
                         "A lean aarch64 virtual machine monitor on Linux KVM.\n"
                         "Options follow QEMU's syntax; each may also be written with two "
                         "dashes (--kernel).\n\nOptions:\n");

@@ -7,10 +7,12 @@
 #include "hw/vfio/vfio-sysbus.h"
 
 #include "hw/vfio/host-node.h"
+#include "hw/vfio/probe.h"
 #include "hw/vfio/sysbus-fdt.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <libfdt.h>
 #include <string.h>
 
 #define VFIO_SYSBUS_COMMON_PROPS                                                               \
@@ -131,6 +133,20 @@ static bool vfio_sysbus_irqs_init(VfioSysbusDevice *d, GError **errp)
     }
     d->nr_irqs = d->vdev->num_irqs;
     d->irqs = g_new0(VfioSysbusIrq, d->nr_irqs);
+    /* A GPIO or interrupt controller that a host driver bound since boot: its interrupt is
+     * IRQ_NOREQUEST (kernel/irq/chip.c) and SET_IRQS TRIGGER fails with EINVAL. */
+    if (d->host_node && !d->irq_hint) {
+        const char *what = fdt_getprop(d->host_node, 0, "gpio-controller", NULL)
+                               ? "gpio-controller"
+                           : fdt_getprop(d->host_node, 0, "interrupt-controller", NULL)
+                               ? "interrupt-controller"
+                               : NULL;
+
+        if (what) {
+            d->irq_hint = probe_irq_controller_hint(what, d->amba ? "vfio-amba"
+                                                                  : "vfio-platform");
+        }
+    }
     for (unsigned i = 0; i < d->nr_irqs; i++) {
         VfioIrqLine *line = &d->irqs[i].line;
         struct vfio_irq_info info;
@@ -145,6 +161,7 @@ static bool vfio_sysbus_irqs_init(VfioSysbusDevice *d, GError **errp)
             .mmap_timeout_ms = d->x_mmap_timeout_ms_set ? (unsigned)d->x_mmap_timeout_ms : 0,
             .ops = &vfio_sysbus_irq_ops,
             .opaque = &d->irqs[i],
+            .trigger_hint = d->irq_hint,
             .trigger_fd = -1,
             .resample_fd = -1,
         };
@@ -323,6 +340,7 @@ void vfio_sysbus_unrealize(DeviceState *dev, MachineState *ms)
         d->vdev = NULL;
     }
     g_clear_pointer(&d->host_node, g_free);
+    g_clear_pointer(&d->irq_hint, g_free);
 }
 
 void vfio_sysbus_print_stats(DeviceState *dev, GString *out)

@@ -310,6 +310,31 @@ static void test_qmp_socket(void)
     unlink(file);
 }
 
+/* armpass probe: bad input is one line and status 1; a sysfs without devices is a report. */
+static void test_probe(void)
+{
+    g_autofree char *sys = g_build_filename(tmpdir, "sys", NULL);
+    g_autofree char *bus = g_build_filename(sys, "bus", NULL);
+    g_auto(Run) bad = { 0 };
+    g_auto(Run) extra = { 0 };
+    g_auto(Run) missing = { 0 };
+    g_auto(Run) ok = { 0 };
+    g_auto(Run) help = { 0 };
+
+    run(&bad, "probe", "--bogus", NULL);
+    assert_one_line_error(&bad, "--bogus");
+    run(&extra, "probe", "now", NULL);
+    assert_one_line_error(&extra, "unexpected argument \"now\"");
+    run(&missing, "probe", "--sysfs", "/nonexistent", NULL);
+    assert_one_line_error(&missing, "/nonexistent/bus: no such folder");
+    g_assert_cmpint(g_mkdir_with_parents(bus, 0755), ==, 0);
+    run(&ok, "probe", "--sysfs", sys, NULL);
+    g_assert_cmpint(ok.status, ==, 0);
+    g_assert_nonnull(strstr(ok.out, "0 of 0 candidate devices can be passed now"));
+    run(&help, "--help", NULL);
+    g_assert_nonnull(strstr(help.out, "armpass probe [--json] [--sysfs ROOT]"));
+}
+
 int main(int argc, char **argv)
 {
     int ret;
@@ -331,6 +356,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cli/dumpdtb-gzip-kernel-initrd", test_dumpdtb_gzip_kernel_initrd);
     g_test_add_func("/cli/needs-kvm", test_needs_kvm);
     g_test_add_func("/cli/qmp-socket", test_qmp_socket);
+    g_test_add_func("/cli/probe", test_probe);
     ret = g_test_run();
     g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
     (void)!system(cmd);

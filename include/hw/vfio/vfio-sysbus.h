@@ -59,6 +59,7 @@ struct VfioSysbusDevice {
     unsigned mmaps_takers; /* level IRQs (userspace path) keeping the mmaps out of the map;
                             * under the dispatch_lock */
     void *host_node;      /* the host's node as an FDT blob, or the dt-node= file's */
+    char *irq_hint;       /* a GPIO or interrupt controller's SET_IRQS EINVAL hint, or NULL */
 };
 
 /* The property table both models use (vfio-amba adds periphid). */
