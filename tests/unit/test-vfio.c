@@ -168,7 +168,7 @@ static void test_attach_pl031(void)
     g_assert_false(dev->group->noiommu);
     g_assert_cmpuint(dev->group->refcount, ==, 1);
     g_assert_cmpint(dev->group->container->iommu_type, ==, VFIO_TYPE1v2_IOMMU);
-    g_assert_false(dev->group->container->listener_added); /* no address space */
+    g_assert_false(dev->group->container->dma.listener_added); /* no address space */
     g_assert_cmpuint(fake_vfio_open_fds(b.f), ==, 3); /* container, group, device */
 
     /* The order of vfio.rst: group, then a container, the group in it, then the IOMMU. */
@@ -339,7 +339,7 @@ static void test_noiommu_accepted(void)
     g_test_assert_expected_messages();
     g_assert_true(dev->group->noiommu);
     g_assert_cmpint(dev->group->container->iommu_type, ==, VFIO_NOIOMMU_IOMMU);
-    g_assert_false(dev->group->container->listener_added);
+    g_assert_false(dev->group->container->dma.listener_added);
     g_assert_cmpint(fake_vfio_log_find(b.f, "open /dev/vfio/noiommu-0", 0), >=, 0);
     g_assert_cmpint(fake_vfio_log_find(b.f, "VFIO_SET_IOMMU 8 ", 0), >=, 0);
     g_assert_cmpuint(fake_vfio_calls(b.f, VFIO_IOMMU_MAP_DMA), ==, 0);
@@ -1138,7 +1138,7 @@ static void test_dma(void)
     add_pl031(&b, PL031, 0, false);
     add_pl031(&b, PL061, 1, false);
     dev = attach_ok(&b, "amba", PL031, false);
-    g_assert_true(dev->group->container->listener_added);
+    g_assert_true(dev->group->container->dma.listener_added);
 
     /* RAM mapped, read/write (never bit 2, VADDR); the other device's mmap and IO not. */
     g_assert_cmpuint(b.f->maps->len, ==, 1);
@@ -1147,7 +1147,7 @@ static void test_dma(void)
     g_assert_cmphex(d->size, ==, 0x200000);
     g_assert_cmphex(d->vaddr, ==, (uintptr_t)m.ram.host);
     g_assert_cmphex(d->flags, ==, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
-    g_assert_cmpuint(dev->group->container->dma_maps, ==, 1);
+    g_assert_cmpuint(dev->group->container->dma.dma_maps, ==, 1);
 
     /* A second group joining the container maps nothing again. */
     other = attach_ok(&b, "amba", PL061, false);
