@@ -20,7 +20,8 @@
 struct VfioIommufd {
     VfioContext *ctx;
     char *id;              /* -object iommufd,id= */
-    int passed_fd;         /* fd=, until opened; -1: none (armpass opens /dev/iommu) */
+    int passed_fd;         /* fd=, until used; -1: none (armpass opens /dev/iommu); -2: the
+                            * passed fd was used and closed */
     int fd;                /* the iommufd once a device used it; -1 before */
     bool fd_passed;
     uint32_t ioas_id;      /* IOMMU_IOAS_ALLOC's, shared by every device of the object */
@@ -72,7 +73,16 @@ static int iommufd_dma_unmap(VfioDmaSpace *s, uint64_t iova, uint64_t size,
     };
 
     *ioctl_name = "IOMMU_IOAS_UNMAP";
-    return host_ioctl(io->ctx->ops, io->fd, IOMMU_IOAS_UNMAP, &unmap);
+    if (host_ioctl(io->ctx->ops, io->fd, IOMMU_IOAS_UNMAP, &unmap) < 0) {
+        if (errno != ENOENT) {
+            return -1;
+        }
+        /* Nothing mapped there (a map that failed at run time): Type1 answers 0 bytes
+         * unmapped, iommufd ENOENT. Either way there is nothing to undo. */
+        g_debug("iommufd %s: IOMMU_IOAS_UNMAP (iova 0x%" PRIx64 ", size 0x%" PRIx64 "): nothing "
+                "was mapped there", io->id, iova, size);
+    }
+    return 0;
 }
 
 static const VfioDmaOps iommufd_dma_ops = {
@@ -125,27 +135,50 @@ taken:
     return false;
 }
 
-/* Its IOAS destroyed, its fd closed (a passed fd that no device used, too). */
+/*
+ * Once no device uses it (the last detached, or the first failed to attach): its IOAS
+ * destroyed and its fd closed, as a container goes with its last group; the next device
+ * opens /dev/iommu again. A passed fd is closed too, unless keep_passed (a failed first
+ * attach: it goes back to the object, unused, and the context closes it).
+ */
+static void iommufd_release(VfioIommufd *io, bool keep_passed)
+{
+    const HostOps *ops = io->ctx->ops;
+    struct iommu_destroy destroy = { .size = sizeof(destroy), .id = io->ioas_id };
+
+    g_assert(io->users == 0 && !io->dma.listener_added);
+    if (io->fd < 0) {
+        return;
+    }
+    if (host_ioctl(ops, io->fd, IOMMU_DESTROY, &destroy) < 0) {
+        g_warning("iommufd %s: IOMMU_DESTROY (IOAS %u): %s", io->id, io->ioas_id,
+                  g_strerror(errno));
+    }
+    if (io->fd_passed && keep_passed) {
+        g_debug("iommufd %s: IOAS %u destroyed, fd %d kept unused", io->id, io->ioas_id, io->fd);
+        io->passed_fd = io->fd;
+    } else {
+        g_debug("iommufd %s: IOAS %u destroyed, closing fd %d (%" PRIu64 " DMA maps made)",
+                io->id, io->ioas_id, io->fd, io->dma.dma_maps);
+        ops->close(ops->opaque, io->fd);
+        io->passed_fd = io->fd_passed ? -2 : -1;
+    }
+    io->fd = -1;
+    io->fd_passed = false;
+    if (io->dma.valid_iovas) {
+        g_array_free(io->dma.valid_iovas, TRUE);
+        io->dma.valid_iovas = NULL;
+    }
+}
+
+/* A passed fd that no device used is closed with the object. */
 void vfio_iommufd_free(VfioIommufd *io)
 {
     const HostOps *ops = io->ctx->ops;
 
-    g_assert(io->users == 0);
-    if (io->fd >= 0) {
-        struct iommu_destroy destroy = { .size = sizeof(destroy), .id = io->ioas_id };
-
-        if (host_ioctl(ops, io->fd, IOMMU_DESTROY, &destroy) < 0) {
-            g_warning("iommufd %s: IOMMU_DESTROY (IOAS %u): %s", io->id, io->ioas_id,
-                      g_strerror(errno));
-        }
-        g_debug("iommufd %s: IOAS %u destroyed, closing fd %d (%" PRIu64 " DMA maps made)",
-                io->id, io->ioas_id, io->fd, io->dma.dma_maps);
-        ops->close(ops->opaque, io->fd);
-    } else if (io->passed_fd >= 0) {
+    g_assert(io->users == 0 && io->fd < 0);
+    if (io->passed_fd >= 0) {
         ops->close(ops->opaque, io->passed_fd);
-    }
-    if (io->dma.valid_iovas) {
-        g_array_free(io->dma.valid_iovas, TRUE);
     }
     g_free(io->id);
     g_free(io);
@@ -162,6 +195,11 @@ static bool iommufd_open(VfioIommufd *io, const char *devname, GError **errp)
 
     if (io->fd >= 0) {
         return true;
+    }
+    if (io->passed_fd == -2) {
+        vfio_set_error(errp, EBADF, devname, "-object iommufd,id=%s: its fd= was closed when "
+                       "its last device went", io->id);
+        return false;
     }
     if (io->passed_fd >= 0) {
         g_autofree char *devfile = g_build_filename(ctx->sysfs_root, "class", "misc", "iommu",
@@ -360,7 +398,7 @@ static bool iommufd_attach(VfioDevice *dev, const VfioAttachOptions *o, GError *
     }
     fd = cdev_open(dev, o, errp);
     if (fd < 0) {
-        return false;
+        goto fail_release;
     }
     bind.iommufd = io->fd;
     if (host_ioctl(ops, fd, VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0) {
@@ -415,10 +453,14 @@ fail_detach:
         }
     }
     ops->close(ops->opaque, fd); /* unbinds, even a passed one: it was bound by us */
-    return false;
+    goto fail_release;
 fail_close:
     if (!passed) {
         ops->close(ops->opaque, fd);
+    }
+fail_release:
+    if (io->users == 0) {
+        iommufd_release(io, true);
     }
     return false;
 }
@@ -438,10 +480,11 @@ static void iommufd_detach(VfioDevice *dev)
     dev->fd = -1;
     g_assert(io->users > 0);
     if (--io->users == 0) {
-        /* The last device: guest RAM unmapped from the IOAS, which stays for the next. */
+        /* The last device: guest RAM unmapped, the IOAS destroyed, the iommufd closed. */
         dev->ctx->current = dev->name;
         vfio_listener_stop(&io->dma);
         dev->ctx->current = NULL;
+        iommufd_release(io, false);
     }
     dev->iommufd = NULL;
     dev->dma = NULL;
