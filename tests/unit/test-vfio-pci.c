@@ -1855,6 +1855,28 @@ static void test_parse_host(void)
     }
 }
 
+/* -d stats' DMA line: "vfio BDF dma (BACKEND): N mappings, X bytes in Y us (IOCTL)" — the
+ * benchmark compares the backends by it (tests/bench/analyze.py). */
+static void test_stats_dma(void)
+{
+    g_autoptr(GString) stats = g_string_new(NULL);
+    g_autofree char *want = g_strdup_printf("  vfio " NVME " dma (%s): 1 mappings, %" PRIu64
+                                            " bytes in ", use_iommufd ? "iommufd" : "type1v2",
+                                            (uint64_t)RAM_SIZE);
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    vfio_pci_device_class.print_stats(&b.d->parent, stats);
+    if (!strstr(stats->str, want)) {
+        g_error("stats \"%s\" lack \"%s\"", stats->str, want);
+    }
+    g_assert_nonnull(strstr(stats->str, use_iommufd ? " us (IOMMU_IOAS_MAP)\n"
+                                                    : " us (VFIO_IOMMU_MAP_DMA)\n"));
+    bench_done(&b);
+}
+
 /* A test that holds for both backends, run a second time on iommufd. */
 typedef struct Variant {
     void (*fn)(void);
@@ -1887,6 +1909,7 @@ int main(int argc, char **argv)
      * before any test counts the process's fds. */
     (void)g_main_context_default();
     add_both("/vfio-pci/realize/config", test_realize_config);
+    add_both("/vfio-pci/stats-dma", test_stats_dma);
     add_both("/vfio-pci/bar0/mmap", test_bar0_mmap);
     add_both("/vfio-pci/bar0/sparse", test_bar0_sparse);
     add_both("/vfio-pci/bar0/64k-pages", test_bar0_64k_pages);
