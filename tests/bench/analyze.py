@@ -91,11 +91,13 @@ def armpass_stats(run):
             st.setdefault('pci_irqs', {})['%s/intx' % m.group(1)] = (m.group(3), int(m.group(4)))
             if comp is not None:
                 st.setdefault('completions', {})['%s/intx' % m.group(1)] = comp
-        # "vfio BDF dma: ..." or, since the iommufd backend, "vfio BDF dma (BACKEND): ..."
-        m = re.search(r'vfio (\S+) dma(?: \(([^)]*)\))?: (\d+) mappings, (\d+) bytes in (\d+) us', line)
+        # "vfio BDF dma (type1v2): ..." or "(iommufd)"; older armpass printed no backend.
+        m = re.search(r'vfio (\S+) dma(?: \((\w+)\))?: (\d+) mappings, (\d+) bytes in (\d+) us',
+                      line)
         if m:
-            st['dma'] = {'dev': m.group(1), 'backend': m.group(2), 'maps': int(m.group(3)),
-                         'bytes': int(m.group(4)), 'us': int(m.group(5))}
+            st['dma'] = {'dev': m.group(1), 'backend': m.group(2) or 'type1v2',
+                         'maps': int(m.group(3)), 'bytes': int(m.group(4)),
+                         'us': int(m.group(5))}
     return st
 
 

@@ -347,7 +347,7 @@ bench_warm_l1_ram() {
 # with and without the NVMe passed through, for each RAM size; the difference is what giving
 # the VM a device costs before its first instruction, and its growth with RAM is the DMA map
 # (VFIO_IOMMU_MAP_DMA pins, i.e. faults in, every page). armpass's -d stats also times its
-# VFIO_IOMMU_MAP_DMA calls ("vfio BDF dma: ...").
+# VFIO_IOMMU_MAP_DMA calls ("vfio BDF dma (type1v2): ...").
 bench_pci_dma() {
     pci_mode msix || return 0
     bind_vfio_pci "$_bdf" >/dev/null
