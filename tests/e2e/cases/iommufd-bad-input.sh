@@ -17,20 +17,22 @@ guest="-M virt -m 128M -kernel /Image -initrd /l2.cpio.gz -append console=ttyAMA
 
 # (a) the pl031: a no-IOMMU device has no cdev on 6.12.
 bind_vfio amba 9010000.pl031 vfio-amba
-ls /sys/bus/amba/devices/9010000.pl031/vfio-dev 2>/dev/null && fail "the no-IOMMU pl031 has a cdev: the case's premise is gone"
-refused pl031-iommufd 9010000.pl031 noiommu -- -object iommufd,id=io0 \
+for c in $(ls /sys/bus/amba/devices/9010000.pl031/vfio-dev 2>/dev/null); do
+    [ ! -e "/dev/vfio/devices/$c" ] || fail "the no-IOMMU pl031 has a cdev /dev/vfio/devices/$c: the case's premise is gone"
+done
+refused pl031-iommufd 9010000.pl031 no-IOMMU noiommu=on -- -object iommufd,id=io0 \
     -device vfio-amba,host=9010000.pl031,iommufd=io0
 
 bind_vfio_pci $bdf
 # (b) iommufd= naming no object.
-refused no-object nosuch -- -device vfio-pci,host=$bdf,iommufd=nosuch
+refused no-object nosuch "-object iommufd,id=nosuch" -- -device vfio-pci,host=$bdf,iommufd=nosuch
 
 # (c) descriptors of the wrong kind: /dev/null as the iommufd, and as the device cdev.
-refused iommufd-fd-null io0 -- -object iommufd,id=io0,fd=9 -device vfio-pci,host=$bdf,iommufd=io0 9<>/dev/null
-refused cdev-fd-null $bdf -- -object iommufd,id=io0 -device vfio-pci,host=$bdf,iommufd=io0,fd=9 9<>/dev/null
+refused iommufd-fd-null "iommufd,id=io0,fd=9" /dev/iommu -- -object iommufd,id=io0,fd=9 -device vfio-pci,host=$bdf,iommufd=io0 9<>/dev/null
+refused cdev-fd-null $bdf fd=9 "the cdev of $bdf" -- -object iommufd,id=io0 -device vfio-pci,host=$bdf,iommufd=io0,fd=9 9<>/dev/null
 
 # (d) the cdev already bound: twice in one armpass, ...
-refused twice $bdf -- -object iommufd,id=io0 -device vfio-pci,host=$bdf,iommufd=io0 \
+refused twice $bdf already -- -object iommufd,id=io0 -device vfio-pci,host=$bdf,iommufd=io0 \
     -device vfio-pci,host=$bdf,iommufd=io0
 
 # ... then by another armpass, whose guest waits (iommufd, then the legacy group).
@@ -55,10 +57,10 @@ unhold() {
     [ "$_hs" = 0 ] || { tail -n 5 /tmp/holder.log; fail "the holding armpass ($1) exited $_hs on SIGTERM, not 0"; }
 }
 hold iommufd -object iommufd,id=io0 -device vfio-pci,host=$bdf,iommufd=io0
-refused bound-iommufd $bdf -- -object iommufd,id=io0 -device vfio-pci,host=$bdf,iommufd=io0
+refused bound-iommufd $bdf "already bound" -- -object iommufd,id=io0 -device vfio-pci,host=$bdf,iommufd=io0
 unhold iommufd
 hold legacy -device vfio-pci,host=$bdf
-refused bound-legacy $bdf -- -object iommufd,id=io0 -device vfio-pci,host=$bdf,iommufd=io0
+refused bound-legacy $bdf "another process holds" -- -object iommufd,id=io0 -device vfio-pci,host=$bdf,iommufd=io0
 unhold legacy
 
 rebind_host $bdf nvme
