@@ -19,6 +19,7 @@ guest="-M virt -m 128M -kernel /Image -initrd /l2.cpio.gz -append console=ttyAMA
 bind_vfio amba 9010000.pl031 vfio-amba
 for c in $(ls /sys/bus/amba/devices/9010000.pl031/vfio-dev 2>/dev/null); do
     [ ! -e "/dev/vfio/devices/$c" ] || fail "the no-IOMMU pl031 has a cdev /dev/vfio/devices/$c: the case's premise is gone"
+    echo "iommufd-bad-input: the no-IOMMU pl031 is $c in sysfs (vfio-dev/) but has no /dev/vfio/devices/$c"
 done
 refused pl031-iommufd 9010000.pl031 no-IOMMU noiommu=on -- -object iommufd,id=io0 \
     -device vfio-amba,host=9010000.pl031,iommufd=io0
