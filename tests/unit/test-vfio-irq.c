@@ -402,12 +402,12 @@ static void test_userspace_level(void)
     run_until_levels(&t, "101");
     g_assert_cmpstr(t.mmaps->str, ==, "-");
     g_assert_false(rig_mapped(&t));
-    run_for(QUIET_MS * 3 / 4); /* past the first interrupt's period, not the second's */
-    g_assert_false(rig_mapped(&t));
     guest_write(&t);
     g_assert_cmpstr(t.rec.levels->str, ==, "1010");
     g_assert_cmpuint(t.f->set_irqs->len, ==, 3);
     assert_set_irqs(&t, 2, UNMASK, 0, 1, -2);
+    run_for(QUIET_MS * 3 / 4); /* past the first interrupt's period, not the second's */
+    g_assert_false(rig_mapped(&t));
 
     /* Quiet for the period: the mmaps come back; accesses no longer trap. */
     run_until_mapped(&t);
@@ -422,14 +422,19 @@ static void test_userspace_level(void)
 
     vfio_irq_line_print_stats(&t.line, "irq 0 -> SPI 33", stats);
     g_assert_cmpstr(stats->str, ==, "  vfio " DEV " irq 0 -> SPI 33 (level): userspace, "
-                    "userspace wakeups 3, completed by trapped access 2\n");
+                    "userspace wakeups 3, completed by trapped access 2, by backstop 0, "
+                    "stale 0\n");
     rig_done(&t);
 }
 
-/* A guest that does not touch the device keeps it unmapped past the period, line high. */
+/* A guest that does not touch the device (its handler found nothing to do): after
+ * VFIO_IRQ_BACKSTOP_MS the backstop completes the interrupt (line down, host IRQ unmasked), the
+ * mmaps come back after the quiet period, and the next interrupt goes the usual way. */
 static void test_userspace_level_untouched(void)
 {
     g_autoptr(GError) err = NULL;
+    g_autoptr(GString) stats = g_string_new(NULL);
+    gint64 raised;
     Rig t;
 
     rig_init(&t, LEVEL, 1, true);
@@ -441,14 +446,31 @@ static void test_userspace_level_untouched(void)
     g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
     g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
     run_until_levels(&t, "1");
-    run_for(QUIET_MS * 3);
-    g_assert_false(rig_mapped(&t));
-    g_assert_true(t.line.line_high);
-    g_assert_cmpuint(t.f->set_irqs->len, ==, 1);
-    guest_read(&t);
-    g_assert_cmpstr(t.rec.levels->str, ==, "10");
+    raised = t.line.raised_at;
+    g_assert_cmpuint(t.line.backstop_timer, !=, 0);
+    run_until_levels(&t, "10");
+    g_assert_cmpint(g_get_monotonic_time() - raised, >=, (VFIO_IRQ_BACKSTOP_MS - 1) * 1000);
+    g_assert_cmpuint(t.line.backstops, ==, 1);
+    g_assert_cmpuint(t.line.completions, ==, 0);
+    g_assert_cmpuint(t.line.backstop_timer, ==, 0);
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 2);
+    assert_set_irqs(&t, 1, UNMASK, 0, 1, -2);
+    g_assert_false(rig_mapped(&t)); /* still within the quiet period */
+    guest_read(&t); /* a late access completes nothing more */
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 2);
     run_until_mapped(&t);
     g_assert_cmpstr(t.mmaps->str, ==, "-+");
+    g_assert_cmpstr(t.rec.levels->str, ==, "10");
+    /* The next interrupt, serviced at once: the backstop stays out of it. */
+    g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
+    run_until_levels(&t, "101");
+    guest_read(&t);
+    g_assert_cmpstr(t.rec.levels->str, ==, "1010");
+    run_for(VFIO_IRQ_BACKSTOP_MS * 3);
+    g_assert_cmpuint(t.line.backstops, ==, 1);
+    g_assert_cmpuint(t.line.completions, ==, 1);
+    vfio_irq_line_print_stats(&t.line, "irq 0 -> SPI 33", stats);
+    g_assert_nonnull(strstr(stats->str, "completed by trapped access 1, by backstop 1, stale 0\n"));
     rig_done(&t);
 }
 
