@@ -14,6 +14,9 @@ static G_DEFINE_QUARK(armpass-vfio-irq-error, vfio_irq_error)
 
 static void vfio_irq_line_set(VfioIrqLine *line, bool level)
 {
+    if (level && !line->line_high) {
+        line->raised_at = g_get_monotonic_time();
+    }
     line->line_high = level;
     if (line->ops && line->ops->set_level) {
         line->ops->set_level(line->opaque, level);
@@ -72,34 +75,102 @@ static gboolean vfio_irq_line_quiet(gpointer opaque)
     return again ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
-/* (Re)starts the quiet period: mmap_timeout_ms from now. Under the lock. */
-static void vfio_irq_line_restart_timer(VfioIrqLine *line)
+/* Removes the main-loop source *id of ms's context, if any. */
+static void vfio_irq_line_drop_source(MachineState *ms, guint *id)
 {
-    GSource *src;
-
-    if (line->mmap_timer) {
-        src = g_main_context_find_source_by_id(line->ms->main_context, line->mmap_timer);
+    if (*id) {
+        GSource *src = g_main_context_find_source_by_id(ms->main_context, *id);
         if (src) {
             g_source_destroy(src);
         }
+        *id = 0;
     }
-    src = g_timeout_source_new(line->mmap_timeout_ms ? line->mmap_timeout_ms
-                                                     : VFIO_IRQ_DEFAULT_MMAP_TIMEOUT_MS);
-    g_source_set_callback(src, vfio_irq_line_quiet, line, NULL);
-    line->mmap_timer = g_source_attach(src, line->ms->main_context);
+}
+
+/* A timer of ms milliseconds in ms's main context calling fn(line); returns its id. */
+static guint vfio_irq_line_timer(VfioIrqLine *line, unsigned ms, GSourceFunc fn)
+{
+    GSource *src = g_timeout_source_new(ms);
+    guint id;
+
+    g_source_set_callback(src, fn, line, NULL);
+    id = g_source_attach(src, line->ms->main_context);
     g_source_unref(src);
+    return id;
+}
+
+/* (Re)starts the quiet period: mmap_timeout_ms from now. Under the lock. */
+static void vfio_irq_line_restart_timer(VfioIrqLine *line)
+{
+    vfio_irq_line_drop_source(line->ms, &line->mmap_timer);
+    line->mmap_timer = vfio_irq_line_timer(line, line->mmap_timeout_ms
+                                                     ? line->mmap_timeout_ms
+                                                     : VFIO_IRQ_DEFAULT_MMAP_TIMEOUT_MS,
+                                           vfio_irq_line_quiet);
+}
+
+/* Lowers the line and unmasks the host IRQ: the interrupt is complete. Under the lock. */
+static void vfio_irq_line_complete(VfioIrqLine *line)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (line->line_high) {
+        vfio_irq_line_set(line, false);
+    }
+    if (!vfio_device_irq_unmask(line->vdev, line->index, &err)) {
+        g_warning("%s", err->message);
+    }
+}
+
+/* The backstop: the line went up and no trapped access has completed it since. If it has been
+ * up VFIO_IRQ_BACKSTOP_MS, armpass completes it; if it went down and up again meanwhile, the
+ * backstop waits for the rest of the newer interrupt's time. */
+static gboolean vfio_irq_line_backstop(gpointer opaque)
+{
+    VfioIrqLine *line = opaque;
+    gint64 left;
+
+    vfio_irq_line_lock(line);
+    line->backstop_timer = 0;
+    if (line->line_high) {
+        left = line->raised_at + VFIO_IRQ_BACKSTOP_MS * 1000 - g_get_monotonic_time();
+        if (left > 0) {
+            line->backstop_timer = vfio_irq_line_timer(line, (unsigned)((left + 999) / 1000),
+                                                       vfio_irq_line_backstop);
+        } else {
+            line->wakeups++;
+            line->backstops++;
+            vfio_irq_line_complete(line);
+        }
+    }
+    vfio_irq_line_unlock(line);
+    return G_SOURCE_REMOVE;
 }
 
 /* A level interrupt on the userspace path: trap every access to the device, raise the line,
  * wait for the guest's access (vfio_irq_line_trapped_access). Under the lock. */
 static void vfio_irq_line_level_fired(VfioIrqLine *line)
 {
+    g_autoptr(GError) err = NULL;
+
+    if (line->ops && line->ops->asserted && !line->ops->asserted(line->opaque)) {
+        /* stale: the guest serviced the device after it asserted */
+        line->stale++;
+        if (!vfio_device_irq_unmask(line->vdev, line->index, &err)) {
+            g_warning("%s", err->message);
+        }
+        return;
+    }
     if (!line->trapping) {
         line->trapping = true;
         vfio_irq_line_mmaps(line, false);
     }
     vfio_irq_line_set(line, true);
     vfio_irq_line_restart_timer(line);
+    if (!line->backstop_timer) {
+        line->backstop_timer = vfio_irq_line_timer(line, VFIO_IRQ_BACKSTOP_MS,
+                                                   vfio_irq_line_backstop);
+    }
 }
 
 static gboolean vfio_irq_line_triggered(gint fd, GIOCondition cond, gpointer opaque)
@@ -127,8 +198,6 @@ static gboolean vfio_irq_line_triggered(gint fd, GIOCondition cond, gpointer opa
 
 void vfio_irq_line_trapped_access(VfioIrqLine *line)
 {
-    g_autoptr(GError) err = NULL;
-
     if (!line->ms || line->kernel_path || !line->level || !line->trapping) {
         return;
     }
@@ -139,12 +208,7 @@ void vfio_irq_line_trapped_access(VfioIrqLine *line)
         return;
     }
     line->completions++;
-    if (line->line_high) {
-        vfio_irq_line_set(line, false);
-    }
-    if (!vfio_device_irq_unmask(line->vdev, line->index, &err)) {
-        g_warning("%s", err->message);
-    }
+    vfio_irq_line_complete(line);
 }
 
 static int vfio_irq_new_eventfd(VfioIrqLine *line, GError **errp)
@@ -241,20 +305,9 @@ void vfio_irq_line_unwire(VfioIrqLine *line)
     if (!ms) {
         return;
     }
-    if (line->trigger_watch) {
-        GSource *src = g_main_context_find_source_by_id(ms->main_context, line->trigger_watch);
-        if (src) {
-            g_source_destroy(src);
-        }
-        line->trigger_watch = 0;
-    }
-    if (line->mmap_timer) {
-        GSource *src = g_main_context_find_source_by_id(ms->main_context, line->mmap_timer);
-        if (src) {
-            g_source_destroy(src);
-        }
-        line->mmap_timer = 0;
-    }
+    vfio_irq_line_drop_source(ms, &line->trigger_watch);
+    vfio_irq_line_drop_source(ms, &line->mmap_timer);
+    vfio_irq_line_drop_source(ms, &line->backstop_timer);
     if (line->trapping) {
         vfio_irq_line_lock(line);
         line->trapping = false;
@@ -290,8 +343,9 @@ void vfio_irq_line_print_stats(const VfioIrqLine *line, const char *what, GStrin
                            line->vdev->name, what, line->level ? "level" : "edge",
                            line->kernel_path ? "irqfd" : "userspace", line->wakeups);
     if (line->level && !line->kernel_path) {
-        g_string_append_printf(out, ", completed by trapped access %" PRIu64,
-                               line->completions);
+        g_string_append_printf(out, ", completed by trapped access %" PRIu64
+                               ", by backstop %" PRIu64 ", stale %" PRIu64,
+                               line->completions, line->backstops, line->stale);
     }
     g_string_append_c(out, '\n');
 }

@@ -285,9 +285,27 @@ static void intx_mmaps_enable(void *opaque, bool on)
     }
 }
 
+/* Whether the device still asserts INTx: the Interrupt Status bit of its Status register (PCI
+ * Local Bus 3.0, 6.2.3; set while the function asserts INTx, whatever INTx Disable says), read
+ * through the VFIO config region. A read error: taken as asserting. */
+static bool intx_asserted(void *opaque)
+{
+    VfioPciDevice *d = opaque;
+    g_autoptr(GError) err = NULL;
+    uint8_t status[2];
+
+    if (!vfio_device_pread(d->vdev, status, sizeof(status), d->config_offset + PCI_STATUS,
+                           &err)) {
+        g_debug("%s", err->message);
+        return true;
+    }
+    return (status[0] & PCI_STATUS_INTERRUPT) != 0;
+}
+
 static const VfioIrqLineOps intx_ops = {
     .set_level = intx_set_level,
     .mmaps_enable = intx_mmaps_enable,
+    .asserted = intx_asserted,
 };
 
 /* VfioRegion.on_trap of every BAR: a trapped access completes a pending INTx (fallback). */

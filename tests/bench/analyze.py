@@ -76,6 +76,8 @@ def armpass_stats(run):
         # a level line on the userspace fallback ends ", completed by trapped access C"
         comp = re.search(r'completed by trapped access (\d+)', line)
         comp = int(comp.group(1)) if comp else None
+        # ... ", by backstop B, stale S" (the fallback's guards, hw/vfio/irq.c)
+        guards = re.search(r'by backstop (\d+), stale (\d+)', line)
         m = re.search(r'vfio (\S+) irq (\d+) .*: (\w+), userspace wakeups (\d+)', line)
         if m:
             st['irqs']['%s/%s' % (m.group(1), m.group(2))] = (m.group(3), int(m.group(4)))
@@ -91,6 +93,9 @@ def armpass_stats(run):
             st.setdefault('pci_irqs', {})['%s/intx' % m.group(1)] = (m.group(3), int(m.group(4)))
             if comp is not None:
                 st.setdefault('completions', {})['%s/intx' % m.group(1)] = comp
+            if guards:
+                st.setdefault('backstops', {})['%s/intx' % m.group(1)] = int(guards.group(1))
+                st.setdefault('stale', {})['%s/intx' % m.group(1)] = int(guards.group(2))
         # "vfio BDF dma (type1v2): ..." or "(iommufd)"; older armpass printed no backend.
         m = re.search(r'vfio (\S+) dma(?: \((\w+)\))?: (\d+) mappings, (\d+) bytes in (\d+) us',
                       line)
@@ -577,6 +582,17 @@ def pci_figures(F, records):
                     comps.append(sum(c.values()) / last['irqs_total'])
             F.add(S, k + '_completions', '%s: armpass interrupts completed by a trapped access, per interrupt (-d stats)' % ml,
                   'completions/irq', comps)
+            for what, label in (('backstops', 'completed by the backstop'),
+                                ('stale', 'stale signals dropped (Interrupt Status clear)')):
+                vals = []
+                for r in sorted(runs):
+                    run, res = runs[r].get('armpass'), per[r].get('armpass', {})
+                    last = res.get('seq') or res.get('qd32') or res.get('qd1')
+                    c = armpass_stats(run).get(what, {}) if run else {}
+                    if c and last and last.get('irqs_total'):
+                        vals.append(sum(c.values()) / last['irqs_total'])
+                F.add(S, k + '_' + what, '%s: armpass interrupts %s, per interrupt (-d stats)' % (ml, label),
+                      'per irq', vals)
         F.add(S, k + '_exits_armpass', '%s: KVM exits per interrupt, armpass (busy - idle windows, KVM debugfs)' % ml,
               'exits/irq', exits['armpass'])
         F.add(S, k + '_exits_qemu', '%s: KVM exits per interrupt, QEMU (the same counters)' % ml, 'exits/irq', exits['qemu'])

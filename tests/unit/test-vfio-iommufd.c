@@ -507,13 +507,19 @@ static void test_pass_fds_wrong(void)
 static void test_pass_group_fd_wrong(void)
 {
     VfioAttachOptions o = VFIO_ATTACH_OPTIONS_INIT;
-    g_autofree char *msg = NULL, *msg2 = NULL;
+    g_autofree char *msg = NULL, *msg2 = NULL, *msg3 = NULL;
     int other;
     Bench b;
 
     bench_init(&b);
     add_dev(&b, PL031, 0, false);
     add_dev(&b, PL061, 1, false);
+    /* container= naming no object */
+    o.container = "nothing";
+    msg3 = attach_fails(&b, PL031, o);
+    assert_says(msg3, "container=nothing: no -object vfio-container,id=nothing");
+    g_assert_cmpuint(fake_vfio_open_fds(b.f), ==, 0);
+    o.container = NULL;
     other = fake_vfio_pass_fd(b.f, "/dev/vfio/1");
     o.group_fd = other;
     msg = attach_fails(&b, PL031, o);

@@ -98,8 +98,12 @@ typedef struct Rig {
     GString *mmaps;       /* mmaps_enable calls: "-" (taken away), "+" (given back) */
 } Rig;
 
+/* The backend of the rig's device: legacy, or iommufd for the /vfio-irq/iommufd/ variants. */
+static bool use_iommufd;
+
 static void rig_init(Rig *t, uint32_t flags, uint32_t count, bool level)
 {
+    VfioAttachOptions o = VFIO_ATTACH_OPTIONS_INIT;
     g_autoptr(GError) err = NULL;
     g_autofree char *path = NULL;
     FakeDevice *d;
@@ -115,8 +119,13 @@ static void rig_init(Rig *t, uint32_t flags, uint32_t count, bool level)
     fake_device_add_region(d, RWM, 0x1000);
     fake_device_add_irq(d, flags, count);
     sysfs_fixture_add(t->sys, "amba", DEV, 7, false, "vfio-amba");
+    if (use_iommufd) {
+        sysfs_fixture_add_cdev(t->sys, "amba", DEV, d->cdev);
+        g_assert_true(vfio_context_add_iommufd(t->ctx, "iommufd0", -1, NULL));
+        o.iommufd = "iommufd0";
+    }
     path = sysfs_fixture_path(t->sys, "amba", DEV);
-    t->vdev = vfio_device_attach(t->ctx, path, false, &err);
+    t->vdev = vfio_device_attach_opts(t->ctx, path, &o, &err);
     g_assert_no_error(err);
     t->rec = (Recorder){ .resample = true, .fd = -1, .resamplefd = -1,
                          .levels = g_string_new(NULL) };
@@ -402,12 +411,12 @@ static void test_userspace_level(void)
     run_until_levels(&t, "101");
     g_assert_cmpstr(t.mmaps->str, ==, "-");
     g_assert_false(rig_mapped(&t));
-    run_for(QUIET_MS * 3 / 4); /* past the first interrupt's period, not the second's */
-    g_assert_false(rig_mapped(&t));
     guest_write(&t);
     g_assert_cmpstr(t.rec.levels->str, ==, "1010");
     g_assert_cmpuint(t.f->set_irqs->len, ==, 3);
     assert_set_irqs(&t, 2, UNMASK, 0, 1, -2);
+    run_for(QUIET_MS * 3 / 4); /* past the first interrupt's period, not the second's */
+    g_assert_false(rig_mapped(&t));
 
     /* Quiet for the period: the mmaps come back; accesses no longer trap. */
     run_until_mapped(&t);
@@ -422,14 +431,19 @@ static void test_userspace_level(void)
 
     vfio_irq_line_print_stats(&t.line, "irq 0 -> SPI 33", stats);
     g_assert_cmpstr(stats->str, ==, "  vfio " DEV " irq 0 -> SPI 33 (level): userspace, "
-                    "userspace wakeups 3, completed by trapped access 2\n");
+                    "userspace wakeups 3, completed by trapped access 2, by backstop 0, "
+                    "stale 0\n");
     rig_done(&t);
 }
 
-/* A guest that does not touch the device keeps it unmapped past the period, line high. */
+/* A guest that does not touch the device (its handler found nothing to do): after
+ * VFIO_IRQ_BACKSTOP_MS the backstop completes the interrupt (line down, host IRQ unmasked), the
+ * mmaps come back after the quiet period, and the next interrupt goes the usual way. */
 static void test_userspace_level_untouched(void)
 {
     g_autoptr(GError) err = NULL;
+    g_autoptr(GString) stats = g_string_new(NULL);
+    gint64 raised;
     Rig t;
 
     rig_init(&t, LEVEL, 1, true);
@@ -441,14 +455,31 @@ static void test_userspace_level_untouched(void)
     g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
     g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
     run_until_levels(&t, "1");
-    run_for(QUIET_MS * 3);
-    g_assert_false(rig_mapped(&t));
-    g_assert_true(t.line.line_high);
-    g_assert_cmpuint(t.f->set_irqs->len, ==, 1);
-    guest_read(&t);
-    g_assert_cmpstr(t.rec.levels->str, ==, "10");
+    raised = t.line.raised_at;
+    g_assert_cmpuint(t.line.backstop_timer, !=, 0);
+    run_until_levels(&t, "10");
+    g_assert_cmpint(g_get_monotonic_time() - raised, >=, (VFIO_IRQ_BACKSTOP_MS - 1) * 1000);
+    g_assert_cmpuint(t.line.backstops, ==, 1);
+    g_assert_cmpuint(t.line.completions, ==, 0);
+    g_assert_cmpuint(t.line.backstop_timer, ==, 0);
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 2);
+    assert_set_irqs(&t, 1, UNMASK, 0, 1, -2);
+    g_assert_false(rig_mapped(&t)); /* still within the quiet period */
+    guest_read(&t); /* a late access completes nothing more */
+    g_assert_cmpuint(t.f->set_irqs->len, ==, 2);
     run_until_mapped(&t);
     g_assert_cmpstr(t.mmaps->str, ==, "-+");
+    g_assert_cmpstr(t.rec.levels->str, ==, "10");
+    /* The next interrupt, serviced at once: the backstop stays out of it. */
+    g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
+    run_until_levels(&t, "101");
+    guest_read(&t);
+    g_assert_cmpstr(t.rec.levels->str, ==, "1010");
+    run_for(VFIO_IRQ_BACKSTOP_MS * 3);
+    g_assert_cmpuint(t.line.backstops, ==, 1);
+    g_assert_cmpuint(t.line.completions, ==, 1);
+    vfio_irq_line_print_stats(&t.line, "irq 0 -> SPI 33", stats);
+    g_assert_nonnull(strstr(stats->str, "completed by trapped access 1, by backstop 1, stale 0\n"));
     rig_done(&t);
 }
 
@@ -638,25 +669,49 @@ static void test_irqfd_fails(void)
     rig_done(&t);
 }
 
+/* Each test a second time on the iommufd backend: the IRQ wiring is the same. */
+typedef struct Variant {
+    void (*fn)(void);
+} Variant;
+
+static void run_on_iommufd(gconstpointer p)
+{
+    const Variant *v = p;
+
+    use_iommufd = true;
+    v->fn();
+    use_iommufd = false;
+}
+
+static void add_both(const char *path, void (*fn)(void))
+{
+    g_autofree char *ipath = g_strdup_printf("/vfio-irq/iommufd%s", path + strlen("/vfio-irq"));
+    Variant *v = g_new0(Variant, 1);
+
+    v->fn = fn;
+    g_test_add_func(path, fn);
+    g_test_add_data_func_full(ipath, v, run_on_iommufd, g_free);
+}
+
 int main(int argc, char **argv)
 {
     int ret;
 
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/vfio-irq/kernel-edge", test_kernel_edge);
-    g_test_add_func("/vfio-irq/kernel-level", test_kernel_level);
-    g_test_add_func("/vfio-irq/kernel-vector", test_kernel_vector);
-    g_test_add_func("/vfio-irq/kernel-level-trapped-access", test_kernel_level_trapped_access);
-    g_test_add_func("/vfio-irq/userspace-level", test_userspace_level);
-    g_test_add_func("/vfio-irq/userspace-level-untouched", test_userspace_level_untouched);
-    g_test_add_func("/vfio-irq/userspace-level-refire", test_userspace_level_refire);
-    g_test_add_func("/vfio-irq/userspace-level-unwire", test_userspace_level_unwire);
-    g_test_add_func("/vfio-irq/userspace-level-no-mmaps", test_userspace_level_no_mmaps);
-    g_test_add_func("/vfio-irq/userspace-edge", test_userspace_edge);
-    g_test_add_func("/vfio-irq/no-resample", test_no_resample);
-    g_test_add_func("/vfio-irq/no-irq-ops", test_no_irq_ops);
-    g_test_add_func("/vfio-irq/set-irqs-fails", test_set_irqs_fails);
-    g_test_add_func("/vfio-irq/irqfd-fails", test_irqfd_fails);
+    add_both("/vfio-irq/kernel-edge", test_kernel_edge);
+    add_both("/vfio-irq/kernel-level", test_kernel_level);
+    add_both("/vfio-irq/kernel-vector", test_kernel_vector);
+    add_both("/vfio-irq/kernel-level-trapped-access", test_kernel_level_trapped_access);
+    add_both("/vfio-irq/userspace-level", test_userspace_level);
+    add_both("/vfio-irq/userspace-level-untouched", test_userspace_level_untouched);
+    add_both("/vfio-irq/userspace-level-refire", test_userspace_level_refire);
+    add_both("/vfio-irq/userspace-level-unwire", test_userspace_level_unwire);
+    add_both("/vfio-irq/userspace-level-no-mmaps", test_userspace_level_no_mmaps);
+    add_both("/vfio-irq/userspace-edge", test_userspace_edge);
+    add_both("/vfio-irq/no-resample", test_no_resample);
+    add_both("/vfio-irq/no-irq-ops", test_no_irq_ops);
+    add_both("/vfio-irq/set-irqs-fails", test_set_irqs_fails);
+    add_both("/vfio-irq/irqfd-fails", test_irqfd_fails);
     armpass_rcu_register_thread(); /* commits and accesses read the view under RCU */
     ret = g_test_run();
     armpass_rcu_barrier();

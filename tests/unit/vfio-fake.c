@@ -301,6 +301,7 @@ static int fake_close(void *o, int fd)
     case FD_CDEV:
         if (ff->io) {
             ff->d->cdev_bound = false; /* closing unbinds */
+            ff->d->bound_io = NULL;
             ff->d->open_fds--;
         }
         break;
@@ -826,6 +827,68 @@ static int iommufd_ioctl(FakeVfio *f, FakeIommufd *io, unsigned long req, void *
     }
 }
 
+/* Whether a device of group `group` is bound to iommufd io (owned, for a cdev's bus reset). */
+static bool group_owned(FakeVfio *f, uint32_t group, const FakeIommufd *io)
+{
+    for (guint i = 0; i < f->devices->len; i++) {
+        const FakeDevice *d = g_ptr_array_index(f->devices, i);
+
+        if ((uint32_t)d->group == group && d->bound_io == io) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Bus reset info and reset from a cdev (6.12): devids instead of group ids, DEV_ID_OWNED when
+ * every affected device is bound to the caller's iommufd; the reset then takes no fd. */
+static int cdev_hot_reset(FakeVfio *f, FakeFd *ff, unsigned long req, void *arg)
+{
+    FakeDevice *d = ff->d;
+    bool all = true;
+
+    for (unsigned i = 0; i < d->nr_hot_reset_deps; i++) {
+        all &= group_owned(f, d->hot_reset_deps[i].group_id, ff->io);
+    }
+    if (req == VFIO_DEVICE_GET_PCI_HOT_RESET_INFO) {
+        struct vfio_pci_hot_reset_info *info = arg;
+        size_t need = sizeof(*info) + d->nr_hot_reset_deps * sizeof(info->devices[0]);
+
+        if (info->argsz < sizeof(*info)) {
+            return fail(EINVAL);
+        }
+        if (!d->nr_hot_reset_deps) {
+            return fail(ENODEV);
+        }
+        info->flags = VFIO_PCI_HOT_RESET_FLAG_DEV_ID |
+                      (all ? VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED : 0);
+        info->count = d->nr_hot_reset_deps;
+        if (info->argsz < need) {
+            return fail(ENOSPC);
+        }
+        for (unsigned i = 0; i < d->nr_hot_reset_deps; i++) {
+            info->devices[i] = d->hot_reset_deps[i];
+            info->devices[i].devid = group_owned(f, d->hot_reset_deps[i].group_id, ff->io)
+                                         ? VFIO_PCI_DEVID_OWNED
+                                         : (uint32_t)VFIO_PCI_DEVID_NOT_OWNED;
+        }
+        return 0;
+    }
+    {
+        struct vfio_pci_hot_reset *reset = arg;
+
+        if (reset->argsz < sizeof(*reset) || reset->count || !d->nr_hot_reset_deps) {
+            return fail(EINVAL);
+        }
+        if (!all) {
+            return fail(EPERM);
+        }
+        d->hot_resets++;
+        d->hot_reset_groups = 0;
+        return 0;
+    }
+}
+
 /* A cdev fd (drivers/vfio/device_cdev.c, 6.12): bind, attach and detach; the device ioctls
  * once bound (EINVAL before). */
 static int cdev_ioctl(FakeVfio *f, FakeFd *ff, unsigned long req, void *arg)
@@ -859,6 +922,7 @@ static int cdev_ioctl(FakeVfio *f, FakeFd *ff, unsigned long req, void *arg)
         }
         ff->io = iof->io;
         d->cdev_bound = true;
+        d->bound_io = iof->io;
         d->open_fds++;
         d->binds++;
         b->out_devid = 0x100 + (uint32_t)d->cdev;
@@ -885,6 +949,12 @@ static int cdev_ioctl(FakeVfio *f, FakeFd *ff, unsigned long req, void *arg)
         ff->ioas = 0;
         return 0;
     }
+    case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
+    case VFIO_DEVICE_PCI_HOT_RESET:
+        if (!ff->io) {
+            return fail(EINVAL);
+        }
+        return cdev_hot_reset(f, ff, req, arg);
     default:
         if (!ff->io) {
             return fail(EINVAL); /* access not granted before the bind */

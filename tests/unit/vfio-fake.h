@@ -29,6 +29,13 @@ typedef struct FakeRegion {
     uint8_t *mem;     /* its mapping, size bytes (page-rounded) */
 } FakeRegion;
 
+/* An open /dev/iommu: its IOAS ids. */
+typedef struct FakeIommufd {
+    int fd;
+    GArray *ioas;      /* uint32_t, live */
+    uint32_t next_id;
+} FakeIommufd;
+
 typedef struct FakeDevice {
     char *name;
     int group;
@@ -49,15 +56,11 @@ typedef struct FakeDevice {
      * a no-IOMMU device), and whether some cdev fd of it is bound to an iommufd. */
     int cdev;
     bool cdev_bound;
+    FakeIommufd *bound_io;        /* the iommufd its cdev is bound to */
     unsigned binds;               /* VFIO_DEVICE_BIND_IOMMUFD accepted */
 } FakeDevice;
 
-/* An open /dev/iommu: its IOAS ids. */
-typedef struct FakeIommufd {
-    int fd;
-    GArray *ioas;      /* uint32_t, live */
-    uint32_t next_id;
-} FakeIommufd;
+
 
 typedef struct FakeGroup {
     int id;

@@ -20,6 +20,13 @@
  * (vfio-platform's mmap-timeout-ms, vfio-pci's x-intx-mmap-timeout-ms). */
 #define VFIO_IRQ_DEFAULT_MMAP_TIMEOUT_MS 1100
 
+/* The userspace fallback, level lines: how long the line may stay high with no trapped access
+ * to the device before armpass completes the interrupt itself (lowers the line, unmasks the
+ * host IRQ), milliseconds. A backstop for a guest handler that finds nothing to do and so never
+ * touches the device: without it the guest re-enters its handler until its next access. A
+ * device still asserting interrupts again at once, so nothing is lost. */
+#define VFIO_IRQ_BACKSTOP_MS 2
+
 /*
  * How the userspace path reaches the guest; the line does not assume an SPI. Called on the
  * main thread (the trigger watch, the quiet-period timer, unwire) or on a vCPU thread (a
@@ -35,10 +42,18 @@
  * calls alternate, false first; a device with several level lines gets one pair per line and
  * must count them (its mmaps come back when the last line has called true). The device's
  * regions must call vfio_irq_line_trapped_access on every trapped access.
+ * asserted (level lines; may be NULL: unknown, taken as true): whether the device still
+ * asserts its interrupt, asked when VFIO signals one and before the line is raised. A signal
+ * can be stale: the guest may have serviced the device (in a handler already running) between
+ * the device's assertion and the signal's arrival; raising the line then would make the guest
+ * enter its handler for nothing, again and again until its next access to the device. false:
+ * the line is not raised and the host IRQ is unmasked at once. vfio-pci reads the Interrupt
+ * Status bit of the device's Status register (PCI Local Bus 3.0, 6.2.3).
  */
 typedef struct VfioIrqLineOps {
     void (*set_level)(void *opaque, bool level);
     void (*mmaps_enable)(void *opaque, bool on);
+    bool (*asserted)(void *opaque);
 } VfioIrqLineOps;
 
 /*
@@ -70,6 +85,8 @@ typedef struct VfioIrqLine {
     int resample_fd;      /* eventfd KVM signals on the guest's EOI (level, kernel path); -1 */
     guint trigger_watch;  /* userspace path: main-loop source on trigger_fd */
     guint mmap_timer;     /* userspace path, level: the quiet period, running */
+    guint backstop_timer; /* userspace path, level: the backstop (VFIO_IRQ_BACKSTOP_MS), running */
+    gint64 raised_at;     /* userspace path, level: when the line last went up, monotonic us */
     bool line_high;       /* userspace path: what armpass last set the line to */
     bool trapping;        /* userspace path, level: an interrupt came less than the quiet
                            * period ago: mmaps_enable(false) was called, trapped accesses
@@ -77,6 +94,9 @@ typedef struct VfioIrqLine {
     uint64_t wakeups;     /* userspace path: times the main loop handled this line (trigger
                            * reads and quiet-period timers) */
     uint64_t completions; /* userspace path, level: interrupts a trapped access completed */
+    uint64_t backstops;   /* userspace path, level: interrupts the backstop completed */
+    uint64_t stale;       /* userspace path, level: signals dropped, the device no longer
+                           * asserting (ops->asserted) */
 } VfioIrqLine;
 
 /*
@@ -91,7 +111,10 @@ typedef struct VfioIrqLine {
  * the guest's EOI): ops->mmaps_enable(false), the line raised, and a quiet-period timer
  * (mmap_timeout_ms, restarted by each interrupt) in ms->main_context; the guest's next access
  * to the device traps and completes it (vfio_irq_line_trapped_access); when the timer fires
- * with the line low, ops->mmaps_enable(true).
+ * with the line low, ops->mmaps_enable(true). Two guards against a guest entering its handler
+ * for nothing: a signal for a device no longer asserting (ops->asserted false) is dropped with
+ * an unmask; a line left high VFIO_IRQ_BACKSTOP_MS with no trapped access is completed by
+ * armpass (the backstop).
  * Errors (eventfd, KVM_IRQFD, SET_IRQS; messages name the device, the ioctl and errno) undo
  * what was done: no fd stays open and the line is left unwired.
  */
@@ -111,8 +134,9 @@ bool vfio_irq_line_wire(VfioIrqLine *line, MachineState *ms, GError **errp);
 void vfio_irq_line_trapped_access(VfioIrqLine *line);
 
 /*
- * The reverse of vfio_irq_line_wire: removes the watch and the quiet-period timer (giving the
- * mmaps back with ops->mmaps_enable(true) if they were taken), disables the IRQ (whole_index:
+ * The reverse of vfio_irq_line_wire: removes the watch, the backstop and the quiet-period timer
+ * (giving the mmaps back with ops->mmaps_enable(true) if they were taken), disables the IRQ
+ * (whole_index:
  * SET_IRQS DATA_NONE|ACTION_TRIGGER count 0; else the sub-index's trigger eventfd set to -1),
  * deassigns the irqfd, closes both eventfds and lowers the line if armpass left it high.
  * Errors are logged (g_debug), not returned. A no-op on a line not wired.
@@ -121,8 +145,9 @@ void vfio_irq_line_unwire(VfioIrqLine *line);
 
 /*
  * -d stats: appends "  vfio DEVICE WHAT (level|edge): irqfd|userspace, userspace wakeups N\n"
- * to out, and for a level line on the userspace path ", completed by trapped access M" before
- * the newline; what names the line and its target, e.g. "irq 0 -> SPI 33".
+ * to out, and for a level line on the userspace path ", completed by trapped access M, by
+ * backstop B, stale S" before the newline; what names the line and its target, e.g.
+ * "irq 0 -> SPI 33".
  */
 void vfio_irq_line_print_stats(const VfioIrqLine *line, const char *what, GString *out);
 

@@ -239,7 +239,7 @@ check_intx_stats() {
     case $2 in
     irqfd) echo "$_l" | grep -q ': irqfd, userspace wakeups 0$' ||
         fail "INTx of $1 did not stay on an irqfd without userspace wakeups: $_l" ;;
-    *) echo "$_l" | grep -q ': userspace, userspace wakeups [1-9][0-9]*, completed by trapped access [1-9][0-9]*$' ||
+    *) echo "$_l" | grep -q ': userspace, userspace wakeups [1-9][0-9]*, completed by trapped access [1-9][0-9]*, by backstop [0-9]*, stale [0-9]*$' ||
         fail "INTx of $1 with x-irqfd=off did not go through userspace: $_l" ;;
     esac
     ! grep -qE "vfio $1 msix? [0-9]+ -> " /tmp/stats.txt ||
