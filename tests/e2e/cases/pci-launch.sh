@@ -9,7 +9,8 @@
 # drop, in the same run, and each must fail with EACCES. While the guest runs, armpass's
 # /proc/PID/status must say uid 65534 and no effective or permitted capability, and its fds
 # must include /dev/iommu and the cdev but no /dev/vfio group. The guest then does what
-# pci-nvme's does (marker, write both ways, MSI-X on irqfds without wake-ups).
+# pci-nvme's does (marker, write both ways, MSI-X on irqfds without wake-ups). First, the same
+# launch with RLIMIT_MEMLOCK at 1 MiB must fail in one line naming RLIMIT_MEMLOCK.
 # With LEGACY=1 (case pci-launch-legacy, Linux 6.1): the legacy container and group passed as
 # -object vfio-container,id=ct0,fd= and -device vfio-pci,...,container=ct0,group-fd=.
 . /cases/lib.sh
@@ -41,6 +42,22 @@ done
 echo "L1: the files armpass must not open itself:"
 # shellcheck disable=SC2086
 ls -l $probes
+
+# Pinned guest RAM is accounted to the user: with RLIMIT_MEMLOCK at 1 MiB the DMA map of a
+# 128 MiB guest fails, in one line that says what to do, and no guest starts.
+# shellcheck disable=SC2086
+timeout 120 /progs/vfio-launch $launch_opts --uid $uid --gid $uid --memlock 1048576 --pci $bdf -- \
+    /armpass -M virt -m 128M -kernel /Image -initrd /l2.cpio.gz -append console=ttyAMA0 > /tmp/memlock.out 2>&1
+st=$?
+err=$(grep '^armpass: ' /tmp/memlock.out | grep -v warning | tail -n 1)
+echo "L1: with RLIMIT_MEMLOCK at 1 MiB: status $st: $err"
+[ "$st" != 0 ] && [ "$st" != 124 ] || { cat /tmp/memlock.out; fail "with RLIMIT_MEMLOCK at 1 MiB armpass exited $st"; }
+case $err in
+*RLIMIT_MEMLOCK*) ;;
+*) cat /tmp/memlock.out; fail "with RLIMIT_MEMLOCK at 1 MiB the message does not name RLIMIT_MEMLOCK" ;;
+esac
+! grep -q 'ARMPASS-L2-UP\|Booting Linux' /tmp/memlock.out || fail "with RLIMIT_MEMLOCK at 1 MiB a guest started"
+[ "$(grep '^armpass: ' /tmp/memlock.out | grep -vc warning)" = 1 ] || { cat /tmp/memlock.out; fail "with RLIMIT_MEMLOCK at 1 MiB: more than one armpass line"; }
 
 probe_args=''
 for f in $probes; do probe_args="$probe_args --probe $f"; done
