@@ -100,13 +100,19 @@ int main(int argc, char **argv)
         printf("armpass %s\n", ARMPASS_VERSION);
         return 0;
     }
+    if (cfg.show_object_help) {
+        fputs(armpass_object_help(), stdout);
+        return 0;
+    }
     if (device_help_requested(&cfg, &status)) {
         return status;
     }
     g_log_set_default_handler(armpass_log, &cfg.debug);
     /* A guest reset (PSCI SYSTEM_RESET) reboots it: the whole VM is torn down and built again
-     * from the same configuration, devices included. -no-reboot and -sandbox on (which cannot
-     * reopen /dev/kvm and the VFIO groups) exit with ARMPASS_EXIT_GUEST_RESET instead. */
+     * from the same configuration, devices included. -no-reboot, -sandbox on (which cannot
+     * reopen /dev/kvm and the VFIO groups) and descriptors passed in (fd=: closed with the
+     * first VM, and a bound cdev cannot be bound again) exit with ARMPASS_EXIT_GUEST_RESET
+     * instead. */
     armpass_rcu_register_thread(); /* the memory map (boot loader, commits) uses RCU */
     /* One malloc arena for every thread: vCPU threads (rebuilt at each guest reboot) and
      * liburcu's allocate little and rarely (memory-map commits), and per-thread arenas,
@@ -130,7 +136,7 @@ int main(int argc, char **argv)
     }
     for (;;) {
         status = virt_machine_run(&cfg, &err);
-        if (status != ARMPASS_EXIT_GUEST_RESET || cfg.no_reboot || cfg.sandbox ||
+        if (status != ARMPASS_EXIT_GUEST_RESET || cfg.no_reboot || cfg.sandbox || cfg.fds_passed ||
             virt_terminate_requested()) {
             break;
         }

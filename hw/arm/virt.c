@@ -878,7 +878,7 @@ static bool virt_setup(VirtMachine *vm, GError **errp)
     if (!virt_devices_create(vm, errp) || !virt_load_images(vm, errp)) {
         return false;
     }
-    vm->ms.kvm = kvm_init(&host_ops_system, "/dev/kvm", &kvm_err);
+    vm->ms.kvm = kvm_init_fd(&host_ops_system, "/dev/kvm", vm->cfg->kvm_fd, &kvm_err);
     if (!vm->ms.kvm && !vm->cfg->dumpdtb) {
         g_propagate_error(errp, g_steal_pointer(&kvm_err));
         return false;

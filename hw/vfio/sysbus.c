@@ -5,6 +5,7 @@
  */
 #define G_LOG_DOMAIN "armpass-vfio"
 #include "hw/vfio/vfio-sysbus.h"
+#include "hw/vfio/vfio-objects.h"
 
 #include "hw/vfio/host-node.h"
 #include "hw/vfio/probe.h"
@@ -20,6 +21,14 @@
       "host device name under /sys/bus/{platform,amba}/devices (e.g. 9010000.pl031)" },        \
     { "sysfsdev", PROP_STRING, offsetof(VfioSysbusDevice, sysfsdev), 0,                        \
       "host device's sysfs folder, instead of host=" },                                        \
+    { "iommufd", PROP_STRING, offsetof(VfioSysbusDevice, iommufd), 0, "the id of an -object iommufd: "  \
+      "the device's cdev and an IOAS instead of its group (Linux 6.6+)" },                      \
+    { "fd", PROP_STRING, offsetof(VfioSysbusDevice, fd), 0, "with iommufd=: an open "                        \
+      "/dev/vfio/devices/vfioN of the device, passed in (host= or sysfsdev= still names it)" }, \
+    { "container", PROP_STRING, offsetof(VfioSysbusDevice, container), 0, "legacy path: the id of an "       \
+      "-object vfio-container,fd=N its group joins" },                                         \
+    { "group-fd", PROP_STRING, offsetof(VfioSysbusDevice, group_fd), 0, "legacy path: an open /dev/vfio/N "  \
+      "of the device's group, passed in" },                                                    \
     { "mmio-base", PROP_UINT64, offsetof(VfioSysbusDevice, mmio_base),                         \
       offsetof(VfioSysbusDevice, mmio_base_set),                                               \
       "guest-physical address of the first region (default: the platform-bus window); "        \
@@ -286,6 +295,7 @@ static bool vfio_sysbus_load_node(VfioSysbusDevice *d, const char *sysfs_path, G
 bool vfio_sysbus_realize(DeviceState *dev, MachineState *ms, GError **errp)
 {
     VfioSysbusDevice *d = (VfioSysbusDevice *)dev;
+    VfioAttachOptions opts;
     g_autofree char *path = NULL;
 
     d->ms = ms;
@@ -295,15 +305,16 @@ bool vfio_sysbus_realize(DeviceState *dev, MachineState *ms, GError **errp)
                     "(e.g. host=9010000.pl031) or sysfsdev=PATH, one of them");
         return false;
     }
-    if (!ms->vfio) {
-        ms->vfio = vfio_context_new(ms->ops, ms->sysfs_root,
-                                    ms->dev_vfio ? ms->dev_vfio : "/dev/vfio", ms->as);
+    if (!vfio_attach_options_parse(d->iommufd, d->fd, d->container, d->group_fd, d->noiommu,
+                                   &opts, errp) ||
+        !vfio_machine_context(ms, errp)) {
+        return false;
     }
     path = d->sysfsdev ? g_strdup(d->sysfsdev) : vfio_find_sysfs_device(ms->vfio, d->host, errp);
     if (!path) {
         return false;
     }
-    d->vdev = vfio_device_attach(ms->vfio, path, d->noiommu, errp);
+    d->vdev = vfio_device_attach_opts(ms->vfio, path, &opts, errp);
     if (!d->vdev) {
         return false;
     }

@@ -101,8 +101,12 @@ typedef struct Rig {
     GString *mmaps;       /* mmaps_enable calls: "-" (taken away), "+" (given back) */
 } Rig;
 
+/* The backend of the rig's device: legacy, or iommufd for the /vfio-irq/iommufd/ variants. */
+static bool use_iommufd;
+
 static void rig_init(Rig *t, uint32_t flags, uint32_t count, bool level)
 {
+    VfioAttachOptions o = VFIO_ATTACH_OPTIONS_INIT;
     g_autoptr(GError) err = NULL;
     g_autofree char *path = NULL;
     FakeDevice *d;
@@ -118,8 +122,13 @@ static void rig_init(Rig *t, uint32_t flags, uint32_t count, bool level)
     fake_device_add_region(d, RWM, 0x1000);
     fake_device_add_irq(d, flags, count);
     sysfs_fixture_add(t->sys, "amba", DEV, 7, false, "vfio-amba");
+    if (use_iommufd) {
+        sysfs_fixture_add_cdev(t->sys, "amba", DEV, d->cdev);
+        g_assert_true(vfio_context_add_iommufd(t->ctx, "iommufd0", -1, NULL));
+        o.iommufd = "iommufd0";
+    }
     path = sysfs_fixture_path(t->sys, "amba", DEV);
-    t->vdev = vfio_device_attach(t->ctx, path, false, &err);
+    t->vdev = vfio_device_attach_opts(t->ctx, path, &o, &err);
     g_assert_no_error(err);
     t->rec = (Recorder){ .resample = true, .fd = -1, .resamplefd = -1,
                          .levels = g_string_new(NULL) };
@@ -783,25 +792,49 @@ static void test_realize_gpio_hint(void)
     check_realize_hint(NULL, NULL);
 }
 
+/* Each test a second time on the iommufd backend: the IRQ wiring is the same. */
+typedef struct Variant {
+    void (*fn)(void);
+} Variant;
+
+static void run_on_iommufd(gconstpointer p)
+{
+    const Variant *v = p;
+
+    use_iommufd = true;
+    v->fn();
+    use_iommufd = false;
+}
+
+static void add_both(const char *path, void (*fn)(void))
+{
+    g_autofree char *ipath = g_strdup_printf("/vfio-irq/iommufd%s", path + strlen("/vfio-irq"));
+    Variant *v = g_new0(Variant, 1);
+
+    v->fn = fn;
+    g_test_add_func(path, fn);
+    g_test_add_data_func_full(ipath, v, run_on_iommufd, g_free);
+}
+
 int main(int argc, char **argv)
 {
     int ret;
 
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/vfio-irq/kernel-edge", test_kernel_edge);
-    g_test_add_func("/vfio-irq/kernel-level", test_kernel_level);
-    g_test_add_func("/vfio-irq/kernel-vector", test_kernel_vector);
-    g_test_add_func("/vfio-irq/kernel-level-trapped-access", test_kernel_level_trapped_access);
-    g_test_add_func("/vfio-irq/userspace-level", test_userspace_level);
-    g_test_add_func("/vfio-irq/userspace-level-untouched", test_userspace_level_untouched);
-    g_test_add_func("/vfio-irq/userspace-level-refire", test_userspace_level_refire);
-    g_test_add_func("/vfio-irq/userspace-level-unwire", test_userspace_level_unwire);
-    g_test_add_func("/vfio-irq/userspace-level-no-mmaps", test_userspace_level_no_mmaps);
-    g_test_add_func("/vfio-irq/userspace-edge", test_userspace_edge);
-    g_test_add_func("/vfio-irq/no-resample", test_no_resample);
-    g_test_add_func("/vfio-irq/no-irq-ops", test_no_irq_ops);
-    g_test_add_func("/vfio-irq/set-irqs-fails", test_set_irqs_fails);
-    g_test_add_func("/vfio-irq/irqfd-fails", test_irqfd_fails);
+    add_both("/vfio-irq/kernel-edge", test_kernel_edge);
+    add_both("/vfio-irq/kernel-level", test_kernel_level);
+    add_both("/vfio-irq/kernel-vector", test_kernel_vector);
+    add_both("/vfio-irq/kernel-level-trapped-access", test_kernel_level_trapped_access);
+    add_both("/vfio-irq/userspace-level", test_userspace_level);
+    add_both("/vfio-irq/userspace-level-untouched", test_userspace_level_untouched);
+    add_both("/vfio-irq/userspace-level-refire", test_userspace_level_refire);
+    add_both("/vfio-irq/userspace-level-unwire", test_userspace_level_unwire);
+    add_both("/vfio-irq/userspace-level-no-mmaps", test_userspace_level_no_mmaps);
+    add_both("/vfio-irq/userspace-edge", test_userspace_edge);
+    add_both("/vfio-irq/no-resample", test_no_resample);
+    add_both("/vfio-irq/no-irq-ops", test_no_irq_ops);
+    add_both("/vfio-irq/set-irqs-fails", test_set_irqs_fails);
+    add_both("/vfio-irq/irqfd-fails", test_irqfd_fails);
     g_test_add_func("/vfio-irq/trigger-hint", test_trigger_hint);
     g_test_add_func("/vfio-irq/realize-gpio-hint", test_realize_gpio_hint);
     armpass_rcu_register_thread(); /* commits and accesses read the view under RCU */

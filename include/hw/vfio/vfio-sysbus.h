@@ -29,6 +29,10 @@ struct VfioSysbusDevice {
     /* properties */
     char *host;
     char *sysfsdev;
+    char *iommufd;        /* -object iommufd id: the cdev path (hw/vfio/iommufd.c) */
+    char *fd;             /* an open device cdev (iommufd=) */
+    char *container;      /* -object vfio-container id (legacy) */
+    char *group_fd;       /* an open /dev/vfio/N (legacy) */
     uint64_t mmio_base;
     bool mmio_base_set;
     uint64_t irq_base;
