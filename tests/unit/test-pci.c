@@ -1033,7 +1033,6 @@ static void test_msi_enable(void)
         Bed b;
         TestDev *t;
         unsigned want = MIN(1u << mme, 4u);
-        g_autofree char *last = NULL;
 
         bed_init(&b);
         t = testdev_new(&b);
