@@ -106,7 +106,7 @@ void probe_plan_guest_node(ProbeDevice *d, const char *sysfs_root);
 char *probe_format_text(const ProbeReport *r);
 /*
  * The report for tools: one JSON object, pretty-printed by json-c (two-space indent,
- * "key": value), the same fields as the text (docs/probe.md lists them). No errors. g_free it.
+ * "key": value), the same fields as the text (docs/operating.md, "The host probe" lists them). No errors. g_free it.
  */
 char *probe_format_json(const ProbeReport *r);
 
