@@ -11,6 +11,7 @@
 #include "hw/arm/boot.h"
 #include "hw/char/pl011.h"
 #include "hw/pci-host/gpex.h"
+#include "hw/pci/pcie-root-port.h"
 #include "hw/vfio/vfio-common.h"
 #include "system/sandbox.h"
 
@@ -441,6 +442,17 @@ static bool virt_devices_create(VirtMachine *vm, GError **errp)
         if (!dev) {
             return false;
         }
+        for (unsigned j = 0; dev->id_set && j < vm->ms.devices->len; j++) {
+            DeviceState *other = g_ptr_array_index(vm->ms.devices, j);
+
+            if (strcmp(other->id, dev->id) == 0) {
+                g_set_error(errp, VIRT_ERROR, EINVAL, "-device %s: id=%s is taken by the "
+                            "-device %s before it (give each device its own id)",
+                            dev->klass->name, dev->id, other->klass->name);
+                device_free(dev);
+                return false;
+            }
+        }
         g_ptr_array_add(vm->ms.devices, dev);
     }
     return true;
@@ -488,15 +500,24 @@ static bool virt_pcie_create(VirtMachine *vm, GError **errp)
     return true;
 }
 
+/* Bridges (pcie-root-port) first, so that a device given bus=ID finds its bus whatever
+ * the command line's order; otherwise in command-line order. */
 static bool virt_devices_realize(VirtMachine *vm, GError **errp)
 {
-    for (unsigned i = 0; i < vm->ms.devices->len; i++) {
-        DeviceState *dev = g_ptr_array_index(vm->ms.devices, i);
-        if (!dev->klass->realize(dev, &vm->ms, errp)) {
-            g_prefix_error(errp, "-device %s: ", dev->klass->name);
-            return false;
+    for (unsigned pass = 0; pass < 2; pass++) {
+        for (unsigned i = 0; i < vm->ms.devices->len; i++) {
+            DeviceState *dev = g_ptr_array_index(vm->ms.devices, i);
+            bool bridge = dev->klass == &pcie_root_port_device_class;
+
+            if (bridge != (pass == 0)) {
+                continue;
+            }
+            if (!dev->klass->realize(dev, &vm->ms, errp)) {
+                g_prefix_error(errp, "-device %s: ", dev->klass->name);
+                return false;
+            }
+            dev->realized = true;
         }
-        dev->realized = true;
     }
     return true;
 }
@@ -701,12 +722,23 @@ static void virt_teardown(VirtMachine *vm)
     if (vm->ms.kvm) {
         kvm_stop_vcpus(vm->ms.kvm);
     }
-    for (int i = (int)vm->ms.devices->len - 1; i >= 0; i--) {
-        DeviceState *dev = g_ptr_array_index(vm->ms.devices, i);
-        if (dev->realized && dev->klass->unrealize) {
-            dev->klass->unrealize(dev, &vm->ms);
+    /* In reverse, the devices before the bridges they may sit behind. */
+    for (unsigned pass = 0; pass < 2; pass++) {
+        for (int i = (int)vm->ms.devices->len - 1; i >= 0; i--) {
+            DeviceState *dev = g_ptr_array_index(vm->ms.devices, i);
+            bool bridge = dev->klass == &pcie_root_port_device_class;
+
+            if (bridge != (pass == 1)) {
+                continue;
+            }
+            if (dev->realized && dev->klass->unrealize) {
+                dev->klass->unrealize(dev, &vm->ms);
+            }
+            dev->realized = false;
         }
-        device_free(dev);
+    }
+    for (unsigned i = 0; i < vm->ms.devices->len; i++) {
+        device_free(g_ptr_array_index(vm->ms.devices, i));
     }
     g_ptr_array_set_size(vm->ms.devices, 0);
     vm->ms.pci_bus = NULL;
@@ -879,6 +911,7 @@ int virt_machine_run(const ArmpassConfig *cfg, GError **errp)
         virt_quit(&vm, KVM_SYSTEM_EVENT_SHUTDOWN);
     }
     virt_stdin_start(&vm);
+    vm.ms.guest_running = true; /* from now on a plugged device is hot-plugged */
     if (!kvm_start_vcpus(vm.ms.kvm, &vm.as, virt_system_event, &vm, errp)) {
         virt_current = NULL;
         virt_teardown(&vm);
