@@ -3,7 +3,8 @@
 # Builds the static aarch64 armpass that the test bed copies into L1 (build-aarch64/armpass),
 # and the test programs it copies into L1 and L2 (build-aarch64/tests/progs/).
 # libfdt-dev:arm64 cannot be installed beside the native libfdt-dev on Debian 12, so its
-# package is unpacked into a cache folder instead (never installed).
+# package is unpacked into a cache folder instead (never installed). json-c (QMP) links from
+# libjson-c-dev:arm64's libjson-c.a (Debian 12 has no static json-glib).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${ARMPASS_CACHE:-$HOME/.cache/armpass}

@@ -15,7 +15,7 @@ $SUDO apt-get install -y -q --no-install-recommends \
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
     libglib2.0-dev:arm64 zlib1g-dev:arm64 \
     libseccomp-dev libseccomp-dev:arm64 libcap-ng-dev libcap-ng-dev:arm64 \
-    liburcu-dev liburcu-dev:arm64 \
+    liburcu-dev liburcu-dev:arm64 libjson-c-dev libjson-c-dev:arm64 \
     qemu-system-arm linux-source-6.1 linux-source-6.12 linux-libc-dev unifdef \
     bc bison flex libssl-dev libelf-dev cpio xz-utils gzip file \
     gnuplot-nox binutils \

@@ -3,6 +3,7 @@
 #include "hw/arm/virt.h"
 #include "hw/core/device.h"
 #include "system/options.h"
+#include "system/qmp.h"
 #include "system/rcu.h"
 
 #include <malloc.h>
@@ -76,6 +77,7 @@ int main(int argc, char **argv)
 {
     g_auto(ArmpassConfig) cfg;
     g_autoptr(GError) err = NULL;
+    QmpServer *qmp = NULL;
     int status;
 
     /* A console reader that goes away must not kill the VMM: writes then fail with EPIPE. */
@@ -107,6 +109,20 @@ int main(int argc, char **argv)
      * boot (e2e pci-reboot). glibc: mallopt(3). */
     mallopt(M_ARENA_MAX, 1);
     rcu_warm_up();
+    /* The QMP socket exists before the guest starts (and before -sandbox on, which forbids
+     * making sockets), and lives across guest reboots: a client stays connected. */
+    if (cfg.qmp_path && !cfg.dumpdtb) {
+        qmp = qmp_server_new(NULL);
+        if (!qmp_server_listen_unix(qmp, cfg.qmp_path, &err)) {
+            fprintf(stderr, "armpass: -qmp: %s\n", err->message);
+            qmp_server_free(qmp);
+            return 1;
+        }
+        if (cfg.sandbox) {
+            qmp_server_keep_socket_file(qmp); /* unlink(2) is not in the filter */
+        }
+        virt_set_qmp(qmp);
+    }
     for (;;) {
         status = virt_machine_run(&cfg, &err);
         if (status != ARMPASS_EXIT_GUEST_RESET || cfg.no_reboot || cfg.sandbox ||
@@ -115,6 +131,10 @@ int main(int argc, char **argv)
         }
         g_debug("the guest reset: rebooting it");
     }
+    /* The last reply (quit) and SHUTDOWN reach the client before armpass goes. */
+    qmp_server_flush(qmp, 1000);
+    virt_set_qmp(NULL);
+    qmp_server_free(qmp);
     armpass_rcu_barrier();
     armpass_rcu_unregister_thread();
     if (status < 0) {

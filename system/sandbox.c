@@ -50,6 +50,9 @@ static const char *const sandbox_allowed[] = {
     /* starting the vCPU threads and GLib's signal thread; clone is limited to threads below */
     "set_robust_list", "rseq", "rt_sigaction", "sigaltstack", "prctl", "eventfd2", "pipe2",
     "getrandom", "sched_getaffinity",
+    /* the QMP socket (system/qmp.c), made before the filter: clients, descriptors they pass
+     * with SCM_RIGHTS (recvmsg), replies without SIGPIPE (send is sendto) */
+    "accept4", "accept", "recvmsg", "sendmsg", "sendto", "recvfrom",
     /* the teardown */
     "close", "exit", "exit_group",
 };

@@ -18,6 +18,8 @@ typedef struct KvmVcpu {
     struct kvm_run *run; /* mmap of the vCPU fd, mmap_size bytes */
     pthread_t thread;
     bool thread_started;
+    bool parked;          /* under pause_lock: held by kvm_pause_vcpus, or its thread ended */
+    int tid;              /* the thread's Linux thread id (query-cpus-fast), 0 before it runs */
     KvmCounters counters; /* written by this vCPU's thread only */
 } KvmVcpu;
 
@@ -53,6 +55,9 @@ struct KvmState {
     KvmSystemEventFn on_event;
     void *event_opaque;
     volatile int stopping;
+    int pause_requested;       /* atomic: vCPUs park at the top of their loop */
+    GMutex pause_lock;         /* parked, pause_requested changes; pause_cond */
+    GCond pause_cond;          /* a vCPU parked or ended; or a resume/stop for parked ones */
     bool nisv_to_user;         /* KVM_CAP_ARM_NISV_TO_USER enabled: refuse, don't die */
     uint64_t irq_line_changes; /* atomic: any thread raises lines */
     unsigned nr_spis;          /* the vGIC's SPIs: GSIs 0..nr_spis-1 are SPI routes */

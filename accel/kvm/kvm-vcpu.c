@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /* The signal that kicks a vCPU thread out of KVM_RUN (its handler does nothing). */
 #define KVM_KICK_SIGNAL SIGUSR1
@@ -174,6 +175,34 @@ static void kvm_vcpu_fatal(KvmVcpu *v, const char *fmt, ...)
     v->s->on_event(v->s->event_opaque, 0);
 }
 
+/* Marks v parked (or ended) and wakes kvm_pause_vcpus. Called with pause_lock held. */
+static void kvm_vcpu_set_parked(KvmVcpu *v, bool parked)
+{
+    v->parked = parked;
+    g_cond_broadcast(&v->s->pause_cond);
+}
+
+/* At the top of the run loop: while a pause is requested, the thread waits here, outside
+ * KVM_RUN, until kvm_resume_vcpus or kvm_stop_vcpus. */
+static void kvm_vcpu_maybe_park(KvmVcpu *v)
+{
+    KvmState *s = v->s;
+
+    if (!g_atomic_int_get(&s->pause_requested)) {
+        return;
+    }
+    g_mutex_lock(&s->pause_lock);
+    if (g_atomic_int_get(&s->pause_requested) && !g_atomic_int_get(&s->stopping)) {
+        kvm_vcpu_set_parked(v, true);
+        while (g_atomic_int_get(&s->pause_requested) && !g_atomic_int_get(&s->stopping)) {
+            g_cond_wait(&s->pause_cond, &s->pause_lock);
+        }
+        kvm_vcpu_set_parked(v, false);
+    }
+    g_mutex_unlock(&s->pause_lock);
+    v->run->immediate_exit = 0;
+}
+
 static void *kvm_vcpu_thread(void *opaque)
 {
     KvmVcpu *v = opaque;
@@ -185,9 +214,16 @@ static void *kvm_vcpu_thread(void *opaque)
     sigaddset(&set, KVM_KICK_SIGNAL);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
     armpass_rcu_register_thread(); /* address_space_rw reads the memory map under RCU */
+    g_atomic_int_set(&v->tid, (int)gettid());
 
     while (!g_atomic_int_get(&s->stopping)) {
-        int ret = host_ioctl(s->ops, v->fd, KVM_RUN, NULL);
+        int ret;
+
+        kvm_vcpu_maybe_park(v);
+        if (g_atomic_int_get(&s->stopping)) {
+            break;
+        }
+        ret = host_ioctl(s->ops, v->fd, KVM_RUN, NULL);
         v->counters.exits++;
         if (ret < 0) {
             if (errno == EINTR || errno == EAGAIN) {
@@ -246,6 +282,9 @@ static void *kvm_vcpu_thread(void *opaque)
         }
     }
 out:
+    g_mutex_lock(&s->pause_lock);
+    kvm_vcpu_set_parked(v, true); /* an ended thread never holds up a pause */
+    g_mutex_unlock(&s->pause_lock);
     armpass_rcu_unregister_thread();
     return NULL;
 }
@@ -279,9 +318,52 @@ bool kvm_start_vcpus(KvmState *s, AddressSpace *as, KvmSystemEventFn on_event, v
     return true;
 }
 
+void kvm_pause_vcpus(KvmState *s)
+{
+    g_mutex_lock(&s->pause_lock);
+    g_atomic_int_set(&s->pause_requested, 1);
+    g_mutex_unlock(&s->pause_lock);
+    /* pause_requested is set before immediate_exit: a thread that misses the signal before
+     * KVM_RUN leaves at once (immediate_exit), and one that resets immediate_exit after an
+     * EINTR sees pause_requested at the top of its loop. */
+    for (unsigned i = 0; i < s->nr_vcpus; i++) {
+        KvmVcpu *v = &s->vcpus[i];
+        if (v->thread_started && !pthread_equal(v->thread, pthread_self())) {
+            __atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+            pthread_kill(v->thread, KVM_KICK_SIGNAL);
+        }
+    }
+    g_mutex_lock(&s->pause_lock);
+    for (unsigned i = 0; i < s->nr_vcpus; i++) {
+        KvmVcpu *v = &s->vcpus[i];
+        while (v->thread_started && !v->parked && !g_atomic_int_get(&s->stopping)) {
+            g_cond_wait(&s->pause_cond, &s->pause_lock);
+        }
+    }
+    g_mutex_unlock(&s->pause_lock);
+    g_debug("vCPUs paused");
+}
+
+void kvm_resume_vcpus(KvmState *s)
+{
+    g_mutex_lock(&s->pause_lock);
+    g_atomic_int_set(&s->pause_requested, 0);
+    g_cond_broadcast(&s->pause_cond);
+    g_mutex_unlock(&s->pause_lock);
+    g_debug("vCPUs resumed");
+}
+
+int kvm_vcpu_thread_id(KvmState *s, unsigned idx)
+{
+    return idx < s->nr_vcpus ? g_atomic_int_get(&s->vcpus[idx].tid) : 0;
+}
+
 void kvm_stop_vcpus(KvmState *s)
 {
+    g_mutex_lock(&s->pause_lock);
     g_atomic_int_set(&s->stopping, 1);
+    g_cond_broadcast(&s->pause_cond); /* parked threads leave */
+    g_mutex_unlock(&s->pause_lock);
     for (unsigned i = 0; i < s->nr_vcpus; i++) {
         KvmVcpu *v = &s->vcpus[i];
         if (!v->thread_started) {

@@ -116,6 +116,8 @@ KvmState *kvm_init(const HostOps *ops, const char *path, GError **errp)
     g_debug("KVM VM created: %u memslots, vCPU run area %zu bytes", s->nr_slots,
             s->run_mmap_size);
     kvm_irqchip_init(s);
+    g_mutex_init(&s->pause_lock);
+    g_cond_init(&s->pause_cond);
     return g_steal_pointer(&s);
 
 fail_vm:
@@ -149,6 +151,8 @@ void kvm_destroy(KvmState *s)
     s->ops->close(s->ops->opaque, s->vm_fd);
     s->ops->close(s->ops->opaque, s->kvm_fd);
     kvm_irqchip_destroy(s);
+    g_mutex_clear(&s->pause_lock);
+    g_cond_clear(&s->pause_cond);
     g_free(s->vcpus);
     g_free(s->slots);
     g_free(s);

@@ -11,6 +11,7 @@
 #include "hw/arm/fdt.h"
 #include "hw/arm/virt.h"
 #include "hw/char/pl011.h"
+#include "hw/gpio/pl061.h"
 #include "hw/pci-host/gpex.h"
 
 #include <inttypes.h>
@@ -220,7 +221,11 @@ static bool virt_fdt_fill(MachineState *ms, const VirtFdtParams *p, void *fdt, G
         !fdt_add_apb_pclk(fdt, errp) ||
         !pl011_fdt_add_node(fdt, virt_memmap[VIRT_UART].base, virt_irqmap[VIRT_IRQ_UART],
                             VIRT_PHANDLE_APB_PCLK, &uart_path, errp) ||
-        !fdt_add_chosen(fdt, p, uart_path, errp) || !fdt_add_pcie(ms, p, fdt, errp)) {
+        !fdt_add_chosen(fdt, p, uart_path, errp) || !fdt_add_pcie(ms, p, fdt, errp) ||
+        !pl061_fdt_add_node(fdt, virt_memmap[VIRT_GPIO].base, virt_irqmap[VIRT_IRQ_GPIO],
+                            VIRT_PHANDLE_APB_PCLK, VIRT_PHANDLE_GPIO, errp) ||
+        !gpio_keys_fdt_add_node(fdt, VIRT_PHANDLE_GPIO, VIRT_GPIO_POWER_LINE, PL061_KEY_POWER,
+                                errp)) {
         return false;
     }
     FDT_CHECK_OFFSET(aliases, fdt_add_subnode(fdt, 0, "aliases"));

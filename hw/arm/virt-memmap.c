@@ -9,6 +9,7 @@ const MemMapEntry virt_memmap[VIRT_MEMMAP_COUNT] = {
     [VIRT_GIC_ITS] = { 0x08080000, 0x00020000 },
     [VIRT_GIC_REDIST] = { 0x080a0000, 0x00f60000 },
     [VIRT_UART] = { 0x09000000, 0x00001000 },
+    [VIRT_GPIO] = { 0x09030000, 0x00001000 }, /* where QEMU's virt has its PL061 */
     [VIRT_PLATFORM_BUS] = { 0x0c000000, 0x02000000 },
     [VIRT_PCIE_MMIO] = { 0x10000000, 0x2eff0000 },
     [VIRT_PCIE_PIO] = { 0x3eff0000, 0x00010000 },
@@ -22,4 +23,5 @@ const unsigned virt_irqmap[VIRT_IRQ_COUNT] = {
     [VIRT_IRQ_UART] = 1,
     [VIRT_IRQ_PLATFORM_BUS] = 112,
     [VIRT_IRQ_PCIE] = 3, /* SPIs 3..6 */
+    [VIRT_IRQ_GPIO] = 7, /* as on QEMU's virt; below the platform bus's SPIs */
 };

@@ -123,6 +123,17 @@ bool kvm_signal_msi(KvmState *s, uint64_t addr, uint32_t data, uint32_t devid, G
  * on the vCPU thread for PSCI SYSTEM_OFF/RESET, and for a fatal vCPU error with type 0. */
 bool kvm_start_vcpus(KvmState *s, AddressSpace *as, KvmSystemEventFn on_event, void *opaque,
                      GError **errp);
+/*
+ * QMP stop/cont: kvm_pause_vcpus kicks every vCPU out of KVM_RUN (the kick signal with
+ * kvm_run.immediate_exit, api.rst 4.10) and returns once each is held outside it (or its
+ * thread has ended); kvm_resume_vcpus lets them run on. The guest's counter runs on while
+ * paused (its timers fire late, at once, on resume). Main thread; kvm_stop_vcpus also
+ * releases paused vCPUs.
+ */
+void kvm_pause_vcpus(KvmState *s);
+void kvm_resume_vcpus(KvmState *s);
+/* vCPU idx's Linux thread id (gettid), 0 if its thread has not run yet. */
+int kvm_vcpu_thread_id(KvmState *s, unsigned idx);
 /* Kicks every vCPU out of KVM_RUN and joins its thread. Safe to call twice. */
 void kvm_stop_vcpus(KvmState *s);
 

@@ -70,6 +70,7 @@ typedef struct ArmpassConfig {
     bool debug;          /* -d debug: g_debug output of every subsystem */
     bool no_reboot;      /* -no-reboot: a guest reset ends armpass (status 3) */
     bool sandbox;        /* -sandbox on: drop capabilities, seccomp filter once set up */
+    char *qmp_path;      /* the QMP control socket (-qmp unix:PATH or -chardev + -mon) */
 } ArmpassConfig;
 
 #define ARMPASS_MIN_RAM (16 * 1024 * 1024ULL)

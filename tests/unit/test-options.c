@@ -589,6 +589,50 @@ static void test_args_reboot_sandbox(void)
     expect_error("-sandbox: needs an argument", "-sandbox on", "-sandbox", NULL);
 }
 
+/* -qmp and QEMU's -chardev socket + -mon spelling; what is refused and why. */
+static void test_args_qmp(void)
+{
+    ArmpassConfig cfg;
+
+    g_assert_true(parse(&cfg, NULL, NULL));
+    g_assert_null(cfg.qmp_path);
+    armpass_config_clear(&cfg);
+    g_assert_true(parse(&cfg, NULL, "-qmp", "unix:/tmp/q.sock,server=on,wait=off", NULL));
+    g_assert_cmpstr(cfg.qmp_path, ==, "/tmp/q.sock");
+    armpass_config_clear(&cfg);
+    /* -mon before its -chardev is fine, as in QEMU */
+    g_assert_true(parse(&cfg, NULL, "-mon", "chardev=m0,mode=control", "-chardev",
+                        "socket,id=m0,path=/tmp/m.sock,server=on,wait=off", NULL));
+    g_assert_cmpstr(cfg.qmp_path, ==, "/tmp/m.sock");
+    armpass_config_clear(&cfg);
+    /* a -chardev no -mon uses is no QMP socket */
+    g_assert_true(parse(&cfg, NULL, "-chardev", "socket,id=x,path=/tmp/x,server=on,wait=off",
+                        NULL));
+    g_assert_null(cfg.qmp_path);
+    armpass_config_clear(&cfg);
+
+    expect_error("-qmp tcp:1234,server=on,wait=off", "unix:PATH", "-qmp",
+                 "tcp:1234,server=on,wait=off", NULL);
+    expect_error("-qmp unix:/tmp/q: armpass listens", "server=on", "-qmp", "unix:/tmp/q", NULL);
+    expect_error("does not wait", "wait=off", "-qmp", "unix:/tmp/q,server=on", NULL);
+    expect_error("does not wait", "wait=off", "-qmp", "unix:/tmp/q,server=on,wait=on", NULL);
+    expect_error("\"pretty\" is not supported", NULL, "-qmp",
+                 "unix:/tmp/q,server=on,wait=off,pretty=on", NULL);
+    expect_error("serves one QMP socket", "/tmp/a", "-qmp", "unix:/tmp/a,server=on,wait=off",
+                 "-qmp", "unix:/tmp/b,server=on,wait=off", NULL);
+    expect_error("the only backend is socket", NULL, "-chardev", "stdio,id=c", NULL);
+    expect_error("give id= and path=", NULL, "-chardev", "socket,id=c,server=on,wait=off", NULL);
+    expect_error("with id \"c\" is given already", NULL,
+                 "-chardev", "socket,id=c,path=/a,server=on,wait=off",
+                 "-chardev", "socket,id=c,path=/b,server=on,wait=off", NULL);
+    expect_error("no -chardev has id \"nope\"", NULL, "-mon", "chardev=nope,mode=control",
+                 NULL);
+    expect_error("no human monitor", "mode=control", "-chardev",
+                 "socket,id=c,path=/a,server=on,wait=off", "-mon", "chardev=c,mode=readline",
+                 NULL);
+    expect_error("-mon mode=control: give chardev=ID", NULL, "-mon", "mode=control", NULL);
+}
+
 static void test_args_device(void)
 {
     ArmpassConfig cfg;
@@ -958,6 +1002,7 @@ int main(int argc, char **argv)
     g_test_add_func("/options/args/serial", test_args_serial);
     g_test_add_func("/options/args/d", test_args_d);
     g_test_add_func("/options/args/reboot-sandbox", test_args_reboot_sandbox);
+    g_test_add_func("/options/args/qmp", test_args_qmp);
     g_test_add_func("/options/args/device", test_args_device);
     g_test_add_func("/options/args/files", test_args_files);
     g_test_add_func("/options/args/unknown-option", test_args_unknown_option);

@@ -805,14 +805,14 @@ static int guest_node_by_phandle_once(Guest *g, uint32_t ph)
 
 /*
  * The phandles a dt-node brings and the ones armpass hands out for the node's guest clocks
- * (apb-pclk at clock-rate) must not meet: a user phandle equal to the next free one (4 here)
+ * (apb-pclk at clock-rate) must not meet: a user phandle equal to the next free one
  * gave the device and its clock the same phandle; and a user phandle of 0xfffffffe left
  * 0xffffffff, an invalid phandle, to the next one handed out. Found by review while
  * writing fuzz-host-fdt's phandle oracle, which then checks it.
  */
 static void test_user_node_phandle_room(void)
 {
-    g_autofree void *four = user_node_blob(4, 0);
+    g_autofree void *four = user_node_blob(VIRT_PHANDLE_FIRST_FREE, 0);
     g_autofree void *top = user_node_blob(0xfffffffe, 0);
     g_autoptr(GError) err = NULL;
     const SysbusFdtReg regs[] = { { 0xc070000, 0x1000 } };
@@ -820,7 +820,7 @@ static void test_user_node_phandle_room(void)
     Guest g;
 
     guest_init(&g);
-    g_assert_cmpuint(g.ms.next_phandle, ==, 4);
+    g_assert_cmpuint(g.ms.next_phandle, ==, VIRT_PHANDLE_FIRST_FREE);
     SysbusFdtSpec spec = {
         .host_fdt = four, .name = "four", .regs = regs, .nr_regs = 1, .user_node = true,
         .amba = true, .clock_rate = 24000000,
@@ -828,8 +828,8 @@ static void test_user_node_phandle_room(void)
     g_assert_true(add_node(&g, &spec, &err));
     g_assert_no_error(err);
     clk = guest_u32(&g, "/widget@c070000", "clocks");
-    g_assert_cmpuint(clk, !=, 4);
-    g_assert_cmpint(guest_node_by_phandle_once(&g, 4), ==, guest_node(&g, "/widget@c070000"));
+    g_assert_cmpuint(clk, !=, VIRT_PHANDLE_FIRST_FREE);
+    g_assert_cmpint(guest_node_by_phandle_once(&g, VIRT_PHANDLE_FIRST_FREE), ==, guest_node(&g, "/widget@c070000"));
     g_assert_cmpint(guest_node_by_phandle_once(&g, clk), ==,
                     guest_node(&g, "/widget-c070000-apb-pclk"));
     g_assert_cmpuint(g.ms.next_phandle, >, clk);
@@ -840,7 +840,7 @@ static void test_user_node_phandle_room(void)
     spec.name = "top";
     g_assert_false(add_node(&g, &spec, &err));
     g_assert_nonnull(strstr(err->message, "top: dt-node: phandle 0xfffffffe leaves"));
-    g_assert_cmpuint(g.ms.next_phandle, ==, 4);
+    g_assert_cmpuint(g.ms.next_phandle, ==, VIRT_PHANDLE_FIRST_FREE);
     g_clear_error(&err);
     spec.amba = false;
     g_assert_false(add_node(&g, &spec, &err));

@@ -7,7 +7,7 @@
 
 static const char *const names[VIRT_MEMMAP_COUNT] = {
     [VIRT_GIC_DIST] = "GIC_DIST", [VIRT_GIC_CPU] = "GIC_CPU", [VIRT_GIC_ITS] = "GIC_ITS",
-    [VIRT_GIC_REDIST] = "GIC_REDIST", [VIRT_UART] = "UART",
+    [VIRT_GIC_REDIST] = "GIC_REDIST", [VIRT_UART] = "UART", [VIRT_GPIO] = "GPIO",
     [VIRT_PLATFORM_BUS] = "PLATFORM_BUS", [VIRT_PCIE_MMIO] = "PCIE_MMIO",
     [VIRT_PCIE_PIO] = "PCIE_PIO", [VIRT_PCIE_ECAM] = "PCIE_ECAM", [VIRT_MEM] = "MEM",
     [VIRT_PCIE_MMIO_HIGH] = "PCIE_MMIO_HIGH",
@@ -57,6 +57,11 @@ static void test_irq_map(void)
                   virt_irqmap[VIRT_IRQ_UART] >= pcie + VIRT_PCIE_NUM_IRQS);
     g_assert_true(pcie + VIRT_PCIE_NUM_IRQS <= pbus || pbus + VIRT_PLATFORM_BUS_NUM_IRQS <= pcie);
     g_assert_cmpuint(pbus + VIRT_PLATFORM_BUS_NUM_IRQS, <=, VIRT_GIC_NR_IRQS - 32);
+    /* The power button's PL061: its own SPI, never one a passed-through device may take. */
+    unsigned gpio = virt_irqmap[VIRT_IRQ_GPIO];
+    g_assert_cmpuint(gpio, !=, virt_irqmap[VIRT_IRQ_UART]);
+    g_assert_true(gpio < pcie || gpio >= pcie + VIRT_PCIE_NUM_IRQS);
+    g_assert_true(gpio < pbus || gpio >= pbus + VIRT_PLATFORM_BUS_NUM_IRQS);
 }
 
 int main(int argc, char **argv)

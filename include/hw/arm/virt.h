@@ -21,6 +21,7 @@ typedef enum VirtMemmapIndex {
     VIRT_GIC_ITS,
     VIRT_GIC_REDIST,  /* GICv3 redistributors, 128 KiB per vCPU */
     VIRT_UART,
+    VIRT_GPIO,        /* the PL061 whose line 3 is the power button (gpio-keys) */
     VIRT_PLATFORM_BUS,
     VIRT_PCIE_MMIO,   /* the PCIe host bridge's 32-bit MMIO window (BARs below 4 GiB) */
     VIRT_PCIE_PIO,    /* its I/O window, seen by the CPU as MMIO (PCI I/O address 0) */
@@ -41,6 +42,7 @@ typedef enum VirtIrqIndex {
     VIRT_IRQ_UART,
     VIRT_IRQ_PLATFORM_BUS, /* first of VIRT_PLATFORM_BUS_NUM_IRQS reserved SPIs */
     VIRT_IRQ_PCIE,         /* first of VIRT_PCIE_NUM_IRQS: INTA..INTD of the host bridge */
+    VIRT_IRQ_GPIO,         /* the PL061 (power button) */
     VIRT_IRQ_COUNT
 } VirtIrqIndex;
 
@@ -60,6 +62,7 @@ enum {
     VIRT_PHANDLE_GIC = 1,
     VIRT_PHANDLE_ITS,
     VIRT_PHANDLE_APB_PCLK,
+    VIRT_PHANDLE_GPIO,     /* the PL061, which gpio-keys points at */
     VIRT_PHANDLE_FIRST_FREE,
 };
 
@@ -90,6 +93,14 @@ void *virt_fdt_build(MachineState *ms, const VirtFdtParams *p, size_t *size, GEr
  * with *errp set and nothing left running.
  */
 int virt_machine_run(const ArmpassConfig *cfg, GError **errp);
+/* The power button: the PL061 line gpio-keys watches (as on QEMU's virt). */
+#define VIRT_GPIO_POWER_LINE 3
+
+typedef struct QmpServer QmpServer;
+/* The QMP server whose clients the runs of the machine serve (their commands registered
+ * while a run lasts, their events sent); NULL: none. Set before virt_machine_run. */
+void virt_set_qmp(QmpServer *qmp);
+
 /* Whether SIGTERM or SIGINT arrived: no reboot after it (system/main.c). */
 bool virt_terminate_requested(void);
 
