@@ -235,5 +235,6 @@ char *device_class_help_text(const DeviceClass *dc)
         }
         g_string_append_c(s, '\n');
     }
+    g_string_append(s, "  (every device also takes id=NAME: its name for bus= and device_del)\n");
     return g_string_free(s, FALSE);
 }
