@@ -699,6 +699,51 @@ static bool qmp_query_cpus_fast(QmpServer *qmp, json_object *args, json_object *
 
 /* One device of query-pci (QEMU's PciDeviceInfo): ids and class from its emulated config
  * space, its BARs as placed now. */
+static json_object *virt_pci_device_info(PCIDevice *d);
+
+/* {"base", "limit"} of a bridge window as the guest programmed it (PCI-to-PCI Bridge spec
+ * 3.2.5: base above limit means closed). */
+static json_object *virt_pci_range(uint64_t base, uint64_t limit)
+{
+    json_object *r = json_object_new_object();
+
+    json_object_object_add(r, "base", json_object_new_int64((int64_t)base));
+    json_object_object_add(r, "limit", json_object_new_int64((int64_t)limit));
+    return r;
+}
+
+/* QEMU's "pci_bridge" member (PciBridgeInfo): the secondary bus's numbers and windows, and
+ * the devices on it. */
+static void virt_pci_bridge_info(json_object *o, PCIDevice *d)
+{
+    json_object *br = json_object_new_object();
+    json_object *bus = json_object_new_object();
+    json_object *devices = json_object_new_array();
+    g_autoptr(GPtrArray) devs = pci_bus_devices(d->sec_bus);
+    uint64_t pref_base = (uint64_t)(pci_get_word(d, PCI_PREF_MEMORY_BASE) & 0xfff0) << 16 |
+                         (uint64_t)pci_get_long(d, PCI_PREF_BASE_UPPER32) << 32;
+    uint64_t pref_limit = ((uint64_t)(pci_get_word(d, PCI_PREF_MEMORY_LIMIT) & 0xfff0) << 16 |
+                           0xfffff) | (uint64_t)pci_get_long(d, PCI_PREF_LIMIT_UPPER32) << 32;
+
+    json_object_object_add(bus, "number", json_object_new_int(pci_bus_num(d->sec_bus)));
+    json_object_object_add(bus, "secondary", json_object_new_int(d->config[PCI_SECONDARY_BUS]));
+    json_object_object_add(bus, "subordinate",
+                           json_object_new_int(d->config[PCI_SUBORDINATE_BUS]));
+    json_object_object_add(bus, "io_range", virt_pci_range(
+        (uint64_t)(d->config[PCI_IO_BASE] & 0xf0) << 8,
+        (uint64_t)(d->config[PCI_IO_LIMIT] & 0xf0) << 8 | 0xfff));
+    json_object_object_add(bus, "memory_range", virt_pci_range(
+        (uint64_t)(pci_get_word(d, PCI_MEMORY_BASE) & 0xfff0) << 16,
+        (uint64_t)(pci_get_word(d, PCI_MEMORY_LIMIT) & 0xfff0) << 16 | 0xfffff));
+    json_object_object_add(bus, "prefetchable_range", virt_pci_range(pref_base, pref_limit));
+    for (guint i = 0; i < devs->len; i++) {
+        json_object_array_add(devices, virt_pci_device_info(g_ptr_array_index(devs, i)));
+    }
+    json_object_object_add(br, "bus", bus);
+    json_object_object_add(br, "devices", devices);
+    json_object_object_add(o, "pci_bridge", br);
+}
+
 static json_object *virt_pci_device_info(PCIDevice *d)
 {
     json_object *o = json_object_new_object();
@@ -707,7 +752,7 @@ static json_object *virt_pci_device_info(PCIDevice *d)
     json_object *regions = json_object_new_array();
     uint8_t pin = pci_get_byte(d, PCI_INTERRUPT_PIN);
 
-    json_object_object_add(o, "bus", json_object_new_int(0));
+    json_object_object_add(o, "bus", json_object_new_int(d->bus ? pci_bus_num(d->bus) : 0));
     json_object_object_add(o, "slot", json_object_new_int(d->devfn >> 3));
     json_object_object_add(o, "function", json_object_new_int(d->devfn & 7));
     json_object_object_add(cls, "class", json_object_new_int(pci_get_word(d, PCI_CLASS_DEVICE)));
@@ -747,6 +792,9 @@ static json_object *virt_pci_device_info(PCIDevice *d)
         json_object_array_add(regions, r);
     }
     json_object_object_add(o, "regions", regions);
+    if (d->sec_bus) {
+        virt_pci_bridge_info(o, d);
+    }
     return o;
 }
 

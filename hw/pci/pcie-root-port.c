@@ -232,10 +232,10 @@ static gboolean power_off_dispatch(gpointer opaque)
 
     bool on;
 
-    rp->power_off_source = 0;
     /* The power-off was seen under the dispatch lock; the slot is checked again here: the
      * guest may have powered it on again meanwhile (then the device stays). */
     machine_dispatch_lock(rp->ms);
+    rp->power_off_source = 0;
     on = slot_powered(rp);
     d = slot_device(rp);
     machine_dispatch_unlock(rp->ms);
