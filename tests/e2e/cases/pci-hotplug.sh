@@ -43,6 +43,14 @@ for round in 1 2; do
     grep -q '"return":{}' /tmp/q.out || { kill "$pid"; fail "round $round: device_add refused: $(grep -o '"desc":"[^"]*"' /tmp/q.out)"; }
     wait_log "^L2-HP: read $round " 1 "L2 to read the hot-plugged disk (round $round)" 240
     t1=$(date +%s)
+    if [ "$round" = 1 ]; then
+        # query-pci: the NVMe on the guest's bus 1, behind the port (QEMU's pci_bridge).
+        q '{"execute": "query-pci"}' || { kill "$pid"; fail "query-pci did not complete"; }
+        grep -q '"pci_bridge":{"bus":{"number":1,' /tmp/q.out ||
+            { kill "$pid"; fail "query-pci: the root port has no pci_bridge with bus 1"; }
+        grep -q '"bus":1,"slot":0,"function":0' /tmp/q.out ||
+            { kill "$pid"; fail "query-pci: no device at 01:00.0"; }
+    fi
     q '{"execute": "device_del", "arguments": {"id": "nvme0"}}' event:DEVICE_DELETED ||
         { kill "$pid"; fail "round $round: no DEVICE_DELETED after device_del"; }
     grep -q '"event":"DEVICE_DELETED","data":{"device":"nvme0","path":"/machine/peripheral/nvme0"}' /tmp/q.out ||
