@@ -211,9 +211,13 @@ static void slot_plug(void *opaque, PCIDevice *d, bool plugged)
             pci_set_word(p, EXP(PCI_EXP_SLTCTL), ctl | PCI_EXP_SLTCTL_PWR_IND_ON);
             link_set(rp, true, false);
         } else {
-            /* Hot-plugged: the slot's power stays off until pciehp turns it on. */
-            g_debug("%s: card present", rp->parent.id);
-            slot_event(rp, PCI_EXP_SLTSTA_PDC);
+            /* Hot-plugged: the slot's power stays off until pciehp turns it on. With an
+             * attention button pciehp listens to the button, not to presence (it leaves
+             * PDCE off): the button is pressed with the card in, and the Presence Detect
+             * Changed seen with it makes pciehp power the slot at once rather than after
+             * its 5 s blink (pciehp_ctrl.c: BLINKINGON_STATE, then a presence change). */
+            g_debug("%s: card present, attention button pressed", rp->parent.id);
+            slot_event(rp, PCI_EXP_SLTSTA_PDC | PCI_EXP_SLTSTA_ABP);
         }
         return;
     }

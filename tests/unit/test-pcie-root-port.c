@@ -470,7 +470,7 @@ static void guest_enable_hotplug(Bed *b, bool msi)
         rp_write(b, MSI(PCI_MSI_DATA_64), 0x21, 2);
         rp_write(b, MSI(PCI_MSI_FLAGS), PCI_MSI_FLAGS_ENABLE, 2);
     }
-    rp_write(b, EXP(PCI_EXP_SLTCTL), PCI_EXP_SLTCTL_ABPE | PCI_EXP_SLTCTL_PDCE |
+    rp_write(b, EXP(PCI_EXP_SLTCTL), PCI_EXP_SLTCTL_ABPE |
              PCI_EXP_SLTCTL_CCIE | PCI_EXP_SLTCTL_HPIE | PCI_EXP_SLTCTL_DLLSCE |
              PCI_EXP_SLTCTL_PWR_OFF | PCI_EXP_SLTCTL_PWR_IND_OFF | PCI_EXP_SLTCTL_ATTN_IND_OFF,
              2);
@@ -510,10 +510,12 @@ static void test_hotplug_msi(void)
     guest_ack(&b);
     g_assert_cmphex(sltsta(&b), ==, 0);
 
-    /* Hot-plug: present, Presence Detect Changed, one MSI (from the port's requester ID);
-     * power stays off and the link down until pciehp powers the slot. */
+    /* Hot-plug: present, Presence Detect Changed and the attention button (pciehp, with a
+     * button, enables only its notification: PDCE stays off), one MSI (from the port's
+     * requester ID); power stays off and the link down until pciehp powers the slot. */
     g_assert_true(pci_bus_add_device(b.rp->sec_bus, &e.pdev, -1, &err));
-    g_assert_cmphex(sltsta(&b), ==, PCI_EXP_SLTSTA_PDS | PCI_EXP_SLTSTA_PDC);
+    g_assert_cmphex(sltsta(&b), ==, PCI_EXP_SLTSTA_PDS | PCI_EXP_SLTSTA_PDC |
+                    PCI_EXP_SLTSTA_ABP);
     g_assert_cmpuint(b.log->len, ==, 2);
     g_assert_cmpstr(last_event(&b), ==, msi);
     g_assert_true(rp_read(&b, EXP(PCI_EXP_SLTCTL), 2) & PCI_EXP_SLTCTL_PCC);

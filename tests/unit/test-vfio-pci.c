@@ -1947,7 +1947,7 @@ static void guest_enable_hotplug(Bench *b)
     rp_write(b, RP_MSI(PCI_MSI_ADDRESS_HI), 0, 4);
     rp_write(b, RP_MSI(PCI_MSI_DATA_64), 0x31, 2);
     rp_write(b, RP_MSI(PCI_MSI_FLAGS), PCI_MSI_FLAGS_ENABLE, 2);
-    rp_write(b, RP_EXP(PCI_EXP_SLTCTL), PCI_EXP_SLTCTL_ABPE | PCI_EXP_SLTCTL_PDCE |
+    rp_write(b, RP_EXP(PCI_EXP_SLTCTL), PCI_EXP_SLTCTL_ABPE |
              PCI_EXP_SLTCTL_CCIE | PCI_EXP_SLTCTL_HPIE | PCI_EXP_SLTCTL_DLLSCE |
              (rp_read(b, RP_EXP(PCI_EXP_SLTCTL), 2) & (PCI_EXP_SLTCTL_PCC |
                                                        PCI_EXP_SLTCTL_PIC)), 2);
@@ -2072,7 +2072,7 @@ static void test_hotplug(void)
         d = (VfioPciDevice *)dev;
         g_assert_cmpuint(b.ms.devices->len, ==, 2);
         g_assert_cmphex(rp_read(&b, RP_EXP(PCI_EXP_SLTSTA), 2), ==,
-                        PCI_EXP_SLTSTA_PDS | PCI_EXP_SLTSTA_PDC);
+                        PCI_EXP_SLTSTA_PDS | PCI_EXP_SLTSTA_PDC | PCI_EXP_SLTSTA_ABP);
         g_assert_true(log_has(&b, RP_MSI_SIGNAL));
         g_assert_cmpuint(b.f->maps->len, >, 0);
         g_assert_cmpuint(fake_vfio_open_fds(b.f), >, 0);

@@ -10,9 +10,11 @@
  * INTA.
  *
  * The slot's life: a device plugged before the guest runs is present and powered at reset.
- * One plugged while the guest runs is present with the slot's power off: Presence Detect
- * Changed tells pciehp, which powers the slot on (the link then comes up: DLLLA and Data
- * Link Layer State Changed) and enumerates the device. An unplug request presses the
+ * One plugged while the guest runs is present with the slot's power off, and the attention
+ * button is pressed with it (Presence Detect Changed and Attention Button Pressed, as QEMU
+ * does: pciehp enables only the button's notification on a slot that has one, and the
+ * presence change seen with the press makes it act at once): pciehp powers the slot on (the
+ * link then comes up: DLLLA and Data Link Layer State Changed) and enumerates the device. An unplug request presses the
  * attention button; pciehp unbinds the driver and powers the slot off after its 5 s grace
  * (a second press within it cancels), and the port then hands the device to its owner's
  * power-off handler, from the main loop, to be unrealized; the slot is empty again.
