@@ -1124,6 +1124,13 @@ static void test_error_guest_addr(void)
 
         assert_says(msg, "SLOT[.FN]");
     }
+    /* bus= naming no root port. */
+    {
+        g_autofree char *msg = realize_fails(&b, "host=" NVME ",bus=rp7");
+
+        assert_says(msg, "bus=rp7: no pcie-root-port has id=rp7 (add -device "
+                    "pcie-root-port,id=rp7)");
+    }
     /* Neither host= nor sysfsdev=, or both. */
     {
         g_autofree char *msg = realize_fails(&b, "addr=03.0");
