@@ -6,6 +6,8 @@
 # block 0; device_del presses the slot's attention button, pciehp powers the slot off and
 # armpass emits DEVICE_DELETED; the same again, then L2 powers off and armpass exits 0. L1's
 # nvme driver reads the disk afterwards.
+# With NOMSI=1 (case pci-hotplug-intx): L2 runs with pci=nomsi, so pciehp hears the port's
+# INTA and the NVMe interrupts by INTx, swizzled through the port.
 . /cases/lib.sh
 bdf=0000:00:01.0
 sock=/tmp/qmp.sock
@@ -31,7 +33,7 @@ wait_log() {
 }
 echo "+ /armpass ... -device pcie-root-port,id=rp0,chassis=1,slot=1 -qmp unix:$sock,server=on,wait=off"
 /armpass -M virt,gic-version=3 -smp 2 -m 256M -d stats -kernel /Image -initrd /l2.cpio.gz \
-    -append "console=ttyAMA0 quiet l2case=hotplug l2.marker=$nvme_marker" \
+    -append "console=ttyAMA0 quiet l2case=hotplug l2.marker=$nvme_marker${NOMSI:+ pci=nomsi}" \
     -device pcie-root-port,id=rp0,chassis=1,slot=1 \
     -qmp "unix:$sock,server=on,wait=off" > "$log" 2>&1 &
 pid=$!
@@ -70,6 +72,16 @@ status=$?
 tr -d '\r' < "$log" | grep -E '^L2-HP|pcie-root-port|rp0' | head -n 40
 [ "$status" = 0 ] || fail "armpass exited with status $status"
 tr -d '\r' < "$log" | grep -q '^L2-HP: PASS' || fail "L2 printed no L2-HP: PASS"
+# Which interrupt controller carried pciehp's and the NVMe's interrupts in L2.
+if [ -n "${NOMSI:-}" ]; then
+    tr -d '\r' < "$log" | grep '^L2-HP: irq' | grep -q 'GICv3.*pciehp' ||
+        fail "pci=nomsi: pciehp's interrupt is not a GICv3 line (the port's INTA)"
+    tr -d '\r' < "$log" | grep '^L2-HP: irq' | grep 'nvme' | grep -q MSI &&
+        fail "pci=nomsi: the NVMe used MSI"
+else
+    tr -d '\r' < "$log" | grep '^L2-HP: irq' | grep -q 'MSI.*pciehp' ||
+        fail "pciehp's interrupt is not the port's MSI"
+fi
 rebind_host $bdf nvme
 host_disk=$(nvme_disk $bdf) || fail "after the run L1's nvme driver gave no namespace for $bdf"
 [ "$(disk_read "$host_disk" 0)" = "$nvme_marker" ] || fail "after the run L1 reads no marker at block 0"

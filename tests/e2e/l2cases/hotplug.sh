@@ -65,6 +65,8 @@ for round in 1 2; do
     got=$(dd if="$disk" bs=4096 count=1 iflag=direct 2>/dev/null | head -c 32)
     [ "$got" = "$marker" ] || bad "round $round: block 0 of $disk holds '$got', not '$marker'"
     say "read $round marker=$got from $disk ($bdf), irqs $(grep -c nvme /proc/interrupts) nvme lines"
+    grep -E 'pciehp|nvme' /proc/interrupts | tr -s ' ' | sed 's/^/L2-HP: irq /'
+
     for _ in $(seq 1 240); do
         [ -e "$dev" ] || break
         sleep 0.5
