@@ -156,6 +156,21 @@ void pci_set_intx(PCIDevice *d, bool level)
     g_mutex_unlock(&bus->intx_lock);
 }
 
+void pci_intx_reassert(PCIDevice *d)
+{
+    PCIBus *bus;
+
+    if (!d->bus || !d->intx_level || !pci_device_intx_spi(d)) {
+        return;
+    }
+    bus = root_bus(d->bus);
+    g_mutex_lock(&bus->intx_lock);
+    if (d->intx_level && bus->intx_fn) {
+        bus->intx_fn(bus->intx_opaque, pci_device_intx_spi(d), true);
+    }
+    g_mutex_unlock(&bus->intx_lock);
+}
+
 void pci_bus_free(PCIBus *bus)
 {
     if (!bus) {

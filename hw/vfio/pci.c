@@ -676,15 +676,17 @@ static void vfio_pci_unrealize(DeviceState *dev, MachineState *ms)
 
     /* A hot-unplug took the device off its bus first (machine_hotplug_del's path): then no
      * vCPU can reach it any more and this runs on the main thread alone. */
-    machine_dispatch_lock(ms);
-    vfio_pci_irq_set_mode(d, VFIO_PCI_IRQ_NONE);
     if (d->pdev.bus) {
+        machine_dispatch_lock(ms);
         pci_bus_remove_device(d->pdev.bus, &d->pdev); /* BARs out of the map, committed */
+        machine_dispatch_unlock(ms);
+        if (ms && ms->guest_running && ms->as) {
+            address_space_synchronize(ms->as); /* no vCPU is still inside a BAR's old view */
+        }
     }
-    machine_dispatch_unlock(ms);
-    if (ms && ms->guest_running && ms->as) {
-        address_space_synchronize(ms->as); /* no vCPU is still inside a BAR's old view */
-    }
+    /* Off the bus and past every vCPU: the interrupts go on this thread alone (the INTx
+     * fallback's teardown takes the dispatch lock itself). */
+    vfio_pci_irq_set_mode(d, VFIO_PCI_IRQ_NONE);
     for (unsigned i = 0; i < G_N_ELEMENTS(d->msix_win); i++) {
         if (d->msix_win[i].used) {
             memory_region_del_subregion(&d->bars[d->msix_win[i].bar].mr, &d->msix_win[i].mr);

@@ -163,6 +163,10 @@ unsigned pci_device_intx_spi(const PCIDevice *d);
  * For the userspace path: with irqfd, KVM's resampler does the same for every irqfd on
  * the GSI. */
 void pci_set_intx(PCIDevice *d, bool level);
+/* Drives d's line high once more if d holds it high: for a new event of an emulated device
+ * whose line a vfio irqfd shares, since KVM's resampler lowers the whole line at the
+ * guest's EOI of the irqfd's interrupt and a level set with set_spi is then lost. */
+void pci_intx_reassert(PCIDevice *d);
 
 /*
  * Plugs d in at devfn (slot << 3 | function), or at the first free slot's function 0 when
