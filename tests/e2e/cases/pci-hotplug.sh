@@ -54,7 +54,8 @@ for round in 1 2; do
             { kill "$pid"; fail "query-pci: no device at 01:00.0"; }
     fi
     q '{"execute": "device_del", "arguments": {"id": "nvme0"}}' event:DEVICE_DELETED ||
-        { kill "$pid"; fail "round $round: no DEVICE_DELETED after device_del"; }
+        { tr -d '\r' < "$log" | grep -E '^L2-HP|pcie|rp0' | tail -n 40; kill "$pid";
+          fail "round $round: no DEVICE_DELETED after device_del"; }
     grep -q '"event":"DEVICE_DELETED","data":{"device":"nvme0","path":"/machine/peripheral/nvme0"}' /tmp/q.out ||
         { kill "$pid"; fail "round $round: DEVICE_DELETED without the device's id and path"; }
     t2=$(date +%s)

@@ -67,8 +67,12 @@ for round in 1 2; do
     say "read $round marker=$got from $disk ($bdf), irqs $(grep -c nvme /proc/interrupts) nvme lines"
     grep -E 'pciehp|nvme' /proc/interrupts | tr -s ' ' | sed 's/^/L2-HP: irq /'
 
-    for _ in $(seq 1 240); do
+    for i in $(seq 1 240); do
         [ -e "$dev" ] || break
+        if [ $((i % 20)) = 0 ]; then
+            grep -E 'pciehp' /proc/interrupts | tr -s ' ' | sed 's/^/L2-HP: waiting: irq /'
+            dmesg | grep -iE 'pciehp' | tail -n 3 | sed 's/^/L2-HP: waiting: dmesg: /'
+        fi
         sleep 0.5
     done
     [ -e "$dev" ] && bad "round $round: $bdf still there 120 s later (device_del)"
