@@ -6,6 +6,7 @@
 # same L1, with and without those devices passed through (vfio-pci). See docs/performance.md.
 #
 # usage: scripts/bench.sh [--quick] [--runs N] [--parts LIST] [--no-setup] [--doc | --no-doc]
+#        scripts/bench.sh --dma [--quick] [--no-setup] [--doc | --no-doc]
 #
 #   --quick       a smoke run: one or two of everything (a few minutes); does not touch
 #                 docs/performance.md unless --doc
@@ -14,6 +15,12 @@
 #                 (pci: pci-io, the NVMe's and the AHCI's reads and interrupts, and pci-dma, the DMA map of
 #                 guest RAM; each can be given alone)
 #   --no-setup    skip scripts/setup-host.sh (apt-get)
+#   --dma         only the DMA map of guest RAM at start by VFIO backend, legacy type1v2
+#                 against iommufd, on the 6.12 test kernel (build-kernel.sh 6.12; the rest of
+#                 the bench stays on 6.1): case bench-dma, RAM 256 MiB to 2 GiB (--quick: 256
+#                 MiB and 1 GiB), 5 rounds (--quick: 1); about 3 minutes. Writes
+#                 build/bench/results-dma.{json,md} and (unless --quick) the table between the
+#                 dma-backends markers of docs/performance.md and tests/bench/performance.md.in
 #
 # Steps: scripts/setup-host.sh; the static aarch64 armpass and test programs
 # (scripts/build-aarch64.sh); the test bed's kernel and busybox (tests/testbed/); Debian's
@@ -32,13 +39,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 t_start=$(date +%s)
 
-quick=0 runs='' parts='' setup=1 doc=''
+quick=0 runs='' parts='' setup=1 doc='' dma=0
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) quick=1; shift ;;
     --runs) runs=$2; shift 2 ;;
     --parts) parts=$2; shift 2 ;;
     --no-setup) setup=0; shift ;;
+    --dma) dma=1; shift ;;
     --doc) doc=1; shift ;;
     --no-doc) doc=0; shift ;;
     [0-9]*) runs=$1; shift ;;     # the old "scripts/bench.sh RUNS"
@@ -60,16 +68,52 @@ mkdir -p "$out/logs" "$out/l1-extra/bench"
 
 say "building the static aarch64 armpass and the test programs"
 armpass=$("$top/scripts/build-aarch64.sh" | tail -n 1)
-say "the test bed's kernel (built once, about 4 minutes) and busybox"
-kernel=$("$top/tests/testbed/build-kernel.sh" | tail -n 1)
+say "the test bed's kernel (built once, about 4 minutes; --dma: the 6.12 one) and busybox"
+if [ "$dma" = 1 ]; then
+    kernel=$("$top/tests/testbed/build-kernel.sh" 6.12 | tail -n 1)
+else
+    kernel=$("$top/tests/testbed/build-kernel.sh" | tail -n 1)
+fi
 busybox=$("$top/tests/testbed/busybox.sh" | tail -n 1)
-say "Debian's arm64 QEMU and its libraries"
-qemu_root=$(python3 "$top/tests/bench/qemu-closure.py" | tail -n 1)
 
 say "the first-instruction probe"
 probe_obj=$out/first-insn.o
 aarch64-linux-gnu-as -o "$probe_obj" "$top/tests/bench/first-insn.S"
 aarch64-linux-gnu-objcopy -O binary -j .text "$probe_obj" "$out/l1-extra/bench/first.Image"
+
+if [ "$dma" = 1 ]; then
+    host_json=$out/host-dma.json
+    # The DMA map by VFIO backend: armpass alone (no QEMU), on the 6.12 kernel (iommufd).
+    say "booting the test bed (Linux 6.12) with the DMA-map part (L0 console: $out/logs/)"
+    status=0
+    # L1 at 4 GiB: the largest guest (2 GiB) is pinned whole.
+    python3 "$top/tests/testbed/run.py" --case bench-dma --mem 4G --smp 2 --nvme \
+        --kernel "$kernel" --busybox "$busybox" --armpass "$armpass" --l1-extra "$out/l1-extra" \
+        --append "armpass.bench_quick=$quick" --timeout 1800 --logdir "$out/logs" >"$out/run-dma.txt" 2>&1 || status=$?
+    if [ "$status" != 0 ]; then
+        say "the test bed run did not end cleanly (status $status); analysing what it printed"
+        tail -n 20 "$out/run-dma.txt" >&2
+    fi
+    wall=$(($(date +%s) - t_start))
+    python3 - "$host_json" "$kernel" "$armpass" "$top" "$wall" <<'PY'
+import datetime, json, os, sys
+path, kernel, armpass, top, wall = sys.argv[1:6]
+sys.path.insert(0, os.path.join(top, 'tests', 'bench'))
+from analyze import git_commit
+json.dump({'date': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+           'commit': git_commit(top), 'kernel_image': os.path.basename(os.path.dirname(kernel)),
+           'armpass_bytes': os.path.getsize(armpass), 'wall_s': int(wall)}, open(path, 'w'), indent=1)
+PY
+    doc_args=()
+    [ "$doc" = 1 ] && doc_args=(--doc "$top/docs/performance.md")
+    python3 "$top/tests/bench/analyze.py" --dma-only --log "$(readlink -f "$out/logs/bench-dma-gic3-latest.log")" \
+        --host "$host_json" --out "$out" "${doc_args[@]}"
+    say "done in $((wall / 60)) min $((wall % 60)) s"
+    exit 0
+fi
+
+say "Debian's arm64 QEMU and its libraries"
+qemu_root=$(python3 "$top/tests/bench/qemu-closure.py" | tail -n 1)
 
 # What the host side knows; analyze.py adds what L1 reported.
 host_json=$out/host.json

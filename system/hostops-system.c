@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int sys_open(void *o, const char *path, int flags)
@@ -49,6 +50,12 @@ static int sys_eventfd(void *o, unsigned int initval, int flags)
     return eventfd(initval, flags | EFD_CLOEXEC);
 }
 
+static int sys_fstat(void *o, int fd, struct stat *st)
+{
+    (void)o;
+    return fstat(fd, st);
+}
+
 const HostOps host_ops_system = {
     .open = sys_open,
     .close = sys_close,
@@ -58,4 +65,5 @@ const HostOps host_ops_system = {
     .pread = sys_pread,
     .pwrite = sys_pwrite,
     .eventfd = sys_eventfd,
+    .fstat = sys_fstat,
 };

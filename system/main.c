@@ -2,6 +2,7 @@
 /* armpass's entry point: parse the command line, answer help, run the machine, exit. */
 #include "hw/arm/virt.h"
 #include "hw/core/device.h"
+#include "hw/vfio/probe.h"
 #include "system/options.h"
 #include "system/qmp.h"
 #include "system/rcu.h"
@@ -83,6 +84,10 @@ int main(int argc, char **argv)
     /* A console reader that goes away must not kill the VMM: writes then fail with EPIPE. */
     signal(SIGPIPE, SIG_IGN);
     armpass_config_init(&cfg);
+    /* armpass probe: the host readiness report (hw/vfio/probe.h); no guest, no /dev/kvm. */
+    if (argc > 1 && strcmp(argv[1], "probe") == 0) {
+        return probe_main(argc - 1, argv + 1);
+    }
     if (!armpass_parse_args(argc, argv, &cfg, &err)) {
         fprintf(stderr, "armpass: %s\n", err->message);
         return 1;
@@ -95,13 +100,19 @@ int main(int argc, char **argv)
         printf("armpass %s\n", ARMPASS_VERSION);
         return 0;
     }
+    if (cfg.show_object_help) {
+        fputs(armpass_object_help(), stdout);
+        return 0;
+    }
     if (device_help_requested(&cfg, &status)) {
         return status;
     }
     g_log_set_default_handler(armpass_log, &cfg.debug);
     /* A guest reset (PSCI SYSTEM_RESET) reboots it: the whole VM is torn down and built again
-     * from the same configuration, devices included. -no-reboot and -sandbox on (which cannot
-     * reopen /dev/kvm and the VFIO groups) exit with ARMPASS_EXIT_GUEST_RESET instead. */
+     * from the same configuration, devices included. -no-reboot, -sandbox on (which cannot
+     * reopen /dev/kvm and the VFIO groups) and descriptors passed in (fd=: closed with the
+     * first VM, and a bound cdev cannot be bound again) exit with ARMPASS_EXIT_GUEST_RESET
+     * instead. */
     armpass_rcu_register_thread(); /* the memory map (boot loader, commits) uses RCU */
     /* One malloc arena for every thread: vCPU threads (rebuilt at each guest reboot) and
      * liburcu's allocate little and rarely (memory-map commits), and per-thread arenas,
@@ -125,7 +136,7 @@ int main(int argc, char **argv)
     }
     for (;;) {
         status = virt_machine_run(&cfg, &err);
-        if (status != ARMPASS_EXIT_GUEST_RESET || cfg.no_reboot || cfg.sandbox ||
+        if (status != ARMPASS_EXIT_GUEST_RESET || cfg.no_reboot || cfg.sandbox || cfg.fds_passed ||
             virt_terminate_requested()) {
             break;
         }

@@ -266,6 +266,15 @@ static void opt_list_free_cb(gpointer p)
     opt_list_free(p);
 }
 
+static void armpass_object_free_cb(gpointer p)
+{
+    ArmpassObject *o = p;
+
+    g_free(o->type);
+    g_free(o->id);
+    g_free(o);
+}
+
 void armpass_config_init(ArmpassConfig *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -275,6 +284,8 @@ void armpass_config_init(ArmpassConfig *cfg)
     cfg->smp = 1;
     cfg->serial = SERIAL_STDIO;
     cfg->devices = g_ptr_array_new_with_free_func(opt_list_free_cb);
+    cfg->objects = g_ptr_array_new_with_free_func(armpass_object_free_cb);
+    cfg->kvm_fd = -1;
 }
 
 void armpass_config_clear(ArmpassConfig *cfg)
@@ -289,6 +300,9 @@ void armpass_config_clear(ArmpassConfig *cfg)
     g_free(cfg->qmp_path);
     if (cfg->devices) {
         g_ptr_array_unref(cfg->devices);
+    }
+    if (cfg->objects) {
+        g_ptr_array_unref(cfg->objects);
     }
     memset(cfg, 0, sizeof(*cfg));
 }
@@ -517,6 +531,12 @@ static bool opt_dtb(ParseState *ps, const char *name, const char *arg, GError **
     return true;
 }
 
+/* Whether a -device's option string passes a descriptor (fd=, group-fd=). */
+static bool device_passes_fd(const OptList *ol)
+{
+    return opt_list_get(ol, "fd") || opt_list_get(ol, "group-fd");
+}
+
 static bool opt_device(ParseState *ps, const char *name, const char *arg, GError **errp)
 {
     OptList *ol = NULL;
@@ -532,7 +552,146 @@ static bool opt_device(ParseState *ps, const char *name, const char *arg, GError
         opt_list_free(ol);
         return false;
     }
+    ps->cfg->fds_passed |= device_passes_fd(ol);
     g_ptr_array_add(ps->cfg->devices, ol);
+    return true;
+}
+
+/* A descriptor number of fd=: decimal, 0 to INT_MAX. */
+static bool parse_fd(const char *name, const char *arg, const char *value, int *out,
+                     GError **errp)
+{
+    guint64 n;
+
+    if (!g_ascii_string_to_unsigned(value, 10, 0, G_MAXINT, &n, NULL)) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s %s: fd=%s is not a descriptor number (give the number of a descriptor "
+                    "armpass inherits open, e.g. fd=3)", name, arg, value);
+        return false;
+    }
+    *out = (int)n;
+    return true;
+}
+
+const char *armpass_object_help(void)
+{
+    return "Object types (-object TYPE,id=ID[,...]):\n"
+           "  iommufd         an iommufd context (/dev/iommu) with one IOAS, for devices given\n"
+           "                  iommufd=ID; fd=N: an open /dev/iommu passed in (Linux 6.2+)\n"
+           "                  e.g. -object iommufd,id=iommufd0 -device "
+           "vfio-pci,host=0000:00:01.0,iommufd=iommufd0\n"
+           "  vfio-container  fd=N (required): an open /dev/vfio/vfio passed in, for the\n"
+           "                  legacy path of devices given container=ID (and group-fd=)\n"
+           "                  e.g. -object vfio-container,id=c0,fd=4 -device "
+           "vfio-pci,host=0000:00:01.0,container=c0,group-fd=5\n";
+}
+
+static bool opt_object(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    g_autoptr(OptList) ol = NULL;
+    const char *id = NULL, *fd = NULL;
+    ArmpassObject *o;
+
+    if (!opt_list_parse(arg, true, &ol, errp)) {
+        g_prefix_error(errp, "%s %s: ", name, arg);
+        return false;
+    }
+    if (opt_list_get(ol, "help") || (ol->first && !strcmp(ol->first, "help"))) {
+        ps->cfg->show_object_help = true;
+        return true;
+    }
+    if (!ol->first || (strcmp(ol->first, "iommufd") && strcmp(ol->first, "vfio-container"))) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                    "%s %s: unknown object type \"%s\" (armpass has iommufd and "
+                    "vfio-container; see -object help)", name, arg,
+                    ol->first ? ol->first : "");
+        return false;
+    }
+    for (guint i = 0; i < ol->pairs->len; i++) {
+        const OptPair *pair = g_ptr_array_index(ol->pairs, i);
+
+        if (!strcmp(pair->key, "id")) {
+            id = pair->value;
+        } else if (!strcmp(pair->key, "fd")) {
+            fd = pair->value;
+        } else {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                        "%s %s: unknown property \"%s\" (%s takes id= and fd=)", name, arg,
+                        pair->key, ol->first);
+            return false;
+        }
+    }
+    if (!id || !*id) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s %s: needs id=NAME, which the devices name (e.g. -object "
+                    "%s,id=%s0)", name, arg, ol->first,
+                    strcmp(ol->first, "iommufd") ? "c" : "iommufd");
+        return false;
+    }
+    for (guint i = 0; i < ps->cfg->objects->len; i++) {
+        const ArmpassObject *other = g_ptr_array_index(ps->cfg->objects, i);
+
+        if (!strcmp(other->id, id)) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                        "%s %s: id=%s is already the id of an -object %s (give each object "
+                        "its own id)", name, arg, id, other->type);
+            return false;
+        }
+    }
+    if (!fd && !strcmp(ol->first, "vfio-container")) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s %s: a vfio-container needs fd=N, an open /dev/vfio/vfio passed in "
+                    "(without one, leave the -object out: armpass opens the container itself)",
+                    name, arg);
+        return false;
+    }
+    o = g_new0(ArmpassObject, 1);
+    o->fd = -1;
+    if (fd && !parse_fd(name, arg, fd, &o->fd, errp)) {
+        g_free(o);
+        return false;
+    }
+    o->type = g_strdup(ol->first);
+    o->id = g_strdup(id);
+    ps->cfg->fds_passed |= o->fd >= 0;
+    g_ptr_array_add(ps->cfg->objects, o);
+    return true;
+}
+
+static bool opt_accel(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    g_autoptr(OptList) ol = NULL;
+
+    if (!opt_list_parse(arg, true, &ol, errp)) {
+        g_prefix_error(errp, "%s %s: ", name, arg);
+        return false;
+    }
+    if (opt_list_get(ol, "help") || (ol->first && !strcmp(ol->first, "help"))) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s %s: the only accelerator is kvm; fd=N passes an open /dev/kvm (e.g. "
+                    "-accel kvm,fd=3)", name, arg);
+        return false;
+    }
+    if (!ol->first || strcmp(ol->first, "kvm")) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                    "%s %s: unknown accelerator \"%s\" (armpass runs on kvm only, e.g. "
+                    "-accel kvm)", name, arg, ol->first ? ol->first : "");
+        return false;
+    }
+    for (guint i = 0; i < ol->pairs->len; i++) {
+        const OptPair *pair = g_ptr_array_index(ol->pairs, i);
+
+        if (strcmp(pair->key, "fd")) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                        "%s %s: unknown property \"%s\" (kvm takes fd=N, an open /dev/kvm)",
+                        name, arg, pair->key);
+            return false;
+        }
+        if (!parse_fd(name, arg, pair->value, &ps->cfg->kvm_fd, errp)) {
+            return false;
+        }
+        ps->cfg->fds_passed = true;
+    }
     return true;
 }
 
@@ -833,6 +992,14 @@ static const CmdOption cmd_options[] = {
       "add a device (repeatable); -device help lists drivers, -device DRIVER,help\n"
       "their properties; write \",,\" for a comma inside a value",
       "-device pl011", opt_device },
+    { "-object", NULL, "TYPE,id=ID[,fd=N]",
+      "an object devices refer to by id (repeatable; -object help lists the types):\n"
+      "iommufd (the iommufd backend: -device ...,iommufd=ID; fd=N an open /dev/iommu),\n"
+      "vfio-container (fd=N an open /dev/vfio/vfio: -device ...,container=ID,group-fd=M)",
+      "-object iommufd,id=iommufd0", opt_object },
+    { "-accel", NULL, "kvm[,fd=N]",
+      "the accelerator, only kvm; fd=N: an open /dev/kvm passed in by a launcher\n"
+      "(default: armpass opens /dev/kvm)", "-accel kvm,fd=3", opt_accel },
     { "-serial", NULL, "stdio|none|file:PATH", "where the UART goes (default stdio)",
       "-serial file:console.log", opt_serial },
     { "-nographic", NULL, NULL,
@@ -921,6 +1088,8 @@ const char *armpass_usage(void)
 
         g_string_append(s,
                         "Usage: armpass [options]\n"
+                        "       armpass probe [--json] [--sysfs ROOT]  (which host devices can "
+                        "be passed through, and what to do first)\n"
                         "A lean aarch64 virtual machine monitor on Linux KVM.\n"
                         "Options follow QEMU's syntax; each may also be written with two "
                         "dashes (--kernel).\n\nOptions:\n");
@@ -956,7 +1125,8 @@ const char *armpass_usage(void)
                                "  0  the guest powered off\n"
                                "  1  error (a message on stderr says what went wrong)\n"
                                "  %d  the guest asked for a reset under -no-reboot or -sandbox on "
-                               "(otherwise armpass reboots it)\n",
+                               "or with descriptors passed in (fd=)\n"
+                               "     (otherwise armpass reboots it)\n",
                                ARMPASS_EXIT_GUEST_RESET);
         text = g_string_free(s, FALSE);
         g_once_init_leave(&once, 1);

@@ -442,11 +442,7 @@ static gboolean qmp_client_readable(gint fd, GIOCondition cond, gpointer opaque)
         c->qmp->in_dispatch = false;
     }
     if (c->dead) {
-        /* in_source is destroyed by the close: this callback must not return into it */
-        g_source_ref(c->in_source);
-        GSource *src = c->in_source;
-        qmp_client_close(c);
-        g_source_unref(src);
+        qmp_client_close(c); /* destroys in_source: GLib keeps it alive until we return */
         return G_SOURCE_REMOVE;
     }
     return G_SOURCE_CONTINUE;

@@ -80,12 +80,36 @@ static void sandbox_sigsys(int sig, siginfo_t *info, void *uctx)
     _exit(1);
 }
 
+/*
+ * Every error message made under the filter goes through g_strerror, which converts
+ * strerror's text from the locale's charset to UTF-8; finding that charset reads GLib's
+ * charset.alias the first time, and outside a UTF-8 locale (armpass never calls setlocale, so
+ * it runs in "C") converting may load glibc's gconv configuration: openat, refused. GLib
+ * caches the alias table and each errno's text for good, so all of them are made now, while
+ * files may still be opened. (Seen in the test bed: vfio-pci's teardown
+ * warned under -sandbox on, and armpass died on openat instead.)
+ */
+static void sandbox_warm_strerror(void)
+{
+    /* g_strerror is declared G_GNUC_CONST: a call whose result goes unused may be dropped,
+     * so every text is really read. */
+    size_t n = 0;
+
+    (void)g_get_charset(NULL);
+    (void)g_get_console_charset(NULL);
+    for (int e = 1; e < 256; e++) {
+        n += strlen(g_strerror(e));
+    }
+    g_debug("sandbox: error texts made before the filter (%zu bytes)", n);
+}
+
 bool sandbox_install_seccomp(GError **errp)
 {
     scmp_filter_ctx ctx;
     struct sigaction sa = { .sa_sigaction = sandbox_sigsys, .sa_flags = SA_SIGINFO };
     int ret;
 
+    sandbox_warm_strerror();
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGSYS, &sa, NULL) != 0) {
         g_set_error(errp, SANDBOX_ERROR, errno, "-sandbox on: sigaction(SIGSYS): %s",

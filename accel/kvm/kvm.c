@@ -4,6 +4,8 @@
 #define G_LOG_DOMAIN "armpass-kvm"
 #include "kvm-internal.h"
 
+#include "system/passfd.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -39,8 +41,14 @@ static void kvm_memslot_del(MemoryListener *l, const FlatRange *fr) G_GNUC_UNUSE
 
 KvmState *kvm_init(const HostOps *ops, const char *path, GError **errp)
 {
+    return kvm_init_fd(ops, path, -1, errp);
+}
+
+KvmState *kvm_init_fd(const HostOps *ops, const char *path, int fd, GError **errp)
+{
 #if !defined(__aarch64__)
     (void)ops;
+    (void)fd;
     g_set_error(errp, KVM_ERROR, ENODEV, KVM_NEEDS_AARCH64 " (this host is not aarch64; "
                 "run armpass on an Arm machine, or in the nested test bed: see README.md)");
     (void)path;
@@ -58,20 +66,35 @@ KvmState *kvm_init(const HostOps *ops, const char *path, GError **errp)
         { KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
         { KVM_CAP_IRQFD, "KVM_CAP_IRQFD" },
     };
+    g_autofree char *what = NULL;
     int ret;
 
     s->ops = ops;
     s->gic_fd = s->its_fd = -1;
-    s->kvm_fd = ops->open(ops->opaque, path, O_RDWR);
-    if (s->kvm_fd < 0) {
-        g_set_error(errp, KVM_ERROR, errno, KVM_NEEDS_AARCH64 ": cannot open %s: %s", path,
-                    g_strerror(errno));
-        return NULL;
+    if (fd >= 0) {
+        g_autoptr(GError) err = NULL;
+
+        what = g_strdup_printf("-accel kvm,fd=%d", fd);
+        if (!passfd_check_chardev(ops, "/sys", fd, what, "/sys/class/misc/kvm/dev",
+                                  "/dev/kvm", &err)) {
+            g_set_error(errp, KVM_ERROR, err->code, "%s", err->message);
+            return NULL;
+        }
+        s->kvm_fd = fd;
+        path = what;
+    } else {
+        s->kvm_fd = ops->open(ops->opaque, path, O_RDWR);
+        if (s->kvm_fd < 0) {
+            g_set_error(errp, KVM_ERROR, errno, KVM_NEEDS_AARCH64 ": cannot open %s: %s", path,
+                        g_strerror(errno));
+            return NULL;
+        }
     }
     ret = host_ioctl(ops, s->kvm_fd, KVM_GET_API_VERSION, NULL);
     if (ret != KVM_API_VERSION) {
-        g_set_error(errp, KVM_ERROR, EINVAL, "%s: KVM_GET_API_VERSION gave %d, armpass needs %d",
-                    path, ret, KVM_API_VERSION);
+        g_set_error(errp, KVM_ERROR, EINVAL, "%s: KVM_GET_API_VERSION gave %d, armpass needs "
+                    "%d%s", path, ret, KVM_API_VERSION,
+                    fd >= 0 ? " (is it /dev/kvm? pass an open /dev/kvm)" : "");
         goto fail;
     }
     s->vm_fd = kvm_ioctl_retry(ops, s->kvm_fd, KVM_CREATE_VM, (void *)0UL);

@@ -6,6 +6,7 @@
  */
 #define G_LOG_DOMAIN "armpass-virt"
 #include "hw/arm/virt.h"
+#include "virt-internal.h"
 
 #include "accel/kvm.h"
 #include "hw/arm/boot.h"
@@ -76,6 +77,11 @@ typedef struct VirtMachine {
 
 /* The QMP server (system/main.c makes it), which outlives each run of the machine. */
 static QmpServer *virt_qmp;
+
+void virt_set_qmp(QmpServer *qmp)
+{
+    virt_qmp = qmp;
+}
 
 /* --- console ---------------------------------------------------------------------------- */
 
@@ -174,7 +180,7 @@ static gboolean virt_power_button_release(gpointer opaque)
 
 /* A press of the power button: line 3 high for 100 ms (gpio-keys reports KEY_POWER down on
  * the rising edge, up on the falling one). Main thread. */
-static void virt_power_button_press(VirtMachine *vm)
+void virt_power_button_press(VirtMachine *vm)
 {
     if (vm->power_release) {
         return; /* still pressed */
@@ -187,6 +193,27 @@ static void virt_quit(VirtMachine *vm, int event)
 {
     g_atomic_int_compare_and_exchange(&vm->event, -1, event);
     g_main_loop_quit(vm->loop);
+}
+
+MachineState *virt_machine_state(VirtMachine *vm)
+{
+    return &vm->ms;
+}
+
+bool virt_paused(VirtMachine *vm)
+{
+    return vm->paused;
+}
+
+void virt_set_paused(VirtMachine *vm, bool paused)
+{
+    vm->paused = paused;
+}
+
+void virt_end_run(VirtMachine *vm, int event, const char *host_reason)
+{
+    vm->host_reason = host_reason;
+    virt_quit(vm, event);
 }
 
 static gboolean virt_stdin_readable(gint fd, GIOCondition cond, gpointer opaque);
@@ -637,485 +664,6 @@ static bool virt_write_dumpdtb(VirtMachine *vm, GError **errp)
     return true;
 }
 
-/* --- QMP ---------------------------------------------------------------------------------- */
-
-static GString *virt_stats_text(VirtMachine *vm, KvmCounters *counters);
-
-void virt_set_qmp(QmpServer *qmp)
-{
-    virt_qmp = qmp;
-}
-
-static json_object *virt_event_reason(bool guest, const char *reason)
-{
-    json_object *data = json_object_new_object();
-
-    json_object_object_add(data, "guest", json_object_new_boolean(guest));
-    json_object_object_add(data, "reason", json_object_new_string(reason));
-    return data;
-}
-
-static bool qmp_query_status(QmpServer *qmp, json_object *args, json_object **ret,
-                             void *opaque, GError **errp)
-{
-    VirtMachine *vm = opaque;
-    json_object *o = json_object_new_object();
-
-    (void)qmp, (void)args, (void)errp;
-    json_object_object_add(o, "status", json_object_new_string(vm->paused ? "paused"
-                                                                          : "running"));
-    json_object_object_add(o, "running", json_object_new_boolean(!vm->paused));
-    json_object_object_add(o, "singlestep", json_object_new_boolean(false));
-    *ret = o;
-    return true;
-}
-
-static bool qmp_query_cpus_fast(QmpServer *qmp, json_object *args, json_object **ret,
-                                void *opaque, GError **errp)
-{
-    VirtMachine *vm = opaque;
-    json_object *list = json_object_new_array();
-
-    (void)qmp, (void)args, (void)errp;
-    for (unsigned i = 0; i < vm->cfg->smp; i++) {
-        json_object *cpu = json_object_new_object();
-        json_object *props = json_object_new_object();
-        g_autofree char *path = g_strdup_printf("/machine/unattached/device[%u]", i);
-
-        json_object_object_add(cpu, "cpu-index", json_object_new_int((int)i));
-        json_object_object_add(cpu, "qom-path", json_object_new_string(path));
-        json_object_object_add(cpu, "thread-id",
-                               json_object_new_int(kvm_vcpu_thread_id(vm->ms.kvm, i)));
-        json_object_object_add(props, "core-id", json_object_new_int((int)i));
-        json_object_object_add(props, "thread-id", json_object_new_int(0));
-        json_object_object_add(props, "socket-id", json_object_new_int(0));
-        json_object_object_add(cpu, "props", props);
-        json_object_object_add(cpu, "target", json_object_new_string("aarch64"));
-        json_object_array_add(list, cpu);
-    }
-    *ret = list;
-    return true;
-}
-
-/* One device of query-pci (QEMU's PciDeviceInfo): ids and class from its emulated config
- * space, its BARs as placed now. */
-static json_object *virt_pci_device_info(PCIDevice *d);
-
-/* {"base", "limit"} of a bridge window as the guest programmed it (PCI-to-PCI Bridge spec
- * 3.2.5: base above limit means closed). */
-static json_object *virt_pci_range(uint64_t base, uint64_t limit)
-{
-    json_object *r = json_object_new_object();
-
-    json_object_object_add(r, "base", json_object_new_int64((int64_t)base));
-    json_object_object_add(r, "limit", json_object_new_int64((int64_t)limit));
-    return r;
-}
-
-/* QEMU's "pci_bridge" member (PciBridgeInfo): the secondary bus's numbers and windows, and
- * the devices on it. */
-static void virt_pci_bridge_info(json_object *o, PCIDevice *d)
-{
-    json_object *br = json_object_new_object();
-    json_object *bus = json_object_new_object();
-    json_object *devices = json_object_new_array();
-    g_autoptr(GPtrArray) devs = pci_bus_devices(d->sec_bus);
-    uint64_t pref_base = (uint64_t)(pci_get_word(d, PCI_PREF_MEMORY_BASE) & 0xfff0) << 16 |
-                         (uint64_t)pci_get_long(d, PCI_PREF_BASE_UPPER32) << 32;
-    uint64_t pref_limit = ((uint64_t)(pci_get_word(d, PCI_PREF_MEMORY_LIMIT) & 0xfff0) << 16 |
-                           0xfffff) | (uint64_t)pci_get_long(d, PCI_PREF_LIMIT_UPPER32) << 32;
-
-    json_object_object_add(bus, "number", json_object_new_int(pci_bus_num(d->sec_bus)));
-    json_object_object_add(bus, "secondary", json_object_new_int(d->config[PCI_SECONDARY_BUS]));
-    json_object_object_add(bus, "subordinate",
-                           json_object_new_int(d->config[PCI_SUBORDINATE_BUS]));
-    json_object_object_add(bus, "io_range", virt_pci_range(
-        (uint64_t)(d->config[PCI_IO_BASE] & 0xf0) << 8,
-        (uint64_t)(d->config[PCI_IO_LIMIT] & 0xf0) << 8 | 0xfff));
-    json_object_object_add(bus, "memory_range", virt_pci_range(
-        (uint64_t)(pci_get_word(d, PCI_MEMORY_BASE) & 0xfff0) << 16,
-        (uint64_t)(pci_get_word(d, PCI_MEMORY_LIMIT) & 0xfff0) << 16 | 0xfffff));
-    json_object_object_add(bus, "prefetchable_range", virt_pci_range(pref_base, pref_limit));
-    for (guint i = 0; i < devs->len; i++) {
-        json_object_array_add(devices, virt_pci_device_info(g_ptr_array_index(devs, i)));
-    }
-    json_object_object_add(br, "bus", bus);
-    json_object_object_add(br, "devices", devices);
-    json_object_object_add(o, "pci_bridge", br);
-}
-
-static json_object *virt_pci_device_info(PCIDevice *d)
-{
-    json_object *o = json_object_new_object();
-    json_object *cls = json_object_new_object();
-    json_object *id = json_object_new_object();
-    json_object *regions = json_object_new_array();
-    uint8_t pin = pci_get_byte(d, PCI_INTERRUPT_PIN);
-
-    json_object_object_add(o, "bus", json_object_new_int(d->bus ? pci_bus_num(d->bus) : 0));
-    json_object_object_add(o, "slot", json_object_new_int(d->devfn >> 3));
-    json_object_object_add(o, "function", json_object_new_int(d->devfn & 7));
-    json_object_object_add(cls, "class", json_object_new_int(pci_get_word(d, PCI_CLASS_DEVICE)));
-    json_object_object_add(o, "class_info", cls);
-    json_object_object_add(id, "device", json_object_new_int(pci_get_word(d, PCI_DEVICE_ID)));
-    json_object_object_add(id, "vendor", json_object_new_int(pci_get_word(d, PCI_VENDOR_ID)));
-    json_object_object_add(id, "subsystem",
-                           json_object_new_int(pci_get_word(d, PCI_SUBSYSTEM_ID)));
-    json_object_object_add(id, "subsystem-vendor",
-                           json_object_new_int(pci_get_word(d, PCI_SUBSYSTEM_VENDOR_ID)));
-    json_object_object_add(o, "id", id);
-    if (pin) {
-        json_object_object_add(o, "irq", json_object_new_int((int)pci_device_intx_spi(d) + 32));
-    }
-    json_object_object_add(o, "irq_pin", json_object_new_int(pin));
-    json_object_object_add(o, "qdev_id", json_object_new_string(d->name ? d->name : ""));
-    for (unsigned i = 0; i < PCI_NUM_REGIONS; i++) {
-        const PCIBar *bar = &d->bars[i];
-        json_object *r;
-        bool io = bar->type & PCI_BASE_ADDRESS_SPACE_IO;
-
-        if (!bar->size) {
-            continue;
-        }
-        r = json_object_new_object();
-        json_object_object_add(r, "bar", json_object_new_int((int)i));
-        json_object_object_add(r, "type", json_object_new_string(io ? "io" : "memory"));
-        json_object_object_add(r, "address", json_object_new_int64(
-            bar->addr == PCI_BAR_UNMAPPED ? -1 : (int64_t)bar->addr));
-        json_object_object_add(r, "size", json_object_new_int64((int64_t)bar->size));
-        if (!io) {
-            json_object_object_add(r, "prefetch", json_object_new_boolean(
-                (bar->type & PCI_BASE_ADDRESS_MEM_PREFETCH) != 0));
-            json_object_object_add(r, "mem_type_64", json_object_new_boolean(
-                (bar->type & PCI_BASE_ADDRESS_MEM_TYPE_64) != 0));
-        }
-        json_object_array_add(regions, r);
-    }
-    json_object_object_add(o, "regions", regions);
-    if (d->sec_bus) {
-        virt_pci_bridge_info(o, d);
-    }
-    return o;
-}
-
-/* QEMU's query-pci: [] without a PCIe host bridge, else its root bus (bus 0). */
-static bool qmp_query_pci(QmpServer *qmp, json_object *args, json_object **ret, void *opaque,
-                          GError **errp)
-{
-    VirtMachine *vm = opaque;
-    json_object *list = json_object_new_array();
-
-    (void)qmp, (void)args, (void)errp;
-    /* Config space and BARs change under trapped guest accesses: read them between two. */
-    armpass_mutex_lock(&vm->as.dispatch_lock);
-    if (vm->ms.pci_bus) {
-        g_autoptr(GPtrArray) devs = pci_bus_devices(vm->ms.pci_bus);
-        json_object *bus = json_object_new_object();
-        json_object *devices = json_object_new_array();
-
-        for (guint i = 0; i < devs->len; i++) {
-            json_object_array_add(devices, virt_pci_device_info(g_ptr_array_index(devs, i)));
-        }
-        json_object_object_add(bus, "bus", json_object_new_int(0));
-        json_object_object_add(bus, "devices", devices);
-        json_object_array_add(list, bus);
-    }
-    armpass_mutex_unlock(&vm->as.dispatch_lock);
-    *ret = list;
-    return true;
-}
-
-static bool qmp_stop(QmpServer *qmp, json_object *args, json_object **ret, void *opaque,
-                     GError **errp)
-{
-    VirtMachine *vm = opaque;
-
-    (void)args, (void)ret, (void)errp;
-    if (!vm->paused) {
-        kvm_pause_vcpus(vm->ms.kvm);
-        vm->paused = true;
-        qmp_server_emit_event(qmp, "STOP", NULL);
-    }
-    return true;
-}
-
-static bool qmp_cont(QmpServer *qmp, json_object *args, json_object **ret, void *opaque,
-                     GError **errp)
-{
-    VirtMachine *vm = opaque;
-
-    (void)args, (void)ret, (void)errp;
-    if (vm->paused) {
-        kvm_resume_vcpus(vm->ms.kvm);
-        vm->paused = false;
-        qmp_server_emit_event(qmp, "RESUME", NULL);
-    }
-    return true;
-}
-
-static bool qmp_system_reset(QmpServer *qmp, json_object *args, json_object **ret,
-                             void *opaque, GError **errp)
-{
-    VirtMachine *vm = opaque;
-
-    (void)qmp, (void)args, (void)ret, (void)errp;
-    vm->host_reason = "host-qmp-system-reset";
-    virt_quit(vm, KVM_SYSTEM_EVENT_RESET); /* RESET is sent as the run ends */
-    return true;
-}
-
-static bool qmp_system_powerdown(QmpServer *qmp, json_object *args, json_object **ret,
-                                 void *opaque, GError **errp)
-{
-    VirtMachine *vm = opaque;
-
-    (void)args, (void)ret, (void)errp;
-    qmp_server_emit_event(qmp, "POWERDOWN", NULL);
-    virt_power_button_press(vm);
-    return true;
-}
-
-static bool qmp_quit(QmpServer *qmp, json_object *args, json_object **ret, void *opaque,
-                     GError **errp)
-{
-    VirtMachine *vm = opaque;
-
-    (void)qmp, (void)args, (void)ret, (void)errp;
-    vm->host_reason = "host-qmp-quit";
-    virt_quit(vm, KVM_SYSTEM_EVENT_SHUTDOWN);
-    return true;
-}
-
-/*
- * Hot-plug's entry points (hw/core/hotplug.h): a vfio-pci device into and out of a
- * pcie-root-port's slot (PCIe native hot-plug, the guest's pciehp). opts: the device's
- * driver and properties as -device takes them. device_del returns once the guest is asked;
- * when it has released the device, virt_device_deleted emits DEVICE_DELETED.
- */
-static bool virt_hotplug_pci_add(VirtMachine *vm, const DeviceClass *dc, const OptList *opts,
-                                 GError **errp)
-{
-    g_autoptr(GError) err = NULL;
-
-    (void)dc;
-    if (!machine_hotplug_add(&vm->ms, opts, &err)) {
-        g_set_error_literal(errp, QMP_ERROR, QMP_ERROR_GENERIC, err->message);
-        return false;
-    }
-    return true;
-}
-
-static bool virt_hotplug_pci_del(VirtMachine *vm, DeviceState *dev, GError **errp)
-{
-    g_autoptr(GError) err = NULL;
-
-    if (!machine_hotplug_del(&vm->ms, dev->id, &err)) {
-        g_set_error_literal(errp, QMP_ERROR,
-                            g_error_matches(err, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_FOUND)
-                                ? QMP_ERROR_DEVICE_NOT_FOUND : QMP_ERROR_GENERIC,
-                            err->message);
-        return false;
-    }
-    return true;
-}
-
-/* ms->device_deleted: the guest let a device_del'd device go and it is gone. */
-static void virt_device_deleted(void *opaque, const char *id, const char *path)
-{
-    (void)opaque;
-    if (virt_qmp) {
-        qmp_event_device_deleted(virt_qmp, id, path);
-    }
-}
-
-/* device_add's arguments as a -device option list: driver first, then every other member
- * as key=value (booleans on/off, numbers in decimal). */
-static OptList *virt_qmp_device_opts(json_object *args, GError **errp)
-{
-    g_autoptr(OptList) ol = g_new0(OptList, 1);
-
-    ol->pairs = g_ptr_array_new_with_free_func(g_free);
-    ol->first = g_strdup(json_object_get_string(json_object_object_get(args, "driver")));
-    g_ptr_array_set_free_func(ol->pairs, NULL);
-    json_object_object_foreach(args, key, val) {
-        OptPair *pair;
-        const char *text;
-
-        if (strcmp(key, "driver") == 0) {
-            continue;
-        }
-        switch (json_object_get_type(val)) {
-        case json_type_string:
-        case json_type_int:
-            text = json_object_get_string(val);
-            break;
-        case json_type_boolean:
-            text = json_object_get_boolean(val) ? "on" : "off";
-            break;
-        default:
-            g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC, "Parameter '%s' expects a string, "
-                        "an integer or a boolean", key);
-            return NULL;
-        }
-        pair = g_new0(OptPair, 1);
-        pair->key = g_strdup(key);
-        pair->value = g_strdup(text);
-        g_ptr_array_add(ol->pairs, pair);
-    }
-    return g_steal_pointer(&ol);
-}
-
-static void virt_opt_pair_free(gpointer p)
-{
-    OptPair *pair = p;
-
-    g_free(pair->key);
-    g_free(pair->value);
-    g_free(pair);
-}
-
-static bool qmp_device_add(QmpServer *qmp, json_object *args, json_object **ret, void *opaque,
-                           GError **errp)
-{
-    VirtMachine *vm = opaque;
-    const char *driver = json_object_get_string(json_object_object_get(args, "driver"));
-    const DeviceClass *dc = device_class_find(driver);
-    g_autoptr(OptList) opts = NULL;
-
-    (void)qmp, (void)ret;
-    if (!dc) {
-        g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC, "'%s' is not a valid device model "
-                    "name (armpass -device help lists them)", driver);
-        return false;
-    }
-    if (!dc->pci) {
-        g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC, "%s devices live in the device tree, "
-                    "which a running guest does not re-read: give them on the command line "
-                    "(-device %s,...)", driver, driver);
-        return false;
-    }
-    opts = virt_qmp_device_opts(args, errp);
-    if (!opts) {
-        return false;
-    }
-    g_ptr_array_set_free_func(opts->pairs, virt_opt_pair_free);
-    return virt_hotplug_pci_add(vm, dc, opts, errp);
-}
-
-static bool qmp_device_del(QmpServer *qmp, json_object *args, json_object **ret, void *opaque,
-                           GError **errp)
-{
-    VirtMachine *vm = opaque;
-    const char *id = json_object_get_string(json_object_object_get(args, "id"));
-
-    (void)qmp, (void)ret;
-    for (guint i = 0; i < vm->ms.devices->len; i++) {
-        DeviceState *dev = g_ptr_array_index(vm->ms.devices, i);
-        if (strcmp(dev->id, id) != 0) {
-            continue;
-        }
-        if (!dev->klass->pci) {
-            g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC, "Device '%s' lives in the device "
-                        "tree, which a running guest does not re-read: it cannot be unplugged",
-                        id);
-            return false;
-        }
-        return virt_hotplug_pci_del(vm, dev, errp);
-    }
-    g_set_error(errp, QMP_ERROR, QMP_ERROR_DEVICE_NOT_FOUND, "Device '%s' not found", id);
-    return false;
-}
-
-/* -d stats, live: {"exits": {...}, "lines": ["armpass stats:", "  exits: ...", ...]}. */
-static bool qmp_query_stats(QmpServer *qmp, json_object *args, json_object **ret,
-                            void *opaque, GError **errp)
-{
-    VirtMachine *vm = opaque;
-    KvmCounters c;
-    g_autoptr(GString) text = NULL;
-    g_auto(GStrv) lines = NULL;
-    json_object *o = json_object_new_object();
-    json_object *exits = json_object_new_object();
-    json_object *list = json_object_new_array();
-
-    (void)qmp, (void)args, (void)errp;
-    /* The devices' trapped-access counters move under the dispatch lock. */
-    armpass_mutex_lock(&vm->as.dispatch_lock);
-    text = virt_stats_text(vm, &c);
-    armpass_mutex_unlock(&vm->as.dispatch_lock);
-    lines = g_strsplit(text->str, "\n", -1);
-    json_object_object_add(exits, "total", json_object_new_uint64(c.exits));
-    json_object_object_add(exits, "mmio", json_object_new_uint64(c.exits_mmio));
-    json_object_object_add(exits, "intr", json_object_new_uint64(c.exits_intr));
-    json_object_object_add(exits, "system_event", json_object_new_uint64(c.exits_system_event));
-    json_object_object_add(exits, "other", json_object_new_uint64(c.exits_other));
-    json_object_object_add(exits, "nisv", json_object_new_uint64(c.exits_nisv));
-    json_object_object_add(exits, "refused_mmio", json_object_new_uint64(c.refused_mmio));
-    json_object_object_add(exits, "irq_line_changes", json_object_new_uint64(c.irq_line_changes));
-    json_object_object_add(o, "exits", exits);
-    for (char **l = lines; *l; l++) {
-        if (**l) {
-            json_object_array_add(list, json_object_new_string(*l));
-        }
-    }
-    json_object_object_add(o, "lines", list);
-    *ret = o;
-    return true;
-}
-
-static const QmpArg qmp_args_device_add[] = {
-    { "driver", QMP_ARG_STR, true }, { "id", QMP_ARG_STR, false }, { NULL } };
-static const QmpArg qmp_args_device_del[] = { { "id", QMP_ARG_STR, true }, { NULL } };
-
-static const QmpCommand virt_qmp_commands[] = {
-    { "query-status", qmp_query_status, NULL, false },
-    { "query-cpus-fast", qmp_query_cpus_fast, NULL, false },
-    { "query-pci", qmp_query_pci, NULL, false },
-    { "stop", qmp_stop, NULL, false },
-    { "cont", qmp_cont, NULL, false },
-    { "system_reset", qmp_system_reset, NULL, false },
-    { "system_powerdown", qmp_system_powerdown, NULL, false },
-    { "quit", qmp_quit, NULL, false },
-    { "device_add", qmp_device_add, qmp_args_device_add, true },
-    { "device_del", qmp_device_del, qmp_args_device_del, false },
-    { "x-armpass-query-stats", qmp_query_stats, NULL, false },
-};
-
-/* The machine's commands, for this run (the server outlives it). */
-static void virt_qmp_attach(VirtMachine *vm)
-{
-    for (size_t i = 0; virt_qmp && i < G_N_ELEMENTS(virt_qmp_commands); i++) {
-        qmp_server_register(virt_qmp, &virt_qmp_commands[i], vm);
-    }
-}
-
-/* The run has ended (vCPUs stopped): tell clients why, withdraw the commands. */
-static void virt_qmp_detach(VirtMachine *vm)
-{
-    int event = g_atomic_int_get(&vm->event);
-    bool ends = vm->cfg->no_reboot || vm->cfg->sandbox || virt_terminate_requested();
-
-    if (!virt_qmp) {
-        return;
-    }
-    for (size_t i = 0; i < G_N_ELEMENTS(virt_qmp_commands); i++) {
-        qmp_server_unregister(virt_qmp, virt_qmp_commands[i].name);
-    }
-    if (event == KVM_SYSTEM_EVENT_RESET) {
-        const char *reason = vm->host_reason ? vm->host_reason : "guest-reset";
-        qmp_server_emit_event(virt_qmp, "RESET", virt_event_reason(!vm->host_reason, reason));
-        if (ends) {
-            qmp_server_emit_event(virt_qmp, "SHUTDOWN",
-                                  virt_event_reason(!vm->host_reason, reason));
-        }
-    } else if (event == KVM_SYSTEM_EVENT_SHUTDOWN) {
-        const char *reason = vm->host_reason ? vm->host_reason
-                             : virt_terminate_requested() ? "host-signal" : "guest-shutdown";
-        bool guest = !vm->host_reason && !virt_terminate_requested();
-        qmp_server_emit_event(virt_qmp, "SHUTDOWN", virt_event_reason(guest, reason));
-    }
-}
-
 /* --- run and teardown ------------------------------------------------------------------- */
 
 static void virt_system_event(void *opaque, uint32_t type)
@@ -1211,9 +759,7 @@ static void virt_rss_kib(VirtMachine *vm, int64_t *guest_kib, int64_t *peak_kib)
     }
 }
 
-/* What -d stats prints at exit and x-armpass-query-stats returns live: the "armpass stats:"
- * line, then one line per counter (indented); the KVM counters in *c. */
-static GString *virt_stats_text(VirtMachine *vm, KvmCounters *counters)
+GString *virt_stats_text(VirtMachine *vm, KvmCounters *counters)
 {
     int64_t guest_kib, peak_kib;
     GString *out = g_string_new("armpass stats:\n");
@@ -1365,7 +911,7 @@ static bool virt_setup(VirtMachine *vm, GError **errp)
     if (!virt_devices_create(vm, errp) || !virt_load_images(vm, errp)) {
         return false;
     }
-    vm->ms.kvm = kvm_init(&host_ops_system, "/dev/kvm", &kvm_err);
+    vm->ms.kvm = kvm_init_fd(&host_ops_system, "/dev/kvm", vm->cfg->kvm_fd, &kvm_err);
     if (!vm->ms.kvm && !vm->cfg->dumpdtb) {
         g_propagate_error(errp, g_steal_pointer(&kvm_err));
         return false;
@@ -1422,6 +968,15 @@ static bool virt_sandbox(VirtMachine *vm, GError **errp)
     return true;
 }
 
+/* ms->device_deleted: the guest let a device_del'd device go and it is gone. */
+static void virt_device_deleted(void *opaque, const char *id, const char *path)
+{
+    (void)opaque;
+    if (virt_qmp) {
+        qmp_event_device_deleted(virt_qmp, id, path);
+    }
+}
+
 int virt_machine_run(const ArmpassConfig *cfg, GError **errp)
 {
     VirtMachine vm = {
@@ -1475,11 +1030,16 @@ int virt_machine_run(const ArmpassConfig *cfg, GError **errp)
         virt_teardown(&vm);
         return -1;
     }
-    virt_qmp_attach(&vm);
+    if (virt_qmp) {
+        virt_qmp_attach(virt_qmp, &vm);
+    }
     g_main_loop_run(vm.loop);
     virt_current = NULL;
     kvm_stop_vcpus(vm.ms.kvm);
-    virt_qmp_detach(&vm);
+    if (virt_qmp) {
+        virt_qmp_detach(virt_qmp, &vm, g_atomic_int_get(&vm.event), vm.host_reason,
+                        cfg->no_reboot || cfg->sandbox || virt_terminate_requested());
+    }
     switch (g_atomic_int_get(&vm.event)) {
     case KVM_SYSTEM_EVENT_SHUTDOWN:
         status = 0;

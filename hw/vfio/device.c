@@ -8,6 +8,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "system/passfd.h"
+
 /* The largest VFIO_DEVICE_GET_REGION_INFO answer (struct + capabilities) believed. */
 #define VFIO_REGION_INFO_MAX (1u << 20)
 
@@ -132,13 +134,64 @@ static bool device_iommu_group(const char *name, const char *sysfs_path, int *id
 VfioDevice *vfio_device_attach(VfioContext *ctx, const char *sysfs_path, bool allow_noiommu,
                                GError **errp)
 {
+    VfioAttachOptions o = VFIO_ATTACH_OPTIONS_INIT;
+
+    o.allow_noiommu = allow_noiommu;
+    return vfio_device_attach_opts(ctx, sysfs_path, &o, errp);
+}
+
+bool vfio_attach_options_parse(const char *iommufd, const char *fd, const char *container,
+                               const char *group_fd, bool allow_noiommu,
+                               VfioAttachOptions *o, GError **errp)
+{
+    g_autoptr(GError) err = NULL;
+
+    *o = (VfioAttachOptions)VFIO_ATTACH_OPTIONS_INIT;
+    o->allow_noiommu = allow_noiommu;
+    if (iommufd && !*iommufd) {
+        g_set_error(errp, VFIO_ERROR, EINVAL, "iommufd= needs the id of an -object iommufd "
+                    "(e.g. -object iommufd,id=iommufd0 ... iommufd=iommufd0)");
+        return false;
+    }
+    if (fd && !iommufd) {
+        g_set_error(errp, VFIO_ERROR, EINVAL, "fd=%s is the device's cdev, which only the "
+                    "iommufd backend takes: add iommufd=NAME (and -object iommufd,id=NAME), or "
+                    "for the legacy path pass the group with group-fd=", fd);
+        return false;
+    }
+    if (iommufd && (container || group_fd)) {
+        g_set_error(errp, VFIO_ERROR, EINVAL, "%s belongs to the legacy group path and "
+                    "iommufd=%s to the iommufd one: give one of them",
+                    container ? "container=" : "group-fd=", iommufd);
+        return false;
+    }
+    if (container && !*container) {
+        g_set_error(errp, VFIO_ERROR, EINVAL, "container= needs the id of an -object "
+                    "vfio-container");
+        return false;
+    }
+    if (fd && !passfd_parse(fd, "fd", &o->device_fd, &err)) {
+        g_set_error(errp, VFIO_ERROR, EINVAL, "%s", err->message);
+        return false;
+    }
+    if (group_fd && !passfd_parse(group_fd, "group-fd", &o->group_fd, &err)) {
+        g_set_error(errp, VFIO_ERROR, EINVAL, "%s", err->message);
+        return false;
+    }
+    o->iommufd = iommufd;
+    o->container = container;
+    return true;
+}
+
+VfioDevice *vfio_device_attach_opts(VfioContext *ctx, const char *sysfs_path,
+                                    const VfioAttachOptions *o, GError **errp)
+{
     const HostOps *ops = ctx->ops;
     g_autofree char *name = g_path_get_basename(sysfs_path);
     struct vfio_device_info info = { .argsz = sizeof(info) };
-    VfioGroup *group;
     VfioDevice *dev;
     bool noiommu;
-    int id, fd;
+    int id;
 
     for (guint i = 0; i < ctx->devices->len; i++) {
         const VfioDevice *d = g_ptr_array_index(ctx->devices, i);
@@ -156,46 +209,46 @@ VfioDevice *vfio_device_attach(VfioContext *ctx, const char *sysfs_path, bool al
         !device_iommu_group(name, sysfs_path, &id, &noiommu, errp)) {
         return NULL;
     }
-    if (noiommu && !allow_noiommu) {
+    if (noiommu && o->iommufd) {
+        vfio_set_error(errp, ENODEV, name, "IOMMU group %d is a no-IOMMU group: iommufd cannot "
+                       "take a no-IOMMU device (the kernel gives it no cdev: \"cdev does not "
+                       "support noiommu device\"): use the legacy group path (drop iommufd= "
+                       "and fd=, add noiommu=on)", id);
+        return NULL;
+    }
+    if (noiommu && !o->allow_noiommu) {
         vfio_set_error(errp, EPERM, name, "IOMMU group %d is a no-IOMMU group (%s/noiommu-%d): "
                        "add noiommu=on to the -device to pass it through anyway, knowing that "
                        "the device can then DMA anywhere in host memory", id, ctx->dev_root, id);
         return NULL;
     }
 
-    ctx->current = name;
-    group = vfio_group_get(ctx, id, noiommu, name, errp);
-    ctx->current = NULL;
-    if (!group) {
-        return NULL;
-    }
-    fd = host_ioctl(ops, group->fd, VFIO_GROUP_GET_DEVICE_FD, name);
-    if (fd < 0) {
-        int err = errno;
-
-        vfio_set_error(errp, err, name, "VFIO_GROUP_GET_DEVICE_FD (group %d): %s", id,
-                       g_strerror(err));
-        vfio_group_put(group, name);
-        return NULL;
-    }
-    g_debug("vfio %s: VFIO_GROUP_GET_DEVICE_FD (group %d): fd %d", name, id, fd);
-    if (host_ioctl(ops, fd, VFIO_DEVICE_GET_INFO, &info) < 0) {
-        int err = errno;
-
-        vfio_set_error(errp, err, name, "VFIO_DEVICE_GET_INFO: %s", g_strerror(err));
-        ops->close(ops->opaque, fd);
-        vfio_group_put(group, name);
-        return NULL;
-    }
-    g_debug("vfio %s: VFIO_DEVICE_GET_INFO: flags 0x%x, %u regions, %u IRQs", name, info.flags,
-            info.num_regions, info.num_irqs);
-
     dev = g_new0(VfioDevice, 1);
     dev->ctx = ctx;
     dev->name = g_steal_pointer(&name);
     dev->sysfs_path = g_strdup(sysfs_path);
-    dev->group = group;
-    dev->fd = fd;
+    dev->group_id = id;
+    dev->noiommu = noiommu;
+    dev->fd = -1;
+    dev->backend = o->iommufd ? &vfio_backend_iommufd : &vfio_backend_legacy;
+    if (!dev->backend->attach(dev, o, errp)) {
+        g_free(dev->name);
+        g_free(dev->sysfs_path);
+        g_free(dev);
+        return NULL;
+    }
+    if (host_ioctl(ops, dev->fd, VFIO_DEVICE_GET_INFO, &info) < 0) {
+        int err = errno;
+
+        vfio_set_error(errp, err, dev->name, "VFIO_DEVICE_GET_INFO: %s", g_strerror(err));
+        dev->backend->detach(dev);
+        g_free(dev->name);
+        g_free(dev->sysfs_path);
+        g_free(dev);
+        return NULL;
+    }
+    g_debug("vfio %s: VFIO_DEVICE_GET_INFO: flags 0x%x, %u regions, %u IRQs (%s backend)",
+            dev->name, info.flags, info.num_regions, info.num_irqs, dev->backend->name);
     dev->flags = info.flags;
     dev->num_regions = info.num_regions;
     dev->num_irqs = info.num_irqs;
@@ -209,21 +262,26 @@ VfioDevice *vfio_device_attach(VfioContext *ctx, const char *sysfs_path, bool al
 
 void vfio_device_detach(VfioDevice *dev)
 {
-    const HostOps *ops;
-
     if (!dev) {
         return;
     }
-    ops = dev->ctx->ops;
     g_ptr_array_remove(dev->ctx->devices, dev);
-    g_debug("vfio %s: closing device fd %d", dev->name, dev->fd);
-    ops->close(ops->opaque, dev->fd);
-    dev->ctx->current = dev->name;
-    vfio_group_put(dev->group, dev->name);
-    dev->ctx->current = NULL;
+    dev->backend->detach(dev);
     g_free(dev->name);
     g_free(dev->sysfs_path);
     g_free(dev);
+}
+
+bool vfio_device_dma_stats(const VfioDevice *dev, VfioDmaStats *out)
+{
+    if (!dev->dma) {
+        return false;
+    }
+    out->backend = dev->dma->ops->name(dev->dma);
+    out->maps = dev->dma->dma_maps;
+    out->bytes = dev->dma->dma_bytes;
+    out->ns = dev->dma->dma_ns;
+    return true;
 }
 
 /* ---- Regions and IRQs ---------------------------------------------------------------- */

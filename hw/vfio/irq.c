@@ -227,6 +227,7 @@ static bool vfio_irq_line_connect(VfioIrqLine *line, GError **errp)
 {
     MachineState *ms = line->ms;
     const MachineIrqOps *iops = ms->irq_ops;
+    g_autoptr(GError) err = NULL;
 
     line->trigger_fd = vfio_irq_new_eventfd(line, errp);
     if (line->trigger_fd < 0) {
@@ -251,7 +252,15 @@ static bool vfio_irq_line_connect(VfioIrqLine *line, GError **errp)
         }
     }
     if (!vfio_device_set_irq_eventfd(line->vdev, line->index, line->start,
-                                     VFIO_IRQ_SET_ACTION_TRIGGER, line->trigger_fd, errp)) {
+                                     VFIO_IRQ_SET_ACTION_TRIGGER, line->trigger_fd, &err)) {
+        /* EINVAL here, for a GPIO or interrupt controller, is the host's IRQ_NOREQUEST left
+         * by a driver that bound it since boot: the owner's hint says what to do. */
+        if (line->trigger_hint && g_error_matches(err, VFIO_ERROR, EINVAL)) {
+            g_set_error(errp, err->domain, err->code, "%s: %s", err->message,
+                        line->trigger_hint);
+        } else {
+            g_propagate_error(errp, g_steal_pointer(&err));
+        }
         return false;
     }
     if (line->kernel_path && line->level &&

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The DMA listener of a Type1 container: every guest RAM range mapped for the device's DMA. */
+/* The DMA listener: every guest RAM range mapped for the devices' DMA, in a Type1 container or
+ * an iommufd IOAS (the backend's VfioDmaOps), checked against the IOVAs the IOMMU accepts. */
 #define G_LOG_DOMAIN "armpass-vfio"
 #include "vfio-internal.h"
 
@@ -7,14 +8,12 @@
 #include <inttypes.h>
 #include <stddef.h>
 
-static VfioContainer *listener_container(MemoryListener *l)
+static VfioDmaSpace *listener_space(MemoryListener *l)
 {
-    return (VfioContainer *)(void *)((char *)l - offsetof(VfioContainer, listener));
+    return (VfioDmaSpace *)(void *)((char *)l - offsetof(VfioDmaSpace, listener));
 }
 
-/* The devices in c, for messages: "9010000.pl031" or "a,b" (with the one being attached or
- * detached). */
-static char *container_label(const VfioContainer *c)
+char *vfio_dma_label(const VfioDmaSpace *c)
 {
     const VfioContext *ctx = c->ctx;
     g_autoptr(GString) s = g_string_new(NULL);
@@ -22,7 +21,7 @@ static char *container_label(const VfioContainer *c)
     for (guint i = 0; i < ctx->devices->len; i++) {
         const VfioDevice *dev = g_ptr_array_index(ctx->devices, i);
 
-        if (dev->group && dev->group->container == c) {
+        if (dev->dma == c) {
             g_string_append_printf(s, "%s%s", s->len ? "," : "", dev->name);
         }
     }
@@ -30,7 +29,7 @@ static char *container_label(const VfioContainer *c)
         g_string_append_printf(s, "%s%s", s->len ? "," : "", ctx->current);
     }
     if (!s->len) {
-        g_string_append_printf(s, "container fd %d", c->fd);
+        g_string_append_printf(s, "%s DMA space", c->ops->name(c));
     }
     return g_string_free(g_steal_pointer(&s), FALSE);
 }
@@ -40,7 +39,7 @@ static char *container_label(const VfioContainer *c)
  * *vaddr. False when nothing of it can be mapped (smaller than a page, or host and guest
  * addresses not congruent modulo the page size).
  */
-static bool dma_range(const VfioContainer *c, const FlatRange *fr, uint64_t *iova,
+static bool dma_range(const VfioDmaSpace *c, const FlatRange *fr, uint64_t *iova,
                       uint64_t *size, uint64_t *vaddr)
 {
     uint64_t mask = c->ctx->page_size - 1;
@@ -61,84 +60,126 @@ static bool dma_range(const VfioContainer *c, const FlatRange *fr, uint64_t *iov
     return (*vaddr & mask) == 0;
 }
 
+bool vfio_dma_check_iova(const VfioDmaSpace *s, uint64_t iova, uint64_t size,
+                         const char *what, const char *label, GError **errp)
+{
+    uint64_t last = iova + (size - 1);
+    g_autoptr(GString) ranges = g_string_new(NULL);
+    const VfioIovaRange *in = NULL;
+
+    if (!s->valid_iovas || size == 0) {
+        return true;
+    }
+    for (guint i = 0; i < s->valid_iovas->len; i++) {
+        const VfioIovaRange *r = &g_array_index(s->valid_iovas, VfioIovaRange, i);
+
+        if (r->start <= iova && last <= r->last) {
+            return true;
+        }
+        if (r->start <= iova && iova <= r->last) {
+            in = r;
+        }
+        g_string_append_printf(ranges, "%s0x%" PRIx64 "-0x%" PRIx64, ranges->len ? ", " : "",
+                               r->start, r->last);
+    }
+    if (in) {
+        /* It starts in a valid range and runs past its end: a smaller RAM fits. */
+        g_set_error(errp, VFIO_ERROR, ERANGE, "vfio %s: %s [0x%" PRIx64 "-0x%" PRIx64 "] runs "
+                    "into IOVAs the host IOMMU reserves past 0x%" PRIx64 " (e.g. its MSI "
+                    "window; %s gives %s): the guest's RAM base cannot move, so give a "
+                    "smaller -m, one that ends the RAM by 0x%" PRIx64, label, what, iova, last,
+                    in->last, s->ops->name(s), ranges->str, in->last + 1);
+    } else {
+        g_set_error(errp, VFIO_ERROR, ERANGE, "vfio %s: %s [0x%" PRIx64 "-0x%" PRIx64 "] starts "
+                    "in IOVAs the host IOMMU reserves (e.g. its MSI window; %s gives %s): the "
+                    "guest's RAM base cannot move, so this device cannot do DMA in this "
+                    "guest on this host", label, what, iova, last, s->ops->name(s),
+                    ranges->str);
+    }
+    return false;
+}
+
 static bool vfio_dma_region_add(MemoryListener *l, const FlatRange *fr, GError **errp)
 {
-    VfioContainer *c = listener_container(l);
-    struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+    VfioDmaSpace *c = listener_space(l);
     g_autofree char *label = NULL;
+    g_autofree char *what = NULL;
     uint64_t iova, size, vaddr;
+    const char *ioctl_name = "map";
 
     /* Guest RAM only: a RAM_DEVICE range is another device's registers (a passthrough mmap)
      * and an IO range is trapped; peer-to-peer DMA into them is not offered. */
     if (!memory_region_is_ram(fr->mr)) {
         return true;
     }
-    label = container_label(c);
+    label = vfio_dma_label(c);
     if (!dma_range(c, fr, &iova, &size, &vaddr)) {
         g_debug("vfio %s: \"%s\" [0x%" PRIx64 ", 0x%" PRIx64 ") has no page-aligned part (or "
                 "host and guest addresses differ modulo the page size): not DMA-mapped", label,
                 fr->mr->name, fr->addr, fr->addr + fr->size);
         return true;
     }
+    what = g_strdup_printf("guest RAM \"%s\"", fr->mr->name);
+    if (!vfio_dma_check_iova(c, iova, size, what, label, errp)) {
+        return false;
+    }
 
     /*
-     * An Arm SMMU needs DMA mappings executable: it honours the execute-never attribute of
-     * its page tables, and a device (a remote processor fed its firmware by the guest, say)
-     * may fetch instructions by DMA. Upstream Type1 maps READ|WRITE without IOMMU_NOEXEC, so
-     * these mappings are executable as they stand. VFIO_DMA_MAP_FLAG_EXEC, proposed in 2014
-     * to ask for that explicitly, was never merged, and its bit (1 << 2) is
-     * VFIO_DMA_MAP_FLAG_VADDR today (re-point an existing mapping at a new vaddr): never set
-     * it here.
+     * Design note: DMA mappings for an Arm SMMU must be executable. An Arm SMMU honours the
+     * execute-never attribute of its page tables, and a device (a remote processor fed its
+     * firmware by the guest, say) may fetch instructions by DMA.
+     * - Type1: upstream maps READ|WRITE without IOMMU_NOEXEC, so these mappings are
+     *   executable as they stand. VFIO_DMA_MAP_FLAG_EXEC, proposed in 2014 to ask for that
+     *   explicitly, was never merged, and its bit (1 << 2) is VFIO_DMA_MAP_FLAG_VADDR today
+     *   (re-point an existing mapping at a new vaddr): never set it.
+     * - iommufd: IOMMU_IOAS_MAP has only READABLE and WRITEABLE; the kernel turns them into
+     *   IOMMU_CACHE | IOMMU_READ | IOMMU_WRITE, never IOMMU_NOEXEC (conv_iommu_prot in
+     *   drivers/iommu/iommufd/ioas.c, Linux 6.12): executable too, with no flag to ask.
      */
-    map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
-    map.vaddr = vaddr;
-    map.iova = iova;
-    map.size = size;
     gint64 t0 = g_get_monotonic_time();
-    int ret = host_ioctl(c->ctx->ops, c->fd, VFIO_IOMMU_MAP_DMA, &map);
+    int ret = c->ops->map(c, iova, size, vaddr, &ioctl_name);
 
     c->dma_ns += (uint64_t)(g_get_monotonic_time() - t0) * 1000;
     if (ret < 0) {
         int err = errno;
 
-        g_set_error(errp, VFIO_ERROR, err, "vfio %s: VFIO_IOMMU_MAP_DMA (\"%s\", iova 0x%"
-                    PRIx64 ", size 0x%" PRIx64 "): %s", label, fr->mr->name, iova, size,
-                    g_strerror(err));
+        g_set_error(errp, VFIO_ERROR, err, "vfio %s: %s (\"%s\", iova 0x%" PRIx64 ", size 0x%"
+                    PRIx64 "): %s%s", label, ioctl_name, fr->mr->name, iova, size,
+                    g_strerror(err), err == ENOMEM || err == EPERM
+                        ? " (guest RAM is pinned: raise RLIMIT_MEMLOCK to at least -m, or "
+                          "give armpass CAP_IPC_LOCK)" : "");
         return false;
     }
     c->dma_maps++;
     c->dma_bytes += size;
-    g_debug("vfio %s: VFIO_IOMMU_MAP_DMA (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64
-            ", vaddr 0x%" PRIx64 ")", label, fr->mr->name, iova, size, vaddr);
+    g_debug("vfio %s: %s (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64 ", vaddr 0x%" PRIx64
+            ")", label, ioctl_name, fr->mr->name, iova, size, vaddr);
     return true;
 }
 
 static void vfio_dma_region_del(MemoryListener *l, const FlatRange *fr)
 {
-    VfioContainer *c = listener_container(l);
-    struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap) };
+    VfioDmaSpace *c = listener_space(l);
     g_autofree char *label = NULL;
     uint64_t iova, size, vaddr;
+    const char *ioctl_name = "unmap";
 
     if (!memory_region_is_ram(fr->mr) || !dma_range(c, fr, &iova, &size, &vaddr)) {
         return;
     }
-    label = container_label(c);
-    unmap.iova = iova;
-    unmap.size = size;
-    if (host_ioctl(c->ctx->ops, c->fd, VFIO_IOMMU_UNMAP_DMA, &unmap) < 0) {
-        g_warning("vfio %s: VFIO_IOMMU_UNMAP_DMA (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64
-                  "): %s", label, fr->mr->name, iova, size, g_strerror(errno));
+    label = vfio_dma_label(c);
+    if (c->ops->unmap(c, iova, size, &ioctl_name) < 0) {
+        g_warning("vfio %s: %s (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64 "): %s", label,
+                  ioctl_name, fr->mr->name, iova, size, g_strerror(errno));
         return;
     }
-    g_debug("vfio %s: VFIO_IOMMU_UNMAP_DMA (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64
-            "): 0x%" PRIx64 " bytes unmapped", label, fr->mr->name, iova, size,
-            (uint64_t)unmap.size);
+    g_debug("vfio %s: %s (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64 ")", label, ioctl_name,
+            fr->mr->name, iova, size);
 }
 
-bool vfio_listener_start(VfioContainer *c, GError **errp)
+bool vfio_listener_start(VfioDmaSpace *c, GError **errp)
 {
-    g_autofree char *label = container_label(c);
+    g_autofree char *label = vfio_dma_label(c);
 
     c->listener = (MemoryListener){
         .name = "vfio-dma",
@@ -150,19 +191,19 @@ bool vfio_listener_start(VfioContainer *c, GError **errp)
         return false;
     }
     c->listener_added = true;
-    g_debug("vfio %s: DMA listener on %s (container fd %d)", label, c->ctx->as->name, c->fd);
+    g_debug("vfio %s: DMA listener on %s (%s)", label, c->ctx->as->name, c->ops->name(c));
     return true;
 }
 
-void vfio_listener_stop(VfioContainer *c)
+void vfio_listener_stop(VfioDmaSpace *c)
 {
     g_autofree char *label = NULL;
 
     if (!c->listener_added) {
         return;
     }
-    label = container_label(c);
+    label = vfio_dma_label(c);
     address_space_remove_listener(c->ctx->as, &c->listener); /* unmaps, range by range */
     c->listener_added = false;
-    g_debug("vfio %s: DMA listener removed (container fd %d)", label, c->fd);
+    g_debug("vfio %s: DMA listener removed (%s)", label, c->ops->name(c));
 }

@@ -2,7 +2,8 @@
 /*
  * vfio-pci's reset at start (every boot: a guest reboot rebuilds the VM): a function-level
  * reset where the device has one, else a secondary bus reset when every device it would
- * touch is in a group armpass holds, else a clear warning.
+ * touch is in a group armpass holds (legacy) or bound to the same iommufd (a cdev: the
+ * kernel checks that itself, with no group fds), else a clear warning.
  * Source: include/uapi/linux/vfio.h (VFIO_DEVICE_RESET, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO,
  * VFIO_DEVICE_PCI_HOT_RESET), Documentation/driver-api/vfio.rst.
  */
@@ -66,6 +67,36 @@ static bool hot_reset(VfioPciDevice *d, GError **errp)
 
     if (!info) {
         return false;
+    }
+    if (info->flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID) {
+        /* A cdev (iommufd backend): every device the reset touches must be bound to the same
+         * iommufd; then the reset takes no group fd (count 0). Linux 6.12 vfio.h. */
+        struct vfio_pci_hot_reset none = { .argsz = sizeof(none) };
+
+        if (!(info->flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED)) {
+            for (unsigned i = 0; i < info->count; i++) {
+                const struct vfio_pci_dependent_device *dep = &info->devices[i];
+
+                if (dep->devid == (uint32_t)VFIO_PCI_DEVID_NOT_OWNED) {
+                    g_set_error(errp, VFIO_ERROR, EPERM, "a bus reset would also reset "
+                                "%04x:%02x:%02x.%x, which armpass does not hold (pass it "
+                                "through too, with the same iommufd=, or give it no driver)",
+                                dep->segment, dep->bus, dep->devfn >> 3, dep->devfn & 7);
+                    return false;
+                }
+            }
+            g_set_error(errp, VFIO_ERROR, EPERM, "the kernel does not let armpass reset the "
+                        "bus (VFIO_DEVICE_GET_PCI_HOT_RESET_INFO flags 0x%x)", info->flags);
+            return false;
+        }
+        if (host_ioctl(ops, d->vdev->fd, VFIO_DEVICE_PCI_HOT_RESET, &none) < 0) {
+            g_set_error(errp, VFIO_ERROR, errno, "VFIO_DEVICE_PCI_HOT_RESET (iommufd, no group "
+                        "fds): %s", g_strerror(errno));
+            return false;
+        }
+        g_debug("vfio %s: VFIO_DEVICE_PCI_HOT_RESET (%u devices, iommufd)", d->name,
+                info->count);
+        return true;
     }
     for (unsigned i = 0; i < info->count; i++) {
         const struct vfio_pci_dependent_device *dep = &info->devices[i];

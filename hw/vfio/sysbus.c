@@ -5,12 +5,15 @@
  */
 #define G_LOG_DOMAIN "armpass-vfio"
 #include "hw/vfio/vfio-sysbus.h"
+#include "hw/vfio/vfio-objects.h"
 
 #include "hw/vfio/host-node.h"
+#include "hw/vfio/probe.h"
 #include "hw/vfio/sysbus-fdt.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <libfdt.h>
 #include <string.h>
 
 #define VFIO_SYSBUS_COMMON_PROPS                                                               \
@@ -18,6 +21,14 @@
       "host device name under /sys/bus/{platform,amba}/devices (e.g. 9010000.pl031)" },        \
     { "sysfsdev", PROP_STRING, offsetof(VfioSysbusDevice, sysfsdev), 0,                        \
       "host device's sysfs folder, instead of host=" },                                        \
+    { "iommufd", PROP_STRING, offsetof(VfioSysbusDevice, iommufd), 0, "the id of an -object iommufd: "  \
+      "the device's cdev and an IOAS instead of its group (Linux 6.6+)" },                      \
+    { "fd", PROP_STRING, offsetof(VfioSysbusDevice, fd), 0, "with iommufd=: an open "                        \
+      "/dev/vfio/devices/vfioN of the device, passed in (host= or sysfsdev= still names it)" }, \
+    { "container", PROP_STRING, offsetof(VfioSysbusDevice, container), 0, "legacy path: the id of an "       \
+      "-object vfio-container,fd=N its group joins" },                                         \
+    { "group-fd", PROP_STRING, offsetof(VfioSysbusDevice, group_fd), 0, "legacy path: an open /dev/vfio/N "  \
+      "of the device's group, passed in" },                                                    \
     { "mmio-base", PROP_UINT64, offsetof(VfioSysbusDevice, mmio_base),                         \
       offsetof(VfioSysbusDevice, mmio_base_set),                                               \
       "guest-physical address of the first region (default: the platform-bus window); "        \
@@ -131,6 +142,20 @@ static bool vfio_sysbus_irqs_init(VfioSysbusDevice *d, GError **errp)
     }
     d->nr_irqs = d->vdev->num_irqs;
     d->irqs = g_new0(VfioSysbusIrq, d->nr_irqs);
+    /* A GPIO or interrupt controller that a host driver bound since boot: its interrupt is
+     * IRQ_NOREQUEST (kernel/irq/chip.c) and SET_IRQS TRIGGER fails with EINVAL. */
+    if (d->host_node && !d->irq_hint) {
+        const char *what = fdt_getprop(d->host_node, 0, "gpio-controller", NULL)
+                               ? "gpio-controller"
+                           : fdt_getprop(d->host_node, 0, "interrupt-controller", NULL)
+                               ? "interrupt-controller"
+                               : NULL;
+
+        if (what) {
+            d->irq_hint = probe_irq_controller_hint(what, d->amba ? "vfio-amba"
+                                                                  : "vfio-platform");
+        }
+    }
     for (unsigned i = 0; i < d->nr_irqs; i++) {
         VfioIrqLine *line = &d->irqs[i].line;
         struct vfio_irq_info info;
@@ -145,6 +170,7 @@ static bool vfio_sysbus_irqs_init(VfioSysbusDevice *d, GError **errp)
             .mmap_timeout_ms = d->x_mmap_timeout_ms_set ? (unsigned)d->x_mmap_timeout_ms : 0,
             .ops = &vfio_sysbus_irq_ops,
             .opaque = &d->irqs[i],
+            .trigger_hint = d->irq_hint,
             .trigger_fd = -1,
             .resample_fd = -1,
         };
@@ -269,6 +295,7 @@ static bool vfio_sysbus_load_node(VfioSysbusDevice *d, const char *sysfs_path, G
 bool vfio_sysbus_realize(DeviceState *dev, MachineState *ms, GError **errp)
 {
     VfioSysbusDevice *d = (VfioSysbusDevice *)dev;
+    VfioAttachOptions opts;
     g_autofree char *path = NULL;
 
     d->ms = ms;
@@ -278,15 +305,16 @@ bool vfio_sysbus_realize(DeviceState *dev, MachineState *ms, GError **errp)
                     "(e.g. host=9010000.pl031) or sysfsdev=PATH, one of them");
         return false;
     }
-    if (!ms->vfio) {
-        ms->vfio = vfio_context_new(ms->ops, ms->sysfs_root,
-                                    ms->dev_vfio ? ms->dev_vfio : "/dev/vfio", ms->as);
+    if (!vfio_attach_options_parse(d->iommufd, d->fd, d->container, d->group_fd, d->noiommu,
+                                   &opts, errp) ||
+        !vfio_machine_context(ms, errp)) {
+        return false;
     }
     path = d->sysfsdev ? g_strdup(d->sysfsdev) : vfio_find_sysfs_device(ms->vfio, d->host, errp);
     if (!path) {
         return false;
     }
-    d->vdev = vfio_device_attach(ms->vfio, path, d->noiommu, errp);
+    d->vdev = vfio_device_attach_opts(ms->vfio, path, &opts, errp);
     if (!d->vdev) {
         return false;
     }
@@ -323,6 +351,7 @@ void vfio_sysbus_unrealize(DeviceState *dev, MachineState *ms)
         d->vdev = NULL;
     }
     g_clear_pointer(&d->host_node, g_free);
+    g_clear_pointer(&d->irq_hint, g_free);
 }
 
 void vfio_sysbus_print_stats(DeviceState *dev, GString *out)

@@ -49,6 +49,13 @@ typedef void (*KvmSystemEventFn)(void *opaque, uint32_t type);
  * aarch64 host with KVM"), a missing capability (named), an ioctl failing (named, errno).
  */
 KvmState *kvm_init(const HostOps *ops, const char *path, GError **errp);
+/*
+ * kvm_init, but with fd >= 0 (-accel kvm,fd=N: an open /dev/kvm passed in by a launcher) that
+ * descriptor instead of opening path: checked to be /dev/kvm (a character device whose number
+ * is /sys/class/misc/kvm/dev's, then KVM_GET_API_VERSION); it is KvmState's to close. Errors
+ * as kvm_init, and for fd: not open (EBADF), not /dev/kvm.
+ */
+KvmState *kvm_init_fd(const HostOps *ops, const char *path, int fd, GError **errp);
 /* Stops the vCPUs if running, closes every fd, frees s. NULL is fine. */
 void kvm_destroy(KvmState *s);
 

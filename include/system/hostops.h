@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 typedef struct HostOps {
@@ -21,6 +22,8 @@ typedef struct HostOps {
     ssize_t (*pread)(void *opaque, int fd, void *buf, size_t len, off_t off);
     ssize_t (*pwrite)(void *opaque, int fd, const void *buf, size_t len, off_t off);
     int (*eventfd)(void *opaque, unsigned int initval, int flags);
+    /* fstat(2): what a descriptor passed in by a manager (fd=) is. */
+    int (*fstat)(void *opaque, int fd, struct stat *st);
     void *opaque;
 } HostOps;
 

@@ -51,6 +51,13 @@ typedef struct OptList {
     GPtrArray *pairs; /* OptPair * */
 } OptList;
 
+/* One -object: TYPE,id=ID[,fd=FD]. */
+typedef struct ArmpassObject {
+    char *type;          /* "iommufd" or "vfio-container" */
+    char *id;
+    int fd;              /* a descriptor passed in; -1: none (armpass opens the file) */
+} ArmpassObject;
+
 typedef struct ArmpassConfig {
     char *machine;       /* "virt" */
     GicVersion gic_version;
@@ -62,6 +69,11 @@ typedef struct ArmpassConfig {
     char *append;
     char *dtb;           /* use this tree as is */
     GPtrArray *devices;  /* OptList *, one per -device */
+    GPtrArray *objects;  /* ArmpassObject *, one per -object, ids unique */
+    int kvm_fd;          /* -accel kvm,fd=N: an open /dev/kvm; -1: armpass opens it */
+    bool fds_passed;     /* some fd= was given: a guest reset ends armpass (status 3), as
+                          * the passed descriptors cannot be opened again */
+    bool show_object_help; /* -object help */
     SerialKind serial;
     char *serial_path;   /* SERIAL_FILE */
     bool show_help;
@@ -110,5 +122,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ArmpassConfig, armpass_config_clear)
 bool armpass_parse_args(int argc, char **argv, ArmpassConfig *cfg, GError **errp);
 /* The --help text. */
 const char *armpass_usage(void);
+/* The -object help text. */
+const char *armpass_object_help(void);
 
 #endif

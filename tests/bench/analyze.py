@@ -96,10 +96,13 @@ def armpass_stats(run):
             if guards:
                 st.setdefault('backstops', {})['%s/intx' % m.group(1)] = int(guards.group(1))
                 st.setdefault('stale', {})['%s/intx' % m.group(1)] = int(guards.group(2))
-        m = re.search(r'vfio (\S+) dma: (\d+) mappings, (\d+) bytes in (\d+) us', line)
+        # "vfio BDF dma (type1v2): ..." or "(iommufd)"; older armpass printed no backend.
+        m = re.search(r'vfio (\S+) dma(?: \((\w+)\))?: (\d+) mappings, (\d+) bytes in (\d+) us',
+                      line)
         if m:
-            st['dma'] = {'dev': m.group(1), 'maps': int(m.group(2)), 'bytes': int(m.group(3)),
-                         'us': int(m.group(4))}
+            st['dma'] = {'dev': m.group(1), 'backend': m.group(2) or 'type1v2',
+                         'maps': int(m.group(3)), 'bytes': int(m.group(4)),
+                         'us': int(m.group(5))}
     return st
 
 
@@ -668,6 +671,114 @@ def pci_figures(F, records):
     return rows
 
 
+DMA_BACKENDS = ('type1v2', 'iommufd')
+DMA_MARK_BEGIN = '<!-- dma-backends: scripts/bench.sh --dma writes from here -->'
+DMA_MARK_END = '<!-- dma-backends: to here -->'
+
+
+def dma_backends(records):
+    """The "dma-backend" part (scripts/bench.sh --dma): per RAM size, armpass's own time in the
+    DMA map of guest RAM at start through each VFIO backend (-d stats), the per-round ratio
+    iommufd / type1v2, and start -> first instruction. Returns (rows, summary)."""
+    own = {}        # (round, backend, ram) -> stats dma dict
+    first = {}      # (round, backend, ram) -> seconds to the first instruction
+    for rec in records:
+        if rec.get('part') != 'dma-backend' or not ok(rec['run'], '@'):
+            continue
+        key = (rec['round'], rec['backend'], rec['ram_mib'])
+        first[key] = rec['run']['markers_s']['@']
+        d = armpass_stats(rec['run']).get('dma')
+        if d and d['bytes']:
+            own[key] = d
+    rows = []
+    for ram in sorted({k[2] for k in own}):
+        row = {'ram_mib': ram}
+        for b in DMA_BACKENDS:
+            ds = [d for (r, bb, rm), d in own.items() if bb == b and rm == ram]
+            row[b] = {
+                'ms': median([d['us'] / 1000 for d in ds]),
+                'ms_all': [d['us'] / 1000 for d in ds],
+                'ms_per_gib': median([d['us'] / 1000 / (d['bytes'] / 2**30) for d in ds]),
+                'maps': median([d['maps'] for d in ds]),
+                'bytes': median([d['bytes'] for d in ds]),
+                'named': sorted({str(d.get('backend')) for d in ds}),
+                'first_ms': median([t * 1000 for (r, bb, rm), t in first.items() if bb == b and rm == ram]),
+                'n': len(ds),
+            }
+        ratios = [own[(r, 'iommufd', ram)]['us'] / own[(r, 'type1v2', ram)]['us']
+                  for (r, bb, rm) in own if bb == 'type1v2' and rm == ram
+                  and (r, 'iommufd', ram) in own and own[(r, 'type1v2', ram)]['us'] > 0]
+        row['ratio'] = median(ratios)
+        row['ratio_min'] = min(ratios) if ratios else None
+        row['ratio_max'] = max(ratios) if ratios else None
+        rows.append(row)
+    # Growth with RAM: a least-squares slope per round and backend (ms per GiB), and its ratio.
+    slopes = {b: {} for b in DMA_BACKENDS}
+    for b in DMA_BACKENDS:
+        for r in sorted({k[0] for k in own}):
+            pts = [(rm / 1024, d['us'] / 1000) for (rr, bb, rm), d in own.items() if rr == r and bb == b]
+            sl = fit_slope(pts) if len(pts) >= 2 else None
+            if sl is not None:
+                slopes[b][r] = sl
+    sr = [slopes['iommufd'][r] / slopes['type1v2'][r] for r in slopes['type1v2']
+          if r in slopes['iommufd'] and slopes['type1v2'][r] > 0]
+    summary = {b: median(list(slopes[b].values())) for b in DMA_BACKENDS}
+    summary['slope_ratio'] = median(sr)
+    summary['slope_ratio_all'] = sr
+    return rows, summary
+
+
+def dma_backends_markdown(rows, summary, meta):
+    """The dma-backend table, for results-dma.md and docs/performance.md."""
+    def f(v, nd=1):
+        return '-' if v is None else ('%.*f' % (nd, v))
+    env = meta.get('l1', {})
+    out = ['### DMA map of guest RAM at start: legacy type1v2 against iommufd', '',
+           '%s, commit `%s`, `scripts/bench.sh --dma`%s: L1 on Linux %s, L0\'s NVMe through vfio-pci, '
+           'armpass alone, the first-instruction probe as the guest; %s rounds, each backend once per RAM size and '
+           'round, their order alternating. Times are armpass\'s own, in `VFIO_IOMMU_MAP_DMA` (type1v2) or '
+           '`IOMMU_IOAS_MAP` (iommufd), from its `-d stats` line `vfio BDF dma (BACKEND): N mappings, X bytes in Y us`; '
+           'medians; the ratio is the median of the per-round ratios iommufd / type1v2 (min-max), '
+           'measured in the same run. Figures, not pass/fail.' % (
+               meta.get('date', '?')[:16], (meta.get('commit') or '?')[:12],
+               ' (quick)' if env.get('quick') else '', env.get('l1_kernel', '?'),
+               max([r['type1v2']['n'] for r in rows] + [0])),
+           '',
+           '| guest RAM | type1v2 (ms) | iommufd (ms) | type1v2 (ms/GiB) | iommufd (ms/GiB) | iommufd / type1v2 | '
+           'mappings type1v2 / iommufd | start -> first instruction, type1v2 / iommufd (ms) | runs |',
+           '|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+    for r in rows:
+        t, i = r['type1v2'], r['iommufd']
+        out.append('| %d MiB | %s | %s | %s | %s | %s (%s-%s) | %s / %s | %s / %s | %d / %d |' % (
+            r['ram_mib'], f(t['ms']), f(i['ms']), f(t['ms_per_gib']), f(i['ms_per_gib']),
+            f(r['ratio'], 3), f(r['ratio_min'], 3), f(r['ratio_max'], 3),
+            f(t['maps'], 0), f(i['maps'], 0), f(t['first_ms']), f(i['first_ms']), t['n'], i['n']))
+    out += ['', 'Growth with guest RAM (least squares over the sizes, per round; medians): type1v2 %s ms/GiB, '
+            'iommufd %s ms/GiB, iommufd / type1v2 %s.' % (
+                f(summary.get('type1v2')), f(summary.get('iommufd')), f(summary.get('slope_ratio'), 3))]
+    return '\n'.join(out) + '\n'
+
+
+def splice_dma(path, text):
+    """Puts text between the dma-backends markers of path (appended at the end, with the
+    markers, if it has none). Returns True if the file was written."""
+    try:
+        with open(path) as f:
+            doc = f.read()
+    except OSError:
+        return False
+    block = DMA_MARK_BEGIN + '\n' + text + DMA_MARK_END
+    if DMA_MARK_BEGIN in doc and DMA_MARK_END in doc:
+        a = doc.index(DMA_MARK_BEGIN)
+        b = doc.index(DMA_MARK_END) + len(DMA_MARK_END)
+        doc = doc[:a] + block + doc[b:]
+    else:
+        doc = doc.rstrip('\n') + '\n\n' + block + '\n'
+    with open(path, 'w') as f:
+        f.write(doc)
+    return True
+
+
 def scale_table(scale):
     """Per point: median boot time and RSS of each VMM, and the per-round ratio."""
     points = sorted({(s['ram_mib'], s['smp']) for s in scale}, key=lambda p: (p[1] != 2, p[1], p[0]))
@@ -1003,6 +1114,10 @@ def main():
     ap.add_argument('--host', required=True)
     ap.add_argument('--out', required=True)
     ap.add_argument('--doc')
+    ap.add_argument('--dma-only', action='store_true',
+                    help='the dma-backend part alone (scripts/bench.sh --dma): DIR/results-dma.json and '
+                    'results-dma.md; with --doc, its table between the dma-backends markers of that file '
+                    'and of tests/bench/performance.md.in')
     args = ap.parse_args()
 
     records, bad, l0 = read_log(args.log)
@@ -1016,6 +1131,8 @@ def main():
     meta = {'date': host.get('date') or datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
             'commit': commit, 'host': host, 'l1': env, 'l0_command': l0, 'unreadable_lines': bad,
             'failed_runs': sum(1 for r in records if 'run' in r and not ok(r['run']))}
+    if args.dma_only:
+        return dma_only(args, records, meta)
     F, scale, dma_rows = compute(records)
     rows = scale_table(scale)
     os.makedirs(args.out, exist_ok=True)
@@ -1063,6 +1180,29 @@ def main():
         with open(args.doc, 'w') as f:
             f.write(doc)
         print('written: %s' % args.doc)
+    return 0
+
+
+def dma_only(args, records, meta):
+    rows, summary = dma_backends(records)
+    if not rows:
+        print('analyze: no usable dma-backend sample in %s' % args.log, file=sys.stderr)
+        return 1
+    os.makedirs(args.out, exist_ok=True)
+    md = dma_backends_markdown(rows, summary, meta)
+    with open(os.path.join(args.out, 'results-dma.json'), 'w') as f:
+        json.dump({'meta': meta, 'rows': rows, 'summary': summary,
+                   'samples': [r for r in records if r.get('part') in ('env', 'dma-backend')]}, f, indent=1)
+    with open(os.path.join(args.out, 'results-dma.md'), 'w') as f:
+        f.write(md)
+    print(md)
+    if meta['failed_runs']:
+        print('analyze: %d runs did not end well (left out)' % meta['failed_runs'])
+    print('written: %s/results-dma.json, results-dma.md' % args.out)
+    if args.doc:
+        for path in (args.doc, os.path.join(HERE, 'performance.md.in')):
+            if splice_dma(path, md):
+                print('written: %s' % path)
     return 0
 
 

@@ -173,6 +173,7 @@ static int send_text(const char *text, int fd)
     iov.iov_len = len + 1;
     if (fd >= 0) {
         struct cmsghdr *cm;
+        memset(&ctl, 0, sizeof(ctl));
         msg.msg_control = ctl.space;
         msg.msg_controllen = sizeof(ctl.space);
         cm = CMSG_FIRSTHDR(&msg);

@@ -4,7 +4,9 @@
 
 The artefacts (kernel Image, arm64 busybox, static aarch64 armpass) come from the scripts next to
 this one and from scripts/build-aarch64.sh, unless given by option or environment (ARMPASS_KERNEL,
-ARMPASS_BUSYBOX, ARMPASS_BIN, ARMPASS_QEMU). The two initramfs images are rebuilt every run.
+ARMPASS_BUSYBOX, ARMPASS_BIN, ARMPASS_QEMU). The kernel (L1's and L2's: one Image) is
+build-kernel.sh's for --kernel-version (6.1 or 6.12; default $ARMPASS_KERNEL_VERSION, else 6.1)
+unless --kernel or $ARMPASS_KERNEL names one. The two initramfs images are rebuilt every run.
 The whole L0 console goes to a log file in --logdir; the run ends on the case's
 "ARMPASS-E2E: PASS|FAIL" line, on QEMU's exit or on the timeout. Exit status: 0 on PASS, else 1.
 """
@@ -37,18 +39,19 @@ AHCI_IMAGE_SIZE = 16 << 20          # the --ahci disk (sparse)
 ROM_SIZE = 32 << 10                 # the --nvme-rom option ROM (a power of two)
 NVME_IDS = (0x1b36, 0x0010, 0x010802)   # QEMU's NVMe: vendor, device, class code
 TAIL_LINES = 40
+KERNEL_VERSIONS = ('6.1', '6.12')   # build-kernel.sh's
 
 
 def say(msg):
     print('run.py: ' + msg, file=sys.stderr, flush=True)
 
 
-def artefact(option, env, script):
+def artefact(option, env, script, *script_args):
     """Path from the option, else the environment, else the last stdout line of the script."""
     path = option or os.environ.get(env)
     if not path:
-        say('running ' + os.path.relpath(script, TOP))
-        res = subprocess.run([script], stdout=subprocess.PIPE, text=True)
+        say('running ' + ' '.join([os.path.relpath(script, TOP)] + list(script_args)))
+        res = subprocess.run([script] + list(script_args), stdout=subprocess.PIPE, text=True)
         lines = res.stdout.strip().splitlines()
         if res.returncode != 0 or not lines:
             raise RuntimeError('%s failed (status %d)' % (script, res.returncode))
@@ -193,7 +196,11 @@ def main():
     ap.add_argument('--mem', default='1G', help="L1's RAM, as QEMU's -m takes it (default 1G)")
     ap.add_argument('--smp', type=int, default=2, help="L1's CPUs (default 2)")
     ap.add_argument('--append', default='', help="more words for L1's kernel command line")
-    ap.add_argument('--kernel', help='kernel Image (default: $ARMPASS_KERNEL or build-kernel.sh)')
+    ap.add_argument('--kernel', help='kernel Image (default: $ARMPASS_KERNEL or build-kernel.sh VERSION)')
+    ap.add_argument('--kernel-version', choices=KERNEL_VERSIONS,
+                    default=os.environ.get('ARMPASS_KERNEL_VERSION') or '6.1',
+                    help="the test bed's kernel for L1 and L2, built by build-kernel.sh "
+                    "(default: $ARMPASS_KERNEL_VERSION, else 6.1); ignored with --kernel")
     ap.add_argument('--busybox', help='arm64 busybox (default: $ARMPASS_BUSYBOX or busybox.sh)')
     ap.add_argument('--armpass', help='aarch64 armpass (default: $ARMPASS_BIN or scripts/build-aarch64.sh)')
     ap.add_argument('--qemu', default=os.environ.get('ARMPASS_QEMU', 'qemu-system-aarch64'))
@@ -232,10 +239,15 @@ def main():
     timeout = args.timeout if args.timeout is not None else (None if args.interactive else 300.0)
     name = args.case or 'shell'
 
+    if args.kernel_version not in KERNEL_VERSIONS:     # from the environment
+        ap.error('ARMPASS_KERNEL_VERSION=%s: use one of %s' % (args.kernel_version, ', '.join(KERNEL_VERSIONS)))
     try:
-        kernel = artefact(args.kernel, 'ARMPASS_KERNEL', os.path.join(HERE, 'build-kernel.sh'))
+        kernel = artefact(args.kernel, 'ARMPASS_KERNEL', os.path.join(HERE, 'build-kernel.sh'),
+                          args.kernel_version)
         busybox = artefact(args.busybox, 'ARMPASS_BUSYBOX', os.path.join(HERE, 'busybox.sh'))
         armpass = artefact(args.armpass, 'ARMPASS_BIN', os.path.join(TOP, 'scripts', 'build-aarch64.sh'))
+        say('kernel: %s%s' % (kernel, '' if args.kernel or os.environ.get('ARMPASS_KERNEL')
+                                else ' (Linux %s)' % args.kernel_version))
         if shutil.which(args.qemu) is None:
             raise RuntimeError('%s not found (install qemu-system-arm)' % args.qemu)
     except RuntimeError as e:
@@ -346,8 +358,11 @@ def run(args, name, timeout, kernel, busybox, armpass, work):
                 '-device', 'e1000e,netdev=n0,romfile=,addr=4.0']
 
     stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
-    logpath = os.path.abspath(os.path.join(args.logdir, '%s-gic%d-%s.log' % (name, args.gic, stamp)))
-    latest = os.path.join(args.logdir, '%s-gic%d-latest.log' % (name, args.gic))
+    # The kernel version in the name when it is not the default one (6.1), so that the two
+    # kernels' runs of one case keep apart.
+    tag = name if args.kernel or args.kernel_version == '6.1' else '%s-%s' % (name, args.kernel_version)
+    logpath = os.path.abspath(os.path.join(args.logdir, '%s-gic%d-%s.log' % (tag, args.gic, stamp)))
+    latest = os.path.join(args.logdir, '%s-gic%d-latest.log' % (tag, args.gic))
 
     saved_tty = None
     if args.interactive and sys.stdin.isatty():

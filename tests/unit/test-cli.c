@@ -293,6 +293,61 @@ static void test_needs_kvm(void)
     assert_one_line_error(&r, "armpass needs an aarch64 host with KVM");
 }
 
+/* A QMP socket that cannot be made: one line, status 1, before anything else is set up; a
+ * socket that could be made is gone again when armpass stops on a later error. */
+static void test_qmp_socket(void)
+{
+    g_autofree char *img = fake_image(1 << 20);
+    g_autofree char *file = g_build_filename(tmpdir, "not-a-socket", NULL);
+    g_autofree char *sock = g_build_filename(tmpdir, "qmp.sock", NULL);
+    g_autofree char *bad = g_strdup_printf("unix:%s/no/such/dir/q.sock,server=on,wait=off",
+                                           tmpdir);
+    g_autofree char *taken = g_strdup_printf("unix:%s,server=on,wait=off", file);
+    g_autofree char *good = g_strdup_printf("unix:%s,server=on,wait=off", sock);
+    g_auto(Run) r1 = { 0 };
+    g_auto(Run) r2 = { 0 };
+    g_auto(Run) r3 = { 0 };
+    g_auto(Run) r4 = { 0 };
+
+    run(&r1, "-kernel", img, "-qmp", bad, NULL);
+    assert_one_line_error(&r1, "cannot listen there: No such file or directory");
+    g_assert_true(g_file_set_contents(file, "data", -1, NULL));
+    run(&r2, "-kernel", img, "-qmp", taken, NULL);
+    assert_one_line_error(&r2, "exists and is not a socket");
+    run(&r3, "-kernel", img, "-qmp", "unix:/tmp/q.sock,server=on", NULL);
+    assert_one_line_error(&r3, "give wait=off");
+    /* a socket made, then an error (this host has no aarch64 KVM): the file goes too */
+    run(&r4, "-kernel", img, "-m", "64M", "-qmp", good, NULL);
+    assert_one_line_error(&r4, "KVM");
+    g_assert_false(g_file_test(sock, G_FILE_TEST_EXISTS));
+    unlink(file);
+}
+
+/* armpass probe: bad input is one line and status 1; a sysfs without devices is a report. */
+static void test_probe(void)
+{
+    g_autofree char *sys = g_build_filename(tmpdir, "sys", NULL);
+    g_autofree char *bus = g_build_filename(sys, "bus", NULL);
+    g_auto(Run) bad = { 0 };
+    g_auto(Run) extra = { 0 };
+    g_auto(Run) missing = { 0 };
+    g_auto(Run) ok = { 0 };
+    g_auto(Run) help = { 0 };
+
+    run(&bad, "probe", "--bogus", NULL);
+    assert_one_line_error(&bad, "--bogus");
+    run(&extra, "probe", "now", NULL);
+    assert_one_line_error(&extra, "unexpected argument \"now\"");
+    run(&missing, "probe", "--sysfs", "/nonexistent", NULL);
+    assert_one_line_error(&missing, "/nonexistent/bus: no such folder");
+    g_assert_cmpint(g_mkdir_with_parents(bus, 0755), ==, 0);
+    run(&ok, "probe", "--sysfs", sys, NULL);
+    g_assert_cmpint(ok.status, ==, 0);
+    g_assert_nonnull(strstr(ok.out, "0 of 0 candidate devices can be passed now"));
+    run(&help, "--help", NULL);
+    g_assert_nonnull(strstr(help.out, "armpass probe [--json] [--sysfs ROOT]"));
+}
+
 int main(int argc, char **argv)
 {
     int ret;
@@ -314,6 +369,8 @@ int main(int argc, char **argv)
     g_test_add_func("/cli/dumpdtb", test_dumpdtb);
     g_test_add_func("/cli/dumpdtb-gzip-kernel-initrd", test_dumpdtb_gzip_kernel_initrd);
     g_test_add_func("/cli/needs-kvm", test_needs_kvm);
+    g_test_add_func("/cli/qmp-socket", test_qmp_socket);
+    g_test_add_func("/cli/probe", test_probe);
     ret = g_test_run();
     g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
     (void)!system(cmd);

@@ -656,6 +656,79 @@ static void test_args_device(void)
     expect_error("-device : empty option string", NULL, "-device", "", NULL);
 }
 
+/* -object iommufd / vfio-container, -accel kvm[,fd=N], and which descriptors end reboots. */
+static void test_args_object_accel(void)
+{
+    ArmpassConfig cfg;
+    const ArmpassObject *o;
+
+    g_assert_true(parse(&cfg, NULL, NULL));
+    g_assert_cmpuint(cfg.objects->len, ==, 0);
+    g_assert_cmpint(cfg.kvm_fd, ==, -1);
+    g_assert_false(cfg.fds_passed);
+    armpass_config_clear(&cfg);
+
+    g_assert_true(parse(&cfg, NULL, "-object", "iommufd,id=i0", "-object",
+                        "vfio-container,id=c0,fd=4", "-object", "iommufd,id=i1,fd=5", NULL));
+    g_assert_cmpuint(cfg.objects->len, ==, 3);
+    o = g_ptr_array_index(cfg.objects, 0);
+    g_assert_cmpstr(o->type, ==, "iommufd");
+    g_assert_cmpstr(o->id, ==, "i0");
+    g_assert_cmpint(o->fd, ==, -1);
+    o = g_ptr_array_index(cfg.objects, 1);
+    g_assert_cmpstr(o->type, ==, "vfio-container");
+    g_assert_cmpint(o->fd, ==, 4);
+    o = g_ptr_array_index(cfg.objects, 2);
+    g_assert_cmpint(o->fd, ==, 5);
+    g_assert_true(cfg.fds_passed);
+    armpass_config_clear(&cfg);
+
+    /* an iommufd without fd= passes nothing: reboots stay */
+    g_assert_true(parse(&cfg, NULL, "-object", "iommufd,id=i0", "-device",
+                        "vfio-pci,host=0000:00:01.0,iommufd=i0", NULL));
+    g_assert_false(cfg.fds_passed);
+    armpass_config_clear(&cfg);
+    g_assert_true(parse(&cfg, NULL, "-device", "vfio-pci,host=01:00.0,iommufd=i0,fd=7", NULL));
+    g_assert_true(cfg.fds_passed);
+    armpass_config_clear(&cfg);
+    g_assert_true(parse(&cfg, NULL, "-device", "vfio-amba,host=x,group-fd=7", NULL));
+    g_assert_true(cfg.fds_passed);
+    armpass_config_clear(&cfg);
+
+    g_assert_true(parse(&cfg, NULL, "-object", "help", NULL));
+    g_assert_true(cfg.show_object_help);
+    armpass_config_clear(&cfg);
+    g_assert_true(strstr(armpass_object_help(), "iommufd"));
+    g_assert_true(strstr(armpass_object_help(), "vfio-container"));
+
+    expect_error("-object memory-backend-ram,id=m: unknown object type \"memory-backend-ram\"",
+                 "-object help", "-object", "memory-backend-ram,id=m", NULL);
+    expect_error("-object iommufd: needs id=NAME", NULL, "-object", "iommufd", NULL);
+    expect_error("id=a is already the id of an -object iommufd", NULL, "-object",
+                 "iommufd,id=a", "-object", "vfio-container,id=a,fd=3", NULL);
+    expect_error("a vfio-container needs fd=N", NULL, "-object", "vfio-container,id=c", NULL);
+    expect_error("fd=x is not a descriptor number", NULL, "-object", "iommufd,id=i,fd=x",
+                 NULL);
+    expect_error("fd=-3 is not a descriptor number", NULL, "-object", "iommufd,id=i,fd=-3",
+                 NULL);
+    expect_error("unknown property \"path\"", NULL, "-object", "iommufd,id=i,path=/dev/iommu",
+                 NULL);
+
+    g_assert_true(parse(&cfg, NULL, "-accel", "kvm", NULL));
+    g_assert_cmpint(cfg.kvm_fd, ==, -1);
+    g_assert_false(cfg.fds_passed);
+    armpass_config_clear(&cfg);
+    g_assert_true(parse(&cfg, NULL, "-accel", "kvm,fd=3", NULL));
+    g_assert_cmpint(cfg.kvm_fd, ==, 3);
+    g_assert_true(cfg.fds_passed);
+    armpass_config_clear(&cfg);
+    expect_error("-accel tcg: unknown accelerator \"tcg\"", NULL, "-accel", "tcg", NULL);
+    expect_error("-accel kvm,fd=three: fd=three is not a descriptor number", NULL, "-accel",
+                 "kvm,fd=three", NULL);
+    expect_error("unknown property \"thread\"", NULL, "-accel", "kvm,thread=single", NULL);
+    expect_error("the only accelerator is kvm", NULL, "-accel", "help", NULL);
+}
+
 static void test_args_files(void)
 {
     expect_error("-kernel: needs a file name", "-kernel Image", "-kernel", "", NULL);
@@ -1000,6 +1073,7 @@ int main(int argc, char **argv)
     g_test_add_func("/options/args/ram-errors", test_args_ram_errors);
     g_test_add_func("/options/args/smp", test_args_smp);
     g_test_add_func("/options/args/serial", test_args_serial);
+    g_test_add_func("/options/args/object-accel", test_args_object_accel);
     g_test_add_func("/options/args/d", test_args_d);
     g_test_add_func("/options/args/reboot-sandbox", test_args_reboot_sandbox);
     g_test_add_func("/options/args/qmp", test_args_qmp);

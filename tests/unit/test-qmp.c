@@ -383,10 +383,12 @@ static void test_getfd(void)
     struct iovec iov = { .iov_base = (void *)cmd, .iov_len = strlen(cmd) };
     struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
                           .msg_controllen = sizeof(ctl.space) };
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    struct cmsghdr *cm;
     json_object *r;
     int fd;
 
+    memset(&ctl, 0, sizeof(ctl)); /* the padding too: it goes to the kernel */
+    cm = CMSG_FIRSTHDR(&msg);
     peer_open(&p, true);
     assert_error(&p, cmd, "GenericError", "No file descriptor supplied via SCM_RIGHTS");
     g_assert_cmpint(pipe(pipefd), ==, 0);

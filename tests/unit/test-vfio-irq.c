@@ -3,7 +3,10 @@
  * recording interrupt controller: the irqfd path (edge, level with resamplefd, one MSI-X
  * vector), the userspace path (a level IRQ takes the mmaps away until the quiet period ends,
  * the guest's trapped access completes it), and failures that must leave no fd open. */
+#include "hw/arm/virt.h"
 #include "hw/vfio/vfio-irq.h"
+#include "hw/vfio/vfio-sysbus.h"
+#include "system/options.h"
 #include "system/rcu.h"
 #include "vfio-fake.h"
 
@@ -98,8 +101,12 @@ typedef struct Rig {
     GString *mmaps;       /* mmaps_enable calls: "-" (taken away), "+" (given back) */
 } Rig;
 
+/* The backend of the rig's device: legacy, or iommufd for the /vfio-irq/iommufd/ variants. */
+static bool use_iommufd;
+
 static void rig_init(Rig *t, uint32_t flags, uint32_t count, bool level)
 {
+    VfioAttachOptions o = VFIO_ATTACH_OPTIONS_INIT;
     g_autoptr(GError) err = NULL;
     g_autofree char *path = NULL;
     FakeDevice *d;
@@ -115,8 +122,13 @@ static void rig_init(Rig *t, uint32_t flags, uint32_t count, bool level)
     fake_device_add_region(d, RWM, 0x1000);
     fake_device_add_irq(d, flags, count);
     sysfs_fixture_add(t->sys, "amba", DEV, 7, false, "vfio-amba");
+    if (use_iommufd) {
+        sysfs_fixture_add_cdev(t->sys, "amba", DEV, d->cdev);
+        g_assert_true(vfio_context_add_iommufd(t->ctx, "iommufd0", -1, NULL));
+        o.iommufd = "iommufd0";
+    }
     path = sysfs_fixture_path(t->sys, "amba", DEV);
-    t->vdev = vfio_device_attach(t->ctx, path, false, &err);
+    t->vdev = vfio_device_attach_opts(t->ctx, path, &o, &err);
     g_assert_no_error(err);
     t->rec = (Recorder){ .resample = true, .fd = -1, .resamplefd = -1,
                          .levels = g_string_new(NULL) };
@@ -660,25 +672,171 @@ static void test_irqfd_fails(void)
     rig_done(&t);
 }
 
+/* The owner's hint follows a TRIGGER refused with EINVAL, and only that. */
+static void check_trigger_hint(int err_no, bool want_hint)
+{
+    g_autoptr(GError) err = NULL;
+    Rig t;
+
+    rig_init(&t, LEVEL, 1, true);
+    t.line.trigger_hint = "THE HINT";
+    fake_vfio_fail_ioctl(t.f, VFIO_DEVICE_SET_IRQS, 1, err_no);
+    g_assert_false(vfio_irq_line_wire(&t.line, &t.ms, &err));
+    g_assert_error(err, VFIO_ERROR, err_no);
+    g_assert_nonnull(strstr(err->message, "VFIO_DEVICE_SET_IRQS (index 0, TRIGGER eventfd "));
+    g_assert_cmpint(g_str_has_suffix(err->message, ": THE HINT"), ==, want_hint);
+    g_assert_nonnull(strstr(err->message, g_strerror(err_no)));
+    g_assert_cmpuint(fake_vfio_open_eventfds(t.f), ==, 0);
+    rig_done(&t);
+}
+
+static void test_trigger_hint(void)
+{
+    check_trigger_hint(EINVAL, true);
+    check_trigger_hint(EBUSY, false);
+}
+
+/*
+ * vfio-amba realized on the fake kernel: the host node (of_node in the sysfs fixture) says
+ * gpio-controller (or not: no hint), and the kernel refuses the IRQ's TRIGGER with EINVAL, as
+ * 6.1 and 6.12 do for a PL061 whose gpio-pl061 driver bound it since boot.
+ */
+static void check_realize_hint(const char *controller_prop, const char *want)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(OptList) ol = NULL;
+    g_autofree char *of_node = NULL;
+    ArmpassConfig cfg;
+    MemoryRegion root;
+    AddressSpace as;
+    Recorder rec = { .resample = true, .fd = -1, .resamplefd = -1,
+                     .levels = g_string_new(NULL) };
+    char *sys = sysfs_fixture_new();
+    FakeVfio *f = fake_vfio_new("/dev/vfio");
+    FakeDevice *fd;
+    DeviceState *dev;
+    MachineState ms;
+    static const guint8 compat[] = "arm,pl061\0arm,primecell";
+    static const guint8 reg[] = { 0, 0, 0, 0, 0x09, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0 };
+    static const guint8 irq[] = { 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 4 };
+
+    armpass_config_init(&cfg);
+    memory_region_init_container(&root, "system", UINT64_C(1) << 40);
+    address_space_init(&as, &root, "memory");
+    g_assert_true(address_space_commit(&as, NULL));
+    fd = fake_vfio_add_device(f, "9030000.pl061", 7, false, VFIO_DEVICE_FLAGS_AMBA);
+    fake_device_add_region(fd, RWM, 0x1000);
+    fake_device_add_irq(fd, LEVEL, 1);
+    sysfs_fixture_add(sys, "amba", "9030000.pl061", 7, false, "vfio-amba");
+    of_node = g_build_filename(sys, "devices", "platform", "9030000.pl061", "of_node", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(of_node, 0755), ==, 0);
+    {
+        g_autofree char *p1 = g_build_filename(of_node, "compatible", NULL);
+        g_autofree char *p2 = g_build_filename(of_node, "reg", NULL);
+        g_autofree char *p3 = g_build_filename(of_node, "interrupts", NULL);
+
+        g_assert_true(g_file_set_contents(p1, (const char *)compat, sizeof(compat), NULL));
+        g_assert_true(g_file_set_contents(p2, (const char *)reg, sizeof(reg), NULL));
+        g_assert_true(g_file_set_contents(p3, (const char *)irq, sizeof(irq), NULL));
+        if (controller_prop) {
+            g_autofree char *p4 = g_build_filename(of_node, controller_prop, NULL);
+
+            g_assert_true(g_file_set_contents(p4, "", 0, NULL));
+        }
+    }
+    ms = (MachineState){ .cfg = &cfg, .ops = &f->ops, .irq_ops = &rec_irq_ops,
+                         .irq_opaque = &rec, .sysmem = &root, .as = &as,
+                         .max_spi = VIRT_GIC_NR_IRQS - 33, .gic_phandle = VIRT_PHANDLE_GIC,
+                         .apb_pclk_phandle = VIRT_PHANDLE_APB_PCLK,
+                         .next_phandle = VIRT_PHANDLE_FIRST_FREE, .sysfs_root = sys,
+                         .dev_vfio = (char *)"/dev/vfio" };
+    platform_bus_init(&ms.pbus, virt_memmap[VIRT_PLATFORM_BUS].base,
+                      virt_memmap[VIRT_PLATFORM_BUS].size, virt_irqmap[VIRT_IRQ_PLATFORM_BUS],
+                      VIRT_PLATFORM_BUS_NUM_IRQS);
+    g_assert_true(opt_list_parse("vfio-amba,host=9030000.pl061", true, &ol, &err));
+    dev = device_create(ol, 0, &err);
+    g_assert_no_error(err);
+    fake_vfio_fail_ioctl(f, VFIO_DEVICE_SET_IRQS, 1, EINVAL);
+    g_assert_false(dev->klass->realize(dev, &ms, &err));
+    g_assert_nonnull(err);
+    g_test_message("%s", err->message);
+    g_assert_true(g_str_has_prefix(err->message, "vfio 9030000.pl061: VFIO_DEVICE_SET_IRQS "
+                                   "(index 0, TRIGGER eventfd "));
+    if (want) {
+        g_assert_nonnull(strstr(err->message, want));
+        g_assert_nonnull(strstr(err->message, "until reboot"));
+        g_assert_nonnull(strstr(err->message, "initcall_blacklist="));
+        g_assert_nonnull(strstr(err->message, "bind the device to vfio-amba"));
+    } else {
+        g_assert_true(g_str_has_suffix(err->message, g_strerror(EINVAL)));
+    }
+    g_assert_null(strchr(err->message, '\n'));
+    /* realize failed: nothing is left open */
+    g_assert_cmpuint(fake_vfio_open_fds(f), ==, 0);
+    g_assert_cmpuint(fake_vfio_open_eventfds(f), ==, 0);
+    device_free(dev);
+    vfio_context_free(ms.vfio);
+    platform_bus_destroy(&ms.pbus);
+    address_space_destroy(&as);
+    memory_region_finalize(&root);
+    armpass_config_clear(&cfg);
+    g_string_free(rec.levels, TRUE);
+    fake_vfio_free(f);
+    sysfs_fixture_free(sys);
+}
+
+static void test_realize_gpio_hint(void)
+{
+    check_realize_hint("gpio-controller", "its node says gpio-controller");
+    check_realize_hint("interrupt-controller", "its node says interrupt-controller");
+    check_realize_hint(NULL, NULL);
+}
+
+/* Each test a second time on the iommufd backend: the IRQ wiring is the same. */
+typedef struct Variant {
+    void (*fn)(void);
+} Variant;
+
+static void run_on_iommufd(gconstpointer p)
+{
+    const Variant *v = p;
+
+    use_iommufd = true;
+    v->fn();
+    use_iommufd = false;
+}
+
+static void add_both(const char *path, void (*fn)(void))
+{
+    g_autofree char *ipath = g_strdup_printf("/vfio-irq/iommufd%s", path + strlen("/vfio-irq"));
+    Variant *v = g_new0(Variant, 1);
+
+    v->fn = fn;
+    g_test_add_func(path, fn);
+    g_test_add_data_func_full(ipath, v, run_on_iommufd, g_free);
+}
+
 int main(int argc, char **argv)
 {
     int ret;
 
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/vfio-irq/kernel-edge", test_kernel_edge);
-    g_test_add_func("/vfio-irq/kernel-level", test_kernel_level);
-    g_test_add_func("/vfio-irq/kernel-vector", test_kernel_vector);
-    g_test_add_func("/vfio-irq/kernel-level-trapped-access", test_kernel_level_trapped_access);
-    g_test_add_func("/vfio-irq/userspace-level", test_userspace_level);
-    g_test_add_func("/vfio-irq/userspace-level-untouched", test_userspace_level_untouched);
-    g_test_add_func("/vfio-irq/userspace-level-refire", test_userspace_level_refire);
-    g_test_add_func("/vfio-irq/userspace-level-unwire", test_userspace_level_unwire);
-    g_test_add_func("/vfio-irq/userspace-level-no-mmaps", test_userspace_level_no_mmaps);
-    g_test_add_func("/vfio-irq/userspace-edge", test_userspace_edge);
-    g_test_add_func("/vfio-irq/no-resample", test_no_resample);
-    g_test_add_func("/vfio-irq/no-irq-ops", test_no_irq_ops);
-    g_test_add_func("/vfio-irq/set-irqs-fails", test_set_irqs_fails);
-    g_test_add_func("/vfio-irq/irqfd-fails", test_irqfd_fails);
+    add_both("/vfio-irq/kernel-edge", test_kernel_edge);
+    add_both("/vfio-irq/kernel-level", test_kernel_level);
+    add_both("/vfio-irq/kernel-vector", test_kernel_vector);
+    add_both("/vfio-irq/kernel-level-trapped-access", test_kernel_level_trapped_access);
+    add_both("/vfio-irq/userspace-level", test_userspace_level);
+    add_both("/vfio-irq/userspace-level-untouched", test_userspace_level_untouched);
+    add_both("/vfio-irq/userspace-level-refire", test_userspace_level_refire);
+    add_both("/vfio-irq/userspace-level-unwire", test_userspace_level_unwire);
+    add_both("/vfio-irq/userspace-level-no-mmaps", test_userspace_level_no_mmaps);
+    add_both("/vfio-irq/userspace-edge", test_userspace_edge);
+    add_both("/vfio-irq/no-resample", test_no_resample);
+    add_both("/vfio-irq/no-irq-ops", test_no_irq_ops);
+    add_both("/vfio-irq/set-irqs-fails", test_set_irqs_fails);
+    add_both("/vfio-irq/irqfd-fails", test_irqfd_fails);
+    g_test_add_func("/vfio-irq/trigger-hint", test_trigger_hint);
+    g_test_add_func("/vfio-irq/realize-gpio-hint", test_realize_gpio_hint);
     armpass_rcu_register_thread(); /* commits and accesses read the view under RCU */
     ret = g_test_run();
     armpass_rcu_barrier();

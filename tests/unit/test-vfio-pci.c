@@ -184,7 +184,12 @@ typedef struct Bench {
     VfioPciDevice *d;
     unsigned host_fds;    /* the process's fds before the first realize */
     bool counted;
+    ArmpassConfig cfg;    /* with use_iommufd: -object iommufd,id=iommufd0 */
 } Bench;
+
+/* The backend of the bench's devices: false, the legacy group path; true, iommufd (every
+ * realize gets iommufd=iommufd0; the /vfio-pci/iommufd/... variants). */
+static bool use_iommufd;
 
 static unsigned count_fds(void)
 {
@@ -225,13 +230,25 @@ static void bench_init(Bench *b)
     b->ms.dev_vfio = (char *)"/dev/vfio";
     b->ms.pci_bus = pci_bus_new(&b->sysmem, &b->as, windows, G_N_ELEMENTS(windows));
     pci_bus_set_intx_handler(b->ms.pci_bus, INTX_FIRST_SPI, rec_intx, &b->irq);
+    armpass_config_init(&b->cfg);
+    if (use_iommufd) {
+        ArmpassObject *o = g_new0(ArmpassObject, 1);
+
+        o->type = g_strdup("iommufd");
+        o->id = g_strdup("iommufd0");
+        o->fd = -1;
+        g_ptr_array_add(b->cfg.objects, o);
+    }
+    b->ms.cfg = &b->cfg;
 }
 
 /* The NVMe function bound to vfio-pci in its own group, the bench's device or not. */
 static void add_nvme_only(Bench *b)
 {
-    fake_vfio_add_nvme(b->f, NVME, GROUP, FAKE_NVME_MSIX_MAPPABLE);
+    FakeDevice *d = fake_vfio_add_nvme(b->f, NVME, GROUP, FAKE_NVME_MSIX_MAPPABLE);
+
     sysfs_fixture_add(b->sys, "pci", NVME, GROUP, false, "vfio-pci");
+    sysfs_fixture_add_cdev(b->sys, "pci", NVME, d->cdev);
 }
 
 /* The NVMe function bound to vfio-pci in its own group. */
@@ -239,12 +256,15 @@ static void add_nvme(Bench *b, FakeNvmeVariant variant)
 {
     b->fd = fake_vfio_add_nvme(b->f, NVME, GROUP, variant);
     sysfs_fixture_add(b->sys, "pci", NVME, GROUP, false, "vfio-pci");
+    sysfs_fixture_add_cdev(b->sys, "pci", NVME, b->fd->cdev);
 }
 
 /* Creates a vfio-pci device from "-device vfio-pci,<props>" and realizes it. */
 static VfioPciDevice *realize(Bench *b, const char *props, GError **errp)
 {
-    g_autofree char *str = g_strdup_printf("vfio-pci,%s", props);
+    g_autofree char *str = g_strdup_printf("vfio-pci,%s%s", props,
+                                           use_iommufd && !strstr(props, "iommufd=")
+                                               ? ",iommufd=iommufd0" : "");
     g_autoptr(OptList) ol = NULL;
     g_autoptr(GError) err = NULL;
     DeviceState *dev;
@@ -252,6 +272,17 @@ static VfioPciDevice *realize(Bench *b, const char *props, GError **errp)
     if (!b->counted) {
         b->host_fds = count_fds();
         b->counted = true;
+    }
+    for (guint i = 0; use_iommufd && i < b->f->devices->len; i++) {
+        /* every fake device's cdev in sysfs, as 6.12 shows it */
+        const FakeDevice *fdv = g_ptr_array_index(b->f->devices, i);
+        g_autofree char *path = sysfs_fixture_path(b->sys, "pci", fdv->name);
+        g_autofree char *cdir = g_build_filename(path, "vfio-dev", NULL);
+
+        if (fdv->cdev >= 0 && g_file_test(path, G_FILE_TEST_IS_DIR) &&
+            !g_file_test(cdir, G_FILE_TEST_EXISTS)) {
+            sysfs_fixture_add_cdev(b->sys, "pci", fdv->name, fdv->cdev);
+        }
     }
     g_assert_true(opt_list_parse(str, true, &ol, &err));
     dev = device_create_from_class(&vfio_pci_device_class, ol, 0, &err);
@@ -329,6 +360,7 @@ static void bench_done(Bench *b)
     memory_region_finalize(&b->sysmem);
     g_ptr_array_free(b->irq.log, TRUE);
     g_hash_table_destroy(b->irq.level_fds);
+    armpass_config_clear(&b->cfg);
     fake_vfio_free(b->f);
     sysfs_fixture_free(b->sys);
 }
@@ -563,6 +595,9 @@ static void test_bar0_64k_pages(void)
     bench_init(&b);
     add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
     b.ms.vfio = vfio_context_new(b.ms.ops, b.sys, "/dev/vfio", b.ms.as);
+    if (use_iommufd) {
+        g_assert_true(vfio_context_add_iommufd(b.ms.vfio, "iommufd0", -1, NULL));
+    }
     b.ms.vfio->page_size = 0x10000;
     realize_ok(&b, "host=" NVME ",addr=03.0");
     r = &b.d->bars[0];
@@ -970,7 +1005,8 @@ static void test_error_late_cleanup(void)
     g_assert_true(pci_bus_add_device(b.ms.pci_bus, &other, DEVFN, NULL));
     msg = realize_fails(&b, "host=" NVME ",addr=03.0");
     assert_says(msg, "taken by other");
-    g_assert_cmpuint(fake_vfio_calls(b.f, VFIO_GROUP_GET_DEVICE_FD), ==, 1);
+    g_assert_cmpuint(fake_vfio_calls(b.f, use_iommufd ? VFIO_DEVICE_BIND_IOMMUFD
+                                                      : VFIO_GROUP_GET_DEVICE_FD), ==, 1);
     pci_bus_remove_device(b.ms.pci_bus, &other);
     realize_ok(&b, "host=" NVME ",addr=03.0");
     g_assert_cmpuint(b.d->pdev.devfn, ==, DEVFN);
@@ -1735,7 +1771,7 @@ static void test_reset_bus(void)
     realize_ok(&b, "host=" AHCI ",addr=03.0");
     g_assert_cmpuint(b.fd->resets, ==, 0);
     g_assert_cmpuint(b.fd->hot_resets, ==, 1);
-    g_assert_cmpuint(b.fd->hot_reset_groups, ==, 1);
+    g_assert_cmpuint(b.fd->hot_reset_groups, ==, use_iommufd ? 0 : 1); /* a cdev gives none */
     g_assert_cmpstr(b.d->reset_kind, ==, "bus reset");
     bench_done(&b);
 }
@@ -1757,7 +1793,7 @@ static void test_reset_bus_not_held(void)
     assert_says(err, AHCI);
     assert_says(err, "not reset");
     assert_says(err, "0000:00:02.1");
-    assert_says(err, "group 9");
+    assert_says(err, use_iommufd ? "with the same iommufd=" : "group 9");
     g_assert_cmpuint(b.fd->hot_resets, ==, 0);
     g_assert_cmpuint(b.fd->resets, ==, 0);
     g_assert_cmpstr(b.d->reset_kind, ==, "none");
@@ -1879,6 +1915,27 @@ static void test_parse_host(void)
     }
 }
 
+/* -d stats' DMA line: "vfio BDF dma (BACKEND): N mappings, X bytes in Y us (IOCTL)" — the
+ * benchmark compares the backends by it (tests/bench/analyze.py). */
+static void test_stats_dma(void)
+{
+    g_autoptr(GString) stats = g_string_new(NULL);
+    g_autofree char *want = g_strdup_printf("  vfio " NVME " dma (%s): 1 mappings, %" PRIu64
+                                            " bytes in ", use_iommufd ? "iommufd" : "type1v2",
+                                            (uint64_t)RAM_SIZE);
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0");
+    vfio_pci_device_class.print_stats(&b.d->parent, stats);
+    if (!strstr(stats->str, want)) {
+        g_error("stats \"%s\" lack \"%s\"", stats->str, want);
+    }
+    g_assert_nonnull(strstr(stats->str, use_iommufd ? " us (IOMMU_IOAS_MAP)\n"
+                                                    : " us (VFIO_IOMMU_MAP_DMA)\n"));
+    bench_done(&b);
+}
 
 /* ---- Hot-plug behind a pcie-root-port ------------------------------------------------- */
 
@@ -2257,6 +2314,30 @@ static void test_hotplug_errors(void)
     bench_done(&b);
 }
 
+/* A test that holds for both backends, run a second time on iommufd. */
+typedef struct Variant {
+    void (*fn)(void);
+} Variant;
+
+static void run_on_iommufd(gconstpointer p)
+{
+    const Variant *v = p;
+
+    use_iommufd = true;
+    v->fn();
+    use_iommufd = false;
+}
+
+static void add_both(const char *path, void (*fn)(void))
+{
+    g_autofree char *ipath = g_strdup_printf("/vfio-pci/iommufd%s", path + strlen("/vfio-pci"));
+    Variant *v = g_new0(Variant, 1);
+
+    v->fn = fn;
+    g_test_add_func(path, fn);
+    g_test_add_data_func_full(ipath, v, run_on_iommufd, g_free);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -2264,50 +2345,51 @@ int main(int argc, char **argv)
     /* The default main context (the userspace INTx resample timer's) and its wakeup fd exist
      * before any test counts the process's fds. */
     (void)g_main_context_default();
-    g_test_add_func("/vfio-pci/realize/config", test_realize_config);
+    add_both("/vfio-pci/realize/config", test_realize_config);
+    add_both("/vfio-pci/stats-dma", test_stats_dma);
     g_test_add_func("/vfio-pci/hotplug/add-del-twice", test_hotplug);
     g_test_add_func("/vfio-pci/hotplug/coldplug-behind-port", test_coldplug_behind_port);
     g_test_add_func("/vfio-pci/hotplug/errors", test_hotplug_errors);
-    g_test_add_func("/vfio-pci/bar0/mmap", test_bar0_mmap);
-    g_test_add_func("/vfio-pci/bar0/sparse", test_bar0_sparse);
-    g_test_add_func("/vfio-pci/bar0/64k-pages", test_bar0_64k_pages);
-    g_test_add_func("/vfio-pci/bar0/no-mmap", test_bar0_no_mmap);
-    g_test_add_func("/vfio-pci/bar0/decode-order", test_bar0_decode_order);
-    g_test_add_func("/vfio-pci/msix", test_msix);
+    add_both("/vfio-pci/bar0/mmap", test_bar0_mmap);
+    add_both("/vfio-pci/bar0/sparse", test_bar0_sparse);
+    add_both("/vfio-pci/bar0/64k-pages", test_bar0_64k_pages);
+    add_both("/vfio-pci/bar0/no-mmap", test_bar0_no_mmap);
+    add_both("/vfio-pci/bar0/decode-order", test_bar0_decode_order);
+    add_both("/vfio-pci/msix", test_msix);
     g_test_add_func("/vfio-pci/shared-group", test_shared_group);
-    g_test_add_func("/vfio-pci/error/guest-addr", test_error_guest_addr);
-    g_test_add_func("/vfio-pci/error/host-driver", test_error_host_driver);
-    g_test_add_func("/vfio-pci/error/host-malformed", test_error_host_malformed);
-    g_test_add_func("/vfio-pci/error/no-such-device", test_error_no_such_device);
+    add_both("/vfio-pci/error/guest-addr", test_error_guest_addr);
+    add_both("/vfio-pci/error/host-driver", test_error_host_driver);
+    add_both("/vfio-pci/error/host-malformed", test_error_host_malformed);
+    add_both("/vfio-pci/error/no-such-device", test_error_no_such_device);
     g_test_add_func("/vfio-pci/error/not-viable", test_error_not_viable);
-    g_test_add_func("/vfio-pci/error/platform-flags", test_error_platform_flags);
-    g_test_add_func("/vfio-pci/msi-only", test_msi_only);
-    g_test_add_func("/vfio-pci/msi-vfio-count", test_msi_vfio_count);
-    g_test_add_func("/vfio-pci/no-its-intx", test_no_its_intx);
-    g_test_add_func("/vfio-pci/error/no-its", test_error_no_its);
-    g_test_add_func("/vfio-pci/error/late-cleanup", test_error_late_cleanup);
-    g_test_add_func("/vfio-pci/parse-host", test_parse_host);
-    g_test_add_func("/vfio-pci/intx/pin", test_intx_pin);
-    g_test_add_func("/vfio-pci/intx/userspace", test_intx_userspace);
-    g_test_add_func("/vfio-pci/intx/userspace-stale", test_intx_userspace_stale);
-    g_test_add_func("/vfio-pci/intx/shared-line", test_intx_shared_line);
-    g_test_add_func("/vfio-pci/irq-modes", test_irq_modes);
-    g_test_add_func("/vfio-pci/msi-while-msix", test_msi_while_msix);
-    g_test_add_func("/vfio-pci/msix/set-irqs-fails", test_msix_set_irqs_fails);
-    g_test_add_func("/vfio-pci/msix/userspace", test_msix_userspace);
-    g_test_add_func("/vfio-pci/msi/maskbit", test_msi_maskbit);
-    g_test_add_func("/vfio-pci/rom/device", test_rom_device);
-    g_test_add_func("/vfio-pci/rom/hidden", test_rom_hidden);
-    g_test_add_func("/vfio-pci/rom/file", test_rom_file);
-    g_test_add_func("/vfio-pci/rom/file-unreadable", test_rom_file_unreadable);
-    g_test_add_func("/vfio-pci/io-bar", test_io_bar);
-    g_test_add_func("/vfio-pci/specific-regions", test_specific_regions);
-    g_test_add_func("/vfio-pci/reset/flr", test_reset_flr);
-    g_test_add_func("/vfio-pci/reset/bus", test_reset_bus);
-    g_test_add_func("/vfio-pci/reset/bus-not-held", test_reset_bus_not_held);
+    add_both("/vfio-pci/error/platform-flags", test_error_platform_flags);
+    add_both("/vfio-pci/msi-only", test_msi_only);
+    add_both("/vfio-pci/msi-vfio-count", test_msi_vfio_count);
+    add_both("/vfio-pci/no-its-intx", test_no_its_intx);
+    add_both("/vfio-pci/error/no-its", test_error_no_its);
+    add_both("/vfio-pci/error/late-cleanup", test_error_late_cleanup);
+    add_both("/vfio-pci/parse-host", test_parse_host);
+    add_both("/vfio-pci/intx/pin", test_intx_pin);
+    add_both("/vfio-pci/intx/userspace", test_intx_userspace);
+    add_both("/vfio-pci/intx/userspace-stale", test_intx_userspace_stale);
+    add_both("/vfio-pci/intx/shared-line", test_intx_shared_line);
+    add_both("/vfio-pci/irq-modes", test_irq_modes);
+    add_both("/vfio-pci/msi-while-msix", test_msi_while_msix);
+    add_both("/vfio-pci/msix/set-irqs-fails", test_msix_set_irqs_fails);
+    add_both("/vfio-pci/msix/userspace", test_msix_userspace);
+    add_both("/vfio-pci/msi/maskbit", test_msi_maskbit);
+    add_both("/vfio-pci/rom/device", test_rom_device);
+    add_both("/vfio-pci/rom/hidden", test_rom_hidden);
+    add_both("/vfio-pci/rom/file", test_rom_file);
+    add_both("/vfio-pci/rom/file-unreadable", test_rom_file_unreadable);
+    add_both("/vfio-pci/io-bar", test_io_bar);
+    add_both("/vfio-pci/specific-regions", test_specific_regions);
+    add_both("/vfio-pci/reset/flr", test_reset_flr);
+    add_both("/vfio-pci/reset/bus", test_reset_bus);
+    add_both("/vfio-pci/reset/bus-not-held", test_reset_bus_not_held);
     g_test_add_func("/vfio-pci/reset/info-fails", test_reset_info_fails);
-    g_test_add_func("/vfio-pci/reset/flr-fails", test_reset_flr_fails);
-    g_test_add_func("/vfio-pci/error/msix-in-io-bar", test_error_msix_in_io_bar);
+    add_both("/vfio-pci/reset/flr-fails", test_reset_flr_fails);
+    add_both("/vfio-pci/error/msix-in-io-bar", test_error_msix_in_io_bar);
     int ret = g_test_run();
 
     armpass_rcu_barrier();

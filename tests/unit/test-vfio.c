@@ -4,6 +4,8 @@
 #include "hw/vfio/vfio-common.h"
 #include "vfio-fake.h"
 
+#include <linux/iommufd.h>
+
 #include <errno.h>
 #include <glib.h>
 #include <inttypes.h>
@@ -22,6 +24,10 @@
 
 /* ---- The bench: a fake kernel, a sysfs folder, a context ------------------------------ */
 
+/* The backend the bench's devices use: false, the legacy group path; true, the iommufd one
+ * (the /vfio/iommufd/... variants of the tests that hold for both). */
+static bool use_iommufd;
+
 typedef struct Bench {
     FakeVfio *f;
     char *sys;
@@ -33,6 +39,55 @@ static void bench_init(Bench *b, AddressSpace *as)
     b->sys = sysfs_fixture_new();
     b->f = fake_vfio_new("/dev/vfio");
     b->ctx = vfio_context_new(&b->f->ops, b->sys, "/dev/vfio", as);
+    if (use_iommufd) {
+        g_assert_true(vfio_context_add_iommufd(b->ctx, "iommufd0", -1, NULL));
+    }
+}
+
+/* The device's cdev in sysfs (6.12's vfio-dev/vfioN), for the iommufd path. */
+static void add_cdev_sysfs(Bench *b, const char *bus, const char *name)
+{
+    for (guint i = 0; i < b->f->devices->len; i++) {
+        const FakeDevice *d = g_ptr_array_index(b->f->devices, i);
+        g_autofree char *path = sysfs_fixture_path(b->sys, bus, name);
+        g_autofree char *dir = g_build_filename(path, "vfio-dev", NULL);
+
+        if (!strcmp(d->name, name) && d->cdev >= 0 && !g_file_test(dir, G_FILE_TEST_EXISTS)) {
+            sysfs_fixture_add_cdev(b->sys, bus, name, d->cdev);
+        }
+    }
+}
+
+static VfioDevice *attach(Bench *b, const char *bus, const char *name, bool noiommu,
+                          GError **errp)
+{
+    g_autofree char *path = sysfs_fixture_path(b->sys, bus, name);
+    VfioAttachOptions o = VFIO_ATTACH_OPTIONS_INIT;
+
+    o.allow_noiommu = noiommu;
+    if (use_iommufd) {
+        o.iommufd = "iommufd0";
+        add_cdev_sysfs(b, bus, name);
+    }
+    return vfio_device_attach_opts(b->ctx, path, &o, errp);
+}
+
+/* The map ioctl of the bench's backend, its name and the flags it is given. */
+static unsigned long map_req(void)
+{
+    return use_iommufd ? IOMMU_IOAS_MAP : VFIO_IOMMU_MAP_DMA;
+}
+
+static const char *map_name(void)
+{
+    return use_iommufd ? "IOMMU_IOAS_MAP" : "VFIO_IOMMU_MAP_DMA";
+}
+
+static uint32_t map_flags(void)
+{
+    return use_iommufd ? IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+                             IOMMU_IOAS_MAP_WRITEABLE
+                       : VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
 }
 
 /* Frees it all, checking that nothing was left behind in the kernel. */
@@ -71,9 +126,8 @@ static FakeDevice *add_fwcfg(Bench *b, int group)
 
 static VfioDevice *attach_ok(Bench *b, const char *bus, const char *name, bool noiommu)
 {
-    g_autofree char *path = sysfs_fixture_path(b->sys, bus, name);
     g_autoptr(GError) err = NULL;
-    VfioDevice *dev = vfio_device_attach(b->ctx, path, noiommu, &err);
+    VfioDevice *dev = attach(b, bus, name, noiommu, &err);
 
     g_assert_no_error(err);
     g_assert_nonnull(dev);
@@ -83,9 +137,8 @@ static VfioDevice *attach_ok(Bench *b, const char *bus, const char *name, bool n
 /* Attaches and expects failure; returns the message (g_free). */
 static char *attach_fails(Bench *b, const char *bus, const char *name, bool noiommu)
 {
-    g_autofree char *path = sysfs_fixture_path(b->sys, bus, name);
     g_autoptr(GError) err = NULL;
-    VfioDevice *dev = vfio_device_attach(b->ctx, path, noiommu, &err);
+    VfioDevice *dev = attach(b, bus, name, noiommu, &err);
 
     g_assert_null(dev);
     g_assert_nonnull(err);
@@ -164,11 +217,41 @@ static void test_attach_pl031(void)
     g_assert_cmphex(dev->flags, ==, VFIO_DEVICE_FLAGS_AMBA);
     g_assert_cmpuint(dev->num_regions, ==, 1);
     g_assert_cmpuint(dev->num_irqs, ==, 1);
+    g_assert_null(dev->dma); /* no address space */
+    if (use_iommufd) {
+        /* The order of iommufd.rst and vfio.rst's cdev section: iommufd, IOAS, cdev, bind,
+         * attach, then the device is used as any. No group, no container. */
+        g_assert_null(dev->group);
+        g_assert_nonnull(dev->iommufd);
+        g_assert_cmpuint(fake_vfio_open_fds(b.f), ==, 2); /* iommufd, cdev */
+        i = fake_vfio_log_find(b.f, "open /dev/iommu", 0);
+        g_assert_cmpint(i, >=, 0);
+        i = fake_vfio_log_find(b.f, "IOMMU_IOAS_ALLOC", i);
+        g_assert_cmpint(i, >=, 0);
+        i = fake_vfio_log_find(b.f, "open /dev/vfio/devices/vfio0", i);
+        g_assert_cmpint(i, >=, 0);
+        i = fake_vfio_log_find(b.f, "VFIO_DEVICE_BIND_IOMMUFD", i);
+        g_assert_cmpint(i, >=, 0);
+        i = fake_vfio_log_find(b.f, "VFIO_DEVICE_ATTACH_IOMMUFD_PT", i);
+        g_assert_cmpint(i, >=, 0);
+        i = fake_vfio_log_find(b.f, "IOMMU_IOAS_IOVA_RANGES", i);
+        g_assert_cmpint(i, >=, 0);
+        i = fake_vfio_log_find(b.f, "VFIO_DEVICE_GET_INFO", i);
+        g_assert_cmpint(i, >=, 0);
+        g_assert_cmpint(fake_vfio_log_find(b.f, "open /dev/vfio/0", 0), <, 0);
+        g_assert_cmpint(fake_vfio_log_find(b.f, "open /dev/vfio/vfio", 0), <, 0);
+        vfio_device_detach(dev);
+        g_assert_cmpuint(fake_vfio_open_fds(b.f), ==, 0);
+        g_assert_cmpuint(fake_vfio_calls(b.f, VFIO_DEVICE_DETACH_IOMMUFD_PT), ==, 1);
+        g_assert_cmpuint(fake_vfio_calls(b.f, IOMMU_DESTROY), ==, 1);
+        bench_done(&b);
+        return;
+    }
     g_assert_cmpint(dev->group->id, ==, 0);
     g_assert_false(dev->group->noiommu);
     g_assert_cmpuint(dev->group->refcount, ==, 1);
     g_assert_cmpint(dev->group->container->iommu_type, ==, VFIO_TYPE1v2_IOMMU);
-    g_assert_false(dev->group->container->listener_added); /* no address space */
+    g_assert_false(dev->group->container->dma.listener_added); /* no address space */
     g_assert_cmpuint(fake_vfio_open_fds(b.f), ==, 3); /* container, group, device */
 
     /* The order of vfio.rst: group, then a container, the group in it, then the IOMMU. */
@@ -339,7 +422,7 @@ static void test_noiommu_accepted(void)
     g_test_assert_expected_messages();
     g_assert_true(dev->group->noiommu);
     g_assert_cmpint(dev->group->container->iommu_type, ==, VFIO_NOIOMMU_IOMMU);
-    g_assert_false(dev->group->container->listener_added);
+    g_assert_false(dev->group->container->dma.listener_added);
     g_assert_cmpint(fake_vfio_log_find(b.f, "open /dev/vfio/noiommu-0", 0), >=, 0);
     g_assert_cmpint(fake_vfio_log_find(b.f, "VFIO_SET_IOMMU 8 ", 0), >=, 0);
     g_assert_cmpuint(fake_vfio_calls(b.f, VFIO_IOMMU_MAP_DMA), ==, 0);
@@ -493,9 +576,11 @@ static void test_twice(void)
     dev = attach_ok(&b, "amba", PL031, false);
     msg = attach_fails(&b, "amba", PL031, false);
     assert_says(msg, PL031 " is already passed through");
-    /* The first is untouched. */
-    g_assert_cmpuint(fake_vfio_open_fds(b.f), ==, 3);
-    g_assert_cmpuint(dev->group->refcount, ==, 1);
+    /* The first is untouched (legacy: container, group, device; iommufd: iommufd, cdev). */
+    g_assert_cmpuint(fake_vfio_open_fds(b.f), ==, use_iommufd ? 2 : 3);
+    if (!use_iommufd) {
+        g_assert_cmpuint(dev->group->refcount, ==, 1);
+    }
     g_assert_true(vfio_device_get_irq_info(dev, 0, &irq, NULL));
     vfio_device_detach(dev);
     bench_done(&b);
@@ -1138,7 +1223,8 @@ static void test_dma(void)
     add_pl031(&b, PL031, 0, false);
     add_pl031(&b, PL061, 1, false);
     dev = attach_ok(&b, "amba", PL031, false);
-    g_assert_true(dev->group->container->listener_added);
+    g_assert_nonnull(dev->dma);
+    g_assert_true(dev->dma->listener_added);
 
     /* RAM mapped, read/write (never bit 2, VADDR); the other device's mmap and IO not. */
     g_assert_cmpuint(b.f->maps->len, ==, 1);
@@ -1146,12 +1232,12 @@ static void test_dma(void)
     g_assert_cmphex(d->iova, ==, 0x40000000);
     g_assert_cmphex(d->size, ==, 0x200000);
     g_assert_cmphex(d->vaddr, ==, (uintptr_t)m.ram.host);
-    g_assert_cmphex(d->flags, ==, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
-    g_assert_cmpuint(dev->group->container->dma_maps, ==, 1);
+    g_assert_cmphex(d->flags, ==, map_flags());
+    g_assert_cmpuint(dev->dma->dma_maps, ==, 1);
 
-    /* A second group joining the container maps nothing again. */
+    /* A second group joining the container (or device the IOAS) maps nothing again. */
     other = attach_ok(&b, "amba", PL061, false);
-    g_assert_true(other->group->container == dev->group->container);
+    g_assert_true(other->dma == dev->dma);
     g_assert_cmpuint(b.f->maps->len, ==, 1);
 
     /* RAM added and removed at run time. */
@@ -1180,10 +1266,17 @@ static void test_dma(void)
     vfio_device_detach(dev);
     g_assert_cmpuint(b.f->unmaps->len, ==, 2);
     g_assert_cmpuint(b.f->live->len, ==, 0);
-    unmap = fake_vfio_log_find(b.f, "VFIO_IOMMU_UNMAP_DMA", 0);
-    unmap = fake_vfio_log_find(b.f, "VFIO_IOMMU_UNMAP_DMA", unmap + 1);
-    unset = fake_vfio_log_find(b.f, "VFIO_GROUP_UNSET_CONTAINER", 0);
-    unset = fake_vfio_log_find(b.f, "VFIO_GROUP_UNSET_CONTAINER", unset + 1);
+    if (use_iommufd) {
+        /* unmapped before the IOAS is destroyed */
+        unmap = fake_vfio_log_find(b.f, "IOMMU_IOAS_UNMAP", 0);
+        unmap = fake_vfio_log_find(b.f, "IOMMU_IOAS_UNMAP", unmap + 1);
+        unset = fake_vfio_log_find(b.f, "IOMMU_DESTROY", 0);
+    } else {
+        unmap = fake_vfio_log_find(b.f, "VFIO_IOMMU_UNMAP_DMA", 0);
+        unmap = fake_vfio_log_find(b.f, "VFIO_IOMMU_UNMAP_DMA", unmap + 1);
+        unset = fake_vfio_log_find(b.f, "VFIO_GROUP_UNSET_CONTAINER", 0);
+        unset = fake_vfio_log_find(b.f, "VFIO_GROUP_UNSET_CONTAINER", unset + 1);
+    }
     g_assert_cmpint(unmap, >=, 0);
     g_assert_cmpint(unmap, <, unset);
     g_assert_cmpuint(m.as.listeners->len, ==, 0);
@@ -1241,9 +1334,10 @@ static void test_dma_map_fails(void)
     add_pl031(&b, PL031, 0, false);
 
     /* The second RAM range fails: the first is unmapped again, nothing stays open. */
-    fake_vfio_fail_ioctl(b.f, VFIO_IOMMU_MAP_DMA, 2, EPROTO);
+    fake_vfio_fail_ioctl(b.f, map_req(), 2, EPROTO);
     msg = attach_fails(&b, "amba", PL031, false);
-    assert_says(msg, "vfio " PL031 ": VFIO_IOMMU_MAP_DMA");
+    assert_says(msg, "vfio " PL031 ": ");
+    assert_says(msg, map_name());
     assert_says(msg, g_strerror(EPROTO));
     g_assert_cmpuint(b.f->live->len, ==, 0);
     g_assert_cmpuint(b.f->unmaps->len, ==, 1);
@@ -1253,19 +1347,44 @@ static void test_dma_map_fails(void)
     /* At run time, a failed map fails the commit and names the device. */
     fake_vfio_clear_faults(b.f);
     dev = attach_ok(&b, "amba", PL031, false);
-    fake_vfio_fail_ioctl(b.f, VFIO_IOMMU_MAP_DMA, 1, ENOSPC);
+    fake_vfio_fail_ioctl(b.f, map_req(), 1, ENOSPC);
     memory_region_del_subregion(&m.root, &m.ram2);
     g_assert_true(memory_region_add_subregion(&m.root, 0xc0000000, &m.ram2, 0, NULL));
     {
         g_autoptr(GError) err = NULL;
 
         g_assert_false(address_space_commit(&m.as, &err));
-        assert_says(err->message, "vfio " PL031 ": VFIO_IOMMU_MAP_DMA");
+        assert_says(err->message, "vfio " PL031 ": ");
+        assert_says(err->message, map_name());
         assert_says(err->message, g_strerror(ENOSPC));
     }
     vfio_device_detach(dev);
     bench_done(&b);
     machine_done(&m);
+}
+
+/* A test that holds for both backends, run a second time on iommufd as /vfio/iommufd/... */
+typedef struct Variant {
+    void (*fn)(void);
+} Variant;
+
+static void run_on_iommufd(gconstpointer p)
+{
+    const Variant *v = p;
+
+    use_iommufd = true;
+    v->fn();
+    use_iommufd = false;
+}
+
+static void add_both(const char *path, void (*fn)(void))
+{
+    g_autofree char *ipath = g_strdup_printf("/vfio/iommufd%s", path + strlen("/vfio"));
+    Variant *v = g_new0(Variant, 1);
+
+    v->fn = fn;
+    g_test_add_func(path, fn);
+    g_test_add_data_func_full(ipath, v, run_on_iommufd, g_free);
 }
 
 int main(int argc, char **argv)
@@ -1275,8 +1394,8 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     armpass_rcu_register_thread(); /* commits and accesses read the view under RCU */
     g_test_add_func("/vfio/find", test_find);
-    g_test_add_func("/vfio/attach/pl031", test_attach_pl031);
-    g_test_add_func("/vfio/attach/sysfsdev", test_attach_sysfsdev);
+    add_both("/vfio/attach/pl031", test_attach_pl031);
+    add_both("/vfio/attach/sysfsdev", test_attach_sysfsdev);
     g_test_add_func("/vfio/attach/type1-fallback", test_type1_fallback);
     g_test_add_func("/vfio/attach/group-shared", test_group_shared);
     g_test_add_func("/vfio/attach/container-shared", test_container_shared);
@@ -1285,25 +1404,25 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio/attach/not-viable", test_not_viable);
     g_test_add_func("/vfio/attach/busy", test_busy);
     g_test_add_func("/vfio/attach/group-missing", test_group_missing);
-    g_test_add_func("/vfio/attach/wrong-driver", test_wrong_driver);
-    g_test_add_func("/vfio/attach/no-driver", test_no_driver);
+    add_both("/vfio/attach/wrong-driver", test_wrong_driver);
+    add_both("/vfio/attach/no-driver", test_no_driver);
     g_test_add_func("/vfio/attach/no-iommu-group", test_no_iommu_group);
-    g_test_add_func("/vfio/attach/twice", test_twice);
+    add_both("/vfio/attach/twice", test_twice);
     g_test_add_func("/vfio/attach/errors", test_attach_errors);
     g_test_add_func("/vfio/attach/errors-other", test_attach_errors_other);
-    g_test_add_func("/vfio/device/errors", test_device_errors);
-    g_test_add_func("/vfio/device/irqs", test_irqs);
-    g_test_add_func("/vfio/device/reset", test_reset);
-    g_test_add_func("/vfio/device/pread-pwrite", test_pread_pwrite);
-    g_test_add_func("/vfio/region/pl031", test_region_pl031);
-    g_test_add_func("/vfio/region/sparse", test_region_sparse);
-    g_test_add_func("/vfio/region/sub-page", test_region_sub_page);
-    g_test_add_func("/vfio/region/no-mmap", test_region_no_mmap);
-    g_test_add_func("/vfio/region/access-errors", test_region_access_errors);
-    g_test_add_func("/vfio/region/setup-errors", test_region_setup_errors);
-    g_test_add_func("/vfio/dma/map-unmap", test_dma);
-    g_test_add_func("/vfio/dma/unaligned", test_dma_unaligned);
-    g_test_add_func("/vfio/dma/map-fails", test_dma_map_fails);
+    add_both("/vfio/device/errors", test_device_errors);
+    add_both("/vfio/device/irqs", test_irqs);
+    add_both("/vfio/device/reset", test_reset);
+    add_both("/vfio/device/pread-pwrite", test_pread_pwrite);
+    add_both("/vfio/region/pl031", test_region_pl031);
+    add_both("/vfio/region/sparse", test_region_sparse);
+    add_both("/vfio/region/sub-page", test_region_sub_page);
+    add_both("/vfio/region/no-mmap", test_region_no_mmap);
+    add_both("/vfio/region/access-errors", test_region_access_errors);
+    add_both("/vfio/region/setup-errors", test_region_setup_errors);
+    add_both("/vfio/dma/map-unmap", test_dma);
+    add_both("/vfio/dma/unaligned", test_dma_unaligned);
+    add_both("/vfio/dma/map-fails", test_dma_map_fails);
     ret = g_test_run();
     armpass_rcu_barrier();
     armpass_rcu_unregister_thread();

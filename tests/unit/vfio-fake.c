@@ -12,20 +12,24 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <linux/iommufd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define FAKE_FD_BASE 10000 /* far above any real fd of a test process */
 #define FAKE_PAGE 4096u
 #define FAKE_OFFSET_MASK ((UINT64_C(1) << 40) - 1)
 
-typedef enum { FD_CONTAINER, FD_GROUP, FD_DEVICE } FakeFdKind;
+typedef enum { FD_CONTAINER, FD_GROUP, FD_DEVICE, FD_IOMMUFD, FD_CDEV } FakeFdKind;
 
 typedef struct FakeFd {
     FakeFdKind kind;
     FakeContainer *c;
     FakeGroup *g;
     FakeDevice *d;
+    FakeIommufd *io;   /* FD_IOMMUFD: it; FD_CDEV: the iommufd it is bound to (NULL: not) */
+    uint32_t ioas;     /* FD_CDEV: the IOAS it is attached to (0: none) */
 } FakeFd;
 
 typedef struct FakeFault {
@@ -62,6 +66,14 @@ const char *fake_ioctl_name(unsigned long request)
     case VFIO_DEVICE_RESET: return "VFIO_DEVICE_RESET";
     case VFIO_IOMMU_MAP_DMA: return "VFIO_IOMMU_MAP_DMA";
     case VFIO_IOMMU_UNMAP_DMA: return "VFIO_IOMMU_UNMAP_DMA";
+    case VFIO_DEVICE_BIND_IOMMUFD: return "VFIO_DEVICE_BIND_IOMMUFD";
+    case VFIO_DEVICE_ATTACH_IOMMUFD_PT: return "VFIO_DEVICE_ATTACH_IOMMUFD_PT";
+    case VFIO_DEVICE_DETACH_IOMMUFD_PT: return "VFIO_DEVICE_DETACH_IOMMUFD_PT";
+    case IOMMU_DESTROY: return "IOMMU_DESTROY";
+    case IOMMU_IOAS_ALLOC: return "IOMMU_IOAS_ALLOC";
+    case IOMMU_IOAS_IOVA_RANGES: return "IOMMU_IOAS_IOVA_RANGES";
+    case IOMMU_IOAS_MAP: return "IOMMU_IOAS_MAP";
+    case IOMMU_IOAS_UNMAP: return "IOMMU_IOAS_UNMAP";
     default: return "unknown ioctl";
     }
 }
@@ -130,17 +142,20 @@ static void group_detach(FakeVfio *f, FakeGroup *g)
 
 /* ---- open / close -------------------------------------------------------------------- */
 
-static int fake_open(void *o, const char *path, int flags)
+/* open(2) of path, by armpass (HostOps.open: counted, logged "open") or by a launcher
+ * (fake_vfio_pass_fd: logged "pass"). */
+static int open_impl(FakeVfio *f, const char *path, int flags, bool passed)
 {
-    FakeVfio *f = o;
     g_autofree char *container_path = g_build_filename(f->dev_root, "vfio", NULL);
+    g_autofree char *cdev_dir = g_build_filename(f->dev_root, "devices", NULL);
+    const char *verb = passed ? "pass" : "open";
     gpointer err;
     const char *leaf;
     bool noiommu = false;
     guint64 id;
 
     if (g_hash_table_lookup_extended(f->open_faults, path, NULL, &err)) {
-        logf_(f, "open %s failed", path);
+        logf_(f, "%s %s failed", verb, path);
         return fail(GPOINTER_TO_INT(err));
     }
     if ((flags & O_ACCMODE) != O_RDWR) {
@@ -153,9 +168,40 @@ static int fake_open(void *o, const char *path, int flags)
         c->fd_open = true;
         c->fd = fd_new(f, FD_CONTAINER, c, NULL, NULL);
         g_ptr_array_add(f->containers, c);
-        f->opens++;
-        logf_(f, "open %s", path);
+        f->opens += !passed;
+        logf_(f, "%s %s", verb, path);
         return c->fd;
+    }
+    if (!strcmp(path, f->iommu_path)) {
+        FakeIommufd *io;
+        int fd;
+
+        if (!f->has_iommufd) {
+            return fail(ENOENT);
+        }
+        io = g_new0(FakeIommufd, 1);
+        io->ioas = g_array_new(FALSE, TRUE, sizeof(uint32_t));
+        io->next_id = 1;
+        fd = fd_new(f, FD_IOMMUFD, NULL, NULL, NULL);
+        ((FakeFd *)g_hash_table_lookup(f->fds, GINT_TO_POINTER(fd)))->io = io;
+        io->fd = fd;
+        g_ptr_array_add(f->iommufds, io);
+        f->opens += !passed;
+        logf_(f, "%s %s", verb, path);
+        return fd;
+    }
+    if (g_str_has_prefix(path, cdev_dir) && g_str_has_prefix(path + strlen(cdev_dir), "/vfio") &&
+        g_ascii_string_to_unsigned(path + strlen(cdev_dir) + 5, 10, 0, G_MAXINT, &id, NULL)) {
+        for (guint i = 0; i < f->devices->len; i++) {
+            FakeDevice *d = g_ptr_array_index(f->devices, i);
+
+            if (d->cdev == (int)id) {
+                f->opens += !passed;
+                logf_(f, "%s %s", verb, path);
+                return fd_new(f, FD_CDEV, NULL, NULL, d);
+            }
+        }
+        return fail(ENOENT);
     }
     if (!g_str_has_prefix(path, f->dev_root) || path[strlen(f->dev_root)] != '/') {
         return fail(ENOENT);
@@ -175,13 +221,50 @@ static int fake_open(void *o, const char *path, int flags)
             if (g->open) {
                 return fail(EBUSY); /* a group is opened once */
             }
+            for (guint j = 0; j < f->devices->len; j++) {
+                FakeDevice *d = g_ptr_array_index(f->devices, j);
+
+                if (d->group == g->id && d->noiommu == g->noiommu && d->cdev_bound) {
+                    return fail(EBUSY); /* a member is bound through its cdev */
+                }
+            }
             g->open = true;
-            f->opens++;
-            logf_(f, "open %s", path);
+            f->opens += !passed;
+            logf_(f, "%s %s", verb, path);
             return fd_new(f, FD_GROUP, NULL, g, NULL);
         }
     }
     return fail(ENOENT);
+}
+
+static int fake_open(void *o, const char *path, int flags)
+{
+    return open_impl(o, path, flags, false);
+}
+
+int fake_vfio_pass_fd(FakeVfio *f, const char *path)
+{
+    return open_impl(f, path, O_RDWR, true);
+}
+
+/* Drops the live mappings of iommufd fd (ioas 0: of every IOAS), counting them dropped. */
+static void drop_ioas_maps(FakeVfio *f, int fd, uint32_t ioas)
+{
+    for (guint i = f->live->len; i-- > 0;) {
+        const FakeDma *l = &g_array_index(f->live, FakeDma, i);
+
+        if (l->container_fd == fd && l->ioas && (!ioas || l->ioas == ioas)) {
+            f->dma_dropped++;
+            g_array_remove_index(f->live, i);
+        }
+    }
+}
+
+static void iommufd_free(FakeVfio *f, FakeIommufd *io)
+{
+    g_ptr_array_remove(f->iommufds, io);
+    g_array_free(io->ioas, TRUE);
+    g_free(io);
 }
 
 static int fake_close(void *o, int fd)
@@ -211,9 +294,25 @@ static int fake_close(void *o, int fd)
     case FD_DEVICE:
         ff->d->open_fds--;
         break;
+    case FD_IOMMUFD:
+        drop_ioas_maps(f, fd, 0);
+        iommufd_free(f, ff->io);
+        break;
+    case FD_CDEV:
+        if (ff->io) {
+            ff->d->cdev_bound = false; /* closing unbinds */
+            ff->d->bound_io = NULL;
+            ff->d->open_fds--;
+        }
+        break;
     }
     g_hash_table_remove(f->fds, GINT_TO_POINTER(fd));
     return 0;
+}
+
+void fake_vfio_close_fd(FakeVfio *f, int fd)
+{
+    fake_close(f, fd);
 }
 
 /* ---- ioctl --------------------------------------------------------------------------- */
@@ -253,7 +352,7 @@ static int map_dma(FakeVfio *f, FakeContainer *c, struct vfio_iommu_type1_dma_ma
             return fail(EEXIST);
         }
     }
-    d = (FakeDma){ c->fd, map->flags, map->vaddr, map->iova, map->size };
+    d = (FakeDma){ c->fd, 0, map->flags, map->vaddr, map->iova, map->size };
     g_array_append_val(f->maps, d);
     g_array_append_val(f->live, d);
     return 0;
@@ -286,7 +385,7 @@ static int unmap_dma(FakeVfio *f, FakeContainer *c, struct vfio_iommu_type1_dma_
             g_array_remove_index(f->live, i);
         }
     }
-    d = (FakeDma){ c->fd, unmap->flags, 0, unmap->iova, unmap->size };
+    d = (FakeDma){ c->fd, 0, unmap->flags, 0, unmap->iova, unmap->size };
     g_array_append_val(f->unmaps, d);
     unmap->size = done;
     return 0;
@@ -571,6 +670,299 @@ static int device_ioctl(FakeVfio *f, FakeDevice *d, unsigned long req, void *arg
     }
 }
 
+static bool ioas_live(const FakeIommufd *io, uint32_t id)
+{
+    for (guint i = 0; i < io->ioas->len; i++) {
+        if (g_array_index(io->ioas, uint32_t, i) == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool iova_allowed(const FakeVfio *f, uint64_t iova, uint64_t len)
+{
+    for (guint i = 0; i < f->iova_ranges->len; i++) {
+        const struct iommu_iova_range *r = &g_array_index(f->iova_ranges,
+                                                          struct iommu_iova_range, i);
+
+        if (r->start <= iova && iova + (len - 1) <= r->last) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* As Linux 6.12's drivers/iommu/iommufd (ioas.c, main.c), what armpass uses of it. */
+static int iommufd_ioctl(FakeVfio *f, FakeIommufd *io, unsigned long req, void *arg)
+{
+    switch (req) {
+    case IOMMU_IOAS_ALLOC: {
+        struct iommu_ioas_alloc *a = arg;
+        uint32_t id = io->next_id++;
+
+        if (a->size < sizeof(*a) || a->flags) {
+            return fail(EINVAL);
+        }
+        g_array_append_val(io->ioas, id);
+        a->out_ioas_id = id;
+        return 0;
+    }
+    case IOMMU_DESTROY: {
+        struct iommu_destroy *d = arg;
+        GHashTableIter it;
+        gpointer k, v;
+
+        if (d->size < sizeof(*d) || !ioas_live(io, d->id)) {
+            return fail(ENOENT);
+        }
+        g_hash_table_iter_init(&it, f->fds);
+        while (g_hash_table_iter_next(&it, &k, &v)) {
+            const FakeFd *ff = v;
+
+            if (ff->kind == FD_CDEV && ff->io == io && ff->ioas == d->id) {
+                return fail(EBUSY); /* a device is still attached */
+            }
+        }
+        drop_ioas_maps(f, io->fd, d->id);
+        for (guint i = 0; i < io->ioas->len; i++) {
+            if (g_array_index(io->ioas, uint32_t, i) == d->id) {
+                g_array_remove_index(io->ioas, i);
+                break;
+            }
+        }
+        return 0;
+    }
+    case IOMMU_IOAS_IOVA_RANGES: {
+        struct iommu_ioas_iova_ranges *q = arg;
+        uint32_t n = f->iova_ranges->len;
+
+        if (q->size < sizeof(*q) || q->__reserved) {
+            return fail(EINVAL);
+        }
+        if (!ioas_live(io, q->ioas_id)) {
+            return fail(ENOENT);
+        }
+        if (q->num_iovas < n) {
+            q->num_iovas = n;
+            return fail(EMSGSIZE);
+        }
+        memcpy((void *)(uintptr_t)q->allowed_iovas, f->iova_ranges->data,
+               n * sizeof(struct iommu_iova_range));
+        q->num_iovas = n;
+        q->out_iova_alignment = FAKE_PAGE;
+        return 0;
+    }
+    case IOMMU_IOAS_MAP: {
+        struct iommu_ioas_map *m = arg;
+        const uint32_t known = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+                               IOMMU_IOAS_MAP_WRITEABLE;
+        FakeDma d;
+
+        if (m->size < sizeof(*m) || (m->flags & ~known) || m->__reserved ||
+            !(m->flags & IOMMU_IOAS_MAP_FIXED_IOVA)) {
+            return fail(EOPNOTSUPP);
+        }
+        if (!ioas_live(io, m->ioas_id)) {
+            return fail(ENOENT);
+        }
+        if (!m->length || (m->iova | m->length | m->user_va) & (FAKE_PAGE - 1) ||
+            m->iova + m->length < m->iova) {
+            return fail(EINVAL);
+        }
+        if (!iova_allowed(f, m->iova, m->length)) {
+            return fail(EADDRINUSE); /* a reserved IOVA */
+        }
+        for (guint i = 0; i < f->live->len; i++) {
+            const FakeDma *l = &g_array_index(f->live, FakeDma, i);
+
+            if (l->container_fd == io->fd && l->ioas == m->ioas_id && m->iova < l->iova + l->size &&
+                l->iova < m->iova + m->length) {
+                return fail(EEXIST);
+            }
+        }
+        d = (FakeDma){ io->fd, m->ioas_id, m->flags, m->user_va, m->iova, m->length };
+        g_array_append_val(f->maps, d);
+        g_array_append_val(f->live, d);
+        return 0;
+    }
+    case IOMMU_IOAS_UNMAP: {
+        struct iommu_ioas_unmap *u = arg;
+        uint64_t start = u->iova, end = u->iova + u->length, done = 0;
+        FakeDma d;
+
+        if (u->size < sizeof(*u)) {
+            return fail(EINVAL);
+        }
+        if (!ioas_live(io, u->ioas_id)) {
+            return fail(ENOENT);
+        }
+        for (guint i = 0; i < f->live->len; i++) {
+            const FakeDma *l = &g_array_index(f->live, FakeDma, i);
+
+            if (l->container_fd == io->fd && l->ioas == u->ioas_id && l->iova < end &&
+                start < l->iova + l->size && (l->iova < start || l->iova + l->size > end)) {
+                return fail(ENOENT); /* would split an area */
+            }
+        }
+        for (guint i = f->live->len; i-- > 0;) {
+            const FakeDma *l = &g_array_index(f->live, FakeDma, i);
+
+            if (l->container_fd == io->fd && l->ioas == u->ioas_id && l->iova >= start &&
+                l->iova + l->size <= end) {
+                done += l->size;
+                g_array_remove_index(f->live, i);
+            }
+        }
+        if (!done) {
+            return fail(ENOENT);
+        }
+        d = (FakeDma){ io->fd, u->ioas_id, 0, 0, u->iova, u->length };
+        g_array_append_val(f->unmaps, d);
+        u->length = done;
+        return 0;
+    }
+    default:
+        return fail(ENOTTY);
+    }
+}
+
+/* Whether a device of group `group` is bound to iommufd io (owned, for a cdev's bus reset). */
+static bool group_owned(FakeVfio *f, uint32_t group, const FakeIommufd *io)
+{
+    for (guint i = 0; i < f->devices->len; i++) {
+        const FakeDevice *d = g_ptr_array_index(f->devices, i);
+
+        if ((uint32_t)d->group == group && d->bound_io == io) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Bus reset info and reset from a cdev (6.12): devids instead of group ids, DEV_ID_OWNED when
+ * every affected device is bound to the caller's iommufd; the reset then takes no fd. */
+static int cdev_hot_reset(FakeVfio *f, FakeFd *ff, unsigned long req, void *arg)
+{
+    FakeDevice *d = ff->d;
+    bool all = true;
+
+    for (unsigned i = 0; i < d->nr_hot_reset_deps; i++) {
+        all &= group_owned(f, d->hot_reset_deps[i].group_id, ff->io);
+    }
+    if (req == VFIO_DEVICE_GET_PCI_HOT_RESET_INFO) {
+        struct vfio_pci_hot_reset_info *info = arg;
+        size_t need = sizeof(*info) + d->nr_hot_reset_deps * sizeof(info->devices[0]);
+
+        if (info->argsz < sizeof(*info)) {
+            return fail(EINVAL);
+        }
+        if (!d->nr_hot_reset_deps) {
+            return fail(ENODEV);
+        }
+        info->flags = VFIO_PCI_HOT_RESET_FLAG_DEV_ID |
+                      (all ? VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED : 0);
+        info->count = d->nr_hot_reset_deps;
+        if (info->argsz < need) {
+            return fail(ENOSPC);
+        }
+        for (unsigned i = 0; i < d->nr_hot_reset_deps; i++) {
+            info->devices[i] = d->hot_reset_deps[i];
+            info->devices[i].devid = group_owned(f, d->hot_reset_deps[i].group_id, ff->io)
+                                         ? VFIO_PCI_DEVID_OWNED
+                                         : (uint32_t)VFIO_PCI_DEVID_NOT_OWNED;
+        }
+        return 0;
+    }
+    {
+        struct vfio_pci_hot_reset *reset = arg;
+
+        if (reset->argsz < sizeof(*reset) || reset->count || !d->nr_hot_reset_deps) {
+            return fail(EINVAL);
+        }
+        if (!all) {
+            return fail(EPERM);
+        }
+        d->hot_resets++;
+        d->hot_reset_groups = 0;
+        return 0;
+    }
+}
+
+/* A cdev fd (drivers/vfio/device_cdev.c, 6.12): bind, attach and detach; the device ioctls
+ * once bound (EINVAL before). */
+static int cdev_ioctl(FakeVfio *f, FakeFd *ff, unsigned long req, void *arg)
+{
+    FakeDevice *d = ff->d;
+
+    switch (req) {
+    case VFIO_DEVICE_BIND_IOMMUFD: {
+        struct vfio_device_bind_iommufd *b = arg;
+        FakeFd *iof;
+
+        if (b->argsz < sizeof(*b) || b->flags || b->iommufd < 0) {
+            return fail(EINVAL);
+        }
+        for (guint i = 0; i < f->groups->len; i++) {
+            const FakeGroup *g = g_ptr_array_index(f->groups, i);
+
+            if (g->id == d->group && g->noiommu == d->noiommu && g->open) {
+                return fail(EBUSY); /* vfio_device_block_group */
+            }
+        }
+        if (ff->io || d->cdev_bound) {
+            return fail(EINVAL); /* one device cannot be bound twice */
+        }
+        iof = fd_lookup(f, b->iommufd);
+        if (!iof) {
+            return fail(fcntl(b->iommufd, F_GETFD) < 0 ? EBADF : EBADFD);
+        }
+        if (iof->kind != FD_IOMMUFD) {
+            return fail(EBADFD);
+        }
+        ff->io = iof->io;
+        d->cdev_bound = true;
+        d->bound_io = iof->io;
+        d->open_fds++;
+        d->binds++;
+        b->out_devid = 0x100 + (uint32_t)d->cdev;
+        return 0;
+    }
+    case VFIO_DEVICE_ATTACH_IOMMUFD_PT: {
+        struct vfio_device_attach_iommufd_pt *a = arg;
+
+        if (!ff->io || a->argsz < sizeof(*a) || a->flags) {
+            return fail(EINVAL);
+        }
+        if (!ioas_live(ff->io, a->pt_id)) {
+            return fail(ENOENT);
+        }
+        ff->ioas = a->pt_id;
+        return 0;
+    }
+    case VFIO_DEVICE_DETACH_IOMMUFD_PT: {
+        struct vfio_device_detach_iommufd_pt *dt = arg;
+
+        if (!ff->io || dt->argsz < sizeof(*dt) || dt->flags) {
+            return fail(EINVAL);
+        }
+        ff->ioas = 0;
+        return 0;
+    }
+    case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
+    case VFIO_DEVICE_PCI_HOT_RESET:
+        if (!ff->io) {
+            return fail(EINVAL);
+        }
+        return cdev_hot_reset(f, ff, req, arg);
+    default:
+        if (!ff->io) {
+            return fail(EINVAL); /* access not granted before the bind */
+        }
+        return device_ioctl(f, d, req, arg);
+    }
+}
+
 static int fake_ioctl(void *o, int fd, unsigned long req, void *arg)
 {
     FakeVfio *f = o;
@@ -612,6 +1004,10 @@ static int fake_ioctl(void *o, int fd, unsigned long req, void *arg)
         return group_ioctl(f, ff->g, req, arg);
     case FD_DEVICE:
         return device_ioctl(f, ff->d, req, arg);
+    case FD_IOMMUFD:
+        return iommufd_ioctl(f, ff->io, req, arg);
+    case FD_CDEV:
+        return cdev_ioctl(f, ff, req, arg);
     }
     return fail(ENOTTY);
 }
@@ -625,7 +1021,7 @@ static FakeRegion *rw_region(FakeVfio *f, int fd, uint64_t off, size_t len, uint
     uint64_t index = off >> 40;
     FakeRegion *r;
 
-    if (!ff || ff->kind != FD_DEVICE) {
+    if (!ff || (ff->kind != FD_DEVICE && !(ff->kind == FD_CDEV && ff->io))) {
         errno = EBADF;
         return NULL;
     }
@@ -741,6 +1137,48 @@ static int fake_eventfd(void *o, unsigned int initval, int flags)
     return fd;
 }
 
+/* Fake fds are character devices with the numbers of vfio-fake.h; real fds are fstat'ed. */
+static int fake_fstat(void *o, int fd, struct stat *st)
+{
+    FakeVfio *f = o;
+    FakeFd *ff = fd_lookup(f, fd);
+
+    if (!ff) {
+        return fstat(fd, st);
+    }
+    memset(st, 0, sizeof(*st));
+    st->st_mode = S_IFCHR | 0600;
+    switch (ff->kind) {
+    case FD_CONTAINER:
+        st->st_rdev = makedev(FAKE_MISC_MAJOR, FAKE_VFIO_MINOR);
+        break;
+    case FD_IOMMUFD:
+        st->st_rdev = makedev(FAKE_MISC_MAJOR, FAKE_IOMMU_MINOR);
+        break;
+    case FD_GROUP:
+        st->st_rdev = makedev(FAKE_GROUP_MAJOR, ff->g->id + (ff->g->noiommu ? 1000 : 0));
+        break;
+    case FD_CDEV:
+        st->st_rdev = makedev(FAKE_CDEV_MAJOR, ff->d->cdev);
+        break;
+    case FD_DEVICE:
+        st->st_mode = S_IFREG | 0600; /* an anon inode: not a char device */
+        break;
+    }
+    return 0;
+}
+
+void fake_vfio_set_iova_ranges(FakeVfio *f, unsigned n, const uint64_t *start,
+                               const uint64_t *last)
+{
+    g_array_set_size(f->iova_ranges, 0);
+    for (unsigned i = 0; i < n; i++) {
+        struct iommu_iova_range r = { start[i], last[i] };
+
+        g_array_append_val(f->iova_ranges, r);
+    }
+}
+
 /* ---- Set-up -------------------------------------------------------------------------- */
 
 FakeVfio *fake_vfio_new(const char *dev_root)
@@ -756,12 +1194,24 @@ FakeVfio *fake_vfio_new(const char *dev_root)
         .pread = fake_pread,
         .pwrite = fake_pwrite,
         .eventfd = fake_eventfd,
+        .fstat = fake_fstat,
         .opaque = f,
     };
     f->dev_root = g_strdup(dev_root);
     f->devices = g_ptr_array_new();
     f->groups = g_ptr_array_new_with_free_func(g_free);
     f->containers = g_ptr_array_new();
+    f->iommufds = g_ptr_array_new();
+    f->iommu_path = g_strdup("/dev/iommu");
+    f->has_iommufd = true;
+    f->iova_ranges = g_array_new(FALSE, TRUE, sizeof(struct iommu_iova_range));
+    {
+        /* the test bed's NVMe behind L0's SMMUv3 (6.12): the MSI window left out */
+        static const uint64_t start[] = { 0, 0x8100000 }, last[] = { 0x7ffffff,
+                                                                     0xffffffffffffULL };
+
+        fake_vfio_set_iova_ranges(f, 2, start, last);
+    }
     f->fds = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     f->eventfds = g_hash_table_new(g_direct_hash, g_direct_equal);
     f->next_fd = FAKE_FD_BASE;
@@ -812,6 +1262,12 @@ void fake_vfio_free(FakeVfio *f)
     g_ptr_array_free(f->devices, TRUE);
     g_ptr_array_free(f->groups, TRUE);
     g_ptr_array_free(f->containers, TRUE);
+    while (f->iommufds->len) {
+        iommufd_free(f, g_ptr_array_index(f->iommufds, 0));
+    }
+    g_ptr_array_free(f->iommufds, TRUE);
+    g_free(f->iommu_path);
+    g_array_free(f->iova_ranges, TRUE);
     g_hash_table_destroy(f->fds);
     g_hash_table_destroy(f->eventfds);
     g_array_free(f->set_irqs, TRUE);
@@ -854,6 +1310,7 @@ FakeDevice *fake_vfio_add_device(FakeVfio *f, const char *name, int group, bool 
     d->group = group;
     d->noiommu = noiommu;
     d->flags = flags;
+    d->cdev = noiommu ? -1 : (int)f->devices->len;
     fake_vfio_group(f, group, noiommu);
     g_ptr_array_add(f->devices, d);
     return d;
@@ -1149,13 +1606,41 @@ int fake_vfio_log_find(const FakeVfio *f, const char *prefix, int from)
 
 /* ---- sysfs --------------------------------------------------------------------------- */
 
+static void write_at(const char *root, const char *rel, const char *text)
+{
+    g_autofree char *path = g_build_filename(root, rel, NULL);
+    g_autofree char *dir = g_path_get_dirname(path);
+
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+}
+
 char *sysfs_fixture_new(void)
 {
     g_autoptr(GError) err = NULL;
     char *root = g_dir_make_tmp("armpass-vfio-sysfs-XXXXXX", &err);
+    g_autofree char *vfio = g_strdup_printf("%d:%d\n", FAKE_MISC_MAJOR, FAKE_VFIO_MINOR);
+    g_autofree char *iommu = g_strdup_printf("%d:%d\n", FAKE_MISC_MAJOR, FAKE_IOMMU_MINOR);
+    g_autofree char *devchar = g_build_filename(root, "dev", "char", NULL);
+    g_autofree char *null = g_build_filename(devchar, "1:3", NULL);
 
     g_assert_no_error(err);
+    write_at(root, "class/misc/vfio/dev", vfio);
+    write_at(root, "class/misc/iommu/dev", iommu);
+    write_at(root, "devices/virtual/mem/null/dev", "1:3\n");
+    g_assert_cmpint(g_mkdir_with_parents(devchar, 0755), ==, 0);
+    g_assert_cmpint(symlink("../../devices/virtual/mem/null", null), ==, 0);
     return root;
+}
+
+void sysfs_fixture_add_cdev(const char *root, const char *bus, const char *name, int cdev)
+{
+    const char *parent = !strcmp(bus, "pci") ? "pci0000:00" : "platform";
+    g_autofree char *rel = g_strdup_printf("devices/%s/%s/vfio-dev/vfio%d/dev", parent, name,
+                                           cdev);
+    g_autofree char *text = g_strdup_printf("%d:%d\n", FAKE_CDEV_MAJOR, cdev);
+
+    write_at(root, rel, text);
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -1218,6 +1703,14 @@ void sysfs_fixture_add(const char *root, const char *bus, const char *name, int 
 
         mkdirs(root, drvdir);
         link_at(root, rel, target);
+    }
+    if (group >= 0) {
+        g_autofree char *cls = g_strdup_printf("class/vfio/%s%d/dev", noiommu ? "noiommu-" : "",
+                                               group);
+        g_autofree char *num = g_strdup_printf("%d:%d\n", FAKE_GROUP_MAJOR,
+                                               group + (noiommu ? 1000 : 0));
+
+        write_at(root, cls, num);
     }
     if (group >= 0) {
         g_autofree char *gdir = g_strdup_printf("kernel/iommu_groups/%d", group);

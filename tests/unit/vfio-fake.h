@@ -29,6 +29,13 @@ typedef struct FakeRegion {
     uint8_t *mem;     /* its mapping, size bytes (page-rounded) */
 } FakeRegion;
 
+/* An open /dev/iommu: its IOAS ids. */
+typedef struct FakeIommufd {
+    int fd;
+    GArray *ioas;      /* uint32_t, live */
+    uint32_t next_id;
+} FakeIommufd;
+
 typedef struct FakeDevice {
     char *name;
     int group;
@@ -45,7 +52,15 @@ typedef struct FakeDevice {
     unsigned nr_hot_reset_deps;
     unsigned hot_resets;          /* VFIO_DEVICE_PCI_HOT_RESET accepted */
     unsigned hot_reset_groups;    /* the group fds the last one was given */
+    /* The iommufd path (Linux 6.12): its cdev /dev/vfio/devices/vfio<cdev> (-1: none, as for
+     * a no-IOMMU device), and whether some cdev fd of it is bound to an iommufd. */
+    int cdev;
+    bool cdev_bound;
+    FakeIommufd *bound_io;        /* the iommufd its cdev is bound to */
+    unsigned binds;               /* VFIO_DEVICE_BIND_IOMMUFD accepted */
 } FakeDevice;
+
+
 
 typedef struct FakeGroup {
     int id;
@@ -71,7 +86,8 @@ typedef struct FakeSetIrqs {
 
 /* One VFIO_IOMMU_MAP_DMA or _UNMAP_DMA the fake accepted. */
 typedef struct FakeDma {
-    int container_fd;
+    int container_fd;  /* or the iommufd's fd */
+    uint32_t ioas;     /* iommufd: the IOAS; 0 for a container */
     uint32_t flags;
     uint64_t vaddr, iova, size;
 } FakeDma;
@@ -82,6 +98,7 @@ typedef struct FakeVfio {
     GPtrArray *devices;    /* FakeDevice * */
     GPtrArray *groups;     /* FakeGroup * */
     GPtrArray *containers; /* FakeContainer * */
+    GPtrArray *iommufds;   /* FakeIommufd * */
     GHashTable *fds;       /* fake fd -> FakeFd * */
     GHashTable *eventfds;  /* the real eventfds handed out by HostOps.eventfd, not closed */
     int next_fd;
@@ -93,6 +110,11 @@ typedef struct FakeVfio {
     int rw_errno;          /* pread/pwrite of device fds fail with this (0: they work) */
     bool rw_short;         /* pread/pwrite of device fds do one byte less */
     int mmap_errno;        /* mmap of device fds fails with this (0: it works) */
+    char *iommu_path;      /* "/dev/iommu" */
+    bool has_iommufd;      /* false: opening iommu_path fails with ENOENT (a 6.1 kernel) */
+    GArray *iova_ranges;   /* struct iommu_iova_range: IOMMU_IOAS_IOVA_RANGES' answer, and
+                            * what IOMMU_IOAS_MAP accepts; default the test bed's (an SMMUv3's
+                            * MSI window 0x8000000-0x80fffff left out) */
 
     /* What happened. */
     GArray *set_irqs;      /* FakeSetIrqs */
@@ -116,7 +138,8 @@ FakeVfio *fake_vfio_new(const char *dev_root);
 /* Checks nothing: a test asserts fake_vfio_open_fds() and friends itself. */
 void fake_vfio_free(FakeVfio *f);
 
-/* A device in IOMMU group (noiommu: a no-IOMMU group); flags: VFIO_DEVICE_FLAGS_*. */
+/* A device in IOMMU group (noiommu: a no-IOMMU group); flags: VFIO_DEVICE_FLAGS_*. Its cdev
+ * number is its index among the fake's devices (none for a no-IOMMU device, as on 6.12). */
 FakeDevice *fake_vfio_add_device(FakeVfio *f, const char *name, int group, bool noiommu,
                                  uint32_t flags);
 /* Region index num_regions, of size bytes; returns its index. */
@@ -133,6 +156,24 @@ void fake_vfio_fail_ioctl(FakeVfio *f, unsigned long request, unsigned nth, int 
 /* Every open of path fails with err (0: stops failing). */
 void fake_vfio_fail_open(FakeVfio *f, const char *path, int err);
 void fake_vfio_clear_faults(FakeVfio *f);
+
+/*
+ * A descriptor of path as a launcher would pass it (fd=): the fake fd that open would give,
+ * made without HostOps.open (nothing is counted in opens; the log says "pass PATH").
+ * Returns -1 with errno as open would fail.
+ */
+int fake_vfio_pass_fd(FakeVfio *f, const char *path);
+/* Closes a descriptor the test holds (a passed one armpass did not take), as HostOps.close. */
+void fake_vfio_close_fd(FakeVfio *f, int fd);
+/* IOMMU_IOAS_IOVA_RANGES' answer: n ranges start[i]..last[i] (inclusive). */
+void fake_vfio_set_iova_ranges(FakeVfio *f, unsigned n, const uint64_t *start,
+                               const uint64_t *last);
+/* Device numbers the fake's fstat gives, and the sysfs fixture's "dev" files hold. */
+#define FAKE_MISC_MAJOR 10
+#define FAKE_VFIO_MINOR 196
+#define FAKE_IOMMU_MINOR 123
+#define FAKE_GROUP_MAJOR 511  /* minor: the group id (+1000 for no-IOMMU) */
+#define FAKE_CDEV_MAJOR 510   /* minor: the cdev number */
 
 /*
  * An NVMe-like PCI function as vfio-pci shows it (QEMU's nvme: 1b36:0010, class 010802):
@@ -202,14 +243,20 @@ int fake_vfio_log_find(const FakeVfio *f, const char *prefix, int from);
 char *sysfs_fixture_new(void);
 void sysfs_fixture_free(char *root);
 /*
+ * The fixture also holds class/misc/{vfio,iommu,kvm}/dev and dev/char/1:3 (-> null), so that
+ * passed descriptors can be checked by device number.
+ *
  * Adds device name on bus ("amba", "platform" or "pci") as sysfs shows it: devices/platform/NAME
  * (devices/pci0000:00/NAME for "pci", NAME like 0000:00:01.0) with
  * subsystem -> bus/BUS, driver -> bus/BUS/drivers/DRIVER (none when driver is NULL),
  * iommu_group -> kernel/iommu_groups/GROUP (none when group < 0), whose name file says
- * "vfio-noiommu" for a no-IOMMU group; and bus/BUS/devices/NAME -> the device folder.
+ * "vfio-noiommu" for a no-IOMMU group, and class/vfio/[noiommu-]GROUP/dev; and
+ * bus/BUS/devices/NAME -> the device folder.
  */
 void sysfs_fixture_add(const char *root, const char *bus, const char *name, int group,
                        bool noiommu, const char *driver);
+/* The device's cdev as 6.12's sysfs shows it: DEVICE/vfio-dev/vfio<cdev>/dev ("510:<cdev>"). */
+void sysfs_fixture_add_cdev(const char *root, const char *bus, const char *name, int cdev);
 /* The device's folder as vfio_find_sysfs_device gives it: root/bus/BUS/devices/NAME. */
 char *sysfs_fixture_path(const char *root, const char *bus, const char *name);
 

@@ -71,6 +71,7 @@ typedef struct MachineState {
     uint32_t next_phandle;    /* device tree phandles still free */
     char *sysfs_root;         /* "/sys" normally; a fixture directory in tests */
     char *dev_vfio;           /* "/dev/vfio" normally */
+    char *dev_iommu;          /* "/dev/iommu" when NULL */
     struct VfioContext *vfio; /* made by the first VFIO device */
     struct PCIBus *pci_bus;   /* the PCIe host bridge's root bus; NULL without PCI devices */
     unsigned pci_intx_spi;    /* first of the host bridge's 4 INTx SPIs (pci_intx_spi()) */

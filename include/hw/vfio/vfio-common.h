@@ -3,7 +3,9 @@
  * The VFIO layer every passthrough device model sits on (vfio-platform, vfio-amba, and next
  * vfio-pci): a context holding containers and groups, devices with their region and IRQ
  * info, the capability-chain walker, regions as trapped MemoryRegions with mmap'd
- * subregions, and the DMA listener that keeps a Type1 container's mappings in step with RAM.
+ * subregions, and the DMA listener that keeps guest RAM mapped for the devices, in a Type1
+ * container (container.c) or an iommufd IOAS (iommufd.c): the backend seam is in
+ * vfio-internal.h.
  * Every kernel call goes through HostOps. Source: Documentation/driver-api/vfio.rst,
  * include/uapi/linux/vfio.h (Linux 6.1).
  */
@@ -48,17 +50,49 @@ typedef struct VfioRegionInfo {
 
 void vfio_region_info_clear(VfioRegionInfo *info);
 
+/*
+ * Where the DMA listener (listener.c) maps guest RAM for a device: a Type1 container
+ * (container.c) or an iommufd IOAS (iommufd.c). IOVA = guest-physical address.
+ */
+typedef struct VfioDmaSpace VfioDmaSpace;
+typedef struct VfioDmaOps {
+    /* "type1v2", "type1", "iommufd": -d stats and messages. */
+    const char *(*name)(const VfioDmaSpace *s);
+    /* Maps [iova, iova + size) (bytes) to host-virtual vaddr, readable and writable (and
+     * executable: see the design note in listener.c). Returns the ioctl's result, errno set;
+     * *ioctl_name names it for messages. */
+    int (*map)(VfioDmaSpace *s, uint64_t iova, uint64_t size, uint64_t vaddr,
+               const char **ioctl_name);
+    /* Unmaps what map mapped at exactly [iova, iova + size). Same conventions. */
+    int (*unmap)(VfioDmaSpace *s, uint64_t iova, uint64_t size, const char **ioctl_name);
+} VfioDmaOps;
+
+struct VfioDmaSpace {
+    VfioContext *ctx;
+    const VfioDmaOps *ops;
+    MemoryListener listener;
+    bool listener_added;
+    GArray *valid_iovas;   /* struct { uint64_t start, last; } (VfioIovaRange): the IOVAs the
+                            * host IOMMU accepts; NULL: not known, anything is tried */
+    uint64_t dma_maps;     /* map calls that succeeded */
+    uint64_t dma_bytes;    /* bytes they mapped */
+    uint64_t dma_ns;       /* CLOCK_MONOTONIC ns spent in them (the kernel pins, i.e. faults
+                            * in, every page of guest RAM there): -d stats prints it */
+};
+
+/* One range of IOVAs, inclusive: [start, last]. */
+typedef struct VfioIovaRange {
+    uint64_t start, last;
+} VfioIovaRange;
+
 struct VfioContainer {
     VfioContext *ctx;
     int fd;
     int iommu_type;        /* VFIO_TYPE1v2_IOMMU, VFIO_TYPE1_IOMMU or VFIO_NOIOMMU_IOMMU */
+    char *id;              /* -object vfio-container,id=: only devices naming it join it;
+                            * NULL: armpass opened it, devices without container= share it */
     GPtrArray *groups;     /* VfioGroup * */
-    MemoryListener listener; /* DMA: Type1 only */
-    bool listener_added;
-    uint64_t dma_maps;     /* VFIO_IOMMU_MAP_DMA calls that succeeded */
-    uint64_t dma_bytes;    /* bytes they mapped */
-    uint64_t dma_ns;       /* CLOCK_MONOTONIC ns spent in them (the kernel pins, i.e. faults
-                            * in, every page of guest RAM there): -d stats prints it */
+    VfioDmaSpace dma;      /* Type1 only */
 };
 
 struct VfioGroup {
@@ -66,20 +100,62 @@ struct VfioGroup {
     int id;                /* /sys/kernel/iommu_groups/<id> */
     bool noiommu;          /* /dev/vfio/noiommu-<id> */
     int fd;
+    bool fd_passed;        /* group-fd= */
     VfioContainer *container;
     unsigned refcount;     /* devices open in it */
 };
+
+typedef struct VfioIommufd VfioIommufd;
+typedef struct VfioBackend VfioBackend;
 
 struct VfioDevice {
     VfioContext *ctx;
     char *name;            /* "9010000.pl031" */
     char *sysfs_path;      /* the device's folder in sysfs */
-    VfioGroup *group;
+    const VfioBackend *backend; /* legacy (group, container) or iommufd (cdev, IOAS) */
+    int group_id;          /* its IOMMU group */
+    bool noiommu;          /* a no-IOMMU group */
+    VfioGroup *group;      /* legacy */
+    VfioIommufd *iommufd;  /* iommufd */
+    uint32_t devid;        /* iommufd: VFIO_DEVICE_BIND_IOMMUFD's out_devid */
+    VfioDmaSpace *dma;     /* where its DMA is mapped; NULL: nowhere (no-IOMMU) */
     int fd;
+    bool fd_passed;        /* fd= */
     uint32_t flags;        /* VFIO_DEVICE_FLAGS_* */
     unsigned num_regions;
     unsigned num_irqs;
 };
+
+/*
+ * How a device reaches VFIO (the -device properties iommufd=, fd=, container=, group-fd=).
+ * All zero but the fds at -1: the legacy group path, armpass opening every file itself.
+ */
+typedef struct VfioAttachOptions {
+    bool allow_noiommu;    /* noiommu=on */
+    const char *iommufd;   /* -object iommufd id: the cdev path; NULL: the legacy group path */
+    int device_fd;         /* fd=: an open /dev/vfio/devices/vfioN (iommufd only); -1: none */
+    const char *container; /* -object vfio-container id (legacy only); NULL: none */
+    int group_fd;          /* group-fd=: an open /dev/vfio/N (legacy only); -1: none */
+} VfioAttachOptions;
+
+#define VFIO_ATTACH_OPTIONS_INIT { .device_fd = -1, .group_fd = -1 }
+
+/*
+ * Fills o from the -device properties (each NULL when not given): checks the combinations
+ * (fd= needs iommufd=: "add iommufd=NAME"; container= and group-fd= belong to the legacy
+ * path, so not with iommufd=) and parses the numbers. The strings must outlive o. Errors
+ * (VFIO_ERROR, EINVAL) name the property and say what to write.
+ */
+bool vfio_attach_options_parse(const char *iommufd, const char *fd, const char *container,
+                               const char *group_fd, bool allow_noiommu,
+                               VfioAttachOptions *o, GError **errp);
+
+/* What -d stats prints of a device's DMA mappings. False: it has none (no-IOMMU). */
+typedef struct VfioDmaStats {
+    const char *backend;   /* "type1v2", "type1", "iommufd" */
+    uint64_t maps, bytes, ns;
+} VfioDmaStats;
+bool vfio_device_dma_stats(const VfioDevice *dev, VfioDmaStats *out);
 
 /*
  * Creates the VFIO state of one machine. sysfs_root: "/sys" (a fixture folder in tests);
@@ -89,6 +165,21 @@ VfioContext *vfio_context_new(const HostOps *ops, const char *sysfs_root, const 
                               AddressSpace *as);
 /* Every device must have been detached. */
 void vfio_context_free(VfioContext *ctx);
+
+/*
+ * -object iommufd,id=ID[,fd=FD]: an iommufd context devices name with iommufd=ID. It is
+ * opened (/dev/iommu, or FD checked) and gets its IOAS when the first device uses it; one no
+ * device uses is never opened. fd -1: none given. Errors: id already taken (EEXIST).
+ */
+bool vfio_context_add_iommufd(VfioContext *ctx, const char *id, int fd, GError **errp);
+/*
+ * -object vfio-container,id=ID,fd=FD: an open /dev/vfio/vfio that devices naming it with
+ * container=ID join (their groups, that is); checked when the first of them attaches.
+ * Errors: id already taken (EEXIST), fd < 0 (EINVAL).
+ */
+bool vfio_context_add_container(VfioContext *ctx, const char *id, int fd, GError **errp);
+/* Where the iommufd backend opens /dev/iommu ("/dev/iommu"; a fake's path in tests). */
+void vfio_context_set_iommu_path(VfioContext *ctx, const char *path);
 /* The host's page size in bytes: the unit of every mmap and memslot. */
 uint64_t vfio_context_page_size(const VfioContext *ctx);
 
@@ -111,6 +202,19 @@ char *vfio_find_sysfs_device(VfioContext *ctx, const char *name, GError **errp);
  */
 VfioDevice *vfio_device_attach(VfioContext *ctx, const char *sysfs_path, bool allow_noiommu,
                                GError **errp);
+/*
+ * vfio_device_attach with the backend and descriptors of o. iommufd (o->iommufd): the
+ * device's cdev (<sysfs_path>/vfio-dev/vfioN -> <dev_root>/devices/vfioN, or o->device_fd,
+ * checked against that sysfs entry), VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_ATTACH_IOMMUFD_PT
+ * to the object's one IOAS, guest RAM mapped there with IOMMU_IOAS_MAP after checking it
+ * against IOMMU_IOAS_IOVA_RANGES (Documentation/userspace-api/iommufd.rst, the cdev section of
+ * Documentation/driver-api/vfio.rst). Legacy: as vfio_device_attach, with o->container's and
+ * o->group_fd's descriptors instead of opening /dev/vfio/vfio and /dev/vfio/N. Errors say
+ * what to use instead when the kernel cannot do it (no /dev/iommu, no cdev, a no-IOMMU
+ * device on iommufd) and what is wrong with a passed descriptor.
+ */
+VfioDevice *vfio_device_attach_opts(VfioContext *ctx, const char *sysfs_path,
+                                    const VfioAttachOptions *o, GError **errp);
 /* Closes the device fd, and the group and container when their last device goes (DMA
  * mappings are removed first). */
 void vfio_device_detach(VfioDevice *dev);

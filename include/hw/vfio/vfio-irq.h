@@ -77,6 +77,9 @@ typedef struct VfioIrqLine {
     char name[32];        /* for messages: "IRQ 0", "MSI-X vector 3" */
     const VfioIrqLineOps *ops; /* userspace path; may be NULL when only the kernel path is used */
     void *opaque;         /* ops' argument */
+    const char *trigger_hint; /* appended (": HINT") to the error when VFIO_DEVICE_SET_IRQS
+                           * TRIGGER fails with EINVAL; NULL: none. vfio-platform/-amba set it
+                           * for a GPIO or interrupt controller (probe_irq_controller_hint) */
 
     /* State. On the userspace path, under ms->as->dispatch_lock (when ms->as is set). */
     MachineState *ms;     /* set by vfio_irq_line_wire; NULL: not wired */

@@ -60,6 +60,10 @@ struct VfioPciDevice {
     /* properties */
     char *host;        /* "0000:00:01.0" */
     char *sysfsdev;
+    char *iommufd;     /* -object iommufd id: the cdev path (hw/vfio/iommufd.c) */
+    char *fd;          /* an open device cdev (iommufd=) */
+    char *container;   /* -object vfio-container id (legacy) */
+    char *group_fd;    /* an open /dev/vfio/N (legacy) */
     char *addr;        /* guest slot "SLOT[.FN]" (hex), default: the first free slot */
     char *bus;         /* id of the pcie-root-port it sits behind; NULL: the root bus */
     bool x_no_mmap;

@@ -29,6 +29,10 @@ struct VfioSysbusDevice {
     /* properties */
     char *host;
     char *sysfsdev;
+    char *iommufd;        /* -object iommufd id: the cdev path (hw/vfio/iommufd.c) */
+    char *fd;             /* an open device cdev (iommufd=) */
+    char *container;      /* -object vfio-container id (legacy) */
+    char *group_fd;       /* an open /dev/vfio/N (legacy) */
     uint64_t mmio_base;
     bool mmio_base_set;
     uint64_t irq_base;
@@ -59,6 +63,7 @@ struct VfioSysbusDevice {
     unsigned mmaps_takers; /* level IRQs (userspace path) keeping the mmaps out of the map;
                             * under the dispatch_lock */
     void *host_node;      /* the host's node as an FDT blob, or the dt-node= file's */
+    char *irq_hint;       /* a GPIO or interrupt controller's SET_IRQS EINVAL hint, or NULL */
 };
 
 /* The property table both models use (vfio-amba adds periphid). */

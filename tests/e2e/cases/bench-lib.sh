@@ -17,7 +17,9 @@
 #   armpass.bench_runs=N     boot runs per VMM at 256 MiB / 2 vCPUs (default 20)
 #   armpass.bench_quick=1    a smoke run: one or two of everything
 #   armpass.bench_parts=A,B  which parts (default size,first,boot,scale,footprint,mmio,irq,pci;
-#                            pci is pci-io and pci-dma, each selectable alone)
+#                            pci is pci-io and pci-dma, each selectable alone; dma-backends,
+#                            legacy type1v2 against iommufd, only when named: it needs the
+#                            6.12 kernel, scripts/bench.sh --dma)
 
 P=/progs
 QEMU_BIN=/qemu/qemu-system-aarch64
@@ -41,11 +43,13 @@ bench_params() {
         MAPPED_READS=100000 MAPPED_BATCHES=5 TRAP_READS=500 TRAP_BATCHES=3 IRQS=50 IRQS_OFF=50
         EXIT_N=1000 EXIT_BATCHES=3
         PCI_ROUNDS=1 BLK_QD1=300 BLK_QD32=640 BLK_SEQ=16 DMA_RUNS=1 DMA_RAMS="256 1024"
+        DMA_BACKEND_RUNS=1
     else
         MMIO_ROUNDS=10 IRQ_RUNS=4 FIRST_RUNS=16 SCALE_RUNS=6 FOOT_RUNS=4
         MAPPED_READS=200000 MAPPED_BATCHES=10 TRAP_READS=2000 TRAP_BATCHES=5 IRQS=200 IRQS_OFF=200
         EXIT_N=2000 EXIT_BATCHES=5
         PCI_ROUNDS=3 BLK_QD1=1500 BLK_QD32=3200 BLK_SEQ=64 DMA_RUNS=3 DMA_RAMS="256 512 1024 2048"
+        DMA_BACKEND_RUNS=5
     fi
 }
 
@@ -328,11 +332,23 @@ bench_pci_io() {
     done
 }
 
+# bench_warm_l1_ram: writes L1's free memory once (a file on a tmpfs of its own as large as
+# what is available, less 256 MiB, then removed): the first touch of a page of L1's RAM makes
+# L0 (TCG) fault it in on the host, and whichever run pinned it first would pay for that.
+bench_warm_l1_ram() {
+    _avail=$(awk '/MemAvailable/ { print int($2 / 1024) - 256 }' /proc/meminfo)
+    if [ "$_avail" -gt 0 ] && mkdir -p /run/bench-warm &&
+        mount -t tmpfs -o "size=${_avail}m" tmpfs /run/bench-warm; then
+        dd if=/dev/zero of=/run/bench-warm/f bs=1M count="$_avail" 2>/dev/null
+        umount /run/bench-warm
+    fi
+}
+
 # The DMA map of guest RAM at start: the first-instruction probe (it never touches the device)
 # with and without the NVMe passed through, for each RAM size; the difference is what giving
 # the VM a device costs before its first instruction, and its growth with RAM is the DMA map
 # (VFIO_IOMMU_MAP_DMA pins, i.e. faults in, every page). armpass's -d stats also times its
-# VFIO_IOMMU_MAP_DMA calls ("vfio BDF dma: ...").
+# VFIO_IOMMU_MAP_DMA calls ("vfio BDF dma (type1v2): ...").
 bench_pci_dma() {
     pci_mode msix || return 0
     bind_vfio_pci "$_bdf" >/dev/null
@@ -341,12 +357,7 @@ bench_pci_dma() {
     # would not. So L1's free memory is written once (a file on a tmpfs of its own as large as what is
     # available, less 256 MiB, then removed), and each VMM runs once at the largest size with
     # the device.
-    _avail=$(awk '/MemAvailable/ { print int($2 / 1024) - 256 }' /proc/meminfo)
-    if [ "$_avail" -gt 0 ] && mkdir -p /run/bench-warm &&
-        mount -t tmpfs -o "size=${_avail}m" tmpfs /run/bench-warm; then
-        dd if=/dev/zero of=/run/bench-warm/f bs=1M count="$_avail" 2>/dev/null
-        umount /run/bench-warm
-    fi
+    bench_warm_l1_ram
     _max=0
     for ram in $DMA_RAMS; do [ "$ram" -gt "$_max" ] && _max=$ram; done
     for v in $(vmms 0); do
@@ -372,6 +383,56 @@ bench_pci_dma() {
         done
         r=$((r + 1))
     done
+}
+
+# dma_backend_dev BACKEND BDF: armpass's options that pass BDF through that VFIO backend.
+dma_backend_dev() {
+    case $1 in
+    iommufd) echo "-object iommufd,id=io0 -device vfio-pci,host=$2,iommufd=io0" ;;
+    *) echo "-device vfio-pci,host=$2" ;;
+    esac
+}
+
+# The DMA map of guest RAM at start by VFIO backend (scripts/bench.sh --dma, on the 6.12
+# kernel): armpass alone, the first-instruction probe with the NVMe passed through the legacy
+# container (VFIO_TYPE1v2_IOMMU, VFIO_IOMMU_MAP_DMA) and through iommufd (an IOAS,
+# IOMMU_IOAS_MAP), at each RAM size, the order of the two alternating from point to point.
+# The figure is armpass's own time in those calls, from its -d stats line
+# "vfio BDF dma (BACKEND): N mappings, X bytes in Y us"; start -> first instruction is kept too.
+bench_dma_backends() {
+    _bdf=$PCI_BDF
+    if [ ! -e "/sys/bus/pci/devices/$_bdf" ]; then
+        echo "bench: no $_bdf in L1 (run.py --nvme): no DMA-backend figures"
+        return 0
+    fi
+    [ -c /dev/iommu ] ||
+        echo "bench: no /dev/iommu in L1 (Linux $(uname -r)): the iommufd runs will fail; run it on 6.12 (scripts/bench.sh --dma)"
+    bind_vfio_pci "$_bdf" >/dev/null
+    bench_warm_l1_ram
+    _max=0
+    for ram in $DMA_RAMS; do [ "$ram" -gt "$_max" ] && _max=$ram; done
+    for b in type1v2 iommufd; do    # not counted: each backend's first use in this L1
+        # shellcheck disable=SC2046,SC2086
+        "$P/bench-run" --marker @ --timeout 120 -- $(vmm_cmd armpass "$_max" 1) \
+            -kernel /bench/first.Image -append "" $(dma_backend_dev "$b" "$_bdf") >/dev/null 2>&1
+    done
+    r=0 _i=0
+    while [ "$r" -lt "$DMA_BACKEND_RUNS" ]; do
+        for ram in $DMA_RAMS; do
+            _i=$((_i + 1))
+            _order="type1v2 iommufd"
+            [ $((_i % 2)) = 0 ] && _order="iommufd type1v2"
+            for b in $_order; do
+                # shellcheck disable=SC2046,SC2086
+                j=$(measure /tmp/dma.log "$ram" 120 @ -- $(vmm_cmd armpass "$ram" 1) \
+                    -kernel /bench/first.Image -append "" $(dma_backend_dev "$b" "$_bdf"))
+                check_run "$j" /tmp/dma.log "the DMA-map run through $b (${ram}M)"
+                bench_emit "{\"part\": \"dma-backend\", \"round\": $r, \"backend\": \"$b\", \"ram_mib\": $ram, \"run\": $j}"
+            done
+        done
+        r=$((r + 1))
+    done
+    rebind_host "$_bdf" nvme >/dev/null
 }
 
 bench_pci() {
@@ -425,5 +486,6 @@ bench_main() {
     if bench_wants pci-io || bench_wants pci-dma; then
         bench_pci
     fi
+    bench_wants dma-backends && bench_dma_backends
     echo "bench: done"
 }

@@ -126,18 +126,19 @@ tr -d '\r' < "$log" | grep -q 'L2-POWER-KEY pressed' || fail "L2 did not see KEY
 [ "$st" = 0 ] || fail "armpass exited $st after the guest powered off, not 0"
 [ ! -e "$sock" ] || fail "the QMP socket file is left after exit"
 
-# QEMU's spelling, and quit.
+# QEMU's spelling, and quit while the vCPUs are stopped.
 /armpass -M virt -m 256M -kernel /Image -initrd /l2.cpio.gz \
     -append "console=ttyAMA0 quiet l2case=qmp" \
     -chardev "socket,id=mon0,path=$sock,server=on,wait=off" -mon chardev=mon0,mode=control \
     > "$log" 2>&1 &
 pid=$!
 wait_log 'L2-QMP-READY' 1 "L2 under -chardev/-mon"
-q '{"execute": "quit"}' event:SHUTDOWN eof || fail "qmp-client: quit"
+q '{"execute": "stop"}' '{"execute": "quit"}' event:SHUTDOWN eof ||
+    fail "qmp-client: quit while stopped"
 expect '"reason":"host-qmp-quit"' "SHUTDOWN after quit does not say host-qmp-quit"
 wait "$pid"
 st=$?
-[ "$st" = 0 ] || fail "armpass exited $st after quit, not 0"
+[ "$st" = 0 ] || fail "armpass exited $st after quit (the vCPUs stopped), not 0"
 
 # -sandbox on: QMP works under the seccomp filter (accept, recvmsg, send; getfd).
 /armpass -sandbox on -d stats -M virt -m 256M -kernel /Image -initrd /l2.cpio.gz \

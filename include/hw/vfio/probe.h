@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The host readiness probe (armpass probe): every platform, AMBA and PCI device of the host
+ * as sysfs shows it, whether it can be passed through now, and what to do when it cannot;
+ * for a platform or AMBA device, the guest node armpass would generate from its host node.
+ * It reads sysfs only: no ioctl, no /dev/kvm, no root where sysfs is readable.
+ * Sources (Linux 6.1 and 6.12): Documentation/driver-api/vfio.rst (groups, viability,
+ * no-IOMMU mode, the cdev), Documentation/ABI/testing/sysfs-bus-{platform,pci,amba}
+ * (driver_override, drivers_probe), Documentation/ABI/testing/sysfs-kernel-iommu_groups,
+ * drivers/vfio/platform/vfio_platform_common.c (reset modules, reset_required),
+ * drivers/vfio/container.c (enable_unsafe_noiommu_mode), drivers/vfio/vfio.h (no cdev for a
+ * no-IOMMU device), kernel/irq/chip.c (__irq_do_set_handler: IRQ_NOREQUEST stays after a
+ * chained handler is removed).
+ */
+#ifndef ARMPASS_HW_VFIO_PROBE_H
+#define ARMPASS_HW_VFIO_PROBE_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+typedef enum ProbeBus {
+    PROBE_BUS_PLATFORM,
+    PROBE_BUS_AMBA,
+    PROBE_BUS_PCI,
+} ProbeBus;
+
+typedef enum ProbeSeverity {
+    PROBE_BLOCKER, /* the device cannot be passed until this is fixed */
+    PROBE_WARNING, /* it can, but read this first (no-IOMMU mode, a "may fail") */
+    PROBE_NOTE,    /* worth knowing, nothing to do for armpass */
+} ProbeSeverity;
+
+/* One thing missing or worth knowing, with the commands that fix it. */
+typedef struct ProbeIssue {
+    char *id;          /* stable, for tools: "bind", "reset", "group-not-viable",
+                        * "no-iommu-group", "noiommu", "irq-controller", "no-cdev",
+                        * "vfio-driver-missing", "reset-module" */
+    ProbeSeverity severity;
+    char *summary;     /* one short line */
+    char *detail;      /* why, in a sentence or three (may be NULL) */
+    GPtrArray *fix;    /* char *: shell commands, in order (may be empty) */
+} ProbeIssue;
+
+/* Another device of the same IOMMU group. */
+typedef struct ProbeMember {
+    char *name;
+    char *driver;      /* NULL: no driver */
+} ProbeMember;
+
+typedef struct ProbeDevice {
+    char *name;        /* "9010000.pl031", "0000:00:01.0" */
+    ProbeBus bus;
+    char *driver;      /* NULL: none */
+    char *compatible;  /* the node's first compatible (platform/AMBA); NULL without a node */
+    char *pci_id;      /* "1b36:0010 class 0x010802" (PCI) */
+    int group;         /* IOMMU group number, -1: none */
+    bool noiommu;      /* the group is a vfio no-IOMMU group */
+    GPtrArray *members; /* ProbeMember *: the group's other devices */
+    bool candidate;    /* false: skipped, see skip_reason */
+    char *skip_reason;
+    char *irq_controller; /* "gpio-controller" / "interrupt-controller" when its node says so */
+    char *device_arg;  /* "vfio-amba,host=9010000.pl031[,noiommu=on]" */
+    GPtrArray *issues; /* ProbeIssue * */
+    char *guest_node;  /* dtc-like source of the planned guest node(s), or NULL */
+    GPtrArray *dropped; /* char *: host properties left out of the guest node */
+    char *guest_node_error; /* why no guest node could be planned, or NULL */
+} ProbeDevice;
+
+typedef struct ProbeReport {
+    char *sysfs_root;
+    bool iommufd;           /* /dev/iommu exists (sysfs class/misc/iommu) */
+    bool noiommu_mode;      /* vfio's enable_unsafe_noiommu_mode is Y */
+    bool vfio_loaded;       /* sysfs module/vfio exists */
+    GPtrArray *devices;     /* ProbeDevice *, by bus then name */
+} ProbeReport;
+
+/* Whether the device can be passed now: a candidate without a PROBE_BLOCKER issue. */
+bool probe_device_ready(const ProbeDevice *d);
+/* "ready", "ready-noiommu" (needs noiommu=on), "not-ready" or "skipped". */
+const char *probe_device_status(const ProbeDevice *d);
+const char *probe_bus_name(ProbeBus bus);
+const char *probe_severity_name(ProbeSeverity s);
+
+/*
+ * Scans sysfs_root ("/sys"; a fixture folder in tests) and nothing else: bus/{platform,amba,
+ * pci}/devices with their driver, iommu_group, of_node, vfio-dev, subsystem, class, vendor
+ * and device; bus/BUS/drivers/DRIVER(/module); kernel/iommu_groups/N (devices, name);
+ * module/vfio{,_platform}/parameters and initstate; class/misc/iommu (/dev/iommu); the
+ * device tree under firmware/devicetree/base. Never fails on one device: what cannot be
+ * read is reported. Errors (G_FILE_ERROR): sysfs_root/bus is not a folder.
+ */
+ProbeReport *probe_scan(const char *sysfs_root, GError **errp);
+void probe_report_free(ProbeReport *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProbeReport, probe_report_free)
+
+/*
+ * Plans d's guest node as armpass would generate it for "-device <d->device_arg>" alone on
+ * the virt board (hw/vfio/sysbus-fdt.c, from the host node under sysfs_root): regions from
+ * the host's reg (placed in the platform-bus window), SPIs from the reserved range, edge or
+ * level from a GIC specifier's flags (level otherwise). Sets d->guest_node (dtc-like text of
+ * the node and of the fixed clocks it adds) and d->dropped, or d->guest_node_error.
+ */
+void probe_plan_guest_node(ProbeDevice *d, const char *sysfs_root);
+
+/* The report for people: one block per device, a "to fix:" block of commands, a legend. */
+char *probe_format_text(const ProbeReport *r);
+/*
+ * The report for tools: one JSON object, pretty-printed by json-c (two-space indent,
+ * "key": value), the same fields as the text (docs/probe.md lists them). No errors. g_free it.
+ */
+char *probe_format_json(const ProbeReport *r);
+
+/*
+ * The one-line hint for a device whose node says gpio-controller or interrupt-controller
+ * (what: that property) and whose interrupt VFIO could not request (VFIO_DEVICE_SET_IRQS
+ * TRIGGER: EINVAL): why (a host driver that bound it since boot installed a chained handler,
+ * IRQ_NOREQUEST, which unbinding does not undo) and the boot-time way around it. vfio_driver:
+ * vfio-amba or vfio-platform. g_free it.
+ */
+char *probe_irq_controller_hint(const char *what, const char *vfio_driver);
+
+/* armpass probe [--json] [--sysfs ROOT]: argv[0] is "probe". Returns the exit status. */
+int probe_main(int argc, char **argv);
+
+#endif

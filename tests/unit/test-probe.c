@@ -1,0 +1,767 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests: armpass probe on sysfs fixture trees, one per state, text and JSON. */
+#include "hw/vfio/probe.h"
+#include "host-fixture.h"
+#include "vfio-fake.h"
+
+#include <libfdt.h>
+#include <string.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#define PL031 "9010000.pl031"
+#define PL061 "9030000.pl061"
+#define ETH "9200000.ethernet"
+#define NVME "0000:00:02.0"
+#define AHCI "0000:00:02.1"
+
+/* A sysfs root with host-soc.dts as its device tree (firmware/devicetree/base). */
+typedef struct Sys {
+    char *root;
+    char *base;
+} Sys;
+
+static bool sys_init(Sys *s)
+{
+    g_autofree char *dtb = fixture_path("host-soc.dtb");
+    g_autofree char *data = NULL;
+    g_autoptr(GError) err = NULL;
+    size_t len;
+
+    if (!dtb) {
+        return false;
+    }
+    g_assert_true(g_file_get_contents(dtb, &data, &len, &err));
+    s->root = sysfs_fixture_new();
+    s->base = g_build_filename(s->root, "firmware", "devicetree", "base", NULL);
+    write_node_dir(data, 0, s->base);
+    return true;
+}
+
+static void sys_clear(Sys *s)
+{
+    sysfs_fixture_free(s->root);
+    g_free(s->base);
+}
+
+static void put(Sys *s, const char *rel, const char *text)
+{
+    g_autofree char *path = g_build_filename(s->root, rel, NULL);
+    g_autofree char *dir = g_path_get_dirname(path);
+
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+    write_file(path, text, strlen(text));
+}
+
+/* A platform/AMBA device whose of_node is host node node ("pl031@9010000"); group -1: none. */
+static void add_dt_device(Sys *s, const char *bus, const char *name, const char *node, int group,
+                          bool noiommu, const char *driver)
+{
+    g_autofree char *link = g_build_filename(s->root, "devices", "platform", name, "of_node",
+                                             NULL);
+    g_autofree char *target = g_build_filename(s->base, node, NULL);
+
+    sysfs_fixture_add(s->root, bus, name, group, noiommu, driver);
+    g_assert_cmpint(symlink(target, link), ==, 0);
+}
+
+static void add_pci(Sys *s, const char *name, int group, const char *driver, const char *cls)
+{
+    g_autofree char *dev = g_strdup_printf("devices/pci0000:00/%s", name);
+    g_autofree char *v = g_strdup_printf("%s/vendor", dev);
+    g_autofree char *d = g_strdup_printf("%s/device", dev);
+    g_autofree char *c = g_strdup_printf("%s/class", dev);
+
+    sysfs_fixture_add(s->root, "pci", name, group, false, driver);
+    put(s, v, "0x1b36\n");
+    put(s, d, "0x0010\n");
+    put(s, c, cls);
+}
+
+static ProbeReport *scan(Sys *s)
+{
+    g_autoptr(GError) err = NULL;
+    ProbeReport *r = probe_scan(s->root, &err);
+
+    g_assert_no_error(err);
+    g_assert_nonnull(r);
+    return r;
+}
+
+static const ProbeDevice *find_dev(const ProbeReport *r, const char *name)
+{
+    for (guint i = 0; i < r->devices->len; i++) {
+        const ProbeDevice *d = g_ptr_array_index(r->devices, i);
+
+        if (!strcmp(d->name, name)) {
+            return d;
+        }
+    }
+    g_error("no device %s in the report", name);
+}
+
+static const ProbeIssue *find_issue(const ProbeDevice *d, const char *id)
+{
+    for (guint i = 0; i < d->issues->len; i++) {
+        const ProbeIssue *is = g_ptr_array_index(d->issues, i);
+
+        if (!strcmp(is->id, id)) {
+            return is;
+        }
+    }
+    return NULL;
+}
+
+/* The issue's fix commands joined with '\n'. */
+static char *fix_text(const ProbeIssue *is)
+{
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; i < is->fix->len; i++) {
+        g_string_append_printf(s, "%s\n", (const char *)g_ptr_array_index(is->fix, i));
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+    if (!strstr(hay, needle)) {
+        g_error("\"%s\" not in:\n%s", needle, hay);
+    }
+}
+
+/* ---- states ---- */
+
+static void test_ready(void)
+{
+    Sys s;
+    g_autoptr(ProbeReport) r = NULL;
+    const ProbeDevice *d;
+
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "amba", PL031, "pl031@9010000", 3, false, "vfio-amba");
+    put(&s, "class/misc/iommu/dev", "10:122\n");
+    put(&s, "devices/platform/" PL031 "/vfio-dev/vfio0/dev", "511:0\n");
+    r = scan(&s);
+    d = find_dev(r, PL031);
+    g_assert_true(d->candidate);
+    g_assert_cmpstr(probe_device_status(d), ==, "ready");
+    g_assert_cmpstr(d->device_arg, ==, "vfio-amba,host=" PL031);
+    g_assert_cmpstr(d->compatible, ==, "arm,pl031");
+    g_assert_cmpint(d->group, ==, 3);
+    g_assert_cmpuint(d->issues->len, ==, 0);
+    /* the guest node as virt makes it: first slot of the platform bus, first reserved SPI
+     * (level), the host's 24 MHz apb_pclk as a guest fixed clock */
+    if (!d->guest_node) {
+        g_error("no guest node: %s", d->guest_node_error);
+    }
+    assert_contains(d->guest_node, "pl031@c000000 {");
+    assert_contains(d->guest_node, "compatible = \"arm,pl031\", \"arm,primecell\";");
+    assert_contains(d->guest_node, "reg = <0x0 0xc000000 0x0 0x1000>;");
+    assert_contains(d->guest_node, "interrupts = <0x0 0x70 0x4>;");
+    assert_contains(d->guest_node, "clocks = <0x5>;");
+    assert_contains(d->guest_node, "pl031-c000000-clk0 {\n    phandle = <0x5>;\n"
+                                   "    clock-frequency = <0x16e3600>;");
+    sys_clear(&s);
+}
+
+static void test_host_driver(void)
+{
+    Sys s;
+    g_autoptr(ProbeReport) r = NULL;
+    g_autofree char *fix = NULL, *want = NULL;
+    const ProbeDevice *d;
+    const ProbeIssue *is;
+
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "amba", PL031, "pl031@9010000", 3, false, "rtc-pl031");
+    r = scan(&s);
+    d = find_dev(r, PL031);
+    g_assert_cmpstr(probe_device_status(d), ==, "not-ready");
+    is = find_issue(d, "bind");
+    g_assert_nonnull(is);
+    g_assert_cmpint(is->severity, ==, PROBE_BLOCKER);
+    assert_contains(is->summary, "rtc-pl031");
+    fix = fix_text(is);
+    /* no vfio-amba driver folder in the fixture: load it first */
+    want = g_strdup_printf("modprobe vfio-amba\n"
+                           "echo " PL031 " > %s/bus/amba/drivers/rtc-pl031/unbind\n"
+                           "echo vfio-amba > %s/bus/amba/devices/" PL031 "/driver_override\n"
+                           "echo " PL031 " > %s/bus/amba/drivers_probe\n",
+                           s.root, s.root, s.root);
+    g_assert_cmpstr(fix, ==, want);
+    sys_clear(&s);
+}
+
+static void test_not_viable(void)
+{
+    Sys s;
+    g_autoptr(ProbeReport) r = NULL;
+    g_autofree char *fix = NULL, *unbind = NULL;
+    const ProbeDevice *d;
+    const ProbeIssue *is;
+
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_pci(&s, NVME, 1, "vfio-pci", "0x010802\n");
+    add_pci(&s, AHCI, 1, "ahci", "0x010601\n");
+    r = scan(&s);
+    d = find_dev(r, NVME);
+    g_assert_cmpstr(probe_device_status(d), ==, "not-ready");
+    g_assert_cmpuint(d->members->len, ==, 1);
+    g_assert_null(find_issue(d, "bind"));
+    is = find_issue(d, "group-not-viable");
+    g_assert_nonnull(is);
+    assert_contains(is->summary, AHCI " (ahci)");
+    fix = fix_text(is);
+    unbind = g_strdup_printf("echo " AHCI " > %s/bus/pci/drivers/ahci/unbind", s.root);
+    assert_contains(fix, unbind);
+    assert_contains(fix, "echo vfio-pci > ");
+    /* the AHCI itself: bound to its host driver, and its group not viable either way */
+    d = find_dev(r, AHCI);
+    g_assert_nonnull(find_issue(d, "bind"));
+    g_assert_null(find_issue(d, "group-not-viable")); /* its partner is on vfio-pci */
+    sys_clear(&s);
+}
+
+static void test_viable_with_pcieport(void)
+{
+    Sys s;
+    g_autoptr(ProbeReport) r = NULL;
+
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_pci(&s, NVME, 1, "vfio-pci", "0x010802\n");
+    add_pci(&s, "0000:00:01.0", 1, "pcieport", "0x060400\n");
+    r = scan(&s);
+    g_assert_cmpstr(probe_device_status(find_dev(r, NVME)), ==, "ready");
+    g_assert_cmpstr(probe_device_status(find_dev(r, "0000:00:01.0")), ==, "skipped");
+    sys_clear(&s);
+}
+
+static void test_no_iommu_group(void)
+{
+    Sys s;
+    g_autoptr(ProbeReport) r = NULL;
+    g_autofree char *fix = NULL, *want = NULL;
+    const ProbeDevice *d;
+    const ProbeIssue *is;
+
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "amba", PL031, "pl031@9010000", -1, false, NULL);
+    put(&s, "module/vfio/parameters/enable_unsafe_noiommu_mode", "N\n");
+    r = scan(&s);
+    d = find_dev(r, PL031);
+    g_assert_cmpstr(probe_device_status(d), ==, "not-ready");
+    is = find_issue(d, "no-iommu-group");
+    g_assert_nonnull(is);
+    g_assert_cmpint(is->severity, ==, PROBE_BLOCKER);
+    assert_contains(is->detail, "tainted");
+    fix = fix_text(is);
+    want = g_strdup_printf("echo 1 > %s/module/vfio/parameters/enable_unsafe_noiommu_mode\n",
+                           s.root);
+    g_assert_cmpstr(fix, ==, want);
+    g_assert_nonnull(find_issue(d, "bind"));
+    g_assert_cmpstr(d->device_arg, ==, "vfio-amba,host=" PL031 ",noiommu=on");
+    sys_clear(&s);
+
+    /* the mode on already: a warning, binding makes the no-IOMMU group */
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "amba", PL031, "pl031@9010000", -1, false, NULL);
+    put(&s, "module/vfio/parameters/enable_unsafe_noiommu_mode", "Y\n");
+    g_clear_pointer(&r, probe_report_free);
+    r = scan(&s);
+    d = find_dev(r, PL031);
+    g_assert_null(find_issue(d, "no-iommu-group"));
+    g_assert_cmpint(find_issue(d, "noiommu")->severity, ==, PROBE_WARNING);
+    sys_clear(&s);
+}
+
+static void test_noiommu_group(void)
+{
+    Sys s;
+    g_autoptr(ProbeReport) r = NULL;
+    const ProbeDevice *d;
+    const ProbeIssue *is;
+
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "amba", PL031, "pl031@9010000", 0, true, "vfio-amba");
+    /* listed in vfio-dev/, but without a cdev ("dev") */
+    put(&s, "devices/platform/" PL031 "/vfio-dev/vfio0/uevent", "MAJOR=0\n");
+    r = scan(&s);
+    d = find_dev(r, PL031);
+    g_assert_true(d->noiommu);
+    g_assert_cmpstr(probe_device_status(d), ==, "ready-noiommu");
+    g_assert_cmpstr(d->device_arg, ==, "vfio-amba,host=" PL031 ",noiommu=on");
+    is = find_issue(d, "noiommu");
+    g_assert_nonnull(is);
+    g_assert_cmpint(is->severity, ==, PROBE_WARNING);
+    assert_contains(is->detail, "DMA");
+    /* 6.1 and 6.12 list vfio-dev/ but give a no-IOMMU device no cdev */
+    is = find_issue(d, "no-cdev");
+    g_assert_nonnull(is);
+    g_assert_cmpint(is->severity, ==, PROBE_NOTE);
+    assert_contains(is->summary, "no-IOMMU");
+    sys_clear(&s);
+}
+
+static void test_no_cdev(void)
+{
+    Sys s;
+    g_autoptr(ProbeReport) r = NULL;
+    const ProbeDevice *d;
+    const ProbeIssue *is;
+
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_pci(&s, NVME, 1, "vfio-pci", "0x010802\n");
+    {
+        /* the fixture has /dev/iommu (class/misc/iommu); this kernel has not */
+        g_autofree char *dev = g_build_filename(s.root, "class", "misc", "iommu", "dev", NULL);
+        g_autofree char *dir = g_path_get_dirname(dev);
+
+        g_assert_cmpint(unlink(dev), ==, 0);
+        g_assert_cmpint(rmdir(dir), ==, 0);
+    }
+    r = scan(&s);
+    g_assert_false(r->iommufd);
+    d = find_dev(r, NVME);
+    g_assert_cmpstr(probe_device_status(d), ==, "ready");
+    is = find_issue(d, "no-cdev");
+    g_assert_nonnull(is);
+    g_assert_cmpint(is->severity, ==, PROBE_NOTE);
+    assert_contains(is->summary, "no /dev/iommu");
+    sys_clear(&s);
+
+    /* /dev/iommu but no vfio-dev/ */
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_pci(&s, NVME, 1, "vfio-pci", "0x010802\n");
+    put(&s, "class/misc/iommu/dev", "10:122\n");
+    g_clear_pointer(&r, probe_report_free);
+    r = scan(&s);
+    assert_contains(find_issue(find_dev(r, NVME), "no-cdev")->summary, "no VFIO device cdev");
+    sys_clear(&s);
+
+    /* both: nothing to say */
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_pci(&s, NVME, 1, "vfio-pci", "0x010802\n");
+    put(&s, "class/misc/iommu/dev", "10:122\n");
+    put(&s, "devices/pci0000:00/" NVME "/vfio-dev/vfio0/dev", "511:0\n");
+    g_clear_pointer(&r, probe_report_free);
+    r = scan(&s);
+    g_assert_null(find_issue(find_dev(r, NVME), "no-cdev"));
+    sys_clear(&s);
+}
+
+static void test_reset(void)
+{
+    Sys s;
+    g_autoptr(ProbeReport) r = NULL;
+    g_autofree char *fix = NULL;
+    const ProbeDevice *d;
+    const ProbeIssue *is;
+
+    if (!sys_init(&s)) {
+        return;
+    }
+    /* vfio_platform a loaded module with reset_required on */
+    add_dt_device(&s, "platform", ETH, "ethernet@9200000", 4, false, NULL);
+    put(&s, "module/vfio_platform/parameters/reset_required", "Y\n");
+    put(&s, "module/vfio_platform/initstate", "live\n");
+    r = scan(&s);
+    d = find_dev(r, ETH);
+    is = find_issue(d, "reset");
+    g_assert_nonnull(is);
+    g_assert_cmpint(is->severity, ==, PROBE_BLOCKER);
+    assert_contains(is->summary, "snps,dwmac-4.20a");
+    assert_contains(is->detail, "168a9c91fe0a");
+    fix = fix_text(is);
+    assert_contains(fix, "modprobe -r vfio-platform\nmodprobe vfio-platform reset_required=0");
+    /* the guest node drops what names host resources */
+    g_assert_nonnull(d->guest_node);
+    g_assert_true(g_ptr_array_find_with_equal_func(d->dropped, "resets", g_str_equal, NULL));
+    sys_clear(&s);
+
+    /* built in: the kernel command line */
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "platform", ETH, "ethernet@9200000", 4, false, NULL);
+    put(&s, "module/vfio_platform/parameters/reset_required", "Y\n");
+    g_clear_pointer(&r, probe_report_free);
+    r = scan(&s);
+    g_clear_pointer(&fix, g_free);
+    fix = fix_text(find_issue(find_dev(r, ETH), "reset"));
+    assert_contains(fix, "vfio_platform.reset_required=0");
+    sys_clear(&s);
+
+    /* reset_required=0: no reset issue; vfio-amba never needs one */
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "platform", ETH, "ethernet@9200000", 4, false, NULL);
+    add_dt_device(&s, "amba", PL031, "pl031@9010000", 3, false, NULL);
+    put(&s, "module/vfio_platform/parameters/reset_required", "N\n");
+    g_clear_pointer(&r, probe_report_free);
+    r = scan(&s);
+    g_assert_null(find_issue(find_dev(r, ETH), "reset"));
+    g_assert_nonnull(find_issue(find_dev(r, ETH), "bind"));
+    g_assert_null(find_issue(find_dev(r, PL031), "reset"));
+    sys_clear(&s);
+
+    /* already on vfio-platform: it got past the reset check */
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "platform", ETH, "ethernet@9200000", 4, false, "vfio-platform");
+    put(&s, "module/vfio_platform/parameters/reset_required", "Y\n");
+    g_clear_pointer(&r, probe_report_free);
+    r = scan(&s);
+    g_assert_null(find_issue(find_dev(r, ETH), "reset"));
+    g_assert_cmpstr(probe_device_status(find_dev(r, ETH)), ==, "ready");
+    sys_clear(&s);
+
+    /* a compatible with a reset module that is not loaded: a note, not a blocker */
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "platform", ETH, "ethernet@9200000", 4, false, "vfio-platform");
+    {
+        g_autofree char *compat = g_build_filename(s.base, "ethernet@9200000", "compatible",
+                                                   NULL);
+        write_file(compat, "calxeda,hb-xgmac", sizeof("calxeda,hb-xgmac"));
+    }
+    add_dt_device(&s, "platform", "9200001.ethernet", "ethernet@9200000", 6, false, NULL);
+    g_clear_pointer(&r, probe_report_free);
+    r = scan(&s);
+    g_assert_null(find_issue(find_dev(r, "9200001.ethernet"), "reset"));
+    is = find_issue(find_dev(r, "9200001.ethernet"), "reset-module");
+    g_assert_nonnull(is);
+    g_assert_cmpint(is->severity, ==, PROBE_NOTE);
+    g_clear_pointer(&fix, g_free);
+    fix = fix_text(is);
+    g_assert_cmpstr(fix, ==, "modprobe vfio-platform-calxedaxgmac\n");
+    sys_clear(&s);
+}
+
+static void test_gpio_controller(void)
+{
+    Sys s;
+    g_autoptr(ProbeReport) r = NULL;
+    g_autofree char *fix = NULL;
+    const ProbeDevice *d;
+    const ProbeIssue *is;
+
+    if (!sys_init(&s)) {
+        return;
+    }
+    /* bound to its built-in host driver now: a reboot is needed */
+    add_dt_device(&s, "amba", PL061, "pl061@9030000", 2, false, "pl061_gpio");
+    r = scan(&s);
+    d = find_dev(r, PL061);
+    g_assert_cmpstr(d->irq_controller, ==, "gpio-controller");
+    is = find_issue(d, "irq-controller");
+    g_assert_nonnull(is);
+    g_assert_cmpint(is->severity, ==, PROBE_BLOCKER);
+    assert_contains(is->summary, "until reboot");
+    assert_contains(is->detail, "IRQ_NOREQUEST");
+    fix = fix_text(is);
+    assert_contains(fix, "initcall_blacklist=pl061_gpio_driver_init");
+    assert_contains(fix, "reboot");
+    sys_clear(&s);
+
+    /* a module: blacklist it */
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "amba", PL061, "pl061@9030000", 2, false, "pl061_gpio");
+    {
+        g_autofree char *link = g_build_filename(s.root, "bus/amba/drivers/pl061_gpio/module",
+                                                 NULL);
+        put(&s, "module/gpio_pl061/initstate", "live\n");
+        g_assert_cmpint(symlink("../../../../module/gpio_pl061", link), ==, 0);
+    }
+    g_clear_pointer(&r, probe_report_free);
+    r = scan(&s);
+    g_clear_pointer(&fix, g_free);
+    fix = fix_text(find_issue(find_dev(r, PL061), "irq-controller"));
+    assert_contains(fix, "blacklist gpio_pl061");
+    sys_clear(&s);
+
+    /* on vfio-amba already: it may fail, sysfs cannot tell */
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "amba", PL061, "pl061@9030000", 2, false, "vfio-amba");
+    g_clear_pointer(&r, probe_report_free);
+    r = scan(&s);
+    d = find_dev(r, PL061);
+    is = find_issue(d, "irq-controller");
+    g_assert_nonnull(is);
+    g_assert_cmpint(is->severity, ==, PROBE_WARNING);
+    assert_contains(is->summary, "may fail");
+    g_assert_cmpstr(probe_device_status(d), ==, "ready");
+    sys_clear(&s);
+}
+
+static void test_skipped(void)
+{
+    Sys s;
+    g_autoptr(ProbeReport) r = NULL;
+    const ProbeDevice *d;
+
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "platform", "8000000.interrupt-controller",
+                  "interrupt-controller@8000000", -1, false, NULL);
+    add_dt_device(&s, "platform", "9500000.iommu", "iommu@9500000", -1, false, "arm-smmu-v3");
+    sysfs_fixture_add(s.root, "platform", "reg-dummy", -1, false, "reg-dummy");
+    add_dt_device(&s, "platform", "power-controller", "power-controller", -1, false, NULL);
+    r = scan(&s);
+    d = find_dev(r, "8000000.interrupt-controller");
+    g_assert_false(d->candidate);
+    assert_contains(d->skip_reason, "root interrupt controller");
+    assert_contains(find_dev(r, "9500000.iommu")->skip_reason, "IOMMU");
+    assert_contains(find_dev(r, "reg-dummy")->skip_reason, "no device-tree node");
+    assert_contains(find_dev(r, "power-controller")->skip_reason, "no registers");
+    for (guint i = 0; i < r->devices->len; i++) {
+        g_assert_cmpuint(((ProbeDevice *)g_ptr_array_index(r->devices, i))->issues->len, ==, 0);
+    }
+    sys_clear(&s);
+}
+
+/* A node whose clock rate is not in the tree: no guest node, and the report says why. */
+static void test_guest_node_error(void)
+{
+    Sys s;
+    g_autoptr(ProbeReport) r = NULL;
+    g_autofree char *text = NULL;
+    const ProbeDevice *d;
+
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "platform", "9800000.timer", "timer@9800000", 5, false, "vfio-platform");
+    r = scan(&s);
+    d = find_dev(r, "9800000.timer");
+    g_assert_cmpstr(probe_device_status(d), ==, "ready");
+    g_assert_null(d->guest_node);
+    g_assert_nonnull(d->guest_node_error);
+    assert_contains(d->guest_node_error, "clock-rate=");
+    text = probe_format_text(r);
+    assert_contains(text, "  guest node: cannot be planned: ");
+    sys_clear(&s);
+}
+
+static void test_not_sysfs(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *root = sysfs_fixture_new();
+    g_autofree char *missing = g_build_filename(root, "nothing", NULL);
+
+    g_assert_null(probe_scan(missing, &err));
+    g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+    assert_contains(err->message, "no such folder");
+    sysfs_fixture_free(g_steal_pointer(&root));
+}
+
+/* ---- outputs ---- */
+
+/* Every state at once. */
+static ProbeReport *scan_all(Sys *s)
+{
+    add_dt_device(s, "amba", PL031, "pl031@9010000", 0, true, "vfio-amba");
+    add_dt_device(s, "amba", PL061, "pl061@9030000", 2, false, "pl061_gpio");
+    add_dt_device(s, "platform", ETH, "ethernet@9200000", 4, false, "dwmac");
+    add_pci(s, NVME, 1, "vfio-pci", "0x010802\n");
+    add_pci(s, AHCI, 1, "ahci", "0x010601\n");
+    sysfs_fixture_add(s->root, "platform", "reg-dummy", -1, false, "reg-dummy");
+    put(s, "module/vfio/parameters/enable_unsafe_noiommu_mode", "Y\n");
+    return scan(s);
+}
+
+static void test_text(void)
+{
+    Sys s;
+    g_autoptr(ProbeReport) r = NULL;
+    g_autofree char *text = NULL, *cmd = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    if (!sys_init(&s)) {
+        return;
+    }
+    r = scan_all(&s);
+    text = probe_format_text(r);
+    if (g_getenv("PROBE_SHOW")) {
+        g_printerr("%s", text); /* to read the report by eye */
+    }
+    lines = g_strsplit(text, "\n", -1);
+    /* the table: a header and one aligned row per candidate, in bus then name order */
+    g_assert_true(g_str_has_prefix(lines[2], "DEVICE"));
+    g_assert_cmpstr(lines[3], ==,
+                    "9200000.ethernet  platform  dwmac           4               NOT READY");
+    g_assert_cmpstr(lines[4], ==,
+                    "9010000.pl031     amba      vfio-amba       0 (no-IOMMU)    ready (noiommu=on)");
+    g_assert_cmpstr(lines[5], ==,
+                    "9030000.pl061     amba      pl061_gpio      2               NOT READY");
+    assert_contains(text, "1 of 5 candidate devices can be passed now; 1 skipped.");
+    assert_contains(text, "== " PL031 "  (amba, arm,pl031)  ready (noiommu=on)\n");
+    assert_contains(text, "  use:      -device vfio-amba,host=" PL031 ",noiommu=on\n");
+    assert_contains(text, "    pl031@c000000 {\n");
+    /* a "to fix:" block of commands, then the -device to use */
+    cmd = g_strdup_printf("  to fix:\n    echo " AHCI " > %s/bus/pci/drivers/ahci/unbind\n",
+                          s.root);
+    assert_contains(text, cmd);
+    assert_contains(text, "  then:     -device vfio-pci,host=" NVME "\n");
+    assert_contains(text, "initcall_blacklist=pl061_gpio_driver_init");
+    assert_contains(text, "Skipped (cannot be passed through):\n  no device-tree node");
+    assert_contains(text, "Legend:");
+    /* the reset fix loads vfio-platform already: the bind fix's modprobe is not repeated */
+    assert_contains(text, "  to fix:\n    modprobe vfio-platform reset_required=0");
+    g_assert_null(strstr(text, "    modprobe vfio-platform\n"));
+    sys_clear(&s);
+}
+
+/* Member key of object o, which must be there (json-c's get returns NULL for a JSON null too). */
+static json_object *member(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+
+    g_assert_true(json_object_is_type(o, json_type_object));
+    if (!json_object_object_get_ex(o, key, &v)) {
+        g_error("JSON: no member \"%s\"", key);
+    }
+    return v;
+}
+
+/* Member key of object o as a string; fails the test unless it is a JSON string. */
+static const char *member_str(json_object *o, const char *key)
+{
+    json_object *v = member(o, key);
+
+    g_assert_true(json_object_is_type(v, json_type_string));
+    return json_object_get_string(v);
+}
+
+static void test_json(void)
+{
+    Sys s;
+    g_autoptr(ProbeReport) r = NULL;
+    g_autofree char *json = NULL;
+    json_object *root, *devs;
+    unsigned seen = 0;
+
+    if (!sys_init(&s)) {
+        return;
+    }
+    r = scan_all(&s);
+    json = probe_format_json(r);
+    g_assert_nonnull(json);
+    /* pretty-printed, "key": value, paths unescaped: what a grep in a shell script relies on */
+    assert_contains(json, "\n  \"noiommu_mode\": true,\n");
+    assert_contains(json, "\"status\": \"ready-noiommu\"");
+    assert_contains(json, "\"compatible\": \"arm,pl031\"");
+    g_assert_null(strstr(json, "\\/"));
+    root = json_tokener_parse(json);
+    g_assert_nonnull(root);
+    g_assert_cmpstr(member_str(root, "sysfs"), ==, s.root);
+    g_assert_true(json_object_is_type(member(root, "iommufd"), json_type_boolean));
+    g_assert_true(json_object_get_boolean(member(root, "noiommu_mode")));
+    devs = member(root, "devices");
+    g_assert_true(json_object_is_type(devs, json_type_array));
+    g_assert_cmpuint(json_object_array_length(devs), ==, 6);
+    for (size_t i = 0; i < json_object_array_length(devs); i++) {
+        json_object *d = json_object_array_get_idx(devs, i);
+        const char *name = member_str(d, "name");
+        const char *status = member_str(d, "status");
+        json_object *issues = member(d, "issues");
+
+        g_assert_true(json_object_is_type(issues, json_type_array));
+        if (!strcmp(name, PL031)) {
+            g_assert_cmpstr(status, ==, "ready-noiommu");
+            g_assert_true(json_object_get_boolean(member(d, "ready")));
+            g_assert_true(json_object_get_boolean(member(d, "noiommu")));
+            g_assert_true(json_object_is_type(member(d, "iommu_group"), json_type_int));
+            g_assert_cmpint(json_object_get_int(member(d, "iommu_group")), ==, 0);
+            g_assert_cmpstr(member_str(d, "device"), ==, "vfio-amba,host=" PL031 ",noiommu=on");
+            assert_contains(member_str(d, "guest_node"), "pl031@c000000");
+            seen++;
+        } else if (!strcmp(name, NVME)) {
+            json_object *is = json_object_array_get_idx(issues, 0);
+            json_object *fix = member(is, "fix");
+
+            g_assert_cmpstr(status, ==, "not-ready");
+            g_assert_false(json_object_get_boolean(member(d, "ready")));
+            g_assert_cmpstr(member_str(is, "id"), ==, "group-not-viable");
+            g_assert_cmpstr(member_str(is, "severity"), ==, "blocker");
+            /* vfio-pci is there (the NVMe is on it): unbind, driver_override, drivers_probe */
+            g_assert_cmpuint(json_object_array_length(fix), ==, 3);
+            assert_contains(json_object_get_string(json_object_array_get_idx(fix, 0)),
+                            "drivers/ahci/unbind");
+            g_assert_cmpstr(member_str(json_object_array_get_idx(member(d, "group_members"), 0),
+                                       "driver"), ==, "ahci");
+            seen++;
+        } else if (!strcmp(name, PL061)) {
+            g_assert_cmpstr(member_str(d, "irq_controller"), ==, "gpio-controller");
+            seen++;
+        } else if (!strcmp(name, "reg-dummy")) {
+            g_assert_cmpstr(status, ==, "skipped");
+            g_assert_true(json_object_is_type(member(d, "device"), json_type_null));
+            g_assert_true(json_object_is_type(member(d, "iommu_group"), json_type_null));
+            seen++;
+        }
+    }
+    g_assert_cmpuint(seen, ==, 4);
+    json_object_put(root);
+    sys_clear(&s);
+}
+
+static void test_irq_hint(void)
+{
+    g_autofree char *hint = probe_irq_controller_hint("gpio-controller", "vfio-amba");
+
+    assert_contains(hint, "its node says gpio-controller");
+    assert_contains(hint, "until reboot");
+    assert_contains(hint, "initcall_blacklist=");
+    assert_contains(hint, "bind the device to vfio-amba");
+    g_assert_null(strchr(hint, '\n'));
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/probe/ready", test_ready);
+    g_test_add_func("/probe/host-driver", test_host_driver);
+    g_test_add_func("/probe/not-viable", test_not_viable);
+    g_test_add_func("/probe/viable-with-pcieport", test_viable_with_pcieport);
+    g_test_add_func("/probe/no-iommu-group", test_no_iommu_group);
+    g_test_add_func("/probe/noiommu-group", test_noiommu_group);
+    g_test_add_func("/probe/no-cdev", test_no_cdev);
+    g_test_add_func("/probe/reset", test_reset);
+    g_test_add_func("/probe/gpio-controller", test_gpio_controller);
+    g_test_add_func("/probe/skipped", test_skipped);
+    g_test_add_func("/probe/guest-node-error", test_guest_node_error);
+    g_test_add_func("/probe/not-sysfs", test_not_sysfs);
+    g_test_add_func("/probe/text", test_text);
+    g_test_add_func("/probe/json", test_json);
+    g_test_add_func("/probe/irq-hint", test_irq_hint);
+    return g_test_run();
+}
