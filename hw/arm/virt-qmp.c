@@ -5,6 +5,7 @@
 #include "virt-internal.h"
 
 #include "hw/arm/virt.h"
+#include "hw/core/hotplug.h"
 #include "hw/pci/pci.h"
 #include "system/tsan.h"
 
@@ -67,7 +68,57 @@ static bool qmp_query_cpus_fast(QmpServer *qmp, json_object *args, json_object *
  * device's ids come from the device itself). Under the dispatch lock. */
 static uint32_t virt_pci_cfg(PCIDevice *d, uint32_t reg, unsigned len)
 {
-    return pci_bus_config_read(d->bus, 0, d->devfn, reg, len);
+    PCIBus *root = d->bus;
+
+    while (pci_bus_parent(root)) { /* behind a root port: routed by its bus number */
+        root = pci_bus_parent(root)->bus;
+    }
+    return pci_bus_config_read(root, pci_bus_num(d->bus), d->devfn, reg, len);
+}
+
+static json_object *virt_pci_device_info(PCIDevice *d);
+
+/* {"base", "limit"} of a bridge window as the guest programmed it (PCI-to-PCI Bridge spec
+ * 3.2.5: base above limit means closed). */
+static json_object *virt_pci_range(uint64_t base, uint64_t limit)
+{
+    json_object *r = json_object_new_object();
+
+    json_object_object_add(r, "base", json_object_new_int64((int64_t)base));
+    json_object_object_add(r, "limit", json_object_new_int64((int64_t)limit));
+    return r;
+}
+
+/* QEMU's "pci_bridge" member (PciBridgeInfo): the secondary bus's numbers and windows, and
+ * the devices on it. */
+static void virt_pci_bridge_info(json_object *o, PCIDevice *d)
+{
+    json_object *br = json_object_new_object();
+    json_object *bus = json_object_new_object();
+    json_object *devices = json_object_new_array();
+    g_autoptr(GPtrArray) devs = pci_bus_devices(d->sec_bus);
+    uint64_t pref_base = (uint64_t)(pci_get_word(d, PCI_PREF_MEMORY_BASE) & 0xfff0) << 16 |
+                         (uint64_t)pci_get_long(d, PCI_PREF_BASE_UPPER32) << 32;
+    uint64_t pref_limit = ((uint64_t)(pci_get_word(d, PCI_PREF_MEMORY_LIMIT) & 0xfff0) << 16 |
+                           0xfffff) | (uint64_t)pci_get_long(d, PCI_PREF_LIMIT_UPPER32) << 32;
+
+    json_object_object_add(bus, "number", json_object_new_int(pci_bus_num(d->sec_bus)));
+    json_object_object_add(bus, "secondary", json_object_new_int(d->config[PCI_SECONDARY_BUS]));
+    json_object_object_add(bus, "subordinate",
+                           json_object_new_int(d->config[PCI_SUBORDINATE_BUS]));
+    json_object_object_add(bus, "io_range", virt_pci_range(
+        (uint64_t)(d->config[PCI_IO_BASE] & 0xf0) << 8,
+        (uint64_t)(d->config[PCI_IO_LIMIT] & 0xf0) << 8 | 0xfff));
+    json_object_object_add(bus, "memory_range", virt_pci_range(
+        (uint64_t)(pci_get_word(d, PCI_MEMORY_BASE) & 0xfff0) << 16,
+        (uint64_t)(pci_get_word(d, PCI_MEMORY_LIMIT) & 0xfff0) << 16 | 0xfffff));
+    json_object_object_add(bus, "prefetchable_range", virt_pci_range(pref_base, pref_limit));
+    for (guint i = 0; i < devs->len; i++) {
+        json_object_array_add(devices, virt_pci_device_info(g_ptr_array_index(devs, i)));
+    }
+    json_object_object_add(br, "bus", bus);
+    json_object_object_add(br, "devices", devices);
+    json_object_object_add(o, "pci_bridge", br);
 }
 
 /* One device of query-pci (QEMU's PciDeviceInfo): ids and class as the guest reads them,
@@ -80,7 +131,7 @@ static json_object *virt_pci_device_info(PCIDevice *d)
     json_object *regions = json_object_new_array();
     uint8_t pin = (uint8_t)virt_pci_cfg(d, PCI_INTERRUPT_PIN, 1);
 
-    json_object_object_add(o, "bus", json_object_new_int(0));
+    json_object_object_add(o, "bus", json_object_new_int(d->bus ? pci_bus_num(d->bus) : 0));
     json_object_object_add(o, "slot", json_object_new_int(d->devfn >> 3));
     json_object_object_add(o, "function", json_object_new_int(d->devfn & 7));
     json_object_object_add(cls, "class",
@@ -123,6 +174,9 @@ static json_object *virt_pci_device_info(PCIDevice *d)
         json_object_array_add(regions, r);
     }
     json_object_object_add(o, "regions", regions);
+    if (d->sec_bus) {
+        virt_pci_bridge_info(o, d);
+    }
     return o;
 }
 
@@ -216,26 +270,36 @@ static bool qmp_quit(QmpServer *qmp, json_object *args, json_object **ret, void 
 }
 
 /*
- * Hot-plug's entry points. A PCI device will be plugged into a pcie-root-port (PCIe native
- * hot-plug, the guest's pciehp); until then both refuse. opts: the device's driver and
- * properties as -device takes them. The device_del path, once the guest has released the
- * device, ends in qmp_event_device_deleted.
+ * Hot-plug's entry points (hw/core/hotplug.h): a vfio-pci device into and out of a
+ * pcie-root-port's slot (PCIe native hot-plug, the guest's pciehp). opts: the device's
+ * driver and properties as -device takes them. device_del returns once the guest is asked;
+ * when it has released the device, virt_device_deleted emits DEVICE_DELETED.
  */
 static bool virt_hotplug_pci_add(VirtMachine *vm, const DeviceClass *dc, const OptList *opts,
                                  GError **errp)
 {
-    (void)vm, (void)dc, (void)opts;
-    g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC,
-                "hot-plug needs a pcie-root-port (not yet supported)");
-    return false;
+    g_autoptr(GError) err = NULL;
+
+    (void)dc;
+    if (!machine_hotplug_add(virt_machine_state(vm), opts, &err)) {
+        g_set_error_literal(errp, QMP_ERROR, QMP_ERROR_GENERIC, err->message);
+        return false;
+    }
+    return true;
 }
 
 static bool virt_hotplug_pci_del(VirtMachine *vm, DeviceState *dev, GError **errp)
 {
-    (void)vm, (void)dev;
-    g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC,
-                "hot-unplug needs a pcie-root-port (not yet supported)");
-    return false;
+    g_autoptr(GError) err = NULL;
+
+    if (!machine_hotplug_del(virt_machine_state(vm), dev->id, &err)) {
+        g_set_error_literal(errp, QMP_ERROR,
+                            g_error_matches(err, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_FOUND)
+                                ? QMP_ERROR_DEVICE_NOT_FOUND : QMP_ERROR_GENERIC,
+                            err->message);
+        return false;
+    }
+    return true;
 }
 
 /* device_add's arguments as a -device option list: driver first, then every other member

@@ -10,10 +10,12 @@
 
 #include "accel/kvm.h"
 #include "hw/arm/boot.h"
+#include "hw/core/hotplug.h"
 #include "hw/char/pl011.h"
 #include "hw/gpio/pl061.h"
 #include "hw/pci-host/gpex.h"
 #include "hw/pci/pci.h"
+#include "hw/pci/pcie-root-port.h"
 #include "hw/vfio/vfio-common.h"
 #include "system/qmp.h"
 #include "system/sandbox.h"
@@ -518,6 +520,17 @@ static bool virt_devices_create(VirtMachine *vm, GError **errp)
         if (!dev) {
             return false;
         }
+        for (unsigned j = 0; dev->id_set && j < vm->ms.devices->len; j++) {
+            DeviceState *other = g_ptr_array_index(vm->ms.devices, j);
+
+            if (strcmp(other->id, dev->id) == 0) {
+                g_set_error(errp, VIRT_ERROR, EINVAL, "-device %s: id=%s is taken by the "
+                            "-device %s before it (give each device its own id)",
+                            dev->klass->name, dev->id, other->klass->name);
+                device_free(dev);
+                return false;
+            }
+        }
         g_ptr_array_add(vm->ms.devices, dev);
     }
     return true;
@@ -565,15 +578,24 @@ static bool virt_pcie_create(VirtMachine *vm, GError **errp)
     return true;
 }
 
+/* Bridges (pcie-root-port) first, so that a device given bus=ID finds its bus whatever
+ * the command line's order; otherwise in command-line order. */
 static bool virt_devices_realize(VirtMachine *vm, GError **errp)
 {
-    for (unsigned i = 0; i < vm->ms.devices->len; i++) {
-        DeviceState *dev = g_ptr_array_index(vm->ms.devices, i);
-        if (!dev->klass->realize(dev, &vm->ms, errp)) {
-            g_prefix_error(errp, "-device %s: ", dev->klass->name);
-            return false;
+    for (unsigned pass = 0; pass < 2; pass++) {
+        for (unsigned i = 0; i < vm->ms.devices->len; i++) {
+            DeviceState *dev = g_ptr_array_index(vm->ms.devices, i);
+            bool bridge = dev->klass == &pcie_root_port_device_class;
+
+            if (bridge != (pass == 0)) {
+                continue;
+            }
+            if (!dev->klass->realize(dev, &vm->ms, errp)) {
+                g_prefix_error(errp, "-device %s: ", dev->klass->name);
+                return false;
+            }
+            dev->realized = true;
         }
-        dev->realized = true;
     }
     return true;
 }
@@ -788,12 +810,23 @@ static void virt_teardown(VirtMachine *vm)
     if (vm->ms.kvm) {
         kvm_stop_vcpus(vm->ms.kvm);
     }
-    for (int i = (int)vm->ms.devices->len - 1; i >= 0; i--) {
-        DeviceState *dev = g_ptr_array_index(vm->ms.devices, i);
-        if (dev->realized && dev->klass->unrealize) {
-            dev->klass->unrealize(dev, &vm->ms);
+    /* In reverse, the devices before the bridges they may sit behind. */
+    for (unsigned pass = 0; pass < 2; pass++) {
+        for (int i = (int)vm->ms.devices->len - 1; i >= 0; i--) {
+            DeviceState *dev = g_ptr_array_index(vm->ms.devices, i);
+            bool bridge = dev->klass == &pcie_root_port_device_class;
+
+            if (bridge != (pass == 1)) {
+                continue;
+            }
+            if (dev->realized && dev->klass->unrealize) {
+                dev->klass->unrealize(dev, &vm->ms);
+            }
+            dev->realized = false;
         }
-        device_free(dev);
+    }
+    for (unsigned i = 0; i < vm->ms.devices->len; i++) {
+        device_free(g_ptr_array_index(vm->ms.devices, i));
     }
     g_ptr_array_set_size(vm->ms.devices, 0);
     vm->ms.pci_bus = NULL;
@@ -935,6 +968,15 @@ static bool virt_sandbox(VirtMachine *vm, GError **errp)
     return true;
 }
 
+/* ms->device_deleted: the guest let a device_del'd device go and it is gone. */
+static void virt_device_deleted(void *opaque, const char *id, const char *path)
+{
+    (void)opaque;
+    if (virt_qmp) {
+        qmp_event_device_deleted(virt_qmp, id, path);
+    }
+}
+
 int virt_machine_run(const ArmpassConfig *cfg, GError **errp)
 {
     VirtMachine vm = {
@@ -953,6 +995,7 @@ int virt_machine_run(const ArmpassConfig *cfg, GError **errp)
             .next_phandle = VIRT_PHANDLE_FIRST_FREE,
             .devices = g_ptr_array_new(),
             .main_context = g_main_context_default(),
+            .device_deleted = virt_device_deleted,
             .sysfs_root = g_strdup("/sys"),
         },
     };
@@ -981,6 +1024,7 @@ int virt_machine_run(const ArmpassConfig *cfg, GError **errp)
         virt_quit(&vm, KVM_SYSTEM_EVENT_SHUTDOWN);
     }
     virt_stdin_start(&vm);
+    vm.ms.guest_running = true; /* from now on a plugged device is hot-plugged */
     if (!kvm_start_vcpus(vm.ms.kvm, &vm.as, virt_system_event, &vm, errp)) {
         virt_current = NULL;
         virt_teardown(&vm);

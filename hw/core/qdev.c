@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The table of -device models, creating a device from its option string (properties set by type), and the -device help text. */
 #include "hw/core/device.h"
+#include "hw/pci/pcie-root-port.h"
 #include "hw/vfio/vfio-pci.h"
 #include "hw/vfio/vfio-sysbus.h"
 
@@ -11,6 +12,7 @@ const DeviceClass *const device_classes[] = {
     &vfio_platform_device_class,
     &vfio_amba_device_class,
     &vfio_pci_device_class,
+    &pcie_root_port_device_class,
     NULL,
 };
 
@@ -100,6 +102,19 @@ static bool property_set(DeviceState *dev, const Property *prop, const char *val
     return true;
 }
 
+bool device_id_valid(const char *id)
+{
+    if (!id || !g_ascii_isalpha(id[0]) || strlen(id) > 127) {
+        return false;
+    }
+    for (const char *p = id; *p; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '-' && *p != '.' && *p != '_') {
+            return false;
+        }
+    }
+    return true;
+}
+
 DeviceState *device_create_from_class(const DeviceClass *dc, const OptList *opts, unsigned index,
                                       GError **errp)
 {
@@ -114,6 +129,20 @@ DeviceState *device_create_from_class(const DeviceClass *dc, const OptList *opts
         const OptPair *pair = g_ptr_array_index(opts->pairs, i);
         const Property *prop = property_find(dc, pair->key);
 
+        if (strcmp(pair->key, "id") == 0) {
+            if (!device_id_valid(pair->value)) {
+                g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                            "-device %s: id=%s: give a name that starts with a letter and "
+                            "holds only letters, digits, '-', '.' and '_'", dc->name,
+                            pair->value);
+                device_free(dev);
+                return NULL;
+            }
+            g_free(dev->id);
+            dev->id = g_strdup(pair->value);
+            dev->id_set = true;
+            continue;
+        }
         if (!prop) {
             g_autofree char *names = property_names(dc);
 
@@ -206,5 +235,6 @@ char *device_class_help_text(const DeviceClass *dc)
         }
         g_string_append_c(s, '\n');
     }
+    g_string_append(s, "  (every device also takes id=NAME: its name for bus= and device_del)\n");
     return g_string_free(s, FALSE);
 }

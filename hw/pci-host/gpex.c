@@ -14,22 +14,20 @@ GpexEcamAddr gpex_ecam_decode(uint64_t offset)
     };
 }
 
-/* One access of len 1, 2 or 4 bytes. Only bus 0 exists. */
+/* One access of len 1, 2 or 4 bytes: bus 0 is the root bus, the others are reached through
+ * the bridges on it (pci_bus_config_read routes by the bus numbers the guest programmed). */
 static uint32_t gpex_ecam_read4(GpexHost *h, uint64_t offset, unsigned len)
 {
     GpexEcamAddr a = gpex_ecam_decode(offset);
-    if (a.bus != 0) {
-        return len == 4 ? UINT32_MAX : (1u << (len * 8)) - 1;
-    }
+
     return pci_bus_config_read(h->bus, a.bus, a.devfn, a.reg, len);
 }
 
 static void gpex_ecam_write4(GpexHost *h, uint64_t offset, uint32_t val, unsigned len)
 {
     GpexEcamAddr a = gpex_ecam_decode(offset);
-    if (a.bus == 0) {
-        pci_bus_config_write(h->bus, a.bus, a.devfn, a.reg, val, len);
-    }
+
+    pci_bus_config_write(h->bus, a.bus, a.devfn, a.reg, val, len);
 }
 
 /* 8-byte accesses (an LDR Xn the guest may make) become two 4-byte ones, low word first. */

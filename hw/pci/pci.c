@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The PCI root bus: config-space emulation with write masks, BAR sizing and placement. */
+/* The PCI buses (the root bus and bridges' secondary buses): config-space emulation with
+ * write masks, routing by bus number, BAR sizing and placement in the windows on the way. */
 #define G_LOG_DOMAIN "armpass-pci"
 #include "hw/pci/pci.h"
 
@@ -7,7 +8,9 @@
 #include "hw/pci/msix.h"
 #include "system/ratelimit.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 G_DEFINE_QUARK(armpass-pci-error-quark, armpass_pci_error)
@@ -15,8 +18,13 @@ G_DEFINE_QUARK(armpass-pci-error-quark, armpass_pci_error)
 struct PCIBus {
     MemoryRegion *sysmem;
     AddressSpace *as;
-    PCIWindow *windows;
+    PCIWindow *windows;      /* the root bus's: the host bridge's windows */
     unsigned nr_windows;
+    PCIDevice *parent;       /* the bridge above a secondary bus; NULL for the root bus */
+    char *name;              /* a secondary bus's, for messages */
+    bool one_slot;           /* a PCIe link: device 0 only */
+    PCIBusPlugFn plug_fn;    /* told of plugs and unplugs */
+    void *plug_opaque;
     PCIDevice *devices[256]; /* by devfn */
     /* INTx: the host bridge's four lines, each the OR of the devices that drive it. */
     PCIIntxFn intx_fn;
@@ -48,12 +56,78 @@ void pci_bus_set_intx_handler(PCIBus *bus, unsigned first_spi, PCIIntxFn fn, voi
     bus->intx_opaque = opaque;
 }
 
+static PCIBus *root_bus(PCIBus *bus)
+{
+    while (bus->parent) {
+        bus = bus->parent->bus;
+    }
+    return bus;
+}
+
+uint8_t pci_bus_num(const PCIBus *bus)
+{
+    return bus->parent ? bus->parent->config[PCI_SECONDARY_BUS] : 0;
+}
+
+PCIDevice *pci_bus_parent(const PCIBus *bus)
+{
+    return bus->parent;
+}
+
+const char *pci_bus_name(const PCIBus *bus)
+{
+    return bus->name ? bus->name : "pcie.0";
+}
+
+void pci_bus_set_plug_handler(PCIBus *bus, PCIBusPlugFn fn, void *opaque)
+{
+    bus->plug_fn = fn;
+    bus->plug_opaque = opaque;
+}
+
+bool pci_parse_addr(const char *s, int *devfn, GError **errp)
+{
+    unsigned slot, fn = 0;
+    int n = -1;
+
+    if (!s) {
+        *devfn = -1;
+        return true;
+    }
+    if (!((sscanf(s, "%2x.%1u%n", &slot, &fn, &n) == 2 && n == (int)strlen(s)) ||
+          (sscanf(s, "%2x%n", &slot, &n) == 1 && n == (int)strlen(s))) ||
+        slot > 0x1f || fn > 7) {
+        g_set_error(errp, PCI_ERROR, EINVAL, "addr=%s: give the guest slot as SLOT[.FN] "
+                    "in hex, slot 00-1f, function 0-7 (e.g. addr=02.0)", s);
+        return false;
+    }
+    *devfn = PCI_DEVFN(slot, fn);
+    return true;
+}
+
+uint16_t pci_requester_id(const PCIDevice *d)
+{
+    return (uint16_t)((d->bus ? pci_bus_num(d->bus) : 0) << 8 | d->devfn);
+}
+
+/* The SPI of d's pin: swizzled through every bridge on the way up (PCI-to-PCI Bridge spec
+ * 9.1, as Linux's pci_swizzle_interrupt_pin does for a device with no device-tree node),
+ * then the host bridge's interrupt-map for the slot on the root bus. */
 unsigned pci_device_intx_spi(const PCIDevice *d)
 {
     unsigned pin = d->config[PCI_INTERRUPT_PIN];
 
-    return pin >= 1 && pin <= 4 ? pci_intx_spi(d->bus->intx_first_spi, d->devfn >> 3, pin)
-                                : 0;
+    if (pin < 1 || pin > 4 || !d->bus) {
+        return 0;
+    }
+    while (d->bus->parent) {
+        pin = (pin - 1 + (d->devfn >> 3)) % 4 + 1;
+        d = d->bus->parent;
+        if (!d->bus) {
+            return 0;
+        }
+    }
+    return pci_intx_spi(d->bus->intx_first_spi, d->devfn >> 3, pin);
 }
 
 void pci_set_intx(PCIDevice *d, bool level)
@@ -65,6 +139,7 @@ void pci_set_intx(PCIDevice *d, bool level)
     if (!bus || pin < 1 || pin > 4) {
         return;
     }
+    bus = root_bus(bus);
     line = pci_device_intx_spi(d) - bus->intx_first_spi;
     g_mutex_lock(&bus->intx_lock);
     if (level != d->intx_level) {
@@ -81,6 +156,21 @@ void pci_set_intx(PCIDevice *d, bool level)
     g_mutex_unlock(&bus->intx_lock);
 }
 
+void pci_intx_reassert(PCIDevice *d)
+{
+    PCIBus *bus;
+
+    if (!d->bus || !d->intx_level || !pci_device_intx_spi(d)) {
+        return;
+    }
+    bus = root_bus(d->bus);
+    g_mutex_lock(&bus->intx_lock);
+    if (d->intx_level && bus->intx_fn) {
+        bus->intx_fn(bus->intx_opaque, pci_device_intx_spi(d), true);
+    }
+    g_mutex_unlock(&bus->intx_lock);
+}
+
 void pci_bus_free(PCIBus *bus)
 {
     if (!bus) {
@@ -91,13 +181,79 @@ void pci_bus_free(PCIBus *bus)
     }
     g_mutex_clear(&bus->intx_lock);
     g_free(bus->windows);
+    g_free(bus->name);
     g_free(bus);
+}
+
+PCIBus *pci_bridge_bus_new(PCIDevice *d, const char *name, bool one_slot)
+{
+    PCIBus *bus = g_new0(PCIBus, 1);
+
+    g_return_val_if_fail(d->bus != NULL, NULL);
+    bus->sysmem = d->bus->sysmem;
+    bus->as = d->bus->as;
+    bus->parent = d;
+    bus->name = g_strdup(name);
+    bus->one_slot = one_slot;
+    g_mutex_init(&bus->intx_lock);
+    d->sec_bus = bus;
+    return bus;
+}
+
+void pci_bridge_config_init(PCIDevice *d)
+{
+    d->config[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_BRIDGE;
+    d->wmask[PCI_PRIMARY_BUS] = 0xff;
+    d->wmask[PCI_SECONDARY_BUS] = 0xff;
+    d->wmask[PCI_SUBORDINATE_BUS] = 0xff;
+    d->wmask[PCI_SEC_LATENCY_TIMER] = 0xff;
+    /* 16-bit I/O window (the type nibble 0), 4 KiB granules; closed: base above limit. */
+    d->wmask[PCI_IO_BASE] = PCI_IO_RANGE_MASK & 0xff;
+    d->wmask[PCI_IO_LIMIT] = PCI_IO_RANGE_MASK & 0xff;
+    d->config[PCI_IO_BASE] = 0xf0;
+    /* 32-bit memory window, 1 MiB granules. */
+    pci_set_word_mask(d, PCI_MEMORY_BASE, PCI_MEMORY_RANGE_MASK & 0xffff);
+    pci_set_word_mask(d, PCI_MEMORY_LIMIT, PCI_MEMORY_RANGE_MASK & 0xffff);
+    pci_set_word(d, PCI_MEMORY_BASE, 0xfff0);
+    /* 64-bit prefetchable window. */
+    pci_set_word_mask(d, PCI_PREF_MEMORY_BASE, PCI_PREF_RANGE_MASK & 0xffff);
+    pci_set_word_mask(d, PCI_PREF_MEMORY_LIMIT, PCI_PREF_RANGE_MASK & 0xffff);
+    pci_set_word(d, PCI_PREF_MEMORY_BASE, 0xfff0 | PCI_PREF_RANGE_TYPE_64);
+    pci_set_word(d, PCI_PREF_MEMORY_LIMIT, PCI_PREF_RANGE_TYPE_64);
+    pci_set_long_mask(d, PCI_PREF_BASE_UPPER32, UINT32_MAX);
+    pci_set_long_mask(d, PCI_PREF_LIMIT_UPPER32, UINT32_MAX);
+    pci_set_word_mask(d, PCI_BRIDGE_CONTROL, PCI_BRIDGE_CTL_PARITY | PCI_BRIDGE_CTL_SERR |
+                      PCI_BRIDGE_CTL_ISA | PCI_BRIDGE_CTL_VGA | PCI_BRIDGE_CTL_MASTER_ABORT |
+                      PCI_BRIDGE_CTL_BUS_RESET);
+    /* Secondary status: the error bits are write-1-to-clear, as in the primary status. */
+    d->w1cmask[PCI_SEC_STATUS + 1] = d->w1cmask[PCI_STATUS + 1];
+    /* The type-0 header's cache line, latency and interrupt line stay writable; the ROM
+     * BAR moves to 0x38 and is not implemented. */
+}
+
+void pci_bus_update_mappings(PCIBus *bus)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(bus->devices); i++) {
+        PCIDevice *d = bus->devices[i];
+
+        if (d) {
+            pci_update_mappings(d);
+            if (d->sec_bus) {
+                pci_bus_update_mappings(d->sec_bus);
+            }
+        }
+    }
 }
 
 bool pci_bus_add_device(PCIBus *bus, PCIDevice *d, int devfn, GError **errp)
 {
+    if (bus->one_slot && devfn >= 0 && (devfn >> 3) != 0) {
+        g_set_error(errp, PCI_ERROR, EINVAL, "%s: bus %s is a PCIe link, which has only slot "
+                    "00 (give addr=00.F or leave addr out)", d->name, bus->name);
+        return false;
+    }
     if (devfn < 0) {
-        for (unsigned slot = 0; slot < PCI_SLOT_MAX; slot++) {
+        for (unsigned slot = 0; slot < (bus->one_slot ? 1u : PCI_SLOT_MAX); slot++) {
             bool used = false;
 
             for (unsigned fn = 0; fn < 8; fn++) {
@@ -109,8 +265,14 @@ bool pci_bus_add_device(PCIBus *bus, PCIDevice *d, int devfn, GError **errp)
             }
         }
         if (devfn < 0) {
-            g_set_error(errp, PCI_ERROR, ENOSPC, "%s: every one of the bus's %d slots is taken",
-                        d->name, PCI_SLOT_MAX);
+            if (bus->one_slot) {
+                g_set_error(errp, PCI_ERROR, ENOSPC, "%s: the slot of bus %s is taken (a PCIe "
+                            "root port takes one device: add another pcie-root-port)", d->name,
+                            bus->name);
+            } else {
+                g_set_error(errp, PCI_ERROR, ENOSPC, "%s: every one of the bus's %d slots is "
+                            "taken", d->name, PCI_SLOT_MAX);
+            }
             return false;
         }
     }
@@ -130,7 +292,11 @@ bool pci_bus_add_device(PCIBus *bus, PCIDevice *d, int devfn, GError **errp)
         d->bars[i].addr = PCI_BAR_UNMAPPED;
     }
     bus->devices[devfn] = d;
-    g_debug("%s: at 00:%02x.%x", d->name, devfn >> 3, devfn & 7);
+    g_debug("%s: at %02x:%02x.%x%s%s", d->name, pci_bus_num(bus), devfn >> 3, devfn & 7,
+            bus->name ? " on " : "", bus->name ? bus->name : "");
+    if (bus->plug_fn) {
+        bus->plug_fn(bus->plug_opaque, d, true);
+    }
     return true;
 }
 
@@ -139,6 +305,9 @@ void pci_bus_remove_device(PCIBus *bus, PCIDevice *d)
     bool changed = false;
 
     g_return_if_fail(bus->devices[d->devfn] == d);
+    if (bus->plug_fn) {
+        bus->plug_fn(bus->plug_opaque, d, false);
+    }
     for (unsigned i = 0; i < PCI_NUM_REGIONS; i++) {
         PCIBar *bar = &d->bars[i];
 
@@ -201,10 +370,33 @@ static bool config_access_ok(uint32_t reg, unsigned len)
     return (len == 1 || len == 2 || len == 4) && (reg & (len - 1)) == 0;
 }
 
+/* The function busnr:devfn below bus (whose own number is pci_bus_num), or NULL. */
+static PCIDevice *bus_find(PCIBus *bus, uint8_t busnr, uint8_t devfn, unsigned depth)
+{
+    if (busnr == pci_bus_num(bus)) {
+        return bus->one_slot && (devfn >> 3) != 0 ? NULL : bus->devices[devfn];
+    }
+    if (depth > 8) {
+        return NULL; /* a guest that programmed a loop of bus numbers */
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(bus->devices); i++) {
+        PCIDevice *b = bus->devices[i];
+
+        if (b && b->sec_bus) {
+            uint8_t sec = b->config[PCI_SECONDARY_BUS], sub = b->config[PCI_SUBORDINATE_BUS];
+
+            if (sec != 0 && sec > pci_bus_num(bus) && busnr >= sec && busnr <= sub) {
+                return bus_find(b->sec_bus, busnr, devfn, depth + 1);
+            }
+        }
+    }
+    return NULL;
+}
+
 uint32_t pci_bus_config_read(PCIBus *bus, uint8_t busnr, uint8_t devfn, uint32_t reg,
                              unsigned len)
 {
-    PCIDevice *d = busnr == 0 ? bus->devices[devfn] : NULL;
+    PCIDevice *d = bus_find(bus, busnr, devfn, 0);
     uint32_t val = 0;
 
     if (!d || reg >= PCIE_CONFIG_SPACE_SIZE || len > 4 || len == 0) {
@@ -222,7 +414,7 @@ uint32_t pci_bus_config_read(PCIBus *bus, uint8_t busnr, uint8_t devfn, uint32_t
 void pci_bus_config_write(PCIBus *bus, uint8_t busnr, uint8_t devfn, uint32_t reg,
                           uint32_t val, unsigned len)
 {
-    PCIDevice *d = busnr == 0 ? bus->devices[devfn] : NULL;
+    PCIDevice *d = bus_find(bus, busnr, devfn, 0);
 
     if (!d || reg >= PCIE_CONFIG_SPACE_SIZE || len > 4 || len == 0) {
         return;
@@ -323,9 +515,17 @@ void pci_default_write_config(PCIDevice *d, uint32_t addr, uint32_t val, unsigne
         d->config[addr + i] = (d->config[addr + i] & ~wm) | (v & wm);
         d->config[addr + i] &= ~(v & w1c);
     }
-    if (ranges_touch(addr, len, PCI_COMMAND, 2) ||
-        ranges_touch(addr, len, PCI_BASE_ADDRESS_0, 24) ||
-        ranges_touch(addr, len, PCI_ROM_ADDRESS, 4)) {
+    if (d->sec_bus) {
+        /* A bridge: its windows, bus numbers or decode enables decide where the BARs
+         * below it decode. Its own header has no BARs armpass implements. */
+        if (ranges_touch(addr, len, PCI_COMMAND, 2) ||
+            ranges_touch(addr, len, PCI_PRIMARY_BUS, PCI_CAPABILITY_LIST - PCI_PRIMARY_BUS) ||
+            ranges_touch(addr, len, PCI_BRIDGE_CONTROL, 2)) {
+            pci_bus_update_mappings(d->sec_bus);
+        }
+    } else if (ranges_touch(addr, len, PCI_COMMAND, 2) ||
+               ranges_touch(addr, len, PCI_BASE_ADDRESS_0, 24) ||
+               ranges_touch(addr, len, PCI_ROM_ADDRESS, 4)) {
         pci_update_mappings(d);
     }
     if (d->msix) {
@@ -362,6 +562,9 @@ static bool bar_sizing(const PCIDevice *d, unsigned idx)
     }
     return false;
 }
+
+static uint64_t bus_forwards(const PCIBus *bus, const PCIDevice *d, unsigned idx,
+                             uint64_t addr, const char **why);
 
 /* Where BAR idx would decode now (guest-physical), or PCI_BAR_UNMAPPED; *why says why not,
  * *want is the address the guest asked for (0: none). */
@@ -400,15 +603,88 @@ static uint64_t bar_target(const PCIDevice *d, unsigned idx, const char **why, u
         return PCI_BAR_UNMAPPED; /* not assigned yet */
     }
     *want = addr;
-    for (unsigned i = 0; i < d->bus->nr_windows; i++) {
-        const PCIWindow *w = &d->bus->windows[i];
+    return bus_forwards(d->bus, d, idx, addr, why);
+}
+
+/* The bridge's window of one kind (PCI-to-PCI Bridge spec 3.2.5.6-3.2.5.9): [*base, *limit]
+ * inclusive; false while closed (base above limit). */
+static bool bridge_window(const PCIDevice *b, PCIWindowKind kind, bool pref, uint64_t *base,
+                          uint64_t *limit)
+{
+    if (kind == PCI_WINDOW_IO) {
+        *base = (uint64_t)(b->config[PCI_IO_BASE] & PCI_IO_RANGE_MASK) << 8;
+        *limit = (uint64_t)(b->config[PCI_IO_LIMIT] & PCI_IO_RANGE_MASK) << 8 | 0xfff;
+    } else if (!pref) {
+        *base = (uint64_t)(pci_get_word(b, PCI_MEMORY_BASE) & PCI_MEMORY_RANGE_MASK) << 16;
+        *limit = (uint64_t)(pci_get_word(b, PCI_MEMORY_LIMIT) & PCI_MEMORY_RANGE_MASK) << 16 |
+                 0xfffff;
+    } else {
+        *base = (uint64_t)(pci_get_word(b, PCI_PREF_MEMORY_BASE) & PCI_PREF_RANGE_MASK) << 16 |
+                (uint64_t)pci_get_long(b, PCI_PREF_BASE_UPPER32) << 32;
+        *limit = ((uint64_t)(pci_get_word(b, PCI_PREF_MEMORY_LIMIT) & PCI_PREF_RANGE_MASK) << 16 |
+                  0xfffff) | (uint64_t)pci_get_long(b, PCI_PREF_LIMIT_UPPER32) << 32;
+    }
+    return *base <= *limit;
+}
+
+static bool range_inside(uint64_t addr, uint64_t size, uint64_t base, uint64_t limit)
+{
+    return addr >= base && addr <= limit && size - 1 <= limit - addr;
+}
+
+/* Where BAR idx of d, at PCI address addr, decodes as seen from bus: each bridge on the way
+ * up must forward it (its decode enable on, the range inside one of its windows of the kind),
+ * then a host bridge's window of the kind must hold it. */
+static uint64_t bus_forwards(const PCIBus *bus, const PCIDevice *d, unsigned idx,
+                             uint64_t addr, const char **why)
+{
+    const PCIBar *bar = &d->bars[idx];
+    bool io = idx != PCI_ROM_SLOT && (bar->type & PCI_BASE_ADDRESS_SPACE_IO);
+    bool bar64 = idx != PCI_ROM_SLOT && !io && (bar->type & PCI_BASE_ADDRESS_MEM_TYPE_64);
+
+    for (; bus->parent; bus = bus->parent->bus) {
+        const PCIDevice *b = bus->parent;
+        uint16_t cmd = pci_get_word(b, PCI_COMMAND);
+        uint64_t base, limit;
+        bool ok, open;
+
+        if (!(cmd & (io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY))) {
+            return PCI_BAR_UNMAPPED; /* the bridge does not forward yet */
+        }
+        if (io) {
+            open = bridge_window(b, PCI_WINDOW_IO, false, &base, &limit);
+            ok = open && range_inside(addr, bar->size, base, limit);
+        } else {
+            bool mem = bridge_window(b, PCI_WINDOW_MMIO32, false, &base, &limit);
+
+            ok = mem && range_inside(addr, bar->size, base, limit);
+            open = mem;
+            if (!ok && bridge_window(b, PCI_WINDOW_MMIO64, true, &base, &limit)) {
+                open = true;
+                ok = range_inside(addr, bar->size, base, limit);
+            }
+        }
+        if (!open) {
+            return PCI_BAR_UNMAPPED; /* no window of the kind yet: not a placement to refuse */
+        }
+        if (!ok) {
+            if (!bar_sizing(d, idx)) {
+                *why = "outside the windows of the bridge above it";
+            }
+            return PCI_BAR_UNMAPPED;
+        }
+        if (!b->bus) {
+            return PCI_BAR_UNMAPPED;
+        }
+    }
+    for (unsigned i = 0; i < bus->nr_windows; i++) {
+        const PCIWindow *w = &bus->windows[i];
         uint64_t gpa;
 
         if (io != (w->kind == PCI_WINDOW_IO)) {
             continue;
         }
-        if (w->kind == PCI_WINDOW_MMIO64 &&
-            !(idx != PCI_ROM_SLOT && (bar->type & PCI_BASE_ADDRESS_MEM_TYPE_64))) {
+        if (w->kind == PCI_WINDOW_MMIO64 && !bar64) {
             continue; /* a 32-bit BAR cannot reach the high window */
         }
         gpa = io ? w->base + addr : addr;

@@ -10,6 +10,7 @@
 
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
+#include "hw/pci/pcie-root-port.h"
 #include "vfio-internal.h"
 #include "system/ratelimit.h"
 
@@ -36,6 +37,9 @@ static const Property vfio_pci_props[] = {
       "of the device's group, passed in" },
     { "addr", PROP_STRING, offsetof(VfioPciDevice, addr), 0,
       "guest slot and function SLOT[.FN] in hex (default: the first free slot)" },
+    { "bus", PROP_STRING, offsetof(VfioPciDevice, bus), 0,
+      "the id of the pcie-root-port whose slot the device goes into (default: the root "
+      "bus, which has no hot-plug)" },
     { "x-no-mmap", PROP_BOOL, offsetof(VfioPciDevice, x_no_mmap), 0,
       "trap every BAR access instead of mapping the BARs (slow; for debugging)" },
     { "x-irqfd", PROP_BOOL, offsetof(VfioPciDevice, x_irqfd),
@@ -93,26 +97,6 @@ char *vfio_pci_parse_host(const char *host, GError **errp)
         return NULL;
     }
     return g_strdup_printf("%04x:%02x:%02x.%u", dom, bus, slot, fn);
-}
-
-static bool parse_guest_addr(const char *s, int *devfn, GError **errp)
-{
-    unsigned slot, fn = 0;
-    int n = -1;
-
-    if (!s) {
-        *devfn = -1;
-        return true;
-    }
-    if (!((sscanf(s, "%2x.%1u%n", &slot, &fn, &n) == 2 && n == (int)strlen(s)) ||
-          (sscanf(s, "%2x%n", &slot, &n) == 1 && n == (int)strlen(s))) ||
-        slot > 0x1f || fn > 7) {
-        g_set_error(errp, VFIO_PCI_ERROR, EINVAL, "addr=%s: give the guest slot as SLOT[.FN] "
-                    "in hex, slot 00-1f, function 0-7 (e.g. addr=02.0)", s);
-        return false;
-    }
-    *devfn = PCI_DEVFN(slot, fn);
-    return true;
 }
 
 /* ---- Config space -------------------------------------------------------------------- */
@@ -605,6 +589,7 @@ static bool vfio_pci_realize(DeviceState *dev, MachineState *ms, GError **errp)
     g_autofree char *path = NULL;
     g_autofree uint8_t *raw = g_malloc0(PCIE_CONFIG_SPACE_SIZE);
     VfioAttachOptions opts;
+    PCIBus *bus;
     int devfn;
 
     d->ms = ms;
@@ -624,12 +609,23 @@ static bool vfio_pci_realize(DeviceState *dev, MachineState *ms, GError **errp)
                                    errp)) {
         return false;
     }
-    if (!parse_guest_addr(d->addr, &devfn, errp)) {
+    if (!pci_parse_addr(d->addr, &devfn, errp)) {
         return false;
     }
     if (!ms->pci_bus) {
         g_set_error(errp, VFIO_PCI_ERROR, ENODEV, "the machine has no PCI bus");
         return false;
+    }
+    bus = ms->pci_bus;
+    if (d->bus) {
+        PCIERootPort *rp = pcie_root_port_find(ms, d->bus);
+
+        if (!rp || !rp->parent.realized) {
+            g_set_error(errp, VFIO_PCI_ERROR, ENODEV, "bus=%s: no pcie-root-port has id=%s "
+                        "(add -device pcie-root-port,id=%s)", d->bus, d->bus, d->bus);
+            return false;
+        }
+        bus = rp->sec_bus;
     }
     if (d->host) {
         g_autofree char *canon = vfio_pci_parse_host(d->host, errp);
@@ -666,15 +662,20 @@ static bool vfio_pci_realize(DeviceState *dev, MachineState *ms, GError **errp)
     }
     list_device_regions(d);
     vfio_pci_irq_hook_bars(d);
-    if (!pci_bus_add_device(ms->pci_bus, &d->pdev, devfn, errp)) {
+    /* While the guest runs (hot-plug), its vCPUs may reach the bus at any time: the device
+     * appears on it, with its interrupts wired, in one step under the dispatch lock. */
+    machine_dispatch_lock(ms);
+    if (!pci_bus_add_device(bus, &d->pdev, devfn, errp)) {
+        machine_dispatch_unlock(ms);
         goto fail;
     }
     vfio_pci_irq_set_mode(d, VFIO_PCI_IRQ_INTX);
-    g_debug("vfio %s: vendor %04x device %04x class %06x at guest 00:%02x.%x", d->name,
+    machine_dispatch_unlock(ms);
+    g_debug("vfio %s: vendor %04x device %04x class %06x at guest %s %02x.%x", d->name,
             raw[0] | raw[1] << 8, raw[2] | raw[3] << 8,
             raw[PCI_CLASS_REVISION + 1] | raw[PCI_CLASS_REVISION + 2] << 8 |
                 raw[PCI_CLASS_REVISION + 3] << 16,
-            d->pdev.devfn >> 3, d->pdev.devfn & 7);
+            pci_bus_name(bus), d->pdev.devfn >> 3, d->pdev.devfn & 7);
     return true;
 
 fail:
@@ -686,10 +687,19 @@ static void vfio_pci_unrealize(DeviceState *dev, MachineState *ms)
 {
     VfioPciDevice *d = (VfioPciDevice *)dev;
 
-    vfio_pci_irq_set_mode(d, VFIO_PCI_IRQ_NONE);
+    /* A hot-unplug took the device off its bus first (machine_hotplug_del's path): then no
+     * vCPU can reach it any more and this runs on the main thread alone. */
     if (d->pdev.bus) {
+        machine_dispatch_lock(ms);
         pci_bus_remove_device(d->pdev.bus, &d->pdev); /* BARs out of the map, committed */
+        machine_dispatch_unlock(ms);
+        if (ms && ms->guest_running && ms->as) {
+            address_space_synchronize(ms->as); /* no vCPU is still inside a BAR's old view */
+        }
     }
+    /* Off the bus and past every vCPU: the interrupts go on this thread alone (the INTx
+     * fallback's teardown takes the dispatch lock itself). */
+    vfio_pci_irq_set_mode(d, VFIO_PCI_IRQ_NONE);
     for (unsigned i = 0; i < G_N_ELEMENTS(d->msix_win); i++) {
         if (d->msix_win[i].used) {
             memory_region_del_subregion(&d->bars[d->msix_win[i].bar].mr, &d->msix_win[i].mr);
@@ -718,7 +728,6 @@ static void vfio_pci_unrealize(DeviceState *dev, MachineState *ms)
     }
     d->pdev.name = NULL;
     g_clear_pointer(&d->name, g_free);
-    (void)ms;
 }
 
 static void vfio_pci_print_stats(DeviceState *dev, GString *out)

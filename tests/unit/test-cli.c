@@ -149,6 +149,19 @@ static void test_unknown_device(void)
     assert_one_line_error(&p, "colour");
 }
 
+/* id= (every device): malformed, or taken by an earlier -device. Checked before the kernel. */
+static void test_device_ids(void)
+{
+    g_auto(Run) r = { 0 };
+    g_auto(Run) p = { 0 };
+
+    run(&r, "-kernel", "/nonexistent", "-device", "pcie-root-port,id=rp0", "-device",
+        "pcie-root-port,id=rp0", NULL);
+    assert_one_line_error(&r, "id=rp0 is taken");
+    run(&p, "-kernel", "/nonexistent", "-device", "pcie-root-port,id=0rp", NULL);
+    assert_one_line_error(&p, "id=0rp: give a name that starts with a letter");
+}
+
 static void test_malformed_options(void)
 {
     g_auto(Run) a = { 0 };
@@ -350,6 +363,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cli/memory-too-small", test_memory_too_small);
     g_test_add_func("/cli/bad-dtb", test_bad_dtb);
     g_test_add_func("/cli/unknown-device", test_unknown_device);
+    g_test_add_func("/cli/device-ids", test_device_ids);
     g_test_add_func("/cli/malformed-options", test_malformed_options);
     g_test_add_func("/cli/overlapping-region", test_overlapping_region);
     g_test_add_func("/cli/dumpdtb", test_dumpdtb);

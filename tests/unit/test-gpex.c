@@ -197,17 +197,24 @@ static void test_eight_byte_split(void)
     fixture_clear(&f);
 }
 
-static void test_other_buses_empty(void)
+/* Every bus number goes to the root bus's routing (pci_bus_config_read picks the bridge whose
+ * bus range holds it: tests/unit/test-pcie-root-port.c), with the bus number decoded. */
+static void test_other_buses_routed(void)
 {
     Fixture f;
 
     fixture_init(&f);
-    g_assert_cmphex(guest_read(&f, 0x100000, 4), ==, 0xffffffff);
-    g_assert_cmphex(guest_read(&f, 0xf00002, 2), ==, 0xffff);
-    g_assert_cmphex(guest_read(&f, 0x300000, 1), ==, 0xff);
-    g_assert_cmphex(guest_read(&f, 0x200000, 8), ==, UINT64_MAX);
+    g_assert_cmphex(guest_read(&f, 0x100000, 4), ==, 0);
+    g_assert_cmphex(guest_read(&f, 0xf08002, 2), ==, 0x0002 | 0);
+    g_assert_cmpuint(the_bus->log->len, ==, 2);
+    g_assert_cmpuint(logged(0).bus, ==, 1);
+    g_assert_cmpuint(logged(1).bus, ==, 15);
+    g_assert_cmphex(logged(1).devfn, ==, PCI_DEVFN(1, 0));
     guest_write(&f, 0x100004, 0x6, 2);
-    g_assert_cmpuint(the_bus->log->len, ==, 0); /* never reaches the bus */
+    g_assert_cmpuint(the_bus->log->len, ==, 3);
+    g_assert_true(logged(2).write);
+    g_assert_cmpuint(logged(2).bus, ==, 1);
+    g_assert_cmphex(logged(2).reg, ==, 4);
     fixture_clear(&f);
 }
 
@@ -237,7 +244,7 @@ int main(int argc, char **argv)
     g_test_add_func("/gpex/ecam-decode", test_decode);
     g_test_add_func("/gpex/config-access", test_config_access);
     g_test_add_func("/gpex/eight-byte-split", test_eight_byte_split);
-    g_test_add_func("/gpex/other-buses-empty", test_other_buses_empty);
+    g_test_add_func("/gpex/other-buses-routed", test_other_buses_routed);
     g_test_add_func("/gpex/window-taken", test_window_taken);
     int ret = g_test_run();
 

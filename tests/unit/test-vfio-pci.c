@@ -2,9 +2,11 @@
 /* Unit tests of vfio-pci against the fake VFIO kernel: the guest's config space, BAR mmaps with the MSI-X window trapped, interrupts in each mode (INTx kernel and userspace paths, a shared line, MSI with and without mask bits, MSI-X, switching between them), the option ROM, an I/O BAR, device-specific regions, reset, teardown and the errors a user meets. */
 #include "system/rcu.h"
 #include "hw/core/device.h"
+#include "hw/core/hotplug.h"
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pci.h"
+#include "hw/pci/pcie-root-port.h"
 #include "hw/vfio/vfio-pci.h"
 #include "system/options.h"
 #include "vfio-fake.h"
@@ -1158,6 +1160,13 @@ static void test_error_guest_addr(void)
 
         assert_says(msg, "SLOT[.FN]");
     }
+    /* bus= naming no root port. */
+    {
+        g_autofree char *msg = realize_fails(&b, "host=" NVME ",bus=rp7");
+
+        assert_says(msg, "bus=rp7: no pcie-root-port has id=rp7 (add -device "
+                    "pcie-root-port,id=rp7)");
+    }
     /* Neither host= nor sysfsdev=, or both. */
     {
         g_autofree char *msg = realize_fails(&b, "addr=03.0");
@@ -1928,6 +1937,383 @@ static void test_stats_dma(void)
     bench_done(&b);
 }
 
+/* ---- Hot-plug behind a pcie-root-port ------------------------------------------------- */
+
+#define RP_SLOT 2
+#define RP_DEVFN PCI_DEVFN(RP_SLOT, 0)
+#define RP_EXP(r) (PCIE_RP_EXP_CAP + (r))
+#define RP_MSI(r) (PCIE_RP_MSI_CAP + (r))
+#define RP_MSI_SIGNAL "signal 0x8090040/0x31 devid 0x10"
+
+typedef struct Deleted {
+    GPtrArray *ids, *paths;
+} Deleted;
+
+static void on_deleted(void *opaque, const char *id, const char *path)
+{
+    Deleted *del = opaque;
+
+    g_ptr_array_add(del->ids, g_strdup(id ? id : "(none)"));
+    g_ptr_array_add(del->paths, g_strdup(path));
+}
+
+static uint32_t rp_read(Bench *b, uint32_t reg, unsigned len)
+{
+    return pci_bus_config_read(b->ms.pci_bus, 0, RP_DEVFN, reg, len);
+}
+
+static void rp_write(Bench *b, uint32_t reg, uint32_t val, unsigned len)
+{
+    pci_bus_config_write(b->ms.pci_bus, 0, RP_DEVFN, reg, val, len);
+}
+
+/* The function behind the port (bus 1, device 0). */
+static uint32_t ep_read(Bench *b, uint32_t reg, unsigned len)
+{
+    return pci_bus_config_read(b->ms.pci_bus, 1, 0, reg, len);
+}
+
+static void ep_write(Bench *b, uint32_t reg, uint32_t val, unsigned len)
+{
+    pci_bus_config_write(b->ms.pci_bus, 1, 0, reg, val, len);
+}
+
+/* "-device pcie-root-port,id=rp0,addr=02.0", realized, then set up as Linux leaves it:
+ * secondary bus 1, memory window [0x10000000, 0x100fffff] forwarded, pciehp's notifications
+ * on with MSI. */
+static PCIERootPort *bench_root_port(Bench *b, Deleted *del)
+{
+    g_autoptr(OptList) ol = NULL;
+    g_autoptr(GError) err = NULL;
+    DeviceState *dev;
+
+    b->ms.devices = g_ptr_array_new();
+    b->ms.device_deleted = on_deleted;
+    b->ms.device_deleted_opaque = del;
+    del->ids = g_ptr_array_new_with_free_func(g_free);
+    del->paths = g_ptr_array_new_with_free_func(g_free);
+    g_assert_true(opt_list_parse("id=rp0,addr=02.0", false, &ol, &err));
+    dev = device_create_from_class(&pcie_root_port_device_class, ol, 0, &err);
+    g_assert_no_error(err);
+    g_assert_true(pcie_root_port_device_class.realize(dev, &b->ms, &err));
+    g_assert_no_error(err);
+    dev->realized = true;
+    g_ptr_array_add(b->ms.devices, dev);
+    rp_write(b, PCI_PRIMARY_BUS, 0x010100, 4);
+    rp_write(b, PCI_MEMORY_BASE, 0x10001000, 4);
+    rp_write(b, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
+    return (PCIERootPort *)dev;
+}
+
+static void guest_enable_hotplug(Bench *b)
+{
+    rp_write(b, RP_MSI(PCI_MSI_ADDRESS_LO), 0x08090040, 4);
+    rp_write(b, RP_MSI(PCI_MSI_ADDRESS_HI), 0, 4);
+    rp_write(b, RP_MSI(PCI_MSI_DATA_64), 0x31, 2);
+    rp_write(b, RP_MSI(PCI_MSI_FLAGS), PCI_MSI_FLAGS_ENABLE, 2);
+    rp_write(b, RP_EXP(PCI_EXP_SLTCTL), PCI_EXP_SLTCTL_ABPE |
+             PCI_EXP_SLTCTL_CCIE | PCI_EXP_SLTCTL_HPIE | PCI_EXP_SLTCTL_DLLSCE |
+             (rp_read(b, RP_EXP(PCI_EXP_SLTCTL), 2) & (PCI_EXP_SLTCTL_PCC |
+                                                       PCI_EXP_SLTCTL_PIC)), 2);
+}
+
+static void slot_ack(Bench *b)
+{
+    rp_write(b, RP_EXP(PCI_EXP_SLTSTA), rp_read(b, RP_EXP(PCI_EXP_SLTSTA), 2) & 0x11f, 2);
+}
+
+static void slot_power(Bench *b, bool on)
+{
+    uint16_t ctl = (uint16_t)rp_read(b, RP_EXP(PCI_EXP_SLTCTL), 2);
+
+    ctl &= (uint16_t)~(PCI_EXP_SLTCTL_PCC | PCI_EXP_SLTCTL_PIC);
+    ctl |= on ? PCI_EXP_SLTCTL_PWR_ON | PCI_EXP_SLTCTL_PWR_IND_ON
+              : PCI_EXP_SLTCTL_PWR_OFF | PCI_EXP_SLTCTL_PWR_IND_OFF;
+    rp_write(b, RP_EXP(PCI_EXP_SLTCTL), ctl, 2);
+}
+
+static bool log_has(Bench *b, const char *line)
+{
+    for (unsigned i = 0; i < b->irq.log->len; i++) {
+        if (strcmp(g_ptr_array_index(b->irq.log, i), line) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static DeviceState *hot_add(Bench *b, const char *str, GError **errp)
+{
+    g_autoptr(OptList) ol = NULL;
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(opt_list_parse(str, true, &ol, &err));
+    return machine_hotplug_add(&b->ms, ol, errp);
+}
+
+/* What pciehp and the NVMe driver do after Presence Detect Changed: power the slot on,
+ * enumerate, place BAR0 in the port's window, turn MSI-X on with vector 0 unmasked. */
+static void guest_probe(Bench *b, VfioPciDevice *d)
+{
+    slot_power(b, true);
+    g_assert_true(rp_read(b, RP_EXP(PCI_EXP_LNKSTA), 2) & PCI_EXP_LNKSTA_DLLLA);
+    g_assert_cmphex(ep_read(b, PCI_VENDOR_ID, 2), ==, dev_cfg16(b, PCI_VENDOR_ID));
+    g_assert_cmphex(ep_read(b, PCI_DEVICE_ID, 2), ==, dev_cfg16(b, PCI_DEVICE_ID));
+    ep_write(b, PCI_BASE_ADDRESS_0, (uint32_t)BAR0_GPA, 4);
+    ep_write(b, PCI_BASE_ADDRESS_1, 0, 4);
+    ep_write(b, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
+    g_assert_cmphex(pci_bar_address(&d->pdev, 0), ==, BAR0_GPA);
+    ep_write(b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+    guest_write(b, TABLE_GPA + PCI_MSIX_ENTRY_LOWER_ADDR, 0x08090040, 4);
+    guest_write(b, TABLE_GPA + PCI_MSIX_ENTRY_UPPER_ADDR, 0, 4);
+    guest_write(b, TABLE_GPA + PCI_MSIX_ENTRY_DATA, 0x21, 4);
+    guest_write(b, TABLE_GPA + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    /* The route carries the requester ID with the bus number the guest gave the port. */
+    g_assert_true(log_has(b, "route add 100 0x8090040/0x21 devid 0x100") ||
+                  log_has(b, "route add 101 0x8090040/0x21 devid 0x100"));
+    g_assert_cmpint(b->irq.routes, ==, 1);
+    g_assert_cmpint(b->irq.irqfds, ==, 1);
+}
+
+/* Nothing of the removed device is left: fds, mmaps, eventfds, routes, irqfds, the BAR's
+ * region in the guest's map, the function on the bus, the device in ms->devices. */
+static void assert_nothing_left(Bench *b)
+{
+    g_assert_cmpuint(fake_vfio_open_fds(b->f), ==, 0);
+    g_assert_cmpuint(fake_vfio_live_mmaps(b->f), ==, 0);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b->f), ==, 0);
+    g_assert_cmpuint(count_fds(), ==, b->host_fds);
+    g_assert_cmpint(b->irq.routes, ==, 0);
+    g_assert_cmpint(b->irq.irqfds, ==, 0);
+    g_assert_cmpint(b->irq.level_irqfds, ==, 0);
+    g_assert_null(flatview_lookup(b->as.view, BAR0_GPA));
+    g_assert_cmphex(ep_read(b, PCI_VENDOR_ID, 2), ==, 0xffff);
+    g_assert_cmpuint(b->ms.devices->len, ==, 1);
+    /* Guest RAM is unmapped from the IOMMU with the container. */
+    g_assert_cmpuint(b->f->unmaps->len, ==, b->f->maps->len);
+}
+
+static void bench_root_port_done(Bench *b, Deleted *del)
+{
+    DeviceState *dev = g_ptr_array_index(b->ms.devices, 0);
+
+    g_assert_cmpuint(b->ms.devices->len, ==, 1);
+    pcie_root_port_device_class.unrealize(dev, &b->ms);
+    device_free(dev);
+    g_ptr_array_unref(b->ms.devices);
+    b->ms.devices = NULL;
+    g_ptr_array_unref(del->ids);
+    g_ptr_array_unref(del->paths);
+}
+
+static void test_hotplug(void)
+{
+    g_autoptr(GError) err = NULL;
+    PCIERootPort *rp;
+    DeviceState *dev;
+    Deleted del;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    rp = bench_root_port(&b, &del);
+    b.host_fds = count_fds();
+    b.counted = true;
+    b.ms.guest_running = true;
+    guest_enable_hotplug(&b);
+    slot_ack(&b);
+    g_ptr_array_set_size(b.irq.log, 0);
+
+    for (unsigned round = 0; round < 2; round++) {
+        g_autofree char *signal_line = NULL;
+        VfioPciDevice *d;
+
+        /* device_add: attached, DMA-mapped, in the slot; the guest is told (PDC, one MSI
+         * from the port). */
+        dev = hot_add(&b, "vfio-pci,host=" NVME ",bus=rp0,id=nvme0", &err);
+        g_assert_no_error(err);
+        g_assert_nonnull(dev);
+        d = (VfioPciDevice *)dev;
+        g_assert_cmpuint(b.ms.devices->len, ==, 2);
+        g_assert_cmphex(rp_read(&b, RP_EXP(PCI_EXP_SLTSTA), 2), ==,
+                        PCI_EXP_SLTSTA_PDS | PCI_EXP_SLTSTA_PDC | PCI_EXP_SLTSTA_ABP);
+        g_assert_true(log_has(&b, RP_MSI_SIGNAL));
+        g_assert_cmpuint(b.f->maps->len, >, 0);
+        g_assert_cmpuint(fake_vfio_open_fds(b.f), >, 0);
+        slot_ack(&b);
+        guest_probe(&b, d);
+        slot_ack(&b);
+
+        /* device_del: the attention button; a second one is refused while it is pending. */
+        g_ptr_array_set_size(b.irq.log, 0);
+        g_assert_true(machine_hotplug_del(&b.ms, "nvme0", &err));
+        g_assert_no_error(err);
+        g_assert_true(rp_read(&b, RP_EXP(PCI_EXP_SLTSTA), 2) & PCI_EXP_SLTSTA_ABP);
+        g_assert_true(log_has(&b, RP_MSI_SIGNAL));
+        g_assert_false(machine_hotplug_del(&b.ms, "nvme0", &err));
+        assert_says(err->message, "already under way");
+        g_clear_error(&err);
+        slot_ack(&b);
+        /* Still there until the guest powers the slot off. */
+        while (g_main_context_iteration(b.ms.main_context, FALSE)) {
+        }
+        g_assert_cmpuint(del.ids->len, ==, round);
+        g_assert_cmpuint(b.ms.devices->len, ==, 2);
+        /* pciehp unbinds the driver (MSI-X off, decode off) and powers the slot off. */
+        ep_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, 0, 2);
+        ep_write(&b, PCI_COMMAND, 0, 2);
+        slot_power(&b, false);
+        g_assert_cmpuint(del.ids->len, ==, round); /* not from the vCPU's config write */
+        while (g_main_context_iteration(b.ms.main_context, FALSE)) {
+        }
+        g_assert_cmpuint(del.ids->len, ==, round + 1);
+        g_assert_cmpstr(g_ptr_array_index(del.ids, round), ==, "nvme0");
+        g_assert_cmpstr(g_ptr_array_index(del.paths, round), ==, "/machine/peripheral/nvme0");
+        assert_nothing_left(&b);
+        /* The slot is empty again: not present, and the guest told. */
+        g_assert_cmphex(rp_read(&b, RP_EXP(PCI_EXP_SLTSTA), 2) & PCI_EXP_SLTSTA_PDS, ==, 0);
+        g_assert_true(rp_read(&b, RP_EXP(PCI_EXP_SLTSTA), 2) & PCI_EXP_SLTSTA_PDC);
+        g_assert_false(rp->unplug_requested);
+        slot_ack(&b);
+        (void)signal_line;
+    }
+    bench_root_port_done(&b, &del);
+    bench_done(&b);
+}
+
+/* -device vfio-pci,bus=rp0 at start: in the slot, powered, link up, no event; reached on
+ * the bus number the guest gives the port; device_del removes it like a hot-plugged one. */
+static void test_coldplug_behind_port(void)
+{
+    g_autoptr(GError) err = NULL;
+    Deleted del;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    b.ms.devices = g_ptr_array_new();
+    (void)bench_root_port(&b, &del);
+    b.host_fds = count_fds();
+    b.counted = true;
+    /* The root port is set up by bench_root_port after realize; undo its bus number to see
+     * the device unreachable until the guest programs one. */
+    rp_write(&b, PCI_PRIMARY_BUS, 0, 4);
+    realize_ok(&b, "host=" NVME ",bus=rp0,id=nvme0");
+    b.d->parent.realized = true;
+    g_ptr_array_add(b.ms.devices, &b.d->parent);
+    g_assert_cmphex(rp_read(&b, RP_EXP(PCI_EXP_SLTSTA), 2), ==, PCI_EXP_SLTSTA_PDS);
+    g_assert_true(rp_read(&b, RP_EXP(PCI_EXP_LNKSTA), 2) & PCI_EXP_LNKSTA_DLLLA);
+    g_assert_false(rp_read(&b, RP_EXP(PCI_EXP_SLTCTL), 2) & PCI_EXP_SLTCTL_PCC);
+    g_assert_cmphex(ep_read(&b, PCI_VENDOR_ID, 2), ==, 0xffff);
+    rp_write(&b, PCI_PRIMARY_BUS, 0x010100, 4);
+    /* INTx at start: the irqfd on the port's slot's line (device 0 pin A -> slot 2 pin A). */
+    {
+        g_autofree char *want = g_strdup_printf("irqfd %u fd %d resample",
+                                                INTX_FIRST_SPI + RP_SLOT % 4,
+                                                b.d->intx.trigger_fd);
+
+        g_assert_nonnull(strstr(irq_event(&b, 0), want));
+    }
+    b.ms.guest_running = true;
+    guest_enable_hotplug(&b);
+    slot_ack(&b);
+    guest_probe(&b, b.d);
+    g_assert_true(machine_hotplug_del(&b.ms, "nvme0", &err));
+    g_assert_no_error(err);
+    slot_power(&b, false);
+    while (g_main_context_iteration(b.ms.main_context, FALSE)) {
+    }
+    g_assert_cmpuint(del.ids->len, ==, 1);
+    b.d = NULL; /* freed by the hot-plug layer */
+    assert_nothing_left(&b);
+    bench_root_port_done(&b, &del);
+    bench_done(&b);
+}
+
+static void test_hotplug_errors(void)
+{
+    g_autoptr(GError) err = NULL;
+    ArmpassConfig cfg = { 0 };
+    DeviceState *dev;
+    Deleted del;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    fake_vfio_add_ahci(b.f, AHCI, AHCI_GROUP, 1, false);
+    sysfs_fixture_add(b.sys, "pci", AHCI, AHCI_GROUP, false, "vfio-pci");
+    (void)bench_root_port(&b, &del);
+    b.host_fds = count_fds();
+    b.counted = true;
+    b.ms.guest_running = true;
+
+    g_assert_null(hot_add(&b, "vfio-platform,host=9010000.pl031", &err));
+    assert_says(err->message, "a platform device lives in the device tree, which a running "
+                "guest does not re-read");
+    g_clear_error(&err);
+    g_assert_null(hot_add(&b, "vfio-amba,host=9010000.pl031", &err));
+    assert_says(err->message, "platform device");
+    g_clear_error(&err);
+    g_assert_null(hot_add(&b, "pcie-root-port,id=rp1", &err));
+    assert_says(err->message, "root ports at boot only");
+    g_clear_error(&err);
+    g_assert_null(hot_add(&b, "nosuch", &err));
+    assert_says(err->message, "unknown device type");
+    g_clear_error(&err);
+    g_assert_null(hot_add(&b, "vfio-pci,host=" NVME, &err));
+    assert_says(err->message, "give bus=ID of an empty pcie-root-port");
+    g_clear_error(&err);
+    g_assert_null(hot_add(&b, "vfio-pci,host=" NVME ",bus=rp9", &err));
+    assert_says(err->message, "bus=rp9: no pcie-root-port has id=rp9");
+    g_clear_error(&err);
+    g_assert_null(hot_add(&b, "vfio-pci,host=" NVME ",bus=rp0,id=rp0", &err));
+    assert_says(err->message, "id=rp0 is taken");
+    g_clear_error(&err);
+    g_assert_null(hot_add(&b, "vfio-pci,host=" NVME ",bus=rp0,bogus=1", &err));
+    assert_says(err->message, "unknown property \"bogus\"");
+    g_clear_error(&err);
+    g_assert_null(hot_add(&b, "vfio-pci,host=0000:00:09.0,bus=rp0", &err));
+    assert_says(err->message, "no such PCI device");
+    g_clear_error(&err);
+    cfg.sandbox = true;
+    b.ms.cfg = &cfg;
+    g_assert_null(hot_add(&b, "vfio-pci,host=" NVME ",bus=rp0", &err));
+    assert_says(err->message, "-sandbox on");
+    g_clear_error(&err);
+    b.ms.cfg = NULL;
+    /* Each refusal left nothing behind. */
+    g_assert_cmpuint(fake_vfio_open_fds(b.f), ==, 0);
+    g_assert_cmpuint(count_fds(), ==, b.host_fds);
+    g_assert_cmpuint(b.ms.devices->len, ==, 1);
+
+    /* The slot takes one device. */
+    dev = hot_add(&b, "vfio-pci,host=" NVME ",bus=rp0,id=nvme0", &err);
+    g_assert_no_error(err);
+    g_assert_null(hot_add(&b, "vfio-pci,host=" AHCI ",bus=rp0,id=ahci0", &err));
+    assert_says(err->message, "the slot of bus rp0 is taken");
+    g_clear_error(&err);
+    g_assert_cmpuint(b.ms.devices->len, ==, 2);
+
+    /* device_del: unknown id, a root port, no pciehp on the slot yet. */
+    g_assert_false(machine_hotplug_del(&b.ms, "nope", &err));
+    g_assert_error(err, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_FOUND);
+    assert_says(err->message, "Device 'nope' not found");
+    g_clear_error(&err);
+    g_assert_false(machine_hotplug_del(&b.ms, "rp0", &err));
+    assert_says(err->message, "cannot be removed while the guest runs");
+    g_clear_error(&err);
+    g_assert_false(machine_hotplug_del(&b.ms, "nvme0", &err));
+    assert_says(err->message, "has not enabled hot-plug");
+    g_clear_error(&err);
+    /* Torn down at exit like any device (the machine's teardown). */
+    vfio_pci_device_class.unrealize(dev, &b.ms);
+    g_ptr_array_remove(b.ms.devices, dev);
+    device_free(dev);
+    g_assert_cmpuint(fake_vfio_open_fds(b.f), ==, 0);
+    bench_root_port_done(&b, &del);
+    bench_done(&b);
+}
+
 /* A test that holds for both backends, run a second time on iommufd. */
 typedef struct Variant {
     void (*fn)(void);
@@ -1961,6 +2347,9 @@ int main(int argc, char **argv)
     (void)g_main_context_default();
     add_both("/vfio-pci/realize/config", test_realize_config);
     add_both("/vfio-pci/stats-dma", test_stats_dma);
+    g_test_add_func("/vfio-pci/hotplug/add-del-twice", test_hotplug);
+    g_test_add_func("/vfio-pci/hotplug/coldplug-behind-port", test_coldplug_behind_port);
+    g_test_add_func("/vfio-pci/hotplug/errors", test_hotplug_errors);
     add_both("/vfio-pci/bar0/mmap", test_bar0_mmap);
     add_both("/vfio-pci/bar0/sparse", test_bar0_sparse);
     add_both("/vfio-pci/bar0/64k-pages", test_bar0_64k_pages);

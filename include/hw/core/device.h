@@ -11,6 +11,7 @@
 #include "system/hostops.h"
 #include "system/memory.h"
 #include "system/options.h"
+#include "system/tsan.h"
 
 #include <glib.h>
 #include <stdbool.h>
@@ -74,6 +75,11 @@ typedef struct MachineState {
     struct VfioContext *vfio; /* made by the first VFIO device */
     struct PCIBus *pci_bus;   /* the PCIe host bridge's root bus; NULL without PCI devices */
     unsigned pci_intx_spi;    /* first of the host bridge's 4 INTx SPIs (pci_intx_spi()) */
+    bool guest_running;       /* the vCPUs have started: a device plugged now is hot-plugged */
+    /* Told (main loop) when a device_del finished: the guest let the device go and it was
+     * unrealized (id: the device's id; path: QOM-style "/machine/peripheral/ID"). */
+    void (*device_deleted)(void *opaque, const char *id, const char *path);
+    void *device_deleted_opaque;
 } MachineState;
 
 typedef enum PropType {
@@ -116,7 +122,8 @@ struct DeviceClass {
 
 struct DeviceState {
     const DeviceClass *klass;
-    char *id;          /* "driver.N" */
+    char *id;          /* id= as given (QEMU's), else "driver.N" */
+    bool id_set;       /* the user gave id= */
     bool realized;
 };
 
@@ -131,9 +138,13 @@ const DeviceClass *device_class_find(const char *name);
  * The device is not realized.
  */
 DeviceState *device_create(const OptList *opts, unsigned index, GError **errp);
+/* Whether id is a device id QEMU would take: a letter, then letters, digits, '-', '.', '_'
+ * (at most 127 characters). */
+bool device_id_valid(const char *id);
 /* device_create with the class already looked up (opts->first is not consulted): allocates
- * dc->instance_size zeroed bytes, sets klass and id "NAME.index", and sets every property
- * in opts (the last value of a repeated one wins). The key "help" is the caller's to handle. */
+ * dc->instance_size zeroed bytes, sets klass and id (id= when given, which every model
+ * takes, else "NAME.index"), and sets every property in opts (the last value of a repeated
+ * one wins). The key "help" is the caller's to handle. */
 DeviceState *device_create_from_class(const DeviceClass *dc, const OptList *opts, unsigned index,
                                       GError **errp);
 void device_free(DeviceState *dev);
@@ -155,6 +166,23 @@ static inline void machine_unmap(MachineState *ms, MemoryRegion *mr)
     memory_region_del_subregion(ms->sysmem, mr);
     if (ms->as) {
         address_space_commit(ms->as, NULL);
+    }
+}
+
+/* While the guest runs, takes (releases) the dispatch lock that serialises the vCPUs'
+ * trapped accesses (system/memory.h), for changes to what they reach (a device plugged into
+ * or out of a PCI bus); a no-op before the vCPUs start or without an address space. Never
+ * from a trapped access (it holds the lock), nor around a commit's listeners' callers. */
+static inline void machine_dispatch_lock(MachineState *ms)
+{
+    if (ms && ms->guest_running && ms->as) {
+        armpass_mutex_lock(&ms->as->dispatch_lock);
+    }
+}
+static inline void machine_dispatch_unlock(MachineState *ms)
+{
+    if (ms && ms->guest_running && ms->as) {
+        armpass_mutex_unlock(&ms->as->dispatch_lock);
     }
 }
 

@@ -39,7 +39,8 @@ typedef struct GpexHost {
  * Creates the root bus (pci_bus_new with windows: guest-physical, bytes; PCI and CPU
  * addresses are identical) and places the trapped ECAM window of ecam_size bytes (a multiple
  * of GPEX_ECAM_BUS_SIZE) at guest-physical ecam_base in sysmem. Config accesses go to bus 0
- * (pci_bus_config_read/write); other buses are empty (reads all ones, writes ignored).
+ * (pci_bus_config_read/write) and, through the bridges on it, to their secondary buses by
+ * the bus numbers the guest programmed; a bus number nothing claims reads all ones.
  * The caller commits as. Errors: the window cannot be placed (overlap, out of range).
  */
 GpexHost *gpex_host_new(MemoryRegion *sysmem, AddressSpace *as, uint64_t ecam_base,

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The PCI bus every PCI device model sits on: one root bus behind the ECAM host bridge,
- * config space (emulated bytes with write masks), BAR bookkeeping (sizing, placement in the
- * bridge's windows, memory-decode switching, 64-bit pairs) and the capability list.
+ * The PCI buses every PCI device model sits on: the root bus behind the ECAM host bridge and
+ * the secondary buses of PCI-to-PCI bridges on it (PCIe root ports), config space (emulated
+ * bytes with write masks) routed by the bus numbers the guest programs into the bridges, BAR
+ * bookkeeping (sizing, placement in the host bridge's windows and in every bridge window on
+ * the way, memory-decode switching, 64-bit pairs) and the capability list.
  * Source: PCI Local Bus Specification 3.0, sections 6.1-6.2 (config header), 6.2.5 (BARs),
- * 6.7 (capabilities); PCI Express Base Specification 4.0, section 7.2.2 (ECAM); register
+ * 6.7 (capabilities); PCI-to-PCI Bridge Architecture Specification 1.2, chapter 3 (type-1
+ * header, bus numbers, I/O, memory and prefetchable windows); PCI Express Base
+ * Specification 4.0, section 7.2.2 (ECAM); register
  * layouts in include/uapi/linux/pci_regs.h.
  *
  * Addresses: "addr" in config space is a byte offset (0..4095); BAR addresses and windows
@@ -93,6 +97,7 @@ struct PCIDevice {
     MsiState *msi;              /* hw/pci/msi.c, NULL without MSI */
     bool intx_level;            /* what the device drives its INTx pin to (pci_set_intx) */
     uint64_t bar_refusals;      /* BAR placements refused (outside a window, overlapping) */
+    PCIBus *sec_bus;            /* a bridge's secondary bus (pci_bridge_bus_new), else NULL */
 };
 
 /*
@@ -103,8 +108,48 @@ struct PCIDevice {
  */
 PCIBus *pci_bus_new(MemoryRegion *sysmem, AddressSpace *as, const PCIWindow *windows,
                     unsigned nr_windows);
-/* Every device must have been removed. NULL is fine. */
+/* Every device must have been removed. NULL is fine (also for a bridge's secondary bus). */
 void pci_bus_free(PCIBus *bus);
+
+/*
+ * Bridges (PCI-to-PCI Bridge Architecture Specification 1.2, 3.2): pci_bridge_config_init
+ * makes d's header a type-1 one (after pci_config_init): writable primary, secondary and
+ * subordinate bus numbers, a 16-bit I/O window, a 32-bit memory window, a 64-bit
+ * prefetchable window and the bridge control register, all closed at reset (base above
+ * limit). pci_bridge_bus_new gives the plugged-in bridge d its secondary bus, named name (for
+ * messages, e.g. the root port's id); one_slot: a PCIe downstream port's link, which reaches
+ * device 0 only (PCIe Base Spec 4.0, 7.3.1: other device numbers read all ones). Config
+ * accesses reach it through the bus numbers the guest programmed; its devices' BARs decode
+ * only inside the bridge's windows (and the command register's enables) and the host
+ * bridge's. The caller frees the bus (pci_bus_free) after removing its devices and before
+ * unplugging d.
+ */
+void pci_bridge_config_init(PCIDevice *d);
+PCIBus *pci_bridge_bus_new(PCIDevice *d, const char *name, bool one_slot);
+/* The bus number: 0 for the root bus, the secondary bus number the guest programmed into the
+ * bridge above for a secondary bus (0 until it has). */
+uint8_t pci_bus_num(const PCIBus *bus);
+/* The bridge whose secondary bus this is, or NULL for the root bus. */
+PCIDevice *pci_bus_parent(const PCIBus *bus);
+/*
+ * Who hears of devices plugged into or unplugged from bus (a root port's slot): fn runs
+ * after pci_bus_add_device placed d (plugged true) and before pci_bus_remove_device takes
+ * it off (plugged false), on the caller's thread, under whatever lock it holds.
+ */
+typedef void (*PCIBusPlugFn)(void *opaque, PCIDevice *d, bool plugged);
+void pci_bus_set_plug_handler(PCIBus *bus, PCIBusPlugFn fn, void *opaque);
+/* The bus's name for messages: the root bus is "pcie.0" (QEMU's), a secondary bus its
+ * bridge's name. */
+const char *pci_bus_name(const PCIBus *bus);
+/*
+ * Parses a guest slot "SLOT[.FN]" (hex slot 00-1f, function 0-7; the addr= property) into
+ * *devfn; s NULL gives -1 (the first free slot). Errors: anything else (the message shows
+ * the form).
+ */
+bool pci_parse_addr(const char *s, int *devfn, GError **errp);
+/* Re-derives the BAR mappings of every device on bus and on the buses below it (after a
+ * bridge's windows, bus numbers or command register changed). */
+void pci_bus_update_mappings(PCIBus *bus);
 
 /* Raises or lowers SPI spi (the host bridge's INTx line), from any thread. */
 typedef void (*PCIIntxFn)(void *opaque, unsigned spi, bool level);
@@ -118,6 +163,10 @@ unsigned pci_device_intx_spi(const PCIDevice *d);
  * For the userspace path: with irqfd, KVM's resampler does the same for every irqfd on
  * the GSI. */
 void pci_set_intx(PCIDevice *d, bool level);
+/* Drives d's line high once more if d holds it high: for a new event of an emulated device
+ * whose line a vfio irqfd shares, since KVM's resampler lowers the whole line at the
+ * guest's EOI of the irqfd's interrupt and a level set with set_spi is then lost. */
+void pci_intx_reassert(PCIDevice *d);
 
 /*
  * Plugs d in at devfn (slot << 3 | function), or at the first free slot's function 0 when
@@ -131,7 +180,10 @@ void pci_bus_remove_device(PCIBus *bus, PCIDevice *d);
 GPtrArray *pci_bus_devices(PCIBus *bus);
 
 /*
- * A config-space access through the host bridge (ECAM: bus, devfn, byte offset reg).
+ * A config-space access through the host bridge (ECAM: bus, devfn, byte offset reg), bus
+ * being the root bus: bus number 0 is the root bus; another reaches the secondary bus of the
+ * bridge whose secondary..subordinate range holds it (type-1 forwarding, PCI-to-PCI Bridge
+ * spec 3.2.5.3), whatever the bridge's command register says.
  * Reads of an empty slot return all ones, writes to it are ignored. len 1, 2 or 4;
  * unaligned accesses are split into bytes. Values are little-endian guest view.
  */
@@ -204,8 +256,10 @@ static inline void pci_set_long_mask(PCIDevice *d, uint32_t a, uint32_t m)
     pci_set_word_mask(d, a + 2, (uint16_t)(m >> 16));
 }
 
-/* Requester ID (bus << 8 | devfn): what the ITS sees as the DeviceID through msi-map. */
-static inline uint16_t pci_requester_id(const PCIDevice *d) { return d->devfn; }
+/* Requester ID (bus << 8 | devfn, with the bus number the guest programmed into the bridges
+ * above d): what the ITS sees as the DeviceID through msi-map (PCIe Base Spec 4.0, 2.2.6.2).
+ * Read when an MSI route is made or updated. */
+uint16_t pci_requester_id(const PCIDevice *d);
 
 /* The SPI a device in slot with INTx pin (1 = INTA .. 4 = INTD) raises: the host bridge's
  * four SPIs from first_spi, rotated by slot (the standard swizzle, as the interrupt-map the

@@ -65,6 +65,7 @@ struct VfioPciDevice {
     char *container;   /* -object vfio-container id (legacy) */
     char *group_fd;    /* an open /dev/vfio/N (legacy) */
     char *addr;        /* guest slot "SLOT[.FN]" (hex), default: the first free slot */
+    char *bus;         /* id of the pcie-root-port it sits behind; NULL: the root bus */
     bool x_no_mmap;
     bool x_irqfd;      /* default on: KVM delivers (and completes INTx); off: armpass does */
     bool x_irqfd_set;

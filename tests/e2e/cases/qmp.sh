@@ -59,7 +59,8 @@ expect '"lines":\["armpass stats:"' "x-armpass-query-stats: no stats lines"
 expect '"exits":{"total":[1-9]' "x-armpass-query-stats: no exits counted"
 
 # Bad input: a command before negotiation, garbage, an unknown command, wrong argument types,
-# device_add of a platform device and of a PCI one (no hot-plug yet), device_del of nothing.
+# device_add of a platform device and of a PCI one without a root port's bus=, device_del of
+# nothing.
 q --no-negotiate '{"execute": "query-status", "id": 1}' || fail "qmp-client (no negotiation)"
 expect '"class":"CommandNotFound"' "a command before qmp_capabilities was not CommandNotFound"
 before=$(ticks)
@@ -75,7 +76,7 @@ expect 'The command no-such-command has not been found' "unknown command: no Com
 expect "Invalid parameter type for 'fdname', expected: string" "wrong argument type accepted"
 expect "Parameter 'x' is unexpected" "an unexpected argument was accepted"
 expect 'live in the device tree' "device_add of a platform device: no reason given"
-expect 'hot-plug needs a pcie-root-port' "device_add vfio-pci: no reason given"
+expect 'give bus=ID of an empty pcie-root-port' "device_add vfio-pci: no reason given"
 expect '"class":"DeviceNotFound"' "device_del of nothing: not DeviceNotFound"
 expect '"status":"running"' "after bad input the guest is not running"
 sleep 1

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* device_add / device_del: vfio-pci devices into and out of pcie-root-port slots while the guest runs. */
+#define G_LOG_DOMAIN "armpass-hotplug"
+#include "hw/core/hotplug.h"
+
+#include "hw/pci/pcie-root-port.h"
+#include "hw/vfio/vfio-pci.h"
+#include "hw/vfio/vfio-sysbus.h"
+
+#include <errno.h>
+#include <string.h>
+
+G_DEFINE_QUARK(armpass-hotplug-error-quark, hotplug_error)
+
+static DeviceState *find_device(MachineState *ms, const char *id)
+{
+    for (unsigned i = 0; id && i < ms->devices->len; i++) {
+        DeviceState *dev = g_ptr_array_index(ms->devices, i);
+
+        if (strcmp(dev->id, id) == 0) {
+            return dev;
+        }
+    }
+    return NULL;
+}
+
+static const char *opt_value(const OptList *opts, const char *key)
+{
+    const char *v = NULL;
+
+    for (guint i = 0; i < opts->pairs->len; i++) {
+        const OptPair *pair = g_ptr_array_index(opts->pairs, i);
+
+        if (strcmp(pair->key, key) == 0) {
+            v = pair->value; /* the last one wins, as in device_create */
+        }
+    }
+    return v;
+}
+
+/* The DeviceState whose PCI function pdev is (a vfio-pci device), or NULL. */
+static DeviceState *device_of_pci(MachineState *ms, PCIDevice *pdev)
+{
+    for (unsigned i = 0; i < ms->devices->len; i++) {
+        DeviceState *dev = g_ptr_array_index(ms->devices, i);
+
+        if (dev->klass == &vfio_pci_device_class && &((VfioPciDevice *)dev)->pdev == pdev) {
+            return dev;
+        }
+    }
+    return NULL;
+}
+
+/* The port's slot was powered off by the guest (main loop): the device goes, if asked. */
+static void hotplug_power_off(PCIERootPort *rp, PCIDevice *pdev, void *opaque)
+{
+    MachineState *ms = opaque;
+    DeviceState *dev = device_of_pci(ms, pdev);
+    g_autofree char *id = NULL, *path = NULL;
+    bool id_set;
+
+    if (!dev || !rp->unplug_requested) {
+        /* The guest powered the slot off on its own (its sysfs "power"): the device stays,
+         * and comes back if the guest powers the slot on again. */
+        g_debug("%s: slot powered off with no device_del pending: the device stays",
+                rp->parent.id);
+        return;
+    }
+    id = g_strdup(dev->id);
+    id_set = dev->id_set;
+    path = g_strdup_printf("/machine/peripheral%s/%s", dev->id_set ? "" : "-anon", dev->id);
+    g_debug("%s: the guest powered the slot off: removing %s", rp->parent.id, id);
+    if (dev->klass->unrealize) {
+        dev->klass->unrealize(dev, ms); /* off the bus under the dispatch lock, then the rest */
+    }
+    dev->realized = false;
+    g_ptr_array_remove(ms->devices, dev);
+    device_free(dev);
+    if (ms->device_deleted) {
+        ms->device_deleted(ms->device_deleted_opaque, id_set ? id : NULL, path);
+    }
+}
+
+DeviceState *machine_hotplug_add(MachineState *ms, const OptList *opts, GError **errp)
+{
+    const DeviceClass *dc;
+    const char *id, *bus;
+    DeviceState *dev;
+    PCIERootPort *rp;
+
+    if (!opts->first) {
+        g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "device_add: give the driver "
+                    "(e.g. \"driver\": \"vfio-pci\")");
+        return NULL;
+    }
+    dc = device_class_find(opts->first);
+    if (!dc) {
+        g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "device_add %s: unknown device "
+                    "type (armpass -device help lists them)", opts->first);
+        return NULL;
+    }
+    if (dc == &vfio_platform_device_class || dc == &vfio_amba_device_class ||
+        dc == &pl011_device_class) {
+        g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "device_add %s: a platform "
+                    "device lives in the device tree, which a running guest does not re-read: "
+                    "give it with -device at start", dc->name);
+        return NULL;
+    }
+    if (dc == &pcie_root_port_device_class) {
+        g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "device_add %s: the guest "
+                    "enumerates root ports at boot only: give it with -device at start",
+                    dc->name);
+        return NULL;
+    }
+    bus = opt_value(opts, "bus");
+    if (!bus) {
+        g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "device_add %s: give bus=ID of "
+                    "an empty pcie-root-port (the root bus has no hot-plug slots)", dc->name);
+        return NULL;
+    }
+    rp = pcie_root_port_find(ms, bus);
+    if (!rp || !rp->parent.realized) {
+        g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "device_add %s: bus=%s: no "
+                    "pcie-root-port has id=%s (start armpass with -device "
+                    "pcie-root-port,id=%s)", dc->name, bus, bus, bus);
+        return NULL;
+    }
+    if (ms->cfg && ms->cfg->sandbox) {
+        g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "device_add %s: not under "
+                    "-sandbox on (its filter forbids opening the host device): start armpass "
+                    "without it to hot-plug", dc->name);
+        return NULL;
+    }
+    id = opt_value(opts, "id");
+    if (id && find_device(ms, id)) {
+        g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "device_add %s: id=%s is taken "
+                    "(give another id)", dc->name, id);
+        return NULL;
+    }
+    dev = device_create_from_class(dc, opts, ms->devices->len, errp);
+    if (!dev) {
+        return NULL;
+    }
+    if (!dev->id_set && find_device(ms, dev->id)) {
+        g_free(dev->id);
+        dev->id = g_strdup_printf("%s.hot%u", dc->name, ms->devices->len);
+    }
+    if (!dc->realize(dev, ms, errp)) {
+        g_prefix_error(errp, "device_add %s: ", dc->name);
+        device_free(dev);
+        return NULL;
+    }
+    dev->realized = true;
+    g_ptr_array_add(ms->devices, dev);
+    pcie_root_port_set_power_off_handler(rp, hotplug_power_off, ms);
+    g_debug("%s: hot-plugged into %s", dev->id, bus);
+    return dev;
+}
+
+bool machine_hotplug_del(MachineState *ms, const char *id, GError **errp)
+{
+    DeviceState *dev = find_device(ms, id);
+    PCIERootPort *rp = NULL;
+    bool ok;
+
+    if (!dev) {
+        g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_FOUND, "Device '%s' not found", id);
+        return false;
+    }
+    if (dev->klass == &vfio_pci_device_class && ((VfioPciDevice *)dev)->pdev.bus) {
+        PCIDevice *parent = pci_bus_parent(((VfioPciDevice *)dev)->pdev.bus);
+
+        for (unsigned i = 0; parent && i < ms->devices->len; i++) {
+            PCIERootPort *p = pcie_root_port_from_device(g_ptr_array_index(ms->devices, i));
+
+            if (p && &p->pdev == parent) {
+                rp = p;
+            }
+        }
+    }
+    if (!rp) {
+        g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "device_del %s: a %s %s cannot "
+                    "be removed while the guest runs (only a vfio-pci device in a "
+                    "pcie-root-port's slot can)", id, dev->klass->name,
+                    dev->klass->pci ? "on the root bus" : "device");
+        return false;
+    }
+    pcie_root_port_set_power_off_handler(rp, hotplug_power_off, ms);
+    machine_dispatch_lock(ms);
+    ok = pcie_root_port_request_unplug(rp, errp);
+    machine_dispatch_unlock(ms);
+    if (!ok) {
+        g_prefix_error(errp, "device_del %s: ", id);
+    }
+    return ok;
+}
