@@ -1,13 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# e2e case pci-hotplug (run.py --nvme; docs/hotplug.md): L2 boots with an empty
+# e2e case pci-hotplug (run.py --nvme; docs/operating.md ("Hot-plug")): L2 boots with an empty
 # pcie-root-port (id rp0); /progs/qmp-client device_add-s L0's NVMe (bound to vfio-pci in L1)
 # into it while L2 runs; L2's pciehp powers the slot, its nvme driver reads the marker at
 # block 0; device_del presses the slot's attention button, pciehp powers the slot off and
 # armpass emits DEVICE_DELETED; the same again, then L2 powers off and armpass exits 0. L1's
 # nvme driver reads the disk afterwards.
 # With NOMSI=1 (tests/e2e/cases/pci-hotplug-intx.sh, not in the suite: it fails, see
-# docs/hotplug.md, Limits): L2 runs with pci=nomsi, so pciehp hears the port's INTA and the
+# docs/operating.md, "Hot-plug", Limits): L2 runs with pci=nomsi, so pciehp hears the port's INTA and the
 # NVMe interrupts by INTx on the same line.
 . /cases/lib.sh
 bdf=0000:00:01.0
