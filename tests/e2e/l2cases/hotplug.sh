@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# L2 side of e2e case pci-hotplug (docs/hotplug.md): L2 boots with an empty pcie-root-port;
+# L2 side of e2e case pci-hotplug (docs/operating.md, "Hot-plug"): L2 boots with an empty pcie-root-port;
 # its pciehp must bind to the port. Then, twice: the NVMe is device_add-ed into the port
 # (L1's QMP client), L2 waits for it to appear, reads the marker L0 wrote at block 0 with
 # its own nvme driver, and waits for it to go (device_del: the attention button, pciehp
