@@ -2191,7 +2191,6 @@ static void test_coldplug_behind_port(void)
 
     bench_init(&b);
     add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
-    b.ms.devices = g_ptr_array_new();
     (void)bench_root_port(&b, &del);
     b.host_fds = count_fds();
     b.counted = true;
