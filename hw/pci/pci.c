@@ -156,6 +156,23 @@ void pci_set_intx(PCIDevice *d, bool level)
     g_mutex_unlock(&bus->intx_lock);
 }
 
+static bool bus_has_emulated_intx(PCIBus *bus, const PCIDevice *self, unsigned spi)
+{
+    g_autoptr(GPtrArray) devs = pci_bus_devices(bus);
+
+    for (guint i = 0; i < devs->len; i++) {
+        const PCIDevice *o = g_ptr_array_index(devs, i);
+
+        if (o != self && o->intx_emulated && pci_device_intx_spi(o) == spi) {
+            return true;
+        }
+        if (o->sec_bus && bus_has_emulated_intx(o->sec_bus, self, spi)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void pci_intx_reassert(PCIDevice *d)
 {
     PCIBus *bus;
@@ -169,6 +186,13 @@ void pci_intx_reassert(PCIDevice *d)
         bus->intx_fn(bus->intx_opaque, pci_device_intx_spi(d), true);
     }
     g_mutex_unlock(&bus->intx_lock);
+}
+
+bool pci_intx_shares_emulated_line(const PCIDevice *d)
+{
+    unsigned spi = pci_device_intx_spi(d);
+
+    return spi && bus_has_emulated_intx(root_bus(d->bus), d, spi);
 }
 
 void pci_bus_free(PCIBus *bus)

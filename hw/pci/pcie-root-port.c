@@ -400,6 +400,7 @@ static bool pcie_root_port_realize(DeviceState *dev, MachineState *ms, GError **
     pci_set_word(d, PCI_STATUS, PCI_STATUS_CAP_LIST);
     d->config[PCI_CAPABILITY_LIST] = PCIE_RP_EXP_CAP;
     d->config[PCI_INTERRUPT_PIN] = 1; /* INTA, when the guest does not use MSI */
+    d->intx_emulated = true;
     if (!pci_bus_add_device(ms->pci_bus, d, devfn, errp)) {
         return false;
     }

@@ -328,24 +328,19 @@ void vfio_pci_irq_hook_bars(VfioPciDevice *d)
     }
 }
 
-/* INTx of a device behind a bridge (a pcie-root-port) swizzles onto the port's own INTx line,
- * which armpass drives from userspace (its hot-plug interrupt without MSI). KVM keeps one level
- * per SPI, not a wired-OR of its sources: the port lowering the line would drop an interrupt
- * the device's irqfd had raised, and with it the EOI that unmasks the device (its INTx would
- * stay masked in the host). So such a device's INTx takes the userspace fallback, where
- * armpass's PCI bus ORs both; a notice says so once. MSI and MSI-X are not affected. */
+/* A line an emulated device (a pcie-root-port's INTA) drives too takes the userspace path,
+ * where armpass's PCI bus ORs both (pci_intx_shares_emulated_line says why); a notice says so
+ * once. The device 0 behind a port always shares the port's line (the bridge swizzle). MSI
+ * and MSI-X are not affected. */
 static bool intx_needs_userspace(VfioPciDevice *d)
 {
-    PCIDevice *bridge = d->pdev.bus ? pci_bus_parent(d->pdev.bus) : NULL;
-
-    if (!bridge || !d->x_irqfd) {
+    if (!d->x_irqfd || !pci_intx_shares_emulated_line(&d->pdev)) {
         return false;
     }
     if (!d->intx_shared_notice) {
         d->intx_shared_notice = true;
-        g_printerr("armpass: vfio %s: its INTx shares the line of the bridge it sits behind, "
-                   "so it goes through armpass, not an irqfd (MSI and MSI-X do not)\n",
-                   d->name);
+        g_printerr("armpass: vfio %s: its INTx shares the line of a pcie-root-port, so it goes "
+                   "through armpass, not an irqfd (MSI and MSI-X do not)\n", d->name);
     }
     return true;
 }

@@ -792,28 +792,9 @@ static void test_realize_gpio_hint(void)
     check_realize_hint(NULL, NULL);
 }
 
-/* Each test a second time on the iommufd backend: the IRQ wiring is the same. */
-typedef struct Variant {
-    void (*fn)(void);
-} Variant;
-
-static void run_on_iommufd(gconstpointer p)
-{
-    const Variant *v = p;
-
-    use_iommufd = true;
-    v->fn();
-    use_iommufd = false;
-}
-
 static void add_both(const char *path, void (*fn)(void))
 {
-    g_autofree char *ipath = g_strdup_printf("/vfio-irq/iommufd%s", path + strlen("/vfio-irq"));
-    Variant *v = g_new0(Variant, 1);
-
-    v->fn = fn;
-    g_test_add_func(path, fn);
-    g_test_add_data_func_full(ipath, v, run_on_iommufd, g_free);
+    fake_test_add_both(path, fn, &use_iommufd);
 }
 
 int main(int argc, char **argv)

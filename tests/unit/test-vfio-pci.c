@@ -2229,6 +2229,31 @@ static void test_coldplug_behind_port(void)
     bench_done(&b);
 }
 
+/* A root-bus device whose INTx the swizzle puts on a root port's line (slot 6 pin A and the
+ * port's slot 2 pin A: the same SPI) takes the userspace path as well; one on another line
+ * (slot 3) keeps its irqfd. */
+static void test_intx_root_port_line(void)
+{
+    const unsigned slots[] = { 6, 3 };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(slots); i++) {
+        g_autofree char *props = g_strdup_printf("host=" NVME ",addr=%02x.0", slots[i]);
+        bool shared = i == 0;
+        Deleted del;
+        Bench b;
+
+        bench_init(&b);
+        add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+        (void)bench_root_port(&b, &del);
+        realize_ok(&b, props);
+        g_assert_cmpuint(b.d->intx.gsi == INTX_FIRST_SPI + RP_SLOT % 4, ==, shared);
+        g_assert_cmpuint(b.d->intx.kernel_path, ==, !shared);
+        g_assert_cmpuint(b.d->intx_shared_notice, ==, shared);
+        bench_root_port_done(&b, &del);
+        bench_done(&b);
+    }
+}
+
 static void test_hotplug_errors(void)
 {
     g_autoptr(GError) err = NULL;
@@ -2313,28 +2338,9 @@ static void test_hotplug_errors(void)
     bench_done(&b);
 }
 
-/* A test that holds for both backends, run a second time on iommufd. */
-typedef struct Variant {
-    void (*fn)(void);
-} Variant;
-
-static void run_on_iommufd(gconstpointer p)
-{
-    const Variant *v = p;
-
-    use_iommufd = true;
-    v->fn();
-    use_iommufd = false;
-}
-
 static void add_both(const char *path, void (*fn)(void))
 {
-    g_autofree char *ipath = g_strdup_printf("/vfio-pci/iommufd%s", path + strlen("/vfio-pci"));
-    Variant *v = g_new0(Variant, 1);
-
-    v->fn = fn;
-    g_test_add_func(path, fn);
-    g_test_add_data_func_full(ipath, v, run_on_iommufd, g_free);
+    fake_test_add_both(path, fn, &use_iommufd);
 }
 
 int main(int argc, char **argv)
@@ -2348,6 +2354,7 @@ int main(int argc, char **argv)
     add_both("/vfio-pci/stats-dma", test_stats_dma);
     g_test_add_func("/vfio-pci/hotplug/add-del-twice", test_hotplug);
     g_test_add_func("/vfio-pci/hotplug/coldplug-behind-port", test_coldplug_behind_port);
+    g_test_add_func("/vfio-pci/hotplug/intx-root-port-line", test_intx_root_port_line);
     g_test_add_func("/vfio-pci/hotplug/errors", test_hotplug_errors);
     add_both("/vfio-pci/bar0/mmap", test_bar0_mmap);
     add_both("/vfio-pci/bar0/sparse", test_bar0_sparse);

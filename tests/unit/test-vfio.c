@@ -1363,28 +1363,9 @@ static void test_dma_map_fails(void)
     machine_done(&m);
 }
 
-/* A test that holds for both backends, run a second time on iommufd as /vfio/iommufd/... */
-typedef struct Variant {
-    void (*fn)(void);
-} Variant;
-
-static void run_on_iommufd(gconstpointer p)
-{
-    const Variant *v = p;
-
-    use_iommufd = true;
-    v->fn();
-    use_iommufd = false;
-}
-
 static void add_both(const char *path, void (*fn)(void))
 {
-    g_autofree char *ipath = g_strdup_printf("/vfio/iommufd%s", path + strlen("/vfio"));
-    Variant *v = g_new0(Variant, 1);
-
-    v->fn = fn;
-    g_test_add_func(path, fn);
-    g_test_add_data_func_full(ipath, v, run_on_iommufd, g_free);
+    fake_test_add_both(path, fn, &use_iommufd);
 }
 
 int main(int argc, char **argv)

@@ -1735,3 +1735,31 @@ char *sysfs_fixture_path(const char *root, const char *bus, const char *name)
 {
     return g_build_filename(root, "bus", bus, "devices", name, NULL);
 }
+
+typedef struct FakeVariant {
+    void (*fn)(void);
+    bool *use_iommufd;
+} FakeVariant;
+
+static void fake_run_on_iommufd(gconstpointer p)
+{
+    const FakeVariant *v = p;
+
+    *v->use_iommufd = true;
+    v->fn();
+    *v->use_iommufd = false;
+}
+
+void fake_test_add_both(const char *path, void (*fn)(void), bool *use_iommufd)
+{
+    const char *rest = strchr(path + 1, '/');
+    g_autofree char *ipath = NULL;
+    FakeVariant *v = g_new0(FakeVariant, 1);
+
+    g_assert_nonnull(rest);
+    ipath = g_strdup_printf("%.*s/iommufd%s", (int)(rest - path), path, rest);
+    v->fn = fn;
+    v->use_iommufd = use_iommufd;
+    g_test_add_func(path, fn);
+    g_test_add_data_func_full(ipath, v, fake_run_on_iommufd, g_free);
+}

@@ -260,4 +260,11 @@ void sysfs_fixture_add_cdev(const char *root, const char *bus, const char *name,
 /* The device's folder as vfio_find_sysfs_device gives it: root/bus/BUS/devices/NAME. */
 char *sysfs_fixture_path(const char *root, const char *bus, const char *name);
 
+/*
+ * Registers fn as the g_test path ("/suite/name") and again as "/suite/iommufd/name", the second
+ * run with *use_iommufd true (the test's own switch to the iommufd backend), false after: a
+ * test that holds for both backends.
+ */
+void fake_test_add_both(const char *path, void (*fn)(void), bool *use_iommufd);
+
 #endif

@@ -98,6 +98,8 @@ struct PCIDevice {
     bool intx_level;            /* what the device drives its INTx pin to (pci_set_intx) */
     uint64_t bar_refusals;      /* BAR placements refused (outside a window, overlapping) */
     PCIBus *sec_bus;            /* a bridge's secondary bus (pci_bridge_bus_new), else NULL */
+    bool intx_emulated;         /* an emulated device (a root port): armpass drives its INTx
+                                 * line from userspace (pci_set_intx) */
 };
 
 /*
@@ -163,6 +165,11 @@ unsigned pci_device_intx_spi(const PCIDevice *d);
  * For the userspace path: with irqfd, KVM's resampler does the same for every irqfd on
  * the GSI. */
 void pci_set_intx(PCIDevice *d, bool level);
+/* Whether d's INTx lands on the same host-bridge line (SPI) as an emulated device's
+ * (intx_emulated) anywhere in d's hierarchy, other than d. KVM keeps one level per SPI, not a
+ * wired-OR of its sources: such a line must be driven by armpass alone (pci_set_intx ORs its
+ * devices), never by an irqfd too, or one source lowering it drops the other's assertion. */
+bool pci_intx_shares_emulated_line(const PCIDevice *d);
 /* Drives d's line high once more if d holds it high: for a new event of an emulated device
  * whose line a vfio irqfd shares, since KVM's resampler lowers the whole line at the
  * guest's EOI of the irqfd's interrupt and a level set with set_spi is then lost. */

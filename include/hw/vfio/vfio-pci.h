@@ -68,7 +68,7 @@ struct VfioPciDevice {
     char *bus;         /* id of the pcie-root-port it sits behind; NULL: the root bus */
     bool x_no_mmap;
     bool x_irqfd;      /* default on: KVM delivers (and completes INTx); off: armpass does */
-    bool intx_shared_notice;    /* the notice that INTx behind a bridge is userspace, given */
+    bool intx_shared_notice;    /* the notice that INTx on a root port's line is userspace, given */
     bool x_irqfd_set;
     uint64_t x_mmap_timeout_ms; /* INTx fallback: quiet period before the mmaps return */
     bool x_mmap_timeout_ms_set;
