@@ -58,6 +58,8 @@ struct KvmState {
     int pause_requested;       /* atomic: vCPUs park at the top of their loop */
     GMutex pause_lock;         /* parked, pause_requested changes; pause_cond */
     GCond pause_cond;          /* a vCPU parked or ended; or a resume/stop for parked ones */
+    uint64_t paused_cnt;       /* main thread: the guest's virtual counter when it was paused */
+    bool paused_cnt_valid;     /* paused_cnt was read: kvm_resume_vcpus writes it back */
     bool nisv_to_user;         /* KVM_CAP_ARM_NISV_TO_USER enabled: refuse, don't die */
     uint64_t irq_line_changes; /* atomic: any thread raises lines */
     unsigned nr_spis;          /* the vGIC's SPIs: GSIs 0..nr_spis-1 are SPI routes */

@@ -53,9 +53,15 @@ static bool qmp_query_cpus_fast(QmpServer *qmp, json_object *args, json_object *
         json_object_object_add(cpu, "qom-path", json_object_new_string(path));
         json_object_object_add(cpu, "thread-id",
                                json_object_new_int(kvm_vcpu_thread_id(ms->kvm, i)));
+        /* The topology the guest is given: one socket and one cluster of smp cores with one
+         * thread each. armpass's device tree has no cpu-map, so Linux makes each vCPU a core
+         * of package 0 (drivers/base/arch_topology.c, store_cpu_topology), and this
+         * is what QEMU's virt reports for -smp N: its props in CpuInstanceProperties order
+         * (qapi/machine.json; hw/arm/virt.c, virt_possible_cpu_arch_ids). */
+        json_object_object_add(props, "socket-id", json_object_new_int(0));
+        json_object_object_add(props, "cluster-id", json_object_new_int(0));
         json_object_object_add(props, "core-id", json_object_new_int((int)i));
         json_object_object_add(props, "thread-id", json_object_new_int(0));
-        json_object_object_add(props, "socket-id", json_object_new_int(0));
         json_object_object_add(cpu, "props", props);
         json_object_object_add(cpu, "target", json_object_new_string("aarch64"));
         json_object_array_add(list, cpu);

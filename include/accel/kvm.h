@@ -133,9 +133,11 @@ bool kvm_start_vcpus(KvmState *s, AddressSpace *as, KvmSystemEventFn on_event, v
 /*
  * QMP stop/cont: kvm_pause_vcpus kicks every vCPU out of KVM_RUN (the kick signal with
  * kvm_run.immediate_exit, api.rst 4.10) and returns once each is held outside it (or its
- * thread has ended); kvm_resume_vcpus lets them run on. The guest's counter runs on while
- * paused (its timers fire late, at once, on resume). Main thread; kvm_stop_vcpus also
- * releases paused vCPUs.
+ * thread has ended); kvm_resume_vcpus lets them run on. The guest's virtual counter stops
+ * with them: read at pause (KVM_GET_ONE_REG KVM_REG_ARM_TIMER_CNT on vCPU 0), written back
+ * at resume (api.rst 4.68, "arm64 timer registers"), so the guest's clock does not jump and
+ * its timers keep their distance. A failing register access is a warning on stderr: the
+ * clock then runs on. Main thread; kvm_stop_vcpus also releases paused vCPUs.
  */
 void kvm_pause_vcpus(KvmState *s);
 void kvm_resume_vcpus(KvmState *s);

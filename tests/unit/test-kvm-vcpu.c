@@ -2,7 +2,8 @@
 /*
  * Unit tests: QMP stop/cont's vCPU pause (kvm_pause_vcpus, kvm_resume_vcpus) against a fake
  * HostOps whose KVM_RUN "runs the guest" in 1 ms slices and leaves early on the kick signal
- * or kvm_run.immediate_exit, as KVM does (api.rst 4.10). No /dev/kvm.
+ * or kvm_run.immediate_exit, as KVM does (api.rst 4.10), and whose KVM_REG_ARM_TIMER_CNT is a
+ * counter in microseconds with a VM-wide offset, as arch_timer.c keeps it. No /dev/kvm.
  */
 #include "../../accel/kvm/kvm-internal.h"
 
@@ -17,7 +18,39 @@ typedef struct Fake {
     int runs[NR_VCPUS];     /* KVM_RUN calls that entered the "guest" (atomic) */
     int shutdown_vcpu;      /* this vCPU asks PSCI SYSTEM_OFF at its 5th run; -1: none */
     struct kvm_run *run[NR_VCPUS];
+    int in_run[NR_VCPUS];   /* inside KVM_RUN now (atomic) */
+    gint64 cntvoff;         /* the guest's counter is g_get_monotonic_time() - cntvoff */
+    int reg_gets, reg_sets; /* KVM_GET/SET_ONE_REG of TIMER_CNT */
+    int reg_errno;          /* != 0: ONE_REG fails with it */
 } Fake;
+
+#define REG_TIMER_CNT 0x603000000013df1aULL
+
+/* The guest's virtual counter as the fake KVM keeps it (microseconds). */
+static gint64 fake_cnt(Fake *f)
+{
+    return g_get_monotonic_time() - f->cntvoff;
+}
+
+static int fake_one_reg(Fake *f, unsigned i, unsigned long req, struct kvm_one_reg *reg)
+{
+    uint64_t *val = (uint64_t *)(uintptr_t)reg->addr;
+
+    g_assert_cmphex(reg->id, ==, REG_TIMER_CNT);
+    g_assert_cmpint(g_atomic_int_get(&f->in_run[i]), ==, 0); /* only while it is held */
+    if (f->reg_errno) {
+        errno = f->reg_errno;
+        return -1;
+    }
+    if (req == KVM_GET_ONE_REG) {
+        f->reg_gets++;
+        *val = (uint64_t)fake_cnt(f);
+    } else {
+        f->reg_sets++;
+        f->cntvoff = g_get_monotonic_time() - (gint64)*val; /* update_vtimer_cntvoff */
+    }
+    return 0;
+}
 
 static int fake_ioctl(void *opaque, int fd, unsigned long req, void *arg)
 {
@@ -25,9 +58,11 @@ static int fake_ioctl(void *opaque, int fd, unsigned long req, void *arg)
     unsigned i = (unsigned)(fd - FAKE_VCPU_FD);
     struct kvm_run *run;
 
-    (void)arg;
-    g_assert_cmpuint(req, ==, KVM_RUN);
     g_assert_cmpuint(i, <, NR_VCPUS);
+    if (req == KVM_GET_ONE_REG || req == KVM_SET_ONE_REG) {
+        return fake_one_reg(f, i, req, arg);
+    }
+    g_assert_cmpuint(req, ==, KVM_RUN);
     run = f->run[i];
     if (__atomic_load_n(&run->immediate_exit, __ATOMIC_SEQ_CST)) {
         errno = EINTR;
@@ -38,10 +73,13 @@ static int fake_ioctl(void *opaque, int fd, unsigned long req, void *arg)
         run->system_event.type = KVM_SYSTEM_EVENT_SHUTDOWN;
         return 0;
     }
+    g_atomic_int_set(&f->in_run[i], 1);
     if (usleep(1000) != 0) { /* the kick signal interrupts the guest */
+        g_atomic_int_set(&f->in_run[i], 0);
         errno = EINTR;
         return -1;
     }
+    g_atomic_int_set(&f->in_run[i], 0);
     run->exit_reason = KVM_EXIT_INTR;
     return 0;
 }
@@ -139,6 +177,52 @@ static void test_pause_resume(void)
     fixture_stop(&f);
 }
 
+/* The guest's clock stops while it is paused: its counter after resume takes up where it was
+ * at the pause, not 100 ms later. */
+static void test_pause_freezes_counter(void)
+{
+    Fixture f;
+    int zero[NR_VCPUS] = { 0 };
+    gint64 at_pause, at_resume;
+
+    fixture_start(&f, -1);
+    wait_runs(&f, zero, 2);
+    kvm_pause_vcpus(&f.s);
+    at_pause = fake_cnt(&f.fake);
+    g_usleep(100 * 1000);
+    kvm_resume_vcpus(&f.s);
+    at_resume = fake_cnt(&f.fake);
+    fixture_stop(&f);
+    g_assert_cmpint(f.fake.reg_gets, ==, 1);
+    g_assert_cmpint(f.fake.reg_sets, ==, 1);
+    g_assert_cmpint(at_resume - at_pause, <, 50 * 1000);
+    g_assert_cmpint(at_resume - at_pause, >=, 0); /* never back in time */
+}
+
+/* A KVM that refuses the counter register: stop and cont still work, the clock runs on. */
+static void test_pause_counter_refused(void)
+{
+    Fixture f;
+    int zero[NR_VCPUS] = { 0 }, b[NR_VCPUS];
+
+    if (g_test_subprocess()) {
+        fixture_start(&f, -1);
+        f.fake.reg_errno = ENOENT;
+        wait_runs(&f, zero, 2);
+        kvm_pause_vcpus(&f.s);
+        snapshot(&f, b);
+        kvm_resume_vcpus(&f.s);
+        wait_runs(&f, b, 2);
+        fixture_stop(&f);
+        g_assert_cmpint(f.fake.reg_sets, ==, 0);
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+    g_test_trap_assert_stderr("*warning: the guest's clock runs on while stopped: vCPU 0: "
+                              "KVM_GET_ONE_REG (TIMER_CNT)*");
+}
+
 /* Stopping the vCPUs while they are paused ends their threads (the teardown after QMP quit
  * or SIGTERM while stopped). */
 static void test_stop_while_paused(void)
@@ -178,6 +262,8 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/kvm-vcpu/pause-resume", test_pause_resume);
+    g_test_add_func("/kvm-vcpu/pause-freezes-counter", test_pause_freezes_counter);
+    g_test_add_func("/kvm-vcpu/pause-counter-refused", test_pause_counter_refused);
     g_test_add_func("/kvm-vcpu/stop-while-paused", test_stop_while_paused);
     g_test_add_func("/kvm-vcpu/pause-after-thread-ended", test_pause_after_thread_ended);
     return g_test_run();

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # e2e case qmp (docs/operating.md): /progs/qmp-client speaks QMP to armpass in L1 while L2
 # prints a counter every 100 ms (l2case=qmp). Queries; bad input answered with QMP errors
-# while the guest runs on; stop freezes L2's output and cont resumes it (STOP, RESUME);
+# while the guest runs on; stop freezes L2's output and cont resumes it (STOP, RESUME), and
+# L2's clock does not count the time it was stopped;
 # system_reset (RESET) boots L2 again with the client still connected; system_powerdown
 # presses the power button (POWERDOWN), L2 powers off (SHUTDOWN) and armpass exits 0. Then
 # QEMU's -chardev/-mon spelling with quit, and -sandbox on with queries and quit.
@@ -22,6 +23,9 @@ q() {
     return $_st
 }
 ticks() { tr -d '\r' < "$log" | grep -c '^L2-TICK'; }
+# uptime_cs N: L2's uptime in centiseconds when it printed its Nth tick (/proc/uptime has two
+# decimals).
+uptime_cs() { tr -d '\r' < "$log" | grep '^L2-TICK' | sed -n "$1p" | awk '{ sub(/\./, "", $3); print $3 + 0 }'; }
 # wait_log PATTERN N WHAT: until PATTERN is on at least N lines of the log (60 s at most).
 wait_log() {
     i=0
@@ -53,6 +57,11 @@ expect '"return":{"status":"running","running":true,"singlestep":false},"id":"s1
 [ "$(grep -o '"cpu-index":[0-9]' /tmp/q.out | sort -u | wc -l)" -eq 2 ] ||
     fail "query-cpus-fast: not 2 vCPUs"
 grep -q '"thread-id":0,"props"' /tmp/q.out && fail "query-cpus-fast: a vCPU with thread-id 0"
+# vCPU 1's place in the topology is the one L2 sees (one package, one core per vCPU).
+tr -d '\r' < "$log" | grep -q '^L2-TOPO cpu1 package 0 core 1$' ||
+    { grep L2-TOPO "$log"; fail "L2 does not see vCPU 1 as core 1 of package 0"; }
+expect '"cpu-index":1,[^}]*"props":{"socket-id":0,"cluster-id":0,"core-id":1,"thread-id":0}' \
+    "query-cpus-fast: vCPU 1's props are not socket 0, cluster 0, core 1, thread 0"
 expect '{"return":\[\]}' "query-pci: not [] for a guest without PCI devices"
 expect '"name":"x-armpass-query-stats"' "query-commands lacks x-armpass-query-stats"
 expect '"lines":\["armpass stats:"' "x-armpass-query-stats: no stats lines"
@@ -83,14 +92,16 @@ sleep 1
 [ "$(ticks)" -gt $((before + 3)) ] || fail "the guest's output stopped after bad QMP input"
 kill -0 "$pid" || fail "armpass died on bad QMP input"
 
-# stop: no output while stopped; cont: output resumes.
+# stop: no output while stopped; cont: output resumes, and L2's clock takes up where it
+# stopped (QEMU's behaviour too): the uptime between the last tick before stop and the first
+# after cont is far less than the 3.5 s it was stopped.
 q '{"execute": "stop"}' event:STOP '{"execute": "query-status"}' || fail "qmp-client: stop"
 expect '"status":"paused","running":false' "query-status after stop is not paused"
 sleep 0.5
 t1=$(ticks)
-sleep 2
+sleep 3
 t2=$(ticks)
-echo "stopped: $t1 ticks, 2 s later $t2"
+echo "stopped: $t1 ticks, 3 s later $t2"
 [ "$t2" = "$t1" ] || fail "the guest printed $((t2 - t1)) ticks while stopped"
 q '{"execute": "cont"}' event:RESUME '{"execute": "query-status"}' || fail "qmp-client: cont"
 expect '"status":"running"' "query-status after cont is not running"
@@ -98,6 +109,12 @@ sleep 2
 t3=$(ticks)
 echo "resumed: $t3 ticks 2 s after cont"
 [ "$t3" -gt $((t2 + 3)) ] || fail "the guest's output did not resume after cont ($t2 -> $t3)"
+before_stop=$(uptime_cs "$t2")
+after_cont=$(uptime_cs $((t2 + 1)))
+gap=$((after_cont - before_stop))
+echo "L2's uptime: ${before_stop} cs at the last tick before stop, ${after_cont} cs at the first after cont"
+[ "$gap" -ge 0 ] && [ "$gap" -lt 150 ] ||
+    fail "L2's clock moved ${gap} cs across a 3.5 s stop (it should stand still while stopped)"
 
 # system_reset: RESET, L2 boots again; the client stays connected through it, then presses
 # the power button: POWERDOWN, L2 powers off (SHUTDOWN, guest), armpass exits 0.
