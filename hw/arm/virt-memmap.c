@@ -24,4 +24,5 @@ const unsigned virt_irqmap[VIRT_IRQ_COUNT] = {
     [VIRT_IRQ_PLATFORM_BUS] = 112,
     [VIRT_IRQ_PCIE] = 3, /* SPIs 3..6 */
     [VIRT_IRQ_GPIO] = 7, /* as on QEMU's virt; below the platform bus's SPIs */
+    [VIRT_IRQ_PCIE_PORTS] = 16, /* SPIs 16..79: INTA-D behind each of 16 root ports */
 };

@@ -574,6 +574,8 @@ static bool virt_pcie_create(VirtMachine *vm, GError **errp)
     }
     vm->ms.pci_bus = vm->pcie->bus;
     vm->ms.pci_intx_spi = virt_irqmap[VIRT_IRQ_PCIE];
+    vm->ms.pci_port_intx_spi = virt_irqmap[VIRT_IRQ_PCIE_PORTS];
+    vm->ms.pci_port_intx_groups = VIRT_PCIE_PORT_NUM_IRQS / 4;
     pci_bus_set_intx_handler(vm->ms.pci_bus, vm->ms.pci_intx_spi, virt_pci_intx, vm);
     return true;
 }

@@ -49,18 +49,22 @@ static bool fdt_add_pcie_ranges(void *fdt, int node, const GpexFdtParams *p, GEr
     return true;
 }
 
-/* Slots 0-3 x INTA-D; the mask folds every other slot onto these (slot & 3). */
-static bool fdt_add_pcie_intx_map(void *fdt, int node, const GpexFdtParams *p, GError **errp)
+/* "#interrupt-cells", "interrupt-map-mask" <mask_hi 0 0 7> and an "interrupt-map" of the
+ * slots 0..nr_slots-1 x INTA-D, each to the GIC SPI first_spi rotated by slot
+ * (pci_intx_spi). */
+static bool fdt_add_intx_map(void *fdt, int node, uint32_t mask_hi, unsigned nr_slots,
+                             unsigned first_spi, uint32_t gic_phandle, GError **errp)
 {
-    static const uint32_t mask[4] = { 0x1800, 0, 0, 7 };
+    const uint32_t mask[4] = { mask_hi, 0, 0, 7 };
     fdt32_t cells[FDT_PCI_IMAP_SLOTS * 4 * FDT_PCI_IMAP_CELLS], mask_cells[4];
     unsigned n = 0;
 
-    for (unsigned slot = 0; slot < FDT_PCI_IMAP_SLOTS; slot++) {
+    g_assert(nr_slots <= FDT_PCI_IMAP_SLOTS);
+    for (unsigned slot = 0; slot < nr_slots; slot++) {
         for (unsigned pin = 1; pin <= 4; pin++) {
             const uint32_t entry[FDT_PCI_IMAP_CELLS] = {
-                slot << 11, 0, 0, pin, p->gic_phandle, 0, 0, GIC_FDT_IRQ_TYPE_SPI,
-                pci_intx_spi(p->first_spi, slot, pin), FDT_IRQ_TYPE_LEVEL_HIGH,
+                slot << 11, 0, 0, pin, gic_phandle, 0, 0, GIC_FDT_IRQ_TYPE_SPI,
+                pci_intx_spi(first_spi, slot, pin), FDT_IRQ_TYPE_LEVEL_HIGH,
             };
             for (unsigned i = 0; i < FDT_PCI_IMAP_CELLS; i++) {
                 cells[n++] = cpu_to_fdt32(entry[i]);
@@ -74,6 +78,40 @@ static bool fdt_add_pcie_intx_map(void *fdt, int node, const GpexFdtParams *p, G
     FDT_CHECK(fdt_setprop(fdt, node, "interrupt-map-mask", mask_cells, sizeof(mask_cells)));
     FDT_CHECK(fdt_setprop(fdt, node, "interrupt-map", cells, n * sizeof(cells[0])));
     return true;
+}
+
+/* Slots 0-3 x INTA-D; the mask folds every other slot onto these (slot & 3). */
+static bool fdt_add_pcie_intx_map(void *fdt, int node, const GpexFdtParams *p, GError **errp)
+{
+    return fdt_add_intx_map(fdt, node, 0x1800, FDT_PCI_IMAP_SLOTS, p->first_spi,
+                            p->gic_phandle, errp);
+}
+
+bool fdt_add_pcie_root_port(void *fdt, uint8_t devfn, unsigned first_spi,
+                            uint32_t gic_phandle, GError **errp)
+{
+    g_autofree char *name = g_strdup_printf("pci@%x,%x", devfn >> 3, devfn & 7);
+    const fdt32_t reg[5] = { cpu_to_fdt32((uint32_t)devfn << 8), 0, 0, 0, 0 };
+    int host, node;
+
+    host = fdt_node_offset_by_compatible(fdt, -1, "pci-host-ecam-generic");
+    if (host < 0) {
+        g_set_error(errp, ARMPASS_FDT_ERROR, -host, "no PCIe host bridge node for root port "
+                    "%02x.%x: %s", devfn >> 3, devfn & 7, fdt_strerror(host));
+        return false;
+    }
+    FDT_CHECK_OFFSET(node, fdt_add_subnode(fdt, host, name));
+    FDT_CHECK(fdt_setprop_string(fdt, node, "device_type", "pci"));
+    FDT_CHECK(fdt_setprop(fdt, node, "reg", reg, sizeof(reg)));
+    FDT_CHECK(fdt_setprop_u32(fdt, node, "#address-cells", 3));
+    FDT_CHECK(fdt_setprop_u32(fdt, node, "#size-cells", 2));
+    FDT_CHECK(fdt_setprop(fdt, node, "ranges", NULL, 0));
+    /* The port's own INTA, resolved by the host bridge's map (its parent) with the port's
+     * reg. Without it Linux would take the node's interrupt-map for the port's own pin too
+     * (of_irq_parse_pci: "Local interrupt-map in the device node? Use it!"). */
+    FDT_CHECK(fdt_setprop_u32(fdt, node, "interrupts", 1));
+    /* The link reaches device 0 only: its four pins, not rotated. */
+    return fdt_add_intx_map(fdt, node, 0, 1, first_spi, gic_phandle, errp);
 }
 
 bool fdt_add_pcie_host(void *fdt, const GpexFdtParams *p, GError **errp)

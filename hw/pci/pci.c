@@ -26,11 +26,15 @@ struct PCIBus {
     PCIBusPlugFn plug_fn;    /* told of plugs and unplugs */
     void *plug_opaque;
     PCIDevice *devices[256]; /* by devfn */
-    /* INTx: the host bridge's four lines, each the OR of the devices that drive it. */
+    /* INTx: a bus with lines of its own (the root bus: the host bridge's four; a secondary
+     * bus given pci_bridge_set_intx_lines) has four SPIs from intx_first_spi, each the OR of
+     * the devices that drive it; a bus without swizzles its pins up to its bridge's bus.
+     * intx_fn and intx_lock are the root bus's. */
+    bool intx_lines;
     PCIIntxFn intx_fn;
     void *intx_opaque;
     unsigned intx_first_spi;
-    unsigned intx_count[4];  /* devices driving each line high */
+    unsigned intx_count[4];  /* devices driving each line high; under the root's intx_lock */
     GMutex intx_lock;
 };
 
@@ -51,6 +55,7 @@ PCIBus *pci_bus_new(MemoryRegion *sysmem, AddressSpace *as, const PCIWindow *win
 
 void pci_bus_set_intx_handler(PCIBus *bus, unsigned first_spi, PCIIntxFn fn, void *opaque)
 {
+    bus->intx_lines = true;
     bus->intx_first_spi = first_spi;
     bus->intx_fn = fn;
     bus->intx_opaque = opaque;
@@ -110,38 +115,55 @@ uint16_t pci_requester_id(const PCIDevice *d)
     return (uint16_t)((d->bus ? pci_bus_num(d->bus) : 0) << 8 | d->devfn);
 }
 
-/* The SPI of d's pin: swizzled through every bridge on the way up (PCI-to-PCI Bridge spec
- * 9.1, as Linux's pci_swizzle_interrupt_pin does for a device with no device-tree node),
- * then the host bridge's interrupt-map for the slot on the root bus. */
-unsigned pci_device_intx_spi(const PCIDevice *d)
+/* The bus whose lines d's pin reaches, and the line (0-3: the SPI's offset from the bus's
+ * intx_first_spi): swizzled through every bridge without lines of its own on the way up
+ * (PCI-to-PCI Bridge spec 9.1, as Linux's pci_swizzle_interrupt_pin does for a device under
+ * a bridge with no device-tree node), then that bus's interrupt-map: the host bridge's,
+ * rotated by slot, or a root port's own (pci_bridge_set_intx_lines). NULL without a pin. */
+static PCIBus *intx_line(const PCIDevice *d, unsigned *line)
 {
     unsigned pin = d->config[PCI_INTERRUPT_PIN];
 
     if (pin < 1 || pin > 4 || !d->bus) {
-        return 0;
+        return NULL;
     }
-    while (d->bus->parent) {
+    while (!d->bus->intx_lines && d->bus->parent) {
         pin = (pin - 1 + (d->devfn >> 3)) % 4 + 1;
         d = d->bus->parent;
         if (!d->bus) {
-            return 0;
+            return NULL;
         }
     }
-    return pci_intx_spi(d->bus->intx_first_spi, d->devfn >> 3, pin);
+    *line = pci_intx_spi(0, d->devfn >> 3, pin);
+    return d->bus;
+}
+
+unsigned pci_device_intx_spi(const PCIDevice *d)
+{
+    unsigned line;
+    PCIBus *bus = intx_line(d, &line);
+
+    return bus ? bus->intx_first_spi + line : 0;
+}
+
+void pci_bridge_set_intx_lines(PCIDevice *bridge, unsigned first_spi)
+{
+    g_return_if_fail(bridge->sec_bus != NULL);
+    bridge->sec_bus->intx_lines = true;
+    bridge->sec_bus->intx_first_spi = first_spi;
 }
 
 void pci_set_intx(PCIDevice *d, bool level)
 {
-    PCIBus *bus = d->bus;
-    unsigned pin = d->config[PCI_INTERRUPT_PIN], line;
+    unsigned line;
+    PCIBus *bus = intx_line(d, &line), *root;
     bool edge = false;
 
-    if (!bus || pin < 1 || pin > 4) {
+    if (!bus) {
         return;
     }
-    bus = root_bus(bus);
-    line = pci_device_intx_spi(d) - bus->intx_first_spi;
-    g_mutex_lock(&bus->intx_lock);
+    root = root_bus(bus);
+    g_mutex_lock(&root->intx_lock);
     if (level != d->intx_level) {
         d->intx_level = level;
         if (level) {
@@ -149,11 +171,11 @@ void pci_set_intx(PCIDevice *d, bool level)
         } else {
             edge = --bus->intx_count[line] == 0;
         }
-        if (edge && bus->intx_fn) {
-            bus->intx_fn(bus->intx_opaque, bus->intx_first_spi + line, level);
+        if (edge && root->intx_fn) {
+            root->intx_fn(root->intx_opaque, bus->intx_first_spi + line, level);
         }
     }
-    g_mutex_unlock(&bus->intx_lock);
+    g_mutex_unlock(&root->intx_lock);
 }
 
 static bool bus_has_emulated_intx(PCIBus *bus, const PCIDevice *self, unsigned spi)

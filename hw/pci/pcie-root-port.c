@@ -4,6 +4,7 @@
 #include "hw/pci/pcie-root-port.h"
 
 #include "hw/pci/msi.h"
+#include "hw/pci-host/gpex.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -377,6 +378,7 @@ static bool pcie_root_port_realize(DeviceState *dev, MachineState *ms, GError **
     int devfn;
 
     rp->ms = ms;
+    rp->intx_group = -1;
     if (!pci_parse_addr(rp->addr, &devfn, errp)) {
         return false;
     }
@@ -410,10 +412,25 @@ static bool pcie_root_port_realize(DeviceState *dev, MachineState *ms, GError **
     }
     rp->sec_bus = pci_bridge_bus_new(d, dev->id, true);
     pci_bus_set_plug_handler(rp->sec_bus, slot_plug, rp);
-    g_debug("%s: PCIe root port at 00:%02x.%x, physical slot %u, hot-plug interrupt by %s",
-            dev->id, d->devfn >> 3, d->devfn & 7,
+    for (unsigned g = 0; g < ms->pci_port_intx_groups && rp->intx_group < 0; g++) {
+        if (!(ms->pci_port_intx_used & (1u << g))) {
+            ms->pci_port_intx_used |= 1u << g;
+            rp->intx_group = (int)g;
+            pci_bridge_set_intx_lines(d, ms->pci_port_intx_spi + 4 * g);
+        }
+    }
+    if (ms->pci_port_intx_groups && rp->intx_group < 0) {
+        g_set_error(errp, PCI_ERROR, ENOSPC, "no INTx lines left for another root port (the "
+                    "board has %u): give fewer -device pcie-root-port",
+                    ms->pci_port_intx_groups);
+        pcie_root_port_unrealize(dev, ms);
+        return false;
+    }
+    g_debug("%s: PCIe root port at 00:%02x.%x, physical slot %u, hot-plug interrupt by %s, "
+            "slot INTx %s", dev->id, d->devfn >> 3, d->devfn & 7,
             (unsigned)(pci_get_long(d, EXP(PCI_EXP_SLTCAP)) >> 19),
-            rp->msi_ok ? "MSI or INTA" : "INTA");
+            rp->msi_ok ? "MSI or INTA" : "INTA",
+            rp->intx_group >= 0 ? "on lines of its own" : "swizzled onto its INTA");
     return true;
 }
 
@@ -421,7 +438,10 @@ static void pcie_root_port_unrealize(DeviceState *dev, MachineState *ms)
 {
     PCIERootPort *rp = (PCIERootPort *)dev;
 
-    (void)ms;
+    if (rp->intx_group >= 0) {
+        ms->pci_port_intx_used &= ~(1u << rp->intx_group);
+        rp->intx_group = -1;
+    }
     if (rp->power_off_source) {
         GSource *src = g_main_context_find_source_by_id(rp->ms->main_context,
                                                         rp->power_off_source);
@@ -457,11 +477,19 @@ static void pcie_root_port_print_stats(DeviceState *dev, GString *out)
                            slot_device(rp) ? "occupied" : "empty", rp->msis, rp->msi_errors);
 }
 
+/* The guest finds the port by enumerating the host bridge; a node is needed only to map
+ * its slot's INTx to the port's own lines. */
 static bool pcie_root_port_fdt_node(DeviceState *dev, MachineState *ms, void *fdt,
                                     GError **errp)
 {
-    (void)dev, (void)ms, (void)fdt, (void)errp;
-    return true; /* the guest finds it by enumerating the host bridge */
+    PCIERootPort *rp = (PCIERootPort *)dev;
+
+    if (rp->intx_group < 0) {
+        return true;
+    }
+    return fdt_add_pcie_root_port(fdt, rp->pdev.devfn,
+                                  ms->pci_port_intx_spi + 4 * (unsigned)rp->intx_group,
+                                  ms->gic_phandle, errp);
 }
 
 const DeviceClass pcie_root_port_device_class = {

@@ -5,12 +5,14 @@
 #include "hw/pci/msi.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/pcie-root-port.h"
+#include "hw/pci-host/gpex.h"
 #include "system/memory.h"
 #include "system/options.h"
 
 #include <errno.h>
 #include <glib.h>
 #include <inttypes.h>
+#include <libfdt.h>
 #include <string.h>
 
 #define RAM_BASE    UINT64_C(0x40000000)
@@ -21,6 +23,7 @@
 #define EXP(r)      (PCIE_RP_EXP_CAP + (r))
 #define MSI(r)      (PCIE_RP_MSI_CAP + (r))
 #define MSI_ADDR    UINT64_C(0x08090040)
+#define PORT_SPI    40 /* the board's first SPI for root ports' slots (pci_port_intx_spi) */
 
 static const PCIWindow windows[] = {
     { PCI_WINDOW_MMIO32, 0x10000000, 0x2eff0000 },
@@ -89,12 +92,17 @@ static DeviceState *create(const DeviceClass *dc, const char *props)
     return dev;
 }
 
-static void bed_init_msi(Bed *b, bool has_msi, const char *rp_props)
+/* A bed with one port (rp_props); port_groups: INTx line groups the board has for root
+ * ports (0: the slot's INTx swizzle onto the port's INTA). */
+static void bed_init_full(Bed *b, bool has_msi, const char *rp_props, unsigned port_groups)
 {
     g_autoptr(GError) err = NULL;
     DeviceState *dev;
 
     memset(b, 0, sizeof(*b));
+    b->ms.pci_port_intx_spi = PORT_SPI;
+    b->ms.pci_port_intx_groups = port_groups;
+    b->ms.gic_phandle = 1;
     memory_region_init_container(&b->sys, "system", UINT64_C(1) << 48);
     g_assert_true(memory_region_init_ram(&b->ram, "ram", RAM_SIZE, &err));
     g_assert_true(memory_region_add_subregion(&b->sys, RAM_BASE, &b->ram, 0, &err));
@@ -117,6 +125,11 @@ static void bed_init_msi(Bed *b, bool has_msi, const char *rp_props)
     g_ptr_array_add(b->ms.devices, dev);
     b->rp = pcie_root_port_from_device(dev);
     g_assert_nonnull(b->rp);
+}
+
+static void bed_init_msi(Bed *b, bool has_msi, const char *rp_props)
+{
+    bed_init_full(b, has_msi, rp_props, 0);
 }
 
 static void bed_init(Bed *b)
@@ -651,6 +664,138 @@ static void test_coldplug(void)
     bed_done(&b);
 }
 
+/* A device tree with the host bridge's node, as the virt board makes it. */
+static void *fdt_with_host(void)
+{
+    const GpexFdtParams gp = {
+        .ecam_base = 0x3f000000, .ecam_size = 16 << 20,
+        .pio_base = 0x3eff0000, .pio_size = 0x10000,
+        .mmio_base = 0x10000000, .mmio_size = 0x2eff0000,
+        .mmio64_base = UINT64_C(0x8000000000), .mmio64_size = UINT64_C(0x8000000000),
+        .first_spi = INTX_FIRST_SPI, .gic_phandle = 1,
+    };
+    g_autoptr(GError) err = NULL;
+    void *fdt = g_malloc0(0x4000);
+
+    g_assert_cmpint(fdt_create_empty_tree(fdt, 0x4000), ==, 0);
+    g_assert_true(fdt_add_pcie_host(fdt, &gp, &err));
+    g_assert_no_error(err);
+    return fdt;
+}
+
+/* With lines for root ports (the virt board's), the INTx of the device in the slot reach
+ * SPIs of the port's own, not the port's INTA: pciehp's interrupt and the device's never
+ * share a line (a Linux guest deadlocks removing a device whose driver disables a line
+ * pciehp's IRQ thread serves). The port's node under the host bridge maps them for the
+ * guest. Ports take groups in turn; with none left realize fails; unrealize gives one back. */
+static void test_slot_intx_lines(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree void *fdt = NULL;
+    g_autofree char *port_high = g_strdup_printf("intx %u 1", INTX_FIRST_SPI + RP_SLOT % 4);
+    g_autofree char *dev_high = g_strdup_printf("intx %u 1", PORT_SPI);
+    g_autofree char *dev_low = g_strdup_printf("intx %u 0", PORT_SPI);
+    const fdt32_t *v;
+    DeviceState *rp1, *rp2;
+    int node, len;
+    Ep e;
+    Bed b;
+
+    bed_init_full(&b, false, "id=rp0,addr=02.0", 2);
+    program_bus(&b, 1);
+    ep_init(&e);
+    g_assert_true(pci_bus_add_device(b.rp->sec_bus, &e.pdev, -1, &err));
+    for (unsigned pin = 1; pin <= 4; pin++) { /* INTA-D: the group's four SPIs, in order */
+        e.pdev.config[PCI_INTERRUPT_PIN] = (uint8_t)pin;
+        g_assert_cmpuint(pci_device_intx_spi(&e.pdev), ==, PORT_SPI + pin - 1);
+    }
+    e.pdev.config[PCI_INTERRUPT_PIN] = 1;
+    g_assert_cmpuint(pci_device_intx_spi(&b.rp->pdev), ==, INTX_FIRST_SPI + RP_SLOT % 4);
+    g_assert_false(pci_intx_shares_emulated_line(&e.pdev));
+    /* The device's line and the port's move apart. */
+    pci_set_intx(&e.pdev, true);
+    g_assert_cmpstr(last_event(&b), ==, dev_high);
+    b.ms.guest_running = true;
+    guest_enable_hotplug(&b, false);
+    g_assert_cmpstr(last_event(&b), ==, port_high);
+    pci_set_intx(&e.pdev, false);
+    g_assert_cmpstr(last_event(&b), ==, dev_low);
+    /* The port's node: reg = its devfn, an interrupt-map of the slot's pins to its SPIs. */
+    fdt = fdt_with_host();
+    g_assert_true(pcie_root_port_device_class.fdt_node(&b.rp->parent, &b.ms, fdt, &err));
+    g_assert_no_error(err);
+    node = fdt_path_offset(fdt, "/pcie@3f000000/pci@2,0");
+    g_assert_cmpint(node, >=, 0);
+    g_assert_cmpstr(fdt_getprop(fdt, node, "device_type", NULL), ==, "pci");
+    v = fdt_getprop(fdt, node, "reg", &len);
+    g_assert_cmpint(len, ==, 5 * 4);
+    g_assert_cmphex(fdt32_to_cpu(v[0]), ==, RP_DEVFN << 8);
+    g_assert_nonnull(fdt_getprop(fdt, node, "ranges", &len));
+    g_assert_cmpint(len, ==, 0);
+    /* The port's own pin: INTA, which its parent (the host bridge) maps, not its own map. */
+    v = fdt_getprop(fdt, node, "interrupts", &len);
+    g_assert_cmpint(len, ==, 4);
+    g_assert_cmpuint(fdt32_to_cpu(v[0]), ==, 1);
+    v = fdt_getprop(fdt, node, "interrupt-map-mask", &len);
+    g_assert_cmpint(len, ==, 4 * 4);
+    g_assert_cmphex(fdt32_to_cpu(v[0]) | fdt32_to_cpu(v[1]) | fdt32_to_cpu(v[2]), ==, 0);
+    g_assert_cmphex(fdt32_to_cpu(v[3]), ==, 7);
+    v = fdt_getprop(fdt, node, "interrupt-map", &len);
+    g_assert_cmpint(len, ==, 4 * 10 * 4);
+    for (unsigned pin = 1; pin <= 4; pin++) {
+        const fdt32_t *ent = v + (pin - 1) * 10;
+        g_assert_cmpuint(fdt32_to_cpu(ent[3]), ==, pin);
+        g_assert_cmpuint(fdt32_to_cpu(ent[4]), ==, 1); /* the GIC */
+        g_assert_cmpuint(fdt32_to_cpu(ent[7]), ==, 0); /* SPI */
+        g_assert_cmpuint(fdt32_to_cpu(ent[8]), ==, PORT_SPI + pin - 1);
+        g_assert_cmpuint(fdt32_to_cpu(ent[9]), ==, 4); /* level, active high */
+    }
+    /* A second port takes the next group; a third finds none. */
+    rp1 = create(&pcie_root_port_device_class, "id=rp1,addr=03.0");
+    g_assert_true(pcie_root_port_device_class.realize(rp1, &b.ms, &err));
+    g_assert_cmpint(((PCIERootPort *)rp1)->intx_group, ==, 1);
+    rp2 = create(&pcie_root_port_device_class, "id=rp2,addr=04.0");
+    g_assert_false(pcie_root_port_device_class.realize(rp2, &b.ms, &err));
+    g_assert_error(err, PCI_ERROR, ENOSPC);
+    g_assert_cmpstr(err->message, ==, "no INTx lines left for another root port (the board "
+                    "has 2): give fewer -device pcie-root-port");
+    g_clear_error(&err);
+    g_assert_cmphex(pci_bus_config_read(b.ms.pci_bus, 0, PCI_DEVFN(4, 0), PCI_VENDOR_ID, 2),
+                    ==, 0xffff); /* the refused port left nothing on the bus */
+    pcie_root_port_device_class.unrealize(rp1, &b.ms);
+    device_free(rp1);
+    g_assert_true(pcie_root_port_device_class.realize(rp2, &b.ms, &err));
+    g_assert_no_error(err);
+    g_assert_cmpint(((PCIERootPort *)rp2)->intx_group, ==, 1);
+    pcie_root_port_device_class.unrealize(rp2, &b.ms);
+    device_free(rp2);
+    pci_bus_remove_device(b.rp->sec_bus, &e.pdev);
+    ep_done(&e);
+    bed_done(&b);
+}
+
+/* Without lines for root ports the slot's INTx swizzle onto the port's INTA, and the port
+ * has no node (the guest swizzles too). */
+static void test_slot_intx_swizzled(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree void *fdt = fdt_with_host();
+    Ep e;
+    Bed b;
+
+    bed_init(&b);
+    program_bus(&b, 1);
+    ep_init(&e);
+    g_assert_true(pci_bus_add_device(b.rp->sec_bus, &e.pdev, -1, &err));
+    g_assert_cmpuint(pci_device_intx_spi(&e.pdev), ==, pci_device_intx_spi(&b.rp->pdev));
+    g_assert_true(pci_intx_shares_emulated_line(&e.pdev));
+    g_assert_true(pcie_root_port_device_class.fdt_node(&b.rp->parent, &b.ms, fdt, &err));
+    g_assert_cmpint(fdt_path_offset(fdt, "/pcie@3f000000/pci@2,0"), ==, -FDT_ERR_NOTFOUND);
+    pci_bus_remove_device(b.rp->sec_bus, &e.pdev);
+    ep_done(&e);
+    bed_done(&b);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -665,5 +810,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pcie-root-port/hotplug-msi", test_hotplug_msi);
     g_test_add_func("/pcie-root-port/hotplug-intx", test_hotplug_intx);
     g_test_add_func("/pcie-root-port/coldplug", test_coldplug);
+    g_test_add_func("/pcie-root-port/slot-intx-lines", test_slot_intx_lines);
+    g_test_add_func("/pcie-root-port/slot-intx-swizzled", test_slot_intx_swizzled);
     return g_test_run();
 }

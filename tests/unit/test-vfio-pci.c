@@ -2254,6 +2254,32 @@ static void test_intx_root_port_line(void)
     }
 }
 
+/* On a board with lines for root ports (virt's), the INTx of the device in a port's slot
+ * reach SPIs of the port's own: nothing emulated shares them, so the kernel path (irqfd and
+ * resamplefd) carries it, with no notice. */
+static void test_intx_root_port_own_lines(void)
+{
+    Deleted del;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    b.ms.pci_port_intx_spi = 40;
+    b.ms.pci_port_intx_groups = 16;
+    (void)bench_root_port(&b, &del);
+    realize_ok(&b, "host=" NVME ",bus=rp0,id=nvme0");
+    g_assert_cmpuint(b.d->intx.gsi, ==, 40); /* device 0 pin A: the group's INTA */
+    g_assert_true(b.d->intx.kernel_path);
+    g_assert_false(b.d->intx_shared_notice);
+    g_assert_cmpint(b.irq.level_irqfds, ==, 1);
+    vfio_pci_device_class.unrealize(&b.d->parent, &b.ms); /* before its port */
+    g_assert_cmpint(b.irq.level_irqfds, ==, 0);
+    device_free(&b.d->parent);
+    b.d = NULL;
+    bench_root_port_done(&b, &del);
+    bench_done(&b);
+}
+
 static void test_hotplug_errors(void)
 {
     g_autoptr(GError) err = NULL;
@@ -2355,6 +2381,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-pci/hotplug/add-del-twice", test_hotplug);
     g_test_add_func("/vfio-pci/hotplug/coldplug-behind-port", test_coldplug_behind_port);
     g_test_add_func("/vfio-pci/hotplug/intx-root-port-line", test_intx_root_port_line);
+    g_test_add_func("/vfio-pci/hotplug/intx-root-port-own-lines", test_intx_root_port_own_lines);
     g_test_add_func("/vfio-pci/hotplug/errors", test_hotplug_errors);
     add_both("/vfio-pci/bar0/mmap", test_bar0_mmap);
     add_both("/vfio-pci/bar0/sparse", test_bar0_sparse);

@@ -62,6 +62,15 @@ static void test_irq_map(void)
     g_assert_cmpuint(gpio, !=, virt_irqmap[VIRT_IRQ_UART]);
     g_assert_true(gpio < pcie || gpio >= pcie + VIRT_PCIE_NUM_IRQS);
     g_assert_true(gpio < pbus || gpio >= pbus + VIRT_PLATFORM_BUS_NUM_IRQS);
+    /* The root ports' slot lines: a range of their own, 4 per port, one port per ECAM bus. */
+    unsigned ports = virt_irqmap[VIRT_IRQ_PCIE_PORTS];
+    g_assert_cmpuint(VIRT_PCIE_PORT_NUM_IRQS % 4, ==, 0);
+    g_assert_cmpuint(VIRT_PCIE_PORT_NUM_IRQS / 4, >=, virt_memmap[VIRT_PCIE_ECAM].size >> 20);
+    g_assert_cmpuint(VIRT_PCIE_PORT_NUM_IRQS / 4, <=, 32); /* pci_port_intx_used's bits */
+    g_assert_true(ports >= pcie + VIRT_PCIE_NUM_IRQS || ports + VIRT_PCIE_PORT_NUM_IRQS <= pcie);
+    g_assert_true(ports >= gpio + 1 || ports + VIRT_PCIE_PORT_NUM_IRQS <= gpio);
+    g_assert_true(ports >= virt_irqmap[VIRT_IRQ_UART] + 1);
+    g_assert_cmpuint(ports + VIRT_PCIE_PORT_NUM_IRQS, <=, pbus);
 }
 
 int main(int argc, char **argv)

@@ -43,6 +43,7 @@ typedef enum VirtIrqIndex {
     VIRT_IRQ_PLATFORM_BUS, /* first of VIRT_PLATFORM_BUS_NUM_IRQS reserved SPIs */
     VIRT_IRQ_PCIE,         /* first of VIRT_PCIE_NUM_IRQS: INTA..INTD of the host bridge */
     VIRT_IRQ_GPIO,         /* the PL061 (power button) */
+    VIRT_IRQ_PCIE_PORTS,   /* first of VIRT_PCIE_PORT_NUM_IRQS: root ports' slots' INTA-D */
     VIRT_IRQ_COUNT
 } VirtIrqIndex;
 
@@ -50,6 +51,8 @@ typedef enum VirtIrqIndex {
 extern const unsigned virt_irqmap[VIRT_IRQ_COUNT];
 #define VIRT_PLATFORM_BUS_NUM_IRQS 64
 #define VIRT_PCIE_NUM_IRQS 4
+/* Four per root port; 16 ports at most, as the ECAM's 16 buses allow 15 bridges. */
+#define VIRT_PCIE_PORT_NUM_IRQS 64
 /* INTIDs the vGIC is given: SGIs, PPIs and 224 SPIs. */
 #define VIRT_GIC_NR_IRQS 256
 /* Guest-physical space the board covers (a 40-bit IPA space). */

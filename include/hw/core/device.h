@@ -75,6 +75,11 @@ typedef struct MachineState {
     struct VfioContext *vfio; /* made by the first VFIO device */
     struct PCIBus *pci_bus;   /* the PCIe host bridge's root bus; NULL without PCI devices */
     unsigned pci_intx_spi;    /* first of the host bridge's 4 INTx SPIs (pci_intx_spi()) */
+    /* SPIs for root ports' secondary buses: group g is pci_port_intx_spi + 4 * g .. + 3
+     * (INTA-D of the device in the port's slot); 0 groups: the ports swizzle instead. */
+    unsigned pci_port_intx_spi;
+    unsigned pci_port_intx_groups; /* at most 32 */
+    uint32_t pci_port_intx_used;   /* groups held, a bit each */
     bool guest_running;       /* the vCPUs have started: a device plugged now is hot-plugged */
     /* Told (main loop) when a device_del finished: the guest let the device go and it was
      * unrealized (id: the device's id; path: QOM-style "/machine/peripheral/ID"). */

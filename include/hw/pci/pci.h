@@ -160,6 +160,16 @@ typedef void (*PCIIntxFn)(void *opaque, unsigned spi, bool level);
 void pci_bus_set_intx_handler(PCIBus *bus, unsigned first_spi, PCIIntxFn fn, void *opaque);
 /* The SPI d's INTx pin (config[PCI_INTERRUPT_PIN], 1-4) reaches, or 0 without a pin. */
 unsigned pci_device_intx_spi(const PCIDevice *d);
+/*
+ * Gives bridge's secondary bus INTx lines of its own: the INTx of its device 0 reach SPIs
+ * first_spi (INTA) .. first_spi + 3 (INTD), driven through the root bus's handler, instead of
+ * being swizzled onto the bridge's own pin (the device tree says so with an interrupt-map in
+ * the bridge's node: pci_fdt_add_bridge_node). For root ports: the Root Complex maps each
+ * Root Port's INTx virtual wires to system interrupts as it chooses (PCIe Base Spec 4.0,
+ * 2.2.8.1); the swizzle binds switches' ports only. Call after pci_bridge_bus_new, before any
+ * device drives a pin on that bus.
+ */
+void pci_bridge_set_intx_lines(PCIDevice *bridge, unsigned first_spi);
 /* d drives its INTx pin to level. A line shared by several devices stays high while any of
  * them drives it (PCI 3.0, 2.2.6: wired-OR); the handler hears only of the line's changes.
  * For the userspace path: with irqfd, KVM's resampler does the same for every irqfd on

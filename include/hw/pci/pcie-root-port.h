@@ -9,6 +9,15 @@
  * Changed, Data Link Layer State Changed, Command Completed) through MSI (with an ITS) or
  * INTA.
  *
+ * INTx: the port's own INTA is a host-bridge line, swizzled by its slot. The INTx of the
+ * device in its slot do not follow it there: when the machine has lines for root ports
+ * (MachineState.pci_port_intx_groups), each port takes four SPIs of its own for INTA-D of
+ * its slot and its device-tree node (pci@SLOT,FN under the host bridge) maps them with an
+ * interrupt-map. The hot-plug interrupt and the device's then never share a line, which a
+ * Linux guest needs: pciehp removes a device from its IRQ thread, and a driver that calls
+ * disable_irq() on a line that thread serves waits for itself (nvme does, in
+ * nvme_dev_disable). Without such lines the slot's INTx swizzle onto the port's pin.
+ *
  * The slot's life: a device plugged before the guest runs is present and powered at reset.
  * One plugged while the guest runs is present with the slot's power off, and the attention
  * button is pressed with it (Presence Detect Changed and Attention Button Pressed, as QEMU
@@ -62,6 +71,7 @@ struct PCIERootPort {
     PCIERootPortPowerOffFn power_off_fn;
     void *power_off_opaque;
     uint64_t msis, msi_errors;  /* hot-plug interrupts sent as MSI, and KVM refusals */
+    int intx_group;        /* which of the machine's port INTx groups it holds, -1: none */
 };
 
 extern const DeviceClass pcie_root_port_device_class;

@@ -73,6 +73,12 @@ for round in 1 2; do
             grep -E 'pciehp' /proc/interrupts | tr -s ' ' | sed 's/^/L2-HP: waiting: irq /'
             dmesg | grep -iE 'pciehp' | tail -n 3 | sed 's/^/L2-HP: waiting: dmesg: /'
         fi
+        if [ "$i" = 50 ]; then
+            # Still there 25 s after the button: show the blocked tasks' stacks (SysRq w), to
+            # tell a guest waiting on its own IRQ thread from a lost interrupt.
+            echo w > /proc/sysrq-trigger 2>/dev/null
+            dmesg | sed -n '/[Bb]locked [Ss]tate/,$p' | head -n 80 | sed 's/^/L2-HP: blocked: /'
+        fi
         sleep 0.5
     done
     [ -e "$dev" ] && bad "round $round: $bdf still there 120 s later (device_del)"
