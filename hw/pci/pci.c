@@ -195,21 +195,6 @@ static bool bus_has_emulated_intx(PCIBus *bus, const PCIDevice *self, unsigned s
     return false;
 }
 
-void pci_intx_reassert(PCIDevice *d)
-{
-    PCIBus *bus;
-
-    if (!d->bus || !d->intx_level || !pci_device_intx_spi(d)) {
-        return;
-    }
-    bus = root_bus(d->bus);
-    g_mutex_lock(&bus->intx_lock);
-    if (d->intx_level && bus->intx_fn) {
-        bus->intx_fn(bus->intx_opaque, pci_device_intx_spi(d), true);
-    }
-    g_mutex_unlock(&bus->intx_lock);
-}
-
 bool pci_intx_shares_emulated_line(const PCIDevice *d)
 {
     unsigned spi = pci_device_intx_spi(d);

@@ -131,15 +131,9 @@ void pcie_root_port_update_irq(PCIERootPort *rp)
 static void slot_event(PCIERootPort *rp, uint16_t events)
 {
     uint16_t sta = pci_get_word(&rp->pdev, EXP(PCI_EXP_SLTSTA));
-    bool was = rp->irq_level;
 
     pci_set_word(&rp->pdev, EXP(PCI_EXP_SLTSTA), sta | events);
     pcie_root_port_update_irq(rp);
-    if (was && rp->irq_level && !(rp->pdev.msi && rp->pdev.msi->enabled)) {
-        /* INTA already high: drive it again, in case a vfio irqfd's resampler on the same
-         * line lowered it at the guest's EOI (the device behind the port shares it). */
-        pci_intx_reassert(&rp->pdev);
-    }
 }
 
 static void rp_msi_enable_changed(PCIDevice *d, bool enabled)

@@ -180,10 +180,6 @@ void pci_set_intx(PCIDevice *d, bool level);
  * wired-OR of its sources: such a line must be driven by armpass alone (pci_set_intx ORs its
  * devices), never by an irqfd too, or one source lowering it drops the other's assertion. */
 bool pci_intx_shares_emulated_line(const PCIDevice *d);
-/* Drives d's line high once more if d holds it high: for a new event of an emulated device
- * whose line a vfio irqfd shares, since KVM's resampler lowers the whole line at the
- * guest's EOI of the irqfd's interrupt and a level set with set_spi is then lost. */
-void pci_intx_reassert(PCIDevice *d);
 
 /*
  * Plugs d in at devfn (slot << 3 | function), or at the first free slot's function 0 when
