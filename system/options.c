@@ -776,6 +776,16 @@ static bool opt_no_reboot(ParseState *ps, const char *name, const char *arg, GEr
     return true;
 }
 
+static bool opt_start_paused(ParseState *ps, const char *name, const char *arg,
+                             GError **errp)
+{
+    (void)name;
+    (void)arg;
+    (void)errp;
+    ps->cfg->start_paused = true;
+    return true;
+}
+
 static bool opt_sandbox(ParseState *ps, const char *name, const char *arg, GError **errp)
 {
     g_autoptr(GError) err = NULL;
@@ -950,6 +960,12 @@ static bool qmp_options_resolve(ParseState *ps, GError **errp)
             return false;
         }
     }
+    if (ps->cfg->start_paused && !ps->cfg->qmp_path && !ps->cfg->dumpdtb) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "-S: the guest would wait for a QMP cont that nothing can send: add "
+                    "-qmp unix:PATH,server=on,wait=off");
+        return false;
+    }
     return true;
 }
 
@@ -1010,6 +1026,9 @@ static const CmdOption cmd_options[] = {
     { "-no-reboot", NULL, NULL,
       "exit with status 3 when the guest resets, instead of rebooting it", NULL,
       opt_no_reboot },
+    { "-S", NULL, NULL,
+      "start with the vCPUs stopped: the guest's first instruction waits for QMP cont\n"
+      "(query-status says prelaunch until then; needs -qmp)", NULL, opt_start_paused },
     { "-sandbox", NULL, "on|off",
       "on: once set up, drop every capability and allow only the system calls the\n"
       "run loop needs (seccomp); a guest reset then ends armpass (status 3)",

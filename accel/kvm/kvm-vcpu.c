@@ -366,6 +366,12 @@ void kvm_pause_vcpus(KvmState *s)
     g_debug("vCPUs paused");
 }
 
+void kvm_hold_vcpus(KvmState *s)
+{
+    g_return_if_fail(s->nr_vcpus == 0 || !s->vcpus[0].thread_started);
+    g_atomic_int_set(&s->pause_requested, 1);
+}
+
 void kvm_resume_vcpus(KvmState *s)
 {
     if (s->paused_cnt_valid) {

@@ -17,6 +17,9 @@ typedef struct VirtMachine VirtMachine;
 MachineState *virt_machine_state(VirtMachine *vm);
 /* Whether QMP stop holds the vCPUs (set by stop and cont). */
 bool virt_paused(VirtMachine *vm);
+/* QMP's RunState: "prelaunch" (held by -S, never continued), "paused" (stop, or a reset while
+ * stopped), "running". */
+const char *virt_run_state(VirtMachine *vm);
 void virt_set_paused(VirtMachine *vm, bool paused);
 /* Ends the run as if the guest had asked for event (KVM_SYSTEM_EVENT_SHUTDOWN or _RESET);
  * host_reason ("host-qmp-quit", ...) is what SHUTDOWN / RESET will say. */

@@ -28,8 +28,7 @@ static bool qmp_query_status(QmpServer *qmp, json_object *args, json_object **re
     json_object *o = json_object_new_object();
 
     (void)qmp, (void)args, (void)errp;
-    json_object_object_add(o, "status",
-                           json_object_new_string(virt_paused(vm) ? "paused" : "running"));
+    json_object_object_add(o, "status", json_object_new_string(virt_run_state(vm)));
     json_object_object_add(o, "running", json_object_new_boolean(!virt_paused(vm)));
     json_object_object_add(o, "singlestep", json_object_new_boolean(false));
     *ret = o;

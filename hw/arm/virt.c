@@ -70,13 +70,18 @@ typedef struct VirtMachine {
     size_t fdt_size;
     int proc_status_fd; /* -sandbox on -d stats: /proc/self files opened before the filter */
     int proc_smaps_fd;
-    bool paused;        /* QMP stop: the vCPUs are held (kvm_pause_vcpus) */
+    bool paused;        /* QMP stop: the vCPUs are held (kvm_pause_vcpus, kvm_hold_vcpus) */
+    bool prelaunch;     /* held by -S since start, never continued (query-status) */
     const char *host_reason; /* why the host ended the run ("host-qmp-quit", ...); NULL: the
                               * guest did */
 } VirtMachine;
 
 /* The QMP server (system/main.c makes it), which outlives each run of the machine. */
 static QmpServer *virt_qmp;
+/* Across the runs of one armpass (guest reboots): -S holds only the first boot; a run that
+ * reset while stopped holds the next. Main thread. */
+static bool virt_started_once;
+static bool virt_hold_next;
 
 void virt_set_qmp(QmpServer *qmp)
 {
@@ -205,9 +210,15 @@ bool virt_paused(VirtMachine *vm)
     return vm->paused;
 }
 
+const char *virt_run_state(VirtMachine *vm)
+{
+    return vm->prelaunch ? "prelaunch" : vm->paused ? "paused" : "running";
+}
+
 void virt_set_paused(VirtMachine *vm, bool paused)
 {
     vm->paused = paused;
+    vm->prelaunch = false;
 }
 
 void virt_end_run(VirtMachine *vm, int event, const char *host_reason)
@@ -1027,6 +1038,15 @@ int virt_machine_run(const ArmpassConfig *cfg, GError **errp)
     }
     virt_stdin_start(&vm);
     vm.ms.guest_running = true; /* from now on a plugged device is hot-plugged */
+    /* -S holds the first boot until QMP cont; a guest reset while stopped keeps it stopped
+     * (as QEMU does): the new VM waits for cont too. */
+    if ((cfg->start_paused && !virt_started_once) || virt_hold_next) {
+        kvm_hold_vcpus(vm.ms.kvm);
+        vm.paused = true;
+        vm.prelaunch = !virt_started_once;
+    }
+    virt_started_once = true;
+    virt_hold_next = false;
     if (!kvm_start_vcpus(vm.ms.kvm, &vm.as, virt_system_event, &vm, errp)) {
         virt_current = NULL;
         virt_teardown(&vm);
@@ -1048,6 +1068,7 @@ int virt_machine_run(const ArmpassConfig *cfg, GError **errp)
         break;
     case KVM_SYSTEM_EVENT_RESET:
         status = ARMPASS_EXIT_GUEST_RESET;
+        virt_hold_next = vm.paused;
         break;
     default:
         g_set_error(errp, VIRT_ERROR, EIO, "the guest stopped on a vCPU error (see above)");

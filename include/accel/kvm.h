@@ -141,6 +141,11 @@ bool kvm_start_vcpus(KvmState *s, AddressSpace *as, KvmSystemEventFn on_event, v
  */
 void kvm_pause_vcpus(KvmState *s);
 void kvm_resume_vcpus(KvmState *s);
+/* Before kvm_start_vcpus: the vCPU threads park before their first KVM_RUN, as if paused,
+ * until kvm_resume_vcpus (-S, and a guest reset while stopped). The counter is left alone:
+ * it counts from the VM's creation, as under QEMU's -S (a Linux guest's clocks start from its
+ * own boot anyway). Main thread. */
+void kvm_hold_vcpus(KvmState *s);
 /* vCPU idx's Linux thread id (gettid), 0 if its thread has not run yet. */
 int kvm_vcpu_thread_id(KvmState *s, unsigned idx);
 /* Kicks every vCPU out of KVM_RUN and joins its thread. Safe to call twice. */

@@ -81,6 +81,7 @@ typedef struct ArmpassConfig {
     bool stats;          /* -d stats: print counters at exit */
     bool debug;          /* -d debug: g_debug output of every subsystem */
     bool no_reboot;      /* -no-reboot: a guest reset ends armpass (status 3) */
+    bool start_paused;   /* -S: the vCPUs wait for QMP cont before the guest's first step */
     bool sandbox;        /* -sandbox on: drop capabilities, seccomp filter once set up */
     char *qmp_path;      /* the QMP control socket (-qmp unix:PATH or -chardev + -mon) */
 } ArmpassConfig;

@@ -99,7 +99,8 @@ static void on_event(void *opaque, uint32_t type)
     g_atomic_int_inc(&f->events);
 }
 
-static void fixture_start(Fixture *f, int shutdown_vcpu)
+/* The fixture without its threads (fixture_start starts them). */
+static void fixture_init(Fixture *f, int shutdown_vcpu)
 {
     memset(f, 0, sizeof(*f));
     f->fake.shutdown_vcpu = shutdown_vcpu;
@@ -117,6 +118,11 @@ static void fixture_start(Fixture *f, int shutdown_vcpu)
         f->vcpus[i].run = g_new0(struct kvm_run, 1);
         f->fake.run[i] = f->vcpus[i].run;
     }
+}
+
+static void fixture_start(Fixture *f, int shutdown_vcpu)
+{
+    fixture_init(f, shutdown_vcpu);
     g_assert_true(kvm_start_vcpus(&f->s, NULL, on_event, f, NULL));
 }
 
@@ -199,6 +205,25 @@ static void test_pause_freezes_counter(void)
     g_assert_cmpint(at_resume - at_pause, >=, 0); /* never back in time */
 }
 
+/* -S: held before the first KVM_RUN (no vCPU enters it) until resume. */
+static void test_hold_before_start(void)
+{
+    Fixture f;
+    int zero[NR_VCPUS] = { 0 }, a[NR_VCPUS];
+
+    fixture_init(&f, -1);
+    kvm_hold_vcpus(&f.s);
+    g_assert_true(kvm_start_vcpus(&f.s, NULL, on_event, &f, NULL));
+    g_usleep(100 * 1000);
+    snapshot(&f, a);
+    for (unsigned i = 0; i < NR_VCPUS; i++) {
+        g_assert_cmpint(a[i], ==, 0);
+    }
+    kvm_resume_vcpus(&f.s);
+    wait_runs(&f, zero, 3);
+    fixture_stop(&f);
+}
+
 /* A KVM that refuses the counter register: stop and cont still work, the clock runs on. */
 static void test_pause_counter_refused(void)
 {
@@ -264,6 +289,7 @@ int main(int argc, char **argv)
     g_test_add_func("/kvm-vcpu/pause-resume", test_pause_resume);
     g_test_add_func("/kvm-vcpu/pause-freezes-counter", test_pause_freezes_counter);
     g_test_add_func("/kvm-vcpu/pause-counter-refused", test_pause_counter_refused);
+    g_test_add_func("/kvm-vcpu/hold-before-start", test_hold_before_start);
     g_test_add_func("/kvm-vcpu/stop-while-paused", test_stop_while_paused);
     g_test_add_func("/kvm-vcpu/pause-after-thread-ended", test_pause_after_thread_ended);
     return g_test_run();

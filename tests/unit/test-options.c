@@ -631,6 +631,18 @@ static void test_args_qmp(void)
                  "socket,id=c,path=/a,server=on,wait=off", "-mon", "chardev=c,mode=readline",
                  NULL);
     expect_error("-mon mode=control: give chardev=ID", NULL, "-mon", "mode=control", NULL);
+    /* -S: held until QMP cont, so only with a QMP socket (either spelling, either order) */
+    g_assert_true(parse(&cfg, NULL, "-S", "-qmp", "unix:/tmp/q.sock,server=on,wait=off", NULL));
+    g_assert_true(cfg.start_paused);
+    armpass_config_clear(&cfg);
+    g_assert_true(parse(&cfg, NULL, "-S", "-mon", "chardev=m0,mode=control", "-chardev",
+                        "socket,id=m0,path=/tmp/m.sock,server=on,wait=off", NULL));
+    g_assert_true(cfg.start_paused);
+    armpass_config_clear(&cfg);
+    g_assert_true(parse(&cfg, NULL, "-qmp", "unix:/tmp/q.sock,server=on,wait=off", NULL));
+    g_assert_false(cfg.start_paused);
+    armpass_config_clear(&cfg);
+    expect_error("-S: the guest would wait for a QMP cont", "add -qmp unix:PATH", "-S", NULL);
 }
 
 static void test_args_device(void)

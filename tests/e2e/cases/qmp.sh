@@ -6,7 +6,9 @@
 # L2's clock does not count the time it was stopped;
 # system_reset (RESET) boots L2 again with the client still connected; system_powerdown
 # presses the power button (POWERDOWN), L2 powers off (SHUTDOWN) and armpass exits 0. Then
-# QEMU's -chardev/-mon spelling with quit, and -sandbox on with queries and quit.
+# QEMU's -chardev/-mon spelling with -S (L2 waits for cont, prelaunch), a reset while stopped
+# (L2 stays stopped until cont, then boots again) and quit, and -sandbox on with queries and
+# quit.
 . /cases/lib.sh
 sock=/tmp/qmp.sock
 log=/tmp/qmp-l2.log
@@ -143,13 +145,34 @@ tr -d '\r' < "$log" | grep -q 'L2-POWER-KEY pressed' || fail "L2 did not see KEY
 [ "$st" = 0 ] || fail "armpass exited $st after the guest powered off, not 0"
 [ ! -e "$sock" ] || fail "the QMP socket file is left after exit"
 
-# QEMU's spelling, and quit while the vCPUs are stopped.
-/armpass -M virt -m 256M -kernel /Image -initrd /l2.cpio.gz \
+# QEMU's spelling and -S: nothing runs until cont.
+/armpass -S -M virt -m 256M -kernel /Image -initrd /l2.cpio.gz \
     -append "console=ttyAMA0 quiet l2case=qmp" \
     -chardev "socket,id=mon0,path=$sock,server=on,wait=off" -mon chardev=mon0,mode=control \
     > "$log" 2>&1 &
 pid=$!
-wait_log 'L2-QMP-READY' 1 "L2 under -chardev/-mon"
+i=0
+until [ -S "$sock" ]; do
+    i=$((i + 1)); [ "$i" -lt 100 ] || fail "no QMP socket under -S"; sleep 0.1
+done
+q '{"execute": "query-status"}' || fail "qmp-client: query-status under -S"
+expect '"status":"prelaunch","running":false' "query-status under -S is not prelaunch"
+sleep 3
+[ "$(tr -d '\r' < "$log" | grep -c 'ARMPASS-L2-UP')" = 0 ] ||
+    { cat "$log"; fail "L2 booted before cont under -S"; }
+q '{"execute": "cont"}' event:RESUME '{"execute": "query-status"}' || fail "qmp-client: cont after -S"
+expect '"status":"running"' "query-status after cont (-S) is not running"
+wait_log 'L2-QMP-READY' 1 "L2 under -chardev/-mon, after cont"
+# A reset while stopped: RESET, the new boot waits for cont (paused), then L2 boots again.
+q '{"execute": "stop"}' event:STOP '{"execute": "system_reset"}' event:RESET sleep:2000 \
+  '{"execute": "query-status"}' || fail "qmp-client: system_reset while stopped"
+expect '"status":"paused","running":false' "after a reset while stopped the guest is not paused"
+[ "$(tr -d '\r' < "$log" | grep -c 'ARMPASS-L2-UP')" = 1 ] ||
+    fail "L2 booted again after a reset while stopped, before cont"
+q '{"execute": "cont"}' event:RESUME || fail "qmp-client: cont after the reset"
+wait_log 'ARMPASS-L2-UP' 2 "L2 to boot again after cont"
+wait_log 'L2-QMP-READY' 2 "L2's power-button reader after the reset"
+# quit while the vCPUs are stopped.
 q '{"execute": "stop"}' '{"execute": "quit"}' event:SHUTDOWN eof ||
     fail "qmp-client: quit while stopped"
 expect '"reason":"host-qmp-quit"' "SHUTDOWN after quit does not say host-qmp-quit"
