@@ -202,7 +202,7 @@ static bool fdt_add_pcie(MachineState *ms, const VirtFdtParams *p, void *fdt, GE
         .mmio_size = virt_memmap[VIRT_PCIE_MMIO].size,
         .mmio64_base = virt_memmap[VIRT_PCIE_MMIO_HIGH].base,
         .mmio64_size = virt_memmap[VIRT_PCIE_MMIO_HIGH].size,
-        .first_spi = ms->pci_intx_spi,
+        .first_spi = virt_irqmap[VIRT_IRQ_PCIE],
         .gic_phandle = VIRT_PHANDLE_GIC,
         .its_phandle = p->gic_version == 3 && p->has_its ? VIRT_PHANDLE_ITS : 0,
     };

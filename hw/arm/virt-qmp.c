@@ -280,12 +280,10 @@ static bool qmp_quit(QmpServer *qmp, json_object *args, json_object **ret, void 
  * driver and properties as -device takes them. device_del returns once the guest is asked;
  * when it has released the device, virt_device_deleted emits DEVICE_DELETED.
  */
-static bool virt_hotplug_pci_add(VirtMachine *vm, const DeviceClass *dc, const OptList *opts,
-                                 GError **errp)
+static bool virt_hotplug_pci_add(VirtMachine *vm, const OptList *opts, GError **errp)
 {
     g_autoptr(GError) err = NULL;
 
-    (void)dc;
     if (!machine_hotplug_add(virt_machine_state(vm), opts, &err)) {
         g_set_error_literal(errp, QMP_ERROR, QMP_ERROR_GENERIC, err->message);
         return false;
@@ -293,11 +291,11 @@ static bool virt_hotplug_pci_add(VirtMachine *vm, const DeviceClass *dc, const O
     return true;
 }
 
-static bool virt_hotplug_pci_del(VirtMachine *vm, DeviceState *dev, GError **errp)
+static bool virt_hotplug_pci_del(VirtMachine *vm, const char *id, GError **errp)
 {
     g_autoptr(GError) err = NULL;
 
-    if (!machine_hotplug_del(virt_machine_state(vm), dev->id, &err)) {
+    if (!machine_hotplug_del(virt_machine_state(vm), id, &err)) {
         g_set_error_literal(errp, QMP_ERROR,
                             g_error_matches(err, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_FOUND)
                                 ? QMP_ERROR_DEVICE_NOT_FOUND : QMP_ERROR_GENERIC,
@@ -379,32 +377,17 @@ static bool qmp_device_add(QmpServer *qmp, json_object *args, json_object **ret,
     if (!opts) {
         return false;
     }
-    return virt_hotplug_pci_add(vm, dc, opts, errp);
+    return virt_hotplug_pci_add(vm, opts, errp);
 }
 
 static bool qmp_device_del(QmpServer *qmp, json_object *args, json_object **ret, void *opaque,
                            GError **errp)
 {
     VirtMachine *vm = opaque;
-    MachineState *ms = virt_machine_state(vm);
     const char *id = json_object_get_string(json_object_object_get(args, "id"));
 
     (void)qmp, (void)ret;
-    for (guint i = 0; i < ms->devices->len; i++) {
-        DeviceState *dev = g_ptr_array_index(ms->devices, i);
-        if (strcmp(dev->id, id) != 0) {
-            continue;
-        }
-        if (!dev->klass->pci) {
-            g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC, "Device '%s' lives in the device "
-                        "tree, which a running guest does not re-read: it cannot be unplugged",
-                        id);
-            return false;
-        }
-        return virt_hotplug_pci_del(vm, dev, errp);
-    }
-    g_set_error(errp, QMP_ERROR, QMP_ERROR_DEVICE_NOT_FOUND, "Device '%s' not found", id);
-    return false;
+    return virt_hotplug_pci_del(vm, id, errp); /* the hot-plug layer finds it or says why */
 }
 
 /* -d stats, live: {"exits": {...}, "lines": ["armpass stats:", "  exits: ...", ...]}. */

@@ -584,10 +584,9 @@ static bool virt_pcie_create(VirtMachine *vm, GError **errp)
         return false;
     }
     vm->ms.pci_bus = vm->pcie->bus;
-    vm->ms.pci_intx_spi = virt_irqmap[VIRT_IRQ_PCIE];
     vm->ms.pci_port_intx_spi = virt_irqmap[VIRT_IRQ_PCIE_PORTS];
     vm->ms.pci_port_intx_groups = VIRT_PCIE_PORT_NUM_IRQS / 4;
-    pci_bus_set_intx_handler(vm->ms.pci_bus, vm->ms.pci_intx_spi, virt_pci_intx, vm);
+    pci_bus_set_intx_handler(vm->ms.pci_bus, virt_irqmap[VIRT_IRQ_PCIE], virt_pci_intx, vm);
     return true;
 }
 

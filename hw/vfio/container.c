@@ -596,7 +596,6 @@ VfioGroup *vfio_group_get(VfioContext *ctx, int id, bool noiommu, int group_fd,
     g->id = id;
     g->noiommu = noiommu;
     g->fd = fd;
-    g->fd_passed = group_fd >= 0;
     g->refcount = 1;
     if (!container_connect(g, container_id, devname, errp)) {
         if (group_fd < 0) {

@@ -330,8 +330,8 @@ void vfio_pci_irq_hook_bars(VfioPciDevice *d)
 
 /* A line an emulated device (a pcie-root-port's INTA) drives too takes the userspace path,
  * where armpass's PCI bus ORs both (pci_intx_shares_emulated_line says why); a notice says so
- * once. The device 0 behind a port always shares the port's line (the bridge swizzle). MSI
- * and MSI-X are not affected. */
+ * once: a root-bus device the host bridge's swizzle puts on a port's INTA (a port's slot has
+ * lines of its own on virt). MSI and MSI-X are not affected. */
 static bool intx_needs_userspace(VfioPciDevice *d)
 {
     if (!d->x_irqfd || !pci_intx_shares_emulated_line(&d->pdev)) {

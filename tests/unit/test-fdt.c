@@ -261,7 +261,6 @@ static void fixture_init_pci(Fixture *f, int gic)
     static int bus_standin;
     fixture_init(f, 1, gic);
     f->ms.pci_bus = (struct PCIBus *)&bus_standin;
-    f->ms.pci_intx_spi = virt_irqmap[VIRT_IRQ_PCIE];
 }
 
 #define PCIE "/pcie@3f000000"

@@ -74,7 +74,6 @@ typedef struct MachineState {
     char *dev_iommu;          /* "/dev/iommu" when NULL */
     struct VfioContext *vfio; /* made by the first VFIO device */
     struct PCIBus *pci_bus;   /* the PCIe host bridge's root bus; NULL without PCI devices */
-    unsigned pci_intx_spi;    /* first of the host bridge's 4 INTx SPIs (pci_intx_spi()) */
     /* SPIs for root ports' secondary buses: group g is pci_port_intx_spi + 4 * g .. + 3
      * (INTA-D of the device in the port's slot); 0 groups: the ports swizzle instead. */
     unsigned pci_port_intx_spi;

@@ -34,7 +34,7 @@ typedef enum ProbeSeverity {
 typedef struct ProbeIssue {
     char *id;          /* stable, for tools: "bind", "reset", "group-not-viable",
                         * "no-iommu-group", "noiommu", "irq-controller", "no-cdev",
-                        * "vfio-driver-missing", "reset-module" */
+                        * "reset-module" */
     ProbeSeverity severity;
     char *summary;     /* one short line */
     char *detail;      /* why, in a sentence or three (may be NULL) */

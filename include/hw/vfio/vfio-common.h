@@ -100,7 +100,6 @@ struct VfioGroup {
     int id;                /* /sys/kernel/iommu_groups/<id> */
     bool noiommu;          /* /dev/vfio/noiommu-<id> */
     int fd;
-    bool fd_passed;        /* group-fd= */
     VfioContainer *container;
     unsigned refcount;     /* devices open in it */
 };
