@@ -136,8 +136,7 @@ int main(int argc, char **argv)
     }
     for (;;) {
         status = virt_machine_run(&cfg, &err);
-        if (status != ARMPASS_EXIT_GUEST_RESET || cfg.no_reboot || cfg.sandbox || cfg.fds_passed ||
-            virt_terminate_requested()) {
+        if (status != ARMPASS_EXIT_GUEST_RESET || virt_reset_ends(&cfg)) {
             break;
         }
         g_debug("the guest reset: rebooting it");

@@ -710,6 +710,11 @@ static void virt_signals_init(void)
     }
 }
 
+bool virt_reset_ends(const ArmpassConfig *cfg)
+{
+    return cfg->no_reboot || cfg->sandbox || cfg->fds_passed || virt_terminate_requested();
+}
+
 bool virt_terminate_requested(void)
 {
     return g_atomic_int_get(&virt_terminating);
@@ -946,6 +951,12 @@ static bool virt_setup(VirtMachine *vm, GError **errp)
         platform_bus_reserve_spi(&vm->ms.pbus, virt_irqmap[VIRT_IRQ_PCIE] + i, vm->ms.max_spi,
                                  NULL);
     }
+    for (unsigned i = 0; i < VIRT_PCIE_PORT_NUM_IRQS; i++) {
+        /* The root ports' slot lines, likewise: a second source on one would drop the
+         * other's level (KVM keeps one level per SPI). */
+        platform_bus_reserve_spi(&vm->ms.pbus, virt_irqmap[VIRT_IRQ_PCIE_PORTS] + i,
+                                 vm->ms.max_spi, NULL);
+    }
     if (!virt_uart_create(vm, errp) || !virt_gpio_create(vm, errp) ||
         !virt_pcie_create(vm, errp) ||
         !virt_devices_realize(vm, errp) ||
@@ -1059,7 +1070,7 @@ int virt_machine_run(const ArmpassConfig *cfg, GError **errp)
     kvm_stop_vcpus(vm.ms.kvm);
     if (virt_qmp) {
         virt_qmp_detach(virt_qmp, &vm, g_atomic_int_get(&vm.event), vm.host_reason,
-                        cfg->no_reboot || cfg->sandbox || virt_terminate_requested());
+                        virt_reset_ends(cfg));
     }
     switch (g_atomic_int_get(&vm.event)) {
     case KVM_SYSTEM_EVENT_SHUTDOWN:

@@ -106,5 +106,10 @@ void virt_set_qmp(QmpServer *qmp);
 
 /* Whether SIGTERM or SIGINT arrived: no reboot after it (system/main.c). */
 bool virt_terminate_requested(void);
+/* Whether a guest reset ends armpass (exit status 3) instead of rebooting the guest:
+ * -no-reboot, -sandbox on (files cannot be opened again), descriptors passed in (closed with
+ * the first VM; a bound cdev cannot be bound again), or a termination signal seen. The one
+ * rule for system/main.c's loop and QMP's SHUTDOWN after RESET. */
+bool virt_reset_ends(const ArmpassConfig *cfg);
 
 #endif

@@ -3,7 +3,8 @@
 # e2e case bad-input: each mistake a user can make with a passed-through device gives a clear
 # one-line error, a non-zero exit, and no guest: a device still bound to its host driver, one
 # that does not exist, vfio-amba given a platform device, a no-IOMMU group without noiommu=on,
-# the same device twice, and a group another armpass holds.
+# the same device twice, an irq-base= on an SPI the board keeps, and a group another armpass
+# holds.
 . /cases/lib.sh
 guest="-M virt -m 128M -kernel /Image -initrd /l2.cpio.gz -append console=ttyAMA0"
 
@@ -35,6 +36,9 @@ refused wrong-kind "vfio-platform" -device vfio-amba,host=9020000.fw-cfg,noiommu
 refused no-iommu "noiommu=on" -device vfio-amba,host=9010000.pl031
 refused twice "already" -device vfio-amba,host=9010000.pl031,noiommu=on \
     -device vfio-amba,host=9010000.pl031,noiommu=on
+# SPIs the board keeps: the host bridge's INTA (SPI 3) and a root port's slot line (SPI 20).
+refused spi-host-bridge "SPI 3 is already in use" -device vfio-amba,host=9010000.pl031,noiommu=on,irq-base=3
+refused spi-root-port "SPI 20 is already in use" -device vfio-amba,host=9010000.pl031,noiommu=on,irq-base=20
 
 # The group held by another armpass, whose guest waits.
 # shellcheck disable=SC2086

@@ -7,8 +7,8 @@
 # system_reset (RESET) boots L2 again with the client still connected; system_powerdown
 # presses the power button (POWERDOWN), L2 powers off (SHUTDOWN) and armpass exits 0. Then
 # QEMU's -chardev/-mon spelling with -S (L2 waits for cont, prelaunch), a reset while stopped
-# (L2 stays stopped until cont, then boots again) and quit, and -sandbox on with queries and
-# quit.
+# (L2 stays stopped until cont, then boots again) and quit, -sandbox on with queries and
+# quit, and a reset with /dev/kvm passed in (-accel kvm,fd=): RESET, then SHUTDOWN, status 3.
 . /cases/lib.sh
 sock=/tmp/qmp.sock
 log=/tmp/qmp-l2.log
@@ -194,4 +194,18 @@ wait "$pid"
 st=$?
 grep -q 'blocked system call' "$log" && { cat "$log"; fail "the sandbox blocked a QMP system call"; }
 [ "$st" = 0 ] || { tail -n 20 "$log"; fail "armpass under -sandbox on exited $st after quit"; }
+# Descriptors passed in cannot be opened again for a new VM: system_reset ends armpass (status
+# 3), and the client hears RESET and then SHUTDOWN.
+/armpass -accel kvm,fd=3 -M virt -m 256M -kernel /Image -initrd /l2.cpio.gz \
+    -append "console=ttyAMA0 quiet l2case=qmp" -qmp "unix:$sock,server=on,wait=off" \
+    > "$log" 2>&1 3<>/dev/kvm &
+pid=$!
+wait_log 'L2-QMP-READY' 1 "L2 with -accel kvm,fd=3"
+q '{"execute": "system_reset"}' event:RESET event:SHUTDOWN eof ||
+    { tail -n 20 "$log"; fail "qmp-client: system_reset with a passed /dev/kvm"; }
+expect '"event":"SHUTDOWN","data":{"guest":false,"reason":"host-qmp-system-reset"}' \
+    "SHUTDOWN after system_reset with a passed /dev/kvm does not say host-qmp-system-reset"
+wait "$pid"
+st=$?
+[ "$st" = 3 ] || { tail -n 20 "$log"; fail "armpass exited $st after system_reset with fd=, not 3"; }
 pass
