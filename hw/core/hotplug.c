@@ -131,6 +131,14 @@ DeviceState *machine_hotplug_add(MachineState *ms, const OptList *opts, GError *
                     "without it to hot-plug", dc->name);
         return NULL;
     }
+    if (opt_value(opts, "fd") || opt_value(opts, "group-fd")) {
+        /* Those name descriptors armpass inherited at start; a number from a QMP client
+         * would name whatever armpass itself has open under it. */
+        g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "device_add %s: fd= and "
+                    "group-fd= take descriptors inherited at start (-device); device_add "
+                    "opens the device itself: give host= or sysfsdev=", dc->name);
+        return NULL;
+    }
     id = opt_value(opts, "id");
     if (id && find_device(ms, id)) {
         g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "device_add %s: id=%s is taken "

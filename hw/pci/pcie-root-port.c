@@ -294,6 +294,13 @@ bool pcie_root_port_request_unplug(PCIERootPort *rp, GError **errp)
                     rp->parent.id);
         return false;
     }
+    if (!slot_powered(rp)) {
+        /* The button on a slot that is off asks pciehp to power it on, not to release. */
+        g_set_error(errp, PCI_ERROR, EBUSY, "%s: the guest has powered the slot off (its "
+                    "device is kept): have it power the slot on again (echo 1 > "
+                    "/sys/bus/pci/slots/N/power), then device_del", rp->parent.id);
+        return false;
+    }
     rp->unplug_requested = true;
     g_debug("%s: attention button pressed", rp->parent.id);
     slot_event(rp, PCI_EXP_SLTSTA_ABP);
@@ -432,10 +439,6 @@ static void pcie_root_port_unrealize(DeviceState *dev, MachineState *ms)
 {
     PCIERootPort *rp = (PCIERootPort *)dev;
 
-    if (rp->intx_group >= 0) {
-        ms->pci_port_intx_used &= ~(1u << rp->intx_group);
-        rp->intx_group = -1;
-    }
     if (rp->power_off_source) {
         GSource *src = g_main_context_find_source_by_id(rp->ms->main_context,
                                                         rp->power_off_source);
@@ -452,6 +455,10 @@ static void pcie_root_port_unrealize(DeviceState *dev, MachineState *ms)
         pci_bus_free(rp->sec_bus);
         rp->sec_bus = NULL;
         rp->pdev.sec_bus = NULL;
+    }
+    if (rp->intx_group >= 0) { /* its slot is empty: the lines are free for another port */
+        ms->pci_port_intx_used &= ~(1u << rp->intx_group);
+        rp->intx_group = -1;
     }
     pci_set_intx(&rp->pdev, false);
     if (rp->pdev.bus) {

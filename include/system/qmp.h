@@ -105,7 +105,8 @@ void qmp_event_device_deleted(QmpServer *qmp, const char *id, const char *path);
 void qmp_server_flush(QmpServer *qmp, int timeout_ms);
 
 /* Takes the descriptor getfd stored under name (the caller owns it now), or -1 if there is
- * none: for commands that take a descriptor by name (device_add ...,fd=NAME). */
+ * none. closefd is its only user so far: no command takes a descriptor by name yet
+ * (device_add refuses fd=). */
 int qmp_server_take_fd(QmpServer *qmp, const char *name);
 
 #endif

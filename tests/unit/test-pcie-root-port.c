@@ -653,6 +653,15 @@ static void test_coldplug(void)
     b.ms.guest_running = true;
     pcie_root_port_set_power_off_handler(b.rp, on_power_off, &b);
     rp_write(&b, EXP(PCI_EXP_SLTCTL), PCI_EXP_SLTCTL_PWR_OFF, 2);
+    /* An unplug request now is refused (pciehp listening): the button on a slot that is off
+     * would ask pciehp to power it on, and the request would stay pending for good. */
+    rp_write(&b, EXP(PCI_EXP_SLTCTL), PCI_EXP_SLTCTL_PWR_OFF | PCI_EXP_SLTCTL_HPIE |
+             PCI_EXP_SLTCTL_ABPE, 2);
+    g_assert_false(pcie_root_port_request_unplug(b.rp, &err));
+    g_assert_error(err, PCI_ERROR, EBUSY);
+    g_assert_nonnull(strstr(err->message, "the guest has powered the slot off"));
+    g_clear_error(&err);
+    g_assert_false(b.rp->unplug_requested);
     /* ...and powered on again before the main loop ran: nothing is handed over. */
     rp_write(&b, EXP(PCI_EXP_SLTCTL), PCI_EXP_SLTCTL_PWR_ON, 2);
     while (g_main_context_iteration(b.ms.main_context, FALSE)) {

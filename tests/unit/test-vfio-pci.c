@@ -2325,6 +2325,13 @@ static void test_hotplug_errors(void)
     g_assert_null(hot_add(&b, "vfio-pci,host=0000:00:09.0,bus=rp0", &err));
     assert_says(err->message, "no such PCI device");
     g_clear_error(&err);
+    /* fd= from a QMP client would name one of armpass's own descriptors. */
+    g_assert_null(hot_add(&b, "vfio-pci,host=" NVME ",bus=rp0,iommufd=i0,fd=3", &err));
+    assert_says(err->message, "fd= and group-fd= take descriptors inherited at start");
+    g_clear_error(&err);
+    g_assert_null(hot_add(&b, "vfio-pci,host=" NVME ",bus=rp0,group-fd=4", &err));
+    assert_says(err->message, "give host= or sysfsdev=");
+    g_clear_error(&err);
     cfg.sandbox = true;
     b.ms.cfg = &cfg;
     g_assert_null(hot_add(&b, "vfio-pci,host=" NVME ",bus=rp0", &err));
