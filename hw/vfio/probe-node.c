@@ -38,12 +38,13 @@ static uint32_t provider_cells(const char *dt_base, uint32_t phandle)
     return dir ? dir_u32(dir, "#interrupt-cells", 0) : 0;
 }
 
-/* The interrupt-parent phandle of the node folder dir: its own, else its ancestors'. */
+/* The interrupt-parent phandle of the node folder dir: its own, else its ancestors' up to
+ * dt_base (both resolved paths). */
 static uint32_t interrupt_parent(const char *dir, const char *dt_base)
 {
     g_autofree char *cur = g_strdup(dir);
 
-    while (g_str_has_prefix(cur, dt_base) && strlen(cur) >= strlen(dt_base)) {
+    while (g_str_has_prefix(cur, dt_base)) {
         uint32_t ph = dir_u32(cur, "interrupt-parent", 0);
         char *up;
 
@@ -53,9 +54,6 @@ static uint32_t interrupt_parent(const char *dir, const char *dt_base)
         up = g_path_get_dirname(cur);
         g_free(cur);
         cur = up;
-        if (strlen(cur) < strlen(dt_base)) {
-            break;
-        }
     }
     return 0;
 }
@@ -68,8 +66,11 @@ static bool plan_irqs(const char *of_node, const char *dt_base, GArray *edges, G
     size_t len;
 
     if (host_dt_read_prop(of_node, "interrupts", 4096, &val, &len, NULL)) {
+        /* of_node is a link into the tree: compare resolved paths (a relative or linked
+         * --sysfs root otherwise never matches). */
         g_autofree char *real = realpath(of_node, NULL);
-        uint32_t ph = real ? interrupt_parent(real, dt_base) : 0;
+        g_autofree char *base = realpath(dt_base, NULL);
+        uint32_t ph = real && base ? interrupt_parent(real, base) : 0;
         uint32_t cells = ph ? provider_cells(dt_base, ph) : 0;
 
         if (!cells) {

@@ -274,6 +274,12 @@ static char *pci_skip_reason(const char *dev)
 }
 
 /* The group's other members and their drivers. */
+/* g_ptr_array_sort's order of names (it passes pointers to the elements). */
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static void scan_group(ProbeDevice *d, const ProbeReport *r)
 {
     g_autofree char *leaf = g_strdup_printf("%d", d->group);
@@ -294,7 +300,7 @@ static void scan_group(ProbeDevice *d, const ProbeReport *r)
     if (dir) {
         g_dir_close(dir);
     }
-    g_ptr_array_sort(names, (GCompareFunc)(void (*)(void))g_ascii_strcasecmp);
+    g_ptr_array_sort(names, compare_names);
     for (guint i = 0; i < names->len; i++) {
         ProbeMember *m = g_new0(ProbeMember, 1);
         g_autofree char *mdir = g_build_filename(ddir, g_ptr_array_index(names, i), NULL);
@@ -616,11 +622,6 @@ static ProbeDevice *scan_device(const ProbeReport *r, ProbeBus bus, const char *
         probe_plan_guest_node(d, r->sysfs_root);
     }
     return d;
-}
-
-static gint compare_names(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 ProbeReport *probe_scan(const char *sysfs_root, GError **errp)

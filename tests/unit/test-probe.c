@@ -167,6 +167,62 @@ static void test_ready(void)
     sys_clear(&s);
 }
 
+/* --sysfs given as a relative path: the guest node is planned as with an absolute one (the
+ * interrupt parent is found by comparing resolved paths). */
+static void test_relative_root(void)
+{
+    Sys s;
+    g_autoptr(ProbeReport) r = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *cwd = g_get_current_dir();
+    g_autofree char *parent = NULL, *leaf = NULL;
+    const ProbeDevice *d;
+
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "amba", PL031, "pl031@9010000", 3, false, "vfio-amba");
+    parent = g_path_get_dirname(s.root);
+    leaf = g_path_get_basename(s.root);
+    g_assert_cmpint(chdir(parent), ==, 0);
+    r = probe_scan(leaf, &err);
+    g_assert_cmpint(chdir(cwd), ==, 0);
+    g_assert_no_error(err);
+    d = find_dev(r, PL031);
+    if (!d->guest_node) {
+        g_error("no guest node with a relative root: %s", d->guest_node_error);
+    }
+    assert_contains(d->guest_node, "interrupts = <0x0 0x70 0x4>;");
+    sys_clear(&s);
+}
+
+/* The group's other members are listed by name. */
+static void test_members_sorted(void)
+{
+    static const char *const others[] = { "0000:00:07.0", "0000:00:03.0", "0000:00:09.0",
+                                          "0000:00:05.0", "0000:00:04.0", "0000:00:08.0" };
+    Sys s;
+    g_autoptr(ProbeReport) r = NULL;
+    const ProbeDevice *d;
+
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_pci(&s, NVME, 1, "vfio-pci", "0x010802\n");
+    for (unsigned i = 0; i < G_N_ELEMENTS(others); i++) {
+        add_pci(&s, others[i], 1, "vfio-pci", "0x010802\n");
+    }
+    r = scan(&s);
+    d = find_dev(r, NVME);
+    g_assert_cmpuint(d->members->len, ==, G_N_ELEMENTS(others));
+    for (guint i = 1; i < d->members->len; i++) {
+        const ProbeMember *a = g_ptr_array_index(d->members, i - 1);
+        const ProbeMember *b = g_ptr_array_index(d->members, i);
+        g_assert_cmpint(strcmp(a->name, b->name), <, 0);
+    }
+    sys_clear(&s);
+}
+
 static void test_host_driver(void)
 {
     Sys s;
@@ -750,6 +806,8 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/probe/ready", test_ready);
     g_test_add_func("/probe/host-driver", test_host_driver);
+    g_test_add_func("/probe/relative-root", test_relative_root);
+    g_test_add_func("/probe/members-sorted", test_members_sorted);
     g_test_add_func("/probe/not-viable", test_not_viable);
     g_test_add_func("/probe/viable-with-pcieport", test_viable_with_pcieport);
     g_test_add_func("/probe/no-iommu-group", test_no_iommu_group);
