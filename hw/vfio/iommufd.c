@@ -420,7 +420,7 @@ static bool iommufd_attach(VfioDevice *dev, const VfioAttachOptions *o, GError *
                        err == EADDRINUSE ? ": guest RAM already mapped there for another device "
                        "lies in a range this device's IOMMU reserves (give this device its own "
                        "-object iommufd)" : "");
-        goto fail_close;
+        goto fail_unbind;
     }
     g_debug("vfio %s: VFIO_DEVICE_ATTACH_IOMMUFD_PT: IOAS %u (devid %u)", dev->name,
             attach.pt_id, bind.out_devid);
@@ -452,6 +452,7 @@ fail_detach:
                       g_strerror(errno));
         }
     }
+fail_unbind:
     ops->close(ops->opaque, fd); /* unbinds, even a passed one: it was bound by us */
     goto fail_release;
 fail_close:

@@ -404,6 +404,33 @@ static void test_pass_fds_iommufd(void)
     bench_done(&b);
 }
 
+/* A passed cdev that armpass bound is closed (unbound) when the attach fails after the bind:
+ * the manager can pass a new one, and the passed iommufd, kept, serves it. */
+static void test_pass_fds_attach_fails(void)
+{
+    g_autofree char *msg = NULL;
+    VfioDevice *dev;
+    int io, cdev;
+    Bench b;
+
+    bench_init(&b);
+    add_dev(&b, PL031, 0, false);
+    io = fake_vfio_pass_fd(b.f, "/dev/iommu");
+    cdev = fake_vfio_pass_fd(b.f, "/dev/vfio/devices/vfio0");
+    g_assert_true(vfio_context_add_iommufd(b.ctx, "iommufd0", io, NULL));
+    fake_vfio_fail_ioctl(b.f, VFIO_DEVICE_ATTACH_IOMMUFD_PT, 1, EADDRINUSE);
+    msg = attach_fails(&b, PL031, on_iommufd("iommufd0", cdev));
+    assert_says(msg, "VFIO_DEVICE_ATTACH_IOMMUFD_PT");
+    assert_says(msg, "give this device its own -object iommufd");
+    fake_vfio_clear_faults(b.f);
+    cdev = fake_vfio_pass_fd(b.f, "/dev/vfio/devices/vfio0");
+    dev = attach_ok(&b, PL031, on_iommufd("iommufd0", cdev));
+    g_assert_cmpuint(b.f->opens, ==, 0);
+    vfio_device_detach(dev);
+    g_assert_cmpuint(fake_vfio_open_fds(b.f), ==, 0);
+    bench_done(&b);
+}
+
 /* -object vfio-container,fd= and group-fd=: the legacy path with nothing opened by path. */
 static void test_pass_fds_legacy(void)
 {
@@ -600,6 +627,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-iommufd/error/no-such-object", test_no_such_object);
     g_test_add_func("/vfio-iommufd/error/already-bound", test_already_bound);
     g_test_add_func("/vfio-iommufd/pass/iommufd", test_pass_fds_iommufd);
+    g_test_add_func("/vfio-iommufd/pass/attach-fails", test_pass_fds_attach_fails);
     g_test_add_func("/vfio-iommufd/pass/legacy", test_pass_fds_legacy);
     g_test_add_func("/vfio-iommufd/pass/wrong", test_pass_fds_wrong);
     g_test_add_func("/vfio-iommufd/pass/group-fd-wrong", test_pass_group_fd_wrong);
