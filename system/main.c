@@ -3,6 +3,8 @@
 #include "hw/arm/virt.h"
 #include "hw/core/device.h"
 #include "hw/vfio/probe.h"
+#include "hw/vfio/vfio-common.h"
+#include "system/hostmem.h"
 #include "system/options.h"
 #include "system/qmp.h"
 #include "system/rcu.h"
@@ -74,11 +76,48 @@ static void rcu_warm_up(void)
     armpass_rcu_barrier();
 }
 
+/*
+ * Guest RAM's backend, made once for every run (guest reboots keep it), after the checks that
+ * must come before any guest is built: the backend against the host's pools, and
+ * RLIMIT_MEMLOCK against what mem-lock=on and VFIO's DMA map will lock.
+ */
+static HostMemBackend *guest_ram_create(const ArmpassConfig *cfg, GError **errp)
+{
+    g_autoptr(HostMemConfig) c = hostmem_config_copy(cfg->ram_backend);
+    HostMemHost host;
+    bool type1 = false, iommufd = false;
+    uint64_t locked_vm = 0;
+    g_autoptr(GString) what = g_string_new(NULL);
+
+    hostmem_host_read("/sys", "/proc", &host);
+    if (cfg->dumpdtb) {
+        c->prealloc = c->lock = false; /* nothing runs: fault nothing in */
+    } else {
+        vfio_guest_ram_pinning(cfg, "/sys", &type1, &iommufd);
+        if (c->lock) {
+            locked_vm += c->size;
+            g_string_append(what, "-overcommit mem-lock=on");
+        }
+        if (type1) {
+            locked_vm += c->size;
+            g_string_append_printf(what, "%sVFIO's DMA map (type1)", what->len ? " plus " : "");
+        }
+        if (iommufd) {
+            g_string_append_printf(what, "%sVFIO's DMA map (iommufd)", what->len ? " and " : "");
+        }
+        if (!hostmem_check_memlock(&host, locked_vm, iommufd ? c->size : 0, what->str, errp)) {
+            return NULL;
+        }
+    }
+    return hostmem_backend_new(c, &host, errp);
+}
+
 int main(int argc, char **argv)
 {
     g_auto(ArmpassConfig) cfg;
     g_autoptr(GError) err = NULL;
     QmpServer *qmp = NULL;
+    HostMemBackend *ram;
     int status;
 
     /* A console reader that goes away must not kill the VMM: writes then fail with EPIPE. */
@@ -120,6 +159,11 @@ int main(int argc, char **argv)
      * boot (e2e pci-reboot). glibc: mallopt(3). */
     mallopt(M_ARENA_MAX, 1);
     rcu_warm_up();
+    ram = guest_ram_create(&cfg, &err);
+    if (!ram) {
+        fprintf(stderr, "armpass: %s\n", err->message);
+        return 1;
+    }
     /* The QMP socket exists before the guest starts (and before -sandbox on, which forbids
      * making sockets), and lives across guest reboots: a client stays connected. */
     if (cfg.qmp_path && !cfg.dumpdtb) {
@@ -127,6 +171,7 @@ int main(int argc, char **argv)
         if (!qmp_server_listen_unix(qmp, cfg.qmp_path, &err)) {
             fprintf(stderr, "armpass: -qmp: %s\n", err->message);
             qmp_server_free(qmp);
+            hostmem_backend_free(ram);
             return 1;
         }
         if (cfg.sandbox) {
@@ -135,7 +180,7 @@ int main(int argc, char **argv)
         virt_set_qmp(qmp);
     }
     for (;;) {
-        status = virt_machine_run(&cfg, &err);
+        status = virt_machine_run(&cfg, ram, &err);
         if (status != ARMPASS_EXIT_GUEST_RESET || virt_reset_ends(&cfg)) {
             break;
         }
@@ -145,6 +190,7 @@ int main(int argc, char **argv)
     qmp_server_flush(qmp, 1000);
     virt_set_qmp(NULL);
     qmp_server_free(qmp);
+    hostmem_backend_free(ram);
     armpass_rcu_barrier();
     armpass_rcu_unregister_thread();
     if (status < 0) {

@@ -48,6 +48,12 @@ bool memory_region_init_ram(MemoryRegion *mr, const char *name, uint64_t size, G
     return true;
 }
 
+void memory_region_init_ram_ptr(MemoryRegion *mr, const char *name, uint64_t size, void *host)
+{
+    region_init_common(mr, name, MR_RAM, size);
+    mr->host = host;
+}
+
 void memory_region_init_ram_device_ptr(MemoryRegion *mr, const char *name, uint64_t size,
                                        void *host)
 {

@@ -2,6 +2,8 @@
 /* Parses armpass's QEMU-style command line into an ArmpassConfig, and the "first,key=value" option strings of -M and -device. */
 #include "system/options.h"
 
+#include "system/hostmem.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -266,6 +268,11 @@ static void opt_list_free_cb(gpointer p)
     opt_list_free(p);
 }
 
+static void hostmem_config_free_cb(gpointer p)
+{
+    hostmem_config_free(p);
+}
+
 static void armpass_object_free_cb(gpointer p)
 {
     ArmpassObject *o = p;
@@ -286,6 +293,8 @@ void armpass_config_init(ArmpassConfig *cfg)
     cfg->devices = g_ptr_array_new_with_free_func(opt_list_free_cb);
     cfg->objects = g_ptr_array_new_with_free_func(armpass_object_free_cb);
     cfg->kvm_fd = -1;
+    cfg->mem_backends = g_ptr_array_new_with_free_func(hostmem_config_free_cb);
+    cfg->machine_thp = -1;
 }
 
 void armpass_config_clear(ArmpassConfig *cfg)
@@ -304,6 +313,12 @@ void armpass_config_clear(ArmpassConfig *cfg)
     if (cfg->objects) {
         g_ptr_array_unref(cfg->objects);
     }
+    if (cfg->mem_backends) {
+        g_ptr_array_unref(cfg->mem_backends);
+    }
+    g_free(cfg->memory_backend);
+    g_free(cfg->mem_path);
+    hostmem_config_free(cfg->ram_backend);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -339,6 +354,8 @@ static bool opt_machine(ParseState *ps, const char *name, const char *arg, GErro
     g_autoptr(OptList) ol = NULL;
     const char *gic = NULL;
     const char *dumpdtb = NULL;
+    const char *backend = NULL;
+    int thp = ps->cfg->machine_thp;
     GicVersion version = ps->cfg->gic_version;
 
     if (!opt_list_parse(arg, true, &ol, errp)) {
@@ -348,8 +365,8 @@ static bool opt_machine(ParseState *ps, const char *name, const char *arg, GErro
     if (opt_list_get(ol, "help")) {
         g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
                     "%s %s: the only machine type is \"virt\" (ARM virtual machine); its "
-                    "properties are gic-version=2|3|host and dumpdtb=FILE "
-                    "(e.g. -M virt,gic-version=3)", name, arg);
+                    "properties are gic-version=2|3|host, dumpdtb=FILE, memory-backend=ID "
+                    "and thp=on|off (e.g. -M virt,gic-version=3)", name, arg);
         return false;
     }
     if (ol->first && strcmp(ol->first, "virt") != 0) {
@@ -365,10 +382,21 @@ static bool opt_machine(ParseState *ps, const char *name, const char *arg, GErro
             gic = pair->value;
         } else if (strcmp(pair->key, "dumpdtb") == 0) {
             dumpdtb = pair->value;
+        } else if (strcmp(pair->key, "memory-backend") == 0) {
+            backend = pair->value;
+        } else if (strcmp(pair->key, "thp") == 0) {
+            bool on;
+            if (!parse_bool(pair->value, &on, NULL)) {
+                g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                            "%s %s: thp=%s is not on or off (thp=off leaves guest RAM to "
+                            "base pages)", name, arg, pair->value);
+                return false;
+            }
+            thp = on;
         } else {
             g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
-                        "%s %s: unknown machine property \"%s\" (virt accepts gic-version and "
-                        "dumpdtb)", name, arg, pair->key);
+                        "%s %s: unknown machine property \"%s\" (virt accepts gic-version, "
+                        "dumpdtb, memory-backend and thp)", name, arg, pair->key);
             return false;
         }
     }
@@ -392,9 +420,19 @@ static bool opt_machine(ParseState *ps, const char *name, const char *arg, GErro
                     arg);
         return false;
     }
+    if (backend && *backend == '\0') {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s %s: memory-backend needs the id of an -object memory-backend-* (e.g. "
+                    "-M virt,memory-backend=mem0)", name, arg);
+        return false;
+    }
     ps->cfg->gic_version = version;
+    ps->cfg->machine_thp = thp;
     if (dumpdtb) {
         set_str(&ps->cfg->dumpdtb, dumpdtb);
+    }
+    if (backend) {
+        set_str(&ps->cfg->memory_backend, backend);
     }
     set_str(&ps->cfg->machine, "virt");
     return true;
@@ -459,6 +497,7 @@ static bool opt_m(ParseState *ps, const char *name, const char *arg, GError **er
         return false;
     }
     ps->cfg->ram_size = size;
+    ps->cfg->ram_size_given = true;
     return true;
 }
 
@@ -583,7 +622,55 @@ const char *armpass_object_help(void)
            "  vfio-container  fd=N (required): an open /dev/vfio/vfio passed in, for the\n"
            "                  legacy path of devices given container=ID (and group-fd=)\n"
            "                  e.g. -object vfio-container,id=c0,fd=4 -device "
-           "vfio-pci,host=0000:00:01.0,container=c0,group-fd=5\n";
+           "vfio-pci,host=0000:00:01.0,container=c0,group-fd=5\n"
+           "  memory-backend-ram    anonymous guest RAM: size=SIZE (required), share=on|off,\n"
+           "                        prealloc=on, prealloc-threads=N, thp=on|off\n"
+           "  memory-backend-memfd  a memfd (shared by default; vhost-user maps it): the same,\n"
+           "                        and hugetlb=on, hugetlbsize=2M|1G, seal=on|off\n"
+           "  memory-backend-file   a file on hugetlbfs: mem-path=DIR|FILE, size, share,\n"
+           "                        prealloc, prealloc-threads\n"
+           "                  e.g. -object memory-backend-memfd,id=mem0,size=1G,hugetlb=on,"
+           "hugetlbsize=2M -M virt,memory-backend=mem0\n";
+}
+
+/* id is not yet the id of any -object. */
+static bool object_id_unique(ParseState *ps, const char *name, const char *arg, const char *id,
+                             GError **errp)
+{
+    const char *type = NULL;
+
+    for (guint i = 0; i < ps->cfg->objects->len && !type; i++) {
+        const ArmpassObject *other = g_ptr_array_index(ps->cfg->objects, i);
+        type = strcmp(other->id, id) ? NULL : other->type;
+    }
+    for (guint i = 0; i < ps->cfg->mem_backends->len && !type; i++) {
+        const HostMemConfig *other = g_ptr_array_index(ps->cfg->mem_backends, i);
+        type = strcmp(other->id, id) ? NULL : hostmem_kind_name(other->kind);
+    }
+    if (type) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s %s: id=%s is already the id of an -object %s (give each object "
+                    "its own id)", name, arg, id, type);
+        return false;
+    }
+    return true;
+}
+
+/* -object memory-backend-*: guest RAM's backing (system/hostmem.h). */
+static bool opt_object_memory(ParseState *ps, const char *name, const char *arg,
+                              const OptList *ol, GError **errp)
+{
+    HostMemConfig *c = hostmem_config_parse(ol, errp);
+
+    if (!c) {
+        return false;
+    }
+    if (!object_id_unique(ps, name, arg, c->id, errp)) {
+        hostmem_config_free(c);
+        return false;
+    }
+    g_ptr_array_add(ps->cfg->mem_backends, c);
+    return true;
 }
 
 static bool opt_object(ParseState *ps, const char *name, const char *arg, GError **errp)
@@ -600,10 +687,13 @@ static bool opt_object(ParseState *ps, const char *name, const char *arg, GError
         ps->cfg->show_object_help = true;
         return true;
     }
+    if (ol->first && hostmem_kind_from_name(ol->first, &(HostMemKind){ 0 })) {
+        return opt_object_memory(ps, name, arg, ol, errp);
+    }
     if (!ol->first || (strcmp(ol->first, "iommufd") && strcmp(ol->first, "vfio-container"))) {
         g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
-                    "%s %s: unknown object type \"%s\" (armpass has iommufd and "
-                    "vfio-container; see -object help)", name, arg,
+                    "%s %s: unknown object type \"%s\" (armpass has iommufd, vfio-container "
+                    "and memory-backend-ram|memfd|file; see -object help)", name, arg,
                     ol->first ? ol->first : "");
         return false;
     }
@@ -628,15 +718,8 @@ static bool opt_object(ParseState *ps, const char *name, const char *arg, GError
                     strcmp(ol->first, "iommufd") ? "c" : "iommufd");
         return false;
     }
-    for (guint i = 0; i < ps->cfg->objects->len; i++) {
-        const ArmpassObject *other = g_ptr_array_index(ps->cfg->objects, i);
-
-        if (!strcmp(other->id, id)) {
-            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                        "%s %s: id=%s is already the id of an -object %s (give each object "
-                        "its own id)", name, arg, id, other->type);
-            return false;
-        }
+    if (!object_id_unique(ps, name, arg, id, errp)) {
+        return false;
     }
     if (!fd && !strcmp(ol->first, "vfio-container")) {
         g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
@@ -969,6 +1052,132 @@ static bool qmp_options_resolve(ParseState *ps, GError **errp)
     return true;
 }
 
+static bool opt_mem_path(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    if (!need_file(name, arg, "-mem-path /dev/hugepages", errp)) {
+        return false;
+    }
+    set_str(&ps->cfg->mem_path, arg);
+    return true;
+}
+
+static bool opt_mem_prealloc(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    (void)name;
+    (void)arg;
+    (void)errp;
+    ps->cfg->mem_prealloc = true;
+    return true;
+}
+
+static bool opt_overcommit(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    g_autoptr(OptList) ol = NULL;
+
+    if (!opt_list_parse(arg, false, &ol, errp)) {
+        g_prefix_error(errp, "%s %s: ", name, arg);
+        return false;
+    }
+    for (guint i = 0; i < ol->pairs->len; i++) {
+        const OptPair *pair = g_ptr_array_index(ol->pairs, i);
+
+        if (strcmp(pair->key, "mem-lock") != 0) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                        "%s %s: \"%s\" is not supported (armpass takes mem-lock=on|off)", name,
+                        arg, pair->key);
+            return false;
+        }
+        if (!parse_bool(pair->value, &ps->cfg->mem_lock, NULL)) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                        "%s %s: mem-lock=%s is not on or off (e.g. -overcommit mem-lock=on)",
+                        name, arg, pair->value);
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Once the whole command line is read: guest RAM's backend. -M memory-backend=ID takes that
+ * -object (whose size is -m's, or must equal -m when both are given); otherwise an implicit
+ * memory-backend-ram of -m, or, with -mem-path DIR, an implicit memory-backend-file there
+ * (on hugetlbfs). -mem-prealloc and -overcommit mem-lock=on apply to either, as in QEMU.
+ */
+static bool mem_options_resolve(ParseState *ps, GError **errp)
+{
+    ArmpassConfig *cfg = ps->cfg;
+    HostMemConfig *c = NULL;
+
+    for (guint i = 0; i < cfg->mem_backends->len; i++) {
+        HostMemConfig *b = g_ptr_array_index(cfg->mem_backends, i);
+
+        if (cfg->memory_backend && strcmp(b->id, cfg->memory_backend) == 0) {
+            c = b;
+        } else {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                        "-object %s,id=%s: nothing uses it (guest RAM takes one backend: give "
+                        "-M virt,memory-backend=%s, or leave the -object out)",
+                        hostmem_kind_name(b->kind), b->id, b->id);
+            return false;
+        }
+    }
+    if (cfg->memory_backend && !c) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "-M memory-backend=%s: no -object has that id (add e.g. -object "
+                    "memory-backend-ram,id=%s,size=512M)", cfg->memory_backend,
+                    cfg->memory_backend);
+        return false;
+    }
+    if (c) {
+        if (cfg->mem_path) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                        "-mem-path and -M memory-backend= both say where guest RAM comes from "
+                        "(keep one: -object memory-backend-file,mem-path= does what -mem-path "
+                        "does)");
+            return false;
+        }
+        if (cfg->machine_thp >= 0) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                        "-M thp= applies to the implicit guest RAM: with memory-backend=%s, "
+                        "give thp= on that -object instead", c->id);
+            return false;
+        }
+        if (cfg->ram_size_given && cfg->ram_size != c->size) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                        "-m %" G_GUINT64_FORMAT "M differs from the size of memory-backend %s (%"
+                        G_GUINT64_FORMAT "M): give the same size, or leave -m out",
+                        cfg->ram_size >> 20, c->id, c->size >> 20);
+            return false;
+        }
+        if (c->size < ARMPASS_MIN_RAM || c->size > ARMPASS_MAX_RAM) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                        "-object %s,id=%s: size=%" G_GUINT64_FORMAT "M is out of range for "
+                        "guest RAM (use %lluM to %lluG)", hostmem_kind_name(c->kind), c->id,
+                        c->size >> 20, ARMPASS_MIN_RAM >> 20, ARMPASS_MAX_RAM >> 30);
+            return false;
+        }
+        cfg->ram_size = c->size;
+        c = hostmem_config_copy(c);
+    } else if (cfg->mem_path) {
+        c = hostmem_config_new(HOSTMEM_FILE, "mem-path");
+        c->mem_path = g_strdup(cfg->mem_path);
+        c->require_hugetlbfs = true;
+        c->implicit = true;
+    } else {
+        c = hostmem_config_new(HOSTMEM_RAM, "ram");
+        c->implicit = true;
+        c->thp = cfg->machine_thp != 0;
+    }
+    if (c->implicit) {
+        c->size = cfg->ram_size;
+    }
+    c->prealloc |= cfg->mem_prealloc;
+    c->lock = cfg->mem_lock;
+    hostmem_config_free(cfg->ram_backend);
+    cfg->ram_backend = c;
+    return true;
+}
+
 static bool opt_help(ParseState *ps, const char *name, const char *arg, GError **errp)
 {
     (void)name;
@@ -988,9 +1197,10 @@ static bool opt_version(ParseState *ps, const char *name, const char *arg, GErro
 }
 
 static const CmdOption cmd_options[] = {
-    { "-machine", "-M", "TYPE[,gic-version=2|3|host][,dumpdtb=FILE]",
+    { "-machine", "-M", "TYPE[,gic-version=2|3|host][,dumpdtb=FILE][,memory-backend=ID][,thp=on|off]",
       "the board, only virt; gic-version picks the GIC (host: the newest KVM offers),\n"
-      "dumpdtb writes the device tree to FILE and exits",
+      "dumpdtb writes the device tree to FILE and exits, memory-backend takes guest RAM\n"
+      "from an -object memory-backend-*, thp=off leaves the default RAM without THP",
       "-M virt,gic-version=3", opt_machine },
     { "-m", NULL, "SIZE",
       "guest RAM (default 512M): a bare number is MiB, suffixes K, M, G, T;\n"
@@ -1008,11 +1218,21 @@ static const CmdOption cmd_options[] = {
       "add a device (repeatable); -device help lists drivers, -device DRIVER,help\n"
       "their properties; write \",,\" for a comma inside a value",
       "-device pl011", opt_device },
-    { "-object", NULL, "TYPE,id=ID[,fd=N]",
+    { "-object", NULL, "TYPE,id=ID[,...]",
       "an object devices refer to by id (repeatable; -object help lists the types):\n"
       "iommufd (the iommufd backend: -device ...,iommufd=ID; fd=N an open /dev/iommu),\n"
-      "vfio-container (fd=N an open /dev/vfio/vfio: -device ...,container=ID,group-fd=M)",
+      "vfio-container (fd=N an open /dev/vfio/vfio: -device ...,container=ID,group-fd=M),\n"
+      "memory-backend-ram|memfd|file (guest RAM: -M virt,memory-backend=ID)",
       "-object iommufd,id=iommufd0", opt_object },
+    { "-mem-path", NULL, "DIR",
+      "guest RAM from a file in DIR, a hugetlbfs mount (QEMU's shorthand for\n"
+      "-object memory-backend-file,mem-path=DIR)", "-mem-path /dev/hugepages", opt_mem_path },
+    { "-mem-prealloc", NULL, NULL,
+      "fault all of guest RAM in before the guest starts (prealloc=on)", NULL,
+      opt_mem_prealloc },
+    { "-overcommit", NULL, "mem-lock=on|off",
+      "mem-lock=on: lock guest RAM in host memory (mlock; needs RLIMIT_MEMLOCK)",
+      "-overcommit mem-lock=on", opt_overcommit },
     { "-accel", NULL, "kvm[,fd=N]",
       "the accelerator, only kvm; fd=N: an open /dev/kvm passed in by a launcher\n"
       "(default: armpass opens /dev/kvm)", "-accel kvm,fd=3", opt_accel },
@@ -1094,7 +1314,7 @@ bool armpass_parse_args(int argc, char **argv, ArmpassConfig *cfg, GError **errp
             return false;
         }
     }
-    return qmp_options_resolve(&ps, errp);
+    return qmp_options_resolve(&ps, errp) && mem_options_resolve(&ps, errp);
 }
 
 const char *armpass_usage(void)

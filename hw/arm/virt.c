@@ -42,6 +42,7 @@ static G_DEFINE_QUARK(armpass-virt-error, virt_error)
 typedef struct VirtMachine {
     MachineState ms;
     const ArmpassConfig *cfg;
+    HostMemBackend *backend; /* guest RAM's host memory (system/main.c owns it) */
     MemoryRegion sysmem;
     MemoryRegion ram;
     bool ram_ready;
@@ -455,12 +456,11 @@ static bool virt_memory_init(VirtMachine *vm, GError **errp)
     address_space_init(&vm->as, &vm->sysmem, "memory");
     vm->as_ready = true;
     vm->ms.as = &vm->as;
-    if (!memory_region_init_ram(&vm->ram, "ram", vm->cfg->ram_size, errp)) {
-        g_prefix_error(errp, "-m %" PRIu64 "M: cannot allocate guest RAM (give a smaller -m, "
-                       "or lift the limit on armpass's address space, ulimit -v): ",
-                       vm->cfg->ram_size >> 20);
-        return false;
-    }
+    /* The backend (system/main.c made it) outlives this run: guest RAM keeps its pages
+     * across a reboot, as QEMU's does. */
+    g_assert(vm->backend && vm->backend->size == vm->cfg->ram_size);
+    g_assert(virt_memmap[VIRT_MEM].base % vm->backend->align == 0);
+    memory_region_init_ram_ptr(&vm->ram, "ram", vm->backend->size, vm->backend->host);
     vm->ram_ready = true;
     if (!memory_region_add_subregion(&vm->sysmem, virt_memmap[VIRT_MEM].base, &vm->ram, 0,
                                      errp)) {
@@ -745,40 +745,27 @@ static char *virt_read_proc(int fd, const char *path)
     return g_string_free(s, FALSE);
 }
 
-/* Resident KiB of the guest-RAM mapping (from /proc/self/smaps), and armpass's peak RSS
- * in KiB (VmHWM of /proc/self/status); -1 where unreadable. */
-static void virt_rss_kib(VirtMachine *vm, int64_t *guest_kib, int64_t *peak_kib)
+/* What smaps says of the guest-RAM mapping (system/hostmem.h), and armpass's peak RSS in KiB
+ * (VmHWM of /proc/self/status); -1 where unreadable. */
+static void virt_ram_usage(VirtMachine *vm, HostMemUsage *u, int64_t *peak_kib)
 {
     g_autofree char *smaps = NULL, *status = NULL;
-    g_auto(GStrv) lines = NULL;
-    uintptr_t ram = (uintptr_t)vm->ram.host;
-    bool in_ram = false;
 
-    *guest_kib = *peak_kib = -1;
+    *peak_kib = -1;
     if ((status = virt_read_proc(vm->proc_status_fd, "/proc/self/status"))) {
         const char *hwm = strstr(status, "VmHWM:");
         if (hwm) {
             *peak_kib = g_ascii_strtoll(hwm + 6, NULL, 10);
         }
     }
-    if (!vm->ram_ready || !(smaps = virt_read_proc(vm->proc_smaps_fd, "/proc/self/smaps"))) {
-        return;
-    }
-    lines = g_strsplit(smaps, "\n", -1);
-    for (unsigned i = 0; lines[i]; i++) {
-        unsigned long start, end;
-        if (sscanf(lines[i], "%lx-%lx ", &start, &end) == 2) {
-            in_ram = start <= ram && ram < end;
-        } else if (in_ram && g_str_has_prefix(lines[i], "Rss:")) {
-            *guest_kib = g_ascii_strtoll(lines[i] + 4, NULL, 10);
-            return;
-        }
-    }
+    smaps = vm->ram_ready ? virt_read_proc(vm->proc_smaps_fd, "/proc/self/smaps") : NULL;
+    hostmem_usage_from_smaps(smaps, vm->ram.host, u);
 }
 
 GString *virt_stats_text(VirtMachine *vm, KvmCounters *counters)
 {
     int64_t guest_kib, peak_kib;
+    HostMemUsage ram_use;
     GString *out = g_string_new("armpass stats:\n");
     KvmCounters c = { 0 };
 
@@ -798,10 +785,14 @@ GString *virt_stats_text(VirtMachine *vm, KvmCounters *counters)
                            pl011_mmio(vm->uart)->trapped_writes);
     g_string_append_printf(out, "  unassigned_accesses: %" PRIu64 "\n",
                            vm->as.unassigned_accesses);
-    virt_rss_kib(vm, &guest_kib, &peak_kib);
+    virt_ram_usage(vm, &ram_use, &peak_kib);
+    guest_kib = ram_use.rss_kib; /* hugetlb pages count in neither Rss nor VmHWM */
     g_string_append_printf(out, "  rss: peak %" PRId64 " KiB, guest RAM resident %" PRId64
                            " KiB, peak beyond guest RAM %" PRId64 " KiB\n", peak_kib, guest_kib,
                            peak_kib - guest_kib);
+    if (vm->backend) {
+        hostmem_stats_text(vm->backend, &ram_use, out);
+    }
     for (unsigned i = 0; i < vm->ms.devices->len; i++) {
         DeviceState *dev = g_ptr_array_index(vm->ms.devices, i);
         if (dev->klass->print_stats) {
@@ -895,36 +886,10 @@ static void virt_teardown(VirtMachine *vm)
     }
 }
 
-/*
- * Guest RAM is mapped with MAP_NORESERVE and only touched pages cost: -m may exceed what is
- * free. But more than the host's RAM and swap together can never be backed: the guest would
- * be OOM-killed part way. Refused before anything is set up. (sysinfo(2))
- */
-static bool virt_check_ram_size(const ArmpassConfig *cfg, GError **errp)
-{
-    struct sysinfo si;
-    uint64_t total;
-
-    if (cfg->dumpdtb || sysinfo(&si) != 0) {
-        return true;
-    }
-    total = ((uint64_t)si.totalram + si.totalswap) * (si.mem_unit ? si.mem_unit : 1);
-    if (cfg->ram_size > total) {
-        g_set_error(errp, VIRT_ERROR, ENOMEM, "-m %" PRIu64 "M: this host has only %" PRIu64
-                    " MiB of RAM and swap (give a smaller -m)", cfg->ram_size >> 20,
-                    total >> 20);
-        return false;
-    }
-    return true;
-}
-
 static bool virt_setup(VirtMachine *vm, GError **errp)
 {
     g_autoptr(GError) kvm_err = NULL;
 
-    if (!virt_check_ram_size(vm->cfg, errp)) {
-        return false;
-    }
     if (!virt_devices_create(vm, errp) || !virt_load_images(vm, errp)) {
         return false;
     }
@@ -1000,10 +965,11 @@ static void virt_device_deleted(void *opaque, const char *id, const char *path)
     }
 }
 
-int virt_machine_run(const ArmpassConfig *cfg, GError **errp)
+int virt_machine_run(const ArmpassConfig *cfg, HostMemBackend *ram, GError **errp)
 {
     VirtMachine vm = {
         .cfg = cfg,
+        .backend = ram,
         .event = -1,
         .uart_fd = -1,
         .proc_status_fd = -1,

@@ -120,6 +120,9 @@ struct AddressSpace {
 void memory_region_init_container(MemoryRegion *mr, const char *name, uint64_t size);
 /* Anonymous guest RAM of size bytes (mmap, MAP_NORESERVE). Errors: mmap's errno. */
 bool memory_region_init_ram(MemoryRegion *mr, const char *name, uint64_t size, GError **errp);
+/* Guest RAM at host-virtual host, size bytes, that a memory backend owns (system/hostmem.h):
+ * mapped into the guest and DMA-mapped like memory_region_init_ram's, never unmapped here. */
+void memory_region_init_ram_ptr(MemoryRegion *mr, const char *name, uint64_t size, void *host);
 /* A region backed by host-virtual memory armpass does not own (an mmap of a device region):
  * mapped into the guest like RAM but never DMA-mapped (see memory_region_is_ram). */
 void memory_region_init_ram_device_ptr(MemoryRegion *mr, const char *name, uint64_t size,

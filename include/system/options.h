@@ -51,6 +51,8 @@ typedef struct OptList {
     GPtrArray *pairs; /* OptPair * */
 } OptList;
 
+typedef struct HostMemConfig HostMemConfig; /* system/hostmem.h */
+
 /* One -object: TYPE,id=ID[,fd=FD]. */
 typedef struct ArmpassObject {
     char *type;          /* "iommufd" or "vfio-container" */
@@ -63,6 +65,15 @@ typedef struct ArmpassConfig {
     GicVersion gic_version;
     char *dumpdtb;       /* write the device tree here and exit */
     uint64_t ram_size;   /* bytes */
+    bool ram_size_given; /* -m was given (a memory backend's size must then equal it) */
+    GPtrArray *mem_backends; /* HostMemConfig *, one per -object memory-backend-* */
+    char *memory_backend; /* -machine memory-backend=ID */
+    int machine_thp;     /* -machine thp=on|off: 1/0; -1: not given */
+    char *mem_path;      /* -mem-path DIR: guest RAM in a file on hugetlbfs there */
+    bool mem_prealloc;   /* -mem-prealloc */
+    bool mem_lock;       /* -overcommit mem-lock=on */
+    HostMemConfig *ram_backend; /* resolved by armpass_parse_args: guest RAM's backend
+                                 * (a copy of the -object's, or the implicit one) */
     unsigned smp;
     char *kernel;
     char *initrd;

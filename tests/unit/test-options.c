@@ -713,8 +713,8 @@ static void test_args_object_accel(void)
     g_assert_true(strstr(armpass_object_help(), "iommufd"));
     g_assert_true(strstr(armpass_object_help(), "vfio-container"));
 
-    expect_error("-object memory-backend-ram,id=m: unknown object type \"memory-backend-ram\"",
-                 "-object help", "-object", "memory-backend-ram,id=m", NULL);
+    expect_error("-object memory-backend-epc,id=m: unknown object type \"memory-backend-epc\"",
+                 "-object help", "-object", "memory-backend-epc,id=m", NULL);
     expect_error("-object iommufd: needs id=NAME", NULL, "-object", "iommufd", NULL);
     expect_error("id=a is already the id of an -object iommufd", NULL, "-object",
                  "iommufd,id=a", "-object", "vfio-container,id=a,fd=3", NULL);

@@ -9,6 +9,7 @@
 #define ARMPASS_HW_ARM_VIRT_H
 
 #include "hw/core/device.h"
+#include "system/hostmem.h"
 #include "system/options.h"
 
 #include <glib.h>
@@ -90,12 +91,14 @@ typedef struct VirtFdtParams {
 void *virt_fdt_build(MachineState *ms, const VirtFdtParams *p, size_t *size, GError **errp);
 
 /*
- * Runs the virt machine described by cfg to the end: loads the kernel, creates the VM,
+ * Runs the virt machine described by cfg to the end, its guest RAM in ram (a backend of
+ * cfg->ram_size bytes, aligned in host-virtual address to ram->align, which divides the RAM's
+ * guest-physical base; it outlives the run): loads the kernel, creates the VM,
  * devices and device tree, runs the vCPUs until the guest powers off or resets.
  * Returns the exit status (0 powered off, ARMPASS_EXIT_GUEST_RESET); on an error returns -1
  * with *errp set and nothing left running.
  */
-int virt_machine_run(const ArmpassConfig *cfg, GError **errp);
+int virt_machine_run(const ArmpassConfig *cfg, HostMemBackend *ram, GError **errp);
 /* The power button: the PL061 line gpio-keys watches (as on QEMU's virt). */
 #define VIRT_GPIO_POWER_LINE 3
 

@@ -344,4 +344,16 @@ bool vfio_region_mmaps_enable(VfioRegion *r, bool on);
  */
 void vfio_device_commit_map(VfioDevice *dev);
 
+typedef struct ArmpassConfig ArmpassConfig;
+/*
+ * Which of cfg's -device vfio-* will pin all of guest RAM when it is DMA-mapped: *type1 for
+ * the legacy container (pinned pages count in the process's locked_vm, against
+ * RLIMIT_MEMLOCK: vfio_lock_acct in drivers/vfio/vfio_iommu_type1.c), *iommufd for an IOAS
+ * (the user's locked_vm by default: drivers/iommu/iommufd/pages.c). A device in a no-IOMMU
+ * group (sysfs_root/bus/.../iommu_group/name "vfio-noiommu") pins nothing. Reads sysfs only;
+ * never fails (a device it cannot find counts as pinning).
+ */
+void vfio_guest_ram_pinning(const ArmpassConfig *cfg, const char *sysfs_root, bool *type1,
+                            bool *iommufd);
+
 #endif
