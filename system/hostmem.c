@@ -40,6 +40,18 @@ char *hostmem_size_str(uint64_t bytes)
     return g_strdup_printf("%" PRIu64 " %s", bytes, units[u]);
 }
 
+/* A page size as the kernel's command line writes it: 64K, 2M, 1G. */
+static char *size_cmdline(uint64_t bytes)
+{
+    if (bytes % (1024 * MiB) == 0) {
+        return g_strdup_printf("%" PRIu64 "G", (uint64_t)(bytes / (1024 * MiB)));
+    }
+    if (bytes % MiB == 0) {
+        return g_strdup_printf("%" PRIu64 "M", (uint64_t)(bytes / MiB));
+    }
+    return g_strdup_printf("%" PRIu64 "K", bytes / 1024);
+}
+
 /* ---- The host ------------------------------------------------------------------------- */
 
 static bool read_u64_file(const char *path, uint64_t *out)
@@ -366,6 +378,7 @@ static void pool_short_error(const HostMemConfig *c, const HostHugePool *p, uint
 {
     g_autofree char *ps = hostmem_size_str(p->page_size);
     g_autofree char *size = hostmem_size_str(c->size);
+    g_autofree char *boot = size_cmdline(p->page_size);
     uint64_t avail = p->free > p->resv ? p->free - p->resv : 0;
     uint64_t kib = p->page_size / 1024;
 
@@ -376,8 +389,7 @@ static void pool_short_error(const HostMemConfig *c, const HostHugePool *p, uint
                 "kB/nr_hugepages'%s, or at boot with hugepagesz=%s hugepages=%" PRIu64,
                 hostmem_kind_name(c->kind), c->id ? c->id : "", size, need, ps, avail, p->nr,
                 p->nr - avail + need, kib,
-                p->page_size == 2 * MiB ? " (sysctl vm.nr_hugepages)" : "",
-                p->page_size >= 1024 * MiB ? "1G" : p->page_size == 2 * MiB ? "2M" : ps,
+                p->page_size == 2 * MiB ? " (sysctl vm.nr_hugepages)" : "", boot,
                 p->nr - avail + need);
 }
 
@@ -387,6 +399,7 @@ static bool check_pool(const HostMemConfig *c, const HostMemHost *host, uint64_t
 {
     const HostHugePool *p = hostmem_host_pool(host, page_size);
     g_autofree char *ps = hostmem_size_str(page_size);
+    g_autofree char *boot = size_cmdline(page_size);
     uint64_t need, avail;
 
     if (!p) {
@@ -401,7 +414,7 @@ static bool check_pool(const HostMemConfig *c, const HostMemHost *host, uint64_t
                     "or boot the host with hugepagesz=%s hugepages=N",
                     hostmem_kind_name(c->kind), c->id ? c->id : "", ps,
                     have->len ? "it has " : "hugetlb is not built in or has no pools",
-                    have->str, ps);
+                    have->str, boot);
         return false;
     }
     if (c->size % page_size) {

@@ -197,6 +197,7 @@ check_nvme_stats() {
 
 # refused NAME WANT... -- -device ARGS...: armpass, given $guest (the guest options) and the
 # ARGS, must refuse with one line holding every WANT, a non-zero exit, and no guest.
+# $REFUSED_PREFIX, when set, runs before armpass (e.g. setpriv to drop privileges).
 refused() {
     _name=$1
     shift
@@ -205,7 +206,7 @@ refused() {
 "; shift; done
     shift
     # shellcheck disable=SC2086
-    timeout 60 /armpass $guest "$@" > /tmp/bad.out 2>&1
+    timeout 60 ${REFUSED_PREFIX:-} /armpass $guest "$@" > /tmp/bad.out 2>&1
     _st=$?
     _err=$(grep '^armpass: ' /tmp/bad.out | grep -v 'warning' | tail -n 1)
     echo "$E2E_NAME $_name: status $_st: $_err"
