@@ -1,11 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The probe's report for people (aligned text, a "to fix:" block per device) and for tools (JSON), and its command line. */
+/* The probe's report for people (aligned text, a "to fix:" block per device, the host's memory
+ * for guest RAM) and for tools (JSON), and its command line. */
 #define G_LOG_DOMAIN "armpass-probe"
 #include "hw/vfio/probe.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <json-c/json.h>
+
+#define MiB (1024 * 1024ULL)
+
+/* The fixes for a small RLIMIT_MEMLOCK, any one of them (getrlimit(2), systemd.exec(5)
+ * LimitMEMLOCK=, capabilities(7) CAP_IPC_LOCK), and where each goes. */
+static const struct {
+    const char *cmd;
+    const char *where;
+} memlock_fixes[] = {
+    { "ulimit -l unlimited", "in the shell that starts armpass" },
+    { "LimitMEMLOCK=infinity", "in armpass's systemd unit, [Service]" },
+    { "setcap cap_ipc_lock+ep \"$(command -v armpass)\"", "or run armpass as root" },
+};
 
 /* ---- Text ---------------------------------------------------------------------------------- */
 
@@ -136,6 +151,98 @@ static void append_device(GString *out, const ProbeDevice *d)
     }
 }
 
+/* THP's mode for the text: "madvise", or "not built in" when sysfs has no such file. */
+static const char *thp_text(const char *mode)
+{
+    return *mode ? mode : "not built in";
+}
+
+/* The host's memory for guest RAM: hugetlb pools, THP, the memlock limit against VFIO. */
+static void append_memory(GString *out, const ProbeReport *r)
+{
+    const HostMemHost *h = &r->mem;
+    g_autofree char *pmd = hostmem_size_str(h->pmd_size);
+    g_autofree char *thp = NULL, *mem = NULL;
+    uint64_t vfio_max = probe_memlock_max_guest_ram(h);
+    bool thp_on = !strcmp(h->thp_mode, "always") || !strcmp(h->thp_mode, "madvise");
+
+    g_string_append_printf(out, "\n== host memory for guest RAM  (%s/kernel/mm, %s/meminfo)\n",
+                           r->sysfs_root, r->proc_root);
+    if (!h->nr_pools) {
+        g_string_append(out, "  hugetlb:  ");
+        append_wrapped(out, "no pools (a kernel with CONFIG_HUGETLBFS, booted with "
+                       "hugepagesz=2M hugepages=N, has one)", 12, 96);
+    }
+    for (unsigned i = 0; i < h->nr_pools; i++) {
+        const HostHugePool *p = &h->pools[i];
+        uint64_t max = probe_pool_max_guest_ram(p);
+        g_autofree char *ps = hostmem_size_str(p->page_size);
+        g_autofree char *maxs = hostmem_size_str(max);
+        g_autofree char *what = max ? g_strdup_printf("backs a guest of up to %s", maxs)
+                                    : g_strdup_printf("too few free pages for a guest (it needs "
+                                                      "%llu MiB); grow the pool (N: pages in "
+                                                      "all):", ARMPASS_MIN_RAM / MiB);
+        g_autofree char *line = g_strdup_printf("%s pages%s: %" PRIu64 " in all, %" PRIu64
+                                                " free, %" PRIu64 " reserved: %s", ps,
+                                                p->page_size == h->default_huge_size
+                                                    ? " (default)" : "",
+                                                p->nr, p->free, p->resv, what);
+
+        g_string_append(out, "  hugetlb:  ");
+        append_wrapped(out, line, 12, 96);
+        if (max) {
+            g_autofree char *opt = probe_pool_option(p, max);
+            g_string_append_printf(out, "  use:      %s\n", opt);
+        } else {
+            g_string_append_printf(out, "    echo N > %s/kernel/mm/hugepages/hugepages-%" PRIu64
+                                   "kB/nr_hugepages\n", r->sysfs_root, p->page_size / 1024);
+        }
+    }
+    thp = g_strdup_printf("enabled %s, shmem_enabled %s, PMD size %s: %s", thp_text(h->thp_mode),
+                          thp_text(h->shmem_thp_mode), pmd,
+                          thp_on ? "the default guest RAM gets huge pages (armpass madvises it)"
+                                 : "the default guest RAM gets base pages");
+    g_string_append(out, "  THP:      ");
+    append_wrapped(out, thp, 12, 96);
+    if (h->cap_ipc_lock || h->memlock_limit == UINT64_MAX) {
+        g_autofree char *limit = h->memlock_limit == UINT64_MAX
+                                 ? g_strdup("unlimited") : hostmem_size_str(h->memlock_limit);
+
+        mem = g_strdup_printf("RLIMIT_MEMLOCK %s, %s: no limit applies: a VFIO guest with an "
+                              "IOMMU can have any RAM armpass takes (up to %llu GiB)", limit,
+                              h->cap_ipc_lock ? "with CAP_IPC_LOCK" : "no CAP_IPC_LOCK",
+                              ARMPASS_MAX_RAM / (1024 * MiB));
+    } else {
+        g_autofree char *limit = hostmem_size_str(h->memlock_limit);
+        g_autofree char *maxs = hostmem_size_str(vfio_max);
+
+        if (vfio_max) {
+            mem = g_strdup_printf("RLIMIT_MEMLOCK %s, no CAP_IPC_LOCK: a VFIO guest with an "
+                                  "IOMMU can have at most %s of RAM (VFIO pins all of it; half "
+                                  "with -overcommit mem-lock=on and the legacy container)%s",
+                                  limit, maxs,
+                                  probe_memlock_is_small(h) ? ""
+                                  : "; the limit is above this host's RAM and swap");
+        } else {
+            mem = g_strdup_printf("RLIMIT_MEMLOCK %s, no CAP_IPC_LOCK: no VFIO guest with an "
+                                  "IOMMU can start (VFIO pins all of guest RAM, %llu MiB at "
+                                  "least)", limit, ARMPASS_MIN_RAM / MiB);
+        }
+    }
+    g_string_append(out, "  memlock:  ");
+    append_wrapped(out, mem, 12, 96);
+    if (probe_memlock_is_small(h)) {
+        g_string_append(out, "  to fix:   ");
+        append_wrapped(out, "any one of these (raising the hard limit needs root); or, for a "
+                       "bound, ulimit -l KiB or LimitMEMLOCK=bytes of at least the guest's RAM:",
+                       12, 96);
+        for (size_t i = 0; i < G_N_ELEMENTS(memlock_fixes); i++) {
+            g_string_append_printf(out, "    %-47s  # %s\n", memlock_fixes[i].cmd,
+                                   memlock_fixes[i].where);
+        }
+    }
+}
+
 static void gstring_free(gpointer s)
 {
     g_string_free(s, TRUE);
@@ -201,6 +308,7 @@ char *probe_format_text(const ProbeReport *r)
             append_wrapped(out, names->str, 4, 96);
         }
     }
+    append_memory(out, r);
     g_string_append(out,
                     "\nLegend: ready: can be passed now (-device as shown); ready (noiommu=on): "
                     "in a no-IOMMU group, add\nnoiommu=on and accept that the device can reach "
@@ -211,7 +319,11 @@ char *probe_format_text(const ProbeReport *r)
                     "interrupt controller, IOMMUs, MSI controllers,\nPCI host bridges and "
                     "bridges. The guest node is what armpass generates for the device alone\n"
                     "(regions in the platform-bus window, SPIs from the reserved range); "
-                    "dropped: host properties\nleft out of it (they name host resources).\n");
+                    "dropped: host properties\nleft out of it (they name host resources). "
+                    "hugetlb: a pool, the largest guest its free pages\n(free minus reserved) "
+                    "back and the options that use them; memlock: this process's "
+                    "RLIMIT_MEMLOCK\nagainst the guest RAM VFIO pins (run the probe as armpass "
+                    "will run).\n");
     return g_string_free(out, FALSE);
 }
 
@@ -279,6 +391,58 @@ static json_object *json_device(const ProbeDevice *d)
     return o;
 }
 
+/* A size in bytes or a count as a JSON number; null for UINT64_MAX (no limit). */
+static json_object *json_u64(uint64_t bytes)
+{
+    return bytes == UINT64_MAX ? NULL : json_object_new_int64((int64_t)MIN(bytes, INT64_MAX));
+}
+
+static json_object *json_memory(const ProbeReport *r)
+{
+    const HostMemHost *h = &r->mem;
+    json_object *o = json_object_new_object();
+    json_object *pools = json_object_new_array();
+    json_object *fix = json_object_new_array();
+
+    json_object_object_add(o, "proc", json_string_or_null(r->proc_root));
+    json_object_object_add(o, "base_page_size", json_u64(h->base_page_size));
+    json_object_object_add(o, "pmd_size", json_u64(h->pmd_size));
+    json_object_object_add(o, "thp_enabled", json_string_or_null(*h->thp_mode ? h->thp_mode
+                                                                               : NULL));
+    json_object_object_add(o, "thp_shmem_enabled",
+                           json_string_or_null(*h->shmem_thp_mode ? h->shmem_thp_mode : NULL));
+    json_object_object_add(o, "default_huge_page_size",
+                           h->default_huge_size ? json_u64(h->default_huge_size) : NULL);
+    for (unsigned i = 0; i < h->nr_pools; i++) {
+        const HostHugePool *p = &h->pools[i];
+        uint64_t max = probe_pool_max_guest_ram(p);
+        json_object *po = json_object_new_object();
+
+        json_object_object_add(po, "page_size", json_u64(p->page_size));
+        json_object_object_add(po, "nr", json_u64(p->nr));
+        json_object_object_add(po, "free", json_u64(p->free));
+        json_object_object_add(po, "resv", json_u64(p->resv));
+        json_object_object_add(po, "max_guest_ram", json_u64(max));
+        if (max) {
+            g_autofree char *opt = probe_pool_option(p, max);
+            json_object_object_add(po, "option", json_object_new_string(opt));
+        } else {
+            json_object_object_add(po, "option", NULL);
+        }
+        json_object_array_add(pools, po);
+    }
+    json_object_object_add(o, "hugetlb_pools", pools);
+    json_object_object_add(o, "memlock_limit", json_u64(h->memlock_limit));
+    json_object_object_add(o, "cap_ipc_lock", json_object_new_boolean(h->cap_ipc_lock));
+    json_object_object_add(o, "max_vfio_guest_ram", json_u64(probe_memlock_max_guest_ram(h)));
+    json_object_object_add(o, "memlock_small", json_object_new_boolean(probe_memlock_is_small(h)));
+    for (size_t i = 0; probe_memlock_is_small(h) && i < G_N_ELEMENTS(memlock_fixes); i++) {
+        json_object_array_add(fix, json_object_new_string(memlock_fixes[i].cmd));
+    }
+    json_object_object_add(o, "memlock_fix", fix);
+    return o;
+}
+
 char *probe_format_json(const ProbeReport *r)
 {
     json_object *root = json_object_new_object();
@@ -292,6 +456,7 @@ char *probe_format_json(const ProbeReport *r)
         json_object_array_add(devices, json_device(g_ptr_array_index(r->devices, i)));
     }
     json_object_object_add(root, "devices", devices);
+    json_object_object_add(root, "memory", json_memory(r));
     /* two-space indent, "key": value, and "/" left as is (paths, compatibles) */
     out = g_strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
                                                   JSON_C_TO_STRING_SPACED |
@@ -319,7 +484,9 @@ int probe_main(int argc, char **argv)
 
     g_option_context_set_summary(ctx, "Lists the host's platform, AMBA and PCI devices: which "
                                  "can be passed through now, and\nthe commands that fix the "
-                                 "others. Runs no guest; needs no root where sysfs is readable.");
+                                 "others; and the host's memory for guest RAM (hugetlb pools,\n"
+                                 "THP, RLIMIT_MEMLOCK against VFIO's pinning). Runs no guest; "
+                                 "needs no root where sysfs\nis readable.");
     g_set_prgname("armpass probe");
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_set_help_enabled(ctx, TRUE);

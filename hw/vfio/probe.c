@@ -5,6 +5,7 @@
 
 #include "hw/vfio/host-node.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -110,6 +111,7 @@ void probe_report_free(ProbeReport *r)
     }
     g_free(r->sysfs_root);
     g_ptr_array_unref(r->devices);
+    g_free(r->proc_root);
     g_free(r);
 }
 
@@ -647,6 +649,8 @@ ProbeReport *probe_scan(const char *sysfs_root, GError **errp)
         r->noiommu_mode = read_param_bool(sysfs_root, "vfio", "enable_unsafe_noiommu_mode",
                                           false, NULL);
     }
+    r->proc_root = probe_proc_root(sysfs_root);
+    hostmem_host_read(sysfs_root, r->proc_root, &r->mem);
     for (size_t b = 0; b < G_N_ELEMENTS(buses); b++) {
         g_autofree char *dir = g_build_filename(busdir, probe_bus_name(buses[b]), "devices", NULL);
         g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
@@ -665,4 +669,83 @@ ProbeReport *probe_scan(const char *sysfs_root, GError **errp)
         }
     }
     return r;
+}
+
+/* ---- The host's memory for guest RAM ----------------------------------------------------- */
+
+#define MiB (1024 * 1024ULL)
+
+char *probe_proc_root(const char *sysfs_root)
+{
+    g_autofree char *root = g_strdup(sysfs_root);
+    g_autofree char *base = NULL, *parent = NULL;
+    size_t len = strlen(root);
+
+    while (len > 1 && root[len - 1] == '/') {
+        root[--len] = '\0';
+    }
+    base = g_path_get_basename(root);
+    if (strcmp(base, "sys") != 0) {
+        return g_strdup("/proc");
+    }
+    parent = g_path_get_dirname(root);
+    return g_build_filename(parent, "proc", NULL);
+}
+
+/* bytes rounded down to a multiple of step (a power of two), capped at ARMPASS_MAX_RAM; 0 below
+ * ARMPASS_MIN_RAM. */
+static uint64_t guest_ram_fit(uint64_t bytes, uint64_t step)
+{
+    bytes = MIN(bytes, ARMPASS_MAX_RAM) & ~(step - 1);
+    return bytes < ARMPASS_MIN_RAM ? 0 : bytes;
+}
+
+uint64_t probe_pool_max_guest_ram(const HostHugePool *p)
+{
+    uint64_t avail = p->free > p->resv ? p->free - p->resv : 0;
+
+    if (!p->page_size || (p->page_size & (p->page_size - 1))) {
+        return 0;
+    }
+    if (avail > UINT64_MAX / p->page_size) {
+        avail = UINT64_MAX / p->page_size;
+    }
+    return guest_ram_fit(avail * p->page_size, MAX(p->page_size, 2 * MiB));
+}
+
+/* "44M", "1G", "64K": bytes as -object's sizes take them (the largest unit that divides). */
+static char *size_arg(uint64_t bytes)
+{
+    if (bytes && bytes % (1024 * MiB) == 0) {
+        return g_strdup_printf("%" PRIu64 "G", (uint64_t)(bytes / (1024 * MiB)));
+    }
+    if (bytes && bytes % MiB == 0) {
+        return g_strdup_printf("%" PRIu64 "M", (uint64_t)(bytes / MiB));
+    }
+    if (bytes % 1024 == 0) {
+        return g_strdup_printf("%" PRIu64 "K", bytes / 1024);
+    }
+    return g_strdup_printf("%" PRIu64, bytes);
+}
+
+char *probe_pool_option(const HostHugePool *p, uint64_t size)
+{
+    g_autofree char *sz = size_arg(size), *ps = size_arg(p->page_size);
+
+    return g_strdup_printf("-object memory-backend-memfd,id=mem0,size=%s,hugetlb=on,"
+                           "hugetlbsize=%s -M virt,memory-backend=mem0", sz, ps);
+}
+
+uint64_t probe_memlock_max_guest_ram(const HostMemHost *h)
+{
+    if (h->cap_ipc_lock || h->memlock_limit == UINT64_MAX) {
+        return UINT64_MAX;
+    }
+    return guest_ram_fit(h->memlock_limit, 2 * MiB);
+}
+
+bool probe_memlock_is_small(const HostMemHost *h)
+{
+    return !h->cap_ipc_lock && h->memlock_limit != UINT64_MAX &&
+           (!h->ram_and_swap || h->memlock_limit < h->ram_and_swap);
 }

@@ -6,6 +6,7 @@
 
 #include <libfdt.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <json-c/json.h>
 
@@ -14,6 +15,8 @@
 #define ETH "9200000.ethernet"
 #define NVME "0000:00:02.0"
 #define AHCI "0000:00:02.1"
+#define MiB (1024 * 1024ULL)
+#define GiB (1024 * MiB)
 
 /* A sysfs root with host-soc.dts as its device tree (firmware/devicetree/base). */
 typedef struct Sys {
@@ -690,6 +693,12 @@ static void test_text(void)
     assert_contains(text, "initcall_blacklist=pl061_gpio_driver_init");
     assert_contains(text, "Skipped (cannot be passed through):\n  no device-tree node");
     assert_contains(text, "Legend:");
+    /* the fixture has no kernel/mm: no pools, THP not built in; the memory block comes after
+     * the devices and before the legend */
+    assert_contains(text, "\n  hugetlb:  no pools (");
+    assert_contains(text, "\n  THP:      enabled not built in, shmem_enabled not built in, ");
+    g_assert_true(strstr(text, "== host memory for guest RAM") > strstr(text, "Skipped ("));
+    g_assert_true(strstr(text, "Legend:") > strstr(text, "== host memory for guest RAM"));
     /* the reset fix loads vfio-platform already: the bind fix's modprobe is not repeated */
     assert_contains(text, "  to fix:\n    modprobe vfio-platform reset_required=0");
     g_assert_null(strstr(text, "    modprobe vfio-platform\n"));
@@ -786,8 +795,300 @@ static void test_json(void)
         }
     }
     g_assert_cmpuint(seen, ==, 4);
+    /* the fixture has no kernel/mm: THP null, no pools */
+    g_assert_true(json_object_is_type(member(member(root, "memory"), "thp_enabled"),
+                                      json_type_null));
+    g_assert_cmpuint(json_object_array_length(member(member(root, "memory"), "hugetlb_pools")),
+                     ==, 0);
     json_object_put(root);
     sys_clear(&s);
+}
+
+/* ---- the host's memory for guest RAM ---- */
+
+/* text with append_wrapped's line breaks (a newline and 12 spaces) joined back into spaces. */
+static char *unwrap(const char *text)
+{
+    g_auto(GStrv) parts = g_strsplit(text, "\n            ", -1);
+
+    return g_strjoinv(" ", parts);
+}
+
+/*
+ * A sysfs root named TMP/sys with TMP/proc beside it: a 2 MiB pool of 150 pages, 22 free, none
+ * reserved, a 1 GiB pool whose one free page is reserved (the default size in proc/meminfo:
+ * 1 GiB, which no real host's /proc says unless it was booted so),
+ * THP "always [madvise] never", shmem THP "[never]", a 2 MiB PMD; no devices.
+ */
+typedef struct MemSys {
+    char *tmp;
+    char *root;
+} MemSys;
+
+static void memsys_init(MemSys *m)
+{
+    static const char *const files[][2] = {
+        { "sys/kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n" },
+        { "sys/kernel/mm/transparent_hugepage/shmem_enabled",
+          "always within_size advise [never] deny force\n" },
+        { "sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "2097152\n" },
+        { "sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "150\n" },
+        { "sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "22\n" },
+        { "sys/kernel/mm/hugepages/hugepages-2048kB/resv_hugepages", "0\n" },
+        { "sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "1\n" },
+        { "sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages", "1\n" },
+        { "sys/kernel/mm/hugepages/hugepages-1048576kB/resv_hugepages", "1\n" },
+        { "proc/meminfo", "MemTotal:       1000 kB\nHugepagesize:    1048576 kB\n" },
+    };
+    g_autoptr(GError) err = NULL;
+    g_autofree char *bus = NULL;
+
+    m->tmp = g_dir_make_tmp("armpass-probe-mem-XXXXXX", &err);
+    g_assert_no_error(err);
+    m->root = g_build_filename(m->tmp, "sys", NULL);
+    bus = g_build_filename(m->root, "bus", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(bus, 0755), ==, 0);
+    for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *path = g_build_filename(m->tmp, files[i][0], NULL);
+        g_autofree char *dir = g_path_get_dirname(path);
+
+        g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+        write_file(path, files[i][1], strlen(files[i][1]));
+    }
+}
+
+static void memsys_clear(MemSys *m)
+{
+    rm_rf(m->tmp);
+    g_free(m->tmp);
+    g_free(m->root);
+}
+
+/*
+ * Scans m with RLIMIT_MEMLOCK's soft limit lowered for the scan (to a value other than the
+ * current one, so that the report shows it read getrlimit), then gives the report a memlock of
+ * 64 MiB without CAP_IPC_LOCK on a host of 16 GiB RAM and swap: what the text and JSON tests
+ * assert, whatever this process's limit and capabilities (the unit suite may run as root).
+ */
+static ProbeReport *memsys_scan(MemSys *m)
+{
+    struct rlimit saved, rl;
+    g_autoptr(GError) err = NULL;
+    ProbeReport *r;
+    rlim_t want;
+    uint64_t expect;
+
+    g_assert_cmpint(getrlimit(RLIMIT_MEMLOCK, &saved), ==, 0);
+    want = saved.rlim_max == RLIM_INFINITY ? 8 * MiB : saved.rlim_max;
+    want = want / 2 + 4096;
+    if (want == saved.rlim_cur) {
+        want -= 8192;
+    }
+    rl = saved;
+    rl.rlim_cur = want;
+    if (want > saved.rlim_max || setrlimit(RLIMIT_MEMLOCK, &rl) != 0) {
+        want = saved.rlim_cur; /* a hard limit under 8 KiB: nothing to lower */
+    }
+    r = probe_scan(m->root, &err);
+    g_assert_cmpint(setrlimit(RLIMIT_MEMLOCK, &saved), ==, 0);
+    g_assert_no_error(err);
+    g_assert_nonnull(r);
+    expect = want == RLIM_INFINITY ? UINT64_MAX : (uint64_t)want;
+    g_assert_cmpuint(r->mem.memlock_limit, ==, expect);
+    r->mem.memlock_limit = 64 * MiB;
+    r->mem.cap_ipc_lock = false;
+    r->mem.ram_and_swap = 16 * GiB;
+    return r;
+}
+
+/* probe_proc_root: the sibling proc of a root named sys, else /proc. */
+static void test_proc_root(void)
+{
+    static const char *const cases[][2] = {
+        { "/sys", "/proc" },          { "/sys/", "/proc" },
+        { "/tmp/t/sys", "/tmp/t/proc" }, { "/tmp/t/sys//", "/tmp/t/proc" },
+        { "sys", "./proc" },           { "/tmp/armpass-vfio-sysfs-1", "/proc" },
+        { "/tmp/sysfs", "/proc" },     { "/", "/proc" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *proc = probe_proc_root(cases[i][0]);
+
+        g_assert_cmpstr(proc, ==, cases[i][1]);
+    }
+}
+
+/* The largest guest a pool or a memlock limit allows: whole pages, 2 MiB steps, 16 MiB to
+ * 255 GiB. */
+static void test_memory_limits(void)
+{
+    HostHugePool p = { .page_size = 2 * MiB, .nr = 150, .free = 22, .resv = 2 };
+    HostMemHost h = { .memlock_limit = 64 * MiB + 4096, .ram_and_swap = 16 * GiB };
+    g_autofree char *opt = NULL;
+
+    g_assert_cmpuint(probe_pool_max_guest_ram(&p), ==, 40 * MiB); /* reserved pages are taken */
+    p = (HostHugePool){ .page_size = 64 * 1024, .free = 1000 };   /* 62.5 MiB */
+    g_assert_cmpuint(probe_pool_max_guest_ram(&p), ==, 62 * MiB);
+    opt = probe_pool_option(&p, 62 * MiB);
+    g_assert_cmpstr(opt, ==, "-object memory-backend-memfd,id=mem0,size=62M,hugetlb=on,"
+                    "hugetlbsize=64K -M virt,memory-backend=mem0");
+    p.free = 100; /* 6.25 MiB: less than a guest needs */
+    g_assert_cmpuint(probe_pool_max_guest_ram(&p), ==, 0);
+    p = (HostHugePool){ .page_size = GiB, .nr = 300, .free = 300 };
+    g_assert_cmpuint(probe_pool_max_guest_ram(&p), ==, 255 * GiB);
+    g_clear_pointer(&opt, g_free);
+    opt = probe_pool_option(&p, 255 * GiB);
+    assert_contains(opt, ",size=255G,hugetlb=on,hugetlbsize=1G ");
+
+    g_assert_cmpuint(probe_memlock_max_guest_ram(&h), ==, 64 * MiB);
+    g_assert_true(probe_memlock_is_small(&h));
+    h.ram_and_swap = 32 * MiB; /* the limit is above the host's memory */
+    g_assert_false(probe_memlock_is_small(&h));
+    h.ram_and_swap = 0; /* unknown: the fixes are shown */
+    g_assert_true(probe_memlock_is_small(&h));
+    h.memlock_limit = 8 * MiB;
+    g_assert_cmpuint(probe_memlock_max_guest_ram(&h), ==, 0);
+    h.cap_ipc_lock = true;
+    g_assert_cmpuint(probe_memlock_max_guest_ram(&h), ==, UINT64_MAX);
+    g_assert_false(probe_memlock_is_small(&h));
+    h = (HostMemHost){ .memlock_limit = UINT64_MAX };
+    g_assert_cmpuint(probe_memlock_max_guest_ram(&h), ==, UINT64_MAX);
+    g_assert_false(probe_memlock_is_small(&h));
+}
+
+static void test_memory_text(void)
+{
+    MemSys m;
+    g_autoptr(ProbeReport) r = NULL;
+    g_autofree char *text = NULL, *flat = NULL, *head = NULL, *grow = NULL;
+
+    memsys_init(&m);
+    r = memsys_scan(&m);
+    text = probe_format_text(r);
+    if (g_getenv("PROBE_SHOW")) {
+        g_printerr("%s", text);
+    }
+    flat = unwrap(text);
+    head = g_strdup_printf("\n== host memory for guest RAM  (%s/kernel/mm, %s/proc/meminfo)\n",
+                           m.root, m.tmp);
+    assert_contains(flat, head);
+    assert_contains(flat, "\n  hugetlb:  2 MiB pages: 150 in all, 22 free, 0 reserved: "
+                          "backs a guest of up to 44 MiB\n  use:      -object "
+                          "memory-backend-memfd,id=mem0,size=44M,hugetlb=on,hugetlbsize=2M "
+                          "-M virt,memory-backend=mem0\n");
+    assert_contains(flat, "\n  hugetlb:  1 GiB pages (default): 1 in all, 1 free, 1 reserved: "
+                          "too few free pages for a guest (it needs 16 MiB)");
+    grow = g_strdup_printf("\n    echo N > %s/kernel/mm/hugepages/hugepages-1048576kB/"
+                           "nr_hugepages\n", m.root);
+    assert_contains(flat, grow);
+    assert_contains(flat, "\n  THP:      enabled madvise, shmem_enabled never, PMD size 2 MiB: "
+                          "the default guest RAM gets huge pages");
+    assert_contains(flat, "\n  memlock:  RLIMIT_MEMLOCK 64 MiB, no CAP_IPC_LOCK: a VFIO guest "
+                          "with an IOMMU can have at most 64 MiB of RAM (");
+    assert_contains(flat, "\n    ulimit -l unlimited ");
+    assert_contains(flat, "\n    LimitMEMLOCK=infinity ");
+    assert_contains(flat, "\n    setcap cap_ipc_lock+ep \"$(command -v armpass)\" ");
+    g_clear_pointer(&text, g_free);
+    g_clear_pointer(&flat, g_free);
+
+    /* too small for any guest: said plainly, with the fixes */
+    r->mem.memlock_limit = 8 * MiB;
+    text = probe_format_text(r);
+    flat = unwrap(text);
+    assert_contains(flat, "\n  memlock:  RLIMIT_MEMLOCK 8 MiB, no CAP_IPC_LOCK: no VFIO guest "
+                          "with an IOMMU can start");
+    assert_contains(flat, "\n    ulimit -l unlimited ");
+    g_clear_pointer(&text, g_free);
+    g_clear_pointer(&flat, g_free);
+
+    /* above the host's RAM and swap: a limit, but nothing to fix */
+    r->mem.memlock_limit = 64 * MiB;
+    r->mem.ram_and_swap = 32 * MiB;
+    text = probe_format_text(r);
+    flat = unwrap(text);
+    assert_contains(flat, "can have at most 64 MiB of RAM");
+    assert_contains(flat, "the limit is above this host's RAM and swap\n");
+    g_assert_null(strstr(flat, "ulimit -l unlimited"));
+    g_clear_pointer(&text, g_free);
+    g_clear_pointer(&flat, g_free);
+
+    /* CAP_IPC_LOCK: no limit applies; THP off: base pages */
+    r->mem.cap_ipc_lock = true;
+    g_strlcpy(r->mem.thp_mode, "never", sizeof(r->mem.thp_mode));
+    text = probe_format_text(r);
+    flat = unwrap(text);
+    assert_contains(flat, "\n  memlock:  RLIMIT_MEMLOCK 64 MiB, with CAP_IPC_LOCK: no limit "
+                          "applies");
+    assert_contains(flat, "\n  THP:      enabled never, ");
+    assert_contains(flat, "the default guest RAM gets base pages\n");
+    g_assert_null(strstr(flat, "ulimit -l unlimited"));
+    memsys_clear(&m);
+}
+
+static void test_memory_json(void)
+{
+    MemSys m;
+    g_autoptr(ProbeReport) r = NULL;
+    g_autofree char *json = NULL, *proc = NULL;
+    json_object *root, *mem, *pools, *p, *fix;
+
+    memsys_init(&m);
+    r = memsys_scan(&m);
+    json = probe_format_json(r);
+    root = json_tokener_parse(json);
+    g_assert_nonnull(root);
+    /* the existing keys are still there */
+    g_assert_cmpstr(member_str(root, "sysfs"), ==, m.root);
+    g_assert_true(json_object_is_type(member(root, "iommufd"), json_type_boolean));
+    g_assert_true(json_object_is_type(member(root, "noiommu_mode"), json_type_boolean));
+    g_assert_cmpuint(json_object_array_length(member(root, "devices")), ==, 0);
+    mem = member(root, "memory");
+    proc = g_build_filename(m.tmp, "proc", NULL);
+    g_assert_cmpstr(member_str(mem, "proc"), ==, proc);
+    g_assert_cmpstr(member_str(mem, "thp_enabled"), ==, "madvise");
+    g_assert_cmpstr(member_str(mem, "thp_shmem_enabled"), ==, "never");
+    g_assert_cmpint(json_object_get_int64(member(mem, "pmd_size")), ==, 2 * MiB);
+    /* read from the proc beside the sysfs root */
+    g_assert_cmpint(json_object_get_int64(member(mem, "default_huge_page_size")), ==, GiB);
+    pools = member(mem, "hugetlb_pools");
+    g_assert_cmpuint(json_object_array_length(pools), ==, 2);
+    p = json_object_array_get_idx(pools, 0);
+    g_assert_cmpint(json_object_get_int64(member(p, "page_size")), ==, 2 * MiB);
+    g_assert_cmpint(json_object_get_int64(member(p, "nr")), ==, 150);
+    g_assert_cmpint(json_object_get_int64(member(p, "free")), ==, 22);
+    g_assert_cmpint(json_object_get_int64(member(p, "resv")), ==, 0);
+    g_assert_cmpint(json_object_get_int64(member(p, "max_guest_ram")), ==, 44 * MiB);
+    g_assert_cmpstr(member_str(p, "option"), ==, "-object memory-backend-memfd,id=mem0,size=44M,"
+                    "hugetlb=on,hugetlbsize=2M -M virt,memory-backend=mem0");
+    p = json_object_array_get_idx(pools, 1);
+    g_assert_cmpint(json_object_get_int64(member(p, "page_size")), ==, GiB);
+    g_assert_cmpint(json_object_get_int64(member(p, "resv")), ==, 1);
+    g_assert_cmpint(json_object_get_int64(member(p, "max_guest_ram")), ==, 0);
+    g_assert_true(json_object_is_type(member(p, "option"), json_type_null));
+    g_assert_cmpint(json_object_get_int64(member(mem, "memlock_limit")), ==, 64 * MiB);
+    g_assert_false(json_object_get_boolean(member(mem, "cap_ipc_lock")));
+    g_assert_cmpint(json_object_get_int64(member(mem, "max_vfio_guest_ram")), ==, 64 * MiB);
+    g_assert_true(json_object_get_boolean(member(mem, "memlock_small")));
+    fix = member(mem, "memlock_fix");
+    g_assert_cmpuint(json_object_array_length(fix), ==, 3);
+    g_assert_cmpstr(json_object_get_string(json_object_array_get_idx(fix, 0)), ==,
+                    "ulimit -l unlimited");
+    g_assert_cmpstr(json_object_get_string(json_object_array_get_idx(fix, 1)), ==,
+                    "LimitMEMLOCK=infinity");
+    json_object_put(root);
+    g_clear_pointer(&json, g_free);
+
+    /* no limit: nulls, no fixes */
+    r->mem.memlock_limit = UINT64_MAX;
+    json = probe_format_json(r);
+    root = json_tokener_parse(json);
+    mem = member(root, "memory");
+    g_assert_true(json_object_is_type(member(mem, "memlock_limit"), json_type_null));
+    g_assert_true(json_object_is_type(member(mem, "max_vfio_guest_ram"), json_type_null));
+    g_assert_false(json_object_get_boolean(member(mem, "memlock_small")));
+    g_assert_cmpuint(json_object_array_length(member(mem, "memlock_fix")), ==, 0);
+    json_object_put(root);
+    memsys_clear(&m);
 }
 
 static void test_irq_hint(void)
@@ -821,5 +1122,9 @@ int main(int argc, char **argv)
     g_test_add_func("/probe/text", test_text);
     g_test_add_func("/probe/json", test_json);
     g_test_add_func("/probe/irq-hint", test_irq_hint);
+    g_test_add_func("/probe/memory/proc-root", test_proc_root);
+    g_test_add_func("/probe/memory/limits", test_memory_limits);
+    g_test_add_func("/probe/memory/text", test_memory_text);
+    g_test_add_func("/probe/memory/json", test_memory_json);
     return g_test_run();
 }

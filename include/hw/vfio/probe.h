@@ -11,12 +11,26 @@
  * drivers/vfio/container.c (enable_unsafe_noiommu_mode), drivers/vfio/vfio.h (no cdev for a
  * no-IOMMU device), kernel/irq/chip.c (__irq_do_set_handler: IRQ_NOREQUEST stays after a
  * chained handler is removed).
+ *
+ * It also reports the host's memory for guest RAM, read by hostmem_host_read
+ * (system/hostmem.h): the hugetlb pools (Documentation/admin-guide/mm/hugetlbpage.rst:
+ * /sys/kernel/mm/hugepages/hugepages-<N>kB/{nr,free,resv}_hugepages, /proc/meminfo
+ * Hugepagesize), the THP modes and PMD size (Documentation/admin-guide/mm/transhuge.rst:
+ * /sys/kernel/mm/transparent_hugepage/{enabled,shmem_enabled,hpage_pmd_size}), and the probe's
+ * own RLIMIT_MEMLOCK (getrlimit(2)) and CAP_IPC_LOCK (capabilities(7)), against the guest RAM
+ * VFIO pins. The limit and the capability are the process's, not sysfs's: run the probe as the
+ * user, and in the environment (shell, systemd unit), that armpass will run in.
+ * With --sysfs ROOT the pools and THP are read under ROOT, and /proc from probe_proc_root(ROOT):
+ * ROOT's sibling "proc" when ROOT's last component is "sys", else the real "/proc".
  */
 #ifndef ARMPASS_HW_VFIO_PROBE_H
 #define ARMPASS_HW_VFIO_PROBE_H
 
+#include "system/hostmem.h"
+
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef enum ProbeBus {
     PROBE_BUS_PLATFORM,
@@ -72,6 +86,8 @@ typedef struct ProbeReport {
     bool noiommu_mode;      /* vfio's enable_unsafe_noiommu_mode is Y */
     bool vfio_loaded;       /* sysfs module/vfio exists */
     GPtrArray *devices;     /* ProbeDevice *, by bus then name */
+    char *proc_root;        /* where meminfo was read: probe_proc_root(sysfs_root) */
+    HostMemHost mem;        /* hostmem_host_read(sysfs_root, proc_root): pools, THP, memlock */
 } ProbeReport;
 
 /* Whether the device can be passed now: a candidate without a PROBE_BLOCKER issue. */
@@ -86,7 +102,9 @@ const char *probe_severity_name(ProbeSeverity s);
  * pci}/devices with their driver, iommu_group, of_node, vfio-dev, subsystem, class, vendor
  * and device; bus/BUS/drivers/DRIVER(/module); kernel/iommu_groups/N (devices, name);
  * module/vfio{,_platform}/parameters and initstate; class/misc/iommu (/dev/iommu); the
- * device tree under firmware/devicetree/base. Never fails on one device: what cannot be
+ * device tree under firmware/devicetree/base; the host's memory for guest RAM into r->mem
+ * (hostmem_host_read of sysfs_root's kernel/mm and probe_proc_root(sysfs_root)'s meminfo, and
+ * this process's RLIMIT_MEMLOCK and CAP_IPC_LOCK). Never fails on one device: what cannot be
  * read is reported. Errors (G_FILE_ERROR): sysfs_root/bus is not a folder.
  */
 ProbeReport *probe_scan(const char *sysfs_root, GError **errp);
@@ -102,11 +120,55 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProbeReport, probe_report_free)
  */
 void probe_plan_guest_node(ProbeDevice *d, const char *sysfs_root);
 
-/* The report for people: one block per device, a "to fix:" block of commands, a legend. */
+/*
+ * The /proc that goes with sysfs_root: its sibling "proc" when sysfs_root's last component is
+ * "sys" ("/sys" -> "/proc", "/tmp/t/sys/" -> "/tmp/t/proc", "sys" -> "./proc"), else the real
+ * "/proc" (a sysfs fixture without a proc beside it). g_free it.
+ */
+char *probe_proc_root(const char *sysfs_root);
+
+/*
+ * Bytes of the largest guest RAM that hugetlb pool p can back now: its free pages that no
+ * mapping has reserved yet (free_hugepages - resv_hugepages, hugetlbpage.rst: the pages
+ * hostmem_check counts) times its page size, rounded down to a multiple of the page size and of
+ * 2 MiB (what a backend's size= must be) and capped at ARMPASS_MAX_RAM; 0 when that is less than
+ * ARMPASS_MIN_RAM (no guest fits).
+ */
+uint64_t probe_pool_max_guest_ram(const HostHugePool *p);
+/*
+ * The options that give a guest size bytes of RAM from p's pages: "-object
+ * memory-backend-memfd,id=mem0,size=44M,hugetlb=on,hugetlbsize=2M -M virt,memory-backend=mem0"
+ * (size and p->page_size in bytes, written with K, M or G as -object takes them). g_free it.
+ */
+char *probe_pool_option(const HostHugePool *p, uint64_t size);
+
+/*
+ * Bytes of the largest guest RAM a VFIO guest with an IOMMU can have under h's memlock limit:
+ * VFIO pins all of guest RAM (type1 in the process's locked_vm, iommufd in the user's: both
+ * against RLIMIT_MEMLOCK's soft limit, getrlimit(2); hostmem_check_memlock). UINT64_MAX when no
+ * limit applies (CAP_IPC_LOCK, or RLIM_INFINITY); else the limit rounded down to 2 MiB and
+ * capped at ARMPASS_MAX_RAM; 0 when that is less than ARMPASS_MIN_RAM (no such guest can
+ * start). With -overcommit mem-lock=on and the legacy container the RAM counts twice: half.
+ */
+uint64_t probe_memlock_max_guest_ram(const HostMemHost *h);
+/*
+ * Whether h's memlock limit is small enough to bound guests: a limit applies (no CAP_IPC_LOCK,
+ * not RLIM_INFINITY) and it is below the host's RAM and swap (sysinfo(2); or those are
+ * unknown). The report then prints the fixes (ulimit -l, systemd's LimitMEMLOCK=,
+ * CAP_IPC_LOCK).
+ */
+bool probe_memlock_is_small(const HostMemHost *h);
+
+/*
+ * The report for people: one block per device, a "to fix:" block of commands, the host's
+ * memory for guest RAM (hugetlb pools with the largest guest each backs and its option, THP,
+ * the memlock limit against VFIO's pinning and its fixes), a legend.
+ */
 char *probe_format_text(const ProbeReport *r);
 /*
  * The report for tools: one JSON object, pretty-printed by json-c (two-space indent,
- * "key": value), the same fields as the text (docs/operating.md, "The host probe" lists them). No errors. g_free it.
+ * "key": value), the same fields as the text, the host's memory in "memory" (sizes in bytes;
+ * docs/operating.md, "The host probe" lists them). No errors. g_free it.
  */
 char *probe_format_json(const ProbeReport *r);
 
