@@ -979,6 +979,7 @@ int virt_machine_run(const ArmpassConfig *cfg, HostMemBackend *ram, GError **err
         .ms = {
             .cfg = cfg,
             .ops = &host_ops_system,
+            .ram_backend = ram,
             .gic_phandle = VIRT_PHANDLE_GIC,
             .apb_pclk_phandle = VIRT_PHANDLE_APB_PCLK,
             .next_phandle = VIRT_PHANDLE_FIRST_FREE,

@@ -4,6 +4,7 @@
  * hugetlb pools and RLIMIT_MEMLOCK (a made-up host), the host reader on a fake sysfs, and
  * real anonymous and memfd backends: alignment, THP advice, preallocation over threads,
  * mem-lock, and what smaps says of them. */
+#include "hw/vfio/vfio-common.h"
 #include "system/hostmem.h"
 #include "system/options.h"
 
@@ -559,6 +560,52 @@ static void test_smaps_parse(void)
     g_assert_cmpint(u.rss_kib, ==, -1);
 }
 
+/* Which -device vfio-* will pin guest RAM, and in whose account, from a fake sysfs. */
+static void test_pin_plan(void)
+{
+    g_autofree char *root = g_dir_make_tmp("hostmem-pin-XXXXXX", NULL);
+    static const struct {
+        const char *line;
+        bool type1, iommufd;
+    } t[] = {
+        { "", false, false },
+        { "-device pl011", false, false },
+        /* an IOMMU group: the legacy container pins, or iommufd= pins in the user's account */
+        { "-device vfio-pci,host=0000:00:01.0", true, false },
+        { "-device vfio-pci,host=00:01.0", true, false },
+        { "-object iommufd,id=i -device vfio-pci,host=0000:00:01.0,iommufd=i", false, true },
+        /* a no-IOMMU group pins nothing */
+        { "-device vfio-amba,host=9010000.pl031,noiommu=on", false, false },
+        { "-device vfio-amba,host=9010000.pl031,noiommu=on -device vfio-pci,host=0000:00:01.0",
+          true, false },
+        /* a device armpass cannot find counts (its realize refuses it later) */
+        { "-device vfio-platform,host=nowhere", true, false },
+    };
+
+    write_file(root, "bus/pci/devices/0000:00:01.0/iommu_group/type", "DMA\n");
+    write_file(root, "bus/amba/devices/9010000.pl031/iommu_group/name", "vfio-noiommu\n");
+    for (unsigned i = 0; i < G_N_ELEMENTS(t); i++) {
+        g_auto(ArmpassConfig) cfg;
+        g_autoptr(GError) err = NULL;
+        bool type1, iommufd;
+
+        if (*t[i].line) {
+            g_assert_true(parse_line(&cfg, t[i].line, &err));
+        } else {
+            armpass_config_init(&cfg);
+        }
+        vfio_guest_ram_pinning(&cfg, root, &type1, &iommufd);
+        if (type1 != t[i].type1 || iommufd != t[i].iommufd) {
+            g_error("%s: type1 %d iommufd %d, want %d %d", t[i].line, type1, iommufd,
+                    t[i].type1, t[i].iommufd);
+        }
+    }
+    {
+        g_autofree char *cmd = g_strdup_printf("rm -rf %s", root);
+        g_assert_cmpint(system(cmd), ==, 0);
+    }
+}
+
 static void test_size_str(void)
 {
     static const struct {
@@ -591,5 +638,6 @@ int main(int argc, char **argv)
     g_test_add_func("/hostmem/backend/memlock", test_backend_memlock);
     g_test_add_func("/hostmem/smaps", test_smaps_parse);
     g_test_add_func("/hostmem/size-str", test_size_str);
+    g_test_add_func("/hostmem/pin-plan", test_pin_plan);
     return g_test_run();
 }

@@ -73,6 +73,8 @@ typedef struct MachineState {
     char *dev_vfio;           /* "/dev/vfio" normally */
     char *dev_iommu;          /* "/dev/iommu" when NULL */
     struct VfioContext *vfio; /* made by the first VFIO device */
+    struct HostMemBackend *ram_backend; /* guest RAM's (system/hostmem.h): a device that must
+                                         * share guest RAM (vhost-user) hands out its fd */
     struct PCIBus *pci_bus;   /* the PCIe host bridge's root bus; NULL without PCI devices */
     /* SPIs for root ports' secondary buses: group g is pci_port_intx_spi + 4 * g .. + 3
      * (INTA-D of the device in the port's slot); 0 groups: the ports swizzle instead. */
