@@ -15,6 +15,7 @@
  */
 #include "fuzz-common.h"
 #include "hw/core/device.h"
+#include "system/hostmem.h"
 #include "system/options.h"
 
 #include <inttypes.h>
@@ -185,6 +186,9 @@ static void check_config(const ArmpassConfig *cfg)
     FUZZ_CHECK(cfg->smp >= 1 && cfg->smp <= ARMPASS_MAX_CPUS);
     FUZZ_CHECK(cfg->ram_size >= ARMPASS_MIN_RAM && cfg->ram_size <= ARMPASS_MAX_RAM);
     FUZZ_CHECK(cfg->ram_size % (2 * 1024 * 1024) == 0);
+    /* guest RAM's backend is resolved, of guest RAM's size */
+    FUZZ_CHECK(cfg->ram_backend && cfg->ram_backend->size == cfg->ram_size);
+    FUZZ_CHECK(cfg->ram_backend->prealloc_threads >= 1);
     FUZZ_CHECK(cfg->gic_version == GIC_VERSION_HOST || cfg->gic_version == GIC_VERSION_2 ||
                cfg->gic_version == GIC_VERSION_3);
     FUZZ_CHECK((cfg->serial == SERIAL_FILE) == (cfg->serial_path != NULL));

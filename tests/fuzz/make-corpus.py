@@ -225,6 +225,11 @@ add("options", "vfio-amba", argv("-device", "vfio-amba,sysfsdev=/sys/bus/amba/de
 add("options", "pl011", argv("--device", "pl011,mmio-base=0x9040000,irq=5,file=u.log,mmio-base=1"))
 add("options", "sizes", argv("-m", "size=1GiB", "-smp", "cpus=8", "-m", "0x20000000", "-m", "2T"))
 add("options", "machine", argv("--machine", "virt,dumpdtb=v.dtb,gic-version=host", "-M", "help"))
+add("options", "memory", argv("-object", "memory-backend-memfd,id=m0,size=1G,hugetlb=on,hugetlbsize=2M,"
+                                "prealloc=on,prealloc-threads=4,share=off,seal=off", "-M", "virt,memory-backend=m0",
+                                "-m", "1G", "-overcommit", "mem-lock=on", "-mem-prealloc"))
+add("options", "memory-file", argv("-mem-path", "/dev/hugepages", "-M", "virt,thp=off", "-object",
+                                   "memory-backend-file,id=f,size=64M,mem-path=/x", "-object", "memory-backend-ram,id=r,size=3M"))
 add("options", "bad", argv("-m", "3M", "-smp", "9", "-M", "virt,,x", "-device", "pl011,", "-serial", "tty"))
 add("options", "scalars", argv("-d", "0x10", "18446744073709551615", "1kib", "on", "False", "0x0x1", ""))
 
