@@ -719,11 +719,12 @@ HostMemBackend *hostmem_backend_new(HostMemConfig *cfg_in, const HostMemHost *ho
             g_debug("madvise(MADV_HUGEPAGE) of guest RAM: %s", g_strerror(errno));
         }
     }
-    if (c->prealloc && !hostmem_prealloc(b, c->prealloc_threads, errp)) {
+    /* mem-lock=on faults everything in first, over the prealloc threads: mlock would do it
+     * on one thread (and sanitizers make mlock a no-op). */
+    if ((c->prealloc || c->lock) && !hostmem_prealloc(b, c->prealloc_threads, errp)) {
         return NULL;
     }
     if (c->lock) {
-        gint64 t0 = g_get_monotonic_time();
         if (mlock(b->host, b->size) != 0) {
             int err = errno;
             g_set_error(errp, HOSTMEM_ERROR, err, "-overcommit mem-lock=on: mlock of %" PRIu64
@@ -733,10 +734,6 @@ HostMemBackend *hostmem_backend_new(HostMemConfig *cfg_in, const HostMemHost *ho
             return NULL;
         }
         b->locked = true;
-        if (!c->prealloc) { /* mlock faulted it all in */
-            b->prealloc_ns = (uint64_t)(g_get_monotonic_time() - t0) * 1000;
-            b->prealloc_threads_used = 1;
-        }
     }
     {
         g_autofree char *d = hostmem_backend_describe(b);

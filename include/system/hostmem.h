@@ -148,8 +148,8 @@ typedef struct HostMemBackend {
  * Makes the backend: hostmem_check, then the memfd or file (an unlinked temporary file in a
  * mem-path directory), the mapping (reserved aligned, then mapped MAP_FIXED inside; hugetlb
  * pages are reserved at mmap, so a short pool fails here and not at a guest's fault), THP,
- * preallocation over prealloc_threads threads (MADV_POPULATE_WRITE, else touching each page),
- * and mlock for mem-lock=on. Errors: hostmem_check's; the system call that failed, with errno
+ * preallocation over prealloc_threads threads (MADV_POPULATE_WRITE, else touching each page)
+ * for prealloc=on and for mem-lock=on, then mlock for mem-lock=on. Errors: hostmem_check's; the system call that failed, with errno
  * and what to do. Nothing is left allocated on error.
  */
 HostMemBackend *hostmem_backend_new(HostMemConfig *cfg, const HostMemHost *host,
