@@ -6,7 +6,7 @@
 # same L1, with and without those devices passed through (vfio-pci). See docs/performance.md.
 #
 # usage: scripts/bench.sh [--quick] [--runs N] [--parts LIST] [--no-setup] [--doc | --no-doc]
-#        scripts/bench.sh --dma [--quick] [--no-setup] [--doc | --no-doc]
+#        scripts/bench.sh --dma [--quick] [--rounds N] [--no-setup] [--doc | --no-doc]
 #
 #   --quick       a smoke run: one or two of everything (a few minutes); does not touch
 #                 docs/performance.md unless --doc
@@ -15,12 +15,18 @@
 #                 (pci: pci-io, the NVMe's and the AHCI's reads and interrupts, and pci-dma, the DMA map of
 #                 guest RAM; each can be given alone)
 #   --no-setup    skip scripts/setup-host.sh (apt-get)
-#   --dma         only the DMA map of guest RAM at start by VFIO backend, legacy type1v2
-#                 against iommufd, on the 6.12 test kernel (build-kernel.sh 6.12; the rest of
-#                 the bench stays on 6.1): case bench-dma, RAM 256 MiB to 2 GiB (--quick: 256
-#                 MiB and 1 GiB), 5 rounds (--quick: 1); about 3 minutes. Writes
-#                 build/bench/results-dma.{json,md} and (unless --quick) the table between the
-#                 dma-backends markers of docs/performance.md and tests/bench/performance.md.in
+#   --dma         only the DMA map of guest RAM at start, by backing (4 KiB pages, THP,
+#                 hugetlb 2 MiB, hugetlb 1 GiB) and VFIO backend (type1v2, iommufd), armpass
+#                 against Debian's QEMU with the same options (legacy container only: QEMU 7.2
+#                 has no iommufd), both timed by strace -T in L1 (Debian's strace:arm64,
+#                 fetched like QEMU); on the 6.12 test kernel (build-kernel.sh 6.12; the rest
+#                 of the bench stays on 6.1), L0 -m 4G, L1 booted with a 1 GiB and a 2 MiB
+#                 huge page pool: case bench-dma, 1 GiB guests, each backing as it is and
+#                 preallocated, 5 rounds (--quick: 1), about 2 minutes a round (24 runs;
+#                 4 rounds took 10 minutes). Writes build/bench/results-dma.{json,md} and (unless
+#                 --quick) the table between the dma-backends markers of docs/performance.md
+#                 and tests/bench/performance.md.in
+#   --rounds N    rounds of --dma (default 5, or $BENCH_DMA_ROUNDS)
 #
 # Steps: scripts/setup-host.sh; the static aarch64 armpass and test programs
 # (scripts/build-aarch64.sh); the test bed's kernel and busybox (tests/testbed/); Debian's
@@ -39,7 +45,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 t_start=$(date +%s)
 
-quick=0 runs='' parts='' setup=1 doc='' dma=0
+quick=0 runs='' parts='' setup=1 doc='' dma=0 rounds=${BENCH_DMA_ROUNDS:-}
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) quick=1; shift ;;
@@ -47,6 +53,7 @@ while [ $# -gt 0 ]; do
     --parts) parts=$2; shift 2 ;;
     --no-setup) setup=0; shift ;;
     --dma) dma=1; shift ;;
+    --rounds) rounds=$2; shift 2 ;;
     --doc) doc=1; shift ;;
     --no-doc) doc=0; shift ;;
     [0-9]*) runs=$1; shift ;;     # the old "scripts/bench.sh RUNS"
@@ -83,25 +90,58 @@ aarch64-linux-gnu-objcopy -O binary -j .text "$probe_obj" "$out/l1-extra/bench/f
 
 if [ "$dma" = 1 ]; then
     host_json=$out/host-dma.json
-    # The DMA map by VFIO backend: armpass alone (no QEMU), on the 6.12 kernel (iommufd).
-    say "booting the test bed (Linux 6.12) with the DMA-map part (L0 console: $out/logs/)"
+    # The DMA map by backing and VFIO backend, armpass against QEMU, on the 6.12 kernel
+    # (iommufd). QEMU's map time is read with strace in L1: Debian's strace:arm64 (it needs
+    # only libc, which QEMU's library tree brings), unpacked, never installed.
+    say "Debian's arm64 QEMU and its libraries; Debian's arm64 strace"
+    qemu_root=$(python3 "$top/tests/bench/qemu-closure.py" | tail -n 1)
+    cache=${ARMPASS_CACHE:-$HOME/.cache/armpass}
+    sver=$(apt-cache show --no-all-versions strace:arm64 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
+    sdir=$cache/strace-arm64-${sver:-unknown}
+    if [ -n "$sver" ] && [ ! -x "$sdir/strace" ]; then
+        tmp=$(mktemp -d)
+        if (cd "$tmp" && apt-get download strace:arm64 >/dev/null 2>&1 && dpkg-deb -x strace_*.deb root); then
+            mkdir -p "$sdir" && cp "$tmp/root/usr/bin/strace" "$sdir/strace"
+        fi
+        rm -rf "$tmp"
+    fi
+    rm -f "$out/l1-extra/bench/strace"
+    if [ -x "$sdir/strace" ]; then
+        cp "$sdir/strace" "$out/l1-extra/bench/strace"
+    else
+        say "no strace:arm64 (apt-get download failed): armpass's own timing only, no QEMU figures"
+    fi
+    [ -n "$rounds" ] || { [ "$quick" = 1 ] && rounds=1 || rounds=5; }
+    # L1: 4 GiB, of which 1 GiB in one 1 GiB huge page and 1 GiB in 512 2 MiB pages (each guest
+    # has 1 GiB of RAM), THP only where madvised (both VMMs madvise their default RAM).
+    pools="hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=512 transparent_hugepage=madvise"
+    say "booting the test bed (Linux 6.12, $rounds rounds) with the DMA-map part (L0 console: $out/logs/)"
     status=0
-    # L1 at 4 GiB: the largest guest (2 GiB) is pinned whole.
     python3 "$top/tests/testbed/run.py" --case bench-dma --mem 4G --smp 2 --nvme \
-        --kernel "$kernel" --busybox "$busybox" --armpass "$armpass" --l1-extra "$out/l1-extra" \
-        --append "armpass.bench_quick=$quick" --timeout 1800 --logdir "$out/logs" >"$out/run-dma.txt" 2>&1 || status=$?
+        --kernel "$kernel" --busybox "$busybox" --armpass "$armpass" \
+        --l1-extra "$qemu_root" --l1-extra "$out/l1-extra" \
+        --append "armpass.bench_quick=$quick armpass.bench_dma_rounds=$rounds $pools" \
+        --timeout 3600 --logdir "$out/logs" >"$out/run-dma.txt" 2>&1 || status=$?
     if [ "$status" != 0 ]; then
         say "the test bed run did not end cleanly (status $status); analysing what it printed"
         tail -n 20 "$out/run-dma.txt" >&2
     fi
     wall=$(($(date +%s) - t_start))
-    python3 - "$host_json" "$kernel" "$armpass" "$top" "$wall" <<'PY'
-import datetime, json, os, sys
-path, kernel, armpass, top, wall = sys.argv[1:6]
+    python3 - "$host_json" "$kernel" "$armpass" "$top" "$wall" "$qemu_root" "$sdir/strace" <<'PY'
+import datetime, json, os, subprocess, sys
+path, kernel, armpass, top, wall, qroot, strace = sys.argv[1:8]
 sys.path.insert(0, os.path.join(top, 'tests', 'bench'))
 from analyze import git_commit
+cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '?')
+try:
+    qv = json.load(open(os.path.join(qroot, 'qemu', 'manifest.json')))['version']
+except (OSError, ValueError, KeyError):
+    qv = None
+l0 = subprocess.run(['qemu-system-aarch64', '--version'], capture_output=True, text=True).stdout
 json.dump({'date': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
            'commit': git_commit(top), 'kernel_image': os.path.basename(os.path.dirname(kernel)),
+           'cpu': cpu, 'cpus': os.cpu_count(), 'l0_qemu': (l0.splitlines() or ['?'])[0],
+           'qemu_arm64_version': qv, 'strace_arm64': os.path.basename(os.path.dirname(strace)) if os.path.exists(strace) else None,
            'armpass_bytes': os.path.getsize(armpass), 'wall_s': int(wall)}, open(path, 'w'), indent=1)
 PY
     doc_args=()

@@ -759,6 +759,218 @@ def dma_backends_markdown(rows, summary, meta):
     return '\n'.join(out) + '\n'
 
 
+DMA_BACKINGS = ('4k', 'thp', 'hugetlb-2m', 'hugetlb-1g')
+DMA_BACKING_NAMES = {'4k': '4 KiB pages', 'thp': 'THP', 'hugetlb-2m': 'hugetlb 2 MiB', 'hugetlb-1g': 'hugetlb 1 GiB'}
+# Each backing as it is, and with guest RAM faulted in before the map ("+prealloc").
+DMA_CONFIGS = DMA_BACKINGS + tuple(b + '+prealloc' for b in DMA_BACKINGS)
+DMA_SIDES = (('armpass', 'type1v2'), ('armpass', 'iommufd'), ('qemu', 'type1v2'))
+DMA_SIDE_NAMES = {('armpass', 'type1v2'): 'armpass, type1v2', ('armpass', 'iommufd'): 'armpass, iommufd',
+                  ('qemu', 'type1v2'): 'QEMU, type1v2'}
+DMA_HUGE_TARGET = 0.2       # a huge-page backing's map per GiB over the 4 KiB one's, same round
+DMA_QEMU_TARGET = 1.0       # armpass / QEMU, same backing, same round
+
+
+def dma_config_name(c):
+    b, _, pre = c.partition('+')
+    return DMA_BACKING_NAMES[b] + (', preallocated' if pre else '')
+
+
+def dma_backing_samples(records):
+    """The "dma-backing" part (scripts/bench.sh --dma): one dict per run that ended well, keyed
+    (round, vmm, vfio, config): the map time per GiB by armpass's own clock (-d stats) and by
+    strace -T (both VMMs), the preallocation's, the mappings, and what backed guest RAM."""
+    out = {}
+    for rec in records:
+        if rec.get('part') != 'dma-backing' or not ok(rec['run'], '@'):
+            continue
+        ram_kib = rec['ram_mib'] * 1024
+        gib = rec['ram_mib'] / 1024
+        s = {'thp_alloc': rec.get('thp_fault_alloc'), 'thp_fallback': rec.get('thp_fault_fallback'),
+             'thp_mode': rec.get('thp_mode')}
+        if rec.get('thp_fault_alloc') is not None:
+            s['thp_share'] = rec['thp_fault_alloc'] * 2048 / ram_kib
+        st = rec.get('strace')
+        if st and st.get('maps'):
+            s['strace'] = st['s'] * 1000 / gib
+            s['strace_maps'], s['strace_failed'] = st['maps'], st.get('failed', 0)
+        if st and st.get('populate'):
+            s['populate'] = st['populate_s'] * 1000 / gib
+        if rec['vmm'] == 'armpass':
+            a = armpass_stats(rec['run'])
+            d = a.get('dma')
+            if d and d['bytes']:
+                s['own'] = d['us'] / 1000 / (d['bytes'] / 2**30)
+                s['maps'] = d['maps']
+            for line in rec['run'].get('stats', []):
+                m = re.search(r'guest RAM huge pages: (-?\d+) KiB of (-?\d+) KiB', line)
+                if m:
+                    s['huge_share'] = int(m.group(1)) / ram_kib
+                m = re.search(r'guest RAM prealloc: ([\d.]+) ms', line)
+                if m:
+                    s['own_prealloc'] = float(m.group(1)) / gib
+                m = re.search(r'guest RAM: (.*)', line)
+                if m and 'huge pages' not in line and 'prealloc' not in line:
+                    s['described'] = m.group(1).strip()
+        elif 'strace_maps' in s:
+            s['maps'] = s['strace_maps']
+        cfg = rec['backing'] + ('+prealloc' if rec.get('prealloc') else '')
+        out[(rec['round'], rec['vmm'], rec['vfio'], cfg)] = s
+    return out
+
+
+def dma_backings(records):
+    """Figures of the dma-backing part: per configuration and side, the map time per GiB
+    (armpass: its own clock and strace; QEMU: strace) and the preallocation's, and the
+    per-round ratios (backing / 4 KiB, armpass / QEMU, iommufd / type1v2, armpass's own clock /
+    strace). Returns (F, matrix)."""
+    S = dma_backing_samples(records)
+    rounds = sorted({k[0] for k in S})
+    configs = [c for c in DMA_CONFIGS if any(k[3] == c for k in S)]
+    F = Figures()
+
+    def val(r, vmm, vfio, c, what):
+        return S.get((r, vmm, vfio, c), {}).get(what)
+
+    def own_or_strace(vmm):
+        return 'own' if vmm == 'armpass' else 'strace'
+
+    matrix = []
+    for c in configs:
+        name = dma_config_name(c)
+        sec = 'map per GiB'
+        row = {'config': c}
+        for vmm, vfio in DMA_SIDES:
+            side = DMA_SIDE_NAMES[(vmm, vfio)]
+            if vmm == 'armpass':
+                row[(vmm, vfio, 'own')] = F.add(sec, 'own_%s_%s' % (vfio, c), '%s: %s (-d stats)' % (name, side),
+                                                'ms/GiB', [val(r, vmm, vfio, c, 'own') for r in rounds])
+            row[(vmm, vfio, 'strace')] = F.add(sec, 'strace_%s_%s_%s' % (vmm, vfio, c),
+                                               '%s: %s (strace -T)' % (name, side), 'ms/GiB',
+                                               [val(r, vmm, vfio, c, 'strace') for r in rounds])
+            runs = [S[k] for k in S if k[1:] == (vmm, vfio, c)]
+            row[(vmm, vfio, 'n')] = len(runs)
+            for w in ('maps', 'huge_share', 'thp_share', 'populate', 'own_prealloc'):
+                row[(vmm, vfio, w)] = median([x[w] for x in runs if x.get(w) is not None])
+            row[(vmm, vfio, 'described')] = next((x['described'] for x in runs if x.get('described')), None)
+        matrix.append(row)
+
+    sec = 'ratios, per round'
+    for c in configs:
+        b, _, pre = c.partition('+')
+        base = '4k' + ('+prealloc' if pre else '')
+        if b == '4k':
+            continue
+        for vmm, vfio in DMA_SIDES:
+            w = own_or_strace(vmm)
+            ratios = [val(r, vmm, vfio, c, w) / val(r, vmm, vfio, base, w) for r in rounds
+                      if val(r, vmm, vfio, c, w) is not None and val(r, vmm, vfio, base, w)]
+            F.add(sec, 'huge_%s_%s_%s' % (vmm, vfio, c),
+                  '%s / %s: %s%s' % (dma_config_name(c), dma_config_name(base), DMA_SIDE_NAMES[(vmm, vfio)],
+                                      ' (-d stats)' if w == 'own' else ' (strace -T)'),
+                  'ratio', ratios, target=DMA_HUGE_TARGET if vmm == 'armpass' else None,
+                  baseline='the 4 KiB figure, same side and round')
+    for c in configs:
+        ratios = [val(r, 'armpass', 'type1v2', c, 'strace') / val(r, 'qemu', 'type1v2', c, 'strace')
+                  for r in rounds if val(r, 'armpass', 'type1v2', c, 'strace') is not None
+                  and val(r, 'qemu', 'type1v2', c, 'strace')]
+        F.add(sec, 'vsqemu_%s' % c, 'armpass / QEMU, %s: type1v2 (strace -T, both)' % dma_config_name(c),
+              'ratio', ratios, target=DMA_QEMU_TARGET, baseline='QEMU, same configuration and round')
+    for c in configs:
+        ratios = [val(r, 'armpass', 'iommufd', c, 'own') / val(r, 'armpass', 'type1v2', c, 'own')
+                  for r in rounds if val(r, 'armpass', 'iommufd', c, 'own') is not None
+                  and val(r, 'armpass', 'type1v2', c, 'own')]
+        F.add(sec, 'iommufd_%s' % c, 'iommufd / type1v2, armpass, %s (-d stats)' % dma_config_name(c),
+              'ratio', ratios, baseline='type1v2, same configuration and round')
+    for vfio in ('type1v2', 'iommufd'):
+        ratios = [x['own'] / x['strace'] for k, x in S.items()
+                  if k[1:3] == ('armpass', vfio) and x.get('own') is not None and x.get('strace')]
+        F.add(sec, 'clock_%s' % vfio, "armpass's own clock / strace -T, %s, every run" % vfio, 'ratio', ratios)
+    return F, matrix
+
+
+def dma_backings_markdown(F, matrix, meta, host):
+    """The dma-backing tables, for results-dma.md and docs/performance.md."""
+    env = meta.get('l1', {})
+    h = meta.get('host', {})
+
+    def pct(v):
+        return '–' if v is None else '%.0f%%' % (100 * v)
+
+    def cell(f):
+        if not f or not f['n']:
+            return '–'
+        return '%s (%s–%s)' % (fmt(f['median'], f['unit']), fmt(f['min'], f['unit']), fmt(f['max'], f['unit']))
+
+    def num(v):
+        return '–' if v is None else fmt(v, 'ms')
+
+    nr = max([r[(v, b, 'n')] for r in matrix for v, b in DMA_SIDES] + [0])
+    out = ['### DMA map of guest RAM at start: by backing and VFIO backend, armpass and QEMU', '',
+           '%s, commit `%s`, `scripts/bench.sh --dma`%s, in %s: L1 on Linux %s (%s CPUs, %s MiB) with '
+           'the pools `hugepages-1048576kB/nr_hugepages` = %s, `hugepages-2048kB/nr_hugepages` = %s and THP `%s` '
+           '(`never` around the 4 KiB runs); L0\'s NVMe through vfio-pci; the first-instruction probe with '
+           '%s MiB of guest RAM and one vCPU; %d rounds, in each every configuration once per side, armpass and '
+           'QEMU alternating. QEMU: %s. Medians (min–max) in ms per GiB of guest RAM; the ratios are per round. '
+           'armpass\'s own figure is its clock (`-d stats`: `vfio BDF dma (BACKEND): N mappings, X bytes in Y us`); '
+           'armpass against QEMU is strace -T on both, the same instrument. "Preallocated": guest RAM faulted in '
+           'before the map (`-mem-prealloc`, or `prealloc=on` on the `-object`), so that the map pins and maps '
+           'only. Figures, not pass/fail.' % (
+               meta.get('date', '?')[:16], (meta.get('commit') or '?')[:12],
+               ' (quick)' if env.get('quick') else '',
+               ('%d min %02d s' % (h['wall_s'] // 60, h['wall_s'] % 60)) if h.get('wall_s') else '?',
+               env.get('l1_kernel', '?'), env.get('l1_nproc', '?'), (env.get('l1_mem_kib') or 0) // 1024,
+               host.get('huge_1g_nr', '?'), host.get('huge_2m_nr', '?'), host.get('thp', '?'),
+               host.get('ram_mib', '?'), nr, env.get('l1_qemu', '?')),
+           '',
+           '| guest RAM | armpass, type1v2 | armpass, iommufd | QEMU, type1v2 (strace -T) | armpass, type1v2 (strace -T) | '
+           'prealloc, armpass / QEMU (strace -T) | huge pages under guest RAM: armpass / QEMU | mappings armpass / QEMU | runs |',
+           '|---|---:|---:|---:|---:|---:|---:|---:|---:|']
+    for row in matrix:
+        c = row['config']
+        qh = '(hugetlb)' if c.startswith('hugetlb') else pct(row[('qemu', 'type1v2', 'thp_share')])
+        maps = [row[(v, 'type1v2', 'maps')] for v in ('armpass', 'qemu')]
+        pre = '–'
+        if c.endswith('+prealloc'):
+            pre = '%s / %s' % (num(row[('armpass', 'type1v2', 'populate')]), num(row[('qemu', 'type1v2', 'populate')]))
+        out.append('| %s | %s | %s | %s | %s | %s | %s / %s | %s | %d / %d / %d |' % (
+            dma_config_name(c), cell(row[('armpass', 'type1v2', 'own')]), cell(row[('armpass', 'iommufd', 'own')]),
+            cell(row[('qemu', 'type1v2', 'strace')]), cell(row[('armpass', 'type1v2', 'strace')]), pre,
+            pct(row[('armpass', 'type1v2', 'huge_share')]), qh,
+            ' / '.join('–' if m is None else '%g' % m for m in maps),
+            row[('armpass', 'type1v2', 'n')], row[('armpass', 'iommufd', 'n')], row[('qemu', 'type1v2', 'n')]))
+    out += ['', '(runs: armpass type1v2 / armpass iommufd / QEMU. Prealloc: each VMM\'s time in '
+            '`madvise(MADV_POPULATE_WRITE)` by strace, ms per GiB. Huge pages: armpass\'s `guest RAM huge pages` '
+            'stats line over its RAM; QEMU\'s THP share is L1\'s `thp_fault_alloc` (/proc/vmstat) over the run × 2 MiB '
+            'over its RAM; a hugetlb backing is hugetlb by its `-object`, or the VMM fails to start.)', '',
+            '| figure | unit | min | median | max | spread (max / min) | n | target |',
+            '|---|---|---:|---:|---:|---:|---:|---|']
+    section = None
+    for f in F.items:
+        if f['section'] != section and f['section'].startswith('ratios'):
+            out.append('| **per-round ratios** | | | | | | | |')
+        section = f['section']
+        if not f['n']:
+            out.append('| %s | %s | – | – | – | – | 0 | %s |' % (f['name'], f['unit'], target_text(f)))
+            continue
+        spread = (f['max'] / f['min']) if f['min'] and f['min'] > 0 else None
+        out.append('| %s | %s | %s | %s | %s | %s | %d | %s |' % (
+            f['name'], f['unit'], fmt(f['min'], f['unit']), fmt(f['median'], f['unit']), fmt(f['max'], f['unit']),
+            '–' if spread is None else '%.2f' % spread, f['n'], target_text(f)))
+
+    def count(pre):
+        fs = [f for f in F.items if 'met' in f and (f['key'].endswith('+prealloc') == pre)]
+        return sum(1 for f in fs if f['met']), len(fs), [f for f in fs if not f['met']]
+    out.append('')
+    for pre, what in ((False, 'the backings as they are'), (True, 'guest RAM preallocated')):
+        met, n, missed = count(pre)
+        if n:
+            out.append('Targets, %s: %d of %d met (on the median: a huge-page backing ≤ %.1f × the 4 KiB figure, '
+                       'armpass ≤ QEMU).%s' % (what, met, n, DMA_HUGE_TARGET, (' Not met: ' + '; '.join(
+                           '%s (%s)' % (f['name'], fmt(f['median'], f['unit'])) for f in missed) + '.') if missed else ''))
+            out.append('')
+    return '\n'.join(out).rstrip('\n') + '\n'
+
+
 def splice_dma(path, text):
     """Puts text between the dma-backends markers of path (appended at the end, with the
     markers, if it has none). Returns True if the file was written."""
@@ -1184,15 +1396,30 @@ def main():
 
 
 def dma_only(args, records, meta):
-    rows, summary = dma_backends(records)
-    if not rows:
-        print('analyze: no usable dma-backend sample in %s' % args.log, file=sys.stderr)
-        return 1
+    if any(r.get('part') == 'dma-backing' for r in records):
+        F, matrix = dma_backings(records)
+        if not any(f['n'] for f in F.items):
+            print('analyze: no usable dma-backing sample in %s' % args.log, file=sys.stderr)
+            return 1
+        host = next((r for r in records if r.get('part') == 'dma-host'), {})
+        md = dma_backings_markdown(F, matrix, meta, host)
+        rows = [{'config': row['config'],
+                 'sides': {'%s/%s' % (v, b): {w: row.get((v, b, w)) for w in (
+                     'n', 'maps', 'huge_share', 'thp_share', 'populate', 'own_prealloc', 'described')}
+                     for v, b in DMA_SIDES}} for row in matrix]
+        results = {'meta': meta, 'pools': host, 'figures': F.items, 'rows': rows,
+                   'samples': [r for r in records if r.get('part') in ('env', 'dma-host', 'dma-backing')]}
+    else:       # a log of the older part: the RAM sweep, type1v2 against iommufd
+        rows, summary = dma_backends(records)
+        if not rows:
+            print('analyze: no usable dma-backend sample in %s' % args.log, file=sys.stderr)
+            return 1
+        md = dma_backends_markdown(rows, summary, meta)
+        results = {'meta': meta, 'rows': rows, 'summary': summary,
+                   'samples': [r for r in records if r.get('part') in ('env', 'dma-backend')]}
     os.makedirs(args.out, exist_ok=True)
-    md = dma_backends_markdown(rows, summary, meta)
     with open(os.path.join(args.out, 'results-dma.json'), 'w') as f:
-        json.dump({'meta': meta, 'rows': rows, 'summary': summary,
-                   'samples': [r for r in records if r.get('part') in ('env', 'dma-backend')]}, f, indent=1)
+        json.dump(results, f, indent=1)
     with open(os.path.join(args.out, 'results-dma.md'), 'w') as f:
         f.write(md)
     print(md)

@@ -18,8 +18,10 @@
 #   armpass.bench_quick=1    a smoke run: one or two of everything
 #   armpass.bench_parts=A,B  which parts (default size,first,boot,scale,footprint,mmio,irq,pci;
 #                            pci is pci-io and pci-dma, each selectable alone; dma-backends,
-#                            legacy type1v2 against iommufd, only when named: it needs the
-#                            6.12 kernel, scripts/bench.sh --dma)
+#                            the DMA map by guest-RAM backing and VFIO backend, only when
+#                            named: it needs the 6.12 kernel and huge page pools,
+#                            scripts/bench.sh --dma)
+#   armpass.bench_dma_rounds=N  rounds of dma-backends (default 5; quick 1)
 
 P=/progs
 QEMU_BIN=/qemu/qemu-system-aarch64
@@ -35,6 +37,7 @@ bench_params() {
         armpass.bench_runs=*) BENCH_RUNS=${arg#*=} ;;
         armpass.bench_quick=*) BENCH_QUICK=${arg#*=} ;;
         armpass.bench_parts=*) BENCH_PARTS=${arg#*=} ;;
+        armpass.bench_dma_rounds=*) _dma_rounds=${arg#*=} ;;
         esac
     done
     BENCH_RUNS=${BENCH_RUNS:-20}
@@ -43,14 +46,15 @@ bench_params() {
         MAPPED_READS=100000 MAPPED_BATCHES=5 TRAP_READS=500 TRAP_BATCHES=3 IRQS=50 IRQS_OFF=50
         EXIT_N=1000 EXIT_BATCHES=3
         PCI_ROUNDS=1 BLK_QD1=300 BLK_QD32=640 BLK_SEQ=16 DMA_RUNS=1 DMA_RAMS="256 1024"
-        DMA_BACKEND_RUNS=1
+        DMA_ROUNDS=1
     else
         MMIO_ROUNDS=10 IRQ_RUNS=4 FIRST_RUNS=16 SCALE_RUNS=6 FOOT_RUNS=4
         MAPPED_READS=200000 MAPPED_BATCHES=10 TRAP_READS=2000 TRAP_BATCHES=5 IRQS=200 IRQS_OFF=200
         EXIT_N=2000 EXIT_BATCHES=5
         PCI_ROUNDS=3 BLK_QD1=1500 BLK_QD32=3200 BLK_SEQ=64 DMA_RUNS=3 DMA_RAMS="256 512 1024 2048"
-        DMA_BACKEND_RUNS=5
+        DMA_ROUNDS=5
     fi
+    [ -z "${_dma_rounds:-}" ] || DMA_ROUNDS=$_dma_rounds
 }
 
 bench_wants() {
@@ -385,7 +389,37 @@ bench_pci_dma() {
     done
 }
 
-# dma_backend_dev BACKEND BDF: armpass's options that pass BDF through that VFIO backend.
+# --- The DMA map of guest RAM by backing and VFIO backend (scripts/bench.sh --dma) -------------
+# On the 6.12 kernel, L1 booted with huge page pools (scripts/bench.sh: hugepagesz=1G
+# hugepages=1 hugepagesz=2M hugepages=512 transparent_hugepage=madvise, L0 -m 4G). Per round,
+# for each backing of the guest's RAM (DMA_RAM_MIB, 1 GiB):
+#   4k          armpass -M virt,thp=off; QEMU's default RAM (it always madvises MADV_HUGEPAGE,
+#               so L1's THP is set to "never" around this backing's runs, for both VMMs)
+#   thp         both VMMs' default RAM: anonymous, 2 MiB-aligned, MADV_HUGEPAGE (L1: madvise)
+#   hugetlb-2m  -object memory-backend-memfd,id=mem0,size=1024M,hugetlb=on,hugetlbsize=2M
+#               -M virt,...,memory-backend=mem0 (the same words for both VMMs)
+#   hugetlb-1g  the same with hugetlbsize=1G
+# and each of them again with guest RAM faulted in before the map (-mem-prealloc, or
+# prealloc=on on the -object; both VMMs fault it in with MADV_POPULATE_WRITE): "prealloc" 1.
+# Without it the map call faults in (allocates and zeroes) every page it pins that the VMM
+# has not touched yet, so its time is fault-in + pin + IOMMU map; with it, pin + IOMMU map.
+# armpass boots the first-instruction probe with L0's NVMe passed through the legacy container
+# (type1v2) and through iommufd, QEMU (7.2: no iommufd backend) through the legacy container;
+# the order armpass / QEMU alternates from backing to backing and round to round, and the
+# backings' order rotates. Every run goes under strace (-T, ioctls only, seccomp-bpf so that
+# nothing else stops), whose time in VFIO_IOMMU_MAP_DMA (0x3b71) or IOMMU_IOAS_MAP (0x3b85)
+# is the one instrument both VMMs share (and its time in madvise(MADV_POPULATE_WRITE), the
+# preallocation); armpass's own timing of the same calls (-d stats:
+# "vfio BDF dma (BACKEND): N mappings, X bytes in Y us") is kept beside it. L1's
+# thp_fault_alloc and thp_fault_fallback (/proc/vmstat) before and after each run count the
+# 2 MiB pages that backed its RAM; armpass's "guest RAM huge pages" stats line says the same.
+DMA_BACKINGS="4k thp hugetlb-2m hugetlb-1g"
+DMA_RAM_MIB=1024
+STRACE=/bench/strace
+STRACE_BPF=--seccomp-bpf
+
+# dma_backend_dev BACKEND BDF: the options that pass BDF through that VFIO backend (the legacy
+# one's words are QEMU's too).
 dma_backend_dev() {
     case $1 in
     iommufd) echo "-object iommufd,id=io0 -device vfio-pci,host=$2,iommufd=io0" ;;
@@ -393,46 +427,146 @@ dma_backend_dev() {
     esac
 }
 
-# The DMA map of guest RAM at start by VFIO backend (scripts/bench.sh --dma, on the 6.12
-# kernel): armpass alone, the first-instruction probe with the NVMe passed through the legacy
-# container (VFIO_TYPE1v2_IOMMU, VFIO_IOMMU_MAP_DMA) and through iommufd (an IOAS,
-# IOMMU_IOAS_MAP), at each RAM size, the order of the two alternating from point to point.
-# The figure is armpass's own time in those calls, from its -d stats line
-# "vfio BDF dma (BACKEND): N mappings, X bytes in Y us"; start -> first instruction is kept too.
+# dma_vmm_cmd VMM BACKING RAM_MIB PREALLOC: the VMM's command line (no payload, no device)
+# with guest RAM on that backing, faulted in at start if PREALLOC is 1; one vCPU.
+dma_vmm_cmd() {
+    _mp='' _obj=''
+    case $2 in
+    4k) [ "$1" = armpass ] && _mp=,thp=off ;;
+    thp) ;;
+    hugetlb-2m) _obj="-object memory-backend-memfd,id=mem0,size=${3}M,hugetlb=on,hugetlbsize=2M" _mp=,memory-backend=mem0 ;;
+    hugetlb-1g) _obj="-object memory-backend-memfd,id=mem0,size=${3}M,hugetlb=on,hugetlbsize=1G" _mp=,memory-backend=mem0 ;;
+    esac
+    if [ "$4" = 1 ]; then
+        if [ -n "$_obj" ]; then _obj="$_obj,prealloc=on"; else _obj=-mem-prealloc; fi
+    fi
+    case $1 in
+    armpass) echo "/armpass -M virt,gic-version=3$_mp -smp 1 -m ${3}M -nographic -d stats $_obj" ;;
+    qemu) echo "$QEMU_BIN -M virt,gic-version=3$_mp -cpu host -enable-kvm -smp 1 -m ${3}M -display none -nodefaults -serial stdio -nic none $_obj" ;;
+    esac
+}
+
+thp_enabled() { sed -n 's/.*\[\([a-z]*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; }
+thp_counts() { awk '$1 == "thp_fault_alloc" { a = $2 } $1 == "thp_fault_fallback" { f = $2 } END { print a + 0, f + 0 }' /proc/vmstat; }
+hugepool() { cat "/sys/kernel/mm/hugepages/hugepages-$1kB/$2" 2>/dev/null || echo 0; }
+
+# dma_strace_sum FILES...: the map calls strace saw, as JSON: how many returned 0, their time
+# in seconds, how many failed, and the lines themselves.
+dma_strace_sum() {
+    cat "$@" 2>/dev/null | awk '
+        /ioctl\(/ && /, 0x3b(71|85), / {
+            t = $NF; gsub(/[<>]/, "", t)
+            if ($0 ~ /\) += 0 </) { n++; s += t } else f++
+            l = $0; gsub(/[\\"]/, "", l); gsub(/  +/, " ", l)
+            lines = lines (lines == "" ? "" : ", ") "\"" l "\""
+        }
+        /madvise\(/ && /MADV_POPULATE_WRITE/ && /\) += 0 </ { t = $NF; gsub(/[<>]/, "", t); pn++; ps += t }
+        END { printf "{\"maps\": %d, \"s\": %.6f, \"failed\": %d, \"populate\": %d, \"populate_s\": %.6f, \"lines\": [%s]}", n, s, f, pn, ps, lines }'
+}
+
+# dma_run ROUND VMM VFIO BACKING PREALLOC: one run; ROUND -1 is a warm-up, not printed as a
+# sample.
+dma_run() {
+    _prealloc=$5
+    # shellcheck disable=SC2046,SC2086
+    set -- "$1" "$2" "$3" "$4" $(thp_counts)
+    rm -f /tmp/dma-st /tmp/dma-st.*
+    _pre=''
+    [ -x "$STRACE" ] && _pre="$STRACE -f -ff -T -qq -e trace=ioctl,madvise -e raw=ioctl $STRACE_BPF -o /tmp/dma-st --"
+    # shellcheck disable=SC2046,SC2086
+    j=$(measure /tmp/dma.log "$DMA_RAM_MIB" 240 @ -- $_pre $(dma_vmm_cmd "$2" "$4" "$DMA_RAM_MIB" "$_prealloc") \
+        -kernel /bench/first.Image -append "" $(dma_backend_dev "$3" "$PCI_BDF"))
+    # shellcheck disable=SC2046
+    set -- "$@" $(thp_counts)
+    check_run "$j" /tmp/dma.log "the DMA-map run of $2 through $3, guest RAM on $4 (prealloc $_prealloc)"
+    [ "$1" -ge 0 ] || return 0
+    _st=null
+    [ -x "$STRACE" ] && _st=$(dma_strace_sum /tmp/dma-st.*)
+    bench_emit "{\"part\": \"dma-backing\", \"round\": $1, \"vmm\": \"$2\", \"vfio\": \"$3\", \"backing\": \"$4\", \"prealloc\": $_prealloc, \"ram_mib\": $DMA_RAM_MIB, \"thp_mode\": \"$(thp_enabled)\", \"thp_fault_alloc\": $(($7 - $5)), \"thp_fault_fallback\": $(($8 - $6)), \"strace\": $_st, \"run\": $j}"
+}
+
+# dma_backing_runs ROUND BACKING PREALLOC FLIP: armpass through both VFIO backends and QEMU
+# through the legacy one, QEMU between the two armpass runs; FLIP odd reverses the order.
+dma_backing_runs() {
+    _seq="armpass:type1v2 qemu:type1v2 armpass:iommufd"
+    [ $(($4 % 2)) = 1 ] && _seq="armpass:iommufd qemu:type1v2 armpass:type1v2"
+    _thp0=$(thp_enabled)
+    [ "$2" = 4k ] && [ -n "$_thp0" ] && echo never > /sys/kernel/mm/transparent_hugepage/enabled
+    for _x in $_seq; do
+        case $_x in qemu:*) [ "$DMA_QEMU" = 1 ] || continue ;; esac
+        [ "$_x" = armpass:iommufd ] && [ "$DMA_IOMMUFD" != 1 ] && continue
+        dma_run "$1" "${_x%%:*}" "${_x#*:}" "$2" "$3"
+    done
+    [ -n "$_thp0" ] && echo "$_thp0" > /sys/kernel/mm/transparent_hugepage/enabled
+    return 0
+}
+
 bench_dma_backends() {
-    _bdf=$PCI_BDF
-    if [ ! -e "/sys/bus/pci/devices/$_bdf" ]; then
-        echo "bench: no $_bdf in L1 (run.py --nvme): no DMA-backend figures"
+    if [ ! -e "/sys/bus/pci/devices/$PCI_BDF" ]; then
+        echo "bench: no $PCI_BDF in L1 (run.py --nvme): no DMA-map figures"
         return 0
     fi
-    [ -c /dev/iommu ] ||
-        echo "bench: no /dev/iommu in L1 (Linux $(uname -r)): the iommufd runs will fail; run it on 6.12 (scripts/bench.sh --dma)"
-    bind_vfio_pci "$_bdf" >/dev/null
-    bench_warm_l1_ram
-    _max=0
-    for ram in $DMA_RAMS; do [ "$ram" -gt "$_max" ] && _max=$ram; done
-    for b in type1v2 iommufd; do    # not counted: each backend's first use in this L1
-        # shellcheck disable=SC2046,SC2086
-        "$P/bench-run" --marker @ --timeout 120 -- $(vmm_cmd armpass "$_max" 1) \
-            -kernel /bench/first.Image -append "" $(dma_backend_dev "$b" "$_bdf") >/dev/null 2>&1
+    DMA_IOMMUFD=1 DMA_QEMU=1
+    if [ ! -c /dev/iommu ]; then
+        echo "bench: no /dev/iommu in L1 (Linux $(uname -r)): no iommufd figures; run it on 6.12 (scripts/bench.sh --dma)"
+        DMA_IOMMUFD=0
+    fi
+    have_qemu || { echo "bench: no $QEMU_BIN in L1: no QEMU figures"; DMA_QEMU=0; }
+    STRACE_BPF=--seccomp-bpf
+    if [ -x "$STRACE" ] && ! "$STRACE" -f -qq -e trace=ioctl $STRACE_BPF -o /dev/null -- true >/dev/null 2>&1; then
+        STRACE_BPF=''
+        "$STRACE" -f -qq -e trace=ioctl -o /dev/null -- true >/dev/null 2>&1 || STRACE=/bench/strace-does-not-run
+        echo "bench: strace --seccomp-bpf does not run here (strace: ${STRACE})"
+    fi
+    if [ ! -x "$STRACE" ]; then
+        echo "bench: no working $STRACE in L1: QEMU's map time cannot be read, armpass's own timing only"
+        DMA_QEMU=0
+    fi
+    _g1=$(hugepool 1048576 nr_hugepages) _g1f=$(hugepool 1048576 free_hugepages)
+    _m2=$(hugepool 2048 nr_hugepages) _m2f=$(hugepool 2048 free_hugepages)
+    _need2=$((DMA_RAM_MIB / 2))
+    _thp=$(thp_enabled)
+    echo "bench: L1's pools: /sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages=$_g1 (free $_g1f), hugepages-2048kB/nr_hugepages=$_m2 (free $_m2f); THP $_thp; guest RAM ${DMA_RAM_MIB} MiB"
+    bench_emit "{\"part\": \"dma-host\", \"ram_mib\": $DMA_RAM_MIB, \"huge_1g_nr\": $_g1, \"huge_1g_free\": $_g1f, \"huge_2m_nr\": $_m2, \"huge_2m_free\": $_m2f, \"thp\": \"$_thp\", \"strace\": \"$( [ -x "$STRACE" ] && "$STRACE" -V 2>/dev/null | head -n 1)\", \"cmdline\": \"$(cat /proc/cmdline)\"}"
+    _backings=''
+    for k in $DMA_BACKINGS; do
+        case $k in
+        hugetlb-1g) [ "$_g1f" -ge $((DMA_RAM_MIB / 1024)) ] || { echo "bench: the 1 GiB pool has $_g1f free pages: no hugetlb-1g runs"; continue; } ;;
+        hugetlb-2m) [ "$_m2f" -ge "$_need2" ] || { echo "bench: the 2 MiB pool has $_m2f free pages, $_need2 needed: no hugetlb-2m runs"; continue; } ;;
+        thp|4k) [ -n "$_thp" ] || { echo "bench: L1 has no THP: no $k runs"; continue; } ;;
+        esac
+        _backings="$_backings $k"
     done
-    r=0 _i=0
-    while [ "$r" -lt "$DMA_BACKEND_RUNS" ]; do
-        for ram in $DMA_RAMS; do
-            _i=$((_i + 1))
-            _order="type1v2 iommufd"
-            [ $((_i % 2)) = 0 ] && _order="iommufd type1v2"
-            for b in $_order; do
-                # shellcheck disable=SC2046,SC2086
-                j=$(measure /tmp/dma.log "$ram" 120 @ -- $(vmm_cmd armpass "$ram" 1) \
-                    -kernel /bench/first.Image -append "" $(dma_backend_dev "$b" "$_bdf"))
-                check_run "$j" /tmp/dma.log "the DMA-map run through $b (${ram}M)"
-                bench_emit "{\"part\": \"dma-backend\", \"round\": $r, \"backend\": \"$b\", \"ram_mib\": $ram, \"run\": $j}"
-            done
+    bind_vfio_pci "$PCI_BDF" >/dev/null
+    # Not counted: L1's free memory written once (L0 faults in each page of L1's RAM at its
+    # first touch, and the run that touched it first would pay), then a run on each backing
+    # (the huge page pools, which that write does not reach) and each side's first use.
+    bench_warm_l1_ram
+    for k in $_backings; do dma_run -1 armpass type1v2 "$k" 0; done
+    [ "$DMA_IOMMUFD" = 1 ] && dma_run -1 armpass iommufd thp 0
+    [ "$DMA_QEMU" = 1 ] && dma_run -1 qemu type1v2 thp 0
+    # the configurations: each backing as it is, then faulted in before the map
+    _configs=''
+    for p in 0 1; do for k in $_backings; do _configs="$_configs $k:$p"; done; done
+    # shellcheck disable=SC2086
+    set -- $_configs
+    _nb=$#
+    r=0
+    while [ "$r" -lt "$DMA_ROUNDS" ]; do
+        # the configurations in a rotated order, one more step each round
+        i=0
+        while [ "$i" -lt "$_nb" ]; do
+            _j=$(((i + r) % _nb))
+            # shellcheck disable=SC2086
+            _c=$(echo $_configs | awk -v n=$((_j + 1)) '{ print $n }')
+            # which side goes first: flips from round to round for each configuration (and
+            # from one configuration to the next within a round)
+            dma_backing_runs "$r" "${_c%:*}" "${_c#*:}" $((r + _j))
+            i=$((i + 1))
         done
         r=$((r + 1))
     done
-    rebind_host "$_bdf" nvme >/dev/null
+    rebind_host "$PCI_BDF" nvme >/dev/null
 }
 
 bench_pci() {
