@@ -44,8 +44,12 @@ bind_vfio platform "$net" vfio-platform
 
 # What the probe says of them now.
 /armpass probe > /tmp/probe.txt 2>&1
-grep -A8 "$blk" /tmp/probe.txt | head -n 12
-grep -A8 "$blk" /tmp/probe.txt | grep -q "direct-map=on" || fail "the probe does not say $blk needs an IOMMU or direct-map=on"
+awk -v d="== $blk " 'index($0, d) == 1 { on = 1; print; next } on && /^== / { exit } on' /tmp/probe.txt > /tmp/probe-blk.txt
+cat /tmp/probe-blk.txt
+grep -q "does DMA (its node: .*) with no IOMMU: needs an IOMMU, or.*direct-map=on" /tmp/probe-blk.txt ||
+    fail "the probe does not say $blk does DMA with no IOMMU and needs an IOMMU or direct-map=on"
+grep -q "direct-map=on .*-device vfio-platform,host=$blk,noiommu=on" /tmp/probe-blk.txt ||
+    fail "the probe prints no command line with direct-map=on for $blk"
 
 mem="-m 1G -object memory-backend-memfd,id=mem0,size=1G,hugetlb=on,hugetlbsize=1G -M virt,memory-backend=mem0,direct-map=on"
 devs="-device vfio-platform,host=$blk,noiommu=on -device vfio-platform,host=$net,noiommu=on"
