@@ -46,7 +46,8 @@ bind_vfio platform "$net" vfio-platform
 /armpass probe > /tmp/probe.txt 2>&1
 awk -v d="== $blk " 'index($0, d) == 1 { on = 1; print; next } on && /^== / { exit } on' /tmp/probe.txt > /tmp/probe-blk.txt
 cat /tmp/probe-blk.txt
-grep -q "does DMA (its node: .*) with no IOMMU: needs an IOMMU, or.*direct-map=on" /tmp/probe-blk.txt ||
+# (the text wraps at 100 columns: read it as one line)
+tr -s ' \n' '  ' < /tmp/probe-blk.txt | grep -q "does DMA (its node: [^)]*) with no IOMMU: needs an IOMMU, or a guest with -M virt,direct-map=on" ||
     fail "the probe does not say $blk does DMA with no IOMMU and needs an IOMMU or direct-map=on"
 grep -q "direct-map=on .*-device vfio-platform,host=$blk,noiommu=on" /tmp/probe-blk.txt ||
     fail "the probe prints no command line with direct-map=on for $blk"
