@@ -742,11 +742,66 @@ HostMemBackend *hostmem_backend_new(HostMemConfig *cfg_in, const HostMemHost *ho
     return g_steal_pointer(&b);
 }
 
+bool hostmem_backend_read_runs(HostMemBackend *b, const char *pagemap, GError **errp)
+{
+    uint64_t base_page = (uint64_t)getpagesize();
+    g_autoptr(GArray) runs = g_array_new(FALSE, FALSE, sizeof(HostMemRun));
+    bool any_pfn = false;
+    int fd = open(pagemap, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0) {
+        int err = errno;
+        g_set_error(errp, HOSTMEM_ERROR, err, "direct-map: cannot read %s: %s", pagemap,
+                    g_strerror(err));
+        return false;
+    }
+    for (uint64_t off = 0; off < b->size; off += b->page_size) {
+        uint64_t va = (uint64_t)(uintptr_t)b->host + off, entry = 0, pfn, hpa;
+        HostMemRun *last = runs->len ? &g_array_index(runs, HostMemRun, runs->len - 1) : NULL;
+
+        if (pread(fd, &entry, sizeof(entry), (off_t)(va / base_page * sizeof(entry))) !=
+            (ssize_t)sizeof(entry)) {
+            int err = errno ? errno : EIO;
+            g_set_error(errp, HOSTMEM_ERROR, err, "direct-map: reading %s: %s", pagemap,
+                        g_strerror(err));
+            close(fd);
+            return false;
+        }
+        if (!(entry >> 63 & 1)) {
+            g_set_error(errp, HOSTMEM_ERROR, EFAULT, "direct-map: guest RAM's page at offset "
+                        "0x%" PRIx64 " is not present (it must be preallocated and locked)",
+                        off);
+            close(fd);
+            return false;
+        }
+        pfn = entry & ((1ULL << 55) - 1);
+        any_pfn |= pfn != 0;
+        hpa = pfn * base_page;
+        if (last && last->hpa + last->size == hpa && last->offset + last->size == off) {
+            last->size += b->page_size;
+        } else {
+            HostMemRun r = { hpa, b->page_size, off };
+            g_array_append_val(runs, r);
+        }
+    }
+    close(fd);
+    if (!any_pfn) {
+        g_set_error(errp, HOSTMEM_ERROR, EPERM, "direct-map=on: the host hides guest RAM's "
+                    "host-physical addresses from armpass (%s gives page frame numbers only "
+                    "to CAP_SYS_ADMIN): run armpass with CAP_SYS_ADMIN", pagemap);
+        return false;
+    }
+    g_clear_pointer(&b->runs, g_array_unref);
+    b->runs = g_steal_pointer(&runs);
+    return true;
+}
+
 void hostmem_backend_free(HostMemBackend *b)
 {
     if (!b) {
         return;
     }
+    g_clear_pointer(&b->runs, g_array_unref);
     if (b->host) {
         munmap(b->host, b->size);
     }
@@ -845,6 +900,12 @@ void hostmem_stats_text(const HostMemBackend *b, const HostMemUsage *u, GString 
                            MAX(u->rss_kib, u->hugetlb_kib),
                            b->hugetlb ? "hugetlb" : b->thp ? "THP" : "base pages",
                            u->anon_huge_kib, u->shmem_huge_kib, u->hugetlb_kib);
+    for (guint i = 0; b->runs && i < b->runs->len; i++) {
+        const HostMemRun *r = &g_array_index(b->runs, HostMemRun, i);
+        g_string_append_printf(out, "  guest RAM direct-mapped: guest-physical = host-physical "
+                               "0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " MiB)\n", r->hpa,
+                               r->hpa + r->size - 1, r->size >> 20);
+    }
     if (b->prealloc_ns) {
         g_string_append_printf(out, "  guest RAM prealloc: %.1f ms with %u thread%s (%.1f "
                                "ms/GiB)\n", b->prealloc_ns / 1e6, b->prealloc_threads_used,

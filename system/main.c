@@ -9,6 +9,7 @@
 #include "system/qmp.h"
 #include "system/rcu.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -88,11 +89,20 @@ static HostMemBackend *guest_ram_create(const ArmpassConfig *cfg, GError **errp)
     bool type1 = false, iommufd = false;
     uint64_t locked_vm = 0;
     g_autoptr(GString) what = g_string_new(NULL);
+    HostMemBackend *b;
 
     hostmem_host_read("/sys", "/proc", &host);
-    if (cfg->dumpdtb) {
+    if (cfg->direct_map && !cfg->dumpdtb && !vfio_config_noiommu_devices(cfg, "/sys")) {
+        g_set_error(errp, HOSTMEM_ERROR, EINVAL,
+                    "-M direct-map=on: no -device is in a no-IOMMU group, so no device needs "
+                    "guest-physical = host-physical (it is for devices that do DMA with no "
+                    "IOMMU: add one, e.g. -device vfio-platform,host=NAME,noiommu=on, or leave "
+                    "direct-map out)");
+        return NULL;
+    }
+    if (cfg->dumpdtb && !cfg->direct_map) {
         c->prealloc = c->lock = false; /* nothing runs: fault nothing in */
-    } else {
+    } else if (!cfg->dumpdtb) {
         vfio_guest_ram_pinning(cfg, "/sys", &type1, &iommufd);
         if (c->lock) {
             locked_vm += c->size;
@@ -109,7 +119,29 @@ static HostMemBackend *guest_ram_create(const ArmpassConfig *cfg, GError **errp)
             return NULL;
         }
     }
-    return hostmem_backend_new(c, &host, errp);
+    if (cfg->direct_map) {
+        uint64_t page_size;
+
+        if (!hostmem_check(c, &host, &page_size, errp)) {
+            return NULL;
+        }
+        if (page_size <= host.base_page_size) {
+            g_set_error(errp, HOSTMEM_ERROR, EINVAL,
+                        "-M direct-map=on needs physically contiguous guest RAM, and %s %s has "
+                        "%" G_GUINT64_FORMAT " KiB pages: give hugetlb=on,hugetlbsize=1G (memfd) "
+                        "or a mem-path on hugetlbfs", hostmem_kind_name(c->kind), c->id,
+                        page_size >> 10);
+            return NULL;
+        }
+    }
+    b = hostmem_backend_new(c, &host, errp);
+    if (b && cfg->direct_map) {
+        if (!hostmem_backend_read_runs(b, "/proc/self/pagemap", errp)) {
+            hostmem_backend_free(b);
+            return NULL;
+        }
+    }
+    return b;
 }
 
 int main(int argc, char **argv)

@@ -356,6 +356,7 @@ static bool opt_machine(ParseState *ps, const char *name, const char *arg, GErro
     const char *dumpdtb = NULL;
     const char *backend = NULL;
     int thp = ps->cfg->machine_thp;
+    bool direct_map = ps->cfg->direct_map;
     GicVersion version = ps->cfg->gic_version;
 
     if (!opt_list_parse(arg, true, &ol, errp)) {
@@ -365,8 +366,8 @@ static bool opt_machine(ParseState *ps, const char *name, const char *arg, GErro
     if (opt_list_get(ol, "help")) {
         g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
                     "%s %s: the only machine type is \"virt\" (ARM virtual machine); its "
-                    "properties are gic-version=2|3|host, dumpdtb=FILE, memory-backend=ID "
-                    "and thp=on|off (e.g. -M virt,gic-version=3)", name, arg);
+                    "properties are gic-version=2|3|host, dumpdtb=FILE, memory-backend=ID, "
+                    "thp=on|off and direct-map=on|off (e.g. -M virt,gic-version=3)", name, arg);
         return false;
     }
     if (ol->first && strcmp(ol->first, "virt") != 0) {
@@ -384,6 +385,13 @@ static bool opt_machine(ParseState *ps, const char *name, const char *arg, GErro
             dumpdtb = pair->value;
         } else if (strcmp(pair->key, "memory-backend") == 0) {
             backend = pair->value;
+        } else if (strcmp(pair->key, "direct-map") == 0) {
+            if (!parse_bool(pair->value, &direct_map, NULL)) {
+                g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                            "%s %s: direct-map=%s is not on or off (direct-map=on places guest "
+                            "RAM at its host-physical addresses)", name, arg, pair->value);
+                return false;
+            }
         } else if (strcmp(pair->key, "thp") == 0) {
             bool on;
             if (!parse_bool(pair->value, &on, NULL)) {
@@ -396,7 +404,7 @@ static bool opt_machine(ParseState *ps, const char *name, const char *arg, GErro
         } else {
             g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
                         "%s %s: unknown machine property \"%s\" (virt accepts gic-version, "
-                        "dumpdtb, memory-backend and thp)", name, arg, pair->key);
+                        "dumpdtb, memory-backend, thp and direct-map)", name, arg, pair->key);
             return false;
         }
     }
@@ -428,6 +436,7 @@ static bool opt_machine(ParseState *ps, const char *name, const char *arg, GErro
     }
     ps->cfg->gic_version = version;
     ps->cfg->machine_thp = thp;
+    ps->cfg->direct_map = direct_map;
     if (dumpdtb) {
         set_str(&ps->cfg->dumpdtb, dumpdtb);
     }
@@ -1171,8 +1180,21 @@ static bool mem_options_resolve(ParseState *ps, GError **errp)
     if (c->implicit) {
         c->size = cfg->ram_size;
     }
+    if (cfg->direct_map && c->kind == HOSTMEM_RAM) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "-M direct-map=on needs physically contiguous guest RAM, which %s is not: "
+                    "give a hugetlb backend (e.g. -object memory-backend-memfd,id=mem0,size=1G,"
+                    "hugetlb=on,hugetlbsize=1G -M virt,memory-backend=mem0,direct-map=on)",
+                    c->implicit ? "anonymous memory" : "memory-backend-ram");
+        hostmem_config_free(c);
+        return false;
+    }
     c->prealloc |= cfg->mem_prealloc;
     c->lock = cfg->mem_lock;
+    if (cfg->direct_map) {
+        /* its pages must be there, and stay, before their addresses are read */
+        c->prealloc = c->lock = true;
+    }
     hostmem_config_free(cfg->ram_backend);
     cfg->ram_backend = c;
     return true;
@@ -1197,10 +1219,12 @@ static bool opt_version(ParseState *ps, const char *name, const char *arg, GErro
 }
 
 static const CmdOption cmd_options[] = {
-    { "-machine", "-M", "TYPE[,gic-version=2|3|host][,dumpdtb=FILE][,memory-backend=ID][,thp=on|off]",
+    { "-machine", "-M", "TYPE[,gic-version=2|3|host][,dumpdtb=FILE][,memory-backend=ID][,thp=on|off][,direct-map=on]",
       "the board, only virt; gic-version picks the GIC (host: the newest KVM offers),\n"
       "dumpdtb writes the device tree to FILE and exits, memory-backend takes guest RAM\n"
-      "from an -object memory-backend-*, thp=off leaves the default RAM without THP",
+      "from an -object memory-backend-*, thp=off leaves the default RAM without THP,\n"
+      "direct-map=on puts hugetlb guest RAM at its host-physical addresses (for no-IOMMU\n"
+      "devices that do DMA: docs/passthrough.md)",
       "-M virt,gic-version=3", opt_machine },
     { "-m", NULL, "SIZE",
       "guest RAM (default 512M): a bare number is MiB, suffixes K, M, G, T;\n"

@@ -60,15 +60,26 @@ static bool fdt_add_cpus(void *fdt, const VirtFdtParams *p, GError **errp)
     return true;
 }
 
+/* One memory node per bank of RAM (a direct-mapped guest may have several), added highest
+ * first so that they end up in address order (fdt_add_subnode puts a node first). */
 static bool fdt_add_memory(void *fdt, const VirtFdtParams *p, GError **errp)
 {
-    uint64_t reg[2] = { virt_memmap[VIRT_MEM].base, p->ram_size };
-    g_autofree char *name = g_strdup_printf("memory@%" PRIx64, reg[0]);
-    int node;
+    VirtRamBank one = { virt_memmap[VIRT_MEM].base, p->ram_size, 0 };
+    const VirtRamBank *banks = p->nr_ram_banks ? p->ram_banks : &one;
+    unsigned n = p->nr_ram_banks ? p->nr_ram_banks : 1;
 
-    FDT_CHECK_OFFSET(node, fdt_add_subnode(fdt, 0, name));
-    FDT_CHECK(fdt_setprop_string(fdt, node, "device_type", "memory"));
-    return fdt_setprop_reg64(fdt, node, reg, 1, errp);
+    for (unsigned i = n; i-- > 0;) {
+        uint64_t reg[2] = { banks[i].base, banks[i].size };
+        g_autofree char *name = g_strdup_printf("memory@%" PRIx64, reg[0]);
+        int node;
+
+        FDT_CHECK_OFFSET(node, fdt_add_subnode(fdt, 0, name));
+        FDT_CHECK(fdt_setprop_string(fdt, node, "device_type", "memory"));
+        if (!fdt_setprop_reg64(fdt, node, reg, 1, errp)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 static bool fdt_add_gic(void *fdt, const VirtFdtParams *p, GError **errp)

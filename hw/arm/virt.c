@@ -44,7 +44,9 @@ typedef struct VirtMachine {
     const ArmpassConfig *cfg;
     HostMemBackend *backend; /* guest RAM's host memory (system/main.c owns it) */
     MemoryRegion sysmem;
-    MemoryRegion ram;
+    GArray *banks;          /* VirtRamBank: guest RAM's banks (one, unless direct-mapped) */
+    unsigned boot_bank;     /* the bank kernel, initrd and device tree go in */
+    MemoryRegion *ram;      /* one per bank */
     bool ram_ready;
     AddressSpace as;
     bool as_ready;
@@ -88,6 +90,8 @@ void virt_set_qmp(QmpServer *qmp)
 {
     virt_qmp = qmp;
 }
+
+static bool virt_boot_plan(VirtMachine *vm, GError **errp);
 
 /* --- console ---------------------------------------------------------------------------- */
 
@@ -401,21 +405,22 @@ static bool virt_load_images(VirtMachine *vm, GError **errp)
             return false;
         }
     }
-    return arm64_boot_plan(virt_memmap[VIRT_MEM].base, cfg->ram_size, &vm->kernel.hdr,
-                           vm->kernel.image_len, vm->initrd_size, &vm->layout, errp);
+    return virt_boot_plan(vm, errp);
 }
 
 /* Host-virtual address of guest RAM at guest-physical addr, and the bytes from there to the
- * end of RAM in *room; NULL when addr is not in RAM. */
+ * end of its bank in *room; NULL when addr is not in RAM. */
 static uint8_t *virt_ram_ptr(VirtMachine *vm, uint64_t addr, uint64_t *room)
 {
-    uint64_t base = virt_memmap[VIRT_MEM].base;
+    for (guint i = 0; vm->ram_ready && i < vm->banks->len; i++) {
+        const VirtRamBank *b = &g_array_index(vm->banks, VirtRamBank, i);
 
-    if (!vm->ram_ready || addr < base || addr - base >= vm->cfg->ram_size) {
-        return NULL;
+        if (addr >= b->base && addr - b->base < b->size) {
+            *room = b->size - (addr - b->base);
+            return (uint8_t *)vm->backend->host + b->offset + (addr - b->base);
+        }
     }
-    *room = vm->cfg->ram_size - (addr - base);
-    return (uint8_t *)vm->ram.host + (addr - base);
+    return NULL;
 }
 
 /*
@@ -440,13 +445,53 @@ static bool virt_load_kernel(VirtMachine *vm, GError **errp)
     if (!arm64_kernel_load(&vm->kernel, dst, room, errp)) {
         return false;
     }
-    if (vm->kernel.gz &&
-        !arm64_boot_plan(virt_memmap[VIRT_MEM].base, vm->cfg->ram_size, &vm->kernel.hdr,
-                         vm->kernel.image_len, vm->initrd_size, &vm->layout, errp)) {
+    if (vm->kernel.gz && !virt_boot_plan(vm, errp)) {
         return false;
     }
     arm64_kernel_close(&vm->kernel);
     return true;
+}
+
+/*
+ * Guest RAM's banks, before anything is placed in them: one of -m at virt_memmap[VIRT_MEM]
+ * (its guest-physical base a multiple of the backend's alignment, so that KVM's stage-2 and
+ * the host's huge pages line up), or, direct-mapped, one per physically contiguous run at its
+ * host-physical address. The boot bank is the largest (the lowest of equals).
+ */
+static bool virt_ram_banks(VirtMachine *vm, GError **errp)
+{
+    const HostMemBackend *be = vm->backend;
+
+    vm->banks = g_array_new(FALSE, FALSE, sizeof(VirtRamBank));
+    if (vm->cfg->direct_map) {
+        g_assert(be->runs);
+        if (!virt_direct_map_banks((const HostMemRun *)(const void *)be->runs->data,
+                                   be->runs->len, vm->banks, errp)) {
+            return false;
+        }
+    } else {
+        VirtRamBank b = { virt_memmap[VIRT_MEM].base, vm->cfg->ram_size, 0 };
+
+        g_assert(b.base % be->align == 0);
+        g_array_append_val(vm->banks, b);
+    }
+    vm->boot_bank = 0;
+    for (guint i = 1; i < vm->banks->len; i++) {
+        if (g_array_index(vm->banks, VirtRamBank, i).size >
+            g_array_index(vm->banks, VirtRamBank, vm->boot_bank).size) {
+            vm->boot_bank = i;
+        }
+    }
+    return true;
+}
+
+/* Where kernel, initrd and device tree go: arm64_boot_plan in the boot bank. */
+static bool virt_boot_plan(VirtMachine *vm, GError **errp)
+{
+    const VirtRamBank *b = &g_array_index(vm->banks, VirtRamBank, vm->boot_bank);
+
+    return arm64_boot_plan(b->base, b->size, &vm->kernel.hdr, vm->kernel.image_len,
+                           vm->initrd_size, &vm->layout, errp);
 }
 
 static bool virt_memory_init(VirtMachine *vm, GError **errp)
@@ -459,12 +504,22 @@ static bool virt_memory_init(VirtMachine *vm, GError **errp)
     /* The backend (system/main.c made it) outlives this run: guest RAM keeps its pages
      * across a reboot, as QEMU's does. */
     g_assert(vm->backend && vm->backend->size == vm->cfg->ram_size);
-    g_assert(virt_memmap[VIRT_MEM].base % vm->backend->align == 0);
-    memory_region_init_ram_ptr(&vm->ram, "ram", vm->backend->size, vm->backend->host);
+    vm->ram = g_new0(MemoryRegion, vm->banks->len);
+    for (guint i = 0; i < vm->banks->len; i++) {
+        const VirtRamBank *b = &g_array_index(vm->banks, VirtRamBank, i);
+        g_autofree char *name = vm->banks->len == 1 ? g_strdup("ram")
+                                                    : g_strdup_printf("ram%u", i);
+
+        memory_region_init_ram_ptr(&vm->ram[i], name, b->size,
+                                   (uint8_t *)vm->backend->host + b->offset);
+    }
     vm->ram_ready = true;
-    if (!memory_region_add_subregion(&vm->sysmem, virt_memmap[VIRT_MEM].base, &vm->ram, 0,
-                                     errp)) {
-        return false;
+    for (guint i = 0; i < vm->banks->len; i++) {
+        const VirtRamBank *b = &g_array_index(vm->banks, VirtRamBank, i);
+
+        if (!memory_region_add_subregion(&vm->sysmem, b->base, &vm->ram[i], 0, errp)) {
+            return false;
+        }
     }
     return !vm->ms.kvm ||
            address_space_add_listener(&vm->as, kvm_memory_listener(vm->ms.kvm), errp);
@@ -621,6 +676,8 @@ static bool virt_fdt_create(VirtMachine *vm, GError **errp)
         .gic_version = vm->gic_version,
         .has_its = vm->ms.kvm ? kvm_has_its(vm->ms.kvm) : vm->gic_version == 3,
         .ram_size = cfg->ram_size,
+        .ram_banks = (const VirtRamBank *)(const void *)vm->banks->data,
+        .nr_ram_banks = vm->banks->len,
         .bootargs = cfg->append,
     };
 
@@ -759,7 +816,7 @@ static void virt_ram_usage(VirtMachine *vm, HostMemUsage *u, int64_t *peak_kib)
         }
     }
     smaps = vm->ram_ready ? virt_read_proc(vm->proc_smaps_fd, "/proc/self/smaps") : NULL;
-    hostmem_usage_from_smaps(smaps, vm->ram.host, u);
+    hostmem_usage_from_smaps(smaps, vm->backend ? vm->backend->host : NULL, u);
 }
 
 GString *virt_stats_text(VirtMachine *vm, KvmCounters *counters)
@@ -858,8 +915,12 @@ static void virt_teardown(VirtMachine *vm)
     if (vm->as_ready) {
         address_space_destroy(&vm->as); /* memslots go */
     }
-    if (vm->ram_ready) {
-        memory_region_finalize(&vm->ram);
+    for (guint i = 0; vm->ram_ready && i < vm->banks->len; i++) {
+        memory_region_finalize(&vm->ram[i]);
+    }
+    g_free(vm->ram);
+    if (vm->banks) {
+        g_array_unref(vm->banks);
     }
     memory_region_finalize(&vm->sysmem);
     kvm_destroy(vm->ms.kvm);
@@ -890,7 +951,8 @@ static bool virt_setup(VirtMachine *vm, GError **errp)
 {
     g_autoptr(GError) kvm_err = NULL;
 
-    if (!virt_devices_create(vm, errp) || !virt_load_images(vm, errp)) {
+    if (!virt_ram_banks(vm, errp) || !virt_devices_create(vm, errp) ||
+        !virt_load_images(vm, errp)) {
         return false;
     }
     vm->ms.kvm = kvm_init_fd(&host_ops_system, "/dev/kvm", vm->cfg->kvm_fd, &kvm_err);

@@ -586,3 +586,21 @@ bool host_dt_clock_rate(const char *dt_base_dir, uint32_t phandle, uint32_t *hz,
     return true;
 }
 
+
+const char *host_node_dma_reason(const void *blob)
+{
+    static const char *const props[] = { "dma-coherent", "#dma-cells", "dmas", "dma-ranges" };
+
+    if (!blob) {
+        return NULL;
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(props); i++) {
+        if (fdt_getprop(blob, 0, props[i], NULL)) {
+            return props[i];
+        }
+    }
+    if (fdt_node_check_compatible(blob, 0, "virtio,mmio") == 0) {
+        return "compatible virtio,mmio (a virtio device is a DMA master)";
+    }
+    return NULL;
+}

@@ -70,3 +70,21 @@ void vfio_guest_ram_pinning(const ArmpassConfig *cfg, const char *sysfs_root, bo
         }
     }
 }
+
+unsigned vfio_config_noiommu_devices(const ArmpassConfig *cfg, const char *sysfs_root)
+{
+    unsigned n = 0;
+
+    for (guint i = 0; i < cfg->devices->len; i++) {
+        const OptList *ol = g_ptr_array_index(cfg->devices, i);
+        g_autofree char *path = NULL;
+
+        if (!ol->first || (strcmp(ol->first, "vfio-pci") && strcmp(ol->first, "vfio-platform") &&
+                           strcmp(ol->first, "vfio-amba"))) {
+            continue;
+        }
+        path = device_sysfs_path(ol, sysfs_root);
+        n += path && device_in_noiommu_group(path);
+    }
+    return n;
+}

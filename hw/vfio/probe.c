@@ -313,6 +313,42 @@ static void scan_group(ProbeDevice *d, const ProbeReport *r)
     }
 }
 
+/*
+ * A no-IOMMU platform or AMBA device whose node says it does DMA (host_node_dma_reason: dma-
+ * coherent, #dma-cells, dmas, dma-ranges, virtio,mmio): its driver in a guest would point it at
+ * guest-physical addresses, which it takes as host-physical. It needs an IOMMU, or a guest
+ * whose RAM sits at its host-physical addresses (-M virt,direct-map=on): the command that
+ * works is printed, with a 1 GiB hugetlb page if the host has one free, else 2 MiB pages.
+ */
+static void check_dma(ProbeDevice *d, const ProbeReport *r, const char *of_node, ProbeBus bus)
+{
+    g_autofree void *blob = NULL;
+    const HostHugePool *gig = hostmem_host_pool(&r->mem, 1024ULL << 20);
+    const char *why;
+    ProbeIssue *is;
+
+    if (!d->noiommu || !(blob = host_node_load_sysfs(of_node, NULL)) ||
+        !(why = host_node_dma_reason(blob))) {
+        return;
+    }
+    is = add_issue(d, "dma-no-iommu", PROBE_WARNING,
+                   g_strdup_printf("does DMA (its node: %s) with no IOMMU: needs an IOMMU, or "
+                                   "a guest with -M virt,direct-map=on", why),
+                   g_strdup("its DMA addresses are host-physical; a guest's driver hands it "
+                            "guest-physical ones, which are right only when guest RAM sits at "
+                            "its host-physical addresses: direct-map=on does that with hugetlb "
+                            "guest RAM (docs/passthrough.md). The device still reaches all host "
+                            "memory"));
+    if (!gig || gig->free <= gig->resv) {
+        add_fix(is, g_strdup("reserve a 1 GiB page at boot: hugepagesz=1G hugepages=1 (or "
+                             "2 MiB pages: hugepagesz=2M hugepages=N, hugetlbsize=2M)"));
+    }
+    add_fix(is, g_strdup_printf("armpass -M virt,memory-backend=mem0,direct-map=on -m 1G "
+                                "-object memory-backend-memfd,id=mem0,size=1G,hugetlb=on,"
+                                "hugetlbsize=1G -device %s,host=%s,noiommu=on ...",
+                                bus_vfio_driver(bus), d->name));
+}
+
 /* The IOMMU side: no group, a no-IOMMU group, a group that is not viable. */
 static void check_iommu(ProbeDevice *d, const ProbeReport *r)
 {
@@ -607,6 +643,7 @@ static ProbeDevice *scan_device(const ProbeReport *r, ProbeBus bus, const char *
     check_reset(d, r);
     if (bus != PROBE_BUS_PCI) {
         check_irq_controller(d, r, of_node);
+        check_dma(d, r, of_node, bus);
     }
     if (!d->driver || !g_str_has_prefix(d->driver, "vfio")) {
         ProbeIssue *is = add_issue(

@@ -292,6 +292,24 @@ static bool vfio_sysbus_load_node(VfioSysbusDevice *d, const char *sysfs_path, G
     return true;
 }
 
+/*
+ * A device that does DMA with no IOMMU puts host-physical addresses on the bus: the guest's
+ * driver hands it guest-physical ones, which are right only in a direct-mapped guest. Said
+ * once, as a warning (a device that never starts DMA, or a user who knows, can go on).
+ */
+static void vfio_sysbus_check_dma(VfioSysbusDevice *d, MachineState *ms)
+{
+    const char *why = host_node_dma_reason(d->host_node);
+
+    if (!d->vdev->noiommu || !why || (ms->cfg && ms->cfg->direct_map)) {
+        return;
+    }
+    g_warning("vfio %s does DMA (its host node: %s) and has no IOMMU: its DMA addresses are "
+              "host-physical, and this guest's RAM is not at its host-physical addresses, so "
+              "its driver will point it at the wrong memory; give guest RAM from a hugetlb "
+              "backend and -M virt,direct-map=on (docs/passthrough.md)", d->vdev->name, why);
+}
+
 bool vfio_sysbus_realize(DeviceState *dev, MachineState *ms, GError **errp)
 {
     VfioSysbusDevice *d = (VfioSysbusDevice *)dev;
@@ -324,6 +342,7 @@ bool vfio_sysbus_realize(DeviceState *dev, MachineState *ms, GError **errp)
         vfio_sysbus_unrealize(dev, ms);
         return false;
     }
+    vfio_sysbus_check_dma(d, ms);
     return true;
 }
 

@@ -128,6 +128,14 @@ bool hostmem_check(const HostMemConfig *c, const HostMemHost *host, uint64_t *pa
 bool hostmem_check_memlock(const HostMemHost *host, uint64_t locked_vm_bytes,
                            uint64_t user_bytes, const char *what, GError **errp);
 
+/* One physically contiguous run of a backend: host-physical [hpa, hpa + size) backs the
+ * backend's bytes [offset, offset + size). */
+typedef struct HostMemRun {
+    uint64_t hpa;    /* host-physical address, bytes */
+    uint64_t size;   /* bytes, a multiple of the backend's page size */
+    uint64_t offset; /* bytes from the backend's start (host-virtual b->host + offset) */
+} HostMemRun;
+
 /* A backend made from a config: guest RAM's host memory. */
 typedef struct HostMemBackend {
     HostMemConfig *cfg;     /* owned */
@@ -142,6 +150,8 @@ typedef struct HostMemBackend {
     bool locked;            /* mlocked */
     uint64_t prealloc_ns;   /* time to fault it in (prealloc=on, mem-lock=on); 0: not done */
     unsigned prealloc_threads_used;
+    GArray *runs;           /* HostMemRun, by offset (hostmem_backend_read_runs); NULL: not
+                             * read (only a direct-mapped guest needs them) */
 } HostMemBackend;
 
 /*
@@ -162,6 +172,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(HostMemBackend, hostmem_backend_free)
  * whole pages. Errors: the madvise or fault that failed (a hugetlb pool emptied meanwhile).
  */
 bool hostmem_prealloc(HostMemBackend *b, unsigned threads, GError **errp);
+
+/*
+ * Reads where b's pages sit in host-physical memory from pagemap (normally
+ * "/proc/self/pagemap": one 64-bit entry per base page of virtual address, bit 63 present,
+ * bits 0-54 the page frame number: Documentation/admin-guide/mm/pagemap.rst) and keeps them in
+ * b->runs, adjacent pages merged. b must be hugetlb (each page physically contiguous),
+ * preallocated and locked. Errors (HOSTMEM_ERROR): pagemap unreadable; a page not present;
+ * frame numbers all zero (EPERM: reading them needs CAP_SYS_ADMIN).
+ */
+bool hostmem_backend_read_runs(HostMemBackend *b, const char *pagemap, GError **errp);
 
 /* One line for -d stats and probe: "memfd hugetlb 2 MiB pages, 256 MiB, shared". */
 char *hostmem_backend_describe(const HostMemBackend *b);

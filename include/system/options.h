@@ -72,6 +72,7 @@ typedef struct ArmpassConfig {
     char *mem_path;      /* -mem-path DIR: guest RAM in a file on hugetlbfs there */
     bool mem_prealloc;   /* -mem-prealloc */
     bool mem_lock;       /* -overcommit mem-lock=on */
+    bool direct_map;     /* -M virt,direct-map=on: guest-physical = host-physical */
     HostMemConfig *ram_backend; /* resolved by armpass_parse_args: guest RAM's backend
                                  * (a copy of the -object's, or the implicit one) */
     unsigned smp;

@@ -20,6 +20,7 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,12 @@ MARKER = re.compile(rb'ARMPASS-E2E: (PASS|FAIL)\b(.*)')
 # A case asks run.py to check L0's disk image after QEMU has exited:
 # "ARMPASS-E2E-EXPECT-DISK [disk=NAME] offset=BYTES hex=HEX|text=TEXT" (disk: default nvm0).
 EXPECT_DISK = re.compile(rb'ARMPASS-E2E-EXPECT-DISK(?: disk=(\w+))? offset=(\d+) (hex|text)=(\S+)')
+# A case asks run.py (--virtio-net) to move data over TCP with L2 through L0's hostfwd ports:
+# "ARMPASS-E2E-TCP-GO bytes=N sha256=HEX": run.py sends its NET_BYTES random bytes to guest port
+# 5000, then reads N bytes from guest port 5001 and checks their sha256 against HEX.
+TCP_GO = re.compile(rb'ARMPASS-E2E-TCP-GO bytes=(\d+) sha256=([0-9a-f]{64})')
+NET_BYTES = 4 << 20                 # what run.py sends to L2 (--virtio-net)
+VBLK_IMAGE_SIZE = 64 << 20          # the --virtio-blk disk (sparse)
 NVME_IMAGE_SIZE = 64 << 20          # the --nvme disk (sparse)
 GROUP_IMAGE_SIZE = 1 << 20          # each disk of the --pci-group pair
 AHCI_IMAGE_SIZE = 16 << 20          # the --ahci disk (sparse)
@@ -68,8 +75,11 @@ def qemu_opt_escape(s):
 class Console:
     """Copies QEMU's output to the log (and maybe stdout), and watches for the result marker."""
 
-    def __init__(self, proc, log, echo):
+    def __init__(self, proc, log, echo, net=None):
         self.proc, self.log, self.echo = proc, log, echo
+        self.net = net                # (host port in, host port out, data) with --virtio-net
+        self.net_result = None        # None: no exchange; else an error string or 'ok ...'
+        self.net_thread = None
         self.result = None            # (PASS|FAIL, full marker line)
         self.result_seen = threading.Event()
         self.expect_disk = []         # (disk, offset, bytes or None, line) from EXPECT-DISK lines
@@ -99,7 +109,37 @@ class Console:
                 pending = pending[-4096:]
         self._scan(pending)
 
+    def _tcp_exchange(self, nbytes, want):
+        """Sends self.net's data to L2's port 5000, reads nbytes from its port 5001."""
+        port_in, port_out, data = self.net
+        try:
+            with socket.create_connection(('127.0.0.1', port_in), timeout=120) as c:
+                c.sendall(data)
+                c.shutdown(socket.SHUT_WR)
+            got = b''
+            with socket.create_connection(('127.0.0.1', port_out), timeout=120) as c:
+                while len(got) < nbytes:
+                    chunk = c.recv(65536)
+                    if not chunk:
+                        break
+                    got += chunk
+            digest = hashlib.sha256(got).hexdigest()
+            if len(got) != nbytes or digest != want:
+                self.net_result = ('read %d of %d bytes from L2, sha256 %s, L2 said %s'
+                                   % (len(got), nbytes, digest, want))
+            else:
+                self.net_result = ('ok: sent %d bytes (sha256 %s), received %d bytes (sha256 %s)'
+                                   % (len(data), hashlib.sha256(data).hexdigest(), len(got), digest))
+        except OSError as e:
+            self.net_result = 'TCP exchange with L2 failed: %s' % e
+        say('tcp: %s' % self.net_result)
+
     def _scan(self, line):
+        t = TCP_GO.search(line.rstrip(b'\r'))
+        if t and self.net and self.net_thread is None:
+            self.net_thread = threading.Thread(target=self._tcp_exchange, daemon=True,
+                                               args=(int(t.group(1)), t.group(2).decode()))
+            self.net_thread.start()
         e = EXPECT_DISK.search(line.rstrip(b'\r'))
         if e and self.result is None:
             disk = (e.group(1) or b'nvm0').decode()
@@ -223,6 +263,14 @@ def main():
     ap.add_argument('--e1000e', action='store_true',
                     help='an SMMUv3 on L0 and an emulated e1000e at 0000:00:04.0 on a user-mode network '
                     'that reaches nothing (restrict=on) but whose DHCP server answers')
+    ap.add_argument('--virtio-blk', action='store_true',
+                    help='a virtio-blk-device on one of L0\'s virtio-mmio transports (a platform device in L1 '
+                    'that does DMA with no IOMMU) on a fresh raw image (64 MiB) holding a random marker at byte 0; '
+                    'the marker and a value for L2 to write reach L1 as fw_cfg opt/armpass/vblk-marker and vblk-write')
+    ap.add_argument('--virtio-net', action='store_true',
+                    help='a virtio-net-device on a virtio-mmio transport, on a user-mode network that reaches '
+                    'nothing (restrict=on) but forwards 127.0.0.1 ports to the guest\'s 5000 and 5001; the sha256 '
+                    'of the data run.py sends reaches L1 as fw_cfg opt/armpass/net-sha256 (see ARMPASS-E2E-TCP-GO)')
     ap.add_argument('--nvme-rom', action='store_true',
                     help="with --nvme: the NVMe gets an option ROM made for the run (a valid header around "
                     "random bytes, 32 KiB); its sha256 reaches L1 as fw_cfg opt/armpass/nvme-rom-sha256")
@@ -351,6 +399,32 @@ def run(args, name, timeout, kernel, busybox, armpass, work):
                 '-device', 'ich9-ahci,id=ahci0,addr=3.0',
                 '-device', 'ide-hd,drive=ahd0,bus=ahci0.0',
                 '-fw_cfg', 'name=opt/armpass/ahci-marker,string=' + marker]
+    net = None
+    if args.virtio_blk:
+        img = os.path.join(work, 'vblk0.img')
+        marker, write = secrets.token_hex(16), secrets.token_hex(16)
+        raw_image(img, VBLK_IMAGE_SIZE, marker.encode())
+        say('virtio-blk: %s, marker %s at byte 0, value for L2 to write %s' % (img, marker, write))
+        disks['vd0'] = img
+        cmd += ['-drive', 'file=%s,if=none,format=raw,id=vd0' % qemu_opt_escape(img),
+                '-device', 'virtio-blk-device,drive=vd0',
+                '-fw_cfg', 'name=opt/armpass/vblk-marker,string=' + marker,
+                '-fw_cfg', 'name=opt/armpass/vblk-write,string=' + write]
+    if args.virtio_net:
+        ports = []
+        for _ in range(2):
+            with socket.socket() as sk:
+                sk.bind(('127.0.0.1', 0))
+                ports.append(sk.getsockname()[1])
+        data = secrets.token_bytes(NET_BYTES)
+        net = (ports[0], ports[1], data)
+        say('virtio-net: 127.0.0.1:%d -> guest 5000, 127.0.0.1:%d -> guest 5001; %d bytes, sha256 %s'
+            % (ports[0], ports[1], len(data), hashlib.sha256(data).hexdigest()))
+        cmd += ['-netdev', 'user,id=vn0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:5000,hostfwd=tcp:127.0.0.1:%d-:5001'
+                % (ports[0], ports[1]),
+                '-device', 'virtio-net-device,netdev=vn0',
+                '-fw_cfg', 'name=opt/armpass/net-sha256,string=' + hashlib.sha256(data).hexdigest(),
+                '-fw_cfg', 'name=opt/armpass/net-bytes,string=%d' % len(data)]
     if args.e1000e:
         # restrict=on: the guest reaches nothing outside, but QEMU's DHCP server answers.
         # romfile=: no PXE ROM (Debian's ipxe-qemu need not be installed).
@@ -386,7 +460,7 @@ def run(args, name, timeout, kernel, busybox, armpass, work):
         proc = subprocess.Popen(cmd, stdin=None if args.interactive else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 start_new_session=not args.interactive)
-        console = Console(proc, log, args.interactive or args.verbose)
+        console = Console(proc, log, args.interactive or args.verbose, net)
         reason = None
         try:
             if args.interactive:
@@ -422,6 +496,11 @@ def run(args, name, timeout, kernel, busybox, armpass, work):
         return 0 if proc.returncode == 0 else 1
     if console.result and console.result[0] == 'PASS':
         bad = check_disks(disks, console.expect_disk)
+        if not bad and net:
+            if console.net_thread:
+                console.net_thread.join(60)
+            if not console.net_result or not console.net_result.startswith('ok'):
+                bad = 'virtio-net: %s' % (console.net_result or 'the case never asked for the TCP exchange')
         if bad:
             reason = bad
             print('ARMPASS-E2E: FAIL %s: %s' % (name, bad), flush=True)

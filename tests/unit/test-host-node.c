@@ -381,6 +381,56 @@ static void test_load_blob_negative_length(void)
 
 /* ---- host_dt_clock_rate ---- */
 
+/* A root-node blob holding one extra property (name, value len bytes; NULL: none) and
+ * compatible. */
+static void *dma_blob(const char *compatible, const char *name, const void *value, int len)
+{
+    void *fdt = g_malloc0(4096);
+
+    g_assert_cmpint(fdt_create(fdt, 4096), ==, 0);
+    g_assert_cmpint(fdt_finish_reservemap(fdt), ==, 0);
+    g_assert_cmpint(fdt_begin_node(fdt, ""), ==, 0);
+    g_assert_cmpint(fdt_property_string(fdt, "compatible", compatible), ==, 0);
+    if (name) {
+        g_assert_cmpint(fdt_property(fdt, name, value, len), ==, 0);
+    }
+    g_assert_cmpint(fdt_end_node(fdt), ==, 0);
+    g_assert_cmpint(fdt_finish(fdt), ==, 0);
+    return fdt;
+}
+
+/* Which host nodes say their device does DMA (a no-IOMMU one then needs direct-map=on). */
+static void test_dma_reason(void)
+{
+    const guint32 one = GUINT32_TO_BE(1);
+    static const struct {
+        const char *compatible, *prop;
+        int len;
+        const char *want;
+    } t[] = {
+        { "arm,pl031", NULL, 0, NULL },
+        { "arm,pl031", "clock-names", 4, NULL },
+        { "qemu,fw-cfg-mmio", "dma-coherent", 0, "dma-coherent" },
+        { "arm,pl330", "#dma-cells", 4, "#dma-cells" },
+        { "snps,dwmac", "dmas", 4, "dmas" },
+        { "vendor,bus", "dma-ranges", 0, "dma-ranges" },
+        { "virtio,mmio", NULL, 0, "compatible virtio,mmio" },
+    };
+
+    g_assert_null(host_node_dma_reason(NULL));
+    for (unsigned i = 0; i < G_N_ELEMENTS(t); i++) {
+        g_autofree void *fdt = dma_blob(t[i].compatible, t[i].prop, &one, t[i].len);
+        const char *got = host_node_dma_reason(fdt);
+
+        if (!t[i].want) {
+            g_assert_null(got);
+        } else {
+            g_assert_nonnull(got);
+            g_assert_true(g_str_has_prefix(got, t[i].want));
+        }
+    }
+}
+
 static void test_clock_rate(void)
 {
     g_autoptr(Host) h = host_new();
@@ -435,5 +485,6 @@ int main(int argc, char **argv)
     g_test_add_func("/host-node/load-blob-old-version", test_load_blob_old_version);
     g_test_add_func("/host-node/load-blob-negative-length", test_load_blob_negative_length);
     g_test_add_func("/host-node/clock-rate", test_clock_rate);
+    g_test_add_func("/host-node/dma-reason", test_dma_reason);
     return g_test_run();
 }

@@ -9,6 +9,7 @@
 #include "system/options.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -92,6 +93,24 @@ static void test_options_ok(void)
     }
 }
 
+/* direct-map=on: the backend is preallocated and locked (its pages must be there, and stay,
+ * before their host-physical addresses are read). */
+static void test_options_direct_map(void)
+{
+    g_auto(ArmpassConfig) cfg;
+
+    g_assert_true(parse_line(&cfg, "-object memory-backend-memfd,id=m,size=1G,hugetlb=on,"
+                                   "hugetlbsize=1G -M virt,memory-backend=m,direct-map=on", NULL));
+    g_assert_true(cfg.direct_map);
+    g_assert_true(cfg.ram_backend->prealloc);
+    g_assert_true(cfg.ram_backend->lock);
+    armpass_config_clear(&cfg);
+    g_assert_true(parse_line(&cfg, "-object memory-backend-memfd,id=m,size=1G,hugetlb=on "
+                                   "-M virt,memory-backend=m", NULL));
+    g_assert_false(cfg.direct_map);
+    g_assert_false(cfg.ram_backend->lock);
+}
+
 typedef struct ErrCase {
     const char *line;
     const char *needle1, *needle2;
@@ -131,6 +150,11 @@ static const ErrCase err_cases[] = {
     { "-M virt,thp=maybe", "thp=maybe is not on or off", NULL },
     { "-overcommit cpu-pm=on", "\"cpu-pm\" is not supported", "mem-lock" },
     { "-overcommit mem-lock=sure", "mem-lock=sure is not on or off", NULL },
+    { "-M virt,direct-map=on", "direct-map=on needs physically contiguous guest RAM",
+      "anonymous memory" },
+    { "-object memory-backend-ram,id=r,size=64M -M virt,memory-backend=r,direct-map=on",
+      "direct-map=on needs physically contiguous guest RAM", "memory-backend-ram" },
+    { "-M virt,direct-map=maybe", "direct-map=maybe is not on or off", NULL },
 };
 
 static void test_options_errors(void)
@@ -606,6 +630,78 @@ static void test_pin_plan(void)
     }
 }
 
+/* hostmem_backend_read_runs against a made-up pagemap: runs merged where both the offsets and
+ * the frames are adjacent, a hole, a page not present, frame numbers hidden. */
+static void test_read_runs(void)
+{
+    HostMemBackend b = { 0 };
+    g_autofree char *dir = g_dir_make_tmp("hostmem-pagemap-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "pagemap", NULL);
+    const uint64_t page = 2 * MiB, base = (uint64_t)getpagesize();
+    /* four 2 MiB pages: frames of 0x100000000, 0x100200000 (adjacent), 0x80000000, 0x80200000 */
+    const uint64_t hpa[4] = { 0x100000000ULL, 0x100200000ULL, 0x80000000ULL, 0x80200000ULL };
+    g_autoptr(HostMemConfig) c = hostmem_config_new(HOSTMEM_MEMFD, "m");
+    int fd;
+
+    b.cfg = c;
+    b.host = (void *)(uintptr_t)0x7f0000000000ULL;
+    b.size = 4 * page;
+    b.page_size = page;
+    b.hugetlb = true;
+    fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    g_assert_cmpint(fd, >=, 0);
+    for (unsigned i = 0; i < 4; i++) {
+        uint64_t e = (1ULL << 63) | (hpa[i] / base);
+        off_t off = (off_t)(((uint64_t)(uintptr_t)b.host + i * page) / base * 8);
+        g_assert_cmpint(pwrite(fd, &e, 8, off), ==, 8);
+    }
+    g_assert_true(hostmem_backend_read_runs(&b, path, NULL));
+    g_assert_cmpuint(b.runs->len, ==, 2);
+    g_assert_cmphex(g_array_index(b.runs, HostMemRun, 0).hpa, ==, 0x100000000ULL);
+    g_assert_cmphex(g_array_index(b.runs, HostMemRun, 0).size, ==, 2 * page);
+    g_assert_cmphex(g_array_index(b.runs, HostMemRun, 0).offset, ==, 0);
+    g_assert_cmphex(g_array_index(b.runs, HostMemRun, 1).hpa, ==, 0x80000000ULL);
+    g_assert_cmphex(g_array_index(b.runs, HostMemRun, 1).size, ==, 2 * page);
+    g_assert_cmphex(g_array_index(b.runs, HostMemRun, 1).offset, ==, 2 * page);
+    {   /* -d stats lists them */
+        g_autoptr(GString) out = g_string_new(NULL);
+        HostMemUsage u = { -1, -1, -1, -1, -1 };
+        hostmem_stats_text(&b, &u, out);
+        g_assert_nonnull(strstr(out->str, "guest RAM direct-mapped: guest-physical = "
+                                          "host-physical 0x80000000-0x803fffff (4 MiB)"));
+    }
+    g_clear_pointer(&b.runs, g_array_unref);
+    {   /* frame numbers hidden (no CAP_SYS_ADMIN): every entry present, PFN 0 */
+        g_autoptr(GError) err = NULL;
+        for (unsigned i = 0; i < 4; i++) {
+            uint64_t e = 1ULL << 63;
+            off_t off = (off_t)(((uint64_t)(uintptr_t)b.host + i * page) / base * 8);
+            g_assert_cmpint(pwrite(fd, &e, 8, off), ==, 8);
+        }
+        g_assert_false(hostmem_backend_read_runs(&b, path, &err));
+        g_assert_error(err, HOSTMEM_ERROR, EPERM);
+        g_assert_nonnull(strstr(err->message, "CAP_SYS_ADMIN"));
+        g_assert_null(b.runs);
+    }
+    {   /* a page not present */
+        g_autoptr(GError) err = NULL;
+        uint64_t e = 0;
+        off_t off = (off_t)(((uint64_t)(uintptr_t)b.host + 3 * page) / base * 8);
+        g_assert_cmpint(pwrite(fd, &e, 8, off), ==, 8);
+        g_assert_false(hostmem_backend_read_runs(&b, path, &err));
+        g_assert_error(err, HOSTMEM_ERROR, EFAULT);
+        g_assert_nonnull(strstr(err->message, "offset 0x600000 is not present"));
+    }
+    {
+        g_autoptr(GError) err = NULL;
+        g_assert_false(hostmem_backend_read_runs(&b, "/nonexistent/pagemap", &err));
+        g_assert_error(err, HOSTMEM_ERROR, ENOENT);
+    }
+    close(fd);
+    unlink(path);
+    g_rmdir(dir);
+}
+
 static void test_size_str(void)
 {
     static const struct {
@@ -625,6 +721,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/hostmem/options/ok", test_options_ok);
     g_test_add_func("/hostmem/options/errors", test_options_errors);
+    g_test_add_func("/hostmem/options/direct-map", test_options_direct_map);
     g_test_add_func("/hostmem/check/pools", test_check_pools);
     g_test_add_func("/hostmem/check/mem-path", test_check_mem_path);
     g_test_add_func("/hostmem/check/memlock", test_check_memlock);
@@ -639,5 +736,6 @@ int main(int argc, char **argv)
     g_test_add_func("/hostmem/smaps", test_smaps_parse);
     g_test_add_func("/hostmem/size-str", test_size_str);
     g_test_add_func("/hostmem/pin-plan", test_pin_plan);
+    g_test_add_func("/hostmem/read-runs", test_read_runs);
     return g_test_run();
 }

@@ -376,6 +376,42 @@ static void test_noiommu_group(void)
     sys_clear(&s);
 }
 
+/* A no-IOMMU device whose node says it does DMA: a warning that it needs an IOMMU or a
+ * direct-mapped guest, and the command that works; a device that does no DMA gets none. */
+static void test_dma_no_iommu(void)
+{
+    Sys s;
+    g_autoptr(ProbeReport) r = NULL;
+    const ProbeDevice *d;
+    const ProbeIssue *is;
+    g_autofree char *fix = NULL;
+
+    if (!sys_init(&s)) {
+        return;
+    }
+    add_dt_device(&s, "amba", "9100000.dma-controller", "dma-controller@9100000", 0, true,
+                  "vfio-amba");
+    add_dt_device(&s, "amba", PL031, "pl031@9010000", 1, true, "vfio-amba");
+    add_dt_device(&s, "amba", "9110000.dma-controller", "dma-controller@9100000", 2, false,
+                  "vfio-amba");
+    r = scan(&s);
+    d = find_dev(r, "9100000.dma-controller");
+    is = find_issue(d, "dma-no-iommu");
+    g_assert_nonnull(is);
+    g_assert_cmpint(is->severity, ==, PROBE_WARNING);
+    assert_contains(is->summary, "does DMA (its node: dma-coherent) with no IOMMU");
+    assert_contains(is->summary, "direct-map=on");
+    fix = fix_text(is);
+    assert_contains(fix, "hugepagesz=1G hugepages=1"); /* the fixture host has no 1 GiB pool */
+    assert_contains(fix, "-M virt,memory-backend=mem0,direct-map=on -m 1G -object "
+                         "memory-backend-memfd,id=mem0,size=1G,hugetlb=on,hugetlbsize=1G "
+                         "-device vfio-amba,host=9100000.dma-controller,noiommu=on");
+    /* an RTC does no DMA; the same DMA controller behind an IOMMU needs nothing */
+    g_assert_null(find_issue(find_dev(r, PL031), "dma-no-iommu"));
+    g_assert_null(find_issue(find_dev(r, "9110000.dma-controller"), "dma-no-iommu"));
+    sys_clear(&s);
+}
+
 static void test_no_cdev(void)
 {
     Sys s;
@@ -1114,6 +1150,7 @@ int main(int argc, char **argv)
     g_test_add_func("/probe/no-iommu-group", test_no_iommu_group);
     g_test_add_func("/probe/noiommu-group", test_noiommu_group);
     g_test_add_func("/probe/no-cdev", test_no_cdev);
+    g_test_add_func("/probe/dma-no-iommu", test_dma_no_iommu);
     g_test_add_func("/probe/reset", test_reset);
     g_test_add_func("/probe/gpio-controller", test_gpio_controller);
     g_test_add_func("/probe/skipped", test_skipped);

@@ -3,7 +3,9 @@
  * maximum below the PCIe high window, everything inside the 40-bit IPA space). */
 #include "hw/arm/virt.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 
 static const char *const names[VIRT_MEMMAP_COUNT] = {
     [VIRT_GIC_DIST] = "GIC_DIST", [VIRT_GIC_CPU] = "GIC_CPU", [VIRT_GIC_ITS] = "GIC_ITS",
@@ -73,11 +75,69 @@ static void test_irq_map(void)
     g_assert_cmpuint(ports + VIRT_PCIE_PORT_NUM_IRQS, <=, pbus);
 }
 
+/* The banks of a direct-mapped guest: sorted, every board region refused by name, the IPA
+ * limit enforced. */
+static void test_direct_map_banks(void)
+{
+    static const struct {
+        uint64_t hpa, size;
+        const char *err; /* NULL: accepted */
+    } t[] = {
+        { 0xc0000000, 1ULL << 30, NULL },
+        { 0x100000000, 2 << 20, NULL },
+        { 0x7fffe00000ULL, 2 << 20, NULL },           /* just below the high PCIe window */
+        { 0x08000000, 2 << 20, "GIC distributor at 0x8000000-0x800ffff" },
+        { 0x09000000, 2 << 20, "PL011 UART" },
+        { 0x0c000000, 2 << 20, "platform-bus window" },
+        { 0x3ec00000, 2 << 20, "PCIe MMIO window" },  /* 0x3ec00000-0x3edfffff */
+        { 0x3f000000, 2 << 20, "PCIe ECAM" },
+        { 0x8000000000ULL, 1ULL << 30, "PCIe 64-bit MMIO window" },
+        { 0x10000000000ULL, 2 << 20, "above the guest's IPA space (40 bits" },
+        { 0xffc0000000ULL, 1ULL << 30, "PCIe 64-bit MMIO window" },
+    };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(t); i++) {
+        HostMemRun r = { t[i].hpa, t[i].size, 0 };
+        g_autoptr(GArray) banks = g_array_new(FALSE, FALSE, sizeof(VirtRamBank));
+        g_autoptr(GError) err = NULL;
+        bool ok = virt_direct_map_banks(&r, 1, banks, &err);
+
+        if (!t[i].err) {
+            g_assert_no_error(err);
+            g_assert_cmpuint(banks->len, ==, 1);
+            g_assert_cmphex(g_array_index(banks, VirtRamBank, 0).base, ==, t[i].hpa);
+            continue;
+        }
+        g_assert_false(ok);
+        if (!strstr(err->message, t[i].err)) {
+            g_error("run 0x%" PRIx64 ": \"%s\" lacks \"%s\"", t[i].hpa, err->message, t[i].err);
+        }
+        g_assert_nonnull(strstr(err->message, "direct-map=on"));
+    }
+    {   /* several runs: banks in address order, each with its backend offset */
+        HostMemRun runs[] = { { 0x180000000ULL, 2 << 20, 0 }, { 0x100000000ULL, 4 << 20, 2 << 20 },
+                              { 0x140000000ULL, 2 << 20, 6 << 20 } };
+        g_autoptr(GArray) banks = g_array_new(FALSE, FALSE, sizeof(VirtRamBank));
+        const VirtRamBank *b;
+
+        g_assert_true(virt_direct_map_banks(runs, 3, banks, NULL));
+        g_assert_cmpuint(banks->len, ==, 3);
+        b = (const VirtRamBank *)(const void *)banks->data;
+        g_assert_cmphex(b[0].base, ==, 0x100000000ULL);
+        g_assert_cmphex(b[0].offset, ==, 2 << 20);
+        g_assert_cmphex(b[0].size, ==, 4 << 20);
+        g_assert_cmphex(b[1].base, ==, 0x140000000ULL);
+        g_assert_cmphex(b[2].base, ==, 0x180000000ULL);
+        g_assert_cmphex(b[2].offset, ==, 0);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/virt-memmap/no-overlap", test_no_overlap);
     g_test_add_func("/virt-memmap/pcie-windows", test_pcie_windows);
     g_test_add_func("/virt-memmap/irq-map", test_irq_map);
+    g_test_add_func("/virt-memmap/direct-map-banks", test_direct_map_banks);
     return g_test_run();
 }

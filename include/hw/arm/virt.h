@@ -38,6 +38,28 @@ typedef struct MemMapEntry {
 } MemMapEntry;
 
 extern const MemMapEntry virt_memmap[VIRT_MEMMAP_COUNT];
+/* What each entry is, for messages ("GIC distributor", ...). */
+extern const char *const virt_memmap_names[VIRT_MEMMAP_COUNT];
+
+/* One bank of guest RAM: guest-physical [base, base + size) is the RAM backend's bytes
+ * [offset, offset + size). */
+typedef struct VirtRamBank {
+    uint64_t base;   /* guest-physical, bytes */
+    uint64_t size;   /* bytes */
+    uint64_t offset; /* bytes into the backend */
+} VirtRamBank;
+
+/*
+ * The banks of a direct-mapped guest (-M virt,direct-map=on): one per physically contiguous
+ * run of guest RAM, at its host-physical address (guest-physical = host-physical), appended to
+ * banks (a GArray of VirtRamBank). Errors (one line naming the run and what it hits): a run
+ * that overlaps the board's own map (anything of virt_memmap but RAM: GIC, UART, GPIO,
+ * platform bus, PCIe windows) or ends above the guest's IPA space (VIRT_ADDRESS_SPACE_SIZE).
+ * Source of the idea: Xen's direct-mapped dom0less guests (docs/misc/arm/device-tree/
+ * booting.txt, "direct-map").
+ */
+bool virt_direct_map_banks(const HostMemRun *runs, unsigned nr_runs, GArray *banks,
+                           GError **errp);
 
 typedef enum VirtIrqIndex {
     VIRT_IRQ_UART,
@@ -77,6 +99,9 @@ typedef struct VirtFdtParams {
     int gic_version;        /* 2 or 3 */
     bool has_its;
     uint64_t ram_size;      /* bytes */
+    const VirtRamBank *ram_banks; /* nr_ram_banks banks of RAM; 0: one of ram_size at
+                                   * virt_memmap[VIRT_MEM].base */
+    unsigned nr_ram_banks;
     const char *bootargs;   /* NULL: none */
     uint64_t initrd_start;  /* guest-physical; 0 when there is no initrd */
     uint64_t initrd_end;

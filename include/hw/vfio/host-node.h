@@ -44,6 +44,15 @@
 void *host_node_load_sysfs(const char *of_node_dir, GError **errp);
 
 /*
+ * Why a device whose host node is blob (root node: the device) does DMA, or NULL: the first of
+ * its properties that says so ("dma-coherent", "#dma-cells" (a DMA controller), "dmas" (a DMA
+ * client), "dma-ranges") or a compatible that is a DMA master by nature ("virtio,mmio").
+ * Source: Documentation/devicetree/bindings/ (dma/dma-common.yaml, virtio/mmio.yaml) and the
+ * Devicetree Specification v0.4, 2.3.9 "dma-coherent".
+ */
+const char *host_node_dma_reason(const void *blob);
+
+/*
  * Imports a device node given by the user (dt-node=FILE): a .dtb (recognised by its FDT
  * magic) or anything else taken as device-tree source and compiled with
  * "dtc -q -I dts -O dtb" (found in PATH). The device node is the tree's root if the root has

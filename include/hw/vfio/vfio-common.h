@@ -355,5 +355,8 @@ typedef struct ArmpassConfig ArmpassConfig;
  */
 void vfio_guest_ram_pinning(const ArmpassConfig *cfg, const char *sysfs_root, bool *type1,
                             bool *iommufd);
+/* How many of cfg's -device vfio-* sit in a no-IOMMU group (their DMA addresses are
+ * host-physical: the devices a direct-mapped guest is for). Reads sysfs only. */
+unsigned vfio_config_noiommu_devices(const ArmpassConfig *cfg, const char *sysfs_root);
 
 #endif
