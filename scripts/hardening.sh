@@ -14,7 +14,7 @@
 #                seccomp filter does not allow TSan's runtime).
 #   4. fuzz:     build-fuzz (clang, libFuzzer + ASan + UBSan) runs each fuzz target (the
 #                fuzz_targets list of tests/fuzz/meson.build) for
-#                FUZZ_SECONDS (default 40), FUZZ_JOBS (default 2) at a time, over a copy of
+#                FUZZ_SECONDS (default 30), FUZZ_JOBS (default 2) at a time, over a copy of
 #                its seed corpus in build-fuzz/fuzz-run/TARGET/ (never the tree's), with leak
 #                detection; the summary goes to build-fuzz/fuzz-summary.txt.
 # Exits non-zero if a test fails, a sanitizer or memcheck reports an error, or a fuzz target
@@ -37,8 +37,8 @@ case "${1:-}" in
     *) echo "hardening.sh: unknown argument $1 (use --asan-only, --valgrind-only, --tsan-only or --fuzz-only)" >&2
        exit 2 ;;
 esac
-# 5 targets, 2 at a time, 40 s each: 3 rounds, 2 minutes (as 4 targets of 60 s were).
-FUZZ_SECONDS=${FUZZ_SECONDS:-40}
+# 7 targets, 2 at a time, 30 s each: 4 rounds, 2 minutes (as 5 targets of 40 s were).
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 FUZZ_JOBS=${FUZZ_JOBS:-2}
 # Every target meson builds: the names in fuzz_targets = [...] of tests/fuzz/meson.build.
 FUZZ_TARGETS=${FUZZ_TARGETS:-$(sed -n "s/^fuzz_targets = \[\(.*\)\]/\1/p" tests/fuzz/meson.build | tr -d "',")}

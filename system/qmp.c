@@ -386,9 +386,12 @@ static void qmp_client_feed(QmpClient *c, const char *buf, size_t len)
             qmp_client_send_error(c, NULL, QMP_ERROR_GENERIC, msg);
             json_tokener_reset(c->tok);
             c->pending = 0;
+            /* The tokener stops at the offending byte without taking it (used: its offset;
+             * whitespace and newlines before it are taken): that byte's line goes, up to and
+             * including its newline, which may be the byte itself. Parsing again from the
+             * offending byte would fail there again, forever. */
             off += used;
-            /* the offending byte's line goes; so does the byte itself if it was a newline */
-            c->skip_line = !(off > 0 && buf[off - 1] == '\n');
+            c->skip_line = true;
             continue;
         }
         off += used > 0 ? used : len - off;

@@ -5,7 +5,7 @@
 #include "virt-internal.h"
 
 #include "hw/arm/virt.h"
-#include "hw/core/hotplug.h"
+#include "hw/core/hotplug-qmp.h"
 #include "hw/pci/pci.h"
 #include "system/tsan.h"
 
@@ -274,122 +274,6 @@ static bool qmp_quit(QmpServer *qmp, json_object *args, json_object **ret, void 
     return true;
 }
 
-/*
- * Hot-plug's entry points (hw/core/hotplug.h): a vfio-pci device into and out of a
- * pcie-root-port's slot (PCIe native hot-plug, the guest's pciehp). opts: the device's
- * driver and properties as -device takes them. device_del returns once the guest is asked;
- * when it has released the device, virt_device_deleted emits DEVICE_DELETED.
- */
-static bool virt_hotplug_pci_add(VirtMachine *vm, const OptList *opts, GError **errp)
-{
-    g_autoptr(GError) err = NULL;
-
-    if (!machine_hotplug_add(virt_machine_state(vm), opts, &err)) {
-        g_set_error_literal(errp, QMP_ERROR, QMP_ERROR_GENERIC, err->message);
-        return false;
-    }
-    return true;
-}
-
-static bool virt_hotplug_pci_del(VirtMachine *vm, const char *id, GError **errp)
-{
-    g_autoptr(GError) err = NULL;
-
-    if (!machine_hotplug_del(virt_machine_state(vm), id, &err)) {
-        g_set_error_literal(errp, QMP_ERROR,
-                            g_error_matches(err, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_FOUND)
-                                ? QMP_ERROR_DEVICE_NOT_FOUND : QMP_ERROR_GENERIC,
-                            err->message);
-        return false;
-    }
-    return true;
-}
-
-/* device_add's arguments as a -device option list: driver first, then every other member
- * as key=value (booleans on/off, numbers in decimal), through -device's own parser (commas
- * in values doubled, as on the command line). */
-static OptList *virt_qmp_device_opts(json_object *args, GError **errp)
-{
-    g_autoptr(GString) str = g_string_new(NULL);
-    g_autoptr(GError) err = NULL;
-    g_auto(GStrv) parts = NULL;
-    OptList *ol = NULL;
-
-    json_object_object_foreach(args, key, val) {
-        const char *text;
-
-        if (strpbrk(key, ",=") || !*key) {
-            g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC, "Parameter '%s' is not a property "
-                        "name", key);
-            return NULL;
-        }
-        switch (json_object_get_type(val)) {
-        case json_type_string:
-        case json_type_int:
-            text = json_object_get_string(val);
-            break;
-        case json_type_boolean:
-            text = json_object_get_boolean(val) ? "on" : "off";
-            break;
-        default:
-            g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC, "Parameter '%s' expects a string, "
-                        "an integer or a boolean", key);
-            return NULL;
-        }
-        parts = g_strsplit(text, ",", -1);
-        if (strcmp(key, "driver") == 0) {
-            g_autofree char *driver = g_strjoinv(",,", parts);
-            g_string_prepend(str, driver);
-        } else {
-            g_autofree char *value = g_strjoinv(",,", parts);
-            g_string_append_printf(str, ",%s=%s", key, value);
-        }
-        g_clear_pointer(&parts, g_strfreev);
-    }
-    if (!opt_list_parse(str->str, true, &ol, &err)) {
-        g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC, "%s", err->message);
-        return NULL;
-    }
-    return ol;
-}
-
-static bool qmp_device_add(QmpServer *qmp, json_object *args, json_object **ret, void *opaque,
-                           GError **errp)
-{
-    VirtMachine *vm = opaque;
-    const char *driver = json_object_get_string(json_object_object_get(args, "driver"));
-    const DeviceClass *dc = device_class_find(driver);
-    g_autoptr(OptList) opts = NULL;
-
-    (void)qmp, (void)ret;
-    if (!dc) {
-        g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC, "'%s' is not a valid device model "
-                    "name (armpass -device help lists them)", driver);
-        return false;
-    }
-    if (!dc->pci) {
-        g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC, "%s devices live in the device tree, "
-                    "which a running guest does not re-read: give them on the command line "
-                    "(-device %s,...)", driver, driver);
-        return false;
-    }
-    opts = virt_qmp_device_opts(args, errp);
-    if (!opts) {
-        return false;
-    }
-    return virt_hotplug_pci_add(vm, opts, errp);
-}
-
-static bool qmp_device_del(QmpServer *qmp, json_object *args, json_object **ret, void *opaque,
-                           GError **errp)
-{
-    VirtMachine *vm = opaque;
-    const char *id = json_object_get_string(json_object_object_get(args, "id"));
-
-    (void)qmp, (void)ret;
-    return virt_hotplug_pci_del(vm, id, errp); /* the hot-plug layer finds it or says why */
-}
-
 /* -d stats, live: {"exits": {...}, "lines": ["armpass stats:", "  exits: ...", ...]}. */
 static bool qmp_query_stats(QmpServer *qmp, json_object *args, json_object **ret,
                             void *opaque, GError **errp)
@@ -428,10 +312,6 @@ static bool qmp_query_stats(QmpServer *qmp, json_object *args, json_object **ret
     return true;
 }
 
-static const QmpArg qmp_args_device_add[] = {
-    { "driver", QMP_ARG_STR, true }, { "id", QMP_ARG_STR, false }, { NULL } };
-static const QmpArg qmp_args_device_del[] = { { "id", QMP_ARG_STR, true }, { NULL } };
-
 static const QmpCommand virt_qmp_commands[] = {
     { "query-status", qmp_query_status, NULL, false },
     { "query-cpus-fast", qmp_query_cpus_fast, NULL, false },
@@ -441,8 +321,6 @@ static const QmpCommand virt_qmp_commands[] = {
     { "system_reset", qmp_system_reset, NULL, false },
     { "system_powerdown", qmp_system_powerdown, NULL, false },
     { "quit", qmp_quit, NULL, false },
-    { "device_add", qmp_device_add, qmp_args_device_add, true },
-    { "device_del", qmp_device_del, qmp_args_device_del, false },
     { "x-armpass-query-stats", qmp_query_stats, NULL, false },
 };
 
@@ -452,6 +330,7 @@ void virt_qmp_attach(QmpServer *qmp, VirtMachine *vm)
     for (size_t i = 0; i < G_N_ELEMENTS(virt_qmp_commands); i++) {
         qmp_server_register(qmp, &virt_qmp_commands[i], vm);
     }
+    hotplug_qmp_register(qmp, virt_machine_state(vm)); /* device_add, device_del */
 }
 
 void virt_qmp_detach(QmpServer *qmp, VirtMachine *vm, int event, const char *host_reason,
@@ -461,6 +340,7 @@ void virt_qmp_detach(QmpServer *qmp, VirtMachine *vm, int event, const char *hos
     for (size_t i = 0; i < G_N_ELEMENTS(virt_qmp_commands); i++) {
         qmp_server_unregister(qmp, virt_qmp_commands[i].name);
     }
+    hotplug_qmp_unregister(qmp);
     if (event == KVM_SYSTEM_EVENT_RESET) {
         const char *reason = host_reason ? host_reason : "guest-reset";
         qmp_server_emit_event(qmp, "RESET", virt_event_reason(!host_reason, reason));

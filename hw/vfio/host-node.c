@@ -134,6 +134,36 @@ int fdt_check_untrusted(const void *fdt, size_t len)
     return node == -FDT_ERR_NOTFOUND ? 0 : node;
 }
 
+/* ---- One-line errors ---- */
+
+/*
+ * Moves err into *errp with every control character of its message escaped ("\n", "\r",
+ * "\t", else "\xHH"): the messages name host paths, and a file or folder name may hold a
+ * newline (a firmware's node name, a folder given with sysfsdev= or dt-node=), which would
+ * make an error of several lines where armpass promises one. Takes err.
+ */
+static void propagate_one_line(GError **errp, GError *err)
+{
+    GString *msg = g_string_sized_new(strlen(err->message));
+
+    for (const unsigned char *p = (const unsigned char *)err->message; *p; p++) {
+        if (*p == '\n') {
+            g_string_append(msg, "\\n");
+        } else if (*p == '\r') {
+            g_string_append(msg, "\\r");
+        } else if (*p == '\t') {
+            g_string_append(msg, "\\t");
+        } else if (*p < 0x20 || *p == 0x7f) {
+            g_string_append_printf(msg, "\\x%02x", *p);
+        } else {
+            g_string_append_c(msg, (char)*p);
+        }
+    }
+    g_free(err->message);
+    err->message = g_string_free(msg, FALSE);
+    g_propagate_error(errp, err);
+}
+
 /* ---- host_node_load_sysfs ---- */
 
 /* Turns a sequential-write libfdt error into a GError; NOSPACE means the size bound. */
@@ -264,7 +294,7 @@ static void *sw_finish(void *fdt, const char *path, GError **errp)
     return g_realloc(fdt, fdt_totalsize(fdt));
 }
 
-void *host_node_load_sysfs(const char *of_node_dir, GError **errp)
+static void *load_sysfs(const char *of_node_dir, GError **errp)
 {
     g_autofree char *real = NULL;
     g_autofree char *node_name = NULL;
@@ -299,6 +329,17 @@ void *host_node_load_sysfs(const char *of_node_dir, GError **errp)
         return NULL;
     }
     return sw_finish(g_steal_pointer(&fdt), of_node_dir, errp);
+}
+
+void *host_node_load_sysfs(const char *of_node_dir, GError **errp)
+{
+    GError *err = NULL;
+    void *blob = load_sysfs(of_node_dir, &err);
+
+    if (!blob) {
+        propagate_one_line(errp, err);
+    }
+    return blob;
 }
 
 /* ---- host_node_load_file ---- */
@@ -397,7 +438,9 @@ static guint8 *dtc_compile(const char *path, size_t *len, GError **errp)
     return data;
 }
 
-void *host_node_load_file(const char *path, GError **errp)
+static void *load_blob(const void *data, size_t len, const char *path, GError **errp);
+
+static void *load_file(const char *path, GError **errp)
 {
     g_autofree guint8 *data = NULL;
     size_t len;
@@ -413,10 +456,21 @@ void *host_node_load_file(const char *path, GError **errp)
         g_free(data);
         data = g_steal_pointer(&dtb);
     }
-    return host_node_load_blob(data, len, path, errp);
+    return load_blob(data, len, path, errp);
 }
 
-void *host_node_load_blob(const void *data, size_t len, const char *path, GError **errp)
+void *host_node_load_file(const char *path, GError **errp)
+{
+    GError *err = NULL;
+    void *blob = load_file(path, &err);
+
+    if (!blob) {
+        propagate_one_line(errp, err);
+    }
+    return blob;
+}
+
+static void *load_blob(const void *data, size_t len, const char *path, GError **errp)
 {
     g_autofree void *fdt = NULL;
     const char *child_name = NULL;
@@ -464,6 +518,17 @@ void *host_node_load_blob(const void *data, size_t len, const char *path, GError
         return NULL;
     }
     return sw_finish(g_steal_pointer(&fdt), path, errp);
+}
+
+void *host_node_load_blob(const void *data, size_t len, const char *path, GError **errp)
+{
+    GError *err = NULL;
+    void *blob = load_blob(data, len, path, &err);
+
+    if (!blob) {
+        propagate_one_line(errp, err);
+    }
+    return blob;
 }
 
 /* ---- host_dt_clock_rate ---- */

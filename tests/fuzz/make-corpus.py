@@ -325,6 +325,134 @@ add("pci-config", "msix-table-edges", bytes([1]) + PLACE + msix(1) +
     struct.pack("<BHBQ", 3, 0x4, 4, 0) + guest(True, 0, 0x207c, 3, 0) +
     guest(True, 0, 0x2ffc, 3, 0) + guest(False, 0, 0x3004, 3))
 
+# ---- qmp: a control byte, then what a QMP client sends (fuzz-qmp.c) --------------------------
+# Control byte: bits 0-2 the write size (all, 1, 2, 5, 16, 100, 1000, 4095 bytes); 8 a
+# descriptor with the first write; 0x10 an event after each write; 0x20 the guest releases
+# the slot after a device_del; 0x40 the guest never enabled hot-plug on the slot.
+
+def qmp(ctl, *lines):
+    return bytes([ctl]) + "".join(l + "\r\n" for l in lines).encode()
+
+
+CAPS = '{"execute": "qmp_capabilities"}'
+ADD = '{"execute": "device_add", "arguments": {"driver": "vfio-pci", "host": "0000:00:01.0", "bus": "rp0", "id": "nvme0"}}'
+DEL = '{"execute": "device_del", "arguments": {"id": "nvme0"}}'
+add("qmp", "session", qmp(0, CAPS, '{"execute": "query-version", "id": "a1"}', '{"execute": "query-commands"}',
+                          '{"execute": "query-status", "id": 7}', '{"execute": "stop", "id": [1, {"x": null}]}',
+                          '{"execute": "cont"}', '{"execute": "query-pci"}', '{"execute": "query-cpus-fast"}',
+                          '{"execute": "x-armpass-query-stats"}', '{"execute": "system_powerdown"}',
+                          '{"execute": "system_reset"}', '{"execute": "quit"}'))
+add("qmp", "session-bytewise", qmp(1, CAPS, '{"execute": "query-version", "id": "a1"}', '{"execute": "stop"}'))
+add("qmp", "session-events", qmp(0x15, CAPS, '{"execute": "stop"}', '{"execute": "cont"}'))
+add("qmp", "negotiation", qmp(0, '{"execute": "query-version"}', '{"execute": "qmp_capabilities", "arguments": {"enable": ["oob"]}}',
+                              '{"execute": "qmp_capabilities", "arguments": {"enable": 5}}',
+                              '{"execute": "qmp_capabilities", "arguments": {"enable": []}}', CAPS))
+add("qmp", "errors", qmp(0, CAPS, 'this is not JSON', '[1, 2]', '"string"', 'null', '42', '{}',
+                         '{"execute": 5}', '{"execute": "stop", "arguments": []}', '{"execute": "stop", "bogus": 1}',
+                         '{"execute": "nope", "id": {"a": "b"}}', '{"execute": "stop", "arguments": {"x": 1}}',
+                         '{"execute": "getfd"}', '{"execute": "getfd", "arguments": {"fdname": 5}}',
+                         '{"execute": "device_del", "arguments": {"id": true}}', '{"execute": "device_add", "arguments": {}}',
+                         '{"execute": "query-version"} {"execute": "query-version"}{"execute"',
+                         ': "query-version"}', '{"a": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}',
+                         '{"execute": "query-version", "id": "\\u00e9\\ud83d\\ude00\\u0000"}', '{"execute": "query-\xff"}',
+                         '{"execute": "query-version"'))
+add("qmp", "getfd", qmp(8, CAPS, '{"execute": "getfd", "arguments": {"fdname": "1bad"}}',
+                        '{"execute": "getfd", "arguments": {"fdname": ""}}',
+                        '{"execute": "getfd", "arguments": {"fdname": "disk0"}}', '{"execute": "getfd", "arguments": {"fdname": "disk1"}}',
+                        '{"execute": "closefd", "arguments": {"fdname": "disk0"}}', '{"execute": "closefd", "arguments": {"fdname": "disk0"}}'))
+add("qmp", "getfd-kept", qmp(8, CAPS, '{"execute": "getfd", "arguments": {"fdname": "disk0"}}'))
+add("qmp", "hotplug", qmp(0x20, CAPS, ADD, '{"execute": "query-pci"}', DEL, DEL))
+add("qmp", "hotplug-twice", qmp(0x25, CAPS, ADD, DEL, ADD, DEL))
+add("qmp", "hotplug-no-release", qmp(0, CAPS, ADD, DEL, DEL))
+add("qmp", "hotplug-no-pciehp", qmp(0x40, CAPS, ADD, DEL))
+add("qmp", "hotplug-props", qmp(0x20, CAPS, '{"execute": "device_add", "arguments": {"driver": "vfio-pci", "host": "0000:00:01.0", '
+                                '"bus": "rp0", "id": "n,1", "x-no-mmap": true, "rombar": 0, "x-irqfd": false}}',
+                                '{"execute": "device_del", "arguments": {"id": "n,1"}}'))
+add("qmp", "device-add-errors", qmp(0, CAPS,
+    '{"execute": "device_add", "arguments": {"driver": "pl011"}}',
+    '{"execute": "device_add", "arguments": {"driver": "nope"}}',
+    '{"execute": "device_add", "arguments": {"driver": "pcie-root-port", "id": "rp1"}}',
+    '{"execute": "device_add", "arguments": {"driver": "vfio-pci", "host": "0000:00:01.0"}}',
+    '{"execute": "device_add", "arguments": {"driver": "vfio-pci", "host": "0000:00:01.0", "bus": "rp9"}}',
+    '{"execute": "device_add", "arguments": {"driver": "vfio-pci", "host": "0000:00:01.0", "bus": "rp0", "fd": "3"}}',
+    '{"execute": "device_add", "arguments": {"driver": "vfio-pci", "host": "0000:00:09.0", "bus": "rp0"}}',
+    '{"execute": "device_add", "arguments": {"driver": "vfio-pci", "host": "zz", "bus": "rp0", "id": "rp0"}}',
+    '{"execute": "device_add", "arguments": {"driver": "vfio-pci", "a=b": 1, "bus": "rp0"}}',
+    '{"execute": "device_add", "arguments": {"driver": "vfio-pci", "": 1}}',
+    '{"execute": "device_add", "arguments": {"driver": "vfio-pci", "host": {"a": 1}}}',
+    '{"execute": "device_add", "arguments": {"driver": "vfio-pci", "host": 1.5}}',
+    '{"execute": "device_add", "arguments": {"driver": "vfio-pci,host=0000:00:01.0", "bus": "rp0"}}',
+    '{"execute": "device_add", "arguments": {"driver": "vfio-pci", "host": "0000:00:01.0", "bus": "rp0", "nope": "x"}}',
+    '{"execute": "device_del", "arguments": {"id": "rp0"}}', '{"execute": "device_del", "arguments": {"id": "ghost"}}'))
+add("qmp", "big-value", qmp(7, CAPS, '{"execute": "query-version", "id": "' + "x" * 9000 + '"}', '{"execute": "stop"}'))
+add("qmp", "raw-bytes", bytes([0]) + (CAPS + "\r\n").encode() + b'{"execute": "q\xff\xfe", "id": "\xc3"}\r\n'
+    + b'{"execute": "device_add", "arguments": {"driver": "vfio-pci", "host": "\xff", "bus": "rp0"}}\r\n')
+# What fuzzing found (docs/hardening.md, "Found and fixed"): each a unit test too.
+add("qmp", "found-garbage-after-newline", bytes([0]) + (CAPS + "\r\nx\n}\n").encode() + b"\n\0\n" +
+    b'{"execute": "query-version"}\r\n')
+add("qmp", "crlf-inside", bytes([3]) + b'{"execute":\r\n "qmp_capabilities"\n}\n{"execute": "stop"}{"execute":"cont"}\n\x00\x01{"execute": "cont"}\n')
+
+# ---- host-node: a folder tree for host_node_load_sysfs (fuzz-host-node.c) -----------------------
+# A name for the node's folder, then records: 0 file (name, u16 length, bytes), 1 folder
+# (entered), 2 up, 3 link (name, selector: an earlier entry; top bit: dangling), 4 FIFO.
+
+def hn_name(n):
+    b = n.encode() if isinstance(n, str) else n
+    return bytes([len(b)]) + b
+
+
+def hn_file(n, content):
+    if isinstance(content, int):
+        content = struct.pack(">I", content)
+    elif isinstance(content, str):
+        content = content.encode() + b"\0"
+    elif isinstance(content, list):
+        content = b"".join(struct.pack(">I", v) for v in content)
+    return bytes([0]) + hn_name(n) + struct.pack("<H", len(content)) + content
+
+
+def hn_dir(n):
+    return bytes([1]) + hn_name(n)
+
+
+HN_UP = bytes([2])
+
+
+def hn_link(n, sel):
+    return bytes([3]) + hn_name(n) + bytes([sel])
+
+
+def hn_fifo(n):
+    return bytes([4]) + hn_name(n)
+
+
+PL031 = (hn_file("compatible", b"arm,pl031\0arm,primecell\0") + hn_file("reg", [0, 0x9010000, 0, 0x1000]) +
+         hn_file("interrupts", [0, 2, 4]) + hn_file("clocks", [0x8000]) + hn_file("clock-names", "apb_pclk") +
+         hn_file("name", "pl031") + hn_file("phandle", 0x8001))
+add("host-node", "pl031", hn_name("pl031@9010000") + PL031)
+add("host-node", "children", hn_name("ethernet@9100000") + hn_file("compatible", "acme,eth") + hn_dir("mdio") +
+    hn_file("#address-cells", 1) + hn_dir("phy@0") + hn_file("reg", 0) + hn_file("name", "phy") + HN_UP + HN_UP +
+    hn_dir("fixed-link") + hn_file("speed", 1000) + HN_UP + hn_file("status", "okay"))
+nest = hn_name("deep") + hn_file("compatible", "a")
+for i in range(8):
+    nest += hn_dir("l%d" % i) + hn_file("x", i)
+add("host-node", "depth-8", nest)
+add("host-node", "depth-9", nest + hn_dir("l8"))
+add("host-node", "link-loop", hn_name("loop") + hn_file("compatible", "a") + hn_dir("child") + hn_link("back", 0))
+add("host-node", "link-sibling", hn_name("dup") + hn_file("compatible", "a") + hn_dir("a") + hn_file("x", 1) + HN_UP +
+    hn_link("b", 3) + hn_link("c", 2))
+add("host-node", "link-file", hn_name("lf") + hn_file("compatible", "a") + hn_link("compat2", 1))
+add("host-node", "link-dangling", hn_name("dl") + hn_file("compatible", "a") + hn_link("gone", 0x80))
+add("host-node", "fifo", hn_name("ff") + hn_file("compatible", "a") + hn_fifo("pipe"))
+add("host-node", "big-file", hn_name("big") + hn_file("blob", b"\xab" * 4096) + hn_file("compatible", "a"))
+add("host-node", "empty", hn_name("empty"))
+add("host-node", "own-name-file", hn_name("nm@1") + hn_file("armpass,host-node-name", "other") + hn_file("name", "nm") +
+    hn_dir("c") + hn_file("armpass,host-node-name", "x") + HN_UP)
+add("host-node", "root-of_node", hn_name("of_node") + hn_file("compatible", "a"))
+add("host-node", "found-newline-in-name", hn_name("rtc\n@1") + hn_file("compatible", "a") + hn_fifo("pi\tpe\x01"))
+add("host-node", "odd-names", hn_name("a b@1,2") + hn_file("#size-cells", 0) + hn_file("linux,phandle", 5) +
+    hn_file("a" * 39, b"") + hn_dir("x@0,1:2") + HN_UP)
+
 # ---- write -----------------------------------------------------------------------------------
 
 for target, files in corpus.items():

@@ -146,6 +146,35 @@ static void test_load_sysfs_errors(void)
     g_assert_nonnull(strstr(err->message, "neither a property file nor a node folder"));
 }
 
+/* Found by fuzz-host-node: a folder or file whose name holds a control character (a newline
+ * from a firmware's node name, or a folder a user names with sysfsdev=) made an error
+ * message of several lines, where armpass promises one. Control characters are shown
+ * escaped ("\n", "\t", "\x01"). */
+static void test_load_sysfs_control_chars(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *tmp = g_dir_make_tmp("test-host-node-XXXXXX", &err);
+    g_autofree char *node = g_build_filename(tmp, "rtc\n@1", NULL);
+    g_autofree char *compat = g_build_filename(node, "compatible", NULL);
+    g_autofree char *fifo = g_build_filename(node, "pi\tpe\x01", NULL);
+    g_autofree char *missing = g_build_filename(tmp, "no\nsuch.dtb", NULL);
+
+    g_assert_no_error(err);
+    g_assert_cmpint(mkdir(node, 0755), ==, 0);
+    write_file(compat, "a", 2);
+    g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+    g_assert_null(host_node_load_sysfs(node, &err));
+    g_assert_null(strchr(err->message, '\n'));
+    g_assert_null(strchr(err->message, '\t'));
+    g_assert_nonnull(strstr(err->message, "rtc\\n@1/pi\\tpe\\x01: neither a property file"));
+    g_clear_error(&err);
+    g_assert_null(host_node_load_file(missing, &err));
+    g_assert_null(strchr(err->message, '\n'));
+    g_assert_nonnull(strstr(err->message, "no\\nsuch.dtb"));
+    g_clear_error(&err);
+    rm_rf(tmp);
+}
+
 /* ---- host_node_load_file ---- */
 
 static void test_load_file(void)
@@ -479,6 +508,7 @@ int main(int argc, char **argv)
     g_test_add_func("/host-node/load-sysfs", test_load_sysfs);
     g_test_add_func("/host-node/load-sysfs-symlink", test_load_sysfs_symlink);
     g_test_add_func("/host-node/load-sysfs-errors", test_load_sysfs_errors);
+    g_test_add_func("/host-node/load-sysfs-control-chars", test_load_sysfs_control_chars);
     g_test_add_func("/host-node/load-file", test_load_file);
     g_test_add_func("/host-node/load-file-errors", test_load_file_errors);
     g_test_add_func("/host-node/load-blob", test_load_blob);

@@ -230,6 +230,48 @@ static void test_garbage(void)
     peer_close(&p);
 }
 
+/* Found by fuzz-qmp: a bad line that starts right after a newline, in the same read as what
+ * came before it ("...}\r\nx" or "\n\0"). The tokener stops at the offending byte without
+ * taking it; the server then parsed the same byte again and again, answering each time,
+ * until 8 MiB of errors were queued and the client was disconnected. Now: one error for
+ * the line, and the next command is answered. */
+static void test_garbage_after_newline(void)
+{
+    static const char *const bad[] = {
+        "{\"execute\": \"query-version\", \"id\": 1}\r\nx\n{\"execute\": \"query-version\", \"id\": 2}\n",
+        "{\"execute\": \"query-version\", \"id\": 1}\n}\n{\"execute\": \"query-version\", \"id\": 2}\n",
+    };
+    Peer p;
+
+    peer_open(&p, true);
+    for (size_t i = 0; i < G_N_ELEMENTS(bad) + 1; i++) {
+        json_object *r;
+
+        if (i < G_N_ELEMENTS(bad)) {
+            peer_send(&p, bad[i]);
+        } else { /* a NUL after a newline, within one write */
+            const char nul[] = "{\"execute\": \"query-version\", \"id\": 1}\n\0\n"
+                               "{\"execute\": \"query-version\", \"id\": 2}\n";
+            g_assert_cmpint(send(p.fd, nul, sizeof(nul) - 1, MSG_NOSIGNAL), ==,
+                            (ssize_t)sizeof(nul) - 1);
+        }
+        r = peer_next(&p);
+        g_assert_cmpint(json_object_get_int(member(r, "id")), ==, 1);
+        json_object_put(r);
+        r = peer_next(&p);
+        g_assert_cmpstr(error_class(r), ==, "GenericError");
+        g_assert_nonnull(strstr(error_desc(r), "JSON parse error"));
+        json_object_put(r);
+        r = peer_next(&p);
+        g_assert_cmpint(json_object_get_int(member(r, "id")), ==, 2);
+        g_assert_true(json_object_object_get_ex(r, "return", NULL));
+        json_object_put(r);
+        peer_expect_silence(&p, 20);
+    }
+    g_assert_cmpuint(qmp_server_nr_clients(p.qmp), ==, 1);
+    peer_close(&p);
+}
+
 /* A value that never ends is refused past 1 MiB, and the client can go on. */
 static void test_too_large(void)
 {
@@ -516,6 +558,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/negotiation", test_negotiation);
     g_test_add_func("/qmp/id-echo", test_id_echo);
     g_test_add_func("/qmp/garbage", test_garbage);
+    g_test_add_func("/qmp/garbage-after-newline", test_garbage_after_newline);
     g_test_add_func("/qmp/too-large", test_too_large);
     g_test_add_func("/qmp/framing", test_framing);
     g_test_add_func("/qmp/error-classes", test_error_classes);

@@ -36,7 +36,8 @@
  * Returns a standalone FDT blob (g_free it; validated with fdt_check_full) whose root node
  * holds the node's properties, HOST_NODE_NAME_PROP (the folder's name) and the child nodes,
  * at most HOST_NODE_MAX_DEPTH levels deep and HOST_NODE_MAX_SIZE bytes in all.
- * Errors (G_FILE_ERROR or ARMPASS_FDT_ERROR), each naming the path: the folder is missing
+ * Errors (G_FILE_ERROR or ARMPASS_FDT_ERROR), each one line naming the path (control
+ * characters in it escaped as \n, \r, \t, \xHH, as for the loaders below): the folder is missing
  * (the device has no device-tree node: describe it with dt-node=FILE), an unreadable file,
  * something else than files and folders, a folder that is its own ancestor (a symlink loop),
  * nesting deeper than HOST_NODE_MAX_DEPTH, more than HOST_NODE_MAX_SIZE bytes.
