@@ -1018,6 +1018,15 @@ static bool virt_sandbox(VirtMachine *vm, GError **errp)
     return true;
 }
 
+/* ms->device_failed: a device's backend failed while the guest runs. */
+static void virt_device_failed(void *opaque, const char *id, const char *reason)
+{
+    (void)opaque;
+    if (virt_qmp) {
+        qmp_event_device_failed(virt_qmp, id, reason);
+    }
+}
+
 /* ms->device_deleted: the guest let a device_del'd device go and it is gone. */
 static void virt_device_deleted(void *opaque, const char *id, const char *path)
 {
@@ -1042,12 +1051,14 @@ int virt_machine_run(const ArmpassConfig *cfg, HostMemBackend *ram, GError **err
             .cfg = cfg,
             .ops = &host_ops_system,
             .ram_backend = ram,
+            .device_request = machine_hotplug_host_request, /* VFIO's request interrupt */
             .gic_phandle = VIRT_PHANDLE_GIC,
             .apb_pclk_phandle = VIRT_PHANDLE_APB_PCLK,
             .next_phandle = VIRT_PHANDLE_FIRST_FREE,
             .devices = g_ptr_array_new(),
             .main_context = g_main_context_default(),
             .device_deleted = virt_device_deleted,
+            .device_failed = virt_device_failed,
             .sysfs_root = g_strdup("/sys"),
         },
     };

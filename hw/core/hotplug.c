@@ -51,25 +51,15 @@ static DeviceState *device_of_pci(MachineState *ms, PCIDevice *pdev)
     return NULL;
 }
 
-/* The port's slot was powered off by the guest (main loop): the device goes, if asked. */
-static void hotplug_power_off(PCIERootPort *rp, PCIDevice *pdev, void *opaque)
+/* Unrealizes dev (off its bus, BARs unmapped, interrupts unwired, the host device closed),
+ * takes it out of ms->devices, frees it and says so (DEVICE_DELETED). Main loop. */
+static void hotplug_remove(MachineState *ms, DeviceState *dev)
 {
-    MachineState *ms = opaque;
-    DeviceState *dev = device_of_pci(ms, pdev);
-    g_autofree char *id = NULL, *path = NULL;
-    bool id_set;
+    g_autofree char *id = g_strdup(dev->id);
+    g_autofree char *path = g_strdup_printf("/machine/peripheral%s/%s",
+                                            dev->id_set ? "" : "-anon", dev->id);
+    bool id_set = dev->id_set;
 
-    if (!dev || !rp->unplug_requested) {
-        /* The guest powered the slot off on its own (its sysfs "power"): the device stays,
-         * and comes back if the guest powers the slot on again. */
-        g_debug("%s: slot powered off with no device_del pending: the device stays",
-                rp->parent.id);
-        return;
-    }
-    id = g_strdup(dev->id);
-    id_set = dev->id_set;
-    path = g_strdup_printf("/machine/peripheral%s/%s", dev->id_set ? "" : "-anon", dev->id);
-    g_debug("%s: the guest powered the slot off: removing %s", rp->parent.id, id);
     if (dev->klass->unrealize) {
         dev->klass->unrealize(dev, ms); /* off the bus under the dispatch lock, then the rest */
     }
@@ -79,6 +69,42 @@ static void hotplug_power_off(PCIERootPort *rp, PCIDevice *pdev, void *opaque)
     if (ms->device_deleted) {
         ms->device_deleted(ms->device_deleted_opaque, id_set ? id : NULL, path);
     }
+}
+
+/* The port's slot was powered off by the guest (main loop): the device goes, if asked. */
+static void hotplug_power_off(PCIERootPort *rp, PCIDevice *pdev, void *opaque)
+{
+    MachineState *ms = opaque;
+    DeviceState *dev = device_of_pci(ms, pdev);
+
+    if (!dev || !rp->unplug_requested) {
+        /* The guest powered the slot off on its own (its sysfs "power"): the device stays,
+         * and comes back if the guest powers the slot on again. */
+        g_debug("%s: slot powered off with no device_del pending: the device stays",
+                rp->parent.id);
+        return;
+    }
+    g_debug("%s: the guest powered the slot off: removing %s", rp->parent.id, dev->id);
+    hotplug_remove(ms, dev);
+}
+
+/* The root port whose slot dev sits in, or NULL (not a vfio-pci device, on the root bus). */
+static PCIERootPort *slot_port(MachineState *ms, DeviceState *dev)
+{
+    PCIDevice *parent;
+
+    if (dev->klass != &vfio_pci_device_class || !((VfioPciDevice *)dev)->pdev.bus) {
+        return NULL;
+    }
+    parent = pci_bus_parent(((VfioPciDevice *)dev)->pdev.bus);
+    for (unsigned i = 0; parent && i < ms->devices->len; i++) {
+        PCIERootPort *p = pcie_root_port_from_device(g_ptr_array_index(ms->devices, i));
+
+        if (p && &p->pdev == parent) {
+            return p;
+        }
+    }
+    return NULL;
 }
 
 DeviceState *machine_hotplug_add(MachineState *ms, const OptList *opts, GError **errp)
@@ -168,24 +194,14 @@ DeviceState *machine_hotplug_add(MachineState *ms, const OptList *opts, GError *
 bool machine_hotplug_del(MachineState *ms, const char *id, GError **errp)
 {
     DeviceState *dev = find_device(ms, id);
-    PCIERootPort *rp = NULL;
+    PCIERootPort *rp;
     bool ok;
 
     if (!dev) {
         g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_FOUND, "Device '%s' not found", id);
         return false;
     }
-    if (dev->klass == &vfio_pci_device_class && ((VfioPciDevice *)dev)->pdev.bus) {
-        PCIDevice *parent = pci_bus_parent(((VfioPciDevice *)dev)->pdev.bus);
-
-        for (unsigned i = 0; parent && i < ms->devices->len; i++) {
-            PCIERootPort *p = pcie_root_port_from_device(g_ptr_array_index(ms->devices, i));
-
-            if (p && &p->pdev == parent) {
-                rp = p;
-            }
-        }
-    }
+    rp = slot_port(ms, dev);
     if (!rp) {
         g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "device_del %s: a %s %s cannot "
                     "be removed while the guest runs (only a vfio-pci device in a "
@@ -201,4 +217,65 @@ bool machine_hotplug_del(MachineState *ms, const char *id, GError **errp)
         g_prefix_error(errp, "device_del %s: ", id);
     }
     return ok;
+}
+
+/* The guest gets this long to release a device its host asked back, from the attention
+ * button on, before armpass takes it away (seconds). pciehp powers the slot off 5 s after
+ * the button; the kernel asks again every 10 s while it waits (vfio_unregister_group_dev). */
+#define HOTPLUG_HOST_RELEASE_S 20
+
+void machine_hotplug_host_request(MachineState *ms, DeviceState *dev, const char *reason)
+{
+    const char *host = dev->klass == &vfio_pci_device_class ? ((VfioPciDevice *)dev)->name
+                                                            : NULL;
+    g_autofree char *what = g_strdup_printf("%s %s%s%s%s", dev->klass->name, dev->id,
+                                            host ? " (host " : "", host ? host : "",
+                                            host ? ")" : "");
+    g_autofree char *why = NULL;
+    g_autoptr(GError) err = NULL;
+    PCIERootPort *rp;
+    bool ok;
+
+    if (!dev->realized || !g_ptr_array_find(ms->devices, dev, NULL)) {
+        return;
+    }
+    rp = slot_port(ms, dev);
+    if (rp && rp->unplug_requested) {
+        gint64 waited = (g_get_monotonic_time() - rp->unplug_requested_at) / G_USEC_PER_SEC;
+
+        if (waited < HOTPLUG_HOST_RELEASE_S) {
+            g_debug("%s: %s again; the guest has been asked to release it %" G_GINT64_FORMAT
+                    " s ago", what, reason, waited);
+            return;
+        }
+        why = g_strdup_printf("the guest did not release it within %d s of its slot's "
+                              "attention button", HOTPLUG_HOST_RELEASE_S);
+    } else if (rp) {
+        pcie_root_port_set_power_off_handler(rp, hotplug_power_off, ms);
+        machine_dispatch_lock(ms);
+        ok = pcie_root_port_request_unplug(rp, &err);
+        machine_dispatch_unlock(ms);
+        if (ok) {
+            /* As device_del: pciehp releases it and powers the slot off, the device goes
+             * (hotplug_power_off), DEVICE_DELETED follows, and the host's removal goes on. */
+            g_printerr("armpass: %s: %s: the guest is asked to release it (its slot's "
+                       "attention button)\n", what, reason);
+            return;
+        }
+        why = g_strdup(err->message);
+    } else {
+        why = g_strdup("it is in no hot-plug slot (give it bus= a pcie-root-port to have the "
+                       "guest release it)");
+    }
+    /* The guest cannot be asked, or did not answer: the device is taken away from it (as a
+     * surprise removal: off the bus, its BARs out of the guest's map, its interrupts gone)
+     * and closed, so that the host gets it back. */
+    g_warning("%s: %s, and %s: taking it away from the guest, which sees it vanish", what,
+              reason, why);
+    if (ms->device_failed) {
+        g_autofree char *event = g_strdup_printf("%s, and %s", reason, why);
+
+        ms->device_failed(ms->device_deleted_opaque, dev->id_set ? dev->id : NULL, event);
+    }
+    hotplug_remove(ms, dev);
 }

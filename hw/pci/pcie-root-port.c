@@ -302,6 +302,7 @@ bool pcie_root_port_request_unplug(PCIERootPort *rp, GError **errp)
         return false;
     }
     rp->unplug_requested = true;
+    rp->unplug_requested_at = g_get_monotonic_time();
     g_debug("%s: attention button pressed", rp->parent.id);
     slot_event(rp, PCI_EXP_SLTSTA_ABP);
     return true;

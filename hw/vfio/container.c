@@ -445,11 +445,18 @@ static void container_disconnect(VfioGroup *g, const char *devname)
     g_ptr_array_remove(c->groups, g);
     last = c->groups->len == 0;
     if (last) {
+        c->dma.host_took_back |= g->host_took_back;
         vfio_listener_stop(&c->dma);
     }
     if (host_ioctl(ops, g->fd, VFIO_GROUP_UNSET_CONTAINER, &c->fd) < 0) {
-        g_warning("vfio %s: VFIO_GROUP_UNSET_CONTAINER (group %d): %s", devname, g->id,
-                  g_strerror(errno));
+        if (g->host_took_back) {
+            g_debug("vfio %s: VFIO_GROUP_UNSET_CONTAINER (group %d): %s: the host took the "
+                    "device back, and the kernel its group out of the container", devname,
+                    g->id, g_strerror(errno));
+        } else {
+            g_warning("vfio %s: VFIO_GROUP_UNSET_CONTAINER (group %d): %s", devname, g->id,
+                      g_strerror(errno));
+        }
     } else {
         g_debug("vfio %s: VFIO_GROUP_UNSET_CONTAINER (group %d, container fd %d)", devname,
                 g->id, c->fd);
@@ -670,6 +677,7 @@ static void legacy_detach(VfioDevice *dev)
 
     g_debug("vfio %s: closing device fd %d", dev->name, dev->fd);
     ops->close(ops->opaque, dev->fd);
+    dev->group->host_took_back |= dev->host_took_back;
     dev->ctx->current = dev->name;
     vfio_group_put(dev->group, dev->name);
     dev->ctx->current = NULL;

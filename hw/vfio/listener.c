@@ -169,8 +169,14 @@ static void vfio_dma_region_del(MemoryListener *l, const FlatRange *fr)
     }
     label = vfio_dma_label(c);
     if (c->ops->unmap(c, iova, size, &ioctl_name) < 0) {
-        g_warning("vfio %s: %s (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64 "): %s", label,
-                  ioctl_name, fr->mr->name, iova, size, g_strerror(errno));
+        if (c->host_took_back) {
+            g_debug("vfio %s: %s (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64 "): %s: the "
+                    "host took the device back and the kernel let the IOMMU go", label,
+                    ioctl_name, fr->mr->name, iova, size, g_strerror(errno));
+        } else {
+            g_warning("vfio %s: %s (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64 "): %s", label,
+                      ioctl_name, fr->mr->name, iova, size, g_strerror(errno));
+        }
         return;
     }
     g_debug("vfio %s: %s (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64 ")", label, ioctl_name,

@@ -15,9 +15,12 @@
 #include "system/ratelimit.h"
 
 #include <errno.h>
+#include <glib-unix.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #define VFIO_PCI_ERROR vfio_pci_error_quark()
 static G_DEFINE_QUARK(armpass-vfio-pci-error, vfio_pci_error)
@@ -470,6 +473,97 @@ static bool bars_init(VfioPciDevice *d, const uint8_t *raw, GError **errp)
     return true;
 }
 
+/* ---- The request interrupt ----------------------------------------------------------- */
+
+#define REQ_REASON "the host asks for the device back (VFIO request: removed from the host " \
+                   "or unbound from vfio-pci)"
+
+static gboolean req_fired(gint fd, GIOCondition cond, gpointer opaque)
+{
+    VfioPciDevice *d = opaque;
+    MachineState *ms = d->ms;
+    uint64_t count;
+
+    (void)cond;
+    if (read(fd, &count, sizeof(count)) != sizeof(count)) {
+        return G_SOURCE_CONTINUE;
+    }
+    d->req_signals++;
+    d->vdev->host_took_back = true; /* its group may go with it: expected teardown errors */
+    g_debug("vfio %s: request interrupt (%" PRIu64 " so far)", d->name, d->req_signals);
+    if (!ms->device_request) {
+        if (d->req_signals == 1) {
+            g_printerr("armpass: vfio %s: %s; it stays with the guest, and the host's removal "
+                       "waits until armpass exits\n", d->name, REQ_REASON);
+        }
+        return G_SOURCE_CONTINUE;
+    }
+    /* May unrealize and free d, destroying this source: nothing of d is touched after. */
+    ms->device_request(ms, &d->parent, REQ_REASON);
+    return G_SOURCE_CONTINUE;
+}
+
+bool vfio_pci_req_wire(VfioPciDevice *d)
+{
+    const HostOps *ops = d->ms->ops;
+    g_autoptr(GError) err = NULL;
+    struct vfio_irq_info info;
+    GSource *src;
+    int fd;
+
+    if (d->vdev->num_irqs <= VFIO_PCI_REQ_IRQ_INDEX ||
+        !vfio_device_get_irq_info(d->vdev, VFIO_PCI_REQ_IRQ_INDEX, &info, NULL) ||
+        info.count < 1 || !(info.flags & VFIO_IRQ_INFO_EVENTFD)) {
+        g_printerr("armpass: vfio %s: VFIO offers no request interrupt for it: if the host "
+                   "removes the device, the removal waits until armpass exits\n", d->name);
+        return false;
+    }
+    fd = ops->eventfd(ops->opaque, 0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (fd < 0) {
+        g_printerr("armpass: vfio %s: eventfd for the request interrupt: %s: if the host "
+                   "removes the device, the removal waits until armpass exits\n", d->name,
+                   g_strerror(errno));
+        return false;
+    }
+    if (!vfio_device_set_irq_eventfd(d->vdev, VFIO_PCI_REQ_IRQ_INDEX, 0,
+                                     VFIO_IRQ_SET_ACTION_TRIGGER, fd, &err)) {
+        g_printerr("armpass: %s: if the host removes the device, the removal waits until "
+                   "armpass exits\n", err->message);
+        ops->close(ops->opaque, fd);
+        return false;
+    }
+    src = g_unix_fd_source_new(fd, G_IO_IN);
+    g_source_set_callback(src, (GSourceFunc)(void (*)(void))req_fired, d, NULL);
+    d->req_watch = g_source_attach(src, d->ms->main_context);
+    g_source_unref(src);
+    d->req_fd = fd;
+    d->req_wired = true;
+    return true;
+}
+
+void vfio_pci_req_unwire(VfioPciDevice *d)
+{
+    const HostOps *ops = d->ms->ops;
+    g_autoptr(GError) err = NULL;
+    GSource *src;
+
+    if (!d->req_wired) {
+        return;
+    }
+    if (!vfio_device_set_irq_eventfd(d->vdev, VFIO_PCI_REQ_IRQ_INDEX, 0,
+                                     VFIO_IRQ_SET_ACTION_TRIGGER, -1, &err)) {
+        g_debug("%s", err->message); /* closing the device drops it anyway */
+    }
+    src = g_main_context_find_source_by_id(d->ms->main_context, d->req_watch);
+    if (src) {
+        g_source_destroy(src);
+    }
+    d->req_watch = 0;
+    ops->close(ops->opaque, d->req_fd);
+    d->req_fd = -1;
+    d->req_wired = false;
+}
+
 /* ---- Life cycle ---------------------------------------------------------------------- */
 
 static bool vfio_pci_check_kind(VfioPciDevice *d, GError **errp)
@@ -671,6 +765,7 @@ static bool vfio_pci_realize(DeviceState *dev, MachineState *ms, GError **errp)
     }
     vfio_pci_irq_set_mode(d, VFIO_PCI_IRQ_INTX);
     machine_dispatch_unlock(ms);
+    vfio_pci_req_wire(d); /* without it the device works; the notice says what it costs */
     g_debug("vfio %s: vendor %04x device %04x class %06x at guest %s %02x.%x", d->name,
             raw[0] | raw[1] << 8, raw[2] | raw[3] << 8,
             raw[PCI_CLASS_REVISION + 1] | raw[PCI_CLASS_REVISION + 2] << 8 |
@@ -687,6 +782,7 @@ static void vfio_pci_unrealize(DeviceState *dev, MachineState *ms)
 {
     VfioPciDevice *d = (VfioPciDevice *)dev;
 
+    vfio_pci_req_unwire(d);
     /* A hot-unplug took the device off its bus first (machine_hotplug_del's path): then no
      * vCPU can reach it any more and this runs on the main thread alone. */
     if (d->pdev.bus) {

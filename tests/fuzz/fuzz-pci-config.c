@@ -368,8 +368,10 @@ static void check_irqs(VfioPciDevice *d, FakeVfio *f)
     } else {
         FUZZ_CHECK(on == 0 && m.irq.routes == 0 && m.irq.irqfds == 0);
     }
-    /* INTx needs two eventfds (trigger, resample), a vector one each. */
-    FUZZ_CHECK(fake_vfio_open_eventfds(f) <= on + 2);
+    /* INTx needs two eventfds (trigger, resample), a vector one each, and the request
+     * interrupt one while the device is realized. */
+    FUZZ_CHECK(d->req_wired);
+    FUZZ_CHECK(fake_vfio_open_eventfds(f) <= on + 2 + 1);
     FUZZ_CHECK(m.irq.intx_high <= 1);
 }
 

@@ -267,6 +267,7 @@ static VfioPciDevice *realize(Bench *b, const char *props, GError **errp)
                                                ? ",iommufd=iommufd0" : "");
     g_autoptr(OptList) ol = NULL;
     g_autoptr(GError) err = NULL;
+    VfioPciDevice *d;
     DeviceState *dev;
 
     if (!b->counted) {
@@ -291,7 +292,26 @@ static VfioPciDevice *realize(Bench *b, const char *props, GError **errp)
         device_free(dev);
         return NULL;
     }
-    return (VfioPciDevice *)dev;
+    d = (VfioPciDevice *)dev;
+    if (d->req_wired) {
+        /* The request interrupt, wired last (its own tests are below): checked here, then
+         * left out of the record so that the tests of the guest's interrupts count theirs
+         * alone (see irq_eventfds for the eventfds). */
+        const FakeSetIrqs *s = &g_array_index(b->f->set_irqs, FakeSetIrqs,
+                                              b->f->set_irqs->len - 1);
+
+        g_assert_cmpuint(s->index, ==, VFIO_PCI_REQ_IRQ_INDEX);
+        g_assert_cmphex(s->flags, ==, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER);
+        g_assert_cmpint(s->fd, ==, d->req_fd);
+        g_array_remove_index(b->f->set_irqs, b->f->set_irqs->len - 1);
+    }
+    return d;
+}
+
+/* The eventfds open for the guest's interrupts: all of them but the request interrupt's. */
+static unsigned irq_eventfds(Bench *b)
+{
+    return fake_vfio_open_eventfds(b->f) - (b->d && b->d->req_wired ? 1 : 0);
 }
 
 static void realize_ok(Bench *b, const char *props)
@@ -783,8 +803,8 @@ static void test_msix(void)
     g_assert_cmpint(b.irq.routes, ==, 0);
     g_assert_cmpint(b.irq.irqfds, ==, 0);
     assert_intx_wired(&b, 5);
-    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 2); /* INTx's trigger and resample */
-    g_assert_cmpuint(count_fds(), ==, b.host_fds + 2);
+    g_assert_cmpuint(irq_eventfds(&b), ==, 2); /* INTx's trigger and resample */
+    g_assert_cmpuint(count_fds(), ==, b.host_fds + 3); /* and the request interrupt's */
     for (unsigned v = 0; v < FAKE_NVME_VECTORS; v++) {
         g_assert_cmpint(b.d->vectors[v].fd, ==, -1);
         g_assert_cmpint(b.d->vectors[v].gsi, ==, -1);
@@ -1397,7 +1417,7 @@ static void test_irq_modes(void)
     realize_ok(&b, "host=" NVME ",addr=03.0");
     place_bar0(&b);
     assert_intx_wired(&b, 0);
-    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 2);
+    g_assert_cmpuint(irq_eventfds(&b), ==, 2);
 
     /* MSI-X, vectors 0 and 3 unmasked. */
     cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
@@ -1410,7 +1430,7 @@ static void test_irq_modes(void)
     }
     g_assert_cmpint(b.irq.routes, ==, 2);
     g_assert_cmpint(b.irq.level_irqfds, ==, 0);
-    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, FAKE_NVME_VECTORS);
+    g_assert_cmpuint(irq_eventfds(&b), ==, FAKE_NVME_VECTORS);
 
     /* Back to INTx. */
     cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, 0, 2);
@@ -1418,7 +1438,7 @@ static void test_irq_modes(void)
     assert_intx_wired(&b, 5);
     g_assert_cmpint(b.irq.routes, ==, 0);
     g_assert_cmpint(b.irq.irqfds, ==, 0);
-    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 2);
+    g_assert_cmpuint(irq_eventfds(&b), ==, 2);
 
     /* MSI with 4 vectors (no mask bits: all unmasked once enabled). */
     cfg_write(&b, 0x50 + PCI_MSI_ADDRESS_LO, 0x08090040, 4);
@@ -1430,7 +1450,7 @@ static void test_irq_modes(void)
     g_assert_cmpint(b.irq.routes, ==, 4);
     g_assert_cmpint(b.irq.irqfds, ==, 4);
     g_assert_cmpint(b.irq.level_irqfds, ==, 0);
-    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 4);
+    g_assert_cmpuint(irq_eventfds(&b), ==, 4);
     n = b.irq.log->len;
     g_assert_cmpstr(irq_event(&b, n - 2), ==, "route add 105 0x8090040/0x33 devid 0x18");
 
@@ -1441,7 +1461,7 @@ static void test_irq_modes(void)
     g_assert_cmpuint(b.f->set_irqs->len, ==, 12);
     g_assert_cmpint(b.irq.routes, ==, 0);
     g_assert_cmpint(b.irq.irqfds, ==, 0);
-    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 2);
+    g_assert_cmpuint(irq_eventfds(&b), ==, 2);
 
     /* -d stats names each vector by the mode it was last used in (MSI here). */
     vfio_pci_device_class.print_stats(&b.d->parent, stats);
@@ -1502,7 +1522,7 @@ static void test_msix_set_irqs_fails(void)
     g_test_assert_expected_messages();
     fake_vfio_clear_faults(b.f);
     g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_NONE);
-    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 0);
+    g_assert_cmpuint(irq_eventfds(&b), ==, 0);
     g_assert_cmpuint(b.d->nr_vectors_on, ==, 0);
     g_assert_cmpint(b.irq.level_irqfds, ==, 0);
     /* The table still works as emulation; unmasking makes no route (no mode). */
@@ -1512,7 +1532,7 @@ static void test_msix_set_irqs_fails(void)
     cfg_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, 0, 2);
     g_assert_cmpint(b.d->irq_mode, ==, VFIO_PCI_IRQ_INTX);
     g_assert_cmpint(b.irq.level_irqfds, ==, 1);
-    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 2);
+    g_assert_cmpuint(irq_eventfds(&b), ==, 2);
     bench_done(&b);
 }
 
@@ -1947,6 +1967,7 @@ static void test_stats_dma(void)
 
 typedef struct Deleted {
     GPtrArray *ids, *paths;
+    GPtrArray *failed;  /* ms->device_failed: "ID: REASON" */
 } Deleted;
 
 static void on_deleted(void *opaque, const char *id, const char *path)
@@ -1955,6 +1976,13 @@ static void on_deleted(void *opaque, const char *id, const char *path)
 
     g_ptr_array_add(del->ids, g_strdup(id ? id : "(none)"));
     g_ptr_array_add(del->paths, g_strdup(path));
+}
+
+static void on_failed(void *opaque, const char *id, const char *reason)
+{
+    Deleted *del = opaque;
+
+    g_ptr_array_add(del->failed, g_strdup_printf("%s: %s", id ? id : "(none)", reason));
 }
 
 static uint32_t rp_read(Bench *b, uint32_t reg, unsigned len)
@@ -1990,8 +2018,10 @@ static PCIERootPort *bench_root_port(Bench *b, Deleted *del)
     b->ms.devices = g_ptr_array_new();
     b->ms.device_deleted = on_deleted;
     b->ms.device_deleted_opaque = del;
+    b->ms.device_failed = on_failed;
     del->ids = g_ptr_array_new_with_free_func(g_free);
     del->paths = g_ptr_array_new_with_free_func(g_free);
+    del->failed = g_ptr_array_new_with_free_func(g_free);
     g_assert_true(opt_list_parse("id=rp0,addr=02.0", false, &ol, &err));
     dev = device_create_from_class(&pcie_root_port_device_class, ol, 0, &err);
     g_assert_no_error(err);
@@ -2104,6 +2134,7 @@ static void bench_root_port_done(Bench *b, Deleted *del)
     b->ms.devices = NULL;
     g_ptr_array_unref(del->ids);
     g_ptr_array_unref(del->paths);
+    g_ptr_array_unref(del->failed);
 }
 
 static void test_hotplug(void)
@@ -2280,6 +2311,234 @@ static void test_intx_root_port_own_lines(void)
     bench_done(&b);
 }
 
+/* ---- The request interrupt: the host wants the device back ------------------------------ */
+
+/* What the kernel does when the device is removed from the host (echo 1 > .../remove) or
+ * unbound from vfio-pci: it signals the request eventfd; then the main loop turns. */
+static void host_request(Bench *b, VfioPciDevice *d)
+{
+    uint64_t one = 1;
+
+    g_assert_true(d->req_wired);
+    g_assert_cmpint(write(d->req_fd, &one, sizeof(one)), ==, sizeof(one));
+    while (g_main_context_iteration(b->ms.main_context, FALSE)) {
+    }
+}
+
+/* The last VFIO_DEVICE_SET_IRQS of the request index: its eventfd (-1: taken back). */
+static int last_req_fd(Bench *b)
+{
+    for (guint i = b->f->set_irqs->len; i > 0; i--) {
+        const FakeSetIrqs *s = &g_array_index(b->f->set_irqs, FakeSetIrqs, i - 1);
+
+        if (s->index == VFIO_PCI_REQ_IRQ_INDEX) {
+            g_assert_cmphex(s->flags, ==, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER);
+            return s->fd;
+        }
+    }
+    g_error("no VFIO_DEVICE_SET_IRQS of the request index");
+}
+
+/* Realize gives VFIO an eventfd for the request interrupt; with no one to tell (no
+ * ms->device_request) a request is a notice, once, and the device stays; unrealize takes
+ * the eventfd back (fd -1) and closes it. */
+static void test_request_wiring(void)
+{
+    g_autofree char *notice = NULL;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    realize_ok(&b, "host=" NVME ",addr=03.0"); /* checks the SET_IRQS (index 4, eventfd) */
+    g_assert_true(b.d->req_wired);
+    g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, irq_eventfds(&b) + 1);
+    printerr_start();
+    host_request(&b, b.d);
+    host_request(&b, b.d); /* the kernel asks again every 10 s */
+    notice = printerr_stop();
+    assert_says(notice, "vfio " NVME ": the host asks for the device back");
+    assert_says(notice, "the host's removal waits until armpass exits");
+    g_assert_null(strstr(strchr(notice, '\n') + 1, "asks")); /* once */
+    g_assert_cmpuint(b.d->req_signals, ==, 2);
+    g_assert_cmpuint(bus_devices(&b), ==, 1);
+    g_assert_cmphex(cfg_read(&b, PCI_VENDOR_ID, 2), ==, 0x1b36);
+    unrealize(&b); /* every eventfd closed */
+    g_assert_cmpint(last_req_fd(&b), ==, -1);
+    bench_done(&b);
+}
+
+/* A device without the request interrupt, or one whose eventfd VFIO refuses: it works, and
+ * a notice says the host's removal of it will wait for armpass's exit. */
+static void test_request_unavailable(void)
+{
+    for (unsigned k = 0; k < 2; k++) {
+        g_autofree char *notice = NULL;
+        Bench b;
+
+        bench_init(&b);
+        add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+        if (k == 0) {
+            b.fd->num_irqs = VFIO_PCI_REQ_IRQ_INDEX; /* INTx, MSI, MSI-X, ERR only */
+        } else {
+            /* INTx's TRIGGER and UNMASK pass, the request's TRIGGER is refused */
+            fake_vfio_fail_ioctl(b.f, VFIO_DEVICE_SET_IRQS, 3, EINVAL);
+        }
+        printerr_start();
+        realize_ok(&b, "host=" NVME ",addr=03.0");
+        notice = printerr_stop();
+        g_assert_false(b.d->req_wired);
+        assert_says(notice, k == 0 ? "VFIO offers no request interrupt for it"
+                                   : "VFIO_DEVICE_SET_IRQS (index 4, TRIGGER eventfd");
+        assert_says(notice, "if the host removes the device, the removal waits until armpass "
+                    "exits");
+        g_assert_cmpuint(fake_vfio_open_eventfds(b.f), ==, 2); /* INTx's alone: none leaked */
+        place_bar0(&b);
+        g_assert_nonnull(flatview_lookup(b.as.view, BAR0_GPA));
+        bench_done(&b);
+    }
+}
+
+/* In a root port's slot with pciehp on: the host's request is a device_del (the attention
+ * button); the device stays until the guest powers the slot off, then goes with
+ * DEVICE_DELETED and nothing left, which lets the host's removal complete. A request again
+ * meanwhile (the kernel's, 10 s later) presses nothing. */
+static void test_request_slot(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *notice = NULL;
+    PCIERootPort *rp;
+    DeviceState *dev;
+    Deleted del;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    rp = bench_root_port(&b, &del);
+    b.host_fds = count_fds();
+    b.counted = true;
+    b.ms.guest_running = true;
+    b.ms.device_request = machine_hotplug_host_request;
+    guest_enable_hotplug(&b);
+    slot_ack(&b);
+    dev = hot_add(&b, "vfio-pci,host=" NVME ",bus=rp0,id=nvme0", &err);
+    g_assert_no_error(err);
+    slot_ack(&b);
+    guest_probe(&b, (VfioPciDevice *)dev);
+    slot_ack(&b);
+    g_ptr_array_set_size(b.irq.log, 0);
+
+    printerr_start();
+    host_request(&b, (VfioPciDevice *)dev);
+    notice = printerr_stop();
+    assert_says(notice, "armpass: vfio-pci nvme0 (host " NVME "): the host asks for the device "
+                "back");
+    assert_says(notice, "the guest is asked to release it");
+    g_assert_true(rp->unplug_requested);
+    g_assert_true(rp_read(&b, RP_EXP(PCI_EXP_SLTSTA), 2) & PCI_EXP_SLTSTA_ABP);
+    g_assert_true(log_has(&b, RP_MSI_SIGNAL));
+    slot_ack(&b);
+    g_ptr_array_set_size(b.irq.log, 0);
+    host_request(&b, (VfioPciDevice *)dev); /* 10 s later: still within the 20 s */
+    g_assert_false(rp_read(&b, RP_EXP(PCI_EXP_SLTSTA), 2) & PCI_EXP_SLTSTA_ABP);
+    g_assert_false(log_has(&b, RP_MSI_SIGNAL));
+    g_assert_cmpuint(b.ms.devices->len, ==, 2);
+    g_assert_cmpuint(del.ids->len, ==, 0);
+
+    /* pciehp unbinds the driver and powers the slot off: the device goes (and the kernel
+     * takes its group out of the container before armpass does: no warning for that). */
+    fake_vfio_fail_ioctl(b.f, VFIO_GROUP_UNSET_CONTAINER, 1, EINVAL);
+    ep_write(&b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, 0, 2);
+    ep_write(&b, PCI_COMMAND, 0, 2);
+    slot_power(&b, false);
+    while (g_main_context_iteration(b.ms.main_context, FALSE)) {
+    }
+    g_assert_cmpuint(del.ids->len, ==, 1);
+    g_assert_cmpstr(g_ptr_array_index(del.ids, 0), ==, "nvme0");
+    g_assert_cmpuint(del.failed->len, ==, 0); /* the guest let it go: nothing failed */
+    assert_nothing_left(&b);
+    g_assert_cmpint(last_req_fd(&b), ==, -1);
+    bench_root_port_done(&b, &del);
+    bench_done(&b);
+}
+
+/* Where the guest cannot be asked or does not answer, the device is taken away: a warning,
+ * X_ARMPASS_DEVICE_FAILED (ms->device_failed) with the reason, the device off the bus (the
+ * guest reads all ones), its BAR out of the guest's map, every fd closed and the DMA
+ * unmapped (the host's removal completes), DEVICE_DELETED.
+ *   root-bus: on the root bus, no slot;
+ *   no-pciehp: behind a port whose hot-plug the guest never enabled;
+ *   timeout: in a slot, the button pressed 21 s ago and the device still there. */
+static void test_request_take_away(gconstpointer data)
+{
+    const char *kind = data;
+    bool root_bus = !strcmp(kind, "root-bus");
+    g_autoptr(GError) err = NULL;
+    const char *want;
+    PCIERootPort *rp;
+    VfioPciDevice *d;
+    Deleted del;
+    Bench b;
+
+    bench_init(&b);
+    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    rp = bench_root_port(&b, &del);
+    b.host_fds = count_fds();
+    b.counted = true;
+    b.ms.device_request = machine_hotplug_host_request;
+    realize_ok(&b, root_bus ? "host=" NVME ",addr=03.0,id=nvme0" : "host=" NVME ",bus=rp0,id=nvme0");
+    d = b.d;
+    d->parent.realized = true;
+    g_ptr_array_add(b.ms.devices, &d->parent);
+    b.ms.guest_running = true;
+    if (root_bus) {
+        place_bar0(&b);
+        g_assert_nonnull(flatview_lookup(b.as.view, BAR0_GPA));
+        g_assert_cmphex(cfg_read(&b, PCI_VENDOR_ID, 2), ==, 0x1b36);
+        want = "it is in no hot-plug slot";
+    } else if (!strcmp(kind, "no-pciehp")) {
+        g_assert_cmphex(ep_read(&b, PCI_VENDOR_ID, 2), ==, 0x1b36);
+        want = "the guest has not enabled hot-plug on the slot";
+    } else {
+        guest_enable_hotplug(&b);
+        slot_ack(&b);
+        guest_probe(&b, d);
+        g_assert_true(machine_hotplug_del(&b.ms, "nvme0", &err)); /* device_del, unanswered */
+        rp->unplug_requested_at -= 21 * G_USEC_PER_SEC;
+        slot_ack(&b);
+        want = "the guest did not release it within 20 s";
+    }
+    /* Once the device fd is closed the kernel finishes the removal and takes the group out
+     * of its container itself (seen in the bed): armpass's own unset then fails with EINVAL,
+     * which is no news worth a warning (a warning fails this test). */
+    fake_vfio_fail_ioctl(b.f, VFIO_GROUP_UNSET_CONTAINER, 1, EINVAL);
+    g_test_expect_message("armpass-hotplug", G_LOG_LEVEL_WARNING,
+                          "vfio-pci nvme0 (host " NVME "): the host asks for the device back*"
+                          "taking it away from the guest*");
+    host_request(&b, d);
+    g_test_assert_expected_messages();
+    b.d = NULL; /* freed */
+    g_assert_cmpuint(del.failed->len, ==, 1);
+    assert_says(g_ptr_array_index(del.failed, 0), "nvme0: the host asks for the device back");
+    assert_says(g_ptr_array_index(del.failed, 0), want);
+    g_assert_null(strchr(g_ptr_array_index(del.failed, 0), '\n'));
+    g_assert_cmpuint(del.ids->len, ==, 1);
+    g_assert_cmpstr(g_ptr_array_index(del.ids, 0), ==, "nvme0");
+    g_assert_cmpstr(g_ptr_array_index(del.paths, 0), ==, "/machine/peripheral/nvme0");
+    if (root_bus) {
+        g_assert_cmphex(cfg_read(&b, PCI_VENDOR_ID, 2), ==, 0xffff);
+    } else {
+        /* the port tells the guest the card went (a surprise removal for pciehp) */
+        g_assert_cmphex(ep_read(&b, PCI_VENDOR_ID, 2), ==, 0xffff);
+        g_assert_false(rp_read(&b, RP_EXP(PCI_EXP_SLTSTA), 2) & PCI_EXP_SLTSTA_PDS);
+        g_assert_true(rp_read(&b, RP_EXP(PCI_EXP_SLTSTA), 2) & PCI_EXP_SLTSTA_PDC);
+        g_assert_false(rp->unplug_requested);
+    }
+    assert_nothing_left(&b);
+    g_assert_cmpint(last_req_fd(&b), ==, -1);
+    bench_root_port_done(&b, &del);
+    bench_done(&b);
+}
+
 static void test_hotplug_errors(void)
 {
     g_autoptr(GError) err = NULL;
@@ -2390,6 +2649,15 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-pci/hotplug/intx-root-port-line", test_intx_root_port_line);
     g_test_add_func("/vfio-pci/hotplug/intx-root-port-own-lines", test_intx_root_port_own_lines);
     g_test_add_func("/vfio-pci/hotplug/errors", test_hotplug_errors);
+    g_test_add_func("/vfio-pci/request/wiring", test_request_wiring);
+    g_test_add_func("/vfio-pci/request/unavailable", test_request_unavailable);
+    g_test_add_func("/vfio-pci/request/slot", test_request_slot);
+    g_test_add_data_func("/vfio-pci/request/take-away/root-bus", "root-bus",
+                         test_request_take_away);
+    g_test_add_data_func("/vfio-pci/request/take-away/no-pciehp", "no-pciehp",
+                         test_request_take_away);
+    g_test_add_data_func("/vfio-pci/request/take-away/timeout", "timeout",
+                         test_request_take_away);
     add_both("/vfio-pci/bar0/mmap", test_bar0_mmap);
     add_both("/vfio-pci/bar0/sparse", test_bar0_sparse);
     add_both("/vfio-pci/bar0/64k-pages", test_bar0_64k_pages);

@@ -76,6 +76,12 @@ typedef struct MachineState {
     struct HostMemBackend *ram_backend; /* guest RAM's (system/hostmem.h): a device that must
                                          * share guest RAM (vhost-user) hands out its fd */
     struct PCIBus *pci_bus;   /* the PCIe host bridge's root bus; NULL without PCI devices */
+    /* A device's host wants it back while the guest runs (VFIO's request interrupt: the
+     * device is being removed from the host or unbound from vfio-pci); called from the main
+     * loop with a one-line reason. The hot-plug layer's machine_hotplug_host_request
+     * (hw/core/hotplug.h) unplugs it or takes it away, and may free dev. NULL: the device
+     * stays, and the host's removal waits until armpass lets it go (at exit). */
+    void (*device_request)(struct MachineState *ms, DeviceState *dev, const char *reason);
     /* SPIs for root ports' secondary buses: group g is pci_port_intx_spi + 4 * g .. + 3
      * (INTA-D of the device in the port's slot); 0 groups: the ports swizzle instead. */
     unsigned pci_port_intx_spi;
@@ -86,6 +92,9 @@ typedef struct MachineState {
      * unrealized (id: the device's id; path: QOM-style "/machine/peripheral/ID"). */
     void (*device_deleted)(void *opaque, const char *id, const char *path);
     void *device_deleted_opaque;
+    /* Told (main loop) when a device's backend failed while the guest runs (id: the
+     * device's id; reason: one line). May be NULL. */
+    void (*device_failed)(void *opaque, const char *id, const char *reason);
 } MachineState;
 
 typedef enum PropType {

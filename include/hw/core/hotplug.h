@@ -49,4 +49,27 @@ DeviceState *machine_hotplug_add(MachineState *ms, const OptList *opts, GError *
  */
 bool machine_hotplug_del(MachineState *ms, const char *id, GError **errp);
 
+/*
+ * The host wants device dev back while the guest runs (ms->device_request: VFIO's request
+ * interrupt, VFIO_PCI_REQ_IRQ_INDEX, which the kernel signals when the device is being
+ * removed from the host or unbound from vfio-pci, and again every 10 s while it waits:
+ * drivers/vfio/vfio_main.c vfio_unregister_group_dev, drivers/vfio/pci/vfio_pci_core.c
+ * vfio_pci_core_request). reason: one line for the messages. Main loop.
+ * A vfio-pci device in a pcie-root-port's slot whose guest has pciehp on it: the same unplug
+ * as device_del (the attention button; the guest releases it and powers the slot off, the
+ * device is unrealized and closed, DEVICE_DELETED; a notice on stderr). A request again
+ * while that is pending does nothing for 20 s from the button, then counts as below.
+ * Otherwise (on the root bus, hot-plug not enabled by the guest, the slot powered off by
+ * the guest, or no release within 20 s): a warning, ms->device_failed
+ * (X_ARMPASS_DEVICE_FAILED {"device": id, "reason": ...}), and the device is taken away
+ * without the guest's help, as a surprise removal: off its bus (the guest reads all ones
+ * from its config space; a slot tells the guest presence and link went), its BARs out of
+ * the guest's map, its interrupts unwired, the host device closed (the host's removal then
+ * completes); it leaves ms->devices and is freed; DEVICE_DELETED. dev is freed on every
+ * path but the pending and cooperative ones. Source: PCI Express Base Specification 4.0,
+ * 6.7 (hot-plug, surprise removal); QEMU hw/vfio/pci.c (its request notifier unplugs a
+ * hot-pluggable device).
+ */
+void machine_hotplug_host_request(MachineState *ms, DeviceState *dev, const char *reason);
+
 #endif

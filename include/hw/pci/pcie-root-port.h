@@ -67,6 +67,7 @@ struct PCIERootPort {
     bool msi_ok;           /* the guest has an ITS: the MSI capability is shown */
     bool irq_level;        /* the hot-plug interrupt condition last seen (PCIe 6.7.3.4) */
     bool unplug_requested; /* the attention button was pressed for an unplug */
+    gint64 unplug_requested_at; /* when (g_get_monotonic_time, us) */
     guint power_off_source; /* main-loop source that hands the device over, 0: none */
     PCIERootPortPowerOffFn power_off_fn;
     void *power_off_opaque;

@@ -78,6 +78,9 @@ struct VfioDmaSpace {
     uint64_t dma_bytes;    /* bytes they mapped */
     uint64_t dma_ns;       /* CLOCK_MONOTONIC ns spent in them (the kernel pins, i.e. faults
                             * in, every page of guest RAM there): -d stats prints it */
+    bool host_took_back;   /* a device in it was taken back by its host (VfioDevice): the
+                            * kernel may have let the IOMMU go already, so unmaps that fail
+                            * are logged (g_debug), not warned about */
 };
 
 /* One range of IOVAs, inclusive: [start, last]. */
@@ -102,6 +105,7 @@ struct VfioGroup {
     int fd;
     VfioContainer *container;
     unsigned refcount;     /* devices open in it */
+    bool host_took_back;   /* a device of it was taken back by its host (VfioDevice) */
 };
 
 typedef struct VfioIommufd VfioIommufd;
@@ -123,6 +127,12 @@ struct VfioDevice {
     uint32_t flags;        /* VFIO_DEVICE_FLAGS_* */
     unsigned num_regions;
     unsigned num_irqs;
+    /* The host asked for the device back (vfio-pci's request interrupt: removed from the host
+     * or unbound from vfio-pci). Once its fd is closed the kernel finishes that at once and,
+     * for the group's last device, takes the group out of its container and lets the IOMMU
+     * go (drivers/vfio/group.c, vfio_device_remove_group): VFIO_GROUP_UNSET_CONTAINER and the
+     * DMA unmaps that follow may then fail, as expected (logged, not warned about). */
+    bool host_took_back;
 };
 
 /*

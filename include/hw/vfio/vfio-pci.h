@@ -103,6 +103,11 @@ struct VfioPciDevice {
     GString *specific_regions;  /* device-specific regions found, for -d stats */
     unsigned nr_specific_regions;
     uint64_t config_errors;     /* config accesses the kernel refused */
+    /* The request interrupt (VFIO_PCI_REQ_IRQ_INDEX): the host wants the device back. */
+    bool req_wired;             /* its eventfd is given to VFIO and watched */
+    int req_fd;                 /* that eventfd */
+    guint req_watch;            /* its main-loop source in ms->main_context */
+    uint64_t req_signals;       /* requests the host made */
 };
 
 extern const DeviceClass vfio_pci_device_class;
@@ -113,6 +118,24 @@ extern const DeviceClass vfio_pci_device_class;
  * the expected form).
  */
 char *vfio_pci_parse_host(const char *host, GError **errp);
+
+/*
+ * The request interrupt (hw/vfio/pci.c), wired at realize when the device offers it
+ * (VFIO_PCI_REQ_IRQ_INDEX with an eventfd; Linux 4.0+): an eventfd given to VFIO with
+ * VFIO_DEVICE_SET_IRQS DATA_EVENTFD|ACTION_TRIGGER, watched in ms->main_context. The kernel
+ * signals it when the device is being removed from the host or unbound from vfio-pci, and
+ * again every 10 s while it waits for armpass to close the device (drivers/vfio/pci/
+ * vfio_pci_core.c vfio_pci_core_request). Each signal calls ms->device_request (the hot-plug
+ * layer: hw/core/hotplug.h machine_hotplug_host_request), which may unrealize and free the
+ * device; without it a notice says the host's removal waits for armpass's exit.
+ * vfio_pci_req_wire: false (a one-line notice on stderr, nothing left open) when the device
+ * has no such interrupt or VFIO refuses the eventfd; the device works all the same.
+ * vfio_pci_req_unwire: the eventfd taken back from VFIO (fd -1), unwatched and closed; a
+ * no-op when not wired. Source: include/uapi/linux/vfio.h (VFIO_PCI_REQ_IRQ_INDEX,
+ * VFIO_DEVICE_SET_IRQS).
+ */
+bool vfio_pci_req_wire(VfioPciDevice *d);
+void vfio_pci_req_unwire(VfioPciDevice *d);
 
 /* Interrupts (hw/vfio/pci-irq.c): the PCIVectorOps vfio-pci gives its MSI and MSI-X
  * capabilities (each switches the mode the guest asked for; a capability's vector changes
