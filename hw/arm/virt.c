@@ -139,6 +139,12 @@ static bool virt_irq_has_msi(void *opaque)
 }
 
 /* Devices reach KVM's interrupt controller through these. */
+static bool virt_irq_ioeventfd(void *opaque, int fd, uint64_t addr, unsigned len, bool assign,
+                               GError **errp)
+{
+    return kvm_ioeventfd(opaque, fd, addr, len, assign, errp);
+}
+
 static const MachineIrqOps virt_kvm_irq_ops = {
     .set_spi = virt_irq_set_spi,
     .irqfd_assign = virt_irq_irqfd_assign,
@@ -149,6 +155,7 @@ static const MachineIrqOps virt_kvm_irq_ops = {
     .msi_route_release = virt_irq_msi_route_release,
     .signal_msi = virt_irq_signal_msi,
     .has_msi = virt_irq_has_msi,
+    .ioeventfd = virt_irq_ioeventfd,
 };
 
 static void virt_uart_irq(void *opaque, bool level)

@@ -97,6 +97,14 @@ bool kvm_set_spi(KvmState *s, unsigned spi, bool level, GError **errp);
  */
 bool kvm_irqfd_assign(KvmState *s, int fd, int resamplefd, unsigned gsi, GError **errp);
 bool kvm_irqfd_deassign(KvmState *s, int fd, unsigned gsi, GError **errp);
+/*
+ * KVM_IOEVENTFD: a guest write of len bytes (1, 2, 4, 8; 0: any length) to guest-physical
+ * addr signals eventfd fd in the kernel, with no exit to armpass (no datamatch: any value).
+ * assign false takes it away again. Errors: the ioctl's errno. Source:
+ * Documentation/virt/kvm/api.rst, 4.59 KVM_IOEVENTFD.
+ */
+bool kvm_ioeventfd(KvmState *s, int fd, uint64_t addr, unsigned len, bool assign,
+                   GError **errp);
 
 /*
  * MSIs through the in-kernel ITS (api.rst 4.52 KVM_SET_GSI_ROUTING, 4.71 KVM_SIGNAL_MSI;
