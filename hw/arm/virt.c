@@ -1025,6 +1025,15 @@ static bool virt_sandbox(VirtMachine *vm, GError **errp)
     return true;
 }
 
+/* ms->device_failed: a device's backend failed while the guest runs. */
+static void virt_device_failed(void *opaque, const char *id, const char *reason)
+{
+    (void)opaque;
+    if (virt_qmp) {
+        qmp_event_device_failed(virt_qmp, id, reason);
+    }
+}
+
 /* ms->device_deleted: the guest let a device_del'd device go and it is gone. */
 static void virt_device_deleted(void *opaque, const char *id, const char *path)
 {
@@ -1055,6 +1064,7 @@ int virt_machine_run(const ArmpassConfig *cfg, HostMemBackend *ram, GError **err
             .devices = g_ptr_array_new(),
             .main_context = g_main_context_default(),
             .device_deleted = virt_device_deleted,
+            .device_failed = virt_device_failed,
             .sysfs_root = g_strdup("/sys"),
         },
     };

@@ -90,6 +90,9 @@ typedef struct MachineState {
      * unrealized (id: the device's id; path: QOM-style "/machine/peripheral/ID"). */
     void (*device_deleted)(void *opaque, const char *id, const char *path);
     void *device_deleted_opaque;
+    /* Told (main loop) when a device's backend failed while the guest runs (id: the
+     * device's id; reason: one line). May be NULL. */
+    void (*device_failed)(void *opaque, const char *id, const char *reason);
 } MachineState;
 
 typedef enum PropType {
