@@ -10,6 +10,7 @@
 #include "hw/virtio/virtio-devices.h"
 
 #include "hw/virtio/vhost.h"
+#include "system/hostmem.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -140,6 +141,12 @@ static bool vhost_user_blk_realize(DeviceState *dev, MachineState *ms, GError **
         return false;
     }
     if (!pci_parse_addr(d->addr, &devfn, errp)) {
+        return false;
+    }
+    if (ms->ram_backend && (ms->ram_backend->fd < 0 || !ms->ram_backend->cfg->share)) {
+        g_set_error(errp, VHOST_ERROR, EINVAL, "vhost-user-blk-pci %s: guest RAM is not shared, "
+                    "so the backend cannot map it: give -object memory-backend-memfd,id=mem0,"
+                    "size=SIZE,share=on -M virt,memory-backend=mem0", dev->id);
         return false;
     }
     d->label = g_strdup_printf("vhost-user-blk %s (%s)", dev->id, path);
