@@ -189,6 +189,7 @@ static void queue_route(VirtioPci *vp, VirtioPciQueue *q)
             return;
         }
         q->irqfd = true;
+        q->used_irqfd = true;
     }
     call_watch(vp, q, false);
     if (msix_is_pending(&vp->pdev, q->msix_vector)) {
@@ -319,6 +320,7 @@ static void status_write(VirtioPci *vp, uint8_t val)
         }
         vp->started = true;
         vp->starts++;
+        vp->started_features = vp->guest_features;
         return;
     }
     vp->status = val;
@@ -845,14 +847,14 @@ void virtio_pci_print_stats(VirtioPci *vp, GString *out)
 {
     g_string_append_printf(out, "  virtio %s: status 0x%02x, features 0x%" PRIx64 ", backend "
                            "started %" PRIu64 " times\n", vp->name, vp->status,
-                           vp->guest_features, vp->starts);
+                           vp->started_features, vp->starts);
     for (unsigned i = 0; i < vp->nr_queues; i++) {
         const VirtioPciQueue *q = &vp->queues[i];
 
         g_string_append_printf(out, "  virtio %s queue %u: %s, %s, userspace wakeups %" PRIu64
                                ", trapped kicks %" PRIu64 "\n", vp->name, i,
                                q->ioeventfd ? "ioeventfd" : "kicks trapped",
-                               q->irqfd ? "irqfd" : "interrupts relayed", q->wakeups,
+                               q->irqfd || q->used_irqfd ? "irqfd" : "no irqfd", q->wakeups,
                                q->trapped_kicks);
     }
     if (vp->model->print_stats) {

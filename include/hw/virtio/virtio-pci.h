@@ -48,6 +48,8 @@ typedef struct VirtioPciQueue {
     int call_fd;            /* eventfd the backend signals for an interrupt */
     int gsi;                /* the MSI route of msix_vector, -1: none */
     bool irqfd;             /* call_fd is on an irqfd of gsi */
+    bool used_irqfd;        /* it was, some time: -d stats (a driver's reset at shutdown
+                             * takes the irqfd away before the stats are printed) */
     bool ioeventfd;         /* kick_fd is on a KVM ioeventfd */
     uint64_t ioeventfd_addr;
     guint watch;            /* main-loop watch of call_fd (masked vector, INTx) */
@@ -97,6 +99,7 @@ struct VirtioPci {
     unsigned config_len;
     bool started;           /* the model's start succeeded and stop has not run */
     uint64_t starts;        /* -d stats: how often the backend was started */
+    uint64_t started_features; /* the features of the last start */
 };
 
 /*
