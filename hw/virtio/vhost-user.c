@@ -119,15 +119,20 @@ static bool read_full(int fd, void *buf, size_t len)
 /* Reads the reply to request (same type, REPLY set), of at most the payload's size. */
 static bool vu_recv(VhostBackend *b, uint32_t request, VuMsg *m, GError **errp)
 {
-    if (!read_full(b->fd, m, VU_HDR_SIZE) || m->size > sizeof(m->p) ||
-        !read_full(b->fd, &m->p, m->size)) {
+    if (!read_full(b->fd, m, VU_HDR_SIZE)) {
         g_set_error(errp, VHOST_ERROR, ECONNRESET, "%s: no reply to request %u (the backend "
                     "closed the connection)", b->label, request);
         return false;
     }
-    if (m->request != request || !(m->flags & VU_REPLY)) {
-        g_set_error(errp, VHOST_ERROR, EPROTO, "%s: reply to request %u is request %u, flags "
-                    "0x%x: not a vhost-user backend?", b->label, request, m->request, m->flags);
+    if (m->request != request || !(m->flags & VU_REPLY) || m->size > sizeof(m->p)) {
+        g_set_error(errp, VHOST_ERROR, EPROTO, "%s: the reply to request %u is not vhost-user "
+                    "(request %u, flags 0x%x, size %u): not a vhost-user backend on that socket",
+                    b->label, request, m->request, m->flags, m->size);
+        return false;
+    }
+    if (!read_full(b->fd, &m->p, m->size)) {
+        g_set_error(errp, VHOST_ERROR, ECONNRESET, "%s: the reply to request %u stops short "
+                    "(the backend closed the connection)", b->label, request);
         return false;
     }
     return true;
