@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 G_DEFINE_QUARK(armpass-options-error-quark, armpass_options_error)
 
@@ -279,6 +280,10 @@ static void netdev_free_cb(gpointer p)
 
     g_free(n->id);
     g_free(n->ifname);
+    g_free(n->tap_name);
+    if (n->tap_fd >= 0 && n->tap_fd != n->fd) {
+        close(n->tap_fd);
+    }
     g_free(n);
 }
 
@@ -1179,6 +1184,7 @@ static bool opt_netdev(ParseState *ps, const char *name, const char *arg, GError
     }
     n = g_new0(ArmpassNetdev, 1);
     n->fd = -1;
+    n->tap_fd = -1;
     if (fd && !parse_fd(name, arg, fd, &n->fd, errp)) {
         g_free(n);
         return false;

@@ -36,9 +36,7 @@ typedef struct VirtioNetPci {
     VirtioPci vp;
     VhostBackend be;
     char *label;
-    int tap_fd;
-    bool tap_owned;
-    char ifname[IFNAMSIZ];
+    int tap_fd;             /* the netdev's (main.c keeps it open across boots) */
 } VirtioNetPci;
 
 static const Property virtio_net_props[] = {
@@ -129,49 +127,57 @@ static bool parse_mac(const char *s, uint8_t mac[6])
     return !(mac[0] & 1); /* not a multicast address */
 }
 
-/* The tap: by name (TUNSETIFF opens it, or creates it with CAP_NET_ADMIN) or passed in. */
-static bool tap_open(VirtioNetPci *d, const ArmpassNetdev *n, GError **errp)
+bool virtio_net_tap_open(ArmpassNetdev *n, GError **errp)
 {
     struct ifreq ifr = { 0 };
     int hdr = (int)sizeof(struct virtio_net_hdr_v1);
+    int fd;
 
+    if (n->tap_fd >= 0) {
+        return true;
+    }
     if (n->fd >= 0) {
-        d->tap_fd = n->fd;
-        if (ioctl(d->tap_fd, TUNGETIFF, &ifr) < 0) {
+        fd = n->fd;
+        if (ioctl(fd, TUNGETIFF, &ifr) < 0) {
             g_set_error(errp, VHOST_ERROR, errno, "-netdev %s: fd=%d is not a tap (TUNGETIFF: "
                         "%s): pass an open /dev/net/tun bound to a tap", n->id, n->fd,
                         g_strerror(errno));
             return false;
         }
+        if (!(ifr.ifr_flags & IFF_VNET_HDR)) {
+            g_set_error(errp, VHOST_ERROR, EINVAL, "-netdev %s: the tap passed in has no "
+                        "IFF_VNET_HDR: open it with IFF_TAP|IFF_NO_PI|IFF_VNET_HDR", n->id);
+            return false;
+        }
     } else {
-        d->tap_fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-        if (d->tap_fd < 0) {
+        fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
             g_set_error(errp, VHOST_ERROR, errno, "-netdev %s: /dev/net/tun: %s (load the tun "
                         "module: modprobe tun)", n->id, g_strerror(errno));
             return false;
         }
-        d->tap_owned = true;
         ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
         g_strlcpy(ifr.ifr_name, n->ifname, IFNAMSIZ);
-        if (ioctl(d->tap_fd, TUNSETIFF, &ifr) < 0) {
+        if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
             g_set_error(errp, VHOST_ERROR, errno, "-netdev %s: tap %s: TUNSETIFF: %s (if it "
                         "does not exist, create it first: ip tuntap add %s mode tap; creating "
                         "one needs CAP_NET_ADMIN)", n->id, n->ifname, g_strerror(errno),
                         n->ifname);
+            close(fd);
             return false;
         }
     }
-    g_strlcpy(d->ifname, ifr.ifr_name, IFNAMSIZ);
-    if (!(ifr.ifr_flags & IFF_VNET_HDR) && n->fd >= 0) {
-        g_set_error(errp, VHOST_ERROR, EINVAL, "-netdev %s: the tap passed in has no "
-                    "IFF_VNET_HDR: open it with IFF_TAP|IFF_NO_PI|IFF_VNET_HDR", n->id);
-        return false;
-    }
-    if (ioctl(d->tap_fd, TUNSETVNETHDRSZ, &hdr) < 0 || ioctl(d->tap_fd, TUNSETOFFLOAD, 0) < 0) {
+    if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0 || ioctl(fd, TUNSETOFFLOAD, 0) < 0) {
         g_set_error(errp, VHOST_ERROR, errno, "-netdev %s: tap %s: setting its virtio-net "
-                    "header: %s", n->id, d->ifname, g_strerror(errno));
+                    "header: %s", n->id, ifr.ifr_name, g_strerror(errno));
+        if (fd != n->fd) {
+            close(fd);
+        }
         return false;
     }
+    n->tap_fd = fd;
+    g_free(n->tap_name);
+    n->tap_name = g_strndup(ifr.ifr_name, IFNAMSIZ);
     return true;
 }
 
@@ -201,10 +207,12 @@ static bool virtio_net_realize(DeviceState *dev, MachineState *ms, GError **errp
                     "address (e.g. mac=52:54:00:12:34:56)", d->mac);
         return false;
     }
-    if (!pci_parse_addr(d->addr, &devfn, errp) || !tap_open(d, n, errp)) {
+    if (!pci_parse_addr(d->addr, &devfn, errp) ||
+        !virtio_net_tap_open((ArmpassNetdev *)n, errp)) {
         goto fail;
     }
-    d->label = g_strdup_printf("vhost-net %s (tap %s)", dev->id, d->ifname);
+    d->tap_fd = n->tap_fd;
+    d->label = g_strdup_printf("vhost-net %s (tap %s)", dev->id, n->tap_name);
     d->be.label = d->label;
     d->be.ops = &vhost_kernel_ops;
     d->be.fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC);
@@ -238,9 +246,6 @@ static bool virtio_net_realize(DeviceState *dev, MachineState *ms, GError **errp
     return true;
 fail:
     vhost_close(&d->be);
-    if (d->tap_fd >= 0 && d->tap_owned) {
-        close(d->tap_fd);
-    }
     d->tap_fd = -1;
     g_clear_pointer(&d->label, g_free);
     return false;
@@ -253,10 +258,7 @@ static void virtio_net_unrealize(DeviceState *dev, MachineState *ms)
     (void)ms;
     virtio_pci_unrealize(&d->vp);
     vhost_close(&d->be);
-    if (d->tap_fd >= 0) {
-        close(d->tap_fd);
-        d->tap_fd = -1;
-    }
+    d->tap_fd = -1; /* the netdev's: it stays open for the next boot */
     g_clear_pointer(&d->label, g_free);
 }
 

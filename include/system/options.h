@@ -66,6 +66,9 @@ typedef struct ArmpassNetdev {
     char *ifname;        /* the tap armpass opens or creates (TUNSETIFF); NULL with fd */
     int fd;              /* an open tap passed in by a manager; -1: none */
     bool vhost;          /* vhost=on (the only data path armpass has) */
+    int tap_fd;          /* the open tap (system/main.c opens it once, for every boot:
+                          * virtio_net_tap_open), -1 before */
+    char *tap_name;      /* its name as the kernel gave it */
 } ArmpassNetdev;
 
 typedef struct ArmpassConfig {

@@ -13,10 +13,21 @@
 
 #include "hw/core/device.h"
 #include "hw/virtio/virtio-pci.h"
+#include "system/options.h"
 
 extern const DeviceClass vhost_user_blk_pci_device_class;
 extern const DeviceClass virtio_net_pci_device_class;
 extern const DeviceClass vhost_vsock_pci_device_class;
+
+/*
+ * Opens -netdev n's tap once for every boot of the guest (n->tap_fd, n->tap_name): by name
+ * with TUNSETIFF (IFF_TAP|IFF_NO_PI|IFF_VNET_HDR; it creates the tap with CAP_NET_ADMIN), or
+ * n->fd passed in (checked with TUNGETIFF); a 12-byte virtio-net header, no offloads. Kept
+ * open across guest reboots so that the tap, and what the host set on it, stays. Errors: no
+ * /dev/net/tun, TUNSETIFF refused (with the command that creates the tap), not a tap.
+ * Source: Documentation/networking/tuntap.rst; include/uapi/linux/if_tun.h.
+ */
+bool virtio_net_tap_open(ArmpassNetdev *n, GError **errp);
 
 /* A device's backend failed while the guest runs: tells the machine (QMP event). */
 static inline void virtio_device_failed(MachineState *ms, const char *id, const char *reason)
