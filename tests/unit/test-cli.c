@@ -414,6 +414,40 @@ static void test_elf_and_raw(void)
                                    "0x40000400, initrd 0+0, dtb 0x40200000+"));
 }
 
+/*
+ * tests/progs' bare-metal program as the toolchain built it ($BAREMETAL_DIR; skipped without):
+ * the ELF is planned at its link address with the device tree at the start of RAM, its
+ * objcopy -O binary at RAM + 0x80000 with the tree there too; both entered at their start.
+ */
+static void test_baremetal(void)
+{
+    const char *dir = g_getenv("BAREMETAL_DIR");
+    g_autofree char *dtb = g_build_filename(tmpdir, "bm.dtb", NULL);
+    g_autofree char *m = g_strdup_printf("virt,dumpdtb=%s", dtb);
+
+    if (!dir) {
+        g_test_skip("no BAREMETAL_DIR (tests/progs builds it with an aarch64 toolchain)");
+        return;
+    }
+    g_autofree char *elf = g_build_filename(dir, "baremetal-hello.elf", NULL);
+    g_autofree char *bin = g_build_filename(dir, "baremetal-hello.bin", NULL);
+    g_auto(Run) e = { 0 };
+    run(&e, "-M", m, "-m", "128M", "-kernel", elf, "-d", "debug", NULL);
+    g_test_message("stderr: %s", e.err);
+    g_assert_cmpint(e.status, ==, 0);
+    const char *last = g_strrstr(e.err, "boot plan: ");
+    g_assert_nonnull(last);
+    g_assert_true(g_str_has_prefix(last, "boot plan: ELF 0x40200000-0x40211008 entered at "
+                                   "0x40200000, initrd 0+0, dtb 0x40000000+"));
+    g_auto(Run) b = { 0 };
+    run(&b, "-M", m, "-m", "128M", "-kernel", bin, "-d", "debug", NULL);
+    g_assert_cmpint(b.status, ==, 0);
+    last = g_strrstr(b.err, "boot plan: ");
+    g_assert_nonnull(last);
+    g_assert_true(g_str_has_prefix(last, "boot plan: raw binary 0x40080000-0x40090008 entered "
+                                   "at 0x40080000, initrd 0+0, dtb 0x40000000+"));
+}
+
 static void test_needs_kvm(void)
 {
     g_autofree char *img = fake_image(1 << 20);
@@ -502,6 +536,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cli/dumpdtb", test_dumpdtb);
     g_test_add_func("/cli/dumpdtb-gzip-kernel-initrd", test_dumpdtb_gzip_kernel_initrd);
     g_test_add_func("/cli/elf-and-raw", test_elf_and_raw);
+    g_test_add_func("/cli/baremetal", test_baremetal);
     g_test_add_func("/cli/needs-kvm", test_needs_kvm);
     g_test_add_func("/cli/qmp-socket", test_qmp_socket);
     g_test_add_func("/cli/probe", test_probe);
