@@ -1367,7 +1367,7 @@ static const CmdOption cmd_options[] = {
       "a multiple of 2 MiB from 16M to 255G", "-m 1G", opt_m },
     { "-smp", NULL, "N", "the number of vCPUs, 1 to 8 (default 1); cpus=N works too",
       "-smp 4", opt_smp },
-    { "-kernel", NULL, "FILE", "the arm64 Linux Image to boot", "-kernel Image", opt_kernel },
+    { "-kernel", NULL, "FILE", "what to boot: an arm64 Linux Image (or .gz), an aarch64 ELF or a raw binary", "-kernel Image", opt_kernel },
     { "-initrd", NULL, "FILE", "an initial ramdisk for the kernel",
       "-initrd rootfs.cpio.gz", opt_initrd },
     { "-append", NULL, "STRING", "the kernel command line",

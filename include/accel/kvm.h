@@ -77,7 +77,9 @@ bool kvm_create_vcpus(KvmState *s, unsigned n, GError **errp);
 unsigned kvm_nr_vcpus(KvmState *s);
 /* MPIDR_EL1 of vCPU idx (the value the device tree's cpu reg carries, Aff3..Aff0). */
 bool kvm_vcpu_get_mpidr(KvmState *s, unsigned idx, uint64_t *mpidr, GError **errp);
-/* Sets the boot vCPU's PC (guest-physical) and X0..X3 per Documentation/arm64/booting.rst. */
+/* Sets the boot vCPU's PC (guest-physical) and X0..X3 per Documentation/arm64/booting.rst:
+ * x0 = the device tree's guest-physical address, x1..x3 = 0. The same for any -kernel: an
+ * Image (pc: its start), an ELF (its entry point), a raw binary (its load address). */
 bool kvm_vcpu_set_boot_regs(KvmState *s, unsigned idx, uint64_t pc, uint64_t x0,
                             GError **errp);
 
