@@ -37,7 +37,7 @@ case "${1:-}" in
     *) echo "hardening.sh: unknown argument $1 (use --asan-only, --valgrind-only, --tsan-only or --fuzz-only)" >&2
        exit 2 ;;
 esac
-# 5 targets, 2 at a time, 40 s each: 3 rounds, 2 minutes (as 4 targets of 60 s were).
+# 6 targets, 2 at a time, 40 s each: 3 rounds, 2 minutes.
 FUZZ_SECONDS=${FUZZ_SECONDS:-40}
 FUZZ_JOBS=${FUZZ_JOBS:-2}
 # Every target meson builds: the names in fuzz_targets = [...] of tests/fuzz/meson.build.

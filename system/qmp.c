@@ -634,6 +634,15 @@ void qmp_event_device_deleted(QmpServer *qmp, const char *id, const char *path)
     qmp_server_emit_event(qmp, "DEVICE_DELETED", data);
 }
 
+void qmp_event_device_failed(QmpServer *qmp, const char *id, const char *reason)
+{
+    json_object *data = json_object_new_object();
+
+    json_object_object_add(data, "device", json_object_new_string(id ? id : ""));
+    json_object_object_add(data, "reason", json_object_new_string(reason));
+    qmp_server_emit_event(qmp, "X_ARMPASS_DEVICE_FAILED", data);
+}
+
 void qmp_server_flush(QmpServer *qmp, int timeout_ms)
 {
     gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;

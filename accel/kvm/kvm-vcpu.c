@@ -110,7 +110,8 @@ bool kvm_vcpu_set_boot_regs(KvmState *s, unsigned idx, uint64_t pc, uint64_t x0,
 {
 #if defined(__aarch64__)
     /* booting.rst: x0 = device tree address, x1..x3 = 0, MMU off, EL1h with DAIF masked
-     * (the state KVM_ARM_VCPU_INIT leaves the vCPU in). */
+     * (the state KVM_ARM_VCPU_INIT leaves the vCPU in). An ELF or a raw binary starts in the
+     * same state, at its entry point or load address (hw/arm/boot.c). */
     uint64_t zero = 0;
     return kvm_vcpu_reg(s, idx, REG_CORE(regs.pc), &pc, true, "PC", errp) &&
            kvm_vcpu_reg(s, idx, REG_CORE(regs.regs[0]), &x0, true, "X0", errp) &&

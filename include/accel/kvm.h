@@ -77,7 +77,9 @@ bool kvm_create_vcpus(KvmState *s, unsigned n, GError **errp);
 unsigned kvm_nr_vcpus(KvmState *s);
 /* MPIDR_EL1 of vCPU idx (the value the device tree's cpu reg carries, Aff3..Aff0). */
 bool kvm_vcpu_get_mpidr(KvmState *s, unsigned idx, uint64_t *mpidr, GError **errp);
-/* Sets the boot vCPU's PC (guest-physical) and X0..X3 per Documentation/arm64/booting.rst. */
+/* Sets the boot vCPU's PC (guest-physical) and X0..X3 per Documentation/arm64/booting.rst:
+ * x0 = the device tree's guest-physical address, x1..x3 = 0. The same for any -kernel: an
+ * Image (pc: its start), an ELF (its entry point), a raw binary (its load address). */
 bool kvm_vcpu_set_boot_regs(KvmState *s, unsigned idx, uint64_t pc, uint64_t x0,
                             GError **errp);
 
@@ -97,6 +99,14 @@ bool kvm_set_spi(KvmState *s, unsigned spi, bool level, GError **errp);
  */
 bool kvm_irqfd_assign(KvmState *s, int fd, int resamplefd, unsigned gsi, GError **errp);
 bool kvm_irqfd_deassign(KvmState *s, int fd, unsigned gsi, GError **errp);
+/*
+ * KVM_IOEVENTFD: a guest write of len bytes (1, 2, 4, 8; 0: any length) to guest-physical
+ * addr signals eventfd fd in the kernel, with no exit to armpass (no datamatch: any value).
+ * assign false takes it away again. Errors: the ioctl's errno. Source:
+ * Documentation/virt/kvm/api.rst, 4.59 KVM_IOEVENTFD.
+ */
+bool kvm_ioeventfd(KvmState *s, int fd, uint64_t addr, unsigned len, bool assign,
+                   GError **errp);
 
 /*
  * MSIs through the in-kernel ITS (api.rst 4.52 KVM_SET_GSI_ROUTING, 4.71 KVM_SIGNAL_MSI;

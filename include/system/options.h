@@ -60,6 +60,17 @@ typedef struct ArmpassObject {
     int fd;              /* a descriptor passed in; -1: none (armpass opens the file) */
 } ArmpassObject;
 
+/* One -netdev tap: the tap device a virtio-net-pci device's vhost-net uses. */
+typedef struct ArmpassNetdev {
+    char *id;
+    char *ifname;        /* the tap armpass opens or creates (TUNSETIFF); NULL with fd */
+    int fd;              /* an open tap passed in by a manager; -1: none */
+    bool vhost;          /* vhost=on (the only data path armpass has) */
+    int tap_fd;          /* the open tap (system/main.c opens it once, for every boot:
+                          * virtio_net_tap_open), -1 before */
+    char *tap_name;      /* its name as the kernel gave it */
+} ArmpassNetdev;
+
 typedef struct ArmpassConfig {
     char *machine;       /* "virt" */
     GicVersion gic_version;
@@ -96,6 +107,9 @@ typedef struct ArmpassConfig {
     bool start_paused;   /* -S: the vCPUs wait for QMP cont before the guest's first step */
     bool sandbox;        /* -sandbox on: drop capabilities, seccomp filter once set up */
     char *qmp_path;      /* the QMP control socket (-qmp unix:PATH or -chardev + -mon) */
+    GHashTable *chardevs; /* id -> path of each -chardev socket armpass connects to (a
+                           * vhost-user backend's; no server=on) */
+    GPtrArray *netdevs;  /* ArmpassNetdev *, one per -netdev */
 } ArmpassConfig;
 
 #define ARMPASS_MIN_RAM (16 * 1024 * 1024ULL)

@@ -99,6 +99,10 @@ void qmp_server_emit_event(QmpServer *qmp, const char *name, json_object *data);
 /* DEVICE_DELETED {"device": id (omitted if NULL), "path": path}: for device_del, once the
  * guest has let the device go (PCI hot-unplug). */
 void qmp_event_device_deleted(QmpServer *qmp, const char *id, const char *path);
+/* X_ARMPASS_DEVICE_FAILED {"device": id, "reason": why}: a device's backend failed while the
+ * guest runs (a vhost-user backend that went away); the guest sees that device fail and
+ * goes on. armpass's own event (QEMU has none for it): the X_ prefix says so. */
+void qmp_event_device_failed(QmpServer *qmp, const char *id, const char *reason);
 
 /* Writes what is still queued for the clients, waiting at most timeout_ms in all: before
  * armpass exits, so that the last reply and SHUTDOWN reach them. */

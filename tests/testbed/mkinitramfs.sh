@@ -7,6 +7,7 @@
 #   both:           busybox + tests/testbed/udhcpc.script as udhcpc's default script
 #   DIR/l2.cpio.gz: busybox + tests/testbed/l2-init as /init + tests/e2e/l2cases/* in /l2cases/
 #                   + the test programs (tests/progs, built static for aarch64) in /progs/
+#                   (with the bare-metal baremetal-hello.elf and .bin)
 #   DIR/l1.cpio.gz: busybox + tests/testbed/l1-init as /init + /armpass + /Image +
 #                   /l2.cpio.gz + tests/e2e/cases/* in /cases/ + the test programs in /progs/
 #
@@ -62,13 +63,18 @@ skeleton() {
     install -D -m 0755 "$here/udhcpc.script" "$root/etc/udhcpc/default.script"
 }
 
-# The test programs: every executable file of $progs, into ROOT/progs/.
+# The test programs: every executable file of $progs, and the bare-metal images (*.elf, *.bin:
+# guest kernels, not L1 programs), into ROOT/progs/.
 add_progs() {
     local root=$1 f
     mkdir -p "$root/progs"
     [ -d "$progs" ] || return 0
     for f in "$progs"/*; do
-        [ -f "$f" ] && [ -x "$f" ] && install -m 0755 "$f" "$root/progs/"
+        [ -f "$f" ] || continue
+        case $f in
+        *.elf|*.bin) install -m 0644 "$f" "$root/progs/" ;;
+        *) [ -x "$f" ] && install -m 0755 "$f" "$root/progs/" ;;
+        esac
     done
     return 0
 }

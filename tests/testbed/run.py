@@ -246,6 +246,9 @@ def main():
     ap.add_argument('--qemu', default=os.environ.get('ARMPASS_QEMU', 'qemu-system-aarch64'))
     ap.add_argument('--l1-extra', action='append', default=[], metavar='DIR',
                     help="a folder whose tree is copied into the root of L1's image (repeatable)")
+    ap.add_argument('--qemu-in-l1', action='store_true',
+                    help="Debian's arm64 QEMU and its libraries in L1 (/qemu/qemu-system-aarch64), "
+                    "from tests/bench/qemu-closure.py (apt-get download, cached in the cache folder)")
     ap.add_argument('--nvme', action='store_true',
                     help='an SMMUv3 on L0 and an emulated NVMe at 0000:00:01.0 on a fresh raw image '
                     '(64 MiB) holding a random marker at byte 0; the marker and a second random value '
@@ -296,6 +299,14 @@ def main():
         armpass = artefact(args.armpass, 'ARMPASS_BIN', os.path.join(TOP, 'scripts', 'build-aarch64.sh'))
         say('kernel: %s%s' % (kernel, '' if args.kernel or os.environ.get('ARMPASS_KERNEL')
                                 else ' (Linux %s)' % args.kernel_version))
+        if args.qemu_in_l1:
+            script = os.path.join(TOP, 'tests', 'bench', 'qemu-closure.py')
+            say('running ' + os.path.relpath(script, TOP))
+            res = subprocess.run([sys.executable, script], stdout=subprocess.PIPE, text=True)
+            lines = res.stdout.strip().splitlines()
+            if res.returncode != 0 or not lines or not os.path.isdir(lines[-1]):
+                raise RuntimeError('%s failed (status %d): no QEMU for L1' % (script, res.returncode))
+            args.l1_extra.append(lines[-1])
         if shutil.which(args.qemu) is None:
             raise RuntimeError('%s not found (install qemu-system-arm)' % args.qemu)
     except RuntimeError as e:

@@ -51,6 +51,10 @@ typedef struct MachineIrqOps {
                        GError **errp);
     /* Whether the MSI calls can work (an ITS, and KVM's capabilities for it). */
     bool (*has_msi)(void *opaque);
+    /* KVM_IOEVENTFD (accel/kvm: kvm_ioeventfd): a guest write of len bytes at guest-physical
+     * addr signals fd without an exit; assign false removes it. May be NULL (no KVM). */
+    bool (*ioeventfd)(void *opaque, int fd, uint64_t addr, unsigned len, bool assign,
+                      GError **errp);
 } MachineIrqOps;
 
 /* What devices see of the machine. Owned by the board (hw/arm/virt.c). */
@@ -86,6 +90,9 @@ typedef struct MachineState {
      * unrealized (id: the device's id; path: QOM-style "/machine/peripheral/ID"). */
     void (*device_deleted)(void *opaque, const char *id, const char *path);
     void *device_deleted_opaque;
+    /* Told (main loop) when a device's backend failed while the guest runs (id: the
+     * device's id; reason: one line). May be NULL. */
+    void (*device_failed)(void *opaque, const char *id, const char *reason);
 } MachineState;
 
 typedef enum PropType {
