@@ -91,7 +91,7 @@ static bool vu_send(VhostBackend *b, VuMsg *m, const int *fds, unsigned nfds, GE
     } while (n < 0 && errno == EINTR);
     if (n != (ssize_t)iov.iov_len) {
         g_set_error(errp, VHOST_ERROR, n < 0 ? errno : EIO, "%s: sending request %u: %s (the "
-                    "backend went away?)", b->label, m->request,
+                    "backend closed the connection)", b->label, m->request,
                     n < 0 ? g_strerror(errno) : "short write");
         return false;
     }
