@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Virtio devices whose data path never enters the VMM (issue 19): a virtio 1.x PCI transport
 # with vhost backends, in L1, with the VMM a variable: VMM=qemu (Debian's arm64 QEMU 7.2, the
-# known-good peer; what the suite runs) or VMM=armpass (armpass.vmm=armpass on L1's command
-# line: run.py --append armpass.vmm=armpass; not registered until armpass has the devices).
+# known-good peer; run by hand) or VMM=armpass (armpass.vmm=armpass on L1's command
+# line: run.py --append armpass.vmm=armpass: the suite's virtio-vhost).
 # Needs run.py --vhost: /qemu/qemu-system-aarch64 and /qemu/qemu-storage-daemon with their
 # libraries, and /l2-root.img, an ext4 image of L2's tree (/init = l2-init) made on the host.
 #
@@ -151,7 +151,7 @@ qemu)
     netrom=,romfile=
     ;;
 armpass)
-    set -- /armpass -M virt,gic-version=3,memory-backend=mem0
+    set -- /armpass -M virt,gic-version=3,memory-backend=mem0 -d stats
     qopt='' netrom=''
     ;;
 esac
@@ -249,6 +249,17 @@ st=$(cat /tmp/vmm.status)
 boots=$(tr -d '\r' < /tmp/l2.log | grep -c '^ARMPASS-L2-UP')
 [ "$boots" = 2 ] || fail "L2 came up $boots times, want 2"
 say "$vmm_name exited 0 after L2's 2 boots ($((end - start)) s)"
+if [ "$VMM" = armpass ]; then
+    # The second boot's counters: every queue's kicks on ioeventfds, interrupts on irqfds,
+    # and armpass woken by none of them.
+    tr -d '\r' < /tmp/l2.log | grep '^  virtio ' > /tmp/stats.txt
+    cat /tmp/stats.txt
+    nq=$(grep -c ' queue [0-9]*: ' /tmp/stats.txt)
+    ok=$(grep -c ' queue [0-9]*: ioeventfd, irqfd, userspace wakeups 0, trapped kicks 0$' /tmp/stats.txt)
+    [ "$nq" -ge 7 ] && [ "$ok" = "$nq" ] ||
+        fail "$ok of $nq virtio queues went without armpass (want all; -d stats above)"
+    say "armpass: $ok virtio queues, every kick an ioeventfd and every interrupt an irqfd, 0 wake-ups"
+fi
 kill $qsd
 gone $qsd 10 || fail "qemu-storage-daemon did not end on SIGTERM"
 pass
