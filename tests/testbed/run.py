@@ -68,6 +68,20 @@ def artefact(option, env, script, *script_args):
     return os.path.abspath(path)
 
 
+def qemu_peer_tree():
+    """The folder tests/bench/qemu-closure.py prints (qemu/qemu-system-aarch64 and its libraries)."""
+    script = os.path.join(TOP, 'tests', 'bench', 'qemu-closure.py')
+    say('running ' + os.path.relpath(script, TOP))
+    res = subprocess.run([sys.executable, script], stdout=subprocess.PIPE, text=True)
+    lines = res.stdout.strip().splitlines()
+    if res.returncode != 0 or not lines:
+        raise RuntimeError('%s failed (status %d)' % (script, res.returncode))
+    root = lines[-1]
+    if not os.path.isfile(os.path.join(root, 'qemu', 'qemu-system-aarch64')):
+        raise RuntimeError('%s: no qemu/qemu-system-aarch64 (from qemu-closure.py)' % root)
+    return root
+
+
 def qemu_opt_escape(s):
     return s.replace(',', ',,')
 
@@ -246,6 +260,9 @@ def main():
     ap.add_argument('--qemu', default=os.environ.get('ARMPASS_QEMU', 'qemu-system-aarch64'))
     ap.add_argument('--l1-extra', action='append', default=[], metavar='DIR',
                     help="a folder whose tree is copied into the root of L1's image (repeatable)")
+    ap.add_argument('--qemu-peer', action='store_true',
+                    help="Debian's arm64 QEMU in L1 as /qemu/qemu-system-aarch64, a peer VMM to compare "
+                    "with (the tree tests/bench/qemu-closure.py fetches once and caches; never installed)")
     ap.add_argument('--nvme', action='store_true',
                     help='an SMMUv3 on L0 and an emulated NVMe at 0000:00:01.0 on a fresh raw image '
                     '(64 MiB) holding a random marker at byte 0; the marker and a second random value '
@@ -294,6 +311,8 @@ def main():
                           args.kernel_version)
         busybox = artefact(args.busybox, 'ARMPASS_BUSYBOX', os.path.join(HERE, 'busybox.sh'))
         armpass = artefact(args.armpass, 'ARMPASS_BIN', os.path.join(TOP, 'scripts', 'build-aarch64.sh'))
+        if args.qemu_peer:
+            args.l1_extra.append(qemu_peer_tree())
         say('kernel: %s%s' % (kernel, '' if args.kernel or os.environ.get('ARMPASS_KERNEL')
                                 else ' (Linux %s)' % args.kernel_version))
         if shutil.which(args.qemu) is None:
