@@ -79,6 +79,18 @@ def closure_tree(*script_args):
         raise RuntimeError('%s failed (status %d)' % (' '.join(['qemu-closure.py'] + list(script_args)),
                                                       res.returncode))
     return lines[-1]
+def qemu_peer_tree():
+    """The folder tests/bench/qemu-closure.py prints (qemu/qemu-system-aarch64 and its libraries)."""
+    script = os.path.join(TOP, 'tests', 'bench', 'qemu-closure.py')
+    say('running ' + os.path.relpath(script, TOP))
+    res = subprocess.run([sys.executable, script], stdout=subprocess.PIPE, text=True)
+    lines = res.stdout.strip().splitlines()
+    if res.returncode != 0 or not lines:
+        raise RuntimeError('%s failed (status %d)' % (script, res.returncode))
+    root = lines[-1]
+    if not os.path.isfile(os.path.join(root, 'qemu', 'qemu-system-aarch64')):
+        raise RuntimeError('%s: no qemu/qemu-system-aarch64 (from qemu-closure.py)' % root)
+    return root
 
 
 def qemu_opt_escape(s):
@@ -267,6 +279,9 @@ def main():
                     "qemu-system-aarch64 and qemu-storage-daemon with their libraries (tests/bench/qemu-closure.py, "
                     "never installed, cached) in L1's root (/qemu/), and /l2-root.img, an ext4 image of L2's tree "
                     "(%s, sparse) made for the run, for L2 to boot from over vhost-user-blk" % L2_DISK_SIZE)
+    ap.add_argument('--qemu-peer', action='store_true',
+                    help="Debian's arm64 QEMU in L1 as /qemu/qemu-system-aarch64, a peer VMM to compare "
+                    "with (the tree tests/bench/qemu-closure.py fetches once and caches; never installed)")
     ap.add_argument('--nvme', action='store_true',
                     help='an SMMUv3 on L0 and an emulated NVMe at 0000:00:01.0 on a fresh raw image '
                     '(64 MiB) holding a random marker at byte 0; the marker and a second random value '
@@ -315,6 +330,8 @@ def main():
                           args.kernel_version)
         busybox = artefact(args.busybox, 'ARMPASS_BUSYBOX', os.path.join(HERE, 'busybox.sh'))
         armpass = artefact(args.armpass, 'ARMPASS_BIN', os.path.join(TOP, 'scripts', 'build-aarch64.sh'))
+        if args.qemu_peer:
+            args.l1_extra.append(qemu_peer_tree())
         say('kernel: %s%s' % (kernel, '' if args.kernel or os.environ.get('ARMPASS_KERNEL')
                                 else ' (Linux %s)' % args.kernel_version))
         if args.qemu_in_l1:
