@@ -176,6 +176,10 @@ int main(int argc, char **argv)
         fputs(armpass_object_help(), stdout);
         return 0;
     }
+    if (cfg.show_cpu_help) {
+        fputs(armpass_cpu_help(), stdout);
+        return 0;
+    }
     if (device_help_requested(&cfg, &status)) {
         return status;
     }

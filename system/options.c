@@ -303,6 +303,7 @@ void armpass_config_init(ArmpassConfig *cfg)
     cfg->gic_version = GIC_VERSION_HOST;
     cfg->ram_size = 512 * 1024 * 1024ULL;
     cfg->smp = 1;
+    cfg->cpu = (ArmpassCpuConfig){ .pmu = ONOFF_AUTO, .sve = ONOFF_AUTO, .pauth = ONOFF_AUTO };
     cfg->serial = SERIAL_STDIO;
     cfg->devices = g_ptr_array_new_with_free_func(opt_list_free_cb);
     cfg->objects = g_ptr_array_new_with_free_func(armpass_object_free_cb);
@@ -553,6 +554,104 @@ static bool opt_smp(ParseState *ps, const char *name, const char *arg, GError **
         return false;
     }
     ps->cfg->smp = (unsigned)n;
+    return true;
+}
+
+const char *armpass_cpu_help(void)
+{
+    return "CPU models (-cpu MODEL[,SWITCH=on|off...]):\n"
+           "  host  the host's CPU as KVM presents it to a guest (the one model under KVM)\n"
+           "  max   the same as host (QEMU's name for the most a CPU can have)\n"
+           "Switches: each feature is on where this host's KVM offers it; =off leaves it out;\n"
+           "=on where KVM does not offer it is an error before any guest is built.\n"
+           "  pmu=on|off     the PMUv3: performance counters (perf); overflow interrupt on\n"
+           "                 PPI 7 (INTID 23), node arm,armv8-pmuv3\n"
+           "  sve=on|off     the Scalable Vector Extension\n"
+           "  sveN=on|off    SVE vector length N bits, N = 128, 256, ... 2048: sveN=on makes\n"
+           "                 the largest N given the longest length (every shorter one the\n"
+           "                 host offers stays on: KVM can only cap the length); sveN=off\n"
+           "                 alone leaves out N and every longer length\n"
+           "  pauth=on|off   pointer authentication (address and generic keys)\n"
+           "  e.g. -cpu host,pmu=off,sve256=on\n";
+}
+
+/* sveN with N a multiple of 128 from 128 to 2048: *vq = N / 128. */
+static bool cpu_sve_length_key(const char *key, unsigned *vq)
+{
+    guint64 bits;
+
+    if (!g_str_has_prefix(key, "sve") || !g_ascii_isdigit(key[3]) ||
+        !g_ascii_string_to_unsigned(key + 3, 10, 128, 128 * ARMPASS_SVE_MAX_VQ, &bits, NULL) ||
+        bits % 128 != 0) {
+        return false;
+    }
+    *vq = (unsigned)(bits / 128);
+    return true;
+}
+
+/* Source: QEMU's -cpu spelling (docs/system/arm/cpu-features.rst of QEMU); the features are
+ * KVM_ARM_VCPU_INIT's (api.rst 4.82). */
+static bool opt_cpu(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    g_autoptr(OptList) ol = NULL;
+    ArmpassCpuConfig cpu = { .pmu = ONOFF_AUTO, .sve = ONOFF_AUTO, .pauth = ONOFF_AUTO };
+
+    if (!opt_list_parse(arg, true, &ol, errp)) {
+        g_prefix_error(errp, "%s %s: ", name, arg);
+        return false;
+    }
+    if (opt_list_get(ol, "help") || (ol->first && strcmp(ol->first, "help") == 0)) {
+        ps->cfg->show_cpu_help = true;
+        return true;
+    }
+    if (!ol->first || (strcmp(ol->first, "host") != 0 && strcmp(ol->first, "max") != 0)) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                    "%s %s: unknown CPU model \"%s\" (under KVM the guest gets the host's CPU: "
+                    "use -cpu host, or max; -cpu help lists the switches)", name, arg,
+                    ol->first ? ol->first : "");
+        return false;
+    }
+    for (guint i = 0; i < ol->pairs->len; i++) {
+        const OptPair *pair = g_ptr_array_index(ol->pairs, i);
+        OnOffAuto *sw = NULL;
+        unsigned vq = 0;
+        bool on;
+
+        if (strcmp(pair->key, "pmu") == 0) {
+            sw = &cpu.pmu;
+        } else if (strcmp(pair->key, "sve") == 0) {
+            sw = &cpu.sve;
+        } else if (strcmp(pair->key, "pauth") == 0) {
+            sw = &cpu.pauth;
+        } else if (!cpu_sve_length_key(pair->key, &vq)) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                        "%s %s: unknown switch \"%s\" (armpass takes pmu, sve, pauth and sveN "
+                        "for N = 128, 256, ... 2048 bits; see -cpu help)", name, arg, pair->key);
+            return false;
+        }
+        if (!parse_bool(pair->value, &on, NULL)) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                        "%s %s: %s=%s is not on or off (e.g. -cpu host,%s=off)", name, arg,
+                        pair->key, pair->value, pair->key);
+            return false;
+        }
+        if (sw) {
+            *sw = on ? ONOFF_ON : ONOFF_OFF;
+        } else if (on) {
+            cpu.sve_vq_on |= 1u << (vq - 1);
+            cpu.sve_vq_off &= ~(1u << (vq - 1));
+        } else {
+            cpu.sve_vq_off |= 1u << (vq - 1);
+            cpu.sve_vq_on &= ~(1u << (vq - 1));
+        }
+    }
+    if (cpu.sve == ONOFF_OFF && cpu.sve_vq_on) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s %s: sve=off and sve%u=on contradict each other (drop one)", name, arg,
+                    128 * (unsigned)g_bit_nth_msf(cpu.sve_vq_on, -1) + 128);
+        return false;
+    }
+    ps->cfg->cpu = cpu;
     return true;
 }
 
@@ -1367,6 +1466,11 @@ static const CmdOption cmd_options[] = {
       "a multiple of 2 MiB from 16M to 255G", "-m 1G", opt_m },
     { "-smp", NULL, "N", "the number of vCPUs, 1 to 8 (default 1); cpus=N works too",
       "-smp 4", opt_smp },
+    { "-cpu", NULL, "host|max[,pmu=on|off][,sve=on|off][,sveN=on|off][,pauth=on|off]",
+      "the vCPU: the host's CPU (max is the same); each feature (PMU, SVE and its\n"
+      "vector lengths, pointer authentication) is on where KVM offers it; =on where\n"
+      "it does not is an error; -cpu help lists the switches",
+      "-cpu host,pmu=off", opt_cpu },
     { "-kernel", NULL, "FILE", "what to boot: an arm64 Linux Image (or .gz), an aarch64 ELF or a raw binary", "-kernel Image", opt_kernel },
     { "-initrd", NULL, "FILE", "an initial ramdisk for the kernel",
       "-initrd rootfs.cpio.gz", opt_initrd },

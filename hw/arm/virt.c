@@ -573,7 +573,7 @@ static bool virt_cpus_and_gic_init(VirtMachine *vm, GError **errp)
         vm->gic_version = cfg->gic_version == GIC_VERSION_HOST ? 3 : (int)cfg->gic_version;
         return true;
     }
-    if (!kvm_create_vcpus(kvm, cfg->smp, errp)) {
+    if (!kvm_create_vcpus(kvm, cfg->smp, &cfg->cpu, errp)) {
         return false;
     }
     for (unsigned i = 0; i < cfg->smp; i++) {
@@ -606,7 +606,9 @@ static bool virt_cpus_and_gic_init(VirtMachine *vm, GError **errp)
         .its_base = virt_memmap[VIRT_GIC_ITS].base,
         .nr_irqs = VIRT_GIC_NR_IRQS,
     };
-    return kvm_gic_create(kvm, &layout, errp);
+    /* The PMU's overflow interrupt once the vGIC is initialised (vcpu.rst 1.2). */
+    return kvm_gic_create(kvm, &layout, errp) &&
+           kvm_vcpus_init_pmu(kvm, 16 + VIRT_PMU_PPI, errp);
 }
 
 /* Creates every -device (properties checked) before anything is set up, so a typo costs
@@ -714,6 +716,14 @@ static bool virt_fdt_create(VirtMachine *vm, GError **errp)
         .bootargs = cfg->append,
     };
 
+    if (vm->ms.kvm) {
+        KvmVcpuFeatures f;
+
+        kvm_vcpu_features(vm->ms.kvm, &f);
+        p.pmu = f.pmu;
+    } else {
+        p.pmu = cfg->cpu.pmu != ONOFF_OFF; /* dumpdtb without KVM: as if KVM offered one */
+    }
     if (!cfg->dtb) { /* -dtb: loaded and checked by virt_load_images */
         if (vm->initrd_size) {
             p.initrd_start = vm->layout.initrd_addr;

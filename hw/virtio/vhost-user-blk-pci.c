@@ -21,6 +21,10 @@
 #include <string.h>
 
 #define BLK_QUEUE_SIZE 128
+/* The configuration armpass asks the backend for and shows the guest: struct
+ * virtio_blk_config up to the write-zeroes fields (virtio 1.2, 5.2.4; as QEMU 7.2 does), not
+ * the zoned ones newer headers add. */
+#define BLK_CONFIG_SIZE 60
 #define VU_F_PROTOCOL_FEATURES (1ULL << 30)
 
 typedef struct VhostUserBlkPci {
@@ -176,14 +180,15 @@ static bool vhost_user_blk_realize(DeviceState *dev, MachineState *ms, GError **
         vhost_close(&d->be);
         return false;
     }
+    G_STATIC_ASSERT(sizeof(cfg) >= BLK_CONFIG_SIZE);
     memset(&cfg, 0, sizeof(cfg));
-    if (!vhost_user_get_config(&d->be, (uint8_t *)&cfg, sizeof(cfg), errp)) {
+    if (!vhost_user_get_config(&d->be, (uint8_t *)&cfg, BLK_CONFIG_SIZE, errp)) {
         vhost_close(&d->be);
         return false;
     }
     cfg.num_queues = (uint16_t)d->nr_queues; /* little-endian host */
-    memcpy(d->vp.config, &cfg, sizeof(cfg));
-    d->vp.config_len = sizeof(cfg);
+    memcpy(d->vp.config, &cfg, BLK_CONFIG_SIZE);
+    d->vp.config_len = BLK_CONFIG_SIZE;
     if (!virtio_pci_realize(&d->vp, ms, dev->id, &blk_model, d, devfn, d->nr_queues,
                             BLK_QUEUE_SIZE,
                             (d->be.features & blk_features) |

@@ -207,6 +207,43 @@ static void test_dumpdtb(void)
                     "console=ttyAMA0");
 }
 
+/* -cpu as a user meets it: the help lists the models and switches (status 0); a model or a
+ * switch armpass does not have is one line and status 1; dumpdtb (no KVM needed) has the PMU
+ * node unless pmu=off. */
+static void test_cpu(void)
+{
+    g_autofree char *dtb = g_build_filename(tmpdir, "cpu.dtb", NULL);
+    g_autofree char *m = g_strdup_printf("virt,gic-version=3,dumpdtb=%s", dtb);
+    g_autofree char *data = NULL;
+    g_auto(Run) h = { 0 };
+    g_auto(Run) bad = { 0 };
+    g_auto(Run) sw = { 0 };
+    g_auto(Run) on = { 0 };
+    g_auto(Run) off = { 0 };
+
+    run(&h, "-cpu", "help", NULL);
+    g_assert_cmpint(h.status, ==, 0);
+    g_assert_nonnull(strstr(h.out, "host"));
+    g_assert_nonnull(strstr(h.out, "pmu=on|off"));
+    g_assert_nonnull(strstr(h.out, "sveN=on|off"));
+    g_assert_nonnull(strstr(h.out, "pauth=on|off"));
+    run(&bad, "-cpu", "cortex-a72", NULL);
+    assert_one_line_error(&bad, "unknown CPU model \"cortex-a72\"");
+    run(&sw, "-cpu", "host,sve=off,sve512=on", NULL);
+    assert_one_line_error(&sw, "sve=off and sve512=on contradict");
+
+    run(&on, "-M", m, "-cpu", "max", NULL);
+    g_assert_cmpint(on.status, ==, 0);
+    g_assert_true(g_file_get_contents(dtb, &data, NULL, NULL));
+    g_assert_cmpstr(fdt_getprop(data, fdt_path_offset(data, "/pmu"), "compatible", NULL), ==,
+                    "arm,armv8-pmuv3");
+    g_clear_pointer(&data, g_free);
+    run(&off, "-M", m, "-cpu", "host,pmu=off", NULL);
+    g_assert_cmpint(off.status, ==, 0);
+    g_assert_true(g_file_get_contents(dtb, &data, NULL, NULL));
+    g_assert_cmpint(fdt_path_offset(data, "/pmu"), <, 0);
+}
+
 /* Appends len bytes of an Image (a pre-3.17 header: image_size 0, then a body) to path as a
  * new gzip member. */
 static void gz_member(const char *path, const char *mode, size_t from, size_t len)
@@ -534,6 +571,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cli/malformed-options", test_malformed_options);
     g_test_add_func("/cli/overlapping-region", test_overlapping_region);
     g_test_add_func("/cli/dumpdtb", test_dumpdtb);
+    g_test_add_func("/cli/cpu", test_cpu);
     g_test_add_func("/cli/dumpdtb-gzip-kernel-initrd", test_dumpdtb_gzip_kernel_initrd);
     g_test_add_func("/cli/elf-and-raw", test_elf_and_raw);
     g_test_add_func("/cli/baremetal", test_baremetal);
