@@ -5,17 +5,27 @@
 # reads of a real NVMe and SATA disk) and against Debian's arm64 QEMU booting the same L2 in the
 # same L1, with and without those devices passed through (vfio-pci). See docs/performance.md.
 #
-# usage: scripts/bench.sh [--quick] [--runs N] [--parts LIST] [--no-setup] [--doc | --no-doc]
-#        scripts/bench.sh --dma [--quick] [--rounds N] [--no-setup] [--doc | --no-doc]
+# usage: scripts/bench.sh [--quick] [--runs N] [--parts LIST] [--pci-rounds N] [--pci-modes LIST]
+#                         [--no-setup] [--doc | --no-doc]
+#        scripts/bench.sh --dma [--quick] [--parts LIST] [--rounds N] [--backing-rounds N]
+#                         [--no-setup] [--doc | --no-doc]
 #
 #   --quick       a smoke run: one or two of everything (a few minutes); does not touch
 #                 docs/performance.md unless --doc
 #   --runs N      boot runs per VMM at 256 MiB / 2 vCPUs (default 20; --quick: 3)
 #   --parts LIST  comma-separated subset of size,first,boot,scale,footprint,mmio,irq,pci
 #                 (pci: pci-io, the NVMe's and the AHCI's reads and interrupts, and pci-dma, the DMA map of
-#                 guest RAM; each can be given alone)
+#                 guest RAM; each can be given alone). With --dma: a subset of map, start,
+#                 reads (below)
+#   --pci-rounds N  rounds of pci-io (default 6; --quick: 1): each round reads the disks in L1,
+#                 then under each VMM, which one goes first alternating; every ratio's min,
+#                 median and max are over the rounds
+#   --pci-modes LIST  comma-separated subset of msix,intx,intx-off,msi (pci-io's interrupt
+#                 modes; default all four)
 #   --no-setup    skip scripts/setup-host.sh (apt-get)
-#   --dma         only the DMA map of guest RAM at start, by backing (4 KiB pages, THP,
+#   --dma         the guest-RAM parts alone, on the 6.12 kernel with huge page pools in L1
+#                 (map, start, reads; --parts picks some):
+#                 map: the DMA map of guest RAM at start, by backing (4 KiB pages, THP,
 #                 hugetlb 2 MiB, hugetlb 1 GiB) and VFIO backend (type1v2, iommufd), armpass
 #                 against Debian's QEMU with the same options (legacy container only: QEMU 7.2
 #                 has no iommufd), both timed by strace -T in L1 (Debian's strace:arm64,
@@ -25,8 +35,16 @@
 #                 preallocated, 5 rounds (--quick: 1), about 2 minutes a round (24 runs;
 #                 4 rounds took 10 minutes). Writes build/bench/results-dma.{json,md} and (unless
 #                 --quick) the table between the dma-backends markers of docs/performance.md
-#                 and tests/bench/performance.md.in
-#   --rounds N    rounds of --dma (default 5, or $BENCH_DMA_ROUNDS)
+#                 and tests/bench/performance.md.in;
+#                 start: start -> first instruction with the NVMe by backing, as it is and
+#                 preallocated with 1 and with N threads (N: L1's 2 CPUs), both VMMs, no
+#                 strace, and armpass's own preallocation time;
+#                 reads: the NVMe's reads from L2 (1 GiB, 2 vCPUs, MSI-X) by backing, against
+#                 L1's and QEMU's, counted as pci-io counts them;
+#                 start and reads: 4 rounds (--backing-rounds N; --quick: 1), about 5 minutes
+#                 a round
+#   --rounds N    rounds of --dma's map part (default 5, or $BENCH_DMA_ROUNDS)
+#   --backing-rounds N  rounds of --dma's start and reads parts (default 4)
 #
 # Steps: scripts/setup-host.sh; the static aarch64 armpass and test programs
 # (scripts/build-aarch64.sh); the test bed's kernel and busybox (tests/testbed/); Debian's
@@ -46,6 +64,7 @@ cd "$top"
 t_start=$(date +%s)
 
 quick=0 runs='' parts='' setup=1 doc='' dma=0 rounds=${BENCH_DMA_ROUNDS:-}
+pci_rounds='' pci_modes='' backing_rounds=
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) quick=1; shift ;;
@@ -54,6 +73,9 @@ while [ $# -gt 0 ]; do
     --no-setup) setup=0; shift ;;
     --dma) dma=1; shift ;;
     --rounds) rounds=$2; shift 2 ;;
+    --pci-rounds) pci_rounds=$2; shift 2 ;;
+    --pci-modes) pci_modes=$2; shift 2 ;;
+    --backing-rounds) backing_rounds=$2; shift 2 ;;
     --doc) doc=1; shift ;;
     --no-doc) doc=0; shift ;;
     [0-9]*) runs=$1; shift ;;     # the old "scripts/bench.sh RUNS"
@@ -115,13 +137,25 @@ if [ "$dma" = 1 ]; then
     # L1: 4 GiB, of which 1 GiB in one 1 GiB huge page and 1 GiB in 512 2 MiB pages (each guest
     # has 1 GiB of RAM), THP only where madvised (both VMMs madvise their default RAM).
     pools="hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=512 transparent_hugepage=madvise"
-    say "booting the test bed (Linux 6.12, $rounds rounds) with the DMA-map part (L0 console: $out/logs/)"
+    # --parts: map, start, reads (or the parts' own names)
+    dparts=''
+    for p in $(echo "${parts:-map,start,reads}" | tr , ' '); do
+        case $p in
+        map|dma-backends) dparts="$dparts,dma-backends" ;;
+        start|backing-start) dparts="$dparts,backing-start" ;;
+        reads|backing-reads) dparts="$dparts,backing-reads" ;;
+        *) echo "bench.sh: --dma --parts takes map, start, reads (not $p)" >&2; exit 2 ;;
+        esac
+    done
+    dappend="armpass.bench_quick=$quick armpass.bench_dma_rounds=$rounds armpass.bench_parts=${dparts#,}"
+    [ -z "$backing_rounds" ] || dappend="$dappend armpass.bench_backing_rounds=$backing_rounds"
+    say "booting the test bed (Linux 6.12; ${dparts#,}) (L0 console: $out/logs/)"
     status=0
     python3 "$top/tests/testbed/run.py" --case bench-dma --mem 4G --smp 2 --nvme \
         --kernel "$kernel" --busybox "$busybox" --armpass "$armpass" \
         --l1-extra "$qemu_root" --l1-extra "$out/l1-extra" \
-        --append "armpass.bench_quick=$quick armpass.bench_dma_rounds=$rounds $pools" \
-        --timeout 3600 --logdir "$out/logs" >"$out/run-dma.txt" 2>&1 || status=$?
+        --append "$dappend $pools" \
+        --timeout 5400 --logdir "$out/logs" >"$out/run-dma.txt" 2>&1 || status=$?
     if [ "$status" != 0 ]; then
         say "the test bed run did not end cleanly (status $status); analysing what it printed"
         tail -n 20 "$out/run-dma.txt" >&2
@@ -189,6 +223,8 @@ PY
 # 7.2 aborts in its ich9-ahci model on some NCQ reads (QEMU issue #2777, fixed in later QEMU).
 append="armpass.bench_runs=$runs armpass.bench_quick=$quick libata.force=noncq"
 [ -z "$parts" ] || append="$append armpass.bench_parts=$parts"
+[ -z "$pci_rounds" ] || append="$append armpass.bench_pci_rounds=$pci_rounds"
+[ -z "$pci_modes" ] || append="$append armpass.bench_pci_modes=$pci_modes"
 say "booting the test bed with the bench (L0 console: $out/logs/; this takes a while)"
 status=0
 # L1 at 4 GiB: the DMA-map part gives a 2 GiB guest the NVMe, and every page of it is pinned.

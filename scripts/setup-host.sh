@@ -17,7 +17,7 @@ $SUDO apt-get install -y -q --no-install-recommends \
     libseccomp-dev libseccomp-dev:arm64 libcap-ng-dev libcap-ng-dev:arm64 \
     liburcu-dev liburcu-dev:arm64 libjson-c-dev libjson-c-dev:arm64 \
     qemu-system-arm linux-source-6.1 linux-source-6.12 linux-libc-dev unifdef \
-    bc bison flex libssl-dev libelf-dev cpio xz-utils gzip file \
+    bc bison flex libssl-dev libelf-dev cpio xz-utils gzip file e2fsprogs \
     gnuplot-nox binutils \
     python3 ca-certificates \
     clang-14 libclang-rt-14-dev valgrind

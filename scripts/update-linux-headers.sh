@@ -11,7 +11,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/linux-headers
 generic=/usr/include
 arm64=/usr/aarch64-linux-gnu/include
-for f in linux/kvm.h linux/psci.h linux/const.h; do
+for f in linux/kvm.h linux/psci.h linux/const.h linux/vhost.h linux/vhost_types.h linux/virtio_config.h \
+         linux/virtio_pci.h linux/virtio_ring.h linux/virtio_ids.h linux/virtio_blk.h \
+         linux/virtio_net.h linux/virtio_vsock.h linux/virtio_types.h linux/if_tun.h; do
     install -D -m 0644 "$generic/$f" "$out/$f"
 done
 src612=/usr/src/linux-source-6.12.tar.xz

@@ -4,6 +4,7 @@
 #include "hw/core/device.h"
 #include "hw/vfio/probe.h"
 #include "hw/vfio/vfio-common.h"
+#include "hw/virtio/virtio-devices.h"
 #include "system/hostmem.h"
 #include "system/options.h"
 #include "system/qmp.h"
@@ -175,6 +176,10 @@ int main(int argc, char **argv)
         fputs(armpass_object_help(), stdout);
         return 0;
     }
+    if (cfg.show_cpu_help) {
+        fputs(armpass_cpu_help(), stdout);
+        return 0;
+    }
     if (device_help_requested(&cfg, &status)) {
         return status;
     }
@@ -191,6 +196,14 @@ int main(int argc, char **argv)
      * boot (e2e pci-reboot). glibc: mallopt(3). */
     mallopt(M_ARENA_MAX, 1);
     rcu_warm_up();
+    /* The taps of -netdev, open for every boot (a tap closed at a reboot would vanish with
+     * what the host set on it). */
+    for (unsigned i = 0; i < cfg.netdevs->len && !cfg.dumpdtb; i++) {
+        if (!virtio_net_tap_open(g_ptr_array_index(cfg.netdevs, i), &err)) {
+            fprintf(stderr, "armpass: %s\n", err->message);
+            return 1;
+        }
+    }
     ram = guest_ram_create(&cfg, &err);
     if (!ram) {
         fprintf(stderr, "armpass: %s\n", err->message);

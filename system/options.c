@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 G_DEFINE_QUARK(armpass-options-error-quark, armpass_options_error)
 
@@ -273,6 +274,19 @@ static void hostmem_config_free_cb(gpointer p)
     hostmem_config_free(p);
 }
 
+static void netdev_free_cb(gpointer p)
+{
+    ArmpassNetdev *n = p;
+
+    g_free(n->id);
+    g_free(n->ifname);
+    g_free(n->tap_name);
+    if (n->tap_fd >= 0 && n->tap_fd != n->fd) {
+        close(n->tap_fd);
+    }
+    g_free(n);
+}
+
 static void armpass_object_free_cb(gpointer p)
 {
     ArmpassObject *o = p;
@@ -289,11 +303,14 @@ void armpass_config_init(ArmpassConfig *cfg)
     cfg->gic_version = GIC_VERSION_HOST;
     cfg->ram_size = 512 * 1024 * 1024ULL;
     cfg->smp = 1;
+    cfg->cpu = (ArmpassCpuConfig){ .pmu = ONOFF_AUTO, .sve = ONOFF_AUTO, .pauth = ONOFF_AUTO };
     cfg->serial = SERIAL_STDIO;
     cfg->devices = g_ptr_array_new_with_free_func(opt_list_free_cb);
     cfg->objects = g_ptr_array_new_with_free_func(armpass_object_free_cb);
     cfg->kvm_fd = -1;
     cfg->mem_backends = g_ptr_array_new_with_free_func(hostmem_config_free_cb);
+    cfg->chardevs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    cfg->netdevs = g_ptr_array_new_with_free_func(netdev_free_cb);
     cfg->machine_thp = -1;
 }
 
@@ -315,6 +332,12 @@ void armpass_config_clear(ArmpassConfig *cfg)
     }
     if (cfg->mem_backends) {
         g_ptr_array_unref(cfg->mem_backends);
+    }
+    if (cfg->chardevs) {
+        g_hash_table_unref(cfg->chardevs);
+    }
+    if (cfg->netdevs) {
+        g_ptr_array_unref(cfg->netdevs);
     }
     g_free(cfg->memory_backend);
     g_free(cfg->mem_path);
@@ -531,6 +554,104 @@ static bool opt_smp(ParseState *ps, const char *name, const char *arg, GError **
         return false;
     }
     ps->cfg->smp = (unsigned)n;
+    return true;
+}
+
+const char *armpass_cpu_help(void)
+{
+    return "CPU models (-cpu MODEL[,SWITCH=on|off...]):\n"
+           "  host  the host's CPU as KVM presents it to a guest (the one model under KVM)\n"
+           "  max   the same as host (QEMU's name for the most a CPU can have)\n"
+           "Switches: each feature is on where this host's KVM offers it; =off leaves it out;\n"
+           "=on where KVM does not offer it is an error before any guest is built.\n"
+           "  pmu=on|off     the PMUv3: performance counters (perf); overflow interrupt on\n"
+           "                 PPI 7 (INTID 23), node arm,armv8-pmuv3\n"
+           "  sve=on|off     the Scalable Vector Extension\n"
+           "  sveN=on|off    SVE vector length N bits, N = 128, 256, ... 2048: sveN=on makes\n"
+           "                 the largest N given the longest length (every shorter one the\n"
+           "                 host offers stays on: KVM can only cap the length); sveN=off\n"
+           "                 alone leaves out N and every longer length\n"
+           "  pauth=on|off   pointer authentication (address and generic keys)\n"
+           "  e.g. -cpu host,pmu=off,sve256=on\n";
+}
+
+/* sveN with N a multiple of 128 from 128 to 2048: *vq = N / 128. */
+static bool cpu_sve_length_key(const char *key, unsigned *vq)
+{
+    guint64 bits;
+
+    if (!g_str_has_prefix(key, "sve") || !g_ascii_isdigit(key[3]) ||
+        !g_ascii_string_to_unsigned(key + 3, 10, 128, 128 * ARMPASS_SVE_MAX_VQ, &bits, NULL) ||
+        bits % 128 != 0) {
+        return false;
+    }
+    *vq = (unsigned)(bits / 128);
+    return true;
+}
+
+/* Source: QEMU's -cpu spelling (docs/system/arm/cpu-features.rst of QEMU); the features are
+ * KVM_ARM_VCPU_INIT's (api.rst 4.82). */
+static bool opt_cpu(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    g_autoptr(OptList) ol = NULL;
+    ArmpassCpuConfig cpu = { .pmu = ONOFF_AUTO, .sve = ONOFF_AUTO, .pauth = ONOFF_AUTO };
+
+    if (!opt_list_parse(arg, true, &ol, errp)) {
+        g_prefix_error(errp, "%s %s: ", name, arg);
+        return false;
+    }
+    if (opt_list_get(ol, "help") || (ol->first && strcmp(ol->first, "help") == 0)) {
+        ps->cfg->show_cpu_help = true;
+        return true;
+    }
+    if (!ol->first || (strcmp(ol->first, "host") != 0 && strcmp(ol->first, "max") != 0)) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                    "%s %s: unknown CPU model \"%s\" (under KVM the guest gets the host's CPU: "
+                    "use -cpu host, or max; -cpu help lists the switches)", name, arg,
+                    ol->first ? ol->first : "");
+        return false;
+    }
+    for (guint i = 0; i < ol->pairs->len; i++) {
+        const OptPair *pair = g_ptr_array_index(ol->pairs, i);
+        OnOffAuto *sw = NULL;
+        unsigned vq = 0;
+        bool on;
+
+        if (strcmp(pair->key, "pmu") == 0) {
+            sw = &cpu.pmu;
+        } else if (strcmp(pair->key, "sve") == 0) {
+            sw = &cpu.sve;
+        } else if (strcmp(pair->key, "pauth") == 0) {
+            sw = &cpu.pauth;
+        } else if (!cpu_sve_length_key(pair->key, &vq)) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                        "%s %s: unknown switch \"%s\" (armpass takes pmu, sve, pauth and sveN "
+                        "for N = 128, 256, ... 2048 bits; see -cpu help)", name, arg, pair->key);
+            return false;
+        }
+        if (!parse_bool(pair->value, &on, NULL)) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                        "%s %s: %s=%s is not on or off (e.g. -cpu host,%s=off)", name, arg,
+                        pair->key, pair->value, pair->key);
+            return false;
+        }
+        if (sw) {
+            *sw = on ? ONOFF_ON : ONOFF_OFF;
+        } else if (on) {
+            cpu.sve_vq_on |= 1u << (vq - 1);
+            cpu.sve_vq_off &= ~(1u << (vq - 1));
+        } else {
+            cpu.sve_vq_off |= 1u << (vq - 1);
+            cpu.sve_vq_on &= ~(1u << (vq - 1));
+        }
+    }
+    if (cpu.sve == ONOFF_OFF && cpu.sve_vq_on) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s %s: sve=off and sve%u=on contradict each other (drop one)", name, arg,
+                    128 * (unsigned)g_bit_nth_msf(cpu.sve_vq_on, -1) + 128);
+        return false;
+    }
+    ps->cfg->cpu = cpu;
     return true;
 }
 
@@ -986,10 +1107,33 @@ static bool opt_chardev(ParseState *ps, const char *name, const char *arg, GErro
                     "%s %s: give id= and path= (e.g. %s)", name, arg, CHARDEV_EXAMPLE);
         return false;
     }
+    if (!opt_list_get(ol, "server")) {
+        /* A socket armpass connects to: a vhost-user backend's (-device vhost-user-*,
+         * chardev=ID). */
+        for (guint i = 0; i < ol->pairs->len; i++) {
+            const OptPair *pair = g_ptr_array_index(ol->pairs, i);
+            if (strcmp(pair->key, "id") && strcmp(pair->key, "path")) {
+                g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                            "%s %s: \"%s\" is not supported (a socket armpass connects to "
+                            "takes id= and path=; QMP's takes server=on,wait=off too)", name,
+                            arg, pair->key);
+                return false;
+            }
+        }
+        if (g_hash_table_contains(ps->chardevs, id) ||
+            g_hash_table_contains(ps->cfg->chardevs, id)) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                        "%s %s: a chardev with id \"%s\" is given already (give each its own "
+                        "id)", name, arg, id);
+            return false;
+        }
+        g_hash_table_insert(ps->cfg->chardevs, g_strdup(id), g_strdup(path));
+        return true;
+    }
     if (!qmp_socket_keys(name, arg, ol, also, CHARDEV_EXAMPLE, errp)) {
         return false;
     }
-    if (g_hash_table_contains(ps->chardevs, id)) {
+    if (g_hash_table_contains(ps->chardevs, id) || g_hash_table_contains(ps->cfg->chardevs, id)) {
         g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
                     "%s %s: a chardev with id \"%s\" is given already (give each its own id)",
                     name, arg, id);
@@ -1044,7 +1188,9 @@ static bool qmp_options_resolve(ParseState *ps, GError **errp)
 
         if (!path) {
             g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                        "-mon %s: no -chardev has id \"%s\" (add %s)", arg, id,
+                        "-mon %s: no -chardev %s \"%s\" (add %s)", arg,
+                        g_hash_table_contains(ps->cfg->chardevs, id)
+                            ? "with server=on,wait=off has id" : "has id", id,
                         CHARDEV_EXAMPLE);
             return false;
         }
@@ -1058,6 +1204,95 @@ static bool qmp_options_resolve(ParseState *ps, GError **errp)
                     "-qmp unix:PATH,server=on,wait=off");
         return false;
     }
+    return true;
+}
+
+#define NETDEV_EXAMPLE "-netdev tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=on"
+
+/* -netdev tap,id=ID,ifname=NAME|fd=N,script=no,downscript=no,vhost=on (QEMU's spelling; armpass
+ * runs no scripts and has only the vhost-net data path). */
+static bool opt_netdev(ParseState *ps, const char *name, const char *arg, GError **errp)
+{
+    g_autoptr(OptList) ol = NULL;
+    ArmpassNetdev *n;
+    const char *id, *ifname, *fd, *vhost;
+    bool on = true;
+
+    if (!opt_list_parse(arg, true, &ol, errp)) {
+        g_prefix_error(errp, "%s %s: ", name, arg);
+        return false;
+    }
+    if (!ol->first || strcmp(ol->first, "tap") != 0) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                    "%s %s: the only network backend is tap (e.g. %s)", name, arg,
+                    NETDEV_EXAMPLE);
+        return false;
+    }
+    for (guint i = 0; i < ol->pairs->len; i++) {
+        const OptPair *pair = g_ptr_array_index(ol->pairs, i);
+        static const char *const keys[] = { "id", "ifname", "fd", "vhost", "script",
+                                            "downscript" };
+        bool known = false;
+
+        for (unsigned k = 0; k < G_N_ELEMENTS(keys); k++) {
+            known |= strcmp(pair->key, keys[k]) == 0;
+        }
+        if (!known) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
+                        "%s %s: \"%s\" is not supported (tap takes id, ifname or fd, "
+                        "script=no, downscript=no, vhost=on)", name, arg, pair->key);
+            return false;
+        }
+        if ((!strcmp(pair->key, "script") || !strcmp(pair->key, "downscript")) &&
+            strcmp(pair->value, "no") != 0) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                        "%s %s: %s=%s: armpass runs no scripts: give %s=no and set the tap up "
+                        "yourself (ip link set TAP up)", name, arg, pair->key, pair->value,
+                        pair->key);
+            return false;
+        }
+    }
+    id = opt_list_get(ol, "id");
+    ifname = opt_list_get(ol, "ifname");
+    fd = opt_list_get(ol, "fd");
+    vhost = opt_list_get(ol, "vhost");
+    if (!id || !*id) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s %s: needs id=NAME, which -device virtio-net-pci,netdev= names (e.g. %s)",
+                    name, arg, NETDEV_EXAMPLE);
+        return false;
+    }
+    if (!ifname == !fd || (ifname && !*ifname)) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s %s: give the tap by ifname=NAME or fd=N, one of them (e.g. %s)", name,
+                    arg, NETDEV_EXAMPLE);
+        return false;
+    }
+    if (vhost && (!parse_bool(vhost, &on, NULL) || !on)) {
+        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                    "%s %s: armpass's only network data path is the kernel's vhost-net: give "
+                    "vhost=on", name, arg);
+        return false;
+    }
+    for (guint i = 0; i < ps->cfg->netdevs->len; i++) {
+        if (!strcmp(((ArmpassNetdev *)g_ptr_array_index(ps->cfg->netdevs, i))->id, id)) {
+            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
+                        "%s %s: a netdev with id \"%s\" is given already", name, arg, id);
+            return false;
+        }
+    }
+    n = g_new0(ArmpassNetdev, 1);
+    n->fd = -1;
+    n->tap_fd = -1;
+    if (fd && !parse_fd(name, arg, fd, &n->fd, errp)) {
+        g_free(n);
+        return false;
+    }
+    n->id = g_strdup(id);
+    n->ifname = g_strdup(ifname);
+    n->vhost = true;
+    ps->cfg->fds_passed |= n->fd >= 0;
+    g_ptr_array_add(ps->cfg->netdevs, n);
     return true;
 }
 
@@ -1231,7 +1466,12 @@ static const CmdOption cmd_options[] = {
       "a multiple of 2 MiB from 16M to 255G", "-m 1G", opt_m },
     { "-smp", NULL, "N", "the number of vCPUs, 1 to 8 (default 1); cpus=N works too",
       "-smp 4", opt_smp },
-    { "-kernel", NULL, "FILE", "the arm64 Linux Image to boot", "-kernel Image", opt_kernel },
+    { "-cpu", NULL, "host|max[,pmu=on|off][,sve=on|off][,sveN=on|off][,pauth=on|off]",
+      "the vCPU: the host's CPU (max is the same); each feature (PMU, SVE and its\n"
+      "vector lengths, pointer authentication) is on where KVM offers it; =on where\n"
+      "it does not is an error; -cpu help lists the switches",
+      "-cpu host,pmu=off", opt_cpu },
+    { "-kernel", NULL, "FILE", "what to boot: an arm64 Linux Image (or .gz), an aarch64 ELF or a raw binary", "-kernel Image", opt_kernel },
     { "-initrd", NULL, "FILE", "an initial ramdisk for the kernel",
       "-initrd rootfs.cpio.gz", opt_initrd },
     { "-append", NULL, "STRING", "the kernel command line",
@@ -1248,6 +1488,10 @@ static const CmdOption cmd_options[] = {
       "vfio-container (fd=N an open /dev/vfio/vfio: -device ...,container=ID,group-fd=M),\n"
       "memory-backend-ram|memfd|file (guest RAM: -M virt,memory-backend=ID)",
       "-object iommufd,id=iommufd0", opt_object },
+    { "-netdev", NULL, "tap,id=ID,ifname=NAME|fd=N,script=no,downscript=no,vhost=on",
+      "a tap for -device virtio-net-pci,netdev=ID; its data path is the kernel's\n"
+      "vhost-net (docs/virtio.md); armpass opens or creates the tap by name",
+      NETDEV_EXAMPLE, opt_netdev },
     { "-mem-path", NULL, "DIR",
       "guest RAM from a file in DIR, a hugetlbfs mount (QEMU's shorthand for\n"
       "-object memory-backend-file,mem-path=DIR)", "-mem-path /dev/hugepages", opt_mem_path },
@@ -1281,8 +1525,10 @@ static const CmdOption cmd_options[] = {
       "a QMP control socket at PATH (docs/operating.md): query, stop, cont,\n"
       "system_reset, system_powerdown, quit; one client at a time",
       QMP_EXAMPLE, opt_qmp },
-    { "-chardev", NULL, "socket,id=ID,path=PATH,server=on,wait=off",
-      "a Unix socket for -mon (QEMU's spelling of -qmp)", CHARDEV_EXAMPLE, opt_chardev },
+    { "-chardev", NULL, "socket,id=ID,path=PATH[,server=on,wait=off]",
+      "a Unix socket: with server=on,wait=off one armpass listens on for -mon (QEMU's\n"
+      "spelling of -qmp); without, one armpass connects to (a vhost-user backend's:\n"
+      "-device vhost-user-blk-pci,chardev=ID)", CHARDEV_EXAMPLE, opt_chardev },
     { "-mon", NULL, "chardev=ID,mode=control",
       "serve QMP on the -chardev socket ID", "-mon chardev=qmp0,mode=control", opt_mon },
     { "-help", "-h", NULL, "print this help and exit", NULL, opt_help },

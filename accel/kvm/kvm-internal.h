@@ -68,6 +68,8 @@ struct KvmState {
     unsigned max_routes;       /* KVM_CAP_IRQ_ROUTING's value (KVM_MAX_IRQ_ROUTES) */
     bool has_signal_msi;       /* KVM_CAP_SIGNAL_MSI; valid once msi_ready */
     int msi_ready;             /* atomic: 1 once the ITS and capabilities were found */
+    KvmVcpuFeatures features;  /* what kvm_create_vcpus gave the vCPUs */
+    bool pmu_ready;            /* kvm_vcpus_init_pmu has set up every vCPU's PMU */
 };
 
 /* Sets up and frees the routing-table state (kvm-irqchip.c); kvm_init / kvm_destroy. */
@@ -82,6 +84,19 @@ void kvm_irqchip_destroy(KvmState *s);
  */
 struct kvm_irq_routing *kvm_irq_routing_build(unsigned nr_spis, const KvmMsiRoute *routes,
                                               unsigned nr_routes);
+
+/*
+ * Which SVE vector lengths the vCPUs get (bit vq - 1 for 128 * vq bits, vq 1..16), from those
+ * KVM offers (offered, vCPU 0's KVM_REG_ARM64_SVE_VLS after KVM_ARM_VCPU_INIT) and -cpu's
+ * sveN=on (on) and sveN=off (off). KVM can only cap the length (api.rst 4.68: below the
+ * longest, the set must be exactly the host's), so: with some sveN=on, every offered length up
+ * to the longest N given; with only sveN=off, every offered length shorter than the shortest
+ * offered one turned off; with neither, all offered. Pure. Errors (one line, saying what to
+ * give instead): an sveN=on KVM does not offer; an sveN=off below the longest sveN=on that KVM
+ * offers; nothing left.
+ */
+bool kvm_sve_pick_vqs(uint32_t offered, uint32_t on, uint32_t off, uint32_t *out,
+                      GError **errp);
 
 /* ioctl that retries on EINTR; returns the ioctl's result, errno set on failure. */
 int kvm_ioctl_retry(const HostOps *ops, int fd, unsigned long req, void *arg);

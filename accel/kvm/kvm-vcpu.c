@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* KVM vCPUs for arm64: creation with PSCI 0.2, boot registers, and the KVM_RUN thread loop. */
+/* KVM vCPUs for arm64: creation (PSCI 0.2, PMU, SVE, pointer authentication), boot registers,
+ * and the KVM_RUN thread loop. Source: Documentation/virt/kvm/api.rst 4.82, 4.119, and
+ * Documentation/virt/kvm/devices/vcpu.rst. */
 #define G_LOG_DOMAIN "armpass-kvm"
 #include "kvm-internal.h"
 
@@ -23,62 +25,6 @@
  * are swapped; the uapi header's value is the one KVM takes). */
 #define REG_TIMER_CNT KVM_REG_ARM_TIMER_CNT
 
-bool kvm_create_vcpus(KvmState *s, unsigned n, GError **errp)
-{
-#if defined(__aarch64__)
-    struct kvm_vcpu_init preferred;
-
-    if (kvm_ioctl_retry(s->ops, s->vm_fd, KVM_ARM_PREFERRED_TARGET, &preferred) < 0) {
-        g_set_error(errp, KVM_ERROR, errno, "KVM_ARM_PREFERRED_TARGET: %s", g_strerror(errno));
-        return false;
-    }
-    s->vcpus = g_new0(KvmVcpu, n);
-    for (unsigned i = 0; i < n; i++) {
-        KvmVcpu *v = &s->vcpus[i];
-        struct kvm_vcpu_init init = preferred;
-
-        v->s = s;
-        v->index = i;
-        v->fd = kvm_ioctl_retry(s->ops, s->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)i);
-        s->nr_vcpus = i + 1;
-        if (v->fd < 0) {
-            g_set_error(errp, KVM_ERROR, errno, "vCPU %u: KVM_CREATE_VCPU: %s", i,
-                        g_strerror(errno));
-            return false;
-        }
-        init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
-        if (i > 0) {
-            init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF; /* until PSCI CPU_ON */
-        }
-        if (kvm_ioctl_retry(s->ops, v->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
-            g_set_error(errp, KVM_ERROR, errno, "vCPU %u: KVM_ARM_VCPU_INIT (target %u): %s", i,
-                        preferred.target, g_strerror(errno));
-            return false;
-        }
-        v->run = s->ops->mmap(s->ops->opaque, NULL, s->run_mmap_size, PROT_READ | PROT_WRITE,
-                              MAP_SHARED, v->fd, 0);
-        if (v->run == MAP_FAILED) {
-            v->run = NULL;
-            g_set_error(errp, KVM_ERROR, errno, "vCPU %u: mmap of kvm_run: %s", i,
-                        g_strerror(errno));
-            return false;
-        }
-    }
-    g_debug("%u vCPUs created (target %u, PSCI 0.2)", n, preferred.target);
-    return true;
-#else
-    (void)s;
-    (void)n;
-    g_set_error(errp, KVM_ERROR, ENODEV, "vCPUs need an aarch64 host");
-    return false;
-#endif
-}
-
-unsigned kvm_nr_vcpus(KvmState *s)
-{
-    return s->nr_vcpus;
-}
-
 static bool kvm_vcpu_reg(KvmState *s, unsigned idx, uint64_t id, uint64_t *val, bool set,
                          const char *what, GError **errp)
 {
@@ -91,6 +37,256 @@ static bool kvm_vcpu_reg(KvmState *s, unsigned idx, uint64_t id, uint64_t *val, 
         return false;
     }
     return true;
+}
+
+/* "128, 256, 512": the lengths in bits of a vq bitmap (bit vq - 1), for messages. */
+static char *kvm_sve_lengths_text(uint32_t vqs)
+{
+    GString *t = g_string_new(NULL);
+
+    for (unsigned vq = 1; vq <= 32; vq++) {
+        if (vqs & (1u << (vq - 1))) {
+            g_string_append_printf(t, "%s%u", t->len ? ", " : "", 128 * vq);
+        }
+    }
+    return g_string_free(t, FALSE);
+}
+
+bool kvm_sve_pick_vqs(uint32_t offered, uint32_t on, uint32_t off, uint32_t *out,
+                      GError **errp)
+{
+    g_autofree char *offered_text = kvm_sve_lengths_text(offered);
+    uint32_t pick;
+
+    if (on & ~offered) {
+        unsigned vq = (unsigned)g_bit_nth_lsf(on & ~offered, -1) + 1;
+        g_set_error(errp, KVM_ERROR, EINVAL, "-cpu sve%u=on: this host's KVM offers SVE vector "
+                    "lengths of %s bits only (pick sveN=on among them)", 128 * vq, offered_text);
+        return false;
+    }
+    if (on) {
+        unsigned max_vq = (unsigned)g_bit_nth_msf(on, -1) + 1;
+
+        pick = offered & (uint32_t)((1ull << max_vq) - 1);
+        if (pick & off) {
+            unsigned vq = (unsigned)g_bit_nth_lsf(pick & off, -1) + 1;
+            g_autofree char *below = kvm_sve_lengths_text(pick);
+            g_set_error(errp, KVM_ERROR, EINVAL, "-cpu sve%u=off with sve%u=on: KVM can only cap "
+                        "the vector length, so every length up to %u bits that the host offers "
+                        "(%s) stays on (drop sve%u=off, or give a shorter sveN=on)", 128 * vq,
+                        128 * max_vq, 128 * max_vq, below, 128 * vq);
+            return false;
+        }
+    } else if (off & offered) {
+        unsigned first_off = (unsigned)g_bit_nth_lsf(off & offered, -1) + 1;
+
+        pick = offered & (uint32_t)((1ull << (first_off - 1)) - 1);
+    } else {
+        pick = offered;
+    }
+    if (!pick) {
+        g_set_error(errp, KVM_ERROR, EINVAL, "-cpu sveN=off leaves none of the SVE vector lengths "
+                    "this host's KVM offers (%s bits): give sve=off to have no SVE", offered_text);
+        return false;
+    }
+    *out = pick;
+    return true;
+}
+
+/*
+ * Resolves -cpu's switches against the capabilities KVM_CHECK_EXTENSION reports on the VM
+ * (api.rst 4.82 names the capability of each KVM_ARM_VCPU_INIT feature).
+ */
+static bool kvm_vcpu_features_resolve(KvmState *s, const ArmpassCpuConfig *cpu,
+                                      KvmVcpuFeatures *f, GError **errp)
+{
+    bool pmu = kvm_check_extension(s, KVM_CAP_ARM_PMU_V3);
+    bool sve = kvm_check_extension(s, KVM_CAP_ARM_SVE);
+    bool pa = kvm_check_extension(s, KVM_CAP_ARM_PTRAUTH_ADDRESS);
+    bool pg = kvm_check_extension(s, KVM_CAP_ARM_PTRAUTH_GENERIC);
+    OnOffAuto want_sve = cpu->sve == ONOFF_AUTO && cpu->sve_vq_on ? ONOFF_ON : cpu->sve;
+
+    if (cpu->pmu == ONOFF_ON && !pmu) {
+        g_set_error(errp, KVM_ERROR, ENODEV, "-cpu pmu=on: this host's KVM offers guests no PMU "
+                    "(KVM_CAP_ARM_PMU_V3 is 0: the host kernel needs CONFIG_HW_PERF_EVENTS and a "
+                    "PMU of its own); leave pmu=on out");
+        return false;
+    }
+    if (want_sve == ONOFF_ON && !sve) {
+        g_autofree char *sw = cpu->sve == ONOFF_ON ? g_strdup("sve=on")
+            : g_strdup_printf("sve%u=on", 128 * ((unsigned)g_bit_nth_msf(cpu->sve_vq_on, -1) + 1));
+        g_set_error(errp, KVM_ERROR, ENODEV, "-cpu %s: this host's KVM offers guests no SVE "
+                    "(KVM_CAP_ARM_SVE is 0: the host CPU needs SVE and its kernel "
+                    "CONFIG_ARM64_SVE); leave %s out", sw, sw);
+        return false;
+    }
+    if (cpu->pauth == ONOFF_ON && !(pa && pg)) {
+        g_set_error(errp, KVM_ERROR, ENODEV, "-cpu pauth=on: this host's KVM offers guests no "
+                    "pointer authentication (KVM_CAP_ARM_PTRAUTH_ADDRESS is %d, "
+                    "KVM_CAP_ARM_PTRAUTH_GENERIC %d: the host CPU needs both and its kernel "
+                    "CONFIG_ARM64_PTR_AUTH); leave pauth=on out", pa, pg);
+        return false;
+    }
+    *f = (KvmVcpuFeatures){
+        .pmu = cpu->pmu != ONOFF_OFF && pmu,
+        .sve = want_sve != ONOFF_OFF && sve,
+        /* api.rst 4.82: with both capabilities, both features or neither; KVM's reset.c
+         * refuses either one alone. */
+        .pauth = cpu->pauth != ONOFF_OFF && pa && pg,
+    };
+    return true;
+}
+
+/* vCPU v's SVE: the vector lengths (read on vCPU 0 and picked once), then the finalize
+ * that makes its SVE registers usable (api.rst 4.82, 4.119). */
+static bool kvm_vcpu_sve_setup(KvmState *s, KvmVcpu *v, const ArmpassCpuConfig *cpu,
+                               GError **errp)
+{
+    uint64_t vls[KVM_ARM64_SVE_VLS_WORDS] = { 0 };
+    int feature = KVM_ARM_VCPU_SVE;
+
+    if (v->index == 0) {
+        if (!kvm_vcpu_reg(s, 0, KVM_REG_ARM64_SVE_VLS, vls, false, "SVE_VLS", errp) ||
+            !kvm_sve_pick_vqs((uint32_t)(vls[0] & ((1u << ARMPASS_SVE_MAX_VQ) - 1)),
+                              cpu->sve_vq_on, cpu->sve_vq_off, &s->features.sve_vqs, errp)) {
+            return false;
+        }
+        memset(vls, 0, sizeof(vls));
+    }
+    vls[0] = s->features.sve_vqs;
+    if (!kvm_vcpu_reg(s, v->index, KVM_REG_ARM64_SVE_VLS, vls, true, "SVE_VLS", errp)) {
+        return false;
+    }
+    if (kvm_ioctl_retry(s->ops, v->fd, KVM_ARM_VCPU_FINALIZE, &feature) < 0) {
+        g_set_error(errp, KVM_ERROR, errno, "vCPU %u: KVM_ARM_VCPU_FINALIZE(KVM_ARM_VCPU_SVE): %s",
+                    v->index, g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+bool kvm_create_vcpus(KvmState *s, unsigned n, const ArmpassCpuConfig *cpu, GError **errp)
+{
+    struct kvm_vcpu_init preferred;
+    KvmVcpuFeatures f;
+    uint32_t features = 1u << KVM_ARM_VCPU_PSCI_0_2;
+    g_autofree char *lengths = NULL;
+
+    if (!kvm_vcpu_features_resolve(s, cpu, &f, errp)) {
+        return false;
+    }
+    features |= (f.pmu ? 1u << KVM_ARM_VCPU_PMU_V3 : 0) | (f.sve ? 1u << KVM_ARM_VCPU_SVE : 0) |
+                (f.pauth ? 1u << KVM_ARM_VCPU_PTRAUTH_ADDRESS |
+                           1u << KVM_ARM_VCPU_PTRAUTH_GENERIC : 0);
+    if (kvm_ioctl_retry(s->ops, s->vm_fd, KVM_ARM_PREFERRED_TARGET, &preferred) < 0) {
+        g_set_error(errp, KVM_ERROR, errno, "KVM_ARM_PREFERRED_TARGET: %s", g_strerror(errno));
+        return false;
+    }
+    s->features = f;
+    s->vcpus = g_new0(KvmVcpu, n);
+    /* api.rst 4.82: every vCPU is created before the first KVM_ARM_VCPU_INIT (some registers
+     * reflect the machine's topology). */
+    for (unsigned i = 0; i < n; i++) {
+        KvmVcpu *v = &s->vcpus[i];
+
+        v->s = s;
+        v->index = i;
+        v->fd = kvm_ioctl_retry(s->ops, s->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)i);
+        s->nr_vcpus = i + 1;
+        if (v->fd < 0) {
+            g_set_error(errp, KVM_ERROR, errno, "vCPU %u: KVM_CREATE_VCPU: %s", i,
+                        g_strerror(errno));
+            return false;
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        KvmVcpu *v = &s->vcpus[i];
+        struct kvm_vcpu_init init = preferred;
+
+        init.features[0] |= features;
+        if (i > 0) {
+            init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF; /* until PSCI CPU_ON */
+        }
+        if (kvm_ioctl_retry(s->ops, v->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
+            g_set_error(errp, KVM_ERROR, errno, "vCPU %u: KVM_ARM_VCPU_INIT (target %u, "
+                        "features 0x%x): %s", i, preferred.target, init.features[0],
+                        g_strerror(errno));
+            return false;
+        }
+        if (f.sve && !kvm_vcpu_sve_setup(s, v, cpu, errp)) {
+            return false;
+        }
+        v->run = s->ops->mmap(s->ops->opaque, NULL, s->run_mmap_size, PROT_READ | PROT_WRITE,
+                              MAP_SHARED, v->fd, 0);
+        if (v->run == MAP_FAILED) {
+            v->run = NULL;
+            g_set_error(errp, KVM_ERROR, errno, "vCPU %u: mmap of kvm_run: %s", i,
+                        g_strerror(errno));
+            return false;
+        }
+    }
+    lengths = kvm_sve_lengths_text(s->features.sve_vqs);
+    g_debug("%u vCPUs created (target %u, PSCI 0.2, PMU %s, SVE %s%s%s, pointer authentication "
+            "%s)", n, preferred.target, f.pmu ? "on" : "off", f.sve ? "on" : "off",
+            f.sve ? ": vector lengths " : "", f.sve ? lengths : "", f.pauth ? "on" : "off");
+    return true;
+}
+
+void kvm_vcpu_features(KvmState *s, KvmVcpuFeatures *out)
+{
+    *out = s->features;
+}
+
+/* KVM_SET_DEVICE_ATTR on vCPU v (Documentation/virt/kvm/devices/vcpu.rst). */
+static bool kvm_vcpu_attr(KvmState *s, KvmVcpu *v, uint32_t group, uint64_t attr, void *val,
+                          const char *what, GError **errp)
+{
+    struct kvm_device_attr a = { .group = group, .attr = attr, .addr = (uintptr_t)val };
+
+    if (kvm_ioctl_retry(s->ops, v->fd, KVM_SET_DEVICE_ATTR, &a) < 0) {
+        g_set_error(errp, KVM_ERROR, errno, "vCPU %u: KVM_SET_DEVICE_ATTR (%s): %s", v->index,
+                    what, g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+bool kvm_vcpus_init_pmu(KvmState *s, unsigned intid, GError **errp)
+{
+    if (!s->features.pmu) {
+        return true;
+    }
+    if (s->gic_fd < 0) {
+        g_set_error(errp, KVM_ERROR, EINVAL, "the PMU's overflow interrupt needs the in-kernel "
+                    "vGIC, which does not exist yet (create it first: vcpu.rst 1.2)");
+        return false;
+    }
+    if (intid < 16 || intid > 31) {
+        g_set_error(errp, KVM_ERROR, EINVAL, "the PMU's overflow interrupt INTID %u is not a "
+                    "PPI (16..31)", intid);
+        return false;
+    }
+    for (unsigned i = 0; i < s->nr_vcpus; i++) {
+        KvmVcpu *v = &s->vcpus[i];
+        int irq = (int)intid;
+        g_autofree char *what = g_strdup_printf("KVM_ARM_VCPU_PMU_V3_CTRL, "
+                                                "KVM_ARM_VCPU_PMU_V3_IRQ = %u", intid);
+
+        if (!kvm_vcpu_attr(s, v, KVM_ARM_VCPU_PMU_V3_CTRL, KVM_ARM_VCPU_PMU_V3_IRQ, &irq, what,
+                           errp) ||
+            !kvm_vcpu_attr(s, v, KVM_ARM_VCPU_PMU_V3_CTRL, KVM_ARM_VCPU_PMU_V3_INIT, NULL,
+                           "KVM_ARM_VCPU_PMU_V3_CTRL, KVM_ARM_VCPU_PMU_V3_INIT", errp)) {
+            return false;
+        }
+    }
+    s->pmu_ready = true;
+    g_debug("PMU: overflow interrupt INTID %u on %u vCPUs", intid, s->nr_vcpus);
+    return true;
+}
+
+unsigned kvm_nr_vcpus(KvmState *s)
+{
+    return s->nr_vcpus;
 }
 
 bool kvm_vcpu_get_mpidr(KvmState *s, unsigned idx, uint64_t *mpidr, GError **errp)
@@ -110,7 +306,8 @@ bool kvm_vcpu_set_boot_regs(KvmState *s, unsigned idx, uint64_t pc, uint64_t x0,
 {
 #if defined(__aarch64__)
     /* booting.rst: x0 = device tree address, x1..x3 = 0, MMU off, EL1h with DAIF masked
-     * (the state KVM_ARM_VCPU_INIT leaves the vCPU in). */
+     * (the state KVM_ARM_VCPU_INIT leaves the vCPU in). An ELF or a raw binary starts in the
+     * same state, at its entry point or load address (hw/arm/boot.c). */
     uint64_t zero = 0;
     return kvm_vcpu_reg(s, idx, REG_CORE(regs.pc), &pc, true, "PC", errp) &&
            kvm_vcpu_reg(s, idx, REG_CORE(regs.regs[0]), &x0, true, "X0", errp) &&

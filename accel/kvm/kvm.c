@@ -298,6 +298,25 @@ bool kvm_irqfd_deassign(KvmState *s, int fd, unsigned gsi, GError **errp)
     return true;
 }
 
+bool kvm_ioeventfd(KvmState *s, int fd, uint64_t addr, unsigned len, bool assign,
+                   GError **errp)
+{
+    struct kvm_ioeventfd e = {
+        .addr = addr,
+        .len = len,
+        .fd = fd,
+        .flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
+    };
+
+    if (kvm_ioctl_retry(s->ops, s->vm_fd, KVM_IOEVENTFD, &e) < 0) {
+        g_set_error(errp, KVM_ERROR, errno, "KVM_IOEVENTFD (%s 0x%" PRIx64 ", %u bytes): %s",
+                    assign ? "assign" : "deassign", addr, len, g_strerror(errno));
+        return false;
+    }
+    g_debug("ioeventfd %d %s at 0x%" PRIx64 " (%u bytes)", fd, assign ? "on" : "off", addr, len);
+    return true;
+}
+
 void kvm_get_counters(KvmState *s, KvmCounters *out)
 {
     memset(out, 0, sizeof(*out));

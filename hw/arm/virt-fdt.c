@@ -2,7 +2,7 @@
 /*
  * The virt board's device tree, one fdt_add_<node>() per node kind, then each device's own.
  * Bindings: Documentation/devicetree/bindings/ (arm/cpus.yaml, arm/psci.yaml,
- * interrupt-controller/arm,gic-v3.yaml and arm,gic.yaml, timer/arm,arch_timer.yaml,
+ * interrupt-controller/arm,gic-v3.yaml and arm,gic.yaml, timer/arm,arch_timer.yaml, arm/pmu.yaml,
  * clock/fixed-clock.yaml, serial/pl011.yaml, chosen.txt, pci/host-generic-pci.yaml) of
  * Linux 6.1.
  */
@@ -151,6 +151,29 @@ static bool fdt_add_timer(void *fdt, const VirtFdtParams *p, GError **errp)
     return true;
 }
 
+/* The PMUv3 (bindings/arm/pmu.yaml): its overflow interrupt, a level-high PPI on every vCPU
+ * (GICv2 names the CPUs it reaches, as for the timer). */
+static bool fdt_add_pmu(void *fdt, const VirtFdtParams *p, GError **errp)
+{
+    uint32_t flags = FDT_IRQ_TYPE_LEVEL_HIGH;
+    fdt32_t cells[3];
+    int node;
+
+    if (!p->pmu) {
+        return true;
+    }
+    if (p->gic_version == 2) {
+        flags |= ((1u << p->smp) - 1) << 8;
+    }
+    cells[0] = cpu_to_fdt32(GIC_FDT_IRQ_TYPE_PPI);
+    cells[1] = cpu_to_fdt32(VIRT_PMU_PPI);
+    cells[2] = cpu_to_fdt32(flags);
+    FDT_CHECK_OFFSET(node, fdt_add_subnode(fdt, 0, "pmu"));
+    FDT_CHECK(fdt_setprop_string(fdt, node, "compatible", "arm,armv8-pmuv3"));
+    FDT_CHECK(fdt_setprop(fdt, node, "interrupts", cells, sizeof(cells)));
+    return true;
+}
+
 static bool fdt_add_psci(void *fdt, GError **errp)
 {
     static const char *const compat[] = { "arm,psci-1.0", "arm,psci-0.2", NULL };
@@ -228,7 +251,8 @@ static bool virt_fdt_fill(MachineState *ms, const VirtFdtParams *p, void *fdt, G
 
     if (!fdt_add_root(fdt, errp) || !fdt_add_cpus(fdt, p, errp) ||
         !fdt_add_memory(fdt, p, errp) || !fdt_add_gic(fdt, p, errp) ||
-        !fdt_add_timer(fdt, p, errp) || !fdt_add_psci(fdt, errp) ||
+        !fdt_add_timer(fdt, p, errp) || !fdt_add_pmu(fdt, p, errp) ||
+        !fdt_add_psci(fdt, errp) ||
         !fdt_add_apb_pclk(fdt, errp) ||
         !pl011_fdt_add_node(fdt, virt_memmap[VIRT_UART].base, virt_irqmap[VIRT_IRQ_UART],
                             VIRT_PHANDLE_APB_PCLK, &uart_path, errp) ||

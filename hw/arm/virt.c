@@ -65,7 +65,8 @@ typedef struct VirtMachine {
     bool escape;
     int gic_version;
     uint64_t *mpidr;
-    Arm64Kernel kernel;     /* open from virt_load_images until it is in RAM (fd -1: none) */
+    Arm64Kernel kernel;     /* open from virt_load_images until it is in RAM (fd -1: none);
+                             * its format and extent stay for the last plan */
     int initrd_fd;          /* likewise the initrd's (-1: none) */
     uint64_t initrd_size;
     Arm64BootLayout layout;
@@ -139,6 +140,12 @@ static bool virt_irq_has_msi(void *opaque)
 }
 
 /* Devices reach KVM's interrupt controller through these. */
+static bool virt_irq_ioeventfd(void *opaque, int fd, uint64_t addr, unsigned len, bool assign,
+                               GError **errp)
+{
+    return kvm_ioeventfd(opaque, fd, addr, len, assign, errp);
+}
+
 static const MachineIrqOps virt_kvm_irq_ops = {
     .set_spi = virt_irq_set_spi,
     .irqfd_assign = virt_irq_irqfd_assign,
@@ -149,6 +156,7 @@ static const MachineIrqOps virt_kvm_irq_ops = {
     .msi_route_release = virt_irq_msi_route_release,
     .signal_msi = virt_irq_signal_msi,
     .has_msi = virt_irq_has_msi,
+    .ioeventfd = virt_irq_ioeventfd,
 };
 
 static void virt_uart_irq(void *opaque, bool level)
@@ -388,7 +396,8 @@ static bool virt_load_images(VirtMachine *vm, GError **errp)
         if (cfg->dumpdtb) {
             return true; /* the tree alone: no kernel needed */
         }
-        g_set_error(errp, VIRT_ERROR, EINVAL, "no kernel given (use -kernel Image)");
+        g_set_error(errp, VIRT_ERROR, EINVAL, "no kernel given (use -kernel FILE: an arm64 "
+                    "Image, an aarch64 ELF or a raw binary)");
         return false;
     }
     if (!arm64_kernel_open(cfg->kernel, &vm->kernel, errp)) {
@@ -442,7 +451,15 @@ static bool virt_load_kernel(VirtMachine *vm, GError **errp)
                     " is outside RAM", vm->layout.kernel_addr);
         return false;
     }
-    if (!arm64_kernel_load(&vm->kernel, dst, room, errp)) {
+    if (vm->kernel.format == ARM64_KERNEL_ELF) {
+        /* The segments lie in the boot bank (the plan checked): read them into it. */
+        const VirtRamBank *b = &g_array_index(vm->banks, VirtRamBank, vm->boot_bank);
+
+        dst = virt_ram_ptr(vm, b->base, &room);
+        if (!arm64_kernel_load_elf(&vm->kernel, dst, b->base, b->size, errp)) {
+            return false;
+        }
+    } else if (!arm64_kernel_load(&vm->kernel, dst, room, errp)) {
         return false;
     }
     if (vm->kernel.gz && !virt_boot_plan(vm, errp)) {
@@ -485,13 +502,29 @@ static bool virt_ram_banks(VirtMachine *vm, GError **errp)
     return true;
 }
 
-/* Where kernel, initrd and device tree go: arm64_boot_plan in the boot bank. */
+/* The device tree's size that an ELF's or raw binary's first plan assumes before the tree is
+ * built (bytes): less than any tree virt builds (2 KiB and more), so that the first plan
+ * refuses nothing the last accepts; virt_fdt_create plans again with the tree's size. */
+#define VIRT_DTB_SIZE_GUESS 1024
+
+/*
+ * Where kernel, initrd and device tree go: arm64_kernel_plan in the boot bank. An Image's
+ * device tree has its 2 MiB; an ELF's or raw binary's goes at the start of RAM if it fits
+ * below the kernel, and its size is known only once the tree is built (or read, -dtb).
+ */
 static bool virt_boot_plan(VirtMachine *vm, GError **errp)
 {
     const VirtRamBank *b = &g_array_index(vm->banks, VirtRamBank, vm->boot_bank);
+    uint64_t dtb_size = vm->fdt ? vm->fdt_size : VIRT_DTB_SIZE_GUESS;
 
-    return arm64_boot_plan(b->base, b->size, &vm->kernel.hdr, vm->kernel.image_len,
-                           vm->initrd_size, &vm->layout, errp);
+    if (!arm64_kernel_plan(&vm->kernel, b->base, b->size, vm->initrd_size, dtb_size,
+                           &vm->layout, errp)) {
+        if (vm->kernel.format != ARM64_KERNEL_IMAGE) {
+            g_prefix_error(errp, "-kernel %s: ", vm->cfg->kernel);
+        }
+        return false;
+    }
+    return true;
 }
 
 static bool virt_memory_init(VirtMachine *vm, GError **errp)
@@ -540,7 +573,7 @@ static bool virt_cpus_and_gic_init(VirtMachine *vm, GError **errp)
         vm->gic_version = cfg->gic_version == GIC_VERSION_HOST ? 3 : (int)cfg->gic_version;
         return true;
     }
-    if (!kvm_create_vcpus(kvm, cfg->smp, errp)) {
+    if (!kvm_create_vcpus(kvm, cfg->smp, &cfg->cpu, errp)) {
         return false;
     }
     for (unsigned i = 0; i < cfg->smp; i++) {
@@ -573,7 +606,9 @@ static bool virt_cpus_and_gic_init(VirtMachine *vm, GError **errp)
         .its_base = virt_memmap[VIRT_GIC_ITS].base,
         .nr_irqs = VIRT_GIC_NR_IRQS,
     };
-    return kvm_gic_create(kvm, &layout, errp);
+    /* The PMU's overflow interrupt once the vGIC is initialised (vcpu.rst 1.2). */
+    return kvm_gic_create(kvm, &layout, errp) &&
+           kvm_vcpus_init_pmu(kvm, 16 + VIRT_PMU_PPI, errp);
 }
 
 /* Creates every -device (properties checked) before anything is set up, so a typo costs
@@ -681,15 +716,35 @@ static bool virt_fdt_create(VirtMachine *vm, GError **errp)
         .bootargs = cfg->append,
     };
 
-    if (cfg->dtb) {
-        return true; /* loaded and checked by virt_load_images */
+    if (vm->ms.kvm) {
+        KvmVcpuFeatures f;
+
+        kvm_vcpu_features(vm->ms.kvm, &f);
+        p.pmu = f.pmu;
+    } else {
+        p.pmu = cfg->cpu.pmu != ONOFF_OFF; /* dumpdtb without KVM: as if KVM offered one */
     }
-    if (vm->initrd_size) {
-        p.initrd_start = vm->layout.initrd_addr;
-        p.initrd_end = vm->layout.initrd_addr + vm->layout.initrd_size;
+    if (!cfg->dtb) { /* -dtb: loaded and checked by virt_load_images */
+        if (vm->initrd_size) {
+            p.initrd_start = vm->layout.initrd_addr;
+            p.initrd_end = vm->layout.initrd_addr + vm->layout.initrd_size;
+        }
+        vm->fdt = virt_fdt_build(&vm->ms, &p, &vm->fdt_size, errp);
+        if (!vm->fdt) {
+            return false;
+        }
     }
-    vm->fdt = virt_fdt_build(&vm->ms, &p, &vm->fdt_size, errp);
-    return vm->fdt != NULL;
+    if (cfg->kernel && vm->kernel.format != ARM64_KERNEL_IMAGE) {
+        /* The tree's size is known now: where it goes below or after an ELF or raw binary.
+         * The initrd stays where the tree says (its place does not depend on the tree's). */
+        uint64_t initrd_addr = vm->layout.initrd_addr;
+
+        if (!virt_boot_plan(vm, errp)) {
+            return false;
+        }
+        g_assert(vm->layout.initrd_addr == initrd_addr);
+    }
+    return true;
 }
 
 static bool virt_load_into_ram(VirtMachine *vm, GError **errp)
@@ -715,12 +770,12 @@ static bool virt_load_into_ram(VirtMachine *vm, GError **errp)
     if (!address_space_write_ram(&vm->as, l->dtb_addr, vm->fdt, vm->fdt_size, errp)) {
         return false;
     }
-    g_debug("kernel at 0x%" PRIx64 ", initrd at 0x%" PRIx64 " (%" PRIu64 " bytes), dtb at "
-            "0x%" PRIx64 " (%zu bytes)", l->kernel_addr, l->initrd_addr, l->initrd_size,
-            l->dtb_addr, vm->fdt_size);
+    g_debug("kernel at 0x%" PRIx64 "-0x%" PRIx64 " entered at 0x%" PRIx64 ", initrd at 0x%"
+            PRIx64 " (%" PRIu64 " bytes), dtb at 0x%" PRIx64 " (%zu bytes)", l->kernel_addr,
+            l->kernel_end, l->entry, l->initrd_addr, l->initrd_size, l->dtb_addr, vm->fdt_size);
     /* The guest has its copy of the tree now: armpass's own would only add to its footprint. */
     g_clear_pointer(&vm->fdt, g_free);
-    return kvm_vcpu_set_boot_regs(vm->ms.kvm, 0, l->kernel_addr, l->dtb_addr, errp);
+    return kvm_vcpu_set_boot_regs(vm->ms.kvm, 0, l->entry, l->dtb_addr, errp);
 }
 
 static bool virt_write_dumpdtb(VirtMachine *vm, GError **errp)

@@ -4,6 +4,7 @@
 #include "hw/pci/pcie-root-port.h"
 #include "hw/vfio/vfio-pci.h"
 #include "hw/vfio/vfio-sysbus.h"
+#include "hw/virtio/virtio-devices.h"
 
 #include <string.h>
 
@@ -13,6 +14,9 @@ const DeviceClass *const device_classes[] = {
     &vfio_amba_device_class,
     &vfio_pci_device_class,
     &pcie_root_port_device_class,
+    &vhost_user_blk_pci_device_class,
+    &virtio_net_pci_device_class,
+    &vhost_vsock_pci_device_class,
     NULL,
 };
 

@@ -9,6 +9,7 @@
 
 #include "system/hostops.h"
 #include "system/memory.h"
+#include "system/options.h"
 
 #include <glib.h>
 #include <stdbool.h>
@@ -69,15 +70,46 @@ bool kvm_gic_supported(KvmState *s, int version);
  * errors name the range. */
 MemoryListener *kvm_memory_listener(KvmState *s);
 
+/* The optional vCPU features the guest has (kvm_create_vcpus resolved -cpu's switches against
+ * what the host's KVM offers). */
+typedef struct KvmVcpuFeatures {
+    bool pmu;         /* KVM_ARM_VCPU_PMU_V3; its interrupt is set by kvm_vcpus_init_pmu */
+    bool sve;         /* KVM_ARM_VCPU_SVE, its vector lengths set and finalized */
+    bool pauth;       /* KVM_ARM_VCPU_PTRAUTH_ADDRESS and KVM_ARM_VCPU_PTRAUTH_GENERIC */
+    uint32_t sve_vqs; /* with sve: bit vq - 1 for each vector length (128 * vq bits) it has */
+} KvmVcpuFeatures;
+
 /*
- * Creates n vCPUs (KVM_CREATE_VCPU, KVM_ARM_VCPU_INIT with the preferred target and
- * KVM_ARM_VCPU_PSCI_0_2; all but vCPU 0 start powered off until PSCI CPU_ON).
+ * Creates n vCPUs: KVM_CREATE_VCPU for all of them, then for each KVM_ARM_VCPU_INIT (api.rst
+ * 4.82) with the preferred target, KVM_ARM_VCPU_PSCI_0_2 (all but vCPU 0 powered off until
+ * PSCI CPU_ON) and the features cpu asks for: each switch ONOFF_AUTO is on where KVM offers it
+ * (KVM_CHECK_EXTENSION of KVM_CAP_ARM_PMU_V3, KVM_CAP_ARM_SVE, KVM_CAP_ARM_PTRAUTH_ADDRESS and
+ * _GENERIC, both needed), ONOFF_ON must be offered. With SVE, each vCPU's vector lengths go
+ * into KVM_REG_ARM64_SVE_VLS (kvm_sve_pick_vqs on what vCPU 0 reads there) before
+ * KVM_ARM_VCPU_FINALIZE(KVM_ARM_VCPU_SVE) (api.rst 4.119, "arm64 SVE registers" in 4.68).
+ * A PMU still needs kvm_vcpus_init_pmu once the vGIC exists.
+ * Errors, before any vCPU is created: a switch =on (or an sveN=on) that KVM does not offer,
+ * naming the capability and what to drop; a vector length choice KVM cannot give
+ * (kvm_sve_pick_vqs). Then any ioctl's errno, with the vCPU and the ioctl named.
  */
-bool kvm_create_vcpus(KvmState *s, unsigned n, GError **errp);
+bool kvm_create_vcpus(KvmState *s, unsigned n, const ArmpassCpuConfig *cpu, GError **errp);
+/* What the vCPUs got; all false before kvm_create_vcpus. */
+void kvm_vcpu_features(KvmState *s, KvmVcpuFeatures *out);
+/*
+ * With a PMU: for each vCPU, its overflow interrupt (KVM_SET_DEVICE_ATTR on the vCPU,
+ * KVM_ARM_VCPU_PMU_V3_CTRL / KVM_ARM_VCPU_PMU_V3_IRQ = intid, a PPI: 16..31, the same on every
+ * vCPU), then KVM_ARM_VCPU_PMU_V3_INIT (Documentation/virt/kvm/devices/vcpu.rst 1.1, 1.2).
+ * Call after kvm_gic_create (INIT needs an initialised vGIC) and before the vCPUs run
+ * (KVM_RUN fails with EINVAL on a PMU never initialised). Nothing to do without a PMU.
+ * Errors: no vGIC yet (EINVAL), an intid that is not a PPI (EINVAL), the attribute's errno.
+ */
+bool kvm_vcpus_init_pmu(KvmState *s, unsigned intid, GError **errp);
 unsigned kvm_nr_vcpus(KvmState *s);
 /* MPIDR_EL1 of vCPU idx (the value the device tree's cpu reg carries, Aff3..Aff0). */
 bool kvm_vcpu_get_mpidr(KvmState *s, unsigned idx, uint64_t *mpidr, GError **errp);
-/* Sets the boot vCPU's PC (guest-physical) and X0..X3 per Documentation/arm64/booting.rst. */
+/* Sets the boot vCPU's PC (guest-physical) and X0..X3 per Documentation/arm64/booting.rst:
+ * x0 = the device tree's guest-physical address, x1..x3 = 0. The same for any -kernel: an
+ * Image (pc: its start), an ELF (its entry point), a raw binary (its load address). */
 bool kvm_vcpu_set_boot_regs(KvmState *s, unsigned idx, uint64_t pc, uint64_t x0,
                             GError **errp);
 
@@ -97,6 +129,14 @@ bool kvm_set_spi(KvmState *s, unsigned spi, bool level, GError **errp);
  */
 bool kvm_irqfd_assign(KvmState *s, int fd, int resamplefd, unsigned gsi, GError **errp);
 bool kvm_irqfd_deassign(KvmState *s, int fd, unsigned gsi, GError **errp);
+/*
+ * KVM_IOEVENTFD: a guest write of len bytes (1, 2, 4, 8; 0: any length) to guest-physical
+ * addr signals eventfd fd in the kernel, with no exit to armpass (no datamatch: any value).
+ * assign false takes it away again. Errors: the ioctl's errno. Source:
+ * Documentation/virt/kvm/api.rst, 4.59 KVM_IOEVENTFD.
+ */
+bool kvm_ioeventfd(KvmState *s, int fd, uint64_t addr, unsigned len, bool assign,
+                   GError **errp);
 
 /*
  * MSIs through the in-kernel ITS (api.rst 4.52 KVM_SET_GSI_ROUTING, 4.71 KVM_SIGNAL_MSI;

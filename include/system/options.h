@@ -53,12 +53,49 @@ typedef struct OptList {
 
 typedef struct HostMemConfig HostMemConfig; /* system/hostmem.h */
 
+/* A -cpu switch: on where KVM offers the feature (the default), off, or on (an error where
+ * KVM does not offer it). */
+typedef enum OnOffAuto {
+    ONOFF_AUTO = -1,
+    ONOFF_OFF = 0,
+    ONOFF_ON = 1,
+} OnOffAuto;
+
+/* SVE vector lengths on the command line: sveN for N = 128 * vq bits, vq 1..16 (2048 bits,
+ * the architecture's most; Arm ARM, ZCR_ELx.LEN). */
+#define ARMPASS_SVE_MAX_VQ 16
+
+/*
+ * -cpu host|max[,pmu=on|off][,sve=on|off][,sveN=on|off...][,pauth=on|off] (QEMU's spelling).
+ * Under KVM there is one model, the host's CPU; the switches say which optional features KVM
+ * is asked for (api.rst 4.82 KVM_ARM_VCPU_INIT): accel/kvm/kvm-vcpu.c resolves them against
+ * what the host's KVM offers.
+ */
+typedef struct ArmpassCpuConfig {
+    OnOffAuto pmu;       /* KVM_ARM_VCPU_PMU_V3 */
+    OnOffAuto sve;       /* KVM_ARM_VCPU_SVE */
+    OnOffAuto pauth;     /* KVM_ARM_VCPU_PTRAUTH_ADDRESS and _GENERIC */
+    uint32_t sve_vq_on;  /* bit vq - 1: sve<128 * vq>=on was given (the last word counts) */
+    uint32_t sve_vq_off; /* bit vq - 1: sve<128 * vq>=off was given */
+} ArmpassCpuConfig;
+
 /* One -object: TYPE,id=ID[,fd=FD]. */
 typedef struct ArmpassObject {
     char *type;          /* "iommufd" or "vfio-container" */
     char *id;
     int fd;              /* a descriptor passed in; -1: none (armpass opens the file) */
 } ArmpassObject;
+
+/* One -netdev tap: the tap device a virtio-net-pci device's vhost-net uses. */
+typedef struct ArmpassNetdev {
+    char *id;
+    char *ifname;        /* the tap armpass opens or creates (TUNSETIFF); NULL with fd */
+    int fd;              /* an open tap passed in by a manager; -1: none */
+    bool vhost;          /* vhost=on (the only data path armpass has) */
+    int tap_fd;          /* the open tap (system/main.c opens it once, for every boot:
+                          * virtio_net_tap_open), -1 before */
+    char *tap_name;      /* its name as the kernel gave it */
+} ArmpassNetdev;
 
 typedef struct ArmpassConfig {
     char *machine;       /* "virt" */
@@ -76,6 +113,8 @@ typedef struct ArmpassConfig {
     HostMemConfig *ram_backend; /* resolved by armpass_parse_args: guest RAM's backend
                                  * (a copy of the -object's, or the implicit one) */
     unsigned smp;
+    ArmpassCpuConfig cpu; /* -cpu; without one, host with every switch ONOFF_AUTO */
+    bool show_cpu_help;  /* -cpu help */
     char *kernel;
     char *initrd;
     char *append;
@@ -96,6 +135,9 @@ typedef struct ArmpassConfig {
     bool start_paused;   /* -S: the vCPUs wait for QMP cont before the guest's first step */
     bool sandbox;        /* -sandbox on: drop capabilities, seccomp filter once set up */
     char *qmp_path;      /* the QMP control socket (-qmp unix:PATH or -chardev + -mon) */
+    GHashTable *chardevs; /* id -> path of each -chardev socket armpass connects to (a
+                           * vhost-user backend's; no server=on) */
+    GPtrArray *netdevs;  /* ArmpassNetdev *, one per -netdev */
 } ArmpassConfig;
 
 #define ARMPASS_MIN_RAM (16 * 1024 * 1024ULL)
@@ -137,5 +179,7 @@ bool armpass_parse_args(int argc, char **argv, ArmpassConfig *cfg, GError **errp
 const char *armpass_usage(void);
 /* The -object help text. */
 const char *armpass_object_help(void);
+/* The -cpu help text: the models and the switches. */
+const char *armpass_cpu_help(void);
 
 #endif

@@ -261,6 +261,64 @@ add("image", "zimage", b"\0" * 0x24 + struct.pack("<I", 0x016f2818) + b"\0" * 24
 add("image", "uimage", struct.pack("<I", 0x56190527) + b"\0" * 60)
 add("image", "short", image()[:63])
 
+
+# ---- elf: an aarch64 ELF executable for -kernel ------------------------------------------------
+
+def elf(segs, entry, cls=2, data=1, version=1, etype=2, machine=183, phentsize=56, phnum=None,
+        phoff=64, sh=(0, 0, 0, 0)):
+    """ELF64 header + program headers at phoff + each segment's bytes at 256-byte steps.
+    segs: (p_type, paddr, vaddr, filesz, memsz); sh: e_shoff, e_flags, e_shentsize, e_shnum
+    (fuzz-elf reads its RAM layout there)."""
+    n = len(segs) if phnum is None else phnum
+    body_at = 64 + 56 * len(segs)
+    body_at = (body_at + 255) & ~255
+    phdrs, body = b"", b""
+    for i, (ptype, paddr, vaddr, filesz, memsz) in enumerate(segs):
+        off = body_at + len(body)
+        phdrs += struct.pack("<IIQQQQQQ", ptype, 5, off, vaddr, paddr, filesz, memsz, 4096)
+        chunk = bytes(((i + 1) * 0x11 + j) & 0xff for j in range(filesz))
+        body += chunk + b"\0" * ((-len(chunk)) % 256)
+    ident = b"\x7fELF" + bytes([cls, data, version]) + b"\0" * 9
+    hdr = ident + struct.pack("<HHIQQQIHHHHHH", etype, machine, 1, entry, phoff, sh[0], sh[1],
+                              64, phentsize, n, sh[2], sh[3], 0)
+    out = hdr + phdrs
+    return out + b"\0" * (body_at - len(out)) + body
+
+
+LOAD, NOTE, INTERP = 1, 4, 3
+HELLO = [(LOAD, 0x40200000, 0x40200000, 0x300, 0x300), (NOTE, 0, 0, 0, 0),
+         (LOAD, 0x40210000, 0x40210000, 8, 0x1008)]
+add("elf", "hello", elf(HELLO, 0x40200000))
+add("elf", "hello-layout", elf(HELLO, 0x40200000, sh=(0x40000000, 8, 0x20, 0x10)))
+add("elf", "hello-tight-ram", elf(HELLO, 0x40200000, sh=(0x40200000, 1, 1, 0xffff)))
+add("elf", "low-at-ram-base", elf([(LOAD, 0x40000000, 0x40000000, 0x100, 0x200000)], 0x40000000))
+add("elf", "raw-address", elf([(LOAD, 0x40080000, 0x40080000, 0x40, 0x40)], 0x40080000))
+add("elf", "linked-high", elf([(LOAD, 0x40080000, 0xffff800008000000, 0x100, 0x2000)],
+                              0xffff800008000040))
+add("elf", "below-ram", elf([(LOAD, 0x1000, 0x1000, 0x10, 0x10)], 0x1000))
+add("elf", "above-ram", elf([(LOAD, 0x80000000, 0x80000000, 0x10, 0x10)], 0x80000000))
+add("elf", "top", elf([(LOAD, 0xfffffffffffff000, 0xfffffffffffff000, 0x10, 0xfff)],
+                      0xfffffffffffff000))
+add("elf", "wrap", elf([(LOAD, 0xffffffffffffff00, 0xffffffffffffff00, 0x10, 0x200)],
+                       0xffffffffffffff00))
+add("elf", "overlap", elf([(LOAD, 0x40200000, 0x40200000, 0x100, 0x1000),
+                           (LOAD, 0x40200800, 0x40200800, 0x10, 0x10)], 0x40200000))
+add("elf", "entry-in-bss", elf([(LOAD, 0x40200000, 0x40200000, 0x10, 0x1000)], 0x40200100))
+add("elf", "entry-unaligned", elf(HELLO, 0x40200002))
+add("elf", "filesz-over-memsz", elf([(LOAD, 0x40200000, 0x40200000, 0x20, 0x10)], 0x40200000))
+add("elf", "no-load", elf([(NOTE, 0, 0, 0x10, 0x10)], 0))
+add("elf", "interp", elf([(INTERP, 0, 0, 0x10, 0x10)] + HELLO, 0x40200000))
+add("elf", "elfclass32-arm", elf(HELLO, 0x40200000, cls=1, machine=40))
+add("elf", "big-endian", elf(HELLO, 0x40200000, data=2))
+add("elf", "x86-64", elf(HELLO, 0x40200000, machine=62))
+add("elf", "et-dyn", elf(HELLO, 0x40200000, etype=3))
+add("elf", "et-rel", elf(HELLO, 0x40200000, etype=1))
+add("elf", "phentsize-32", elf(HELLO, 0x40200000, phentsize=32))
+add("elf", "phnum-xnum", elf(HELLO, 0x40200000, phnum=0xffff))
+add("elf", "phoff-past-end", elf(HELLO, 0x40200000, phoff=0xfffffffffffffff0))
+add("elf", "truncated-segment", elf(HELLO, 0x40200000)[:-300])
+add("elf", "header-only", elf(HELLO, 0x40200000)[:40])
+
 # ---- pci-config: a device byte, then operations on a vfio-pci device (fuzz-pci-config.c) ------
 # Device byte: bits 0-1 NVMe MSI-X mappable / sparse / no MSI-X / AHCI; 4 x-irqfd=off;
 # 8 x-no-mmap; 0x10 no ITS; 0x20 rombar=off; 0x40 romfile; 0x80 (AHCI) no INTx pin.

@@ -11,18 +11,29 @@
  *   bench-blk DEVICE seq COUNT BS [WINDOW]       COUNT reads of BS bytes in order from offset
  *                                                0 (wrapping at the end), one at a time
  *
- * With a WINDOW name the reads are bracketed by "BENCH-WINDOW-START WINDOW-busy" /
- * "BENCH-WINDOW-END WINDOW-busy" (bench-run snapshots KVM's counters there), then an idle
- * window "WINDOW-idle" as long as the busy one (at most 3 s), so that the exits the reads
- * caused are busy - idle * busy_s / idle_s.
+ *   bench-blk DEVICE empty WINDOW                a window with no reads in it: what the window
+ *                                                lines and the lead cost by themselves
+ *
+ * With a WINDOW name the reads are counted directly over that fixed amount of work, never by
+ * subtracting an idle stretch: bench-blk first waits for the controller's interrupts to go
+ * quiet (no new one for 100 ms, at most 3 s: "settle_s", "settled"), prints
+ * "BENCH-WINDOW-START WINDOW", sleeps a lead of 100 ms (bench-run snapshots KVM's counters when
+ * it reads that line, which must happen before the first read), does the reads, and prints
+ * "BENCH-WINDOW-END WINDOW" (bench-run's second snapshot). So a window's counts are the reads'
+ * plus the lead's idle 100 ms and the END line's console output (the "empty" window measures
+ * those two). Then a quiet "WINDOW-after" window of 300 ms: the interrupts that come in it
+ * ("irqs_after") and KVM's exits in it tell a storm that outlives the reads (after a read
+ * returns no interrupt is due).
  *
  * Interrupts: the sum of the /proc/interrupts lines naming "nvme" (or $BENCH_IRQ_MATCH: "ahci"
  * for an AHCI disk) over every CPU column, read
- * just inside the busy window and at its end; "irqs_total" is the count at the end (all the
- * controller's interrupts since boot).
+ * right before the first read and right after the last; "irqs_total" is the count then (all
+ * the controller's interrupts since boot).
  *
  * Prints one line: BENCH-BLK {"mode", "qd", "bs", "reads", "s", "iops", "mib_s",
- * "lat_us": {"mean", "p50", "p90", "p99", "max"}, "irqs", "irqs_total", "device_bytes"}.
+ * "lat_us": {"mean", "p50", "p90", "p99", "max"}, "irqs", "irqs_total", "device_bytes",
+ * "threads", "window", "settle_s", "settled", "lead_s", "irqs_after", "after_s"} ("empty":
+ * {"mode": "empty", "reads": 0, "window", "settle_s", "settled", "lead_s", "irqs"}).
  */
 #define PROG_NAME "bench-blk"
 #include "prog-util.h"
@@ -94,6 +105,40 @@ static uint64_t nvme_irqs(void)
     return sum;
 }
 
+static void sleep_ns(uint64_t ns)
+{
+    struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+    while (nanosleep(&ts, &ts) && errno == EINTR) {
+    }
+}
+
+#define SETTLE_POLL_NS 50000000ull      /* 50 ms between two reads of /proc/interrupts */
+#define SETTLE_QUIET 2                  /* polls without a new interrupt: 100 ms quiet */
+#define SETTLE_MAX_NS 3000000000ull
+#define LEAD_NS 100000000ull            /* after the START line, before the first read */
+#define AFTER_NS 300000000ull           /* the quiet window after the reads */
+
+/* Waits until the controller's interrupt count stays the same for SETTLE_QUIET polls in a row,
+ * at most SETTLE_MAX_NS; returns the time waited and whether it went quiet. */
+static double settle(bool *quiet)
+{
+    uint64_t t0 = now_ns(), last = nvme_irqs();
+    unsigned same = 0;
+
+    *quiet = false;
+    while (now_ns() - t0 < SETTLE_MAX_NS) {
+        sleep_ns(SETTLE_POLL_NS);
+        uint64_t n = nvme_irqs();
+        same = n == last ? same + 1 : 0;
+        last = n;
+        if (same >= SETTLE_QUIET) {
+            *quiet = true;
+            break;
+        }
+    }
+    return (double)(now_ns() - t0) / 1e9;
+}
+
 static void *worker(void *opaque)
 {
     Worker *w = opaque;
@@ -141,8 +186,24 @@ static void window(const char *what, const char *name, const char *suffix)
 
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[2], "empty") == 0) {
+        bool quiet;
+        double settle_s = settle(&quiet);
+        window("START", argv[3], "");
+        uint64_t t0 = now_ns(), irq0 = nvme_irqs();
+        sleep_ns(LEAD_NS);
+        uint64_t irq1 = nvme_irqs();
+        double lead_s = (double)(now_ns() - t0) / 1e9;
+        window("END", argv[3], "");
+        printf("BENCH-BLK {\"mode\": \"empty\", \"reads\": 0, \"window\": \"%s\", "
+               "\"settle_s\": %.3f, \"settled\": %s, \"lead_s\": %.3f, \"irqs\": %" PRIu64 "}\n",
+               argv[3], settle_s, quiet ? "true" : "false", lead_s, irq1 - irq0);
+        fflush(stdout);
+        return 0;
+    }
     if (argc < 5) {
-        die("usage: bench-blk DEVICE rand QD COUNT BS [WINDOW] | DEVICE seq COUNT BS [WINDOW]");
+        die("usage: bench-blk DEVICE rand QD COUNT BS [WINDOW] | DEVICE seq COUNT BS [WINDOW] | "
+            "DEVICE empty WINDOW");
     }
     const char *dev = argv[1];
     bool seq = strcmp(argv[2], "seq") == 0;
@@ -190,7 +251,16 @@ int main(int argc, char **argv)
         done += n;
     }
 
-    window("START", win, "-busy");
+    bool quiet = true;
+    double settle_s = 0, lead_s = 0, after_s = 0;
+    uint64_t irq_after = 0;
+    if (win) {
+        settle_s = settle(&quiet);
+        window("START", win, "");
+        uint64_t l0 = now_ns();
+        sleep_ns(LEAD_NS);
+        lead_s = (double)(now_ns() - l0) / 1e9;
+    }
     uint64_t irq0 = nvme_irqs();
     uint64_t t0 = now_ns();
     if (qd == 1) {
@@ -207,13 +277,14 @@ int main(int argc, char **argv)
     }
     uint64_t t1 = now_ns();
     uint64_t irq1 = nvme_irqs();
-    window("END", win, "-busy");
     if (win) {
-        uint64_t idle = t1 - t0 > 3000000000ull ? 3000000000ull : t1 - t0;
-        struct timespec ts = { (time_t)(idle / 1000000000u), (long)(idle % 1000000000u) };
-        window("START", win, "-idle");
-        nanosleep(&ts, NULL);
-        window("END", win, "-idle");
+        window("END", win, "");
+        window("START", win, "-after");
+        uint64_t a0 = now_ns();
+        sleep_ns(AFTER_NS);
+        irq_after = nvme_irqs() - irq1;
+        after_s = (double)(now_ns() - a0) / 1e9;
+        window("END", win, "-after");
     }
 
     qsort(lat, count, sizeof(uint64_t), cmp_u64);
@@ -226,10 +297,13 @@ int main(int argc, char **argv)
     printf("BENCH-BLK {\"mode\": \"%s\", \"qd\": %u, \"bs\": %" PRIu64 ", \"reads\": %" PRIu64
            ", \"s\": %.6f, \"iops\": %.1f, \"mib_s\": %.3f, \"lat_us\": {\"mean\": %.2f, "
            "\"p50\": %.2f, \"p90\": %.2f, \"p99\": %.2f, \"max\": %.2f}, \"irqs\": %" PRIu64
-           ", \"irqs_total\": %" PRIu64 ", \"device_bytes\": %" PRIu64 ", \"threads\": %u}\n",
+           ", \"irqs_total\": %" PRIu64 ", \"device_bytes\": %" PRIu64 ", \"threads\": %u, "
+           "\"window\": \"%s\", \"settle_s\": %.3f, \"settled\": %s, \"lead_s\": %.3f, "
+           "\"irqs_after\": %" PRIu64 ", \"after_s\": %.3f}\n",
            seq ? "seq" : "rand", qd, bs, count, s, (double)count / s,
            (double)count * (double)bs / s / 1048576.0, sum / (double)count / 1000.0, PCT(0.5),
-           PCT(0.9), PCT(0.99), (double)lat[count - 1] / 1000.0, irq1 - irq0, irq1, size, qd);
+           PCT(0.9), PCT(0.99), (double)lat[count - 1] / 1000.0, irq1 - irq0, irq1, size, qd,
+           win ? win : "", settle_s, quiet ? "true" : "false", lead_s, irq_after, after_s);
     fflush(stdout);
     free(lat);
     close(fd);

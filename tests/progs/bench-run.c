@@ -30,7 +30,9 @@
  *    the child, i.e. VmHWM), "user_s", "sys_s", "rss_samples": N, "beyond_guest_peak_kib":
  *    the largest (resident - guest-RAM resident) over all samples, "at_sample": {"rss_kib",
  *    "guest_rss_kib", "guest_vma_kib", "beyond_guest_kib", "file_rss_kib" (resident pages of
- *    mapped files: the binary, its libraries), "kvm": {counter: value}},
+ *    mapped files: the binary, its libraries), "guest_thp_kib" and "guest_hugetlb_kib" (the
+ *    guest-RAM mapping's AnonHugePages + ShmemPmdMapped, and its hugetlb pages),
+ *    "kvm": {counter: value}},
  *    "windows": {NAME: {"s", "kvm": {counter: delta}}}, "grabbed": [lines], "stats": [lines]}
  *
  * The KVM counters are the files of the VM's debugfs folder (Documentation/virt/kvm/api.rst,
@@ -108,6 +110,7 @@ static double t0, first_byte = -1;
 typedef struct {
     bool ok;
     uint64_t rss_kib, guest_rss_kib, guest_vma_kib, file_rss_kib;
+    uint64_t guest_thp_kib, guest_hugetlb_kib;  /* the guest-RAM mapping's huge pages */
 } MemSample;
 static MemSample at_sample;
 static KvmSnap at_sample_kvm;
@@ -150,8 +153,8 @@ static MemSample sample_mem(void)
     if (!f) {
         return m;
     }
-    uint64_t best_size = 0, best_rss = 0, cur_size = 0;
-    bool have_best = false, cur_is_vma = false, cur_is_file = false;
+    uint64_t best_size = 0, best_rss = 0, cur_size = 0, best_thp = 0, best_hugetlb = 0;
+    bool have_best = false, cur_is_vma = false, cur_is_file = false, cur_is_best = false;
     uint64_t total = 0, file = 0;
     while (fgets(line, sizeof(line), f)) {
         unsigned long start, end;
@@ -159,6 +162,7 @@ static MemSample sample_mem(void)
         if (sscanf(line, "%lx%c%lx ", &start, &dash, &end) == 3 && dash == '-') {
             cur_size = end - start;
             cur_is_vma = true;
+            cur_is_best = false;
             /* "start-end perms offset dev inode [path]": a mapped file has an absolute path */
             const char *path = strchr(line, '/');
             cur_is_file = path && strchr(line, ' ') < path;
@@ -179,9 +183,22 @@ static MemSample sample_mem(void)
             if (better) {
                 best_size = cur_size;
                 best_rss = kib;
+                best_thp = best_hugetlb = 0;
                 have_best = true;
+                cur_is_best = true;
             }
             cur_is_vma = false;
+            continue;
+        }
+        /* after Rss: in the mapping just chosen, its THPs and its hugetlb pages (which Rss
+         * leaves out) */
+        if (cur_is_best && strncmp(line, "AnonHugePages:", 14) == 0) {
+            best_thp += strtoull(line + 14, NULL, 10);
+        } else if (cur_is_best && strncmp(line, "ShmemPmdMapped:", 15) == 0) {
+            best_thp += strtoull(line + 15, NULL, 10);
+        } else if (cur_is_best && (strncmp(line, "Private_Hugetlb:", 16) == 0 ||
+                                   strncmp(line, "Shared_Hugetlb:", 15) == 0)) {
+            best_hugetlb += strtoull(strchr(line, ':') + 1, NULL, 10);
         }
     }
     fclose(f);
@@ -190,6 +207,8 @@ static MemSample sample_mem(void)
     m.guest_rss_kib = have_best ? best_rss : 0;
     m.guest_vma_kib = best_size / 1024;
     m.file_rss_kib = file;
+    m.guest_thp_kib = have_best ? best_thp : 0;
+    m.guest_hugetlb_kib = have_best ? best_hugetlb : 0;
     return m;
 }
 
@@ -708,9 +727,11 @@ int main(int argc, char **argv)
     if (sampled && at_sample.ok) {
         fprintf(f, "{\"rss_kib\": %" PRIu64 ", \"guest_rss_kib\": %" PRIu64
                 ", \"guest_vma_kib\": %" PRIu64 ", \"beyond_guest_kib\": %" PRIu64
-                ", \"file_rss_kib\": %" PRIu64 ", \"kvm\": ",
+                ", \"file_rss_kib\": %" PRIu64 ", \"guest_thp_kib\": %" PRIu64
+                ", \"guest_hugetlb_kib\": %" PRIu64 ", \"kvm\": ",
                 at_sample.rss_kib, at_sample.guest_rss_kib, at_sample.guest_vma_kib,
-                at_sample.rss_kib - at_sample.guest_rss_kib, at_sample.file_rss_kib);
+                at_sample.rss_kib - at_sample.guest_rss_kib, at_sample.file_rss_kib,
+                at_sample.guest_thp_kib, at_sample.guest_hugetlb_kib);
         json_snap(f, &at_sample_kvm);
         fputc('}', f);
     } else {

@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Builds the test bed's two initramfs images (L2's, then L1's which carries it) and prints the L1 image's path.
 #
-# usage: mkinitramfs.sh --kernel IMAGE --busybox BUSYBOX --armpass ARMPASS [--progs DIR] [--extra DIR]... [--out DIR]
+# usage: mkinitramfs.sh --kernel IMAGE --busybox BUSYBOX --armpass ARMPASS [--progs DIR] [--extra DIR]... [--l2-disk SIZE] [--out DIR]
 #
 #   both:           busybox + tests/testbed/udhcpc.script as udhcpc's default script
 #   DIR/l2.cpio.gz: busybox + tests/testbed/l2-init as /init + tests/e2e/l2cases/* in /l2cases/
 #                   + the test programs (tests/progs, built static for aarch64) in /progs/
+#                   (with the bare-metal baremetal-hello.elf and .bin)
 #   DIR/l1.cpio.gz: busybox + tests/testbed/l1-init as /init + /armpass + /Image +
 #                   /l2.cpio.gz + tests/e2e/cases/* in /cases/ + the test programs in /progs/
 #
@@ -16,6 +17,13 @@
 # --extra DIR (repeatable): a tree copied as is into the root of the L1 image, after everything
 # else (the benchmark's QEMU closure and probe image: tests/bench/, scripts/bench.sh).
 #
+# --l2-disk SIZE (e.g. 64M): also an ext4 image of SIZE bytes holding L2's tree (the same
+# tree as l2.cpio.gz: /init is l2-init), made with mke2fs -d (no root needed), as
+# DIR/l2-root.img and as /l2-root.img in the L1 image: L2 boots from it as root=/dev/vda rw
+# init=/init with no initrd, served by qemu-storage-daemon over vhost-user-blk
+# (tests/e2e/cases/virtio-peer.sh; run.py --vhost). Mostly empty, so it costs little in the
+# gzip'd L1 image (it is whole in L1's RAM once unpacked).
+#
 # The busybox applet links are made at boot by /init (busybox --install -s): the arm64 binary
 # cannot be asked for its applet list on the x86_64 host. /dev/console comes from the kernel's
 # built-in default initramfs, so nothing here needs root.
@@ -24,7 +32,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${ARMPASS_CACHE:-$HOME/.cache/armpass}
-kernel='' busybox='' armpass='' progs='' out=$cache/initramfs
+kernel='' busybox='' armpass='' progs='' out=$cache/initramfs l2disk=''
 extras=()
 
 usage() { sed -n 's/^# usage: //p' "$0" >&2; exit 2; }
@@ -36,6 +44,7 @@ while [ $# -gt 0 ]; do
     --progs) progs=$2; shift 2 ;;
     --extra) [ -d "$2" ] || { echo "mkinitramfs: --extra $2: not a folder" >&2; exit 1; }
              extras+=("$2"); shift 2 ;;
+    --l2-disk) l2disk=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     *) usage ;;
     esac
@@ -62,13 +71,18 @@ skeleton() {
     install -D -m 0755 "$here/udhcpc.script" "$root/etc/udhcpc/default.script"
 }
 
-# The test programs: every executable file of $progs, into ROOT/progs/.
+# The test programs: every executable file of $progs, and the bare-metal images (*.elf, *.bin:
+# guest kernels, not L1 programs), into ROOT/progs/.
 add_progs() {
     local root=$1 f
     mkdir -p "$root/progs"
     [ -d "$progs" ] || return 0
     for f in "$progs"/*; do
-        [ -f "$f" ] && [ -x "$f" ] && install -m 0755 "$f" "$root/progs/"
+        [ -f "$f" ] || continue
+        case $f in
+        *.elf|*.bin) install -m 0644 "$f" "$root/progs/" ;;
+        *) [ -x "$f" ] && install -m 0755 "$f" "$root/progs/" ;;
+        esac
     done
     return 0
 }
@@ -90,6 +104,15 @@ for f in "$top"/tests/e2e/l2cases/*; do
 done
 add_progs "$l2"
 pack "$l2" "$out/l2.cpio.gz"
+if [ -n "$l2disk" ]; then
+    mke2fs=$(PATH=$PATH:/usr/sbin:/sbin command -v mke2fs) ||
+        { echo "mkinitramfs: --l2-disk needs mke2fs (e2fsprogs; scripts/setup-host.sh)" >&2; exit 1; }
+    : > "$out/l2-root.img"       # mke2fs grows it to SIZE (sparse), without "Creating regular file"
+    # -d copies the tree (owners as they are here: root's when run as root, else the user's;
+    # L2 runs everything as root either way); root_owner: / itself belongs to root.
+    "$mke2fs" -q -F -t ext4 -L armpass-l2 -E root_owner=0:0 -d "$l2" "$out/l2-root.img" "$l2disk" >&2 ||
+        { echo "mkinitramfs: mke2fs -d failed" >&2; exit 1; }
+fi
 
 l1=$stage/l1
 skeleton "$l1"
@@ -97,6 +120,7 @@ install -m 0755 "$here/l1-init" "$l1/init"
 install -m 0755 "$armpass" "$l1/armpass"
 install -m 0644 "$kernel" "$l1/Image"
 install -m 0644 "$out/l2.cpio.gz" "$l1/l2.cpio.gz"
+[ -z "$l2disk" ] || cp --sparse=always "$out/l2-root.img" "$l1/l2-root.img"
 mkdir -p "$l1/cases"
 for f in "$top"/tests/e2e/cases/*; do
     [ -f "$f" ] && install -m 0755 "$f" "$l1/cases/"

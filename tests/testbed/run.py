@@ -41,6 +41,7 @@ TCP_GO = re.compile(rb'ARMPASS-E2E-TCP-GO bytes=(\d+) sha256=([0-9a-f]{64})')
 NET_BYTES = 4 << 20                 # what run.py sends to L2 (--virtio-net)
 VBLK_IMAGE_SIZE = 64 << 20          # the --virtio-blk disk (sparse)
 NVME_IMAGE_SIZE = 64 << 20          # the --nvme disk (sparse)
+L2_DISK_SIZE = '64M'                # --vhost: L2's ext4 root disk (sparse; mkinitramfs.sh --l2-disk)
 GROUP_IMAGE_SIZE = 1 << 20          # each disk of the --pci-group pair
 AHCI_IMAGE_SIZE = 16 << 20          # the --ahci disk (sparse)
 ROM_SIZE = 32 << 10                 # the --nvme-rom option ROM (a power of two)
@@ -66,6 +67,30 @@ def artefact(option, env, script, *script_args):
     if not os.path.isfile(path):
         raise RuntimeError('%s: no such file (from %s)' % (path, option and 'option' or env))
     return os.path.abspath(path)
+
+
+def closure_tree(*script_args):
+    """The tree tests/bench/qemu-closure.py prints (fetched once, then from its cache)."""
+    script = os.path.join(TOP, 'tests', 'bench', 'qemu-closure.py')
+    say('running ' + ' '.join([os.path.relpath(script, TOP)] + list(script_args)))
+    res = subprocess.run([sys.executable, script] + list(script_args), stdout=subprocess.PIPE, text=True)
+    lines = res.stdout.strip().splitlines()
+    if res.returncode != 0 or not lines or not os.path.isdir(lines[-1]):
+        raise RuntimeError('%s failed (status %d)' % (' '.join(['qemu-closure.py'] + list(script_args)),
+                                                      res.returncode))
+    return lines[-1]
+def qemu_peer_tree():
+    """The folder tests/bench/qemu-closure.py prints (qemu/qemu-system-aarch64 and its libraries)."""
+    script = os.path.join(TOP, 'tests', 'bench', 'qemu-closure.py')
+    say('running ' + os.path.relpath(script, TOP))
+    res = subprocess.run([sys.executable, script], stdout=subprocess.PIPE, text=True)
+    lines = res.stdout.strip().splitlines()
+    if res.returncode != 0 or not lines:
+        raise RuntimeError('%s failed (status %d)' % (script, res.returncode))
+    root = lines[-1]
+    if not os.path.isfile(os.path.join(root, 'qemu', 'qemu-system-aarch64')):
+        raise RuntimeError('%s: no qemu/qemu-system-aarch64 (from qemu-closure.py)' % root)
+    return root
 
 
 def qemu_opt_escape(s):
@@ -246,6 +271,17 @@ def main():
     ap.add_argument('--qemu', default=os.environ.get('ARMPASS_QEMU', 'qemu-system-aarch64'))
     ap.add_argument('--l1-extra', action='append', default=[], metavar='DIR',
                     help="a folder whose tree is copied into the root of L1's image (repeatable)")
+    ap.add_argument('--qemu-in-l1', action='store_true',
+                    help="Debian's arm64 QEMU and its libraries in L1 (/qemu/qemu-system-aarch64), "
+                    "from tests/bench/qemu-closure.py (apt-get download, cached in the cache folder)")
+    ap.add_argument('--vhost', action='store_true',
+                    help="virtio with vhost backends in L1 (tests/e2e/cases/virtio-peer.sh): Debian's arm64 "
+                    "qemu-system-aarch64 and qemu-storage-daemon with their libraries (tests/bench/qemu-closure.py, "
+                    "never installed, cached) in L1's root (/qemu/), and /l2-root.img, an ext4 image of L2's tree "
+                    "(%s, sparse) made for the run, for L2 to boot from over vhost-user-blk" % L2_DISK_SIZE)
+    ap.add_argument('--qemu-peer', action='store_true',
+                    help="Debian's arm64 QEMU in L1 as /qemu/qemu-system-aarch64, a peer VMM to compare "
+                    "with (the tree tests/bench/qemu-closure.py fetches once and caches; never installed)")
     ap.add_argument('--nvme', action='store_true',
                     help='an SMMUv3 on L0 and an emulated NVMe at 0000:00:01.0 on a fresh raw image '
                     '(64 MiB) holding a random marker at byte 0; the marker and a second random value '
@@ -294,10 +330,22 @@ def main():
                           args.kernel_version)
         busybox = artefact(args.busybox, 'ARMPASS_BUSYBOX', os.path.join(HERE, 'busybox.sh'))
         armpass = artefact(args.armpass, 'ARMPASS_BIN', os.path.join(TOP, 'scripts', 'build-aarch64.sh'))
+        if args.qemu_peer:
+            args.l1_extra.append(qemu_peer_tree())
         say('kernel: %s%s' % (kernel, '' if args.kernel or os.environ.get('ARMPASS_KERNEL')
                                 else ' (Linux %s)' % args.kernel_version))
+        if args.qemu_in_l1:
+            script = os.path.join(TOP, 'tests', 'bench', 'qemu-closure.py')
+            say('running ' + os.path.relpath(script, TOP))
+            res = subprocess.run([sys.executable, script], stdout=subprocess.PIPE, text=True)
+            lines = res.stdout.strip().splitlines()
+            if res.returncode != 0 or not lines or not os.path.isdir(lines[-1]):
+                raise RuntimeError('%s failed (status %d): no QEMU for L1' % (script, res.returncode))
+            args.l1_extra.append(lines[-1])
         if shutil.which(args.qemu) is None:
             raise RuntimeError('%s not found (install qemu-system-arm)' % args.qemu)
+        if args.vhost:
+            args.l1_extra += [closure_tree(), closure_tree('--storage-daemon')]
     except RuntimeError as e:
         say('error: %s' % e)
         print('ARMPASS-E2E: FAIL %s: test bed artefacts: %s' % (name, e), flush=True)
@@ -316,6 +364,8 @@ def run(args, name, timeout, kernel, busybox, armpass, work):
     extra = []
     for d in args.l1_extra:
         extra += ['--extra', d]
+    if args.vhost:
+        extra += ['--l2-disk', L2_DISK_SIZE]
     res = subprocess.run([os.path.join(HERE, 'mkinitramfs.sh'), '--kernel', kernel, '--busybox', busybox,
                           '--armpass', armpass, '--out', work] + extra, stdout=subprocess.PIPE, text=True)
     if res.returncode != 0:

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests for hw/arm/boot.c: Image header parsing, gzip, kernel loading, RAM placement. */
+/* Unit tests for hw/arm/boot.c: Image header parsing, gzip, ELF executables, raw binaries,
+ * kernel loading, RAM placement. */
 #include "hw/arm/boot.h"
 
 #include <glib.h>
@@ -598,6 +599,474 @@ static void test_plan_too_small(void)
     g_clear_error(&err);
 }
 
+/* --- ELF executables and raw binaries ------------------------------------------------------ */
+
+static void st_le16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+typedef struct TestSeg {
+    uint32_t type;
+    uint64_t paddr, vaddr, filesz, memsz;
+} TestSeg;
+
+/* The byte a test ELF's segment i holds at its offset j: recognisable after the load. */
+static uint8_t seg_byte(unsigned i, uint64_t j)
+{
+    return (uint8_t)(0x11 * (i + 1) + j * 3);
+}
+
+/*
+ * An aarch64 ET_EXEC ELF (elf(5)): header, n program headers at byte 64, each segment's file
+ * bytes at the next 4 KiB boundary (seg_byte). *len: the file's size.
+ */
+static uint8_t *make_elf(const TestSeg *segs, unsigned n, uint64_t entry, size_t *len)
+{
+    size_t off = 4096, size = off;
+    for (unsigned i = 0; i < n; i++) {
+        size += (segs[i].filesz + 4095) & ~(uint64_t)4095;
+    }
+    uint8_t *e = g_malloc0(size);
+    memcpy(e, "\x7f" "ELF", 4);
+    e[4] = 2;                   /* ELFCLASS64 */
+    e[5] = 1;                   /* ELFDATA2LSB */
+    e[6] = 1;                   /* EV_CURRENT */
+    st_le16(e + 16, 2);         /* ET_EXEC */
+    st_le16(e + 18, 183);       /* EM_AARCH64 */
+    st_le32(e + 20, 1);
+    st_le64(e + 24, entry);
+    st_le64(e + 32, 64);        /* e_phoff */
+    st_le16(e + 52, 64);        /* e_ehsize */
+    st_le16(e + 54, 56);        /* e_phentsize */
+    st_le16(e + 56, (uint16_t)n);
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t *ph = e + 64 + 56 * i;
+        st_le32(ph, segs[i].type);
+        st_le32(ph + 4, 5);     /* R X */
+        st_le64(ph + 8, off);
+        st_le64(ph + 16, segs[i].vaddr ? segs[i].vaddr : segs[i].paddr);
+        st_le64(ph + 24, segs[i].paddr);
+        st_le64(ph + 32, segs[i].filesz);
+        st_le64(ph + 40, segs[i].memsz);
+        st_le64(ph + 48, 4096);
+        for (uint64_t j = 0; j < segs[i].filesz; j++) {
+            e[off + j] = seg_byte(i, j);
+        }
+        off += (segs[i].filesz + 4095) & ~(uint64_t)4095;
+    }
+    *len = size;
+    return e;
+}
+
+/* What baremetal-hello's link looks like: text, data + bss 64 KiB higher, a note. */
+static const TestSeg hello_segs[] = {
+    { 1, 0x40200000, 0, 0x300, 0x300 },
+    { 4, 0, 0, 0, 0 },                      /* PT_NOTE: not loaded */
+    { 1, 0x40210000, 0, 0x8, 0x1008 },
+};
+
+static void test_elf_parse(void)
+{
+    size_t len;
+    g_autofree uint8_t *e = make_elf(hello_segs, 3, 0x40200040, &len);
+    Arm64Elf elf;
+    GError *err = NULL;
+
+    g_assert_true(arm64_is_elf(e, len));
+    g_assert_false(arm64_is_elf(e, 3));
+    g_assert_true(arm64_elf_parse(e, len, &elf, &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(elf.nsegs, ==, 2);
+    g_assert_cmphex(elf.entry, ==, 0x40200040);
+    g_assert_cmphex(elf.low, ==, 0x40200000);
+    g_assert_cmphex(elf.high, ==, 0x40211008);
+    g_assert_cmphex(elf.segs[1].paddr, ==, 0x40210000);
+    g_assert_cmphex(elf.segs[1].filesz, ==, 8);
+    g_assert_cmphex(elf.segs[1].memsz, ==, 0x1008);
+    g_assert_cmphex(elf.segs[1].offset, ==, 8192);
+    arm64_elf_clear(&elf);
+    g_assert_null(elf.segs);
+
+    /* Linked at a virtual address, loaded at the physical one: the entry point follows. */
+    static const TestSeg high[] = { { 1, 0x40080000, 0xffff800008000000, 0x1000, 0x2000 } };
+    g_autofree uint8_t *h = make_elf(high, 1, 0xffff800008000800, &len);
+    g_assert_true(arm64_elf_parse(h, len, &elf, &err));
+    g_assert_no_error(err);
+    g_assert_cmphex(elf.entry, ==, 0x40080800);
+    g_assert_cmphex(elf.low, ==, 0x40080000);
+    g_assert_cmphex(elf.high, ==, 0x40082000);
+    arm64_elf_clear(&elf);
+}
+
+/* Parses buf and expects an ELF error of one line that contains want. */
+static void assert_elf_refused(const uint8_t *buf, size_t len, const char *want)
+{
+    Arm64Elf elf;
+    GError *err = NULL;
+
+    g_assert_false(arm64_elf_parse(buf, len, &elf, &err));
+    g_test_message("%s", err->message);
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_ELF);
+    g_assert_null(strchr(err->message, '\n'));
+    g_assert_nonnull(strstr(err->message, want));
+    g_assert_null(elf.segs);
+    g_clear_error(&err);
+}
+
+static void test_elf_refused(void)
+{
+    size_t len;
+    g_autofree uint8_t *good = make_elf(hello_segs, 3, 0x40200000, &len);
+    g_autofree uint8_t *e = g_malloc(len);
+
+#define FRESH() memcpy(e, good, len)
+    FRESH();
+    assert_elf_refused(e, 63, "truncated ELF (63 bytes");
+    e[4] = 1;                   /* ELFCLASS32 */
+    st_le16(e + 18, 40);        /* EM_ARM */
+    assert_elf_refused(e, len, "a 32-bit ELF (ELFCLASS32) for 32-bit arm");
+    FRESH();
+    e[5] = 2;                   /* ELFDATA2MSB, e_machine read big-endian: 0xb700 */
+    e[18] = 0, e[19] = 183;
+    assert_elf_refused(e, len, "a big-endian ELF (ELFDATA2MSB) for aarch64");
+    FRESH();
+    e[4] = 3;
+    assert_elf_refused(e, len, "not a valid ELF (EI_CLASS 3)");
+    FRESH();
+    e[6] = 0;
+    assert_elf_refused(e, len, "not a valid ELF (version 0");
+    FRESH();
+    st_le16(e + 18, 62);        /* EM_X86_64 */
+    assert_elf_refused(e, len, "an ELF for another architecture: x86-64 (e_machine 62)");
+    FRESH();
+    st_le16(e + 18, 243);
+    assert_elf_refused(e, len, "another architecture: RISC-V");
+    FRESH();
+    st_le16(e + 16, 3);         /* ET_DYN */
+    assert_elf_refused(e, len, "position-independent ELF (ET_DYN");
+    FRESH();
+    st_le16(e + 16, 1);         /* ET_REL */
+    assert_elf_refused(e, len, "object file (ET_REL)");
+    FRESH();
+    st_le16(e + 16, 4);         /* ET_CORE */
+    assert_elf_refused(e, len, "core dump");
+    FRESH();
+    st_le16(e + 56, 0);
+    assert_elf_refused(e, len, "no program headers");
+    FRESH();
+    st_le16(e + 56, 0xffff);
+    assert_elf_refused(e, len, "PN_XNUM");
+    FRESH();
+    st_le16(e + 54, 32);
+    assert_elf_refused(e, len, "program headers are 32 bytes each, not 56");
+    FRESH();
+    st_le64(e + 32, len - 100);  /* the table runs past the end */
+    assert_elf_refused(e, len, "its 3 program headers (at byte");
+    FRESH();
+    st_le64(e + 32, UINT64_MAX - 8);
+    assert_elf_refused(e, len, "lie past the end of the file");
+    FRESH();
+    st_le32(e + 64 + 56, 3);    /* the note becomes PT_INTERP */
+    assert_elf_refused(e, len, "dynamically linked program");
+    FRESH();
+    st_le32(e + 64, 4);         /* both loadable ones become notes */
+    st_le32(e + 64 + 112, 4);
+    assert_elf_refused(e, len, "no loadable segment");
+    FRESH();
+    st_le64(e + 64 + 112 + 32, 0x2000); /* segment 2: p_filesz over p_memsz */
+    assert_elf_refused(e, len, "segment 2 has p_filesz 0x2000 over its p_memsz 0x1008");
+    FRESH();
+    st_le64(e + 64 + 112 + 8, len - 4); /* segment 2's 8 bytes start 4 before the end */
+    assert_elf_refused(e, len, "segment 2's 8 bytes at byte");
+    FRESH();
+    st_le64(e + 64 + 112 + 24, UINT64_MAX - 0x100); /* wraps */
+    assert_elf_refused(e, len, "segment 2 (0x1008 bytes at 0xfffffffffffffeff) runs past "
+                       "the end of the address space");
+    FRESH();
+    st_le64(e + 64 + 112 + 24, 0x402002f8);          /* inside segment 0's last 8 bytes */
+    st_le64(e + 64 + 112 + 16, 0x402002f8);
+    assert_elf_refused(e, len, "segments 0 and 2 overlap at guest-physical 0x402002f8");
+    FRESH();
+    st_le64(e + 24, 0x40210004);                     /* in .data's file bytes: fine */
+    Arm64Elf elf;
+    GError *err = NULL;
+    g_assert_true(arm64_elf_parse(e, len, &elf, &err));
+    arm64_elf_clear(&elf);
+    st_le64(e + 24, 0x40210010);                     /* in .bss: zeros, not code */
+    assert_elf_refused(e, len, "entry point 0x40210010 lies in none of its loadable");
+    st_le64(e + 24, 0x50000000);
+    assert_elf_refused(e, len, "entry point 0x50000000 lies in none");
+    st_le64(e + 24, 0x40200002);
+    assert_elf_refused(e, len, "entry point 0x40200002 is not 4-byte aligned");
+    g_assert_false(arm64_elf_parse((const uint8_t *)"MZ", 2, &elf, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_ELF);
+    g_clear_error(&err);
+#undef FRESH
+}
+
+/* arm64_kernel_open on a file: the format, and for an Image-only reader the old answer. */
+static void test_elf_open_load(void)
+{
+    size_t len;
+    g_autofree uint8_t *e = make_elf(hello_segs, 3, 0x40200000, &len);
+    g_autofree char *path = write_tmp(e, len);
+    uint64_t ram_base = 0x40000000, ram_size = 64 * MiB;
+    g_autofree uint8_t *ram = g_malloc(ram_size);
+    Arm64Kernel k;
+    Arm64BootLayout l;
+    Arm64ImageHeader hdr;
+    GError *err = NULL;
+
+    g_assert_true(arm64_kernel_open(path, &k, &err));
+    g_assert_no_error(err);
+    g_assert_cmpint(k.format, ==, ARM64_KERNEL_ELF);
+    g_assert_false(k.gz);
+    g_assert_cmpuint(k.elf.nsegs, ==, 2);
+    g_assert_true(arm64_kernel_plan(&k, ram_base, ram_size, 0, 4096, &l, &err));
+    g_assert_no_error(err);
+    g_assert_cmphex(l.entry, ==, 0x40200000);
+    g_assert_cmphex(l.kernel_addr, ==, 0x40200000);
+    g_assert_cmphex(l.kernel_end, ==, 0x40211008);
+    g_assert_cmphex(l.dtb_addr, ==, ram_base); /* below the ELF: where QEMU puts it */
+    g_assert_cmphex(l.initrd_addr, ==, 0);
+
+    /* The segments' bytes where they are linked, .bss zeroed, nothing else touched. */
+    memset(ram, 0xee, ram_size);
+    g_assert_true(arm64_kernel_load_elf(&k, ram, ram_base, ram_size, &err));
+    g_assert_no_error(err);
+    const uint8_t *text = ram + 0x200000, *data = ram + 0x210000;
+    for (uint64_t j = 0; j < 0x300; j++) {
+        g_assert_cmphex(text[j], ==, seg_byte(0, j));
+    }
+    g_assert_cmphex(text[0x300], ==, 0xee);
+    g_assert_cmphex(text[-1], ==, 0xee);
+    for (uint64_t j = 0; j < 8; j++) {
+        g_assert_cmphex(data[j], ==, seg_byte(2, j));
+    }
+    for (uint64_t j = 8; j < 0x1008; j++) {
+        g_assert_cmphex(data[j], ==, 0);
+    }
+    g_assert_cmphex(data[0x1008], ==, 0xee);
+    g_assert_cmphex(data[-1], ==, 0xee);
+    /* RAM that does not hold the segments: refused, not written past. */
+    g_assert_false(arm64_kernel_load_elf(&k, ram, ram_base, 0x210000, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM);
+    g_clear_error(&err);
+    arm64_kernel_close(&k);
+    g_assert_null(k.elf.segs);
+    /* What the plan needs stays after close. */
+    g_assert_true(arm64_kernel_plan(&k, ram_base, ram_size, 0, 4096, &l, &err));
+    g_assert_cmphex(l.entry, ==, 0x40200000);
+
+    /* The heap reader takes Linux Images only, and says what this is. */
+    g_assert_null(arm64_load_kernel(path, &hdr, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_FORMAT);
+    g_assert_nonnull(strstr(err->message, "not an arm64 Linux Image"));
+    g_assert_nonnull(strstr(err->message, "this is an ELF file"));
+    g_clear_error(&err);
+
+    /* A refused ELF names the file; a truncated one is said to be so. */
+    st_le16(e + 18, 62);
+    g_autofree char *x86 = write_tmp(e, len);
+    g_assert_false(arm64_kernel_open(x86, &k, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_ELF);
+    g_autofree char *want = g_strdup_printf("kernel \"%s\": an ELF for another architecture: "
+                                            "x86-64 (e_machine 62); give an aarch64 "
+                                            "(EM_AARCH64) executable", x86);
+    g_assert_cmpstr(err->message, ==, want);
+    g_clear_error(&err);
+    g_assert_cmpint(k.fd, ==, -1);
+    st_le16(e + 18, 183);
+    g_autofree char *cut = write_tmp(e, 8192 + 4); /* data's 8 bytes cut to 4 */
+    g_assert_false(arm64_kernel_open(cut, &k, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_ELF);
+    g_assert_nonnull(strstr(err->message, cut));
+    g_assert_nonnull(strstr(err->message, "truncated"));
+    g_clear_error(&err);
+    g_autofree char *hdr_only = write_tmp(e, 40);
+    g_assert_false(arm64_kernel_open(hdr_only, &k, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_ELF);
+    g_assert_nonnull(strstr(err->message, "truncated ELF (40 bytes"));
+    g_clear_error(&err);
+    g_unlink(path);
+    g_unlink(x86);
+    g_unlink(cut);
+    g_unlink(hdr_only);
+}
+
+/* A plan that fails says which -m would do: with it the plan succeeds, 2 MiB less fails. */
+static void assert_advice_right(const Arm64Kernel *k, uint64_t ram_base, const char *msg,
+                                uint64_t initrd_size, uint64_t dtb_size)
+{
+    const char *give = strstr(msg, "give -m ");
+    Arm64BootLayout l;
+    GError *err = NULL;
+
+    g_assert_nonnull(give);
+    uint64_t need = g_ascii_strtoull(give + 8, NULL, 10) * MiB;
+    g_assert_true(arm64_kernel_plan(k, ram_base, need, initrd_size, dtb_size, &l, &err));
+    g_assert_no_error(err);
+    g_assert_false(arm64_kernel_plan(k, ram_base, need - 2 * MiB, initrd_size, dtb_size, &l,
+                                     &err));
+    g_clear_error(&err);
+}
+
+static void test_elf_plan(void)
+{
+    Arm64ElfSegment segs[] = { { .paddr = 0x40200000, .filesz = 0x100, .memsz = 0x10000 } };
+    Arm64Kernel k = { .fd = -1, .format = ARM64_KERNEL_ELF,
+                      .elf = { .entry = 0x40200000, .low = 0x40200000, .high = 0x40210000,
+                               .segs = segs, .nsegs = 1 } };
+    Arm64BootLayout l;
+    GError *err = NULL;
+
+    /* An initrd: QEMU's place, half of small RAM or 128 MiB into large RAM. */
+    g_assert_true(arm64_kernel_plan(&k, 0x40000000, 64 * MiB, 5 * MiB, 8192, &l, &err));
+    g_assert_no_error(err);
+    g_assert_cmphex(l.initrd_addr, ==, 0x42000000);
+    g_assert_cmphex(l.initrd_size, ==, 5 * MiB);
+    g_assert_cmphex(l.dtb_addr, ==, 0x40000000);
+    g_assert_true(arm64_kernel_plan(&k, 0x40000000, 1024 * MiB, 5 * MiB, 8192, &l, &err));
+    g_assert_cmphex(l.initrd_addr, ==, 0x48000000);
+
+    /* A device tree larger than the room below the ELF goes after the ELF and initrd,
+     * 2 MiB-aligned; so does any when the ELF starts at the start of RAM. */
+    g_assert_true(arm64_kernel_plan(&k, 0x40000000, 64 * MiB, 5 * MiB, 2 * MiB + 1, &l, &err));
+    g_assert_cmphex(l.dtb_addr, ==, 0x42600000);
+    g_assert_true(arm64_kernel_plan(&k, 0x40000000, 64 * MiB, 0, 2 * MiB + 1, &l, &err));
+    g_assert_cmphex(l.dtb_addr, ==, 0x40400000);
+    g_assert_true(arm64_kernel_plan(&k, 0x40000000, 64 * MiB, 0, 2 * MiB, &l, &err));
+    g_assert_cmphex(l.dtb_addr, ==, 0x40000000);     /* exactly fills the room */
+
+    /* Outside RAM: below it, beyond it. */
+    g_assert_false(arm64_kernel_plan(&k, 0x40400000, 64 * MiB, 0, 8192, &l, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM);
+    g_assert_cmpstr(err->message, ==, "this ELF starts at guest-physical 0x40200000, below "
+                    "RAM (0x40400000-0x44400000, -m 64M): link it at 0x40400000 or above");
+    g_clear_error(&err);
+    g_assert_false(arm64_kernel_plan(&k, 0x40000000, 2 * MiB, 0, 8192, &l, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM);
+    g_assert_true(g_str_has_prefix(err->message, "this ELF (guest-physical 0x40200000-"
+                                   "0x40210000, 65536 bytes) ends beyond RAM (0x40000000-"
+                                   "0x40200000, -m 2M): give -m 4M or more, or link it lower"));
+    assert_advice_right(&k, 0x40000000, err->message, 0, 8192);
+    g_clear_error(&err);
+
+    /* The ELF fits, its initrd does not. */
+    g_assert_false(arm64_kernel_plan(&k, 0x40000000, 16 * MiB, 40 * MiB, 8192, &l, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM);
+    g_assert_true(g_str_has_prefix(err->message, "-m 16M is too small for this ELF and initrd"));
+    g_assert_null(strchr(err->message, '\n'));
+    assert_advice_right(&k, 0x40000000, err->message, 40 * MiB, 8192);
+    g_clear_error(&err);
+
+    /* Nothing fits near the top of the address space. */
+    Arm64ElfSegment top[] = { { .paddr = UINT64_MAX - 0xfff, .filesz = 4, .memsz = 0x1000 } };
+    k.elf = (Arm64Elf){ .entry = top[0].paddr, .low = top[0].paddr, .high = UINT64_MAX,
+                        .segs = top, .nsegs = 1 };
+    g_assert_false(arm64_kernel_plan(&k, 0x40000000, 64 * MiB, 1, 8192, &l, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM);
+    g_assert_nonnull(strstr(err->message, "link it lower"));
+    g_clear_error(&err);
+}
+
+static void test_raw(void)
+{
+    size_t len = 300 * 1024 + 3;
+    g_autofree uint8_t *bin = g_malloc(len);
+    for (size_t i = 0; i < len; i++) {
+        bin[i] = (uint8_t)(i * 5 + 1);
+    }
+    st_le32(bin, 0xd503201f);   /* nop */
+    g_autofree char *path = write_tmp(bin, len);
+    g_autofree uint8_t *ram = g_malloc(len + 1);
+    Arm64Kernel k;
+    Arm64BootLayout l;
+    GError *err = NULL;
+
+    g_assert_true(arm64_kernel_open(path, &k, &err));
+    g_assert_no_error(err);
+    g_assert_cmpint(k.format, ==, ARM64_KERNEL_RAW);
+    g_assert_cmpuint(k.file_size, ==, len);
+    g_assert_true(arm64_kernel_plan(&k, 0x40000000, 64 * MiB, 0, 16384, &l, &err));
+    g_assert_no_error(err);
+    g_assert_cmphex(l.kernel_addr, ==, 0x40080000);
+    g_assert_cmphex(l.entry, ==, 0x40080000);
+    g_assert_cmphex(l.kernel_end, ==, 0x40080000 + len);
+    g_assert_cmphex(l.dtb_addr, ==, 0x40000000);
+    /* A tree over the 512 KiB below it goes after it; an initrd at QEMU's place. */
+    g_assert_true(arm64_kernel_plan(&k, 0x40000000, 64 * MiB, 4096, 512 * 1024 + 1, &l, &err));
+    g_assert_cmphex(l.initrd_addr, ==, 0x42000000);
+    g_assert_cmphex(l.dtb_addr, ==, 0x42200000);
+    /* Larger than RAM from its load address. */
+    g_assert_false(arm64_kernel_plan(&k, 0x40000000, 512 * 1024 + len - 1, 0, 16384, &l, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM);
+    g_assert_nonnull(strstr(err->message, "this raw binary (guest-physical 0x40080000-"));
+    g_assert_nonnull(strstr(err->message, "ends beyond RAM"));
+    g_assert_null(strstr(err->message, "link it"));
+    assert_advice_right(&k, 0x40000000, err->message, 0, 16384);
+    g_clear_error(&err);
+
+    memset(ram, 0xee, len + 1);
+    g_assert_true(arm64_kernel_load(&k, ram, len + 1, &err));
+    g_assert_no_error(err);
+    g_assert_cmpmem(ram, len, bin, len);
+    g_assert_cmphex(ram[len], ==, 0xee);
+    g_assert_false(arm64_kernel_load(&k, ram, len - 1, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM);
+    g_clear_error(&err);
+    arm64_kernel_close(&k);
+    g_unlink(path);
+}
+
+/* What cannot be a raw binary either: one line that says what it is and what to give. */
+static void assert_open_refused(const void *data, size_t len, const char *want)
+{
+    g_autofree char *path = write_tmp(data, len);
+    Arm64Kernel k;
+    GError *err = NULL;
+
+    g_assert_false(arm64_kernel_open(path, &k, &err));
+    g_test_message("%s", err->message);
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_FORMAT);
+    g_assert_nonnull(strstr(err->message, path));
+    g_assert_nonnull(strstr(err->message, want));
+    g_assert_nonnull(strstr(err->message, "an aarch64 ELF executable, or a raw aarch64 binary"));
+    g_assert_null(strchr(err->message, '\n'));
+    g_clear_error(&err);
+    g_unlink(path);
+}
+
+static void test_raw_refused(void)
+{
+    uint8_t buf[128] = { 0 };
+
+    assert_open_refused("#!/bin/sh\necho hello\n", 21, "a script");
+    assert_open_refused(buf, sizeof(buf), "its first 4 bytes are 0 (UDF #0)");
+    assert_open_refused("\x1f\x20\x03", 3, "3 bytes, too short to be a raw binary");
+    memcpy(buf, "MZ\0\0zimg", 8);
+    assert_open_refused(buf, sizeof(buf), "an EFI zboot image");
+    memset(buf, 0, sizeof(buf));
+    st_le32(buf, 0xe1a00000);
+    st_le32(buf + 0x24, 0x016f2818);
+    assert_open_refused(buf, sizeof(buf), "a 32-bit arm zImage");
+    memset(buf, 0, sizeof(buf));
+    st_le32(buf, 0x56190527);
+    assert_open_refused(buf, sizeof(buf), "a U-Boot uImage");
+    /* An Image header that is wrong is still an Image error, not a raw binary. */
+    g_autofree uint8_t *be = make_image(4096, 0, 0x100000, 1);
+    g_autofree char *path = write_tmp(be, 4096);
+    Arm64Kernel k;
+    GError *err = NULL;
+    g_assert_false(arm64_kernel_open(path, &k, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_FORMAT);
+    g_assert_nonnull(strstr(err->message, "big-endian"));
+    g_clear_error(&err);
+    g_unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -619,5 +1088,11 @@ int main(int argc, char **argv)
     g_test_add_func("/boot/into-ram/initrd", test_initrd_open);
     g_test_add_func("/boot/plan/exact", test_plan_exact);
     g_test_add_func("/boot/plan/too-small", test_plan_too_small);
+    g_test_add_func("/boot/elf/parse", test_elf_parse);
+    g_test_add_func("/boot/elf/refused", test_elf_refused);
+    g_test_add_func("/boot/elf/open-load", test_elf_open_load);
+    g_test_add_func("/boot/elf/plan", test_elf_plan);
+    g_test_add_func("/boot/raw/open-plan-load", test_raw);
+    g_test_add_func("/boot/raw/refused", test_raw_refused);
     return g_test_run();
 }

@@ -108,7 +108,7 @@ static void test_not_an_image(void)
     g_auto(Run) r = { 0 };
     g_assert_true(g_file_set_contents(path, "#!/bin/sh\n# a shell script handed over by mistake, longer than an Image header\necho hello\n", -1, NULL));
     run(&r, "-kernel", path, NULL);
-    assert_one_line_error(&r, "not an arm64 Linux Image");
+    assert_one_line_error(&r, "a script (it starts with \"#!\"), not a program for the guest");
 }
 
 static void test_memory_too_small(void)
@@ -207,6 +207,43 @@ static void test_dumpdtb(void)
                     "console=ttyAMA0");
 }
 
+/* -cpu as a user meets it: the help lists the models and switches (status 0); a model or a
+ * switch armpass does not have is one line and status 1; dumpdtb (no KVM needed) has the PMU
+ * node unless pmu=off. */
+static void test_cpu(void)
+{
+    g_autofree char *dtb = g_build_filename(tmpdir, "cpu.dtb", NULL);
+    g_autofree char *m = g_strdup_printf("virt,gic-version=3,dumpdtb=%s", dtb);
+    g_autofree char *data = NULL;
+    g_auto(Run) h = { 0 };
+    g_auto(Run) bad = { 0 };
+    g_auto(Run) sw = { 0 };
+    g_auto(Run) on = { 0 };
+    g_auto(Run) off = { 0 };
+
+    run(&h, "-cpu", "help", NULL);
+    g_assert_cmpint(h.status, ==, 0);
+    g_assert_nonnull(strstr(h.out, "host"));
+    g_assert_nonnull(strstr(h.out, "pmu=on|off"));
+    g_assert_nonnull(strstr(h.out, "sveN=on|off"));
+    g_assert_nonnull(strstr(h.out, "pauth=on|off"));
+    run(&bad, "-cpu", "cortex-a72", NULL);
+    assert_one_line_error(&bad, "unknown CPU model \"cortex-a72\"");
+    run(&sw, "-cpu", "host,sve=off,sve512=on", NULL);
+    assert_one_line_error(&sw, "sve=off and sve512=on contradict");
+
+    run(&on, "-M", m, "-cpu", "max", NULL);
+    g_assert_cmpint(on.status, ==, 0);
+    g_assert_true(g_file_get_contents(dtb, &data, NULL, NULL));
+    g_assert_cmpstr(fdt_getprop(data, fdt_path_offset(data, "/pmu"), "compatible", NULL), ==,
+                    "arm,armv8-pmuv3");
+    g_clear_pointer(&data, g_free);
+    run(&off, "-M", m, "-cpu", "host,pmu=off", NULL);
+    g_assert_cmpint(off.status, ==, 0);
+    g_assert_true(g_file_get_contents(dtb, &data, NULL, NULL));
+    g_assert_cmpint(fdt_path_offset(data, "/pmu"), <, 0);
+}
+
 /* Appends len bytes of an Image (a pre-3.17 header: image_size 0, then a body) to path as a
  * new gzip member. */
 static void gz_member(const char *path, const char *mode, size_t from, size_t len)
@@ -279,6 +316,173 @@ static void test_dumpdtb_gzip_kernel_initrd(void)
     run(&small, "-M", m, "-m", "16M", "-kernel", kernel, "-initrd", initrd, NULL);
     assert_one_line_error(&small, "-m 16M is too small for this kernel and initrd: they need at "
                           "least 18 MiB");
+}
+
+/* An aarch64 ET_EXEC ELF at path: one PT_LOAD of 4 KiB of code (a NOP sled) at paddr, 64 KiB
+ * in memory, entered at its start; machine: its e_machine. */
+static void fake_elf(const char *path, uint64_t paddr, uint16_t machine)
+{
+    uint8_t e[8192] = { 0 };
+    uint64_t v;
+
+    memcpy(e, "\x7f" "ELF\x02\x01\x01", 7);
+    e[16] = 2;                          /* ET_EXEC */
+    memcpy(e + 18, &machine, 2);        /* little-endian host */
+    e[20] = 1;
+    memcpy(e + 24, &paddr, 8);          /* e_entry */
+    e[32] = 64;                         /* e_phoff */
+    e[52] = 64;
+    e[54] = 56;
+    e[56] = 1;
+    e[64] = 1;                          /* PT_LOAD */
+    e[68] = 5;
+    v = 4096;
+    memcpy(e + 64 + 8, &v, 8);          /* p_offset */
+    memcpy(e + 64 + 16, &paddr, 8);
+    memcpy(e + 64 + 24, &paddr, 8);
+    memcpy(e + 64 + 32, &v, 8);         /* p_filesz */
+    v = 65536;
+    memcpy(e + 64 + 40, &v, 8);         /* p_memsz */
+    for (int i = 4096; i < 8192; i += 4) {
+        uint32_t nop = GUINT32_TO_LE(0xd503201f);
+        memcpy(e + i, &nop, 4);
+    }
+    g_assert_true(g_file_set_contents(path, (char *)e, sizeof(e), NULL));
+}
+
+/* The initrd range the tree that dumpdtb wrote names. */
+static void dtb_initrd(const char *dtb, uint64_t *start, uint64_t *end)
+{
+    g_autofree char *data = NULL;
+    gsize len;
+    int lenp;
+    fdt64_t v;
+
+    g_assert_true(g_file_get_contents(dtb, &data, &len, NULL));
+    int chosen = fdt_path_offset(data, "/chosen");
+    g_assert_cmpint(chosen, >=, 0);
+    const void *p = fdt_getprop(data, chosen, "linux,initrd-start", &lenp);
+    g_assert_nonnull(p);
+    memcpy(&v, p, 8);
+    *start = fdt64_to_cpu(v);
+    p = fdt_getprop(data, chosen, "linux,initrd-end", &lenp);
+    g_assert_nonnull(p);
+    memcpy(&v, p, 8);
+    *end = fdt64_to_cpu(v);
+}
+
+/*
+ * -kernel with an ELF and with a raw binary: what cannot be loaded is one line before anything
+ * starts; what can is planned as docs/user-guide.md ("Booting") says, which dumpdtb shows (the
+ * initrd's range in the tree; with -d debug the last plan's device tree address, made with the
+ * built tree's size).
+ */
+static void test_elf_and_raw(void)
+{
+    g_autofree char *elf = g_build_filename(tmpdir, "hello.elf", NULL);
+    g_autofree char *x86 = g_build_filename(tmpdir, "x86.elf", NULL);
+    g_autofree char *high = g_build_filename(tmpdir, "high.elf", NULL);
+    g_autofree char *raw = g_build_filename(tmpdir, "hello.bin", NULL);
+    g_autofree char *initrd = g_build_filename(tmpdir, "elf-initrd", NULL);
+    g_autofree char *dtb = g_build_filename(tmpdir, "elf.dtb", NULL);
+    g_autofree char *m = g_strdup_printf("virt,dumpdtb=%s", dtb);
+    g_autofree char *big = g_malloc(20 << 20);
+    uint64_t start, end;
+
+    fake_elf(elf, 0x40200000, 183);
+    fake_elf(x86, 0x40200000, 62);
+    fake_elf(high, 0x80000000, 183);
+    g_assert_true(g_file_set_contents(initrd, "070701", 6, NULL));
+    memset(big, 0x1f, 20 << 20);        /* not 0, no known format: a raw binary */
+    g_assert_true(g_file_set_contents(raw, big, 20 << 20, NULL));
+
+    g_auto(Run) a = { 0 };
+    run(&a, "-kernel", x86, "-m", "64M", NULL);
+    assert_one_line_error(&a, "an ELF for another architecture: x86-64 (e_machine 62)");
+    g_auto(Run) b = { 0 };
+    run(&b, "-kernel", high, "-m", "64M", NULL);
+    assert_one_line_error(&b, "this ELF (guest-physical 0x80000000-0x80010000, 65536 bytes) "
+                          "ends beyond RAM (0x40000000-0x44000000, -m 64M): give -m 1026M or "
+                          "more, or link it lower");
+    g_auto(Run) c = { 0 };
+    run(&c, "-kernel", raw, "-m", "16M", NULL);
+    assert_one_line_error(&c, "this raw binary (guest-physical 0x40080000-0x41480000");
+    g_assert_nonnull(strstr(c.err, "give -m 22M or more"));
+    g_auto(Run) d = { 0 };
+    run(&d, "-kernel", elf, "-m", "16M", "-initrd", raw, NULL);
+    assert_one_line_error(&d, "-m 16M is too small for this ELF and initrd");
+
+    /* ELF + initrd: the initrd at half of 64 MiB (QEMU's place), the tree below the ELF. */
+    g_auto(Run) e = { 0 };
+    run(&e, "-M", m, "-m", "64M", "-kernel", elf, "-initrd", initrd, "-d", "debug", NULL);
+    g_test_message("stderr: %s", e.err);
+    g_assert_cmpint(e.status, ==, 0);
+    dtb_initrd(dtb, &start, &end);
+    g_assert_cmphex(start, ==, 0x42000000);
+    g_assert_cmphex(end, ==, 0x42000000 + 6);
+    g_assert_nonnull(strstr(e.err, "boot plan: ELF 0x40200000-0x40210000 entered at "
+                            "0x40200000, initrd 0x42000000+0x6, dtb 0x40000000+"));
+
+    /* A raw binary + initrd in 512 MiB: the initrd 128 MiB in, the tree at the start of RAM. */
+    g_auto(Run) f = { 0 };
+    run(&f, "-M", m, "-m", "512M", "-kernel", raw, "-initrd", initrd, "-d", "debug", NULL);
+    g_test_message("stderr: %s", f.err);
+    g_assert_cmpint(f.status, ==, 0);
+    dtb_initrd(dtb, &start, &end);
+    g_assert_cmphex(start, ==, 0x48000000);
+    g_assert_nonnull(strstr(f.err, "boot plan: raw binary 0x40080000-0x41480000 entered at "
+                            "0x40080000, initrd 0x48000000+0x6, dtb 0x40000000+"));
+
+    /* An ELF 1 KiB above the start of RAM: the first plan's guess at the tree's size (1 KiB)
+     * fits below it, the tree (about 2 KiB) does not: the last plan, made with its size, puts
+     * it 2 MiB-aligned after the ELF. */
+    g_autofree char *low = g_build_filename(tmpdir, "low.elf", NULL);
+    fake_elf(low, 0x40000400, 183);
+    g_auto(Run) g = { 0 };
+    run(&g, "-M", m, "-m", "64M", "-kernel", low, "-d", "debug", NULL);
+    g_assert_cmpint(g.status, ==, 0);
+    const char *first = strstr(g.err, "boot plan: ELF");
+    const char *last = g_strrstr(g.err, "boot plan: ELF");
+    g_assert_nonnull(first);
+    g_assert_true(last > first);
+    g_assert_true(g_str_has_prefix(first, "boot plan: ELF 0x40000400-0x40010400 entered at "
+                                   "0x40000400, initrd 0+0, dtb 0x40000000+0x400 "));
+    g_assert_true(g_str_has_prefix(last, "boot plan: ELF 0x40000400-0x40010400 entered at "
+                                   "0x40000400, initrd 0+0, dtb 0x40200000+"));
+}
+
+/*
+ * tests/progs' bare-metal program as the toolchain built it ($BAREMETAL_DIR; skipped without):
+ * the ELF is planned at its link address with the device tree at the start of RAM, its
+ * objcopy -O binary at RAM + 0x80000 with the tree there too; both entered at their start.
+ */
+static void test_baremetal(void)
+{
+    const char *dir = g_getenv("BAREMETAL_DIR");
+    g_autofree char *dtb = g_build_filename(tmpdir, "bm.dtb", NULL);
+    g_autofree char *m = g_strdup_printf("virt,dumpdtb=%s", dtb);
+
+    if (!dir) {
+        g_test_skip("no BAREMETAL_DIR (tests/progs builds it with an aarch64 toolchain)");
+        return;
+    }
+    g_autofree char *elf = g_build_filename(dir, "baremetal-hello.elf", NULL);
+    g_autofree char *bin = g_build_filename(dir, "baremetal-hello.bin", NULL);
+    g_auto(Run) e = { 0 };
+    run(&e, "-M", m, "-m", "128M", "-kernel", elf, "-d", "debug", NULL);
+    g_test_message("stderr: %s", e.err);
+    g_assert_cmpint(e.status, ==, 0);
+    const char *last = g_strrstr(e.err, "boot plan: ");
+    g_assert_nonnull(last);
+    g_assert_true(g_str_has_prefix(last, "boot plan: ELF 0x40200000-0x40211008 entered at "
+                                   "0x40200000, initrd 0+0, dtb 0x40000000+"));
+    g_auto(Run) b = { 0 };
+    run(&b, "-M", m, "-m", "128M", "-kernel", bin, "-d", "debug", NULL);
+    g_assert_cmpint(b.status, ==, 0);
+    last = g_strrstr(b.err, "boot plan: ");
+    g_assert_nonnull(last);
+    g_assert_true(g_str_has_prefix(last, "boot plan: raw binary 0x40080000-0x40090008 entered "
+                                   "at 0x40080000, initrd 0+0, dtb 0x40000000+"));
 }
 
 static void test_needs_kvm(void)
@@ -367,7 +571,10 @@ int main(int argc, char **argv)
     g_test_add_func("/cli/malformed-options", test_malformed_options);
     g_test_add_func("/cli/overlapping-region", test_overlapping_region);
     g_test_add_func("/cli/dumpdtb", test_dumpdtb);
+    g_test_add_func("/cli/cpu", test_cpu);
     g_test_add_func("/cli/dumpdtb-gzip-kernel-initrd", test_dumpdtb_gzip_kernel_initrd);
+    g_test_add_func("/cli/elf-and-raw", test_elf_and_raw);
+    g_test_add_func("/cli/baremetal", test_baremetal);
     g_test_add_func("/cli/needs-kvm", test_needs_kvm);
     g_test_add_func("/cli/qmp-socket", test_qmp_socket);
     g_test_add_func("/cli/probe", test_probe);

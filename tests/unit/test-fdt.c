@@ -208,6 +208,38 @@ static void test_board_gicv2(void)
     fixture_clear(&f);
 }
 
+/* With a PMU, a node arm,armv8-pmuv3 on PPI 7 (INTID 23), level-high; on a GICv2 with the
+ * CPU mask of the vCPUs it reaches; none without. */
+static void test_pmu_node(void)
+{
+    Fixture f;
+    int len;
+    const void *v;
+
+    fixture_init(&f, 2, 3);
+    f.p.pmu = true;
+    fixture_build(&f);
+    g_assert_cmpstr(prop(&f, "/pmu", "compatible", NULL), ==, "arm,armv8-pmuv3");
+    v = prop(&f, "/pmu", "interrupts", &len);
+    g_assert_cmpint(len, ==, 12);
+    g_assert_cmpuint(cell(v, 0), ==, 1); /* PPI */
+    g_assert_cmpuint(cell(v, 1), ==, 7);
+    g_assert_cmphex(cell(v, 2), ==, 4);
+    fixture_clear(&f);
+
+    fixture_init(&f, 3, 2);
+    f.p.pmu = true;
+    fixture_build(&f);
+    v = prop(&f, "/pmu", "interrupts", &len);
+    g_assert_cmphex(cell(v, 2), ==, 0x704);
+    fixture_clear(&f);
+
+    fixture_init(&f, 2, 3);
+    fixture_build(&f);
+    g_assert_cmpint(fdt_path_offset(f.fdt, "/pmu"), <, 0);
+    fixture_clear(&f);
+}
+
 static void test_platform_device_node(void)
 {
     Fixture f;
@@ -390,6 +422,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/fdt/board-gicv3", test_board_gicv3);
     g_test_add_func("/fdt/board-gicv2", test_board_gicv2);
+    g_test_add_func("/fdt/pmu-node", test_pmu_node);
     g_test_add_func("/fdt/platform-device-node", test_platform_device_node);
     g_test_add_func("/fdt/device-overlap-refused", test_device_overlap_refused);
     g_test_add_func("/fdt/pcie-node", test_pcie_node);

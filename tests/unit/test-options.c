@@ -508,6 +508,61 @@ static void test_args_ram_errors(void)
     }
 }
 
+/* -cpu: the default is host with every feature where KVM offers it; QEMU's switches set each
+ * one; sveN sets one vector length (the last word for it counts); help asks for the list. */
+static void test_args_cpu(void)
+{
+    ArmpassConfig cfg;
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(parse(&cfg, &err, NULL));
+    g_assert_cmpint(cfg.cpu.pmu, ==, ONOFF_AUTO);
+    g_assert_cmpint(cfg.cpu.sve, ==, ONOFF_AUTO);
+    g_assert_cmpint(cfg.cpu.pauth, ==, ONOFF_AUTO);
+    g_assert_cmpuint(cfg.cpu.sve_vq_on | cfg.cpu.sve_vq_off, ==, 0);
+    armpass_config_clear(&cfg);
+
+    g_assert_true(parse(&cfg, &err, "-cpu", "host,pmu=off,sve=on,pauth=off", NULL));
+    g_assert_cmpint(cfg.cpu.pmu, ==, ONOFF_OFF);
+    g_assert_cmpint(cfg.cpu.sve, ==, ONOFF_ON);
+    g_assert_cmpint(cfg.cpu.pauth, ==, ONOFF_OFF);
+    armpass_config_clear(&cfg);
+
+    /* max is host; sve128 is vq 1, sve2048 vq 16; a later word for a length wins */
+    g_assert_true(parse(&cfg, &err, "-cpu", "max,sve128=on,sve2048=on,sve384=off,sve512=off,"
+                        "sve512=on,sve128=off,sve128=on", NULL));
+    g_assert_no_error(err);
+    g_assert_cmphex(cfg.cpu.sve_vq_on, ==, 0x1 | 0x8 | 0x8000);
+    g_assert_cmphex(cfg.cpu.sve_vq_off, ==, 0x4);
+    g_assert_cmpint(cfg.cpu.sve, ==, ONOFF_AUTO);
+    armpass_config_clear(&cfg);
+
+    /* the last -cpu replaces the one before, as in QEMU */
+    g_assert_true(parse(&cfg, &err, "-cpu", "host,pmu=off", "-cpu", "host", NULL));
+    g_assert_cmpint(cfg.cpu.pmu, ==, ONOFF_AUTO);
+    armpass_config_clear(&cfg);
+
+    g_assert_true(parse(&cfg, &err, "-cpu", "help", NULL));
+    g_assert_true(cfg.show_cpu_help);
+    armpass_config_clear(&cfg);
+    g_assert_true(parse(&cfg, &err, "-cpu", "host,help", NULL));
+    g_assert_true(cfg.show_cpu_help);
+    armpass_config_clear(&cfg);
+    g_assert_nonnull(strstr(armpass_cpu_help(), "sveN=on|off"));
+    g_assert_nonnull(strstr(armpass_cpu_help(), "pauth=on|off"));
+    g_assert_nonnull(strstr(armpass_cpu_help(), "pmu=on|off"));
+
+    expect_error("-cpu cortex-a57", "use -cpu host", "-cpu", "cortex-a57", NULL);
+    expect_error("unknown CPU model \"\"", "-cpu host", "-cpu", "pmu=off", NULL);
+    expect_error("unknown switch \"sve300\"", "2048", "-cpu", "host,sve300=on", NULL);
+    expect_error("unknown switch \"sve4096\"", NULL, "-cpu", "host,sve4096=on", NULL);
+    expect_error("unknown switch \"sve0\"", NULL, "-cpu", "host,sve0=on", NULL);
+    expect_error("unknown switch \"aarch64\"", "pauth", "-cpu", "host,aarch64=off", NULL);
+    expect_error("pmu=maybe is not on or off", NULL, "-cpu", "host,pmu=maybe", NULL);
+    expect_error("sve=off and sve256=on", "drop one", "-cpu", "host,sve256=on,sve=off", NULL);
+    expect_error("-cpu: needs an argument", "-cpu host", "-cpu", NULL);
+}
+
 static void test_args_smp(void)
 {
     ArmpassConfig cfg;
@@ -1084,6 +1139,7 @@ int main(int argc, char **argv)
     g_test_add_func("/options/args/machine-errors", test_args_machine_errors);
     g_test_add_func("/options/args/ram-errors", test_args_ram_errors);
     g_test_add_func("/options/args/smp", test_args_smp);
+    g_test_add_func("/options/args/cpu", test_args_cpu);
     g_test_add_func("/options/args/serial", test_args_serial);
     g_test_add_func("/options/args/object-accel", test_args_object_accel);
     g_test_add_func("/options/args/d", test_args_d);

@@ -76,6 +76,8 @@ extern const unsigned virt_irqmap[VIRT_IRQ_COUNT];
 #define VIRT_PCIE_NUM_IRQS 4
 /* Four per root port; 16 ports at most, as the ECAM's 16 buses allow 15 bridges. */
 #define VIRT_PCIE_PORT_NUM_IRQS 64
+/* The PMU's overflow interrupt: PPI 7, INTID 23 (QEMU's virt uses the same). */
+#define VIRT_PMU_PPI 7
 /* INTIDs the vGIC is given: SGIs, PPIs and 224 SPIs. */
 #define VIRT_GIC_NR_IRQS 256
 /* Guest-physical space the board covers (a 40-bit IPA space). */
@@ -98,6 +100,7 @@ typedef struct VirtFdtParams {
     const uint64_t *mpidr;  /* smp entries: each vCPU's MPIDR_EL1 */
     int gic_version;        /* 2 or 3 */
     bool has_its;
+    bool pmu;               /* the vCPUs have a PMU: a node arm,armv8-pmuv3 on VIRT_PMU_PPI */
     uint64_t ram_size;      /* bytes */
     const VirtRamBank *ram_banks; /* nr_ram_banks banks of RAM; 0: one of ram_size at
                                    * virt_memmap[VIRT_MEM].base */
@@ -108,8 +111,8 @@ typedef struct VirtFdtParams {
 } VirtFdtParams;
 
 /*
- * Builds the whole device tree: the board's nodes (cpus, memory, GIC (+ITS), timer, PSCI,
- * apb-pclk, pl011, chosen) and each device of ms->devices through its fdt_node.
+ * Builds the whole device tree: the board's nodes (cpus, memory, GIC (+ITS), timer, pmu when
+ * p->pmu, PSCI, apb-pclk, pl011, chosen) and each device of ms->devices through its fdt_node.
  * Returns a packed blob of at most ARM64_DTB_MAX_SIZE bytes (g_free it) and its size.
  * Errors: a libfdt call failed (named), a device's node failed (prefixed with its id).
  */

@@ -51,6 +51,10 @@ typedef struct MachineIrqOps {
                        GError **errp);
     /* Whether the MSI calls can work (an ITS, and KVM's capabilities for it). */
     bool (*has_msi)(void *opaque);
+    /* KVM_IOEVENTFD (accel/kvm: kvm_ioeventfd): a guest write of len bytes at guest-physical
+     * addr signals fd without an exit; assign false removes it. May be NULL (no KVM). */
+    bool (*ioeventfd)(void *opaque, int fd, uint64_t addr, unsigned len, bool assign,
+                      GError **errp);
 } MachineIrqOps;
 
 /* What devices see of the machine. Owned by the board (hw/arm/virt.c). */

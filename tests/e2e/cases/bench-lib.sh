@@ -22,6 +22,11 @@
 #                            named: it needs the 6.12 kernel and huge page pools,
 #                            scripts/bench.sh --dma)
 #   armpass.bench_dma_rounds=N  rounds of dma-backends (default 5; quick 1)
+#   armpass.bench_pci_rounds=N  rounds of pci-io (default 6; quick 1)
+#   armpass.bench_pci_modes=A,B the interrupt modes of pci-io (default msix,intx,intx-off,msi)
+#   armpass.bench_backing_rounds=N  rounds of backing-start and backing-reads (default 4;
+#                            quick 1): start, preallocation and NVMe reads by guest-RAM backing,
+#                            only when named (the 6.12 kernel and huge page pools, as dma-backends)
 
 P=/progs
 QEMU_BIN=/qemu/qemu-system-aarch64
@@ -32,12 +37,16 @@ bench_emit() { echo "ARMPASS-BENCH $*"; }
 # bench_params: reads the parameters above into BENCH_RUNS, BENCH_QUICK, BENCH_PARTS.
 bench_params() {
     BENCH_QUICK=0 BENCH_PARTS=size,first,boot,scale,footprint,mmio,irq,pci
+    PCI_MODES="msix intx intx-off msi"
     for arg in $(cat /proc/cmdline); do
         case $arg in
         armpass.bench_runs=*) BENCH_RUNS=${arg#*=} ;;
         armpass.bench_quick=*) BENCH_QUICK=${arg#*=} ;;
         armpass.bench_parts=*) BENCH_PARTS=${arg#*=} ;;
         armpass.bench_dma_rounds=*) _dma_rounds=${arg#*=} ;;
+        armpass.bench_pci_rounds=*) _pci_rounds=${arg#*=} ;;
+        armpass.bench_pci_modes=*) PCI_MODES=$(echo "${arg#*=}" | tr , ' ') ;;
+        armpass.bench_backing_rounds=*) _backing_rounds=${arg#*=} ;;
         esac
     done
     BENCH_RUNS=${BENCH_RUNS:-20}
@@ -45,16 +54,18 @@ bench_params() {
         MMIO_ROUNDS=2 IRQ_RUNS=1 FIRST_RUNS=3 SCALE_RUNS=1 FOOT_RUNS=1
         MAPPED_READS=100000 MAPPED_BATCHES=5 TRAP_READS=500 TRAP_BATCHES=3 IRQS=50 IRQS_OFF=50
         EXIT_N=1000 EXIT_BATCHES=3
-        PCI_ROUNDS=1 BLK_QD1=300 BLK_QD32=640 BLK_SEQ=16 DMA_RUNS=1 DMA_RAMS="256 1024"
-        DMA_ROUNDS=1
+        PCI_ROUNDS=1 BLK_QD1=300 BLK_QD32=640 BLK_SEQ=32 DMA_RUNS=1 DMA_RAMS="256 1024"
+        DMA_ROUNDS=1 BACKING_ROUNDS=1
     else
         MMIO_ROUNDS=10 IRQ_RUNS=4 FIRST_RUNS=16 SCALE_RUNS=6 FOOT_RUNS=4
         MAPPED_READS=200000 MAPPED_BATCHES=10 TRAP_READS=2000 TRAP_BATCHES=5 IRQS=200 IRQS_OFF=200
         EXIT_N=2000 EXIT_BATCHES=5
-        PCI_ROUNDS=3 BLK_QD1=1500 BLK_QD32=3200 BLK_SEQ=64 DMA_RUNS=3 DMA_RAMS="256 512 1024 2048"
-        DMA_ROUNDS=5
+        PCI_ROUNDS=6 BLK_QD1=1500 BLK_QD32=3200 BLK_SEQ=256 DMA_RUNS=3 DMA_RAMS="256 512 1024 2048"
+        DMA_ROUNDS=5 BACKING_ROUNDS=4
     fi
     [ -z "${_dma_rounds:-}" ] || DMA_ROUNDS=$_dma_rounds
+    [ -z "${_pci_rounds:-}" ] || PCI_ROUNDS=$_pci_rounds
+    [ -z "${_backing_rounds:-}" ] || BACKING_ROUNDS=$_backing_rounds
 }
 
 bench_wants() {
@@ -100,7 +111,7 @@ bench_env() {
     have_qemu && _q=$("$QEMU_BIN" --version | head -n 1)
     _mem=$(awk '/MemTotal/ { print $2 }' /proc/meminfo)
     _ap=$(/armpass -version 2>&1 | head -n 1)
-    bench_emit "{\"part\": \"env\", \"l1_kernel\": \"$(uname -r)\", \"l1_nproc\": $(nproc), \"l1_mem_kib\": $_mem, \"l1_qemu\": \"$_q\", \"armpass_version\": \"$_ap\", \"quick\": $BENCH_QUICK, \"runs\": $BENCH_RUNS, \"parts\": \"$BENCH_PARTS\"}"
+    bench_emit "{\"part\": \"env\", \"l1_kernel\": \"$(uname -r)\", \"l1_nproc\": $(nproc), \"l1_mem_kib\": $_mem, \"l1_qemu\": \"$_q\", \"armpass_version\": \"$_ap\", \"quick\": $BENCH_QUICK, \"runs\": $BENCH_RUNS, \"parts\": \"$BENCH_PARTS\", \"pci_rounds\": $PCI_ROUNDS, \"pci_modes\": \"$PCI_MODES\", \"backing_rounds\": $BACKING_ROUNDS, \"blk\": {\"qd1\": $BLK_QD1, \"qd32\": $BLK_QD32, \"seq\": $BLK_SEQ}}"
 }
 
 # --- 1 and 2: mapped and trapped MMIO ---------------------------------------------------------
@@ -273,7 +284,6 @@ bench_boots() {
 # issue #2777; scripts/bench.sh gives L1 the same libata.force=noncq).
 PCI_BDF=0000:00:01.0
 AHCI_BDF=0000:00:03.0
-PCI_MODES="msix intx intx-off msi"
 pci_mode() {
     _opt_armpass='' _opt_qemu='' _disk_fn=nvme_disk
     case $1 in
@@ -297,14 +307,21 @@ vmm_pci_dev() {
     esac
 }
 
-# bench_blk_l1 ROUND MODE DISK: the floor, bench-blk in L1 on the bare device.
+# bench_blk_l1 ROUND MODE DISK [PART [KEY]]: the floor, bench-blk in L1 on the bare device (the
+# same waits for quiet and the same windows as in L2, though no VMM counts them: their
+# interrupts, and those after, tell a storm in L1 too), _q1, _q32 and _sq reads (the caller's;
+# BLK_QD1, BLK_QD32, BLK_SEQ by default). PART defaults to pci-blk; KEY is the record's extra
+# JSON ("mode": MODE by default).
 bench_blk_l1() {
-    for t in "rand 1 $BLK_QD1 4096" "rand 32 $BLK_QD32 4096" "seq $BLK_SEQ 1048576"; do
+    _key="\"mode\": \"$2\""
+    [ -z "${5:-}" ] || _key=$5
+    for t in "rand 1 ${_q1:-$BLK_QD1} 4096 l1-qd1" "rand 32 ${_q32:-$BLK_QD32} 4096 l1-qd32" \
+        "seq ${_sq:-$BLK_SEQ} 1048576 l1-seq"; do
         # shellcheck disable=SC2086
         out=$(BENCH_IRQ_MATCH=$_irq "$P/bench-blk" "$3" $t 2>&1 | grep '^BENCH-BLK {' || true)
         case $out in
         "BENCH-BLK {"*)
-            bench_emit "{\"part\": \"pci-blk\", \"round\": $1, \"mode\": \"$2\", \"vmm\": \"l1\", \"result\": ${out#BENCH-BLK }}" ;;
+            bench_emit "{\"part\": \"${4:-pci-blk}\", \"round\": $1, $_key, \"vmm\": \"l1\", \"result\": ${out#BENCH-BLK }}" ;;
         *) echo "bench: bench-blk $3 $t in L1 gave nothing" ;;
         esac
     done
@@ -312,27 +329,43 @@ bench_blk_l1() {
 
 # Disk reads and the interrupt path: per round and mode, the floor in L1 (host driver), then
 # L2 under each VMM with the device passed through (vfio-pci), reading the same disk; the
-# boot of those runs is the "start -> L2 marker with the NVMe" figure.
+# boot of those runs is the "start -> L2 marker with the NVMe" figure. One mode's rounds after
+# another's, in PCI_MODES' order: the AHCI's (msi) last, since L0's QEMU 7.2 may abort in its
+# AHCI model (QEMU issue #2777) and take the rest of the run with it. KVM's counters (every
+# file of the VM's debugfs folder: exits, wfi_exit_stat, mmio_exit_kernel, mmio_exit_user,
+# hvc_exit_stat, halt_wakeup, ...) are read by bench-run at the window lines bench-blk prints
+# right before the first read and right after the last of each test: direct counts over a
+# fixed amount of work (l2cases/bench-blk.sh). PCI_ROUNDS rounds (armpass.bench_pci_rounds),
+# which VMM goes first alternating from round to round.
 bench_pci_io() {
-    r=0
-    while [ "$r" -lt "$PCI_ROUNDS" ]; do
-        for mode in $PCI_MODES; do
-            pci_mode "$mode" || continue
+    for mode in $PCI_MODES; do
+        pci_mode "$mode" || continue
+        # The fallback's reads are slow, QEMU's most (its guest's handler re-enters tens of
+        # times a read, and at QD32 it can storm for many minutes, a read waiting until L2's
+        # kernel gives up on the line): a third of the QD1 reads and a quarter of the others,
+        # at most 2 rounds, and a VMM run ends after 8 minutes (the tests it finished count).
+        _q1=$BLK_QD1 _q32=$BLK_QD32 _sq=$BLK_SEQ _rounds=$PCI_ROUNDS _tmo=900
+        if [ "$mode" = intx-off ]; then
+            _q1=$((BLK_QD1 / 3)) _q32=$((BLK_QD32 / 4)) _sq=$((BLK_SEQ / 4)) _tmo=480
+            [ "$_rounds" -gt 2 ] && _rounds=2
+        fi
+        r=0
+        while [ "$r" -lt "$_rounds" ]; do
             rebind_host "$_bdf" "$_host_drv" >/dev/null
-            disk=$("$_disk_fn" "$_bdf") || { echo "bench: no disk for $_bdf in L1"; continue; }
+            disk=$("$_disk_fn" "$_bdf") || { echo "bench: no disk for $_bdf in L1"; r=$((r + 1)); continue; }
             bench_blk_l1 "$r" "$mode" "$disk"
             bind_vfio_pci "$_bdf" >/dev/null
             for v in $(vmms "$r"); do
                 # shellcheck disable=SC2046,SC2086
-                j=$(measure /tmp/pci.log 256 600 ARMPASS-L2-UP --grab BENCH-BLK -- $(vmm_cmd "$v" 256 2) \
+                j=$(measure /tmp/pci.log 256 "$_tmo" ARMPASS-L2-UP --grab BENCH-BLK -- $(vmm_cmd "$v" 256 2) \
                     -kernel /Image -initrd /l2.cpio.gz \
-                    -append "$L2_APPEND l2case=bench-blk bench.qd1=$BLK_QD1 bench.qd32=$BLK_QD32 bench.seq=$BLK_SEQ bench.irq=$_irq $_l2" \
+                    -append "$L2_APPEND l2case=bench-blk bench.qd1=$_q1 bench.qd32=$_q32 bench.seq=$_sq bench.irq=$_irq $_l2" \
                     $(vmm_pci_dev "$v" "$_bdf"))
                 check_run "$j" /tmp/pci.log "the PCI run of $v ($mode)"
                 bench_emit "{\"part\": \"pci-blk\", \"round\": $r, \"mode\": \"$mode\", \"vmm\": \"$v\", \"ram_mib\": 256, \"smp\": 2, \"run\": $j}"
             done
+            r=$((r + 1))
         done
-        r=$((r + 1))
     done
 }
 
@@ -569,6 +602,161 @@ bench_dma_backends() {
     rebind_host "$PCI_BDF" nvme >/dev/null
 }
 
+# --- Start, preallocation and NVMe reads by guest-RAM backing (scripts/bench.sh --dma) ----------
+# The same L1 as dma-backends (6.12, the pools, THP madvise; L1's THP "never" around each 4 KiB
+# run, for both VMMs). Guest RAM is always an -object, the same words for both VMMs
+# (backing_vmm_cmd): memory-backend-ram for 4 KiB pages (armpass: thp=off; QEMU: L1's THP off)
+# and THP, memory-backend-memfd with hugetlb=on,hugetlbsize=2M or 1G; with prealloc=on,
+# prealloc-threads=N when preallocated.
+#   backing-start  the first-instruction probe with L0's NVMe (type1v2) and 1 GiB of guest RAM,
+#                  one vCPU, no strace: start -> first instruction by backing, as it is and
+#                  preallocated by 1 and by N threads (N: L1's CPUs); armpass's -d stats
+#                  line "guest RAM prealloc: T ms with N threads" is the preallocation's time
+#   backing-reads  L2 (1 GiB, 2 vCPUs) on each backing reading the NVMe (MSI-X) as pci-io does
+#                  (l2cases/bench-blk.sh, the same direct counts), and L1's floor once a round
+# BACKING_ROUNDS rounds (armpass.bench_backing_rounds); the backings' order rotates from round
+# to round, and which VMM goes first flips from one configuration to the next and from round to
+# round.
+BACKING_RAM_MIB=1024
+
+# backing_vmm_cmd VMM BACKING RAM_MIB THREADS SMP: the VMM's command line (no payload, no
+# device), guest RAM on that backing, preallocated by THREADS threads (0: not preallocated).
+backing_vmm_cmd() {
+    _pre=''
+    [ "$4" -gt 0 ] && _pre=",prealloc=on,prealloc-threads=$4"
+    case $2 in
+    4k) _obj="-object memory-backend-ram,id=mem0,size=${3}M$_pre"
+        [ "$1" = armpass ] && _obj="$_obj,thp=off" ;;
+    thp) _obj="-object memory-backend-ram,id=mem0,size=${3}M$_pre" ;;
+    hugetlb-2m) _obj="-object memory-backend-memfd,id=mem0,size=${3}M,hugetlb=on,hugetlbsize=2M$_pre" ;;
+    hugetlb-1g) _obj="-object memory-backend-memfd,id=mem0,size=${3}M,hugetlb=on,hugetlbsize=1G$_pre" ;;
+    esac
+    case $1 in
+    armpass) echo "/armpass -M virt,gic-version=3,memory-backend=mem0 -smp $5 -m ${3}M -nographic -d stats $_obj" ;;
+    qemu) echo "$QEMU_BIN -M virt,gic-version=3,memory-backend=mem0 -cpu host -enable-kvm -smp $5 -m ${3}M -display none -nodefaults -serial stdio -nic none $_obj" ;;
+    esac
+}
+
+# backing_thp_off BACKING / backing_thp_back: L1's THP "never" around a 4 KiB run.
+backing_thp_off() {
+    _thp_saved=$(thp_enabled)
+    [ "$1" = 4k ] && [ -n "$_thp_saved" ] && echo never > /sys/kernel/mm/transparent_hugepage/enabled
+    return 0
+}
+backing_thp_back() {
+    [ -n "${_thp_saved:-}" ] && echo "$_thp_saved" > /sys/kernel/mm/transparent_hugepage/enabled
+    return 0
+}
+
+# backing_list: the backings L1 can serve (as bench_dma_backends checks them), in _backings.
+backing_list() {
+    _backings=''
+    _g1f=$(hugepool 1048576 free_hugepages) _m2f=$(hugepool 2048 free_hugepages)
+    for k in $DMA_BACKINGS; do
+        case $k in
+        hugetlb-1g) [ "$_g1f" -ge $((BACKING_RAM_MIB / 1024)) ] || { echo "bench: the 1 GiB pool has $_g1f free pages: no hugetlb-1g runs"; continue; } ;;
+        hugetlb-2m) [ "$_m2f" -ge $((BACKING_RAM_MIB / 2)) ] || { echo "bench: the 2 MiB pool has $_m2f free pages: no hugetlb-2m runs"; continue; } ;;
+        thp|4k) [ -n "$(thp_enabled)" ] || { echo "bench: L1 has no THP: no $k runs"; continue; } ;;
+        esac
+        _backings="$_backings $k"
+    done
+}
+
+# backing_start_run ROUND VMM BACKING THREADS: one first-instruction run with the NVMe; ROUND
+# -1 is a warm-up, not printed.
+backing_start_run() {
+    backing_thp_off "$3"
+    # shellcheck disable=SC2046
+    set -- "$@" $(thp_counts)
+    # shellcheck disable=SC2046,SC2086
+    j=$(measure /tmp/bs.log "$BACKING_RAM_MIB" 240 @ -- $(backing_vmm_cmd "$2" "$3" "$BACKING_RAM_MIB" "$4" 1) \
+        -kernel /bench/first.Image -append "" -device "vfio-pci,host=$PCI_BDF")
+    # shellcheck disable=SC2046
+    set -- "$@" $(thp_counts)
+    backing_thp_back
+    check_run "$j" /tmp/bs.log "the start run of $2, guest RAM on $3 (prealloc threads $4)"
+    [ "$1" -ge 0 ] || return 0
+    bench_emit "{\"part\": \"backing-start\", \"round\": $1, \"vmm\": \"$2\", \"backing\": \"$3\", \"threads\": $4, \"ram_mib\": $BACKING_RAM_MIB, \"thp_fault_alloc\": $(($7 - $5)), \"thp_fault_fallback\": $(($8 - $6)), \"run\": $j}"
+}
+
+# backing_reads_run ROUND VMM BACKING: L2 on that backing reading the NVMe.
+backing_reads_run() {
+    backing_thp_off "$3"
+    # shellcheck disable=SC2046,SC2086
+    j=$(measure /tmp/br.log "$BACKING_RAM_MIB" 600 ARMPASS-L2-UP --grab BENCH-BLK -- \
+        $(backing_vmm_cmd "$2" "$3" "$BACKING_RAM_MIB" 0 2) -kernel /Image -initrd /l2.cpio.gz \
+        -append "$L2_APPEND l2case=bench-blk bench.qd1=$BLK_QD1 bench.qd32=$BLK_QD32 bench.seq=$BLK_SEQ bench.irq=nvme" \
+        -device "vfio-pci,host=$PCI_BDF")
+    backing_thp_back
+    check_run "$j" /tmp/br.log "the reads run of $2, guest RAM on $3"
+    bench_emit "{\"part\": \"backing-blk\", \"round\": $1, \"vmm\": \"$2\", \"backing\": \"$3\", \"ram_mib\": $BACKING_RAM_MIB, \"smp\": 2, \"run\": $j}"
+}
+
+# pick N WORDS...: the Nth word (from 1).
+pick() { _n=$1; shift; eval "echo \${$_n}"; }
+
+bench_backings() {
+    if [ ! -e "/sys/bus/pci/devices/$PCI_BDF" ]; then
+        echo "bench: no $PCI_BDF in L1 (run.py --nvme): no figures by backing"
+        return 0
+    fi
+    have_qemu || echo "bench: no $QEMU_BIN in L1: armpass only"
+    backing_list
+    # shellcheck disable=SC2086
+    set -- $_backings
+    _nb=$#
+    [ "$_nb" -gt 0 ] || return 0
+    _nthr=$(nproc)
+    [ "$_nthr" -gt 1 ] || _nthr=2
+    echo "bench: by backing:$_backings; $BACKING_ROUNDS rounds; prealloc threads 1 and $_nthr"
+    bind_vfio_pci "$PCI_BDF" >/dev/null
+    bench_warm_l1_ram
+    for k in $_backings; do
+        for v in $(vmms 0); do backing_start_run -1 "$v" "$k" 0; done
+    done
+    if bench_wants backing-start; then
+        _configs=''
+        for k in $_backings; do for t in 0 1 "$_nthr"; do _configs="$_configs $k:$t"; done; done
+        # shellcheck disable=SC2086
+        _nc=$(echo $_configs | wc -w)
+        r=0
+        while [ "$r" -lt "$BACKING_ROUNDS" ]; do
+            i=0
+            while [ "$i" -lt "$_nc" ]; do
+                _j=$(((i + r) % _nc))
+                # shellcheck disable=SC2086
+                _c=$(pick $((_j + 1)) $_configs)
+                for v in $(vmms $((r + _j))); do backing_start_run "$r" "$v" "${_c%:*}" "${_c#*:}"; done
+                i=$((i + 1))
+            done
+            r=$((r + 1))
+        done
+    fi
+    if bench_wants backing-reads; then
+        _irq=nvme _q1=$BLK_QD1 _q32=$BLK_QD32 _sq=$BLK_SEQ
+        r=0
+        while [ "$r" -lt "$BACKING_ROUNDS" ]; do
+            rebind_host "$PCI_BDF" nvme >/dev/null
+            if disk=$(nvme_disk "$PCI_BDF"); then
+                bench_blk_l1 "$r" l1 "$disk" backing-blk "\"backing\": \"l1\""
+            else
+                echo "bench: no disk for $PCI_BDF in L1"
+            fi
+            bind_vfio_pci "$PCI_BDF" >/dev/null
+            i=0
+            while [ "$i" -lt "$_nb" ]; do
+                _j=$(((i + r) % _nb))
+                # shellcheck disable=SC2086
+                _k=$(pick $((_j + 1)) $_backings)
+                for v in $(vmms $((r + _j))); do backing_reads_run "$r" "$v" "$_k"; done
+                i=$((i + 1))
+            done
+            r=$((r + 1))
+        done
+    fi
+    rebind_host "$PCI_BDF" nvme >/dev/null
+}
+
 bench_pci() {
     if [ ! -e "/sys/bus/pci/devices/$PCI_BDF" ]; then
         echo "bench: no $PCI_BDF in L1 (run.py --nvme): the PCI figures are left out"
@@ -576,8 +764,9 @@ bench_pci() {
     fi
     [ -e "/sys/bus/pci/devices/$AHCI_BDF" ] ||
         echo "bench: no $AHCI_BDF in L1 (run.py --ahci): the plain-MSI figures are left out"
-    bench_wants pci-io && bench_pci_io
+    # the DMA map first: an abort of L0 in the AHCI's rounds (above) would lose it
     bench_wants pci-dma && bench_pci_dma
+    bench_wants pci-io && bench_pci_io
     pci_mode msix && rebind_host "$_bdf" "$_host_drv" >/dev/null
     pci_mode msi && rebind_host "$_bdf" "$_host_drv" >/dev/null
     return 0

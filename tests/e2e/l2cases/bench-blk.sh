@@ -1,10 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# L2 side of the benchmark's PCI runs (bench-lib.sh: bench_pci): O_DIRECT reads of the
-# passed-through disk with bench-blk, each inside a KVM-exit window: 4 KiB random reads at
-# queue depth 1 (bench.qd1= reads, window "qd1"), at queue depth 32 (32 threads at depth 1,
-# bench.qd32= reads, window "qd32"), and 1 MiB sequential reads (bench.seq= reads, window
-# "seq"). bench.irq=WORD: the /proc/interrupts lines to count (default nvme);
+# L2 side of the benchmark's PCI runs (bench-lib.sh: bench_pci, bench_backing_reads): O_DIRECT
+# reads of the passed-through disk with bench-blk, each inside a KVM-exit window that bench-run
+# counts directly (tests/progs/bench-blk.c): first an "empty" window (no reads: what a window
+# costs by itself), then 4 KiB random reads at queue depth 1 (bench.qd1= reads, window "qd1"),
+# at queue depth 32 (32 threads at depth 1, bench.qd32= reads, window "qd32"), and 1 MiB
+# sequential reads (bench.seq= reads, window "seq"), each followed by a quiet 300 ms window
+# ("NAME-after"). bench.irq=WORD: the /proc/interrupts lines to count (default nvme);
 # bench.disk=NAME: the block device (default: the first NVMe namespace).
 qd1=200 qd32=400 seq=16 irq=nvme disk=''
 for arg in $(cat /proc/cmdline); do
@@ -34,6 +36,7 @@ if [ -z "$dev" ]; then
     exit 1
 fi
 export BENCH_IRQ_MATCH=$irq
+/progs/bench-blk "$dev" empty empty
 /progs/bench-blk "$dev" rand 1 "$qd1" 4096 qd1
 /progs/bench-blk "$dev" rand 32 "$qd32" 4096 qd32
 /progs/bench-blk "$dev" seq "$seq" 1048576 seq
