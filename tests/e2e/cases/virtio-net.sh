@@ -30,7 +30,7 @@ cat /tmp/stats.txt
 sock=/tmp/vnet-qmp.sock
 tap_setup
 /armpass -M virt,gic-version=3 -smp 2 -m 256M -kernel /Image -initrd /l2.cpio.gz \
-    -append "console=ttyAMA0 quiet l2case=vnet-tap" -qmp unix:$sock,server=on,wait=off \
+    -append "console=ttyAMA0 quiet l2case=vnet-tap l2hold" -qmp unix:$sock,server=on,wait=off \
     -netdev tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=on -device virtio-net-pci,netdev=n0 \
     > /tmp/l2-reset.log 2>&1 &
 pid=$!
