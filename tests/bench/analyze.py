@@ -1575,22 +1575,29 @@ def target_text(f):
     return '%s %s%s' % (op, fmt(f['target'], f['unit']), verdict)
 
 
+def figure_row(f):
+    """One figure's table row: name, unit, min, median, max, n, target."""
+    if not f['n']:
+        return '| %s | %s | – | – | – | 0 | %s |' % (f['name'], f['unit'], target_text(f))
+    name = f['name'] + (' (baseline: %s)' % f['baseline'] if f.get('baseline') else '')
+    return '| %s | %s | %s | %s | %s | %d | %s |' % (
+        name, f['unit'], fmt(f['min'], f['unit']), fmt(f['median'], f['unit']),
+        fmt(f['max'], f['unit']), f['n'], target_text(f))
+
+
 def markdown(F, scale_rows, meta, dma_rows=()):
     out = []
     section = None
-    for f in F.items:
+    # Sections in their numbers' order: the scale table (5) between boot (4) and PCI (6).
+    items = [f for f in F.items if not f['section'].startswith('6.')]
+    later = [f for f in F.items if f['section'].startswith('6.')]
+    for f in items:
         if f['section'] != section:
             section = f['section']
             out += ['', '### ' + section, '',
                     '| figure | unit | min | median | max | n | target |',
                     '|---|---|---:|---:|---:|---:|---|']
-        if not f['n']:
-            out.append('| %s | %s | – | – | – | 0 | %s |' % (f['name'], f['unit'], target_text(f)))
-            continue
-        name = f['name'] + (' (baseline: %s)' % f['baseline'] if f.get('baseline') else '')
-        out.append('| %s | %s | %s | %s | %s | %d | %s |' % (
-            name, f['unit'], fmt(f['min'], f['unit']), fmt(f['median'], f['unit']),
-            fmt(f['max'], f['unit']), f['n'], target_text(f)))
+        out.append(figure_row(f))
     out += ['', '### 5. Scale (medians; ratio: median of the per-round armpass / QEMU ratios)', '',
             '| guest RAM | vCPUs | armpass boot (s) | QEMU boot (s) | boot armpass / QEMU | '
             'armpass beyond guest RAM (MiB) | QEMU beyond guest RAM (MiB) | guest RAM resident, armpass / QEMU (MiB) | '
@@ -1603,6 +1610,14 @@ def markdown(F, scale_rows, meta, dma_rows=()):
             fmt(row['boot_ratio'], 'ratio'), fmt(a['beyond_mib'], 'MiB'), fmt(q['beyond_mib'], 'MiB'),
             fmt(a['guest_mib'], 'MiB'), fmt(q['guest_mib'], 'MiB'), fmt(a['exits'], ''), fmt(q['exits'], ''),
             a['n'], q['n']))
+    section = None
+    for f in later:
+        if f['section'] != section:
+            section = f['section']
+            out += ['', '### ' + section, '',
+                    '| figure | unit | min | median | max | n | target |',
+                    '|---|---|---:|---:|---:|---:|---|']
+        out.append(figure_row(f))
     if dma_rows:
         out += ['', '### 6. DMA map by guest RAM size (medians, ms: start -> first instruction with the NVMe '
                 'minus without; armpass\'s own time in VFIO_IOMMU_MAP_DMA)', '',
@@ -1862,8 +1877,12 @@ def git_commit(top):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--log', required=True)
-    ap.add_argument('--host', required=True)
+    ap.add_argument('--log', required=True, action='append',
+                    help='a console log; given more than once, the logs are read in order and a later '
+                    'log\'s parts replace an earlier one\'s (a run that lost some parts, completed by '
+                    'a run of those parts: --parts)')
+    ap.add_argument('--host', required=True, action='append',
+                    help='scripts/bench.sh\'s host.json (one per --log: their wall times add up)')
     ap.add_argument('--out', required=True)
     ap.add_argument('--doc')
     ap.add_argument('--dma-only', action='store_true',
@@ -1872,12 +1891,35 @@ def main():
                     'and of tests/bench/performance.md.in')
     args = ap.parse_args()
 
-    records, bad, l0 = read_log(args.log)
+    records, bad, l0, envs = [], 0, None, []
+    for i, path in enumerate(args.log):
+        recs, b, l0_ = read_log(path)
+        bad += b
+        l0 = l0 or l0_
+        envs += [r for r in recs if r.get('part') == 'env']
+        parts = {r.get('part') for r in recs} - {'env'}
+        for r in recs:
+            r['_log'] = i
+        records = [r for r in records if r.get('part') not in parts and r.get('part') != 'env'] + \
+            [r for r in recs if r.get('part') != 'env']
     if not records:
-        print('analyze: no ARMPASS-BENCH line in %s' % args.log, file=sys.stderr)
+        print('analyze: no ARMPASS-BENCH line in %s' % ', '.join(args.log), file=sys.stderr)
         return 1
-    with open(args.host) as f:
-        host = json.load(f)
+    if envs:
+        env = dict(envs[-1])
+        if len(envs) > 1:
+            env['parts'] = ' + '.join(e.get('parts', '?') for e in envs)
+            env['runs'] = max(e.get('runs', 0) for e in envs)
+        records.insert(0, env)
+    args.log = args.log[-1] if len(args.log) == 1 else args.log
+    hosts = []
+    for path in args.host:
+        with open(path) as f:
+            hosts.append(json.load(f))
+    host = dict(hosts[-1])
+    if len(hosts) > 1:
+        host['wall_s'] = sum(h.get('wall_s') or 0 for h in hosts) or None
+    nlogs = len(args.log) if isinstance(args.log, list) else 1
     env = next((r for r in records if r.get('part') == 'env'), {})
     commit = host.get('commit') or git_commit(TOP)  # HEAD when the bench started
     meta = {'date': host.get('date') or datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
@@ -1921,11 +1963,13 @@ def main():
         wall = host.get('wall_s')
         subst = {
             '@DATE@': meta['date'],
-            '@COMMIT@': commit or 'unknown (no .git)',
+            '@COMMIT@': commit_text(records, hosts) or '`%s`' % (commit or 'unknown (no .git)'),
             '@MACHINE@': machine_text(meta),
             '@WALL@': ('%d min %02d s' % (wall // 60, wall % 60)) if wall else 'unknown',
             '@RUNS@': str(env.get('runs', '?')),
-            '@KIND@': 'a quick bench (scripts/bench.sh --quick)' if env.get('quick') else 'the full bench',
+            '@KIND@': ('a quick bench (scripts/bench.sh --quick)' if env.get('quick') else 'the full bench') +
+                      ('' if nlogs == 1 else ' in %d boots of the test bed (each commit above with the parts its '
+                       'boot gave: a later boot\'s parts replace an earlier one\'s)' % nlogs),
 
             '@TABLE@': md,
             '@SHORTFALLS@': shortfalls(F),
@@ -1937,6 +1981,18 @@ def main():
             f.write(doc)
         print('written: %s' % args.doc)
     return 0
+
+
+def commit_text(records, hosts):
+    """With several logs: each log's commit and the parts its records gave (None with one log)."""
+    if len(hosts) < 2:
+        return None
+    out = []
+    for i, h in enumerate(hosts):
+        parts = sorted({r.get('part') for r in records if r.get('_log') == i} - {'env', None})
+        if parts:
+            out.append('`%s` (%s: %s)' % ((h.get('commit') or '?')[:12], h.get('date', '?')[:16], ', '.join(parts)))
+    return ', '.join(out) if out else None
 
 
 def dma_only(args, records, meta):
