@@ -8,9 +8,9 @@
  */
 #define G_LOG_DOMAIN "armpass-fdt"
 #include "hw/arm/boot.h"
-#include "hw/arm/fdt.h"
 #include "hw/arm/virt.h"
 #include "hw/char/pl011.h"
+#include "hw/core/fdt.h"
 #include "hw/gpio/pl061.h"
 #include "hw/pci-host/gpex.h"
 

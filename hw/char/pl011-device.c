@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* "-device pl011": an extra PL011 UART on the platform bus, and the pl011 device-tree node. */
 #define G_LOG_DOMAIN "armpass-pl011"
-#include "hw/arm/fdt.h"
 #include "hw/char/pl011.h"
 #include "hw/core/device.h"
+#include "hw/core/fdt.h"
 
 #include <errno.h>
 #include <fcntl.h>

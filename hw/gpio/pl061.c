@@ -3,7 +3,7 @@
 #define G_LOG_DOMAIN "armpass-pl061"
 #include "hw/gpio/pl061.h"
 
-#include "hw/arm/fdt.h"
+#include "hw/core/fdt.h"
 
 #include <inttypes.h>
 

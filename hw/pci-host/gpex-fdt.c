@@ -4,7 +4,7 @@
  * Documentation/devicetree/bindings/pci/host-generic-pci.yaml, pci.txt (ranges' phys.hi,
  * interrupt-map), pci-msi.txt (msi-map), interrupt-controller/arm,gic-v3.yaml.
  */
-#include "hw/arm/fdt.h"
+#include "hw/core/fdt.h"
 #include "hw/pci-host/gpex.h"
 
 #include <inttypes.h>

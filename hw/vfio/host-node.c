@@ -3,7 +3,7 @@
 #define G_LOG_DOMAIN "armpass-fdt"
 #include "hw/vfio/host-node.h"
 
-#include "hw/arm/fdt.h"
+#include "hw/core/fdt.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
 #define G_LOG_DOMAIN "armpass-probe"
 #include "hw/vfio/probe.h"
 
-#include "hw/arm/fdt.h"
+#include "hw/core/fdt.h"
 #include "hw/arm/virt.h"
 #include "hw/core/platform-bus.h"
 #include "hw/vfio/host-node.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Writes a planned guest device-tree node (sysbus-fdt.c's NodePlan) into the guest tree. */
 #define G_LOG_DOMAIN "armpass-fdt"
-#include "hw/arm/fdt.h"
+#include "hw/core/fdt.h"
 #include "sysbus-fdt-internal.h"
 
 #include <string.h>

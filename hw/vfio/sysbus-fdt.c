@@ -3,7 +3,7 @@
 #define G_LOG_DOMAIN "armpass-fdt"
 #include "hw/vfio/sysbus-fdt.h"
 
-#include "hw/arm/fdt.h"
+#include "hw/core/fdt.h"
 #include "hw/vfio/host-node.h"
 #include "sysbus-fdt-internal.h"
 

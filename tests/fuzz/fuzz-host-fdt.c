@@ -23,7 +23,7 @@
  * names one node, and the machine can still hand out a valid phandle.
  */
 #include "fuzz-common.h"
-#include "hw/arm/fdt.h"
+#include "hw/core/fdt.h"
 #include "hw/vfio/host-node.h"
 #include "hw/vfio/sysbus-fdt.h"
 

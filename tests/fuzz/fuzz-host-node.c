@@ -23,7 +23,7 @@
  * No crash, no sanitizer report, no leak, no glib warning.
  */
 #include "fuzz-common.h"
-#include "hw/arm/fdt.h"
+#include "hw/core/fdt.h"
 #include "hw/vfio/host-node.h"
 
 #include <errno.h>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests: host device-tree node import (sysfs, .dtb, .dts), untrusted blobs, clock rates. */
 #include "hw/vfio/host-node.h"
-#include "hw/arm/fdt.h"
 #include "hw/arm/virt.h"
+#include "hw/core/fdt.h"
 #include "hw/vfio/sysbus-fdt.h"
 #include "host-fixture.h"
 

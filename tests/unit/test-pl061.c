@@ -3,8 +3,8 @@
  * interrupt line, and the pl061 and gpio-keys nodes read back with libfdt. */
 #include "hw/gpio/pl061.h"
 
-#include "hw/arm/fdt.h"
 #include "hw/arm/virt.h"
+#include "hw/core/fdt.h"
 
 #include <glib.h>
 #include <libfdt.h>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests: guest node generation for passed-through devices, read back with libfdt. */
 #include "hw/vfio/sysbus-fdt.h"
-#include "hw/arm/fdt.h"
 #include "hw/arm/virt.h"
+#include "hw/core/fdt.h"
 #include "hw/vfio/host-node.h"
 #include "host-fixture.h"
 

@@ -4,8 +4,8 @@
  * libfdt call and fdt_strerror() into a GError instead of dying, and GIC cell constants.
  * Source: Documentation/devicetree/bindings/interrupt-controller/arm,gic-v3.yaml, arm,gic.yaml.
  */
-#ifndef ARMPASS_HW_ARM_FDT_H
-#define ARMPASS_HW_ARM_FDT_H
+#ifndef ARMPASS_HW_CORE_FDT_H
+#define ARMPASS_HW_CORE_FDT_H
 
 #include <glib.h>
 #include <libfdt.h>

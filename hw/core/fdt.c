@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Small libfdt helpers shared by the board and the device models. */
-#include "hw/arm/fdt.h"
+/* Small libfdt helpers shared by the board and the device models: generic, below both. */
+#include "hw/core/fdt.h"
 
 #include <string.h>
 
