@@ -158,7 +158,10 @@ int main(int argc, char **argv)
     armpass_config_init(&cfg);
     /* armpass probe: the host readiness report (hw/vfio/probe.h); no guest, no /dev/kvm. */
     if (argc > 1 && strcmp(argv[1], "probe") == 0) {
-        return probe_main(argc - 1, argv + 1);
+        ProbeBoard board;
+
+        virt_probe_board(&board);
+        return probe_main(argc - 1, argv + 1, &board);
     }
     if (!armpass_parse_args(argc, argv, &cfg, &err)) {
         fprintf(stderr, "armpass: %s\n", err->message);

@@ -4,7 +4,6 @@
 #include "hw/vfio/probe.h"
 
 #include "hw/core/fdt.h"
-#include "hw/arm/virt.h"
 #include "hw/core/platform-bus.h"
 #include "hw/vfio/host-node.h"
 #include "hw/vfio/sysbus-fdt.h"
@@ -201,7 +200,7 @@ static void print_node(GString *out, const void *fdt, int node, int depth)
     g_string_append_printf(out, "%*s};\n", depth * 4, "");
 }
 
-void probe_plan_guest_node(ProbeDevice *d, const char *sysfs_root)
+void probe_plan_guest_node(ProbeDevice *d, const char *sysfs_root, const ProbeBoard *board)
 {
     g_autofree char *dev = g_build_filename(sysfs_root, "bus", probe_bus_name(d->bus), "devices",
                                             d->name, NULL);
@@ -217,9 +216,9 @@ void probe_plan_guest_node(ProbeDevice *d, const char *sysfs_root)
     g_autoptr(GError) err = NULL;
     g_autoptr(GString) out = g_string_new(NULL);
     MachineState ms = {
-        .gic_phandle = VIRT_PHANDLE_GIC,
-        .apb_pclk_phandle = VIRT_PHANDLE_APB_PCLK,
-        .next_phandle = VIRT_PHANDLE_FIRST_FREE,
+        .gic_phandle = board->gic_phandle,
+        .apb_pclk_phandle = board->apb_pclk_phandle,
+        .next_phandle = board->first_free_phandle,
     };
     SysbusFdtSpec spec = {
         .name = d->name,
@@ -234,10 +233,9 @@ void probe_plan_guest_node(ProbeDevice *d, const char *sysfs_root)
         d->guest_node_error = g_strdup(err->message);
         return;
     }
-    /* As virt places a device that is alone on the platform bus. */
-    platform_bus_init(&ms.pbus, virt_memmap[VIRT_PLATFORM_BUS].base,
-                      virt_memmap[VIRT_PLATFORM_BUS].size, virt_irqmap[VIRT_IRQ_PLATFORM_BUS],
-                      VIRT_PLATFORM_BUS_NUM_IRQS);
+    /* As the board places a device that is alone on the platform bus. */
+    platform_bus_init(&ms.pbus, board->pbus_base, board->pbus_size, board->pbus_first_spi,
+                      board->pbus_nr_spis);
     regs = g_new0(SysbusFdtReg, sizes->len ? sizes->len : 1);
     irqs = g_new0(SysbusFdtIrq, edges->len ? edges->len : 1);
     for (guint i = 0; i < sizes->len; i++) {
@@ -258,14 +256,14 @@ void probe_plan_guest_node(ProbeDevice *d, const char *sysfs_root)
     spec.irqs = irqs;
     spec.nr_irqs = edges->len;
 
-    /* The board's side as virt has it: 2/2 root cells, the GIC and apb-pclk phandles. */
+    /* The board's side as it has it: 2/2 root cells, the GIC and apb-pclk phandles. */
     if (fdt_create_empty_tree(fdt, PROBE_FDT_SIZE) < 0 ||
         fdt_setprop_u32(fdt, 0, "#address-cells", 2) < 0 ||
         fdt_setprop_u32(fdt, 0, "#size-cells", 2) < 0 ||
         (node = fdt_add_subnode(fdt, 0, "intc")) < 0 ||
-        fdt_setprop_u32(fdt, node, "phandle", VIRT_PHANDLE_GIC) < 0 ||
+        fdt_setprop_u32(fdt, node, "phandle", board->gic_phandle) < 0 ||
         (node = fdt_add_subnode(fdt, 0, "apb-pclk")) < 0 ||
-        fdt_setprop_u32(fdt, node, "phandle", VIRT_PHANDLE_APB_PCLK) < 0) {
+        fdt_setprop_u32(fdt, node, "phandle", board->apb_pclk_phandle) < 0) {
         g_set_error(&err, G_FILE_ERROR, G_FILE_ERROR_NOSPC, "libfdt: cannot build the scratch "
                     "tree");
         goto fail;

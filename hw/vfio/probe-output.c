@@ -467,7 +467,7 @@ char *probe_format_json(const ProbeReport *r)
 
 /* ---- armpass probe ---------------------------------------------------------------------- */
 
-int probe_main(int argc, char **argv)
+int probe_main(int argc, char **argv, const ProbeBoard *board)
 {
     gboolean json = FALSE;
     g_autofree char *sysfs = NULL;
@@ -499,7 +499,7 @@ int probe_main(int argc, char **argv)
                 argv[1]);
         return 1;
     }
-    r = probe_scan(sysfs ? sysfs : "/sys", &err);
+    r = probe_scan(sysfs ? sysfs : "/sys", board, &err);
     if (!r) {
         fprintf(stderr, "armpass: probe: %s\n", err->message);
         return 1;

@@ -593,7 +593,8 @@ static void check_cdev(ProbeDevice *d, const ProbeReport *r, const char *dev)
     }
 }
 
-static ProbeDevice *scan_device(const ProbeReport *r, ProbeBus bus, const char *name)
+static ProbeDevice *scan_device(const ProbeReport *r, const ProbeBoard *board, ProbeBus bus,
+                                const char *name)
 {
     ProbeDevice *d = g_new0(ProbeDevice, 1);
     g_autofree char *dev = g_build_filename(r->sysfs_root, "bus", probe_bus_name(bus), "devices",
@@ -658,12 +659,12 @@ static ProbeDevice *scan_device(const ProbeReport *r, ProbeBus bus, const char *
     d->device_arg = g_strdup_printf("%s,host=%s%s", bus_vfio_driver(bus), name,
                                     d->noiommu ? ",noiommu=on" : "");
     if (bus != PROBE_BUS_PCI) {
-        probe_plan_guest_node(d, r->sysfs_root);
+        probe_plan_guest_node(d, r->sysfs_root, board);
     }
     return d;
 }
 
-ProbeReport *probe_scan(const char *sysfs_root, GError **errp)
+ProbeReport *probe_scan(const char *sysfs_root, const ProbeBoard *board, GError **errp)
 {
     static const ProbeBus buses[] = { PROBE_BUS_PLATFORM, PROBE_BUS_AMBA, PROBE_BUS_PCI };
     g_autofree char *busdir = g_build_filename(sysfs_root, "bus", NULL);
@@ -702,7 +703,8 @@ ProbeReport *probe_scan(const char *sysfs_root, GError **errp)
         }
         g_ptr_array_sort(names, compare_names);
         for (guint i = 0; i < names->len; i++) {
-            g_ptr_array_add(r->devices, scan_device(r, buses[b], g_ptr_array_index(names, i)));
+            g_ptr_array_add(r->devices, scan_device(r, board, buses[b],
+                                                    g_ptr_array_index(names, i)));
         }
     }
     return r;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests: armpass probe on sysfs fixture trees, one per state, text and JSON. */
 #include "hw/vfio/probe.h"
+#include "hw/arm/virt.h"
 #include "host-fixture.h"
 #include "vfio-fake.h"
 
@@ -81,10 +82,19 @@ static void add_pci(Sys *s, const char *name, int group, const char *driver, con
     put(s, c, cls);
 }
 
+/* The probe plans guest nodes on the board armpass probe gives it: virt. */
+static const ProbeBoard *virt_board(void)
+{
+    static ProbeBoard b;
+
+    virt_probe_board(&b);
+    return &b;
+}
+
 static ProbeReport *scan(Sys *s)
 {
     g_autoptr(GError) err = NULL;
-    ProbeReport *r = probe_scan(s->root, &err);
+    ProbeReport *r = probe_scan(s->root, virt_board(), &err);
 
     g_assert_no_error(err);
     g_assert_nonnull(r);
@@ -188,7 +198,7 @@ static void test_relative_root(void)
     parent = g_path_get_dirname(s.root);
     leaf = g_path_get_basename(s.root);
     g_assert_cmpint(chdir(parent), ==, 0);
-    r = probe_scan(leaf, &err);
+    r = probe_scan(leaf, virt_board(), &err);
     g_assert_cmpint(chdir(cwd), ==, 0);
     g_assert_no_error(err);
     d = find_dev(r, PL031);
@@ -672,7 +682,7 @@ static void test_not_sysfs(void)
     g_autofree char *root = sysfs_fixture_new();
     g_autofree char *missing = g_build_filename(root, "nothing", NULL);
 
-    g_assert_null(probe_scan(missing, &err));
+    g_assert_null(probe_scan(missing, virt_board(), &err));
     g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT);
     assert_contains(err->message, "no such folder");
     sysfs_fixture_free(g_steal_pointer(&root));
@@ -925,7 +935,7 @@ static ProbeReport *memsys_scan(MemSys *m)
     if (want > saved.rlim_max || setrlimit(RLIMIT_MEMLOCK, &rl) != 0) {
         want = saved.rlim_cur; /* a hard limit under 8 KiB: nothing to lower */
     }
-    r = probe_scan(m->root, &err);
+    r = probe_scan(m->root, virt_board(), &err);
     g_assert_cmpint(setrlimit(RLIMIT_MEMLOCK, &saved), ==, 0);
     g_assert_no_error(err);
     g_assert_nonnull(r);

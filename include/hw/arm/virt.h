@@ -94,6 +94,11 @@ enum {
     VIRT_PHANDLE_FIRST_FREE,
 };
 
+typedef struct ProbeBoard ProbeBoard;
+/* Fills *b with where virt places a lone platform/AMBA device and the phandles its node
+ * refers to: what armpass probe plans guest nodes on (include/hw/vfio/probe.h). */
+void virt_probe_board(ProbeBoard *b);
+
 /* What the board's own device-tree nodes need to know. */
 typedef struct VirtFdtParams {
     unsigned smp;

@@ -98,27 +98,43 @@ const char *probe_bus_name(ProbeBus bus);
 const char *probe_severity_name(ProbeSeverity s);
 
 /*
+ * What the probe needs of the board to plan a guest node as the board would: where it places a
+ * device that is alone on its platform bus, and the phandles the node refers to. The board
+ * fills it (virt_probe_board(), hw/arm/virt-memmap.c); the probe never includes the board.
+ */
+typedef struct ProbeBoard {
+    uint64_t pbus_base;          /* the platform-bus window: guest-physical, bytes */
+    uint64_t pbus_size;
+    unsigned pbus_first_spi;     /* its reserved SPIs (numbers from 0), pbus_nr_spis of them */
+    unsigned pbus_nr_spis;
+    uint32_t gic_phandle;
+    uint32_t apb_pclk_phandle;
+    uint32_t first_free_phandle; /* the first the device's node may take */
+} ProbeBoard;
+
+/*
  * Scans sysfs_root ("/sys"; a fixture folder in tests) and nothing else: bus/{platform,amba,
  * pci}/devices with their driver, iommu_group, of_node, vfio-dev, subsystem, class, vendor
  * and device; bus/BUS/drivers/DRIVER(/module); kernel/iommu_groups/N (devices, name);
  * module/vfio{,_platform}/parameters and initstate; class/misc/iommu (/dev/iommu); the
  * device tree under firmware/devicetree/base; the host's memory for guest RAM into r->mem
  * (hostmem_host_read of sysfs_root's kernel/mm and probe_proc_root(sysfs_root)'s meminfo, and
- * this process's RLIMIT_MEMLOCK and CAP_IPC_LOCK). Never fails on one device: what cannot be
- * read is reported. Errors (G_FILE_ERROR): sysfs_root/bus is not a folder.
+ * this process's RLIMIT_MEMLOCK and CAP_IPC_LOCK). Guest nodes are planned on board. Never
+ * fails on one device: what cannot be read is reported. Errors (G_FILE_ERROR): sysfs_root/bus
+ * is not a folder.
  */
-ProbeReport *probe_scan(const char *sysfs_root, GError **errp);
+ProbeReport *probe_scan(const char *sysfs_root, const ProbeBoard *board, GError **errp);
 void probe_report_free(ProbeReport *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProbeReport, probe_report_free)
 
 /*
  * Plans d's guest node as armpass would generate it for "-device <d->device_arg>" alone on
- * the virt board (hw/vfio/sysbus-fdt.c, from the host node under sysfs_root): regions from
+ * board (hw/vfio/sysbus-fdt.c, from the host node under sysfs_root): regions from
  * the host's reg (placed in the platform-bus window), SPIs from the reserved range, edge or
  * level from a GIC specifier's flags (level otherwise). Sets d->guest_node (dtc-like text of
  * the node and of the fixed clocks it adds) and d->dropped, or d->guest_node_error.
  */
-void probe_plan_guest_node(ProbeDevice *d, const char *sysfs_root);
+void probe_plan_guest_node(ProbeDevice *d, const char *sysfs_root, const ProbeBoard *board);
 
 /*
  * The /proc that goes with sysfs_root: its sibling "proc" when sysfs_root's last component is
@@ -181,7 +197,8 @@ char *probe_format_json(const ProbeReport *r);
  */
 char *probe_irq_controller_hint(const char *what, const char *vfio_driver);
 
-/* armpass probe [--json] [--sysfs ROOT]: argv[0] is "probe". Returns the exit status. */
-int probe_main(int argc, char **argv);
+/* armpass probe [--json] [--sysfs ROOT]: argv[0] is "probe"; guest nodes planned on board.
+ * Returns the exit status. */
+int probe_main(int argc, char **argv, const ProbeBoard *board);
 
 #endif
