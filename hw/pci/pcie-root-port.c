@@ -3,8 +3,9 @@
 #define G_LOG_DOMAIN "armpass-pci"
 #include "hw/pci/pcie-root-port.h"
 
+#include "hw/core/fdt.h"
 #include "hw/pci/msi.h"
-#include "hw/pci-host/gpex.h"
+#include "hw/pci/pci-fdt.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -477,6 +478,46 @@ static void pcie_root_port_print_stats(DeviceState *dev, GString *out)
                            rp->pdev.devfn >> 3, rp->pdev.devfn & 7,
                            rp->sec_bus ? pci_bus_num(rp->sec_bus) : 0,
                            slot_device(rp) ? "occupied" : "empty", rp->msis, rp->msi_errors);
+}
+
+/*
+ * Adds a root port's node pci@SLOT,FN (reg: its devfn on bus 0, as pci.txt's phys.hi) under
+ * the host bridge's node (hw/pci-host/gpex-fdt.c, which the board writes first), with an
+ * interrupt-map that sends INTA-D of the device in its slot to GIC SPIs first_spi..first_spi +
+ * 3 (level-high). Linux's of_irq_parse_pci then stops its swizzle at the port (the first bridge with a node). The
+ * port's own INTA still goes through the host bridge's map: the node says "interrupts" =
+ * <1> (INTA, IEEE 1275 PCI binding), which of_irq_parse_one resolves through its parent's
+ * interrupt-map with the node's reg, before the node's own map could be taken for it.
+ * Source: pci.txt ("PCI-PCI bridge" nodes, interrupt-map), Linux 6.1 drivers/pci/of.c
+ * (of_irq_parse_pci, of_pci_find_child_device), drivers/of/irq.c (of_irq_parse_one).
+ * Errors: no host bridge node; a libfdt call failed (named).
+ */
+
+static bool fdt_add_pcie_root_port(void *fdt, uint8_t devfn, unsigned first_spi,
+                                   uint32_t gic_phandle, GError **errp)
+{
+    g_autofree char *name = g_strdup_printf("pci@%x,%x", devfn >> 3, devfn & 7);
+    const fdt32_t reg[5] = { cpu_to_fdt32((uint32_t)devfn << 8), 0, 0, 0, 0 };
+    int host, node;
+
+    host = fdt_node_offset_by_compatible(fdt, -1, "pci-host-ecam-generic");
+    if (host < 0) {
+        g_set_error(errp, ARMPASS_FDT_ERROR, -host, "no PCIe host bridge node for root port "
+                    "%02x.%x: %s", devfn >> 3, devfn & 7, fdt_strerror(host));
+        return false;
+    }
+    FDT_CHECK_OFFSET(node, fdt_add_subnode(fdt, host, name));
+    FDT_CHECK(fdt_setprop_string(fdt, node, "device_type", "pci"));
+    FDT_CHECK(fdt_setprop(fdt, node, "reg", reg, sizeof(reg)));
+    FDT_CHECK(fdt_setprop_u32(fdt, node, "#address-cells", 3));
+    FDT_CHECK(fdt_setprop_u32(fdt, node, "#size-cells", 2));
+    FDT_CHECK(fdt_setprop(fdt, node, "ranges", NULL, 0));
+    /* The port's own INTA, resolved by the host bridge's map (its parent) with the port's
+     * reg. Without it Linux would take the node's interrupt-map for the port's own pin too
+     * (of_irq_parse_pci: "Local interrupt-map in the device node? Use it!"). */
+    FDT_CHECK(fdt_setprop_u32(fdt, node, "interrupts", 1));
+    /* The link reaches device 0 only: its four pins, not rotated. */
+    return pci_fdt_add_intx_map(fdt, node, 0, 1, first_spi, gic_phandle, errp);
 }
 
 /* The guest finds the port by enumerating the host bridge; a node is needed only to map

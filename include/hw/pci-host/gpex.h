@@ -68,18 +68,5 @@ typedef struct GpexFdtParams {
  * (ranges, interrupt-map), pci-msi.txt (msi-map). Errors: a libfdt call failed (named).
  */
 bool fdt_add_pcie_host(void *fdt, const GpexFdtParams *p, GError **errp);
-/*
- * Adds a root port's node pci@SLOT,FN (reg: its devfn on bus 0, as pci.txt's phys.hi) under
- * the host bridge's node (fdt_add_pcie_host first), with an interrupt-map that sends INTA-D
- * of the device in its slot to GIC SPIs first_spi..first_spi + 3 (level-high). Linux's
- * of_irq_parse_pci then stops its swizzle at the port (the first bridge with a node). The
- * port's own INTA still goes through the host bridge's map: the node says "interrupts" =
- * <1> (INTA, IEEE 1275 PCI binding), which of_irq_parse_one resolves through its parent's
- * interrupt-map with the node's reg, before the node's own map could be taken for it.
- * Source: pci.txt ("PCI-PCI bridge" nodes, interrupt-map), Linux 6.1 drivers/pci/of.c
- * (of_irq_parse_pci, of_pci_find_child_device), drivers/of/irq.c (of_irq_parse_one). Errors: no host bridge node; a libfdt call failed (named).
- */
-bool fdt_add_pcie_root_port(void *fdt, uint8_t devfn, unsigned first_spi,
-                            uint32_t gic_phandle, GError **errp);
 
 #endif
