@@ -47,7 +47,7 @@ static bool device_help_requested(const ArmpassConfig *cfg, int *status)
         } else if (!opt_list_get(ol, "help")) {
             continue;
         }
-        text = device_help_text(driver, &err);
+        text = device_help_text(virt_device_classes, driver, &err);
         if (!text) {
             fprintf(stderr, "armpass: %s\n", err->message);
             *status = 1;

@@ -617,7 +617,7 @@ static bool virt_devices_create(VirtMachine *vm, GError **errp)
 {
     for (unsigned i = 0; i < vm->cfg->devices->len; i++) {
         const OptList *ol = g_ptr_array_index(vm->cfg->devices, i);
-        DeviceState *dev = device_create(ol, i, errp);
+        DeviceState *dev = device_create(virt_device_classes, ol, i, errp);
         if (!dev) {
             return false;
         }
@@ -1105,6 +1105,7 @@ int virt_machine_run(const ArmpassConfig *cfg, HostMemBackend *ram, GError **err
         .ms = {
             .cfg = cfg,
             .ops = &host_ops_system,
+            .models = virt_device_classes,
             .ram_backend = ram,
             .device_request = machine_hotplug_host_request, /* VFIO's request interrupt */
             .gic_phandle = VIRT_PHANDLE_GIC,

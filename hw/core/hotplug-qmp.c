@@ -57,7 +57,7 @@ static bool qmp_device_add(QmpServer *qmp, json_object *args, json_object **ret,
 {
     MachineState *ms = opaque;
     const char *driver = json_object_get_string(json_object_object_get(args, "driver"));
-    const DeviceClass *dc = device_class_find(driver);
+    const DeviceClass *dc = device_class_find(ms->models, driver);
     g_autoptr(OptList) opts = NULL;
     g_autoptr(GError) err = NULL;
 

@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "armpass-hotplug"
 #include "hw/core/hotplug.h"
 
+#include "hw/char/pl011.h"
 #include "hw/pci/pcie-root-port.h"
 #include "hw/vfio/vfio-pci.h"
 #include "hw/vfio/vfio-sysbus.h"
@@ -119,7 +120,7 @@ DeviceState *machine_hotplug_add(MachineState *ms, const OptList *opts, GError *
                     "(e.g. \"driver\": \"vfio-pci\")");
         return NULL;
     }
-    dc = device_class_find(opts->first);
+    dc = device_class_find(ms->models, opts->first);
     if (!dc) {
         g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "device_add %s: unknown device "
                     "type (armpass -device help lists them)", opts->first);

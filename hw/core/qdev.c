@@ -1,28 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The table of -device models, creating a device from its option string (properties set by type), and the -device help text. */
+/* Finding a -device model in a board's list, creating a device from its option string
+ * (properties set by type), and the -device help text. The board owns the list. */
 #include "hw/core/device.h"
-#include "hw/pci/pcie-root-port.h"
-#include "hw/vfio/vfio-pci.h"
-#include "hw/vfio/vfio-sysbus.h"
-#include "hw/virtio/virtio-devices.h"
 
 #include <string.h>
 
-const DeviceClass *const device_classes[] = {
-    &pl011_device_class,
-    &vfio_platform_device_class,
-    &vfio_amba_device_class,
-    &vfio_pci_device_class,
-    &pcie_root_port_device_class,
-    &vhost_user_blk_pci_device_class,
-    &virtio_net_pci_device_class,
-    &vhost_vsock_pci_device_class,
-    NULL,
-};
-
-const DeviceClass *device_class_find(const char *name)
+const DeviceClass *device_class_find(const DeviceClass *const *models, const char *name)
 {
-    for (const DeviceClass *const *dc = device_classes; *dc; dc++) {
+    for (const DeviceClass *const *dc = models; *dc; dc++) {
         if (strcmp((*dc)->name, name) == 0) {
             return *dc;
         }
@@ -171,7 +156,8 @@ DeviceState *device_create_from_class(const DeviceClass *dc, const OptList *opts
     return dev;
 }
 
-DeviceState *device_create(const OptList *opts, unsigned index, GError **errp)
+DeviceState *device_create(const DeviceClass *const *models, const OptList *opts,
+                           unsigned index, GError **errp)
 {
     const DeviceClass *dc;
 
@@ -181,7 +167,7 @@ DeviceState *device_create(const OptList *opts, unsigned index, GError **errp)
                     "-device help)");
         return NULL;
     }
-    dc = device_class_find(opts->first);
+    dc = device_class_find(models, opts->first);
     if (!dc) {
         g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
                     "-device %s: unknown device type (try -device help)", opts->first);
@@ -204,18 +190,18 @@ void device_free(DeviceState *dev)
     g_free(dev);
 }
 
-char *device_help_text(const char *driver, GError **errp)
+char *device_help_text(const DeviceClass *const *models, const char *driver, GError **errp)
 {
     const DeviceClass *dc;
 
     if (!driver) {
         GString *s = g_string_new("Devices (-device DRIVER,help lists a driver's properties):\n");
-        for (const DeviceClass *const *c = device_classes; *c; c++) {
+        for (const DeviceClass *const *c = models; *c; c++) {
             g_string_append_printf(s, "  %s: %s\n", (*c)->name, (*c)->desc);
         }
         return g_string_free(s, FALSE);
     }
-    dc = device_class_find(driver);
+    dc = device_class_find(models, driver);
     if (!dc) {
         g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
                     "-device %s: unknown device type (try -device help)", driver);

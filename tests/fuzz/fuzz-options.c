@@ -14,6 +14,7 @@
  * the input, every error message is one line.
  */
 #include "fuzz-common.h"
+#include "hw/arm/virt.h"
 #include "hw/core/device.h"
 #include "system/hostmem.h"
 #include "system/options.h"
@@ -80,7 +81,7 @@ static void check_same_list(const OptList *a, const OptList *b)
 
 static void create_all(const OptList *ol)
 {
-    for (const DeviceClass *const *dc = device_classes; *dc; dc++) {
+    for (const DeviceClass *const *dc = virt_device_classes; *dc; dc++) {
         GError *err = NULL;
         DeviceState *dev = device_create_from_class(*dc, ol, 7, &err);
 
@@ -199,7 +200,7 @@ static void check_config(const ArmpassConfig *cfg)
 
         FUZZ_CHECK(ol->first || opt_list_get(ol, "help"));
         if (opt_list_get(ol, "help")) {
-            char *text = device_help_text(ol->first, &err);
+            char *text = device_help_text(virt_device_classes, ol->first, &err);
 
             FUZZ_CHECK((text != NULL) == (err == NULL));
             if (err) {
@@ -208,7 +209,7 @@ static void check_config(const ArmpassConfig *cfg)
             }
             g_free(text);
         } else {
-            DeviceState *dev = device_create(ol, i, &err);
+            DeviceState *dev = device_create(virt_device_classes, ol, i, &err);
 
             FUZZ_CHECK((dev != NULL) == (err == NULL));
             if (dev) {

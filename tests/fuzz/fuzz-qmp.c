@@ -26,6 +26,7 @@
  * No crash, no sanitizer report, no leak, no glib warning.
  */
 #include "fuzz-common.h"
+#include "hw/arm/virt.h"
 #include "hw/core/device.h"
 #include "hw/core/hotplug-qmp.h"
 #include "hw/pci/pci.h"
@@ -429,6 +430,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fake_vfio_add_nvme(f, NVME, 7, FAKE_NVME_MSIX_MAPPABLE);
     m.ms.ops = &f->ops;
     m.ms.devices = g_ptr_array_new();
+    m.ms.models = virt_device_classes;
     m.ms.guest_running = false;
     rp = root_port_new(ctl & 0x40);
     m.ms.guest_running = true; /* device_add is a hot-plug from now on */

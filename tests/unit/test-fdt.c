@@ -251,7 +251,7 @@ static void test_platform_device_node(void)
 
     fixture_init(&f, 1, 3);
     g_assert_true(opt_list_parse("pl011", true, &ol, &err));
-    dev = device_create(ol, 0, &err);
+    dev = device_create(virt_device_classes, ol, 0, &err);
     g_assert_no_error(err);
     g_assert_true(dev->klass->realize(dev, &f.ms, &err));
     g_assert_no_error(err);
@@ -275,8 +275,8 @@ static void test_device_overlap_refused(void)
     fixture_init(&f, 1, 3);
     g_assert_true(opt_list_parse("pl011,mmio-base=0x9100000", true, &a, &err));
     g_assert_true(opt_list_parse("pl011,mmio-base=0x9100000", true, &b, &err));
-    d1 = device_create(a, 0, &err);
-    d2 = device_create(b, 1, &err);
+    d1 = device_create(virt_device_classes, a, 0, &err);
+    d2 = device_create(virt_device_classes, b, 1, &err);
     g_assert_true(d1->klass->realize(d1, &f.ms, &err));
     g_ptr_array_add(f.ms.devices, d1);
     g_assert_false(d2->klass->realize(d2, &f.ms, &err));

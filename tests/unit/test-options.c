@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests of the command line, the option-string and scalar parsers, and -device creation and help. */
+#include "hw/arm/virt.h"
+#include "hw/char/pl011.h"
 #include "hw/core/device.h"
 #include "system/options.h"
 
@@ -1050,16 +1052,16 @@ static void test_device_create_lookup(void)
     g_autoptr(GError) err2 = NULL;
 
     g_assert_true(opt_list_parse("foo,x=1", true, &unknown, NULL));
-    g_assert_null(device_create(unknown, 0, &err));
+    g_assert_null(device_create(virt_device_classes, unknown, 0, &err));
     assert_message(err, "-device foo: unknown device type (try -device help)", NULL);
     g_assert_cmpint(err->code, ==, ARMPASS_OPTIONS_ERROR_UNKNOWN);
 
     g_assert_true(opt_list_parse("x=1", true, &nodriver, NULL));
-    g_assert_null(device_create(nodriver, 0, &err2));
+    g_assert_null(device_create(virt_device_classes, nodriver, 0, &err2));
     assert_message(err2, "no device type given", "-device help");
 
-    g_assert_null(device_class_find("foo"));
-    g_assert_true(device_class_find("pl011") == &pl011_device_class);
+    g_assert_null(device_class_find(virt_device_classes, "foo"));
+    g_assert_true(device_class_find(virt_device_classes, "pl011") == &pl011_device_class);
 }
 
 static void test_device_table(void)
@@ -1067,11 +1069,11 @@ static void test_device_table(void)
     bool has_pl011 = false;
     size_t n = 0;
 
-    for (const DeviceClass *const *dc = device_classes; *dc; dc++, n++) {
+    for (const DeviceClass *const *dc = virt_device_classes; *dc; dc++, n++) {
         g_assert_nonnull((*dc)->name);
         g_assert_nonnull((*dc)->desc);
         g_assert_cmpuint((*dc)->instance_size, >=, sizeof(DeviceState));
-        g_assert_true(device_class_find((*dc)->name) == *dc);
+        g_assert_true(device_class_find(virt_device_classes, (*dc)->name) == *dc);
         has_pl011 |= *dc == &pl011_device_class;
     }
     g_assert_cmpuint(n, >=, 1);
@@ -1080,8 +1082,8 @@ static void test_device_table(void)
 
 static void test_device_help_text(void)
 {
-    g_autofree char *all = device_help_text(NULL, NULL);
-    g_autofree char *pl011 = device_help_text("pl011", NULL);
+    g_autofree char *all = device_help_text(virt_device_classes, NULL, NULL);
+    g_autofree char *pl011 = device_help_text(virt_device_classes, "pl011", NULL);
     g_autofree char *pl011_head = g_strdup_printf("pl011: %s\n", pl011_device_class.desc);
     g_autofree char *fake = device_class_help_text(&fake_class);
     g_autofree char *bare = device_class_help_text(&bare_class);
@@ -1090,7 +1092,7 @@ static void test_device_help_text(void)
     g_assert_nonnull(all);
     g_assert_nonnull(strstr(all, pl011_head));
     g_assert_nonnull(strstr(all, "-device DRIVER,help"));
-    for (const DeviceClass *const *dc = device_classes; *dc; dc++) {
+    for (const DeviceClass *const *dc = virt_device_classes; *dc; dc++) {
         g_autofree char *line = g_strdup_printf("  %s: %s\n", (*dc)->name, (*dc)->desc);
 
         g_assert_nonnull(strstr(all, line));
@@ -1116,7 +1118,7 @@ static void test_device_help_text(void)
     g_assert_true(strstr(fake, "label=") < strstr(fake, "window="));
     g_assert_nonnull(strstr(bare, "(no properties)"));
 
-    g_assert_null(device_help_text("nosuch", &err));
+    g_assert_null(device_help_text(virt_device_classes, "nosuch", &err));
     assert_message(err, "-device nosuch: unknown device type (try -device help)", NULL);
 }
 

@@ -754,7 +754,7 @@ static void check_realize_hint(const char *controller_prop, const char *want)
                       virt_memmap[VIRT_PLATFORM_BUS].size, virt_irqmap[VIRT_IRQ_PLATFORM_BUS],
                       VIRT_PLATFORM_BUS_NUM_IRQS);
     g_assert_true(opt_list_parse("vfio-amba,host=9030000.pl061", true, &ol, &err));
-    dev = device_create(ol, 0, &err);
+    dev = device_create(virt_device_classes, ol, 0, &err);
     g_assert_no_error(err);
     fake_vfio_fail_ioctl(f, VFIO_DEVICE_SET_IRQS, 1, EINVAL);
     g_assert_false(dev->klass->realize(dev, &ms, &err));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests of vfio-pci against the fake VFIO kernel: the guest's config space, BAR mmaps with the MSI-X window trapped, interrupts in each mode (INTx kernel and userspace paths, a shared line, MSI with and without mask bits, MSI-X, switching between them), the option ROM, an I/O BAR, device-specific regions, reset, teardown and the errors a user meets. */
 #include "system/rcu.h"
+#include "hw/arm/virt.h"
 #include "hw/core/device.h"
 #include "hw/core/hotplug.h"
 #include "hw/pci/msi.h"
@@ -2016,6 +2017,7 @@ static PCIERootPort *bench_root_port(Bench *b, Deleted *del)
     DeviceState *dev;
 
     b->ms.devices = g_ptr_array_new();
+    b->ms.models = virt_device_classes;
     b->ms.device_deleted = on_deleted;
     b->ms.device_deleted_opaque = del;
     b->ms.device_failed = on_failed;

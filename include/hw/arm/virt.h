@@ -94,6 +94,10 @@ enum {
     VIRT_PHANDLE_FIRST_FREE,
 };
 
+/* Every model -device and device_add can create on virt (hw/arm/virt-devices.c),
+ * NULL-terminated: the list device_class_find, device_create and device_help_text take. */
+extern const DeviceClass *const virt_device_classes[];
+
 typedef struct ProbeBoard ProbeBoard;
 /* Fills *b with where virt places a lone platform/AMBA device and the phandles its node
  * refers to: what armpass probe plans guest nodes on (include/hw/vfio/probe.h). */

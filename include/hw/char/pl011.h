@@ -14,6 +14,10 @@
 
 #define PL011_MMIO_SIZE 0x1000
 
+typedef struct DeviceClass DeviceClass;
+/* -device pl011 (hw/char/pl011-device.c): a second UART. */
+extern const DeviceClass pl011_device_class;
+
 typedef struct Pl011 Pl011;
 
 /* Sets the interrupt line (called with the device lock held; must not call back into it). */

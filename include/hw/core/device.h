@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Device models that -device creates: a const DeviceClass per model (name, properties,
- * realize, device-tree node), one table of them, and the MachineState they plug into.
+ * realize, device-tree node), and the MachineState they plug into. The board lists the
+ * models it offers (hw/arm/virt-devices.c).
  * Init phases: machine -> devices (realize, in command-line order) -> device tree.
  */
 #ifndef ARMPASS_HW_CORE_DEVICE_H
@@ -63,6 +64,8 @@ typedef struct MachineState {
     const HostOps *ops;
     KvmState *kvm;            /* NULL when only the device tree is built (dumpdtb in tests) */
     const MachineIrqOps *irq_ops; /* NULL: interrupts go nowhere (device tree only) */
+    const DeviceClass *const *models; /* the board's models, NULL-terminated: what device_add
+                                       * may create */
     void *irq_opaque;
     MemoryRegion *sysmem;     /* the guest-physical root container */
     AddressSpace *as;
@@ -146,17 +149,17 @@ struct DeviceState {
     bool realized;
 };
 
-/* The table of every -device model, NULL-terminated. */
-extern const DeviceClass *const device_classes[];
-extern const DeviceClass pl011_device_class;
-const DeviceClass *device_class_find(const char *name);
+/* The model called name in models (a board's NULL-terminated list: virt_device_classes,
+ * include/hw/arm/virt.h), or NULL. */
+const DeviceClass *device_class_find(const DeviceClass *const *models, const char *name);
 
 /*
- * Creates a device from a parsed -device option (driver and properties): unknown driver,
- * unknown property and malformed values are errors naming the driver and what is accepted.
- * The device is not realized.
+ * Creates a device of one of models from a parsed -device option (driver and properties):
+ * unknown driver, unknown property and malformed values are errors naming the driver and
+ * what is accepted. The device is not realized.
  */
-DeviceState *device_create(const OptList *opts, unsigned index, GError **errp);
+DeviceState *device_create(const DeviceClass *const *models, const OptList *opts,
+                           unsigned index, GError **errp);
 /* Whether id is a device id QEMU would take: a letter, then letters, digits, '-', '.', '_'
  * (at most 127 characters). */
 bool device_id_valid(const char *id);
@@ -167,8 +170,9 @@ bool device_id_valid(const char *id);
 DeviceState *device_create_from_class(const DeviceClass *dc, const OptList *opts, unsigned index,
                                       GError **errp);
 void device_free(DeviceState *dev);
-/* "-device help" and "-device DRIVER,help" text. Errors: unknown driver. */
-char *device_help_text(const char *driver, GError **errp);
+/* "-device help" (driver NULL: every one of models) and "-device DRIVER,help" text.
+ * Errors: unknown driver. */
+char *device_help_text(const DeviceClass *const *models, const char *driver, GError **errp);
 /* "NAME: desc" and one line per property (name, type, description): the DRIVER,help text. */
 char *device_class_help_text(const DeviceClass *dc);
 
