@@ -143,5 +143,6 @@ const DeviceClass pl011_device_class = {
     .props = pl011_props,
     .realize = pl011_device_realize,
     .fdt_node = pl011_device_fdt,
+    .no_hotplug = DEVICE_NO_HOTPLUG_FDT,
     .unrealize = pl011_device_unrealize,
 };

@@ -3,10 +3,7 @@
 #define G_LOG_DOMAIN "armpass-hotplug"
 #include "hw/core/hotplug.h"
 
-#include "hw/char/pl011.h"
 #include "hw/pci/pcie-root-port.h"
-#include "hw/vfio/vfio-pci.h"
-#include "hw/vfio/vfio-sysbus.h"
 
 #include <errno.h>
 #include <string.h>
@@ -39,13 +36,13 @@ static const char *opt_value(const OptList *opts, const char *key)
     return v;
 }
 
-/* The DeviceState whose PCI function pdev is (a vfio-pci device), or NULL. */
+/* The DeviceState whose PCI function pdev is (a model with hotplug_pci), or NULL. */
 static DeviceState *device_of_pci(MachineState *ms, PCIDevice *pdev)
 {
     for (unsigned i = 0; i < ms->devices->len; i++) {
         DeviceState *dev = g_ptr_array_index(ms->devices, i);
 
-        if (dev->klass == &vfio_pci_device_class && &((VfioPciDevice *)dev)->pdev == pdev) {
+        if (dev->klass->hotplug_pci && dev->klass->hotplug_pci(dev) == pdev) {
             return dev;
         }
     }
@@ -89,15 +86,17 @@ static void hotplug_power_off(PCIERootPort *rp, PCIDevice *pdev, void *opaque)
     hotplug_remove(ms, dev);
 }
 
-/* The root port whose slot dev sits in, or NULL (not a vfio-pci device, on the root bus). */
+/* The root port whose slot dev sits in, or NULL (a model that cannot leave while the guest
+ * runs, on the root bus). */
 static PCIERootPort *slot_port(MachineState *ms, DeviceState *dev)
 {
+    PCIDevice *pdev = dev->klass->hotplug_pci ? dev->klass->hotplug_pci(dev) : NULL;
     PCIDevice *parent;
 
-    if (dev->klass != &vfio_pci_device_class || !((VfioPciDevice *)dev)->pdev.bus) {
+    if (!pdev || !pdev->bus) {
         return NULL;
     }
-    parent = pci_bus_parent(((VfioPciDevice *)dev)->pdev.bus);
+    parent = pci_bus_parent(pdev->bus);
     for (unsigned i = 0; parent && i < ms->devices->len; i++) {
         PCIERootPort *p = pcie_root_port_from_device(g_ptr_array_index(ms->devices, i));
 
@@ -126,17 +125,9 @@ DeviceState *machine_hotplug_add(MachineState *ms, const OptList *opts, GError *
                     "type (armpass -device help lists them)", opts->first);
         return NULL;
     }
-    if (dc == &vfio_platform_device_class || dc == &vfio_amba_device_class ||
-        dc == &pl011_device_class) {
-        g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "device_add %s: a platform "
-                    "device lives in the device tree, which a running guest does not re-read: "
-                    "give it with -device at start", dc->name);
-        return NULL;
-    }
-    if (dc == &pcie_root_port_device_class) {
-        g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "device_add %s: the guest "
-                    "enumerates root ports at boot only: give it with -device at start",
-                    dc->name);
+    if (dc->no_hotplug) {
+        g_set_error(errp, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "device_add %s: %s", dc->name,
+                    dc->no_hotplug);
         return NULL;
     }
     bus = opt_value(opts, "bus");
@@ -227,8 +218,7 @@ bool machine_hotplug_del(MachineState *ms, const char *id, GError **errp)
 
 void machine_hotplug_host_request(MachineState *ms, DeviceState *dev, const char *reason)
 {
-    const char *host = dev->klass == &vfio_pci_device_class ? ((VfioPciDevice *)dev)->name
-                                                            : NULL;
+    const char *host = dev->klass->host_name ? dev->klass->host_name(dev) : NULL;
     g_autofree char *what = g_strdup_printf("%s %s%s%s%s", dev->klass->name, dev->id,
                                             host ? " (host " : "", host ? host : "",
                                             host ? ")" : "");

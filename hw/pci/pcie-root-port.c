@@ -544,6 +544,7 @@ const DeviceClass pcie_root_port_device_class = {
     .pci = true,
     .realize = pcie_root_port_realize,
     .fdt_node = pcie_root_port_fdt_node,
+    .no_hotplug = "the guest enumerates root ports at boot only: give it with -device at start",
     .unrealize = pcie_root_port_unrealize,
     .print_stats = pcie_root_port_print_stats,
 };

@@ -10,6 +10,7 @@ const DeviceClass vfio_amba_device_class = {
     .props = vfio_amba_props,
     .realize = vfio_sysbus_realize,
     .fdt_node = vfio_sysbus_fdt_node,
+    .no_hotplug = DEVICE_NO_HOTPLUG_FDT,
     .unrealize = vfio_sysbus_unrealize,
     .print_stats = vfio_sysbus_print_stats,
 };

@@ -881,6 +881,16 @@ static bool vfio_pci_fdt_node(DeviceState *dev, MachineState *ms, void *fdt, GEr
     return true; /* the guest finds it by enumerating the host bridge */
 }
 
+static PCIDevice *vfio_pci_hotplug_pci(DeviceState *dev)
+{
+    return &((VfioPciDevice *)dev)->pdev;
+}
+
+static const char *vfio_pci_host_name(DeviceState *dev)
+{
+    return ((VfioPciDevice *)dev)->name;
+}
+
 const DeviceClass vfio_pci_device_class = {
     .name = "vfio-pci",
     .desc = "a host PCI device bound to vfio-pci, on the guest's PCI root bus",
@@ -891,4 +901,6 @@ const DeviceClass vfio_pci_device_class = {
     .fdt_node = vfio_pci_fdt_node,
     .unrealize = vfio_pci_unrealize,
     .print_stats = vfio_pci_print_stats,
+    .hotplug_pci = vfio_pci_hotplug_pci,
+    .host_name = vfio_pci_host_name,
 };

@@ -9,6 +9,7 @@ const DeviceClass vfio_platform_device_class = {
     .props = vfio_sysbus_props,
     .realize = vfio_sysbus_realize,
     .fdt_node = vfio_sysbus_fdt_node,
+    .no_hotplug = DEVICE_NO_HOTPLUG_FDT,
     .unrealize = vfio_sysbus_unrealize,
     .print_stats = vfio_sysbus_print_stats,
 };

@@ -140,7 +140,19 @@ struct DeviceClass {
     /* The model is a PCI device: the board creates the PCIe host bridge (ms->pci_bus)
      * before realizing devices. */
     bool pci;
+    /* Hot-plug (hw/core/hotplug.c). Why device_add cannot plug the model while the guest
+     * runs (its error, after "device_add NAME: "), or NULL: into a pcie-root-port's slot. */
+    const char *no_hotplug;
+    /* The device's PCI function, for hot-unplug: which slot it sits in, which device a
+     * powered-off slot held. NULL: it cannot leave while the guest runs. */
+    struct PCIDevice *(*hotplug_pci)(DeviceState *dev);
+    /* The host device it passes through, for messages (e.g. "0000:00:04.0"). May be NULL. */
+    const char *(*host_name)(DeviceState *dev);
 };
+
+/* DeviceClass.no_hotplug of a device the guest finds in its device tree. */
+#define DEVICE_NO_HOTPLUG_FDT "a platform device lives in the device tree, which a running " \
+                              "guest does not re-read: give it with -device at start"
 
 struct DeviceState {
     const DeviceClass *klass;
