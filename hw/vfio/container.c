@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The VFIO context of a machine, and the legacy backend: groups (/dev/vfio/<id>) in the
- * Type1v2/Type1/no-IOMMU containers they share (Documentation/driver-api/vfio.rst). */
+/* The legacy backend: groups (/dev/vfio/<id>) in the Type1v2/Type1/no-IOMMU containers they
+ * share (Documentation/driver-api/vfio.rst). The context they hang off is context.c's. */
 #define G_LOG_DOMAIN "armpass-vfio"
 #include "vfio-internal.h"
 
@@ -8,145 +8,10 @@
 #include <string.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <unistd.h>
 
 #include "system/passfd.h"
-
-G_DEFINE_QUARK(armpass-vfio-error-quark, armpass_vfio_error)
-
-void vfio_set_error(GError **errp, int code, const char *devname, const char *fmt, ...)
-{
-    va_list ap;
-    g_autofree char *msg = NULL;
-
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(errp, VFIO_ERROR, code, "vfio %s: %s", devname, msg);
-}
-
-/* What to do about a VFIO character device that would not open (errno err). */
-const char *vfio_open_hint(int err)
-{
-    if (err == ENOENT) {
-        return ": VFIO is not loaded (modprobe vfio-platform, or vfio-amba)";
-    }
-    if (err == EACCES || err == EPERM) {
-        return ": armpass may not open it (run it as root, or give its user the file: "
-               "chown USER FILE)";
-    }
-    return "";
-}
-
-/* ---- The context --------------------------------------------------------------------- */
-
-VfioContext *vfio_context_new(const HostOps *ops, const char *sysfs_root, const char *dev_root,
-                              AddressSpace *as)
-{
-    VfioContext *ctx = g_new0(VfioContext, 1);
-    long page = sysconf(_SC_PAGESIZE);
-
-    ctx->ops = ops;
-    ctx->sysfs_root = g_strdup(sysfs_root);
-    ctx->dev_root = g_strdup(dev_root);
-    ctx->iommu_path = g_strdup("/dev/iommu");
-    ctx->as = as;
-    ctx->page_size = page > 0 ? (uint64_t)page : 4096;
-    ctx->containers = g_ptr_array_new();
-    ctx->groups = g_ptr_array_new();
-    ctx->devices = g_ptr_array_new();
-    ctx->iommufds = g_ptr_array_new();
-    ctx->container_objects = g_ptr_array_new();
-    g_debug("vfio: context on %s and %s, page size 0x%" PRIx64 ", DMA %s",
-            sysfs_root, dev_root, ctx->page_size, as ? "follows guest RAM" : "off");
-    return ctx;
-}
-
-void vfio_context_free(VfioContext *ctx)
-{
-    if (!ctx) {
-        return;
-    }
-    while (ctx->devices->len) {
-        VfioDevice *dev = g_ptr_array_index(ctx->devices, ctx->devices->len - 1);
-
-        g_warning("vfio %s: still attached when the VFIO context goes: detaching it", dev->name);
-        vfio_device_detach(dev);
-    }
-    g_assert(ctx->groups->len == 0 && ctx->containers->len == 0);
-    for (guint i = 0; i < ctx->iommufds->len; i++) {
-        vfio_iommufd_free(g_ptr_array_index(ctx->iommufds, i));
-    }
-    for (guint i = 0; i < ctx->container_objects->len; i++) {
-        VfioContainerObject *o = g_ptr_array_index(ctx->container_objects, i);
-
-        if (o->fd >= 0) {
-            ctx->ops->close(ctx->ops->opaque, o->fd); /* passed in, never used */
-        }
-        g_free(o->id);
-        g_free(o);
-    }
-    g_ptr_array_free(ctx->iommufds, TRUE);
-    g_ptr_array_free(ctx->container_objects, TRUE);
-    g_ptr_array_free(ctx->devices, TRUE);
-    g_ptr_array_free(ctx->groups, TRUE);
-    g_ptr_array_free(ctx->containers, TRUE);
-    g_free(ctx->sysfs_root);
-    g_free(ctx->dev_root);
-    g_free(ctx->iommu_path);
-    g_free(ctx);
-}
-
-void vfio_context_set_iommu_path(VfioContext *ctx, const char *path)
-{
-    g_free(ctx->iommu_path);
-    ctx->iommu_path = g_strdup(path);
-}
-
-static VfioContainerObject *container_object_find(VfioContext *ctx, const char *id)
-{
-    for (guint i = 0; i < ctx->container_objects->len; i++) {
-        VfioContainerObject *o = g_ptr_array_index(ctx->container_objects, i);
-
-        if (!strcmp(o->id, id)) {
-            return o;
-        }
-    }
-    return NULL;
-}
-
-/* Whether id names an object of either kind already. */
-static bool object_id_taken(VfioContext *ctx, const char *id, GError **errp)
-{
-    if (container_object_find(ctx, id) || vfio_iommufd_find(ctx, id)) {
-        g_set_error(errp, VFIO_ERROR, EEXIST, "-object id=%s: the id is taken by another "
-                    "-object (give each its own id)", id);
-        return true;
-    }
-    return false;
-}
-
-bool vfio_context_add_container(VfioContext *ctx, const char *id, int fd, GError **errp)
-{
-    VfioContainerObject *o;
-
-    if (object_id_taken(ctx, id, errp)) {
-        return false;
-    }
-    if (fd < 0) {
-        g_set_error(errp, VFIO_ERROR, EINVAL, "-object vfio-container,id=%s: needs fd=N, an "
-                    "open /dev/vfio/vfio (without fd= leave the -object out: armpass opens "
-                    "the container itself)", id);
-        return false;
-    }
-    o = g_new0(VfioContainerObject, 1);
-    o->id = g_strdup(id);
-    o->fd = fd;
-    g_ptr_array_add(ctx->container_objects, o);
-    return true;
-}
 
 /* ---- Containers ---------------------------------------------------------------------- */
 
@@ -284,7 +149,7 @@ static VfioContainer *container_new(VfioGroup *g, const char *container_id,
     VfioContext *ctx = g->ctx;
     const HostOps *ops = ctx->ops;
     g_autofree char *path = g_build_filename(ctx->dev_root, "vfio", NULL);
-    VfioContainerObject *obj = container_id ? container_object_find(ctx, container_id) : NULL;
+    VfioContainerObject *obj = container_id ? vfio_container_object_find(ctx, container_id) : NULL;
     VfioContainer *c;
     int fd, version, type;
 
@@ -630,11 +495,6 @@ void vfio_group_put(VfioGroup *g, const char *devname)
     ops->close(ops->opaque, g->fd);
     g_ptr_array_remove(g->ctx->groups, g);
     g_free(g);
-}
-
-uint64_t vfio_context_page_size(const VfioContext *ctx)
-{
-    return ctx->page_size;
 }
 
 /* ---- The legacy backend -------------------------------------------------------------- */

@@ -109,15 +109,8 @@ bool vfio_context_add_iommufd(VfioContext *ctx, const char *id, int fd, GError *
 {
     VfioIommufd *io;
 
-    if (vfio_iommufd_find(ctx, id)) {
-        goto taken;
-    }
-    for (guint i = 0; i < ctx->container_objects->len; i++) {
-        const VfioContainerObject *o = g_ptr_array_index(ctx->container_objects, i);
-
-        if (!strcmp(o->id, id)) {
-            goto taken;
-        }
+    if (vfio_context_id_taken(ctx, id, errp)) {
+        return false;
     }
     io = g_new0(VfioIommufd, 1);
     io->ctx = ctx;
@@ -128,11 +121,6 @@ bool vfio_context_add_iommufd(VfioContext *ctx, const char *id, int fd, GError *
     io->dma.ops = &iommufd_dma_ops;
     g_ptr_array_add(ctx->iommufds, io);
     return true;
-
-taken:
-    g_set_error(errp, VFIO_ERROR, EEXIST, "-object id=%s: the id is taken by another -object "
-                "(give each its own id)", id);
-    return false;
 }
 
 /*

@@ -48,6 +48,11 @@ struct VfioBackend {
 extern const VfioBackend vfio_backend_legacy;  /* container.c: groups, Type1v2/Type1/no-IOMMU */
 extern const VfioBackend vfio_backend_iommufd; /* iommufd.c: cdev, IOAS */
 
+/* context.c: the -object vfio-container called id, or NULL. */
+VfioContainerObject *vfio_container_object_find(VfioContext *ctx, const char *id);
+/* Whether id names an -object of either kind already (errp: EEXIST, "the id is taken"). */
+bool vfio_context_id_taken(VfioContext *ctx, const char *id, GError **errp);
+
 /* Sets errp to "vfio NAME: <message>" in VFIO_ERROR with code (an errno value). */
 void vfio_set_error(GError **errp, int code, const char *devname, const char *fmt, ...)
     G_GNUC_PRINTF(4, 5);
