@@ -229,7 +229,7 @@ static VfioContainer *container_new(VfioGroup *g, const char *container_id,
     c->dma.ops = &container_dma_ops;
     g_ptr_array_add(c->groups, g);
     g->container = c;
-    if (!container_is_noiommu(c) && ctx->as && !vfio_listener_start(&c->dma, errp)) {
+    if (!container_is_noiommu(c) && ctx->as && !vfio_listener_start(&c->dma, devname, errp)) {
         g->container = NULL;
         g_ptr_array_free(c->groups, TRUE);
         g_free(c->id);
@@ -311,7 +311,7 @@ static void container_disconnect(VfioGroup *g, const char *devname)
     last = c->groups->len == 0;
     if (last) {
         c->dma.host_took_back |= g->host_took_back;
-        vfio_listener_stop(&c->dma);
+        vfio_listener_stop(&c->dma, devname);
     }
     if (host_ioctl(ops, g->fd, VFIO_GROUP_UNSET_CONTAINER, &c->fd) < 0) {
         if (g->host_took_back) {
@@ -505,10 +505,8 @@ static bool legacy_attach(VfioDevice *dev, const VfioAttachOptions *o, GError **
     VfioGroup *group;
     int fd;
 
-    ctx->current = dev->name;
     group = vfio_group_get(ctx, dev->group_id, dev->noiommu, o->group_fd, o->container,
                            dev->name, errp);
-    ctx->current = NULL;
     if (!group) {
         return false;
     }
@@ -518,9 +516,7 @@ static bool legacy_attach(VfioDevice *dev, const VfioAttachOptions *o, GError **
 
         vfio_set_error(errp, err, dev->name, "VFIO_GROUP_GET_DEVICE_FD (group %d): %s",
                        dev->group_id, g_strerror(err));
-        ctx->current = dev->name;
         vfio_group_put(group, dev->name);
-        ctx->current = NULL;
         return false;
     }
     g_debug("vfio %s: VFIO_GROUP_GET_DEVICE_FD (group %d): fd %d", dev->name, dev->group_id,
@@ -538,9 +534,7 @@ static void legacy_detach(VfioDevice *dev)
     g_debug("vfio %s: closing device fd %d", dev->name, dev->fd);
     ops->close(ops->opaque, dev->fd);
     dev->group->host_took_back |= dev->host_took_back;
-    dev->ctx->current = dev->name;
     vfio_group_put(dev->group, dev->name);
-    dev->ctx->current = NULL;
     dev->group = NULL;
     dev->dma = NULL;
 }

@@ -416,20 +416,17 @@ static bool iommufd_attach(VfioDevice *dev, const VfioAttachOptions *o, GError *
     dev->fd_passed = passed;
     dev->devid = bind.out_devid;
     dev->iommufd = io;
-    ctx->current = dev->name;
     if (!iommufd_read_ranges(io, dev->name, errp)) {
         goto fail_detach;
     }
-    if (io->users == 0 && ctx->as && !vfio_listener_start(&io->dma, errp)) {
+    if (io->users == 0 && ctx->as && !vfio_listener_start(&io->dma, dev->name, errp)) {
         goto fail_detach;
     }
-    ctx->current = NULL;
     io->users++;
     dev->dma = io->dma.listener_added ? &io->dma : NULL;
     return true;
 
 fail_detach:
-    ctx->current = NULL;
     dev->iommufd = NULL;
     dev->fd = -1;
     {
@@ -470,9 +467,7 @@ static void iommufd_detach(VfioDevice *dev)
     g_assert(io->users > 0);
     if (--io->users == 0) {
         /* The last device: guest RAM unmapped, the IOAS destroyed, the iommufd closed. */
-        dev->ctx->current = dev->name;
-        vfio_listener_stop(&io->dma);
-        dev->ctx->current = NULL;
+        vfio_listener_stop(&io->dma, dev->name);
         iommufd_release(io, false);
     }
     dev->iommufd = NULL;

@@ -13,7 +13,7 @@ static VfioDmaSpace *listener_space(MemoryListener *l)
     return (VfioDmaSpace *)(void *)((char *)l - offsetof(VfioDmaSpace, listener));
 }
 
-char *vfio_dma_label(const VfioDmaSpace *c)
+char *vfio_dma_label(const VfioDmaSpace *c, const char *devname)
 {
     const VfioContext *ctx = c->ctx;
     g_autoptr(GString) s = g_string_new(NULL);
@@ -25,8 +25,8 @@ char *vfio_dma_label(const VfioDmaSpace *c)
             g_string_append_printf(s, "%s%s", s->len ? "," : "", dev->name);
         }
     }
-    if (ctx->current) {
-        g_string_append_printf(s, "%s%s", s->len ? "," : "", ctx->current);
+    if (devname) {
+        g_string_append_printf(s, "%s%s", s->len ? "," : "", devname);
     }
     if (!s->len) {
         g_string_append_printf(s, "%s DMA space", c->ops->name(c));
@@ -112,7 +112,7 @@ static bool vfio_dma_region_add(MemoryListener *l, const FlatRange *fr, GError *
     if (!memory_region_is_ram(fr->mr)) {
         return true;
     }
-    label = vfio_dma_label(c);
+    label = vfio_dma_label(c, c->replaying);
     if (!dma_range(c, fr, &iova, &size, &vaddr)) {
         g_debug("vfio %s: \"%s\" [0x%" PRIx64 ", 0x%" PRIx64 ") has no page-aligned part (or "
                 "host and guest addresses differ modulo the page size): not DMA-mapped", label,
@@ -167,7 +167,7 @@ static void vfio_dma_region_del(MemoryListener *l, const FlatRange *fr)
     if (!memory_region_is_ram(fr->mr) || !dma_range(c, fr, &iova, &size, &vaddr)) {
         return;
     }
-    label = vfio_dma_label(c);
+    label = vfio_dma_label(c, c->replaying);
     if (c->ops->unmap(c, iova, size, &ioctl_name) < 0) {
         if (c->host_took_back) {
             g_debug("vfio %s: %s (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64 "): %s: the "
@@ -183,9 +183,10 @@ static void vfio_dma_region_del(MemoryListener *l, const FlatRange *fr)
             fr->mr->name, iova, size);
 }
 
-bool vfio_listener_start(VfioDmaSpace *c, GError **errp)
+bool vfio_listener_start(VfioDmaSpace *c, const char *devname, GError **errp)
 {
-    g_autofree char *label = vfio_dma_label(c);
+    g_autofree char *label = vfio_dma_label(c, devname);
+    bool ok;
 
     c->listener = (MemoryListener){
         .name = "vfio-dma",
@@ -193,7 +194,10 @@ bool vfio_listener_start(VfioDmaSpace *c, GError **errp)
         .region_del = vfio_dma_region_del,
     };
     /* Replays the current view: every RAM range is mapped now, or nothing is. */
-    if (!address_space_add_listener(c->ctx->as, &c->listener, errp)) {
+    c->replaying = devname;
+    ok = address_space_add_listener(c->ctx->as, &c->listener, errp);
+    c->replaying = NULL;
+    if (!ok) {
         return false;
     }
     c->listener_added = true;
@@ -201,15 +205,17 @@ bool vfio_listener_start(VfioDmaSpace *c, GError **errp)
     return true;
 }
 
-void vfio_listener_stop(VfioDmaSpace *c)
+void vfio_listener_stop(VfioDmaSpace *c, const char *devname)
 {
     g_autofree char *label = NULL;
 
     if (!c->listener_added) {
         return;
     }
-    label = vfio_dma_label(c);
+    label = vfio_dma_label(c, devname);
+    c->replaying = devname;
     address_space_remove_listener(c->ctx->as, &c->listener); /* unmaps, range by range */
+    c->replaying = NULL;
     c->listener_added = false;
     g_debug("vfio %s: DMA listener removed (%s)", label, c->ops->name(c));
 }

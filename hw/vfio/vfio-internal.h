@@ -24,8 +24,6 @@ struct VfioContext {
     GPtrArray *devices;    /* VfioDevice *, attached */
     GPtrArray *iommufds;   /* VfioIommufd *, every -object iommufd */
     GPtrArray *container_objects; /* VfioContainerObject * */
-    const char *current;   /* the device being attached or detached, for the listener's
-                            * messages */
 };
 
 /*
@@ -78,13 +76,14 @@ void vfio_iommufd_free(VfioIommufd *io);
 
 /*
  * Starts the DMA listener of s (listener.c): registered on ctx->as, it maps every RAM range
- * and replays the current view, each range first checked against s->valid_iovas. Errors: a
- * range the IOMMU reserves (named, with what to do), a map ioctl failed (nothing stays
- * mapped).
+ * and replays the current view, each range first checked against s->valid_iovas. devname:
+ * the device being attached, which its messages name with s's devices. Errors: a range the
+ * IOMMU reserves (named, with what to do), a map ioctl failed (nothing stays mapped).
  */
-bool vfio_listener_start(VfioDmaSpace *s, GError **errp);
-/* Unregisters it, unmapping everything it mapped. Safe when it was never started. */
-void vfio_listener_stop(VfioDmaSpace *s);
+bool vfio_listener_start(VfioDmaSpace *s, const char *devname, GError **errp);
+/* Unregisters it, unmapping everything it mapped (devname: the device being detached, for
+ * the messages). Safe when it was never started. */
+void vfio_listener_stop(VfioDmaSpace *s, const char *devname);
 /*
  * Checks [iova, iova + size) (bytes) against s->valid_iovas: true when it lies wholly in one
  * range (or none are known). Else errp says which range the IOMMU reserves and what to do;
@@ -92,7 +91,8 @@ void vfio_listener_stop(VfioDmaSpace *s);
  */
 bool vfio_dma_check_iova(const VfioDmaSpace *s, uint64_t iova, uint64_t size,
                          const char *what, const char *label, GError **errp);
-/* The devices whose DMA goes to s, "a,b" (g_free), with the one being attached. */
-char *vfio_dma_label(const VfioDmaSpace *s);
+/* The devices whose DMA goes to s, "a,b" (g_free), then devname (the one being attached or
+ * detached; NULL: none). */
+char *vfio_dma_label(const VfioDmaSpace *s, const char *devname);
 
 #endif

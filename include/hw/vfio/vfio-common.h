@@ -72,6 +72,8 @@ struct VfioDmaSpace {
     const VfioDmaOps *ops;
     MemoryListener listener;
     bool listener_added;
+    const char *replaying; /* the device vfio_listener_start/stop name while the listener's
+                            * replay runs its callbacks (listener.c's only), else NULL */
     GArray *valid_iovas;   /* struct { uint64_t start, last; } (VfioIovaRange): the IOVAs the
                             * host IOMMU accepts; NULL: not known, anything is tried */
     uint64_t dma_maps;     /* map calls that succeeded */
