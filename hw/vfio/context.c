@@ -37,6 +37,18 @@ const char *vfio_open_hint(int err)
     return "";
 }
 
+char *vfio_irq_controller_hint(const char *what, const char *vfio_driver)
+{
+    return g_strdup_printf("its node says %s: if a host driver bound it since boot, that "
+                           "driver claimed its parent interrupt (a chained handler marks it "
+                           "IRQ_NOREQUEST, and unbinding does not undo it), so no one can "
+                           "request it until reboot; reboot with that driver kept off "
+                           "(kernel command line initcall_blacklist=DRIVER_driver_init for a "
+                           "built-in driver, modprobe.blacklist=MODULE for a module), then "
+                           "bind the device to %s (armpass probe shows the commands)", what,
+                           vfio_driver);
+}
+
 /* ---- The context --------------------------------------------------------------------- */
 
 VfioContext *vfio_context_new(const HostOps *ops, const char *sysfs_root, const char *dev_root,

@@ -4,6 +4,7 @@
 #include "hw/vfio/probe.h"
 
 #include "hw/vfio/host-node.h"
+#include "hw/vfio/vfio-common.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -212,18 +213,6 @@ static char *driver_module(const ProbeReport *r, const char *bus, const char *dr
     g_autofree char *dir = g_build_filename(r->sysfs_root, "bus", bus, "drivers", driver, NULL);
 
     return link_base(dir, "module");
-}
-
-char *probe_irq_controller_hint(const char *what, const char *vfio_driver)
-{
-    return g_strdup_printf("its node says %s: if a host driver bound it since boot, that "
-                           "driver claimed its parent interrupt (a chained handler marks it "
-                           "IRQ_NOREQUEST, and unbinding does not undo it), so no one can "
-                           "request it until reboot; reboot with that driver kept off "
-                           "(kernel command line initcall_blacklist=DRIVER_driver_init for a "
-                           "built-in driver, modprobe.blacklist=MODULE for a module), then "
-                           "bind the device to %s (armpass probe shows the commands)", what,
-                           vfio_driver);
 }
 
 /* ---- One device ------------------------------------------------------------------------- */

@@ -8,7 +8,6 @@
 #include "hw/vfio/vfio-objects.h"
 
 #include "hw/vfio/host-node.h"
-#include "hw/vfio/probe.h"
 #include "hw/vfio/sysbus-fdt.h"
 
 #include <errno.h>
@@ -152,8 +151,8 @@ static bool vfio_sysbus_irqs_init(VfioSysbusDevice *d, GError **errp)
                                : NULL;
 
         if (what) {
-            d->irq_hint = probe_irq_controller_hint(what, d->amba ? "vfio-amba"
-                                                                  : "vfio-platform");
+            d->irq_hint = vfio_irq_controller_hint(what, d->amba ? "vfio-amba"
+                                                                 : "vfio-platform");
         }
     }
     for (unsigned i = 0; i < d->nr_irqs; i++) {

@@ -2,6 +2,7 @@
 /* Unit tests: armpass probe on sysfs fixture trees, one per state, text and JSON. */
 #include "hw/vfio/probe.h"
 #include "hw/arm/virt.h"
+#include "hw/vfio/vfio-common.h"
 #include "host-fixture.h"
 #include "vfio-fake.h"
 
@@ -1139,7 +1140,7 @@ static void test_memory_json(void)
 
 static void test_irq_hint(void)
 {
-    g_autofree char *hint = probe_irq_controller_hint("gpio-controller", "vfio-amba");
+    g_autofree char *hint = vfio_irq_controller_hint("gpio-controller", "vfio-amba");
 
     assert_contains(hint, "its node says gpio-controller");
     assert_contains(hint, "until reboot");

@@ -188,15 +188,6 @@ char *probe_format_text(const ProbeReport *r);
  */
 char *probe_format_json(const ProbeReport *r);
 
-/*
- * The one-line hint for a device whose node says gpio-controller or interrupt-controller
- * (what: that property) and whose interrupt VFIO could not request (VFIO_DEVICE_SET_IRQS
- * TRIGGER: EINVAL): why (a host driver that bound it since boot installed a chained handler,
- * IRQ_NOREQUEST, which unbinding does not undo) and the boot-time way around it. vfio_driver:
- * vfio-amba or vfio-platform. g_free it.
- */
-char *probe_irq_controller_hint(const char *what, const char *vfio_driver);
-
 /* armpass probe [--json] [--sysfs ROOT]: argv[0] is "probe"; guest nodes planned on board.
  * Returns the exit status. */
 int probe_main(int argc, char **argv, const ProbeBoard *board);

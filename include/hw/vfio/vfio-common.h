@@ -195,6 +195,16 @@ void vfio_context_set_iommu_path(VfioContext *ctx, const char *path);
 uint64_t vfio_context_page_size(const VfioContext *ctx);
 
 /*
+ * The one-line hint for a device whose node says gpio-controller or interrupt-controller
+ * (what: that property) and whose interrupt VFIO could not request (VFIO_DEVICE_SET_IRQS
+ * TRIGGER: EINVAL): why (a host driver that bound it since boot installed a chained handler,
+ * IRQ_NOREQUEST, which unbinding does not undo) and the boot-time way around it. vfio_driver:
+ * vfio-amba or vfio-platform. Shared by vfio-platform/amba's realize and armpass probe.
+ * g_free it.
+ */
+char *vfio_irq_controller_hint(const char *what, const char *vfio_driver);
+
+/*
  * Finds a platform or AMBA device by name under <sysfs>/bus/platform/devices and
  * <sysfs>/bus/amba/devices. Returns its sysfs folder (g_free). Errors: no such device (the
  * message says where it looked).

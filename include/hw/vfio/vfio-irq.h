@@ -79,7 +79,7 @@ typedef struct VfioIrqLine {
     void *opaque;         /* ops' argument */
     const char *trigger_hint; /* appended (": HINT") to the error when VFIO_DEVICE_SET_IRQS
                            * TRIGGER fails with EINVAL; NULL: none. vfio-platform/-amba set it
-                           * for a GPIO or interrupt controller (probe_irq_controller_hint) */
+                           * for a GPIO or interrupt controller (vfio_irq_controller_hint) */
 
     /* State. On the userspace path, under ms->as->dispatch_lock (when ms->as is set). */
     MachineState *ms;     /* set by vfio_irq_line_wire; NULL: not wired */
