@@ -2,13 +2,13 @@
 /* armpass's entry point: parse the command line, answer help, run the machine, exit. */
 #include "hw/arm/virt.h"
 #include "hw/core/device.h"
-#include "hw/vfio/probe.h"
 #include "hw/vfio/vfio-common.h"
 #include "hw/virtio/virtio-devices.h"
 #include "system/hostmem.h"
 #include "system/options.h"
 #include "system/qmp.h"
 #include "system/rcu.h"
+#include "tools/probe.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -156,7 +156,7 @@ int main(int argc, char **argv)
     /* A console reader that goes away must not kill the VMM: writes then fail with EPIPE. */
     signal(SIGPIPE, SIG_IGN);
     armpass_config_init(&cfg);
-    /* armpass probe: the host readiness report (hw/vfio/probe.h); no guest, no /dev/kvm. */
+    /* armpass probe: the host readiness report (include/tools/probe.h); no guest, no /dev/kvm. */
     if (argc > 1 && strcmp(argv[1], "probe") == 0) {
         ProbeBoard board;
 

@@ -2,7 +2,7 @@
 /* The virt board's memory map and IRQ map: the one place both device creation and the
  * device tree read them from. Below 4 GiB it follows QEMU's virt board. */
 #include "hw/arm/virt.h"
-#include "hw/vfio/probe.h"
+#include "tools/probe.h"
 
 #include <errno.h>
 #include <inttypes.h>

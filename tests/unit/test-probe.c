@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests: armpass probe on sysfs fixture trees, one per state, text and JSON. */
-#include "hw/vfio/probe.h"
+#include "tools/probe.h"
 #include "hw/arm/virt.h"
 #include "hw/vfio/vfio-common.h"
 #include "host-fixture.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The host readiness probe: reads sysfs and says which devices can be passed through, and how to fix the others. */
 #define G_LOG_DOMAIN "armpass-probe"
-#include "hw/vfio/probe.h"
+#include "tools/probe.h"
 
 #include "hw/vfio/host-node.h"
 #include "hw/vfio/vfio-common.h"

@@ -23,8 +23,8 @@
  * With --sysfs ROOT the pools and THP are read under ROOT, and /proc from probe_proc_root(ROOT):
  * ROOT's sibling "proc" when ROOT's last component is "sys", else the real "/proc".
  */
-#ifndef ARMPASS_HW_VFIO_PROBE_H
-#define ARMPASS_HW_VFIO_PROBE_H
+#ifndef ARMPASS_TOOLS_PROBE_H
+#define ARMPASS_TOOLS_PROBE_H
 
 #include "system/hostmem.h"
 

@@ -2,7 +2,7 @@
 /* The probe's report for people (aligned text, a "to fix:" block per device, the host's memory
  * for guest RAM) and for tools (JSON), and its command line. */
 #define G_LOG_DOMAIN "armpass-probe"
-#include "hw/vfio/probe.h"
+#include "tools/probe.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The probe's preview of a platform/AMBA device's guest node: hw/vfio/sysbus-fdt.c run on the host node alone, printed like dtc. */
 #define G_LOG_DOMAIN "armpass-probe"
-#include "hw/vfio/probe.h"
+#include "tools/probe.h"
 
 #include "hw/core/fdt.h"
 #include "hw/core/platform-bus.h"
