@@ -3,6 +3,8 @@
  * scalars it reads are system/opt-list.c's). */
 #include "system/options.h"
 
+#include "options-internal.h"
+
 #include "system/hostmem.h"
 
 #include <errno.h>
@@ -94,16 +96,6 @@ void armpass_config_clear(ArmpassConfig *cfg)
 
 /* ---- The command line ----------------------------------------------------------------- */
 
-typedef struct ParseState {
-    ArmpassConfig *cfg;
-    bool serial_seen;
-    GHashTable *chardevs; /* -chardev socket id -> its path (QMP) */
-    GPtrArray *mon_chardevs; /* the chardev= of each -mon, resolved once all are read */
-} ParseState;
-
-/* name: the option as the user spelt it ("-M", "--machine"); arg: NULL for flags. */
-typedef bool (*OptHandler)(ParseState *ps, const char *name, const char *arg, GError **errp);
-
 typedef struct CmdOption {
     const char *name;    /* "-machine" */
     const char *alias;   /* "-M", or NULL */
@@ -113,7 +105,7 @@ typedef struct CmdOption {
     OptHandler handler;
 } CmdOption;
 
-static void set_str(char **field, const char *value)
+void options_set_str(char **field, const char *value)
 {
     g_free(*field);
     *field = g_strdup(value);
@@ -208,12 +200,12 @@ static bool opt_machine(ParseState *ps, const char *name, const char *arg, GErro
     ps->cfg->machine_thp = thp;
     ps->cfg->direct_map = direct_map;
     if (dumpdtb) {
-        set_str(&ps->cfg->dumpdtb, dumpdtb);
+        options_set_str(&ps->cfg->dumpdtb, dumpdtb);
     }
     if (backend) {
-        set_str(&ps->cfg->memory_backend, backend);
+        options_set_str(&ps->cfg->memory_backend, backend);
     }
-    set_str(&ps->cfg->machine, "virt");
+    options_set_str(&ps->cfg->machine, "virt");
     return true;
 }
 
@@ -402,7 +394,7 @@ static bool opt_cpu(ParseState *ps, const char *name, const char *arg, GError **
     return true;
 }
 
-static bool need_file(const char *name, const char *arg, const char *example, GError **errp)
+bool options_need_file(const char *name, const char *arg, const char *example, GError **errp)
 {
     if (*arg == '\0') {
         g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
@@ -414,19 +406,19 @@ static bool need_file(const char *name, const char *arg, const char *example, GE
 
 static bool opt_kernel(ParseState *ps, const char *name, const char *arg, GError **errp)
 {
-    if (!need_file(name, arg, "-kernel Image", errp)) {
+    if (!options_need_file(name, arg, "-kernel Image", errp)) {
         return false;
     }
-    set_str(&ps->cfg->kernel, arg);
+    options_set_str(&ps->cfg->kernel, arg);
     return true;
 }
 
 static bool opt_initrd(ParseState *ps, const char *name, const char *arg, GError **errp)
 {
-    if (!need_file(name, arg, "-initrd rootfs.cpio.gz", errp)) {
+    if (!options_need_file(name, arg, "-initrd rootfs.cpio.gz", errp)) {
         return false;
     }
-    set_str(&ps->cfg->initrd, arg);
+    options_set_str(&ps->cfg->initrd, arg);
     return true;
 }
 
@@ -434,16 +426,16 @@ static bool opt_append(ParseState *ps, const char *name, const char *arg, GError
 {
     (void)name;
     (void)errp;
-    set_str(&ps->cfg->append, arg);
+    options_set_str(&ps->cfg->append, arg);
     return true;
 }
 
 static bool opt_dtb(ParseState *ps, const char *name, const char *arg, GError **errp)
 {
-    if (!need_file(name, arg, "-dtb virt.dtb", errp)) {
+    if (!options_need_file(name, arg, "-dtb virt.dtb", errp)) {
         return false;
     }
-    set_str(&ps->cfg->dtb, arg);
+    options_set_str(&ps->cfg->dtb, arg);
     return true;
 }
 
@@ -474,8 +466,8 @@ static bool opt_device(ParseState *ps, const char *name, const char *arg, GError
 }
 
 /* A descriptor number of fd=: decimal, 0 to INT_MAX. */
-static bool parse_fd(const char *name, const char *arg, const char *value, int *out,
-                     GError **errp)
+bool options_parse_fd(const char *name, const char *arg, const char *value, int *out,
+                      GError **errp)
 {
     guint64 n;
 
@@ -607,7 +599,7 @@ static bool opt_object(ParseState *ps, const char *name, const char *arg, GError
     }
     o = g_new0(ArmpassObject, 1);
     o->fd = -1;
-    if (fd && !parse_fd(name, arg, fd, &o->fd, errp)) {
+    if (fd && !options_parse_fd(name, arg, fd, &o->fd, errp)) {
         g_free(o);
         return false;
     }
@@ -647,7 +639,7 @@ static bool opt_accel(ParseState *ps, const char *name, const char *arg, GError 
                         name, arg, pair->key);
             return false;
         }
-        if (!parse_fd(name, arg, pair->value, &ps->cfg->kvm_fd, errp)) {
+        if (!options_parse_fd(name, arg, pair->value, &ps->cfg->kvm_fd, errp)) {
             return false;
         }
         ps->cfg->fds_passed = true;
@@ -676,7 +668,7 @@ static bool opt_serial(ParseState *ps, const char *name, const char *arg, GError
             return false;
         }
         cfg->serial = SERIAL_FILE;
-        set_str(&cfg->serial_path, arg + 5);
+        options_set_str(&cfg->serial_path, arg + 5);
     } else {
         g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
                     "%s: \"%s\" is not supported (use stdio, none or file:PATH, "
@@ -755,430 +747,6 @@ static bool opt_sandbox(ParseState *ps, const char *name, const char *arg, GErro
                     "%s %s: use on or off (e.g. -sandbox on)", name, arg);
         return false;
     }
-    return true;
-}
-
-/* ---- QMP: -qmp, -chardev socket, -mon ----------------------------------------------------- */
-
-#define QMP_EXAMPLE "-qmp unix:/tmp/armpass-qmp.sock,server=on,wait=off"
-#define CHARDEV_EXAMPLE "-chardev socket,id=qmp0,path=/tmp/armpass-qmp.sock,server=on,wait=off"
-
-/* server=on and wait=off, as QEMU spells a listening socket that does not wait for its first
- * client; anything else in ol (other than the keys in also) is refused. */
-static bool qmp_socket_keys(const char *name, const char *arg, const OptList *ol,
-                            const char *const *also, const char *example, GError **errp)
-{
-    const char *server = opt_list_get(ol, "server");
-    const char *wait = opt_list_get(ol, "wait");
-    bool on = false;
-
-    for (guint i = 0; i < ol->pairs->len; i++) {
-        const OptPair *pair = g_ptr_array_index(ol->pairs, i);
-        bool known = strcmp(pair->key, "server") == 0 || strcmp(pair->key, "wait") == 0;
-        for (const char *const *a = also; a && *a && !known; a++) {
-            known = strcmp(pair->key, *a) == 0;
-        }
-        if (!known) {
-            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
-                        "%s %s: \"%s\" is not supported (e.g. %s)", name, arg, pair->key,
-                        example);
-            return false;
-        }
-    }
-    if (!server || !parse_bool(server, &on, NULL) || !on) {
-        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                    "%s %s: armpass listens for QMP clients: give server=on (e.g. %s)", name,
-                    arg, example);
-        return false;
-    }
-    if (!wait || !parse_bool(wait, &on, NULL) || on) {
-        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                    "%s %s: armpass does not wait for a client before starting the guest: "
-                    "give wait=off (e.g. %s)", name, arg, example);
-        return false;
-    }
-    return true;
-}
-
-static bool qmp_set_path(ParseState *ps, const char *name, const char *arg, const char *path,
-                         GError **errp)
-{
-    if (ps->cfg->qmp_path) {
-        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                    "%s %s: armpass serves one QMP socket, and %s is given already (keep one "
-                    "-qmp or -mon)", name, arg, ps->cfg->qmp_path);
-        return false;
-    }
-    ps->cfg->qmp_path = g_strdup(path);
-    return true;
-}
-
-static bool opt_qmp(ParseState *ps, const char *name, const char *arg, GError **errp)
-{
-    g_autoptr(OptList) ol = NULL;
-
-    if (!opt_list_parse(arg, true, &ol, errp)) {
-        g_prefix_error(errp, "%s %s: ", name, arg);
-        return false;
-    }
-    if (!ol->first || !g_str_has_prefix(ol->first, "unix:") || ol->first[5] == '\0') {
-        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                    "%s %s: armpass's QMP socket is a Unix socket: give unix:PATH (e.g. %s)",
-                    name, arg, QMP_EXAMPLE);
-        return false;
-    }
-    return qmp_socket_keys(name, arg, ol, NULL, QMP_EXAMPLE, errp) &&
-           qmp_set_path(ps, name, arg, ol->first + 5, errp);
-}
-
-static bool opt_chardev(ParseState *ps, const char *name, const char *arg, GError **errp)
-{
-    static const char *const also[] = { "id", "path", NULL };
-    g_autoptr(OptList) ol = NULL;
-    const char *id, *path;
-
-    if (!opt_list_parse(arg, true, &ol, errp)) {
-        g_prefix_error(errp, "%s %s: ", name, arg);
-        return false;
-    }
-    if (!ol->first || strcmp(ol->first, "socket") != 0) {
-        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
-                    "%s %s: the only backend is socket, for QMP (e.g. %s)", name, arg,
-                    CHARDEV_EXAMPLE);
-        return false;
-    }
-    id = opt_list_get(ol, "id");
-    path = opt_list_get(ol, "path");
-    if (!id || !*id || !path || !*path) {
-        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                    "%s %s: give id= and path= (e.g. %s)", name, arg, CHARDEV_EXAMPLE);
-        return false;
-    }
-    if (!opt_list_get(ol, "server")) {
-        /* A socket armpass connects to: a vhost-user backend's (-device vhost-user-*,
-         * chardev=ID). */
-        for (guint i = 0; i < ol->pairs->len; i++) {
-            const OptPair *pair = g_ptr_array_index(ol->pairs, i);
-            if (strcmp(pair->key, "id") && strcmp(pair->key, "path")) {
-                g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
-                            "%s %s: \"%s\" is not supported (a socket armpass connects to "
-                            "takes id= and path=; QMP's takes server=on,wait=off too)", name,
-                            arg, pair->key);
-                return false;
-            }
-        }
-        if (g_hash_table_contains(ps->chardevs, id) ||
-            g_hash_table_contains(ps->cfg->chardevs, id)) {
-            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                        "%s %s: a chardev with id \"%s\" is given already (give each its own "
-                        "id)", name, arg, id);
-            return false;
-        }
-        g_hash_table_insert(ps->cfg->chardevs, g_strdup(id), g_strdup(path));
-        return true;
-    }
-    if (!qmp_socket_keys(name, arg, ol, also, CHARDEV_EXAMPLE, errp)) {
-        return false;
-    }
-    if (g_hash_table_contains(ps->chardevs, id) || g_hash_table_contains(ps->cfg->chardevs, id)) {
-        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                    "%s %s: a chardev with id \"%s\" is given already (give each its own id)",
-                    name, arg, id);
-        return false;
-    }
-    g_hash_table_insert(ps->chardevs, g_strdup(id), g_strdup(path));
-    return true;
-}
-
-static bool opt_mon(ParseState *ps, const char *name, const char *arg, GError **errp)
-{
-    g_autoptr(OptList) ol = NULL;
-    const char *chardev, *mode;
-
-    if (!opt_list_parse(arg, false, &ol, errp)) {
-        g_prefix_error(errp, "%s %s: ", name, arg);
-        return false;
-    }
-    for (guint i = 0; i < ol->pairs->len; i++) {
-        const OptPair *pair = g_ptr_array_index(ol->pairs, i);
-        if (strcmp(pair->key, "chardev") != 0 && strcmp(pair->key, "mode") != 0) {
-            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
-                        "%s %s: \"%s\" is not supported (use chardev=ID,mode=control)", name,
-                        arg, pair->key);
-            return false;
-        }
-    }
-    chardev = opt_list_get(ol, "chardev");
-    mode = opt_list_get(ol, "mode");
-    if (!chardev || !*chardev) {
-        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                    "%s %s: give chardev=ID, the id of a -chardev socket (e.g. -mon "
-                    "chardev=qmp0,mode=control)", name, arg);
-        return false;
-    }
-    if (!mode || strcmp(mode, "control") != 0) {
-        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                    "%s %s: armpass has no human monitor: give mode=control (QMP)", name, arg);
-        return false;
-    }
-    g_ptr_array_add(ps->mon_chardevs, g_strdup(chardev));
-    return true;
-}
-
-/* Once the whole command line is read (a -mon may come before its -chardev). */
-static bool qmp_options_resolve(ParseState *ps, GError **errp)
-{
-    for (guint i = 0; i < ps->mon_chardevs->len; i++) {
-        const char *id = g_ptr_array_index(ps->mon_chardevs, i);
-        const char *path = g_hash_table_lookup(ps->chardevs, id);
-        g_autofree char *arg = g_strdup_printf("chardev=%s,mode=control", id);
-
-        if (!path) {
-            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                        "-mon %s: no -chardev %s \"%s\" (add %s)", arg,
-                        g_hash_table_contains(ps->cfg->chardevs, id)
-                            ? "with server=on,wait=off has id" : "has id", id,
-                        CHARDEV_EXAMPLE);
-            return false;
-        }
-        if (!qmp_set_path(ps, "-mon", arg, path, errp)) {
-            return false;
-        }
-    }
-    if (ps->cfg->start_paused && !ps->cfg->qmp_path && !ps->cfg->dumpdtb) {
-        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                    "-S: the guest would wait for a QMP cont that nothing can send: add "
-                    "-qmp unix:PATH,server=on,wait=off");
-        return false;
-    }
-    return true;
-}
-
-#define NETDEV_EXAMPLE "-netdev tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=on"
-
-/* -netdev tap,id=ID,ifname=NAME|fd=N,script=no,downscript=no,vhost=on (QEMU's spelling; armpass
- * runs no scripts and has only the vhost-net data path). */
-static bool opt_netdev(ParseState *ps, const char *name, const char *arg, GError **errp)
-{
-    g_autoptr(OptList) ol = NULL;
-    ArmpassNetdev *n;
-    const char *id, *ifname, *fd, *vhost;
-    bool on = true;
-
-    if (!opt_list_parse(arg, true, &ol, errp)) {
-        g_prefix_error(errp, "%s %s: ", name, arg);
-        return false;
-    }
-    if (!ol->first || strcmp(ol->first, "tap") != 0) {
-        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
-                    "%s %s: the only network backend is tap (e.g. %s)", name, arg,
-                    NETDEV_EXAMPLE);
-        return false;
-    }
-    for (guint i = 0; i < ol->pairs->len; i++) {
-        const OptPair *pair = g_ptr_array_index(ol->pairs, i);
-        static const char *const keys[] = { "id", "ifname", "fd", "vhost", "script",
-                                            "downscript" };
-        bool known = false;
-
-        for (unsigned k = 0; k < G_N_ELEMENTS(keys); k++) {
-            known |= strcmp(pair->key, keys[k]) == 0;
-        }
-        if (!known) {
-            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
-                        "%s %s: \"%s\" is not supported (tap takes id, ifname or fd, "
-                        "script=no, downscript=no, vhost=on)", name, arg, pair->key);
-            return false;
-        }
-        if ((!strcmp(pair->key, "script") || !strcmp(pair->key, "downscript")) &&
-            strcmp(pair->value, "no") != 0) {
-            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                        "%s %s: %s=%s: armpass runs no scripts: give %s=no and set the tap up "
-                        "yourself (ip link set TAP up)", name, arg, pair->key, pair->value,
-                        pair->key);
-            return false;
-        }
-    }
-    id = opt_list_get(ol, "id");
-    ifname = opt_list_get(ol, "ifname");
-    fd = opt_list_get(ol, "fd");
-    vhost = opt_list_get(ol, "vhost");
-    if (!id || !*id) {
-        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                    "%s %s: needs id=NAME, which -device virtio-net-pci,netdev= names (e.g. %s)",
-                    name, arg, NETDEV_EXAMPLE);
-        return false;
-    }
-    if (!ifname == !fd || (ifname && !*ifname)) {
-        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                    "%s %s: give the tap by ifname=NAME or fd=N, one of them (e.g. %s)", name,
-                    arg, NETDEV_EXAMPLE);
-        return false;
-    }
-    if (vhost && (!parse_bool(vhost, &on, NULL) || !on)) {
-        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                    "%s %s: armpass's only network data path is the kernel's vhost-net: give "
-                    "vhost=on", name, arg);
-        return false;
-    }
-    for (guint i = 0; i < ps->cfg->netdevs->len; i++) {
-        if (!strcmp(((ArmpassNetdev *)g_ptr_array_index(ps->cfg->netdevs, i))->id, id)) {
-            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                        "%s %s: a netdev with id \"%s\" is given already", name, arg, id);
-            return false;
-        }
-    }
-    n = g_new0(ArmpassNetdev, 1);
-    n->fd = -1;
-    n->tap_fd = -1;
-    if (fd && !parse_fd(name, arg, fd, &n->fd, errp)) {
-        g_free(n);
-        return false;
-    }
-    n->id = g_strdup(id);
-    n->ifname = g_strdup(ifname);
-    n->vhost = true;
-    ps->cfg->fds_passed |= n->fd >= 0;
-    g_ptr_array_add(ps->cfg->netdevs, n);
-    return true;
-}
-
-static bool opt_mem_path(ParseState *ps, const char *name, const char *arg, GError **errp)
-{
-    if (!need_file(name, arg, "-mem-path /dev/hugepages", errp)) {
-        return false;
-    }
-    set_str(&ps->cfg->mem_path, arg);
-    return true;
-}
-
-static bool opt_mem_prealloc(ParseState *ps, const char *name, const char *arg, GError **errp)
-{
-    (void)name;
-    (void)arg;
-    (void)errp;
-    ps->cfg->mem_prealloc = true;
-    return true;
-}
-
-static bool opt_overcommit(ParseState *ps, const char *name, const char *arg, GError **errp)
-{
-    g_autoptr(OptList) ol = NULL;
-
-    if (!opt_list_parse(arg, false, &ol, errp)) {
-        g_prefix_error(errp, "%s %s: ", name, arg);
-        return false;
-    }
-    for (guint i = 0; i < ol->pairs->len; i++) {
-        const OptPair *pair = g_ptr_array_index(ol->pairs, i);
-
-        if (strcmp(pair->key, "mem-lock") != 0) {
-            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_UNKNOWN,
-                        "%s %s: \"%s\" is not supported (armpass takes mem-lock=on|off)", name,
-                        arg, pair->key);
-            return false;
-        }
-        if (!parse_bool(pair->value, &ps->cfg->mem_lock, NULL)) {
-            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                        "%s %s: mem-lock=%s is not on or off (e.g. -overcommit mem-lock=on)",
-                        name, arg, pair->value);
-            return false;
-        }
-    }
-    return true;
-}
-
-/*
- * Once the whole command line is read: guest RAM's backend. -M memory-backend=ID takes that
- * -object (whose size is -m's, or must equal -m when both are given); otherwise an implicit
- * memory-backend-ram of -m, or, with -mem-path DIR, an implicit memory-backend-file there
- * (on hugetlbfs). -mem-prealloc and -overcommit mem-lock=on apply to either, as in QEMU.
- */
-static bool mem_options_resolve(ParseState *ps, GError **errp)
-{
-    ArmpassConfig *cfg = ps->cfg;
-    HostMemConfig *c = NULL;
-
-    for (guint i = 0; i < cfg->mem_backends->len; i++) {
-        HostMemConfig *b = g_ptr_array_index(cfg->mem_backends, i);
-
-        if (cfg->memory_backend && strcmp(b->id, cfg->memory_backend) == 0) {
-            c = b;
-        } else {
-            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                        "-object %s,id=%s: nothing uses it (guest RAM takes one backend: give "
-                        "-M virt,memory-backend=%s, or leave the -object out)",
-                        hostmem_kind_name(b->kind), b->id, b->id);
-            return false;
-        }
-    }
-    if (cfg->memory_backend && !c) {
-        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                    "-M memory-backend=%s: no -object has that id (add e.g. -object "
-                    "memory-backend-ram,id=%s,size=512M)", cfg->memory_backend,
-                    cfg->memory_backend);
-        return false;
-    }
-    if (c) {
-        if (cfg->mem_path) {
-            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                        "-mem-path and -M memory-backend= both say where guest RAM comes from "
-                        "(keep one: -object memory-backend-file,mem-path= does what -mem-path "
-                        "does)");
-            return false;
-        }
-        if (cfg->machine_thp >= 0) {
-            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                        "-M thp= applies to the implicit guest RAM: with memory-backend=%s, "
-                        "give thp= on that -object instead", c->id);
-            return false;
-        }
-        if (cfg->ram_size_given && cfg->ram_size != c->size) {
-            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                        "-m %" G_GUINT64_FORMAT "M differs from the size of memory-backend %s (%"
-                        G_GUINT64_FORMAT "M): give the same size, or leave -m out",
-                        cfg->ram_size >> 20, c->id, c->size >> 20);
-            return false;
-        }
-        if (c->size < ARMPASS_MIN_RAM || c->size > ARMPASS_MAX_RAM) {
-            g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                        "-object %s,id=%s: size=%" G_GUINT64_FORMAT "M is out of range for "
-                        "guest RAM (use %lluM to %lluG)", hostmem_kind_name(c->kind), c->id,
-                        c->size >> 20, ARMPASS_MIN_RAM >> 20, ARMPASS_MAX_RAM >> 30);
-            return false;
-        }
-        cfg->ram_size = c->size;
-        c = hostmem_config_copy(c);
-    } else if (cfg->mem_path) {
-        c = hostmem_config_new(HOSTMEM_FILE, "mem-path");
-        c->mem_path = g_strdup(cfg->mem_path);
-        c->require_hugetlbfs = true;
-        c->implicit = true;
-    } else {
-        c = hostmem_config_new(HOSTMEM_RAM, "ram");
-        c->implicit = true;
-        c->thp = cfg->machine_thp != 0;
-    }
-    if (c->implicit) {
-        c->size = cfg->ram_size;
-    }
-    if (cfg->direct_map && c->kind == HOSTMEM_RAM) {
-        g_set_error(errp, ARMPASS_OPTIONS_ERROR, ARMPASS_OPTIONS_ERROR_INVALID,
-                    "-M direct-map=on needs physically contiguous guest RAM, which %s is not: "
-                    "give a hugetlb backend (e.g. -object memory-backend-memfd,id=mem0,size=1G,"
-                    "hugetlb=on,hugetlbsize=1G -M virt,memory-backend=mem0,direct-map=on)",
-                    c->implicit ? "anonymous memory" : "memory-backend-ram");
-        hostmem_config_free(c);
-        return false;
-    }
-    c->prealloc |= cfg->mem_prealloc;
-    c->lock = cfg->mem_lock;
-    if (cfg->direct_map) {
-        /* its pages must be there, and stay, before their addresses are read */
-        c->prealloc = c->lock = true;
-    }
-    hostmem_config_free(cfg->ram_backend);
-    cfg->ram_backend = c;
     return true;
 }
 
