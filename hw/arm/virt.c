@@ -96,69 +96,6 @@ static bool virt_boot_plan(VirtMachine *vm, GError **errp);
 
 /* --- console ---------------------------------------------------------------------------- */
 
-static bool virt_irq_set_spi(void *opaque, unsigned spi, bool level, GError **errp)
-{
-    return kvm_set_spi(opaque, spi, level, errp);
-}
-/* gsi: SPI n is GSI n (kvm_irqfd_assign passes it as kvm_irqfd.gsi). */
-static bool virt_irq_irqfd_assign(void *opaque, int fd, int resamplefd, unsigned gsi,
-                                  GError **errp)
-{
-    return kvm_irqfd_assign(opaque, fd, resamplefd, gsi, errp);
-}
-static bool virt_irq_irqfd_deassign(void *opaque, int fd, unsigned gsi, GError **errp)
-{
-    return kvm_irqfd_deassign(opaque, fd, gsi, errp);
-}
-static bool virt_irq_has_resample(void *opaque)
-{
-    return kvm_check_extension(opaque, KVM_CAP_IRQFD_RESAMPLE);
-}
-
-static bool virt_irq_msi_route_add(void *opaque, uint64_t addr, uint32_t data, uint32_t devid,
-                                   unsigned *gsi, GError **errp)
-{
-    return kvm_msi_route_add(opaque, addr, data, devid, gsi, errp);
-}
-static bool virt_irq_msi_route_update(void *opaque, unsigned gsi, uint64_t addr, uint32_t data,
-                                      uint32_t devid, GError **errp)
-{
-    return kvm_msi_route_update(opaque, gsi, addr, data, devid, errp);
-}
-static void virt_irq_msi_route_release(void *opaque, unsigned gsi)
-{
-    kvm_msi_route_release(opaque, gsi);
-}
-static bool virt_irq_signal_msi(void *opaque, uint64_t addr, uint32_t data, uint32_t devid,
-                                GError **errp)
-{
-    return kvm_signal_msi(opaque, addr, data, devid, errp);
-}
-static bool virt_irq_has_msi(void *opaque)
-{
-    return kvm_has_msi(opaque);
-}
-
-/* Devices reach KVM's interrupt controller through these. */
-static bool virt_irq_ioeventfd(void *opaque, int fd, uint64_t addr, unsigned len, bool assign,
-                               GError **errp)
-{
-    return kvm_ioeventfd(opaque, fd, addr, len, assign, errp);
-}
-
-static const MachineIrqOps virt_kvm_irq_ops = {
-    .set_spi = virt_irq_set_spi,
-    .irqfd_assign = virt_irq_irqfd_assign,
-    .irqfd_deassign = virt_irq_irqfd_deassign,
-    .has_resample = virt_irq_has_resample,
-    .msi_route_add = virt_irq_msi_route_add,
-    .msi_route_update = virt_irq_msi_route_update,
-    .msi_route_release = virt_irq_msi_route_release,
-    .signal_msi = virt_irq_signal_msi,
-    .has_msi = virt_irq_has_msi,
-    .ioeventfd = virt_irq_ioeventfd,
-};
-
 static void virt_uart_irq(void *opaque, bool level)
 {
     VirtMachine *vm = opaque;
@@ -1018,7 +955,7 @@ static bool virt_setup(VirtMachine *vm, GError **errp)
     if (kvm_err) {
         g_debug("dumpdtb without KVM: %s", kvm_err->message);
     } else {
-        vm->ms.irq_ops = &virt_kvm_irq_ops;
+        vm->ms.irq_ops = &kvm_machine_irq_ops;
         vm->ms.irq_opaque = vm->ms.kvm;
     }
     if (!virt_memory_init(vm, errp) || !virt_load_kernel(vm, errp) ||

@@ -119,6 +119,11 @@ bool kvm_gic_create(KvmState *s, const KvmGicLayout *layout, GError **errp);
 /* Whether kvm_gic_create made an in-kernel ITS. */
 bool kvm_has_its(KvmState *s);
 
+/* The calls below as a MachineIrqOps (hw/core/device.h) whose opaque is the KvmState: what
+ * the board gives devices as ms->irq_ops (accel/kvm/kvm-machine-irq.c). */
+typedef struct MachineIrqOps MachineIrqOps;
+extern const MachineIrqOps kvm_machine_irq_ops;
+
 /* Raises or lowers SPI spi (GIC INTID 32 + spi) with KVM_IRQ_LINE. */
 bool kvm_set_spi(KvmState *s, unsigned spi, bool level, GError **errp);
 /*
