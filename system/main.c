@@ -150,6 +150,7 @@ int main(int argc, char **argv)
     g_auto(ArmpassConfig) cfg;
     g_autoptr(GError) err = NULL;
     QmpServer *qmp = NULL;
+    VirtBoard *board;
     HostMemBackend *ram;
     int status;
 
@@ -225,18 +226,18 @@ int main(int argc, char **argv)
         if (cfg.sandbox) {
             qmp_server_keep_socket_file(qmp); /* unlink(2) is not in the filter */
         }
-        virt_set_qmp(qmp);
     }
+    board = virt_board_new(&cfg, qmp);
     for (;;) {
-        status = virt_machine_run(&cfg, ram, &err);
-        if (status != ARMPASS_EXIT_GUEST_RESET || virt_reset_ends(&cfg)) {
+        status = virt_machine_run(board, ram, &err);
+        if (status != ARMPASS_EXIT_GUEST_RESET || virt_reset_ends(board)) {
             break;
         }
         g_debug("the guest reset: rebooting it");
     }
     /* The last reply (quit) and SHUTDOWN reach the client before armpass goes. */
     qmp_server_flush(qmp, 1000);
-    virt_set_qmp(NULL);
+    virt_board_free(board);
     qmp_server_free(qmp);
     hostmem_backend_free(ram);
     armpass_rcu_barrier();

@@ -4,6 +4,7 @@
 #define ARMPASS_HW_ARM_VIRT_INTERNAL_H
 
 #include "accel/kvm.h"
+#include "hw/arm/virt.h"
 #include "hw/core/device.h"
 #include "system/qmp.h"
 
@@ -15,6 +16,8 @@ typedef struct VirtMachine VirtMachine;
 /* ---- virt.c, for QMP; main thread only -------------------------------------------------- */
 
 MachineState *virt_machine_state(VirtMachine *vm);
+/* What outlives the run (include/hw/arm/virt.h). */
+VirtBoard *virt_machine_board(VirtMachine *vm);
 /* Whether QMP stop holds the vCPUs (set by stop and cont). */
 bool virt_paused(VirtMachine *vm);
 /* QMP's RunState: "prelaunch" (held by -S, never continued), "paused" (stop, or a reset while

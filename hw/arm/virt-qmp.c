@@ -348,7 +348,7 @@ void virt_qmp_detach(QmpServer *qmp, VirtMachine *vm, int event, const char *hos
             qmp_server_emit_event(qmp, "SHUTDOWN", virt_event_reason(!host_reason, reason));
         }
     } else if (event == KVM_SYSTEM_EVENT_SHUTDOWN) {
-        bool signal = !host_reason && virt_terminate_requested();
+        bool signal = !host_reason && virt_terminate_requested(virt_machine_board(vm));
         const char *reason = host_reason ? host_reason
                              : signal ? "host-signal" : "guest-shutdown";
         qmp_server_emit_event(qmp, "SHUTDOWN",

@@ -78,18 +78,46 @@ typedef struct VirtMachine {
     bool prelaunch;     /* held by -S since start, never continued (query-status) */
     const char *host_reason; /* why the host ended the run ("host-qmp-quit", ...); NULL: the
                               * guest did */
+    VirtBoard *board;       /* what outlives the run */
 } VirtMachine;
 
-/* The QMP server (system/main.c makes it), which outlives each run of the machine. */
-static QmpServer *virt_qmp;
-/* Across the runs of one armpass (guest reboots): -S holds only the first boot; a run that
- * reset while stopped holds the next. Main thread. */
-static bool virt_started_once;
-static bool virt_hold_next;
+/* What lasts across the runs of one armpass (guest reboots). Main thread. */
+struct VirtBoard {
+    const ArmpassConfig *cfg;
+    QmpServer *qmp;         /* system/main.c's, which outlives each run; NULL: none */
+    bool started_once;      /* -S holds only the first boot */
+    bool hold_next;         /* a run that reset while stopped holds the next */
+    /* SIGTERM/SIGINT: watched from the first run on, for the life of the board (not per run,
+     * so that a signal between a guest reset and the next boot is not lost). */
+    gint terminating;
+    VirtMachine *current;   /* the run the signal ends, NULL between runs */
+    guint sigterm_source, sigint_source; /* 0 until the first run watches them */
+};
 
-void virt_set_qmp(QmpServer *qmp)
+VirtBoard *virt_board_new(const ArmpassConfig *cfg, QmpServer *qmp)
 {
-    virt_qmp = qmp;
+    VirtBoard *b = g_new0(VirtBoard, 1);
+
+    b->cfg = cfg;
+    b->qmp = qmp;
+    return b;
+}
+
+void virt_board_free(VirtBoard *b)
+{
+    if (!b) {
+        return;
+    }
+    if (b->sigterm_source) {
+        g_source_remove(b->sigterm_source);
+        g_source_remove(b->sigint_source);
+    }
+    g_free(b);
+}
+
+VirtBoard *virt_machine_board(VirtMachine *vm)
+{
+    return vm->board;
 }
 
 static bool virt_boot_plan(VirtMachine *vm, GError **errp);
@@ -732,41 +760,36 @@ static void virt_system_event(void *opaque, uint32_t type)
     virt_quit(opaque, (int)type);
 }
 
-/* SIGTERM/SIGINT: watched for the life of the process (not per run, so that a signal
- * between a guest reset and the next boot is not lost); main thread only. */
-static gint virt_terminating;
-static VirtMachine *virt_current;
-
 static gboolean virt_signal(gpointer opaque)
 {
-    (void)opaque;
+    VirtBoard *b = opaque;
+
     g_printerr("armpass: terminating on signal\n");
-    g_atomic_int_set(&virt_terminating, 1);
-    if (virt_current) {
-        virt_quit(virt_current, KVM_SYSTEM_EVENT_SHUTDOWN);
+    g_atomic_int_set(&b->terminating, 1);
+    if (b->current) {
+        virt_quit(b->current, KVM_SYSTEM_EVENT_SHUTDOWN);
     }
     return G_SOURCE_CONTINUE;
 }
 
-static void virt_signals_init(void)
+static void virt_signals_init(VirtBoard *b)
 {
-    static bool done;
-
-    if (!done) {
-        g_unix_signal_add(SIGTERM, virt_signal, NULL);
-        g_unix_signal_add(SIGINT, virt_signal, NULL);
-        done = true;
+    if (!b->sigterm_source) {
+        b->sigterm_source = g_unix_signal_add(SIGTERM, virt_signal, b);
+        b->sigint_source = g_unix_signal_add(SIGINT, virt_signal, b);
     }
 }
 
-bool virt_reset_ends(const ArmpassConfig *cfg)
+bool virt_reset_ends(VirtBoard *b)
 {
-    return cfg->no_reboot || cfg->sandbox || cfg->fds_passed || virt_terminate_requested();
+    const ArmpassConfig *cfg = b->cfg;
+
+    return cfg->no_reboot || cfg->sandbox || cfg->fds_passed || virt_terminate_requested(b);
 }
 
-bool virt_terminate_requested(void)
+bool virt_terminate_requested(VirtBoard *b)
 {
-    return g_atomic_int_get(&virt_terminating);
+    return g_atomic_int_get(&b->terminating);
 }
 
 /* The whole of a /proc file: from fd (opened before -sandbox on forbade opening) if >= 0,
@@ -995,7 +1018,7 @@ static bool virt_setup(VirtMachine *vm, GError **errp)
  */
 static bool virt_sandbox(VirtMachine *vm, GError **errp)
 {
-    if (vm->cfg->stats || virt_qmp) { /* -d stats, x-armpass-query-stats */
+    if (vm->cfg->stats || vm->board->qmp) { /* -d stats, x-armpass-query-stats */
         vm->proc_status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
         vm->proc_smaps_fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
     }
@@ -1013,23 +1036,26 @@ static bool virt_sandbox(VirtMachine *vm, GError **errp)
 /* ms->device_failed: a device's backend failed while the guest runs. */
 static void virt_device_failed(void *opaque, const char *id, const char *reason)
 {
-    (void)opaque;
-    if (virt_qmp) {
-        qmp_event_device_failed(virt_qmp, id, reason);
+    VirtBoard *b = opaque;
+
+    if (b->qmp) {
+        qmp_event_device_failed(b->qmp, id, reason);
     }
 }
 
 /* ms->device_deleted: the guest let a device_del'd device go and it is gone. */
 static void virt_device_deleted(void *opaque, const char *id, const char *path)
 {
-    (void)opaque;
-    if (virt_qmp) {
-        qmp_event_device_deleted(virt_qmp, id, path);
+    VirtBoard *b = opaque;
+
+    if (b->qmp) {
+        qmp_event_device_deleted(b->qmp, id, path);
     }
 }
 
-int virt_machine_run(const ArmpassConfig *cfg, HostMemBackend *ram, GError **errp)
+int virt_machine_run(VirtBoard *board, HostMemBackend *ram, GError **errp)
 {
+    const ArmpassConfig *cfg = board->cfg;
     VirtMachine vm = {
         .cfg = cfg,
         .backend = ram,
@@ -1039,6 +1065,7 @@ int virt_machine_run(const ArmpassConfig *cfg, HostMemBackend *ram, GError **err
         .proc_smaps_fd = -1,
         .kernel = { .fd = -1 },
         .initrd_fd = -1,
+        .board = board,
         .ms = {
             .cfg = cfg,
             .ops = &host_ops_system,
@@ -1051,6 +1078,7 @@ int virt_machine_run(const ArmpassConfig *cfg, HostMemBackend *ram, GError **err
             .devices = g_ptr_array_new(),
             .main_context = g_main_context_default(),
             .device_deleted = virt_device_deleted,
+            .device_deleted_opaque = board,
             .device_failed = virt_device_failed,
             .sysfs_root = g_strdup("/sys"),
         },
@@ -1074,36 +1102,36 @@ int virt_machine_run(const ArmpassConfig *cfg, HostMemBackend *ram, GError **err
         return -1;
     }
     vm.loop = g_main_loop_new(NULL, FALSE);
-    virt_signals_init();
-    virt_current = &vm;
-    if (virt_terminate_requested()) {
+    virt_signals_init(board);
+    board->current = &vm;
+    if (virt_terminate_requested(board)) {
         virt_quit(&vm, KVM_SYSTEM_EVENT_SHUTDOWN);
     }
     virt_stdin_start(&vm);
     vm.ms.guest_running = true; /* from now on a plugged device is hot-plugged */
     /* -S holds the first boot until QMP cont; a guest reset while stopped keeps it stopped
      * (as QEMU does): the new VM waits for cont too. */
-    if ((cfg->start_paused && !virt_started_once) || virt_hold_next) {
+    if ((cfg->start_paused && !board->started_once) || board->hold_next) {
         kvm_hold_vcpus(vm.ms.kvm);
         vm.paused = true;
-        vm.prelaunch = !virt_started_once;
+        vm.prelaunch = !board->started_once;
     }
-    virt_started_once = true;
-    virt_hold_next = false;
+    board->started_once = true;
+    board->hold_next = false;
     if (!kvm_start_vcpus(vm.ms.kvm, &vm.as, virt_system_event, &vm, errp)) {
-        virt_current = NULL;
+        board->current = NULL;
         virt_teardown(&vm);
         return -1;
     }
-    if (virt_qmp) {
-        virt_qmp_attach(virt_qmp, &vm);
+    if (board->qmp) {
+        virt_qmp_attach(board->qmp, &vm);
     }
     g_main_loop_run(vm.loop);
-    virt_current = NULL;
+    board->current = NULL;
     kvm_stop_vcpus(vm.ms.kvm);
-    if (virt_qmp) {
-        virt_qmp_detach(virt_qmp, &vm, g_atomic_int_get(&vm.event), vm.host_reason,
-                        virt_reset_ends(cfg));
+    if (board->qmp) {
+        virt_qmp_detach(board->qmp, &vm, g_atomic_int_get(&vm.event), vm.host_reason,
+                        virt_reset_ends(board));
     }
     switch (g_atomic_int_get(&vm.event)) {
     case KVM_SYSTEM_EVENT_SHUTDOWN:
@@ -1111,7 +1139,7 @@ int virt_machine_run(const ArmpassConfig *cfg, HostMemBackend *ram, GError **err
         break;
     case KVM_SYSTEM_EVENT_RESET:
         status = ARMPASS_EXIT_GUEST_RESET;
-        virt_hold_next = vm.paused;
+        board->hold_next = vm.paused;
         break;
     default:
         g_set_error(errp, VIRT_ERROR, EIO, "the guest stopped on a vCPU error (see above)");

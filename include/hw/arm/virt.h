@@ -127,29 +127,35 @@ typedef struct VirtFdtParams {
  */
 void *virt_fdt_build(MachineState *ms, const VirtFdtParams *p, size_t *size, GError **errp);
 
+typedef struct QmpServer QmpServer;
 /*
- * Runs the virt machine described by cfg to the end, its guest RAM in ram (a backend of
- * cfg->ram_size bytes, aligned in host-virtual address to ram->align, which divides the RAM's
- * guest-physical base; it outlives the run): loads the kernel, creates the VM,
- * devices and device tree, runs the vCPUs until the guest powers off or resets.
+ * The virt board across the runs of one armpass (guest reboots): the configuration, the QMP
+ * server whose clients the runs serve (their commands registered while a run lasts, their
+ * events sent; NULL: none; it outlives the board), -S's hold, and SIGTERM/SIGINT, watched
+ * from the first run until virt_board_free. Main thread.
+ */
+typedef struct VirtBoard VirtBoard;
+VirtBoard *virt_board_new(const ArmpassConfig *cfg, QmpServer *qmp);
+void virt_board_free(VirtBoard *b);
+
+/*
+ * Runs the virt machine described by board's configuration to the end, its guest RAM in ram
+ * (a backend of cfg->ram_size bytes, aligned in host-virtual address to ram->align, which
+ * divides the RAM's guest-physical base; it outlives the run): loads the kernel, creates the
+ * VM, devices and device tree, runs the vCPUs until the guest powers off or resets.
  * Returns the exit status (0 powered off, ARMPASS_EXIT_GUEST_RESET); on an error returns -1
  * with *errp set and nothing left running.
  */
-int virt_machine_run(const ArmpassConfig *cfg, HostMemBackend *ram, GError **errp);
+int virt_machine_run(VirtBoard *board, HostMemBackend *ram, GError **errp);
 /* The power button: the PL061 line gpio-keys watches (as on QEMU's virt). */
 #define VIRT_GPIO_POWER_LINE 3
 
-typedef struct QmpServer QmpServer;
-/* The QMP server whose clients the runs of the machine serve (their commands registered
- * while a run lasts, their events sent); NULL: none. Set before virt_machine_run. */
-void virt_set_qmp(QmpServer *qmp);
-
 /* Whether SIGTERM or SIGINT arrived: no reboot after it (system/main.c). */
-bool virt_terminate_requested(void);
+bool virt_terminate_requested(VirtBoard *b);
 /* Whether a guest reset ends armpass (exit status 3) instead of rebooting the guest:
  * -no-reboot, -sandbox on (files cannot be opened again), descriptors passed in (closed with
  * the first VM; a bound cdev cannot be bound again), or a termination signal seen. The one
  * rule for system/main.c's loop and QMP's SHUTDOWN after RESET. */
-bool virt_reset_ends(const ArmpassConfig *cfg);
+bool virt_reset_ends(VirtBoard *b);
 
 #endif
