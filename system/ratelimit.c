@@ -4,6 +4,17 @@
 
 #include <stdarg.h>
 
+void ratelimit_init(RateLimit *rl, unsigned interval_ms, unsigned burst)
+{
+    *rl = (RateLimit)RATELIMIT_INIT(interval_ms, burst);
+    g_mutex_init(&rl->lock);
+}
+
+void ratelimit_clear(RateLimit *rl)
+{
+    g_mutex_clear(&rl->lock);
+}
+
 bool ratelimit_check(RateLimit *rl, int64_t now_us, uint64_t *suppressed)
 {
     bool ok;

@@ -4,6 +4,7 @@
 #define ARMPASS_ACCEL_KVM_INTERNAL_H
 
 #include "accel/kvm.h"
+#include "system/ratelimit.h"
 
 #include <linux/kvm.h>
 #include <pthread.h>
@@ -70,6 +71,10 @@ struct KvmState {
     int msi_ready;             /* atomic: 1 once the ITS and capabilities were found */
     KvmVcpuFeatures features;  /* what kvm_create_vcpus gave the vCPUs */
     bool pmu_ready;            /* kvm_vcpus_init_pmu has set up every vCPU's PMU */
+    /* What a guest can make armpass refuse at will (kvm-vcpu.c): a few lines per second at
+     * most, for all vCPUs together. */
+    RateLimit refused_mmio_rl;
+    RateLimit refused_nisv_rl;
 };
 
 /* Sets up and frees the routing-table state (kvm-irqchip.c); kvm_init / kvm_destroy. */

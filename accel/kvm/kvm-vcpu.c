@@ -320,10 +320,6 @@ bool kvm_vcpu_set_boot_regs(KvmState *s, unsigned idx, uint64_t pc, uint64_t x0,
 #endif
 }
 
-/* What a guest can make armpass refuse at will: a few lines per second at most. */
-static RateLimit refused_mmio_rl = RATELIMIT_INIT(5000, 5);
-static RateLimit refused_nisv_rl = RATELIMIT_INIT(5000, 5);
-
 /*
  * A guest access that hit no device (the MMIO exit's address is in no region): reads as zero,
  * writes are ignored (what a bus without a device answers on most Arm SoCs), logged at a
@@ -332,7 +328,7 @@ static RateLimit refused_nisv_rl = RATELIMIT_INIT(5000, 5);
 static void kvm_vcpu_refuse_mmio(KvmVcpu *v, const struct kvm_run *run)
 {
     v->counters.refused_mmio++;
-    ratelimit_warn(&refused_mmio_rl, "vCPU %u: guest %s of %u bytes at 0x%llx: no device "
+    ratelimit_warn(&v->s->refused_mmio_rl, "vCPU %u: guest %s of %u bytes at 0x%llx: no device "
                    "there; %s", v->index, run->mmio.is_write ? "write" : "read", run->mmio.len,
                    (unsigned long long)run->mmio.phys_addr,
                    run->mmio.is_write ? "ignored" : "read as zero");
@@ -350,7 +346,7 @@ static bool kvm_vcpu_refuse_nisv(KvmVcpu *v, const struct kvm_run *run)
     struct kvm_vcpu_events ev = { 0 };
 
     v->counters.exits_nisv++;
-    ratelimit_warn(&refused_nisv_rl, "vCPU %u: guest access at 0x%llx that KVM cannot decode "
+    ratelimit_warn(&v->s->refused_nisv_rl, "vCPU %u: guest access at 0x%llx that KVM cannot decode "
                    "(a load/store pair or writeback to MMIO?): refused with an external abort",
                    v->index, (unsigned long long)run->arm_nisv.fault_ipa);
     ev.exception.ext_dabt_pending = 1;

@@ -141,6 +141,8 @@ KvmState *kvm_init_fd(const HostOps *ops, const char *path, int fd, GError **err
     kvm_irqchip_init(s);
     g_mutex_init(&s->pause_lock);
     g_cond_init(&s->pause_cond);
+    ratelimit_init(&s->refused_mmio_rl, 5000, 5);
+    ratelimit_init(&s->refused_nisv_rl, 5000, 5);
     return g_steal_pointer(&s);
 
 fail_vm:
@@ -176,6 +178,8 @@ void kvm_destroy(KvmState *s)
     kvm_irqchip_destroy(s);
     g_mutex_clear(&s->pause_lock);
     g_cond_clear(&s->pause_cond);
+    ratelimit_clear(&s->refused_mmio_rl);
+    ratelimit_clear(&s->refused_nisv_rl);
     g_free(s->vcpus);
     g_free(s->slots);
     g_free(s);

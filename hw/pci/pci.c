@@ -36,9 +36,8 @@ struct PCIBus {
     unsigned intx_first_spi;
     unsigned intx_count[4];  /* devices driving each line high; under the root's intx_lock */
     GMutex intx_lock;
+    RateLimit bar_refusal_rl; /* the root bus's: BARs the guest placed where they cannot go */
 };
-
-static RateLimit bar_refusal_rl = RATELIMIT_INIT(5000, 5);
 
 PCIBus *pci_bus_new(MemoryRegion *sysmem, AddressSpace *as, const PCIWindow *windows,
                     unsigned nr_windows)
@@ -50,6 +49,7 @@ PCIBus *pci_bus_new(MemoryRegion *sysmem, AddressSpace *as, const PCIWindow *win
     bus->windows = g_memdup2(windows, sizeof(*windows) * nr_windows);
     bus->nr_windows = nr_windows;
     g_mutex_init(&bus->intx_lock);
+    ratelimit_init(&bus->bar_refusal_rl, 5000, 5);
     return bus;
 }
 
@@ -211,6 +211,7 @@ void pci_bus_free(PCIBus *bus)
         g_warn_if_fail(bus->devices[i] == NULL);
     }
     g_mutex_clear(&bus->intx_lock);
+    ratelimit_clear(&bus->bar_refusal_rl);
     g_free(bus->windows);
     g_free(bus->name);
     g_free(bus);
@@ -227,6 +228,7 @@ PCIBus *pci_bridge_bus_new(PCIDevice *d, const char *name, bool one_slot)
     bus->name = g_strdup(name);
     bus->one_slot = one_slot;
     g_mutex_init(&bus->intx_lock);
+    ratelimit_init(&bus->bar_refusal_rl, 5000, 5); /* unused: the root's counts */
     d->sec_bus = bus;
     return bus;
 }
@@ -734,10 +736,12 @@ static uint64_t bus_forwards(const PCIBus *bus, const PCIDevice *d, unsigned idx
 void pci_update_mappings(PCIDevice *d)
 {
     bool changed = false;
+    RateLimit *rl;
 
     if (!d->bus) {
         return;
     }
+    rl = &root_bus(d->bus)->bar_refusal_rl;
     for (unsigned idx = 0; idx < PCI_NUM_REGIONS; idx++) {
         PCIBar *bar = &d->bars[idx];
         const char *why;
@@ -753,9 +757,8 @@ void pci_update_mappings(PCIDevice *d)
             if (why && want != bar->refused) {
                 bar->refused = want;
                 d->bar_refusals++;
-                ratelimit_warn(&bar_refusal_rl, "%s: BAR %u (0x%" PRIx64 " bytes) left "
-                               "unmapped: the guest placed it %s", d->name, idx, bar->size,
-                               why);
+                ratelimit_warn(rl, "%s: BAR %u (0x%" PRIx64 " bytes) left unmapped: the guest "
+                               "placed it %s", d->name, idx, bar->size, why);
             } else if (!why) {
                 bar->refused = 0;
             }
@@ -771,9 +774,8 @@ void pci_update_mappings(PCIDevice *d)
             if (why) {
                 bar->refused = want;
                 d->bar_refusals++;
-                ratelimit_warn(&bar_refusal_rl, "%s: BAR %u (0x%" PRIx64 " bytes) left "
-                               "unmapped: the guest placed it %s", d->name, idx, bar->size,
-                               why);
+                ratelimit_warn(rl, "%s: BAR %u (0x%" PRIx64 " bytes) left unmapped: the guest "
+                               "placed it %s", d->name, idx, bar->size, why);
             }
             continue;
         }
@@ -783,8 +785,7 @@ void pci_update_mappings(PCIDevice *d)
             }
             bar->refused = target;
             d->bar_refusals++;
-            ratelimit_warn(&bar_refusal_rl, "%s: BAR %u left unmapped: %s", d->name, idx,
-                           err->message);
+            ratelimit_warn(rl, "%s: BAR %u left unmapped: %s", d->name, idx, err->message);
             continue;
         }
         g_debug("%s: BAR %u (0x%" PRIx64 " bytes) mapped at 0x%" PRIx64, d->name, idx,

@@ -68,6 +68,7 @@ VfioContext *vfio_context_new(const HostOps *ops, const char *sysfs_root, const 
     ctx->devices = g_ptr_array_new();
     ctx->iommufds = g_ptr_array_new();
     ctx->container_objects = g_ptr_array_new();
+    ratelimit_init(&ctx->config_error_rl, 5000, 5);
     g_debug("vfio: context on %s and %s, page size 0x%" PRIx64 ", DMA %s",
             sysfs_root, dev_root, ctx->page_size, as ? "follows guest RAM" : "off");
     return ctx;
@@ -105,6 +106,7 @@ void vfio_context_free(VfioContext *ctx)
     g_free(ctx->sysfs_root);
     g_free(ctx->dev_root);
     g_free(ctx->iommu_path);
+    ratelimit_clear(&ctx->config_error_rl);
     g_free(ctx);
 }
 

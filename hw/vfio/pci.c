@@ -104,8 +104,6 @@ char *vfio_pci_parse_host(const char *host, GError **errp)
 
 /* ---- Config space -------------------------------------------------------------------- */
 
-static RateLimit config_error_rl = RATELIMIT_INIT(5000, 5);
-
 static uint32_t mask_of(const VfioPciDevice *d, uint32_t addr, unsigned len)
 {
     uint32_t m = 0;
@@ -149,7 +147,7 @@ static bool dev_config_rw(VfioPciDevice *d, uint32_t addr, uint32_t *val, unsign
     }
     if (!ok) {
         d->config_errors++;
-        ratelimit_warn(&config_error_rl, "%s (config space)", err->message);
+        ratelimit_warn(&d->vdev->ctx->config_error_rl, "%s (config space)", err->message);
     }
     return ok;
 }

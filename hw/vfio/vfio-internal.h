@@ -5,6 +5,7 @@
 #define ARMPASS_HW_VFIO_VFIO_INTERNAL_H
 
 #include "hw/vfio/vfio-common.h"
+#include "system/ratelimit.h"
 
 /* A -object vfio-container: its descriptor until a device's group takes it. */
 typedef struct VfioContainerObject {
@@ -24,6 +25,7 @@ struct VfioContext {
     GPtrArray *devices;    /* VfioDevice *, attached */
     GPtrArray *iommufds;   /* VfioIommufd *, every -object iommufd */
     GPtrArray *container_objects; /* VfioContainerObject * */
+    RateLimit config_error_rl; /* vfio-pci's config-space errors, all devices together */
 };
 
 /*

@@ -23,6 +23,10 @@ typedef struct RateLimit {
 #define RATELIMIT_INIT(interval_ms, burst_)                                              \
     { .interval_us = (int64_t)(interval_ms) * 1000, .burst = (burst_) }
 
+/* The same for a limiter inside an object (its lock initialised); ratelimit_clear undoes it. */
+void ratelimit_init(RateLimit *rl, unsigned interval_ms, unsigned burst);
+void ratelimit_clear(RateLimit *rl);
+
 /*
  * Whether a message may go out now (monotonic time now_us, in microseconds; pass
  * g_get_monotonic_time()). When it may and messages were held back before it, *suppressed
