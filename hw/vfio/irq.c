@@ -9,9 +9,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define VFIO_IRQ_ERROR vfio_irq_error_quark()
-static G_DEFINE_QUARK(armpass-vfio-irq-error, vfio_irq_error)
-
 static void vfio_irq_line_set(VfioIrqLine *line, bool level)
 {
     if (level && !line->line_high) {
@@ -216,7 +213,7 @@ static int vfio_irq_new_eventfd(VfioIrqLine *line, GError **errp)
     const HostOps *ops = line->ms->ops;
     int fd = ops->eventfd(ops->opaque, 0, EFD_NONBLOCK);
     if (fd < 0) {
-        g_set_error(errp, VFIO_IRQ_ERROR, errno, "vfio %s: eventfd: %s", line->vdev->name,
+        g_set_error(errp, VFIO_ERROR, errno, "vfio %s: eventfd: %s", line->vdev->name,
                     g_strerror(errno));
     }
     return fd;

@@ -22,9 +22,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define VFIO_PCI_ERROR vfio_pci_error_quark()
-static G_DEFINE_QUARK(armpass-vfio-pci-error, vfio_pci_error)
-
 static const Property vfio_pci_props[] = {
     { "host", PROP_STRING, offsetof(VfioPciDevice, host), 0,
       "host PCI address DDDD:BB:DD.F (e.g. 0000:00:01.0), bound to vfio-pci" },
@@ -94,7 +91,7 @@ char *vfio_pci_parse_host(const char *host, GError **errp)
         }
     }
     if (n < 0 || slot > 0x1f || fn > 7) {
-        g_set_error(errp, VFIO_PCI_ERROR, EINVAL, "host=%s is not a PCI address: give "
+        g_set_error(errp, VFIO_ERROR, EINVAL, "host=%s is not a PCI address: give "
                     "DDDD:BB:DD.F as lspci -D shows it (e.g. host=0000:00:01.0)",
                     host ? host : "");
         return NULL;
@@ -688,12 +685,12 @@ static bool vfio_pci_realize(DeviceState *dev, MachineState *ms, GError **errp)
     d->x_irqfd = d->x_irqfd_set ? d->x_irqfd : true;
     d->rombar = d->rombar_set ? d->rombar != 0 : 1;
     if (d->x_mmap_timeout_ms > 3600 * 1000) {
-        g_set_error(errp, VFIO_PCI_ERROR, EINVAL, "x-mmap-timeout-ms=%" PRIu64 ": give at most "
+        g_set_error(errp, VFIO_ERROR, EINVAL, "x-mmap-timeout-ms=%" PRIu64 ": give at most "
                     "3600000 (an hour)", d->x_mmap_timeout_ms);
         return false;
     }
     if (!d->host == !d->sysfsdev) {
-        g_set_error(errp, VFIO_PCI_ERROR, EINVAL, "give the host device with host=DDDD:BB:DD.F "
+        g_set_error(errp, VFIO_ERROR, EINVAL, "give the host device with host=DDDD:BB:DD.F "
                     "(e.g. host=0000:00:01.0) or sysfsdev=PATH, one of them");
         return false;
     }
@@ -705,7 +702,7 @@ static bool vfio_pci_realize(DeviceState *dev, MachineState *ms, GError **errp)
         return false;
     }
     if (!ms->pci_bus) {
-        g_set_error(errp, VFIO_PCI_ERROR, ENODEV, "the machine has no PCI bus");
+        g_set_error(errp, VFIO_ERROR, ENODEV, "the machine has no PCI bus");
         return false;
     }
     bus = ms->pci_bus;
@@ -713,7 +710,7 @@ static bool vfio_pci_realize(DeviceState *dev, MachineState *ms, GError **errp)
         PCIERootPort *rp = pcie_root_port_find(ms, d->bus);
 
         if (!rp || !rp->parent.realized) {
-            g_set_error(errp, VFIO_PCI_ERROR, ENODEV, "bus=%s: no pcie-root-port has id=%s "
+            g_set_error(errp, VFIO_ERROR, ENODEV, "bus=%s: no pcie-root-port has id=%s "
                         "(add -device pcie-root-port,id=%s)", d->bus, d->bus, d->bus);
             return false;
         }
@@ -729,7 +726,7 @@ static bool vfio_pci_realize(DeviceState *dev, MachineState *ms, GError **errp)
         if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
             g_autofree char *dir = g_path_get_dirname(path);
 
-            g_set_error(errp, VFIO_PCI_ERROR, ENOENT, "host=%s: no such PCI device in %s "
+            g_set_error(errp, VFIO_ERROR, ENOENT, "host=%s: no such PCI device in %s "
                         "(lspci -D lists the host's)", d->host, dir);
             return false;
         }

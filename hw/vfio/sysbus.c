@@ -72,9 +72,6 @@ const Property vfio_amba_props[] = {
 /* x-mmap-timeout-ms's bound, milliseconds (0 is the default, 1100). */
 #define VFIO_SYSBUS_MAX_MMAP_TIMEOUT_MS 3600000u
 
-#define VFIO_SYSBUS_ERROR vfio_sysbus_error_quark()
-static G_DEFINE_QUARK(armpass-vfio-sysbus-error, vfio_sysbus_error)
-
 static const char *vfio_dev_name(VfioSysbusDevice *d)
 {
     return d->vdev ? d->vdev->name : d->host ? d->host : d->sysfsdev;
@@ -135,7 +132,7 @@ static bool vfio_sysbus_irqs_init(VfioSysbusDevice *d, GError **errp)
                   "x-mmap-timeout-ms)", vfio_dev_name(d));
     }
     if (d->x_mmap_timeout_ms_set && d->x_mmap_timeout_ms > VFIO_SYSBUS_MAX_MMAP_TIMEOUT_MS) {
-        g_set_error(errp, VFIO_SYSBUS_ERROR, EINVAL, "x-mmap-timeout-ms=%" PRIu64 " is more "
+        g_set_error(errp, VFIO_ERROR, EINVAL, "x-mmap-timeout-ms=%" PRIu64 " is more "
                     "than %u (an hour)", d->x_mmap_timeout_ms, VFIO_SYSBUS_MAX_MMAP_TIMEOUT_MS);
         return false;
     }
@@ -180,7 +177,7 @@ static bool vfio_sysbus_irqs_init(VfioSysbusDevice *d, GError **errp)
         d->irqs[i].flags = info.flags;
         line->level = info.flags & VFIO_IRQ_INFO_AUTOMASKED;
         if (!(info.flags & VFIO_IRQ_INFO_EVENTFD) || info.count == 0) {
-            g_set_error(errp, VFIO_SYSBUS_ERROR, ENOTSUP, "vfio %s: IRQ %u cannot signal an "
+            g_set_error(errp, VFIO_ERROR, ENOTSUP, "vfio %s: IRQ %u cannot signal an "
                         "eventfd (flags 0x%x, count %u)", vfio_dev_name(d), i, info.flags,
                         info.count);
             return false;
@@ -208,7 +205,7 @@ static bool vfio_sysbus_regions_init(VfioSysbusDevice *d, GError **errp)
     uint64_t cursor = d->mmio_base;
 
     if (d->mmio_base_set && (d->mmio_base & 0xfff)) {
-        g_set_error(errp, VFIO_SYSBUS_ERROR, EINVAL, "mmio-base=0x%" PRIx64 " is not 4 KiB "
+        g_set_error(errp, VFIO_ERROR, EINVAL, "mmio-base=0x%" PRIx64 " is not 4 KiB "
                     "aligned", d->mmio_base);
         return false;
     }
@@ -263,11 +260,11 @@ static bool vfio_sysbus_check_kind(VfioSysbusDevice *d, GError **errp)
         return true;
     }
     if (use) {
-        g_set_error(errp, VFIO_SYSBUS_ERROR, EINVAL, "%s is %s device, not %s: use -device "
+        g_set_error(errp, VFIO_ERROR, EINVAL, "%s is %s device, not %s: use -device "
                     "%s,host=%s", d->vdev->name, is, d->amba ? "AMBA" : "platform", use,
                     d->vdev->name);
     } else {
-        g_set_error(errp, VFIO_SYSBUS_ERROR, EINVAL, "%s is %s device, not %s", d->vdev->name,
+        g_set_error(errp, VFIO_ERROR, EINVAL, "%s is %s device, not %s", d->vdev->name,
                     is, d->amba ? "AMBA" : "platform");
     }
     return false;
@@ -318,7 +315,7 @@ bool vfio_sysbus_realize(DeviceState *dev, MachineState *ms, GError **errp)
     d->ms = ms;
     d->amba = dev->klass == &vfio_amba_device_class;
     if (!d->host == !d->sysfsdev) {
-        g_set_error(errp, VFIO_SYSBUS_ERROR, EINVAL, "give the host device with host=NAME "
+        g_set_error(errp, VFIO_ERROR, EINVAL, "give the host device with host=NAME "
                     "(e.g. host=9010000.pl031) or sysfsdev=PATH, one of them");
         return false;
     }
