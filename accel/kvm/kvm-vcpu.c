@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "armpass-kvm"
 #include "kvm-internal.h"
 
+#include "system/notice.h"
 #include "system/ratelimit.h"
 
 #include <errno.h>
@@ -367,7 +368,7 @@ static void kvm_vcpu_fatal(KvmVcpu *v, const char *fmt, ...)
     va_start(ap, fmt);
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_printerr("armpass: vCPU %u: %s\n", v->index, msg);
+    armpass_notice("vCPU %u: %s", v->index, msg);
     v->s->on_event(v->s->event_opaque, 0);
 }
 
@@ -548,8 +549,8 @@ void kvm_pause_vcpus(KvmState *s)
         s->paused_cnt_valid = kvm_vcpu_reg(s, 0, REG_TIMER_CNT, &s->paused_cnt, false,
                                            "TIMER_CNT", &err);
         if (!s->paused_cnt_valid) {
-            g_printerr("armpass: warning: the guest's clock runs on while stopped: %s\n",
-                       err->message);
+            armpass_notice("warning: the guest's clock runs on while stopped: %s",
+                           err->message);
         }
     }
     g_debug("vCPUs paused");
@@ -567,8 +568,8 @@ void kvm_resume_vcpus(KvmState *s)
         g_autoptr(GError) err = NULL;
 
         if (!kvm_vcpu_reg(s, 0, REG_TIMER_CNT, &s->paused_cnt, true, "TIMER_CNT", &err)) {
-            g_printerr("armpass: warning: the guest's clock jumps by the time it was "
-                       "stopped: %s\n", err->message);
+            armpass_notice("warning: the guest's clock jumps by the time it was "
+                           "stopped: %s", err->message);
         }
         s->paused_cnt_valid = false;
     }

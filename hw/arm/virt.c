@@ -18,6 +18,7 @@
 #include "hw/pci/pci.h"
 #include "hw/pci/pcie-root-port.h"
 #include "hw/vfio/vfio-common.h"
+#include "system/notice.h"
 #include "system/qmp.h"
 #include "system/sandbox.h"
 #include "system/tsan.h"
@@ -342,7 +343,7 @@ static gboolean virt_signal(gpointer opaque)
 {
     VirtBoard *b = opaque;
 
-    g_printerr("armpass: terminating on signal\n");
+    armpass_notice("terminating on signal");
     g_atomic_int_set(&b->terminating, 1);
     if (b->current) {
         virt_quit(b->current, KVM_SYSTEM_EVENT_SHUTDOWN);

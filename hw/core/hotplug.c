@@ -4,6 +4,7 @@
 #include "hw/core/hotplug.h"
 
 #include "hw/pci/pcie-root-port.h"
+#include "system/notice.h"
 
 #include <errno.h>
 #include <string.h>
@@ -249,8 +250,8 @@ void machine_hotplug_host_request(MachineState *ms, DeviceState *dev, const char
         if (ok) {
             /* As device_del: pciehp releases it and powers the slot off, the device goes
              * (hotplug_power_off), DEVICE_DELETED follows, and the host's removal goes on. */
-            g_printerr("armpass: %s: %s: the guest is asked to release it (its slot's "
-                       "attention button)\n", what, reason);
+            armpass_notice("%s: %s: the guest is asked to release it (its slot's "
+                           "attention button)", what, reason);
             return;
         }
         why = g_strdup(err->message);

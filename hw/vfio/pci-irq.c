@@ -18,6 +18,7 @@
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "vfio-internal.h"
+#include "system/notice.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -339,8 +340,8 @@ static bool intx_needs_userspace(VfioPciDevice *d)
     }
     if (!d->intx_shared_notice) {
         d->intx_shared_notice = true;
-        g_printerr("armpass: vfio %s: its INTx shares the line of a pcie-root-port, so it goes "
-                   "through armpass, not an irqfd (MSI and MSI-X do not)\n", d->name);
+        armpass_notice("vfio %s: its INTx shares the line of a pcie-root-port, so it goes "
+                       "through armpass, not an irqfd (MSI and MSI-X do not)", d->name);
     }
     return true;
 }

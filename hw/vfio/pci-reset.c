@@ -11,6 +11,7 @@
 #include "hw/vfio/vfio-pci.h"
 
 #include "vfio-internal.h"
+#include "system/notice.h"
 
 #include <errno.h>
 #include <string.h>
@@ -155,7 +156,7 @@ void vfio_pci_reset(VfioPciDevice *d)
         return;
     }
     d->reset_kind = "none";
-    g_printerr("armpass: vfio %s: not reset: %s and %s; it starts as its last user left it\n",
-               d->name, flr ? flr : "it has no function reset (VFIO_DEVICE_RESET)",
-               err ? err->message : "no bus reset is possible");
+    armpass_notice("vfio %s: not reset: %s and %s; it starts as its last user left it",
+                   d->name, flr ? flr : "it has no function reset (VFIO_DEVICE_RESET)",
+                   err ? err->message : "no bus reset is possible");
 }

@@ -12,6 +12,7 @@
 #include "hw/pci/msix.h"
 #include "hw/pci/pcie-root-port.h"
 #include "vfio-internal.h"
+#include "system/notice.h"
 #include "system/ratelimit.h"
 
 #include <errno.h>
@@ -488,8 +489,8 @@ static gboolean req_fired(gint fd, GIOCondition cond, gpointer opaque)
     g_debug("vfio %s: request interrupt (%" PRIu64 " so far)", d->name, d->req_signals);
     if (!ms->device_request) {
         if (d->req_signals == 1) {
-            g_printerr("armpass: vfio %s: %s; it stays with the guest, and the host's removal "
-                       "waits until armpass exits\n", d->name, REQ_REASON);
+            armpass_notice("vfio %s: %s; it stays with the guest, and the host's removal "
+                           "waits until armpass exits", d->name, REQ_REASON);
         }
         return G_SOURCE_CONTINUE;
     }
@@ -509,21 +510,21 @@ bool vfio_pci_req_wire(VfioPciDevice *d)
     if (d->vdev->num_irqs <= VFIO_PCI_REQ_IRQ_INDEX ||
         !vfio_device_get_irq_info(d->vdev, VFIO_PCI_REQ_IRQ_INDEX, &info, NULL) ||
         info.count < 1 || !(info.flags & VFIO_IRQ_INFO_EVENTFD)) {
-        g_printerr("armpass: vfio %s: VFIO offers no request interrupt for it: if the host "
-                   "removes the device, the removal waits until armpass exits\n", d->name);
+        armpass_notice("vfio %s: VFIO offers no request interrupt for it: if the host "
+                       "removes the device, the removal waits until armpass exits", d->name);
         return false;
     }
     fd = ops->eventfd(ops->opaque, 0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (fd < 0) {
-        g_printerr("armpass: vfio %s: eventfd for the request interrupt: %s: if the host "
-                   "removes the device, the removal waits until armpass exits\n", d->name,
-                   g_strerror(errno));
+        armpass_notice("vfio %s: eventfd for the request interrupt: %s: if the host "
+                       "removes the device, the removal waits until armpass exits", d->name,
+                       g_strerror(errno));
         return false;
     }
     if (!vfio_device_set_irq_eventfd(d->vdev, VFIO_PCI_REQ_IRQ_INDEX, 0,
                                      VFIO_IRQ_SET_ACTION_TRIGGER, fd, &err)) {
-        g_printerr("armpass: %s: if the host removes the device, the removal waits until "
-                   "armpass exits\n", err->message);
+        armpass_notice("%s: if the host removes the device, the removal waits until "
+                       "armpass exits", err->message);
         ops->close(ops->opaque, fd);
         return false;
     }
@@ -619,9 +620,9 @@ static bool irqs_init(VfioPciDevice *d, const uint8_t *raw, GError **errp)
                            "no ITS for its MSI/MSI-X: use -M virt,gic-version=3");
             return false;
         }
-        g_printerr("armpass: vfio %s: the guest has no ITS (a GICv3 with an ITS is needed for "
-                   "MSI and MSI-X): it gets INTx only (use -M virt,gic-version=3 for MSI)\n",
-                   d->name);
+        armpass_notice("vfio %s: the guest has no ITS (a GICv3 with an ITS is needed for "
+                       "MSI and MSI-X): it gets INTx only (use -M virt,gic-version=3 for MSI)",
+                       d->name);
     }
     if (!d->has_intx && !msix_cap && !msi_cap) {
         vfio_set_error(errp, ENOTSUP, d->name, "the device offers no interrupt armpass can "

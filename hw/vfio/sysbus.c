@@ -9,6 +9,7 @@
 
 #include "hw/vfio/host-node.h"
 #include "hw/vfio/sysbus-fdt.h"
+#include "system/notice.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -429,8 +430,8 @@ bool vfio_sysbus_fdt_node(DeviceState *dev, MachineState *ms, void *fdt, GError 
             g_string_append_printf(list, "%s%s", i ? ", " : "",
                                    (char *)g_ptr_array_index(dropped, i));
         }
-        g_printerr("armpass: %s: left out of the guest node (they name host resources): %s\n",
-                   vfio_dev_name(d), list->str);
+        armpass_notice("%s: left out of the guest node (they name host resources): %s",
+                       vfio_dev_name(d), list->str);
     }
     return true;
 }
