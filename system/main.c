@@ -145,6 +145,21 @@ static HostMemBackend *guest_ram_create(const ArmpassConfig *cfg, GError **errp)
     return b;
 }
 
+/* Where virt places a lone platform/AMBA device and the phandles its node refers to: the
+ * board armpass probe plans guest nodes on (include/tools/probe.h). */
+static void virt_probe_board(ProbeBoard *b)
+{
+    *b = (ProbeBoard){
+        .pbus_base = virt_memmap[VIRT_PLATFORM_BUS].base,
+        .pbus_size = virt_memmap[VIRT_PLATFORM_BUS].size,
+        .pbus_first_spi = virt_irqmap[VIRT_IRQ_PLATFORM_BUS],
+        .pbus_nr_spis = VIRT_PLATFORM_BUS_NUM_IRQS,
+        .gic_phandle = VIRT_PHANDLE_GIC,
+        .apb_pclk_phandle = VIRT_PHANDLE_APB_PCLK,
+        .first_free_phandle = VIRT_PHANDLE_FIRST_FREE,
+    };
+}
+
 int main(int argc, char **argv)
 {
     g_auto(ArmpassConfig) cfg;

@@ -2,7 +2,6 @@
 /* The virt board's memory map and IRQ map: the one place both device creation and the
  * device tree read them from. Below 4 GiB it follows QEMU's virt board. */
 #include "hw/arm/virt.h"
-#include "tools/probe.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -89,16 +88,3 @@ const unsigned virt_irqmap[VIRT_IRQ_COUNT] = {
     [VIRT_IRQ_GPIO] = 7, /* as on QEMU's virt; below the platform bus's SPIs */
     [VIRT_IRQ_PCIE_PORTS] = 16, /* SPIs 16..79: INTA-D behind each of 16 root ports */
 };
-
-void virt_probe_board(ProbeBoard *b)
-{
-    *b = (ProbeBoard){
-        .pbus_base = virt_memmap[VIRT_PLATFORM_BUS].base,
-        .pbus_size = virt_memmap[VIRT_PLATFORM_BUS].size,
-        .pbus_first_spi = virt_irqmap[VIRT_IRQ_PLATFORM_BUS],
-        .pbus_nr_spis = VIRT_PLATFORM_BUS_NUM_IRQS,
-        .gic_phandle = VIRT_PHANDLE_GIC,
-        .apb_pclk_phandle = VIRT_PHANDLE_APB_PCLK,
-        .first_free_phandle = VIRT_PHANDLE_FIRST_FREE,
-    };
-}

@@ -99,8 +99,9 @@ const char *probe_severity_name(ProbeSeverity s);
 
 /*
  * What the probe needs of the board to plan a guest node as the board would: where it places a
- * device that is alone on its platform bus, and the phandles the node refers to. The board
- * fills it (virt_probe_board(), hw/arm/virt-memmap.c); the probe never includes the board.
+ * device that is alone on its platform bus, and the phandles the node refers to. main fills
+ * it from the board's maps (system/main.c): the probe never includes the board, nor the board
+ * the probe.
  */
 typedef struct ProbeBoard {
     uint64_t pbus_base;          /* the platform-bus window: guest-physical, bytes */

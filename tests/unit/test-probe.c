@@ -83,12 +83,20 @@ static void add_pci(Sys *s, const char *name, int group, const char *driver, con
     put(s, c, cls);
 }
 
-/* The probe plans guest nodes on the board armpass probe gives it: virt. */
+/* The probe plans guest nodes on the board armpass probe gives it: virt (system/main.c). */
 static const ProbeBoard *virt_board(void)
 {
     static ProbeBoard b;
 
-    virt_probe_board(&b);
+    b = (ProbeBoard){
+        .pbus_base = virt_memmap[VIRT_PLATFORM_BUS].base,
+        .pbus_size = virt_memmap[VIRT_PLATFORM_BUS].size,
+        .pbus_first_spi = virt_irqmap[VIRT_IRQ_PLATFORM_BUS],
+        .pbus_nr_spis = VIRT_PLATFORM_BUS_NUM_IRQS,
+        .gic_phandle = VIRT_PHANDLE_GIC,
+        .apb_pclk_phandle = VIRT_PHANDLE_APB_PCLK,
+        .first_free_phandle = VIRT_PHANDLE_FIRST_FREE,
+    };
     return &b;
 }
 

@@ -98,11 +98,6 @@ enum {
  * NULL-terminated: the list device_class_find, device_create and device_help_text take. */
 extern const DeviceClass *const virt_device_classes[];
 
-typedef struct ProbeBoard ProbeBoard;
-/* Fills *b with where virt places a lone platform/AMBA device and the phandles its node
- * refers to: what armpass probe plans guest nodes on (include/tools/probe.h). */
-void virt_probe_board(ProbeBoard *b);
-
 /* What the board's own device-tree nodes need to know. */
 typedef struct VirtFdtParams {
     unsigned smp;
