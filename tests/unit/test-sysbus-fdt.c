@@ -696,6 +696,22 @@ static void hostile_case(Host *h, const char *file, const void *data, size_t len
     }
 }
 
+/* One property of the pl031's host node replaced by data (len bytes), and what the message
+ * must say. */
+static const struct {
+    const char *file;
+    const char *data;
+    size_t len;
+    const char *expect;
+} hostile_props[] = {
+    { "reg", "\0\0\0\0\0\x90\x10", 7, "host reg property is 7 bytes" },
+    { "interrupts", "\0\0\0\0\0", 5, "host interrupts property is 5 bytes" },
+    { "clocks", "\0\0\x80\0\0\0", 6, "host clocks property is 6 bytes" },
+    { "clocks", "\0\0\0\0", 4, "no provider" },
+    { "compatible", "arm,pl031", 9, "not a list of NUL-terminated strings" },
+    { "compatible", "", 0, "give compatible=" },
+};
+
 static void test_hostile(void)
 {
     g_autoptr(Host) h = host_new();
@@ -704,12 +720,10 @@ static void test_hostile(void)
     if (!h) {
         return;
     }
-    hostile_case(h, "reg", "\0\0\0\0\0\x90\x10", 7, "host reg property is 7 bytes");
-    hostile_case(h, "interrupts", "\0\0\0\0\0", 5, "host interrupts property is 5 bytes");
-    hostile_case(h, "clocks", "\0\0\x80\0\0\0", 6, "host clocks property is 6 bytes");
-    hostile_case(h, "clocks", "\0\0\0\0", 4, "no provider");
-    hostile_case(h, "compatible", "arm,pl031", 9, "not a list of NUL-terminated strings");
-    hostile_case(h, "compatible", "", 0, "give compatible=");
+    for (unsigned i = 0; i < G_N_ELEMENTS(hostile_props); i++) {
+        hostile_case(h, hostile_props[i].file, hostile_props[i].data, hostile_props[i].len,
+                     hostile_props[i].expect);
+    }
     /* <&clkctl> without its argument cell */
     {
         g_autofree char *ph = NULL;
