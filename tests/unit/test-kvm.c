@@ -190,6 +190,23 @@ static void test_init_nisv_optional(void)
     }
 }
 
+/* On a host that is not aarch64 the system backend is refused before anything is opened
+ * (the path here does not exist: opening it would say so instead), as before the fake. */
+static void test_init_not_aarch64(void)
+{
+#if defined(__aarch64__)
+    g_test_skip("an aarch64 host: the system backend would really open the path");
+#else
+    g_autoptr(GError) err = NULL;
+
+    g_assert_null(kvm_init_fd(&host_ops_system, "/nonexistent/kvm", -1, &err));
+    g_assert_error(err, KVM_ERROR, ENODEV);
+    g_assert_cmpstr(err->message, ==, "armpass needs an aarch64 host with KVM (this host is not "
+                    "aarch64; run armpass on an Arm machine, or in the nested test bed: see "
+                    "README.md)");
+#endif
+}
+
 /* A KVM that gives no KVM_CAP_NR_MEMSLOTS: 32 memslots, as KVM's own minimum. */
 static void test_init_memslots_fallback(void)
 {
@@ -310,13 +327,14 @@ static void test_memslots(void)
     g_autoptr(GError) err = NULL;
     MemoryRegion *ram, *dev, *io = g_new0(MemoryRegion, 1), *ram2;
     static const MemoryRegionOps no_ops;
-    void *bar = mmap(NULL, 0x4000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    size_t bar_size = MAX((size_t)0x4000, (size_t)sysconf(_SC_PAGESIZE)); /* 64 KiB pages too */
+    void *bar = mmap(NULL, bar_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     const FakeKvmSlot *slot, *ram_slot;
 
     mem_rig_init(&r);
     ram = add_ram(&r, "ram", GIB, 2 * MIB);
     dev = g_new0(MemoryRegion, 1);
-    memory_region_init_ram_device_ptr(dev, "bar0", 0x4000, bar);
+    memory_region_init_ram_device_ptr(dev, "bar0", bar_size, bar);
     g_assert_true(memory_region_add_subregion(&r.root, 0x10000000, dev, 0, NULL));
     memory_region_init_io(io, "uart", 0x1000, &no_ops, NULL);
     g_assert_true(memory_region_add_subregion(&r.root, 0x09000000, io, 0, NULL));
@@ -344,7 +362,7 @@ static void test_memslots(void)
     del_region(&r, dev);
     del_region(&r, io);
     mem_rig_clear(&r);
-    munmap(bar, 0x4000);
+    munmap(bar, bar_size);
 }
 
 /* A range that is not page-aligned in address, size or host pointer cannot be a memslot: the
@@ -979,6 +997,7 @@ int main(int argc, char **argv)
     g_test_add_func("/kvm/init/ok", test_init_ok);
     g_test_add_func("/kvm/init/errors", test_init_errors);
     g_test_add_func("/kvm/init/nisv-optional", test_init_nisv_optional);
+    g_test_add_func("/kvm/init/not-aarch64", test_init_not_aarch64);
     g_test_add_func("/kvm/init/memslots-fallback", test_init_memslots_fallback);
     g_test_add_func("/kvm/init/fd", test_init_fd);
     g_test_add_func("/kvm/memslots/add-del", test_memslots);
