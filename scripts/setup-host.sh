@@ -19,5 +19,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
     qemu-system-arm linux-source-6.1 linux-source-6.12 linux-libc-dev unifdef \
     bc bison flex libssl-dev libelf-dev cpio xz-utils gzip file e2fsprogs \
     gnuplot-nox binutils \
-    python3 ca-certificates \
+    python3 ca-certificates groff-base man-db \
     clang-14 libclang-rt-14-dev valgrind

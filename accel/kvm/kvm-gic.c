@@ -20,13 +20,8 @@ static int kvm_create_device(KvmState *s, uint32_t type, bool test)
 
 bool kvm_gic_supported(KvmState *s, int version)
 {
-#if defined(__aarch64__)
     uint32_t type = version == 3 ? KVM_DEV_TYPE_ARM_VGIC_V3 : KVM_DEV_TYPE_ARM_VGIC_V2;
     return kvm_create_device(s, type, true) == 0;
-#else
-    (void)s, (void)version, (void)kvm_create_device;
-    return false;
-#endif
 }
 
 static bool kvm_device_attr(KvmState *s, int fd, const char *dev, uint32_t group,
@@ -41,7 +36,6 @@ static bool kvm_device_attr(KvmState *s, int fd, const char *dev, uint32_t group
     return true;
 }
 
-#if defined(__aarch64__)
 static bool kvm_its_create(KvmState *s, const KvmGicLayout *l, GError **errp)
 {
     uint64_t base = l->its_base;
@@ -57,11 +51,9 @@ static bool kvm_its_create(KvmState *s, const KvmGicLayout *l, GError **errp)
            kvm_device_attr(s, fd, "vITS", KVM_DEV_ARM_VGIC_GRP_CTRL, "GRP_CTRL",
                            KVM_DEV_ARM_VGIC_CTRL_INIT, NULL, errp);
 }
-#endif
 
 bool kvm_gic_create(KvmState *s, const KvmGicLayout *l, GError **errp)
 {
-#if defined(__aarch64__)
     const char *name = l->version == 3 ? "vGICv3" : "vGICv2";
     uint32_t nr_irqs = l->nr_irqs;
     uint64_t dist = l->dist_base, second = l->version == 3 ? l->redist_base : l->cpu_base;
@@ -99,11 +91,6 @@ bool kvm_gic_create(KvmState *s, const KvmGicLayout *l, GError **errp)
         return false;
     }
     return true;
-#else
-    (void)s, (void)l, (void)kvm_device_attr;
-    g_set_error(errp, KVM_ERROR, ENODEV, "the vGIC needs an aarch64 host");
-    return false;
-#endif
 }
 
 bool kvm_has_its(KvmState *s)

@@ -292,20 +292,11 @@ unsigned kvm_nr_vcpus(KvmState *s)
 
 bool kvm_vcpu_get_mpidr(KvmState *s, unsigned idx, uint64_t *mpidr, GError **errp)
 {
-#if defined(__aarch64__)
     return kvm_vcpu_reg(s, idx, REG_MPIDR_EL1, mpidr, false, "MPIDR_EL1", errp);
-#else
-    (void)kvm_vcpu_reg;
-    *mpidr = idx;
-    (void)s;
-    (void)errp;
-    return true;
-#endif
 }
 
 bool kvm_vcpu_set_boot_regs(KvmState *s, unsigned idx, uint64_t pc, uint64_t x0, GError **errp)
 {
-#if defined(__aarch64__)
     /* booting.rst: x0 = device tree address, x1..x3 = 0, MMU off, EL1h with DAIF masked
      * (the state KVM_ARM_VCPU_INIT leaves the vCPU in). An ELF or a raw binary starts in the
      * same state, at its entry point or load address (hw/arm/boot.c). */
@@ -315,10 +306,6 @@ bool kvm_vcpu_set_boot_regs(KvmState *s, unsigned idx, uint64_t pc, uint64_t x0,
            kvm_vcpu_reg(s, idx, REG_CORE(regs.regs[1]), &zero, true, "X1", errp) &&
            kvm_vcpu_reg(s, idx, REG_CORE(regs.regs[2]), &zero, true, "X2", errp) &&
            kvm_vcpu_reg(s, idx, REG_CORE(regs.regs[3]), &zero, true, "X3", errp);
-#else
-    (void)s, (void)idx, (void)pc, (void)x0, (void)errp;
-    return false;
-#endif
 }
 
 /*

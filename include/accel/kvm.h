@@ -47,7 +47,10 @@ typedef void (*KvmSystemEventFn)(void *opaque, uint32_t type);
 /*
  * Opens path (normally "/dev/kvm"), checks the API version and the capabilities armpass
  * needs, creates the VM. Errors: no KVM there or not an aarch64 KVM ("armpass needs an
- * aarch64 host with KVM"), a missing capability (named), an ioctl failing (named, errno).
+ * aarch64 host with KVM"; on a host that is not aarch64, host_ops_system at once, before
+ * anything is opened), a missing capability (named), an ioctl failing (named, errno).
+ * Another HostOps backend (the unit tests' fake, tests/unit/kvm-fake.h) stands for an
+ * aarch64 KVM on any host.
  */
 KvmState *kvm_init(const HostOps *ops, const char *path, GError **errp);
 /*

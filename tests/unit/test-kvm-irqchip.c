@@ -2,102 +2,52 @@
 /*
  * Unit tests: the GSI routing table armpass hands KVM (every SPI route, then MSI routes with
  * DeviceIDs), GSI allocation and reuse, the route limit, roll-back when KVM refuses, the
- * no-ITS error, and KVM_SIGNAL_MSI, against a fake HostOps (no /dev/kvm).
+ * no-ITS error, and KVM_SIGNAL_MSI, against the shared fake KVM (kvm-fake.h; no /dev/kvm).
  */
 #include "../../accel/kvm/kvm-internal.h"
+#include "kvm-fake.h"
 
 #include <errno.h>
 #include <string.h>
 
 #define NR_SPIS 224
-#define FAKE_VM_FD 100
-
-typedef struct Fake {
-    int cap_irq_routing, cap_msi_devid, cap_signal_msi;
-    int fail_routing_errno;          /* next KVM_SET_GSI_ROUTING fails with this */
-    struct kvm_irq_routing *table;   /* the last table KVM accepted */
-    unsigned commits;
-    struct kvm_msi last_msi;
-    unsigned signals;
-    GMutex lock;
-} Fake;
-
-static int fake_ioctl(void *opaque, int fd, unsigned long req, void *arg)
-{
-    Fake *f = opaque;
-    int ret = 0;
-
-    g_assert_cmpint(fd, ==, FAKE_VM_FD);
-    g_mutex_lock(&f->lock);
-    if (req == KVM_CHECK_EXTENSION) {
-        switch ((int)(uintptr_t)arg) {
-        case KVM_CAP_IRQ_ROUTING: ret = f->cap_irq_routing; break;
-        case KVM_CAP_MSI_DEVID: ret = f->cap_msi_devid; break;
-        case KVM_CAP_SIGNAL_MSI: ret = f->cap_signal_msi; break;
-        default: ret = 0; break;
-        }
-    } else if (req == KVM_SET_GSI_ROUTING) {
-        const struct kvm_irq_routing *r = arg;
-        size_t sz = sizeof(*r) + r->nr * sizeof(r->entries[0]);
-        g_assert_cmpuint(r->flags, ==, 0);
-        if (f->fail_routing_errno) {
-            errno = f->fail_routing_errno;
-            f->fail_routing_errno = 0;
-            ret = -1;
-        } else {
-            g_free(f->table);
-            f->table = g_malloc(sz);
-            memcpy(f->table, r, sz);
-            f->commits++;
-        }
-    } else if (req == KVM_SIGNAL_MSI) {
-        memcpy(&f->last_msi, arg, sizeof(f->last_msi));
-        f->signals++;
-        ret = 1;
-    } else {
-        errno = ENOTTY;
-        ret = -1;
-    }
-    g_mutex_unlock(&f->lock);
-    return ret;
-}
 
 typedef struct Fixture {
-    Fake fake;
-    HostOps ops;
-    KvmState s;
+    FakeKvm *fake;
+    KvmState *s;
 } Fixture;
 
+/* A VM as the board makes it, on the shared fake KVM: one vCPU, a GICv3 with NR_SPIS SPIs,
+ * and an ITS (its) or none (a GICv2's case, or a KVM that made none). */
 static void fixture_init(Fixture *f, bool its)
 {
+    static const ArmpassCpuConfig cpu = { .pmu = ONOFF_OFF, .sve = ONOFF_OFF, .pauth = ONOFF_OFF };
+    KvmGicLayout l = { .version = 3, .dist_base = 0x08000000, .redist_base = 0x080a0000,
+                       .redist_size = 0xf60000, .its_base = its ? 0x08080000 : 0,
+                       .nr_irqs = NR_SPIS + 32 };
+
     memset(f, 0, sizeof(*f));
-    g_mutex_init(&f->fake.lock);
-    f->fake.cap_irq_routing = 4096;
-    f->fake.cap_msi_devid = 1;
-    f->fake.cap_signal_msi = 1;
-    f->ops.ioctl = fake_ioctl;
-    f->ops.opaque = &f->fake;
-    f->s.ops = &f->ops;
-    f->s.vm_fd = FAKE_VM_FD;
-    f->s.gic_fd = FAKE_VM_FD + 1;
-    f->s.its_fd = its ? FAKE_VM_FD + 2 : -1;
-    f->s.nr_spis = NR_SPIS;
-    kvm_irqchip_init(&f->s);
+    f->fake = fake_kvm_new("/dev/kvm");
+    f->s = kvm_init(&f->fake->ops, "/dev/kvm", NULL);
+    g_assert_nonnull(f->s);
+    g_assert_true(kvm_create_vcpus(f->s, 1, &cpu, NULL));
+    g_assert_true(kvm_gic_create(f->s, &l, NULL));
+    g_assert_cmpuint(f->s->nr_spis, ==, NR_SPIS);
 }
 
 static void fixture_clear(Fixture *f)
 {
-    kvm_irqchip_destroy(&f->s);
-    g_free(f->fake.table);
-    g_mutex_clear(&f->fake.lock);
+    kvm_destroy(f->s);
+    g_assert_cmpuint(fake_kvm_open_fds(f->fake), ==, 0);
+    fake_kvm_free(f->fake);
 }
 
 /* The entry of the committed table for gsi, or NULL. */
 static const struct kvm_irq_routing_entry *entry(Fixture *f, unsigned gsi)
 {
-    for (unsigned i = 0; f->fake.table && i < f->fake.table->nr; i++) {
-        if (f->fake.table->entries[i].gsi == gsi) {
-            return &f->fake.table->entries[i];
+    for (unsigned i = 0; f->fake->routing && i < f->fake->routing->nr; i++) {
+        if (f->fake->routing->entries[i].gsi == gsi) {
+            return &f->fake->routing->entries[i];
         }
     }
     return NULL;
@@ -152,37 +102,37 @@ static void test_add_update_release(void)
     unsigned a, b, c;
 
     fixture_init(&f, true);
-    g_assert_true(kvm_has_msi(&f.s));
-    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 0, 0x08, &a, &err));
+    g_assert_true(kvm_has_msi(f.s));
+    g_assert_true(kvm_msi_route_add(f.s, 0x08090040, 0, 0x08, &a, &err));
     g_assert_no_error(err);
     g_assert_cmpuint(a, ==, NR_SPIS); /* the first GSI above the SPIs */
     /* the first MSI route brings every default SPI route along */
-    g_assert_cmpuint(f.fake.table->nr, ==, NR_SPIS + 1);
-    assert_spi_routes(f.fake.table);
-    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 1, 0x08, &b, &err));
+    g_assert_cmpuint(f.fake->routing->nr, ==, NR_SPIS + 1);
+    assert_spi_routes(f.fake->routing);
+    g_assert_true(kvm_msi_route_add(f.s, 0x08090040, 1, 0x08, &b, &err));
     g_assert_cmpuint(b, ==, NR_SPIS + 1);
     g_assert_cmpuint(entry(&f, b)->u.msi.data, ==, 1);
     /* the guest rewrites the MSI-X entry */
-    g_assert_true(kvm_msi_route_update(&f.s, b, 0x08090040, 7, 0x10, &err));
+    g_assert_true(kvm_msi_route_update(f.s, b, 0x08090040, 7, 0x10, &err));
     g_assert_cmpuint(entry(&f, b)->u.msi.data, ==, 7);
     g_assert_cmphex(entry(&f, b)->u.msi.devid, ==, 0x10);
     g_assert_cmpuint(entry(&f, b)->flags, ==, KVM_MSI_VALID_DEVID);
     /* a released GSI leaves the table and is the next one handed out */
-    kvm_msi_route_release(&f.s, a);
+    kvm_msi_route_release(f.s, a);
     g_assert_null(entry(&f, a));
-    g_assert_cmpuint(f.fake.table->nr, ==, NR_SPIS + 1);
+    g_assert_cmpuint(f.fake->routing->nr, ==, NR_SPIS + 1);
     g_assert_nonnull(entry(&f, b));
-    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 2, 0x18, &c, &err));
+    g_assert_true(kvm_msi_route_add(f.s, 0x08090040, 2, 0x18, &c, &err));
     g_assert_cmpuint(c, ==, a);
     g_assert_cmphex(entry(&f, c)->u.msi.devid, ==, 0x18);
     /* releasing everything leaves the SPI routes */
-    kvm_msi_route_release(&f.s, b);
-    kvm_msi_route_release(&f.s, c);
-    g_assert_cmpuint(f.fake.table->nr, ==, NR_SPIS);
-    g_assert_cmpuint(f.s.msi_routes->len, ==, 0);
-    kvm_msi_route_release(&f.s, c); /* twice: nothing happens */
-    kvm_msi_route_release(&f.s, 5); /* an SPI: not an MSI route */
-    g_assert_cmpuint(f.fake.table->nr, ==, NR_SPIS);
+    kvm_msi_route_release(f.s, b);
+    kvm_msi_route_release(f.s, c);
+    g_assert_cmpuint(f.fake->routing->nr, ==, NR_SPIS);
+    g_assert_cmpuint(f.s->msi_routes->len, ==, 0);
+    kvm_msi_route_release(f.s, c); /* twice: nothing happens */
+    kvm_msi_route_release(f.s, 5); /* an SPI: not an MSI route */
+    g_assert_cmpuint(f.fake->routing->nr, ==, NR_SPIS);
     fixture_clear(&f);
 }
 
@@ -192,12 +142,12 @@ static void test_bad_update(void)
     g_autoptr(GError) e1 = NULL, e2 = NULL;
 
     fixture_init(&f, true);
-    g_assert_false(kvm_msi_route_update(&f.s, 3, 0x08090040, 0, 0, &e1)); /* an SPI */
+    g_assert_false(kvm_msi_route_update(f.s, 3, 0x08090040, 0, 0, &e1)); /* an SPI */
     g_assert_error(e1, KVM_ERROR, EINVAL);
     g_assert_nonnull(strstr(e1->message, "GSI 3 is not an MSI route"));
-    g_assert_false(kvm_msi_route_update(&f.s, NR_SPIS + 9, 0x08090040, 0, 0, &e2));
+    g_assert_false(kvm_msi_route_update(f.s, NR_SPIS + 9, 0x08090040, 0, 0, &e2));
     g_assert_error(e2, KVM_ERROR, EINVAL);
-    g_assert_cmpuint(f.fake.commits, ==, 0);
+    g_assert_cmpuint(f.fake->routing_commits, ==, 0);
     fixture_clear(&f);
 }
 
@@ -208,17 +158,17 @@ static void test_no_its(void)
     unsigned gsi = 0;
 
     fixture_init(&f, false); /* a GICv2, or a GICv3 KVM made no ITS for */
-    g_assert_false(kvm_has_msi(&f.s));
-    g_assert_false(kvm_msi_route_add(&f.s, 0x08090040, 0, 0, &gsi, &e1));
+    g_assert_false(kvm_has_msi(f.s));
+    g_assert_false(kvm_msi_route_add(f.s, 0x08090040, 0, 0, &gsi, &e1));
     g_assert_error(e1, KVM_ERROR, ENOTSUP);
     g_assert_cmpstr(e1->message, ==, "MSI needs a GICv3 with an ITS: use -M virt,gic-version=3");
-    g_assert_false(kvm_msi_route_update(&f.s, NR_SPIS, 0x08090040, 0, 0, &e2));
+    g_assert_false(kvm_msi_route_update(f.s, NR_SPIS, 0x08090040, 0, 0, &e2));
     g_assert_error(e2, KVM_ERROR, ENOTSUP);
-    g_assert_false(kvm_signal_msi(&f.s, 0x08090040, 0, 0, &e3));
+    g_assert_false(kvm_signal_msi(f.s, 0x08090040, 0, 0, &e3));
     g_assert_error(e3, KVM_ERROR, ENOTSUP);
-    kvm_msi_route_release(&f.s, NR_SPIS);
-    g_assert_cmpuint(f.fake.commits, ==, 0);
-    g_assert_cmpuint(f.fake.signals, ==, 0);
+    kvm_msi_route_release(f.s, NR_SPIS);
+    g_assert_cmpuint(f.fake->routing_commits, ==, 0);
+    g_assert_cmpuint(f.fake->msis->len, ==, 0);
     fixture_clear(&f);
 }
 
@@ -229,14 +179,14 @@ static void test_missing_caps(void)
     unsigned gsi;
 
     fixture_init(&f, true);
-    f.fake.cap_msi_devid = 0;
-    g_assert_false(kvm_msi_route_add(&f.s, 0x08090040, 0, 0, &gsi, &e1));
+    fake_kvm_set_cap(f.fake, KVM_CAP_MSI_DEVID, 0);
+    g_assert_false(kvm_msi_route_add(f.s, 0x08090040, 0, 0, &gsi, &e1));
     g_assert_error(e1, KVM_ERROR, ENOTSUP);
     g_assert_nonnull(strstr(e1->message, "KVM_CAP_MSI_DEVID"));
-    f.fake.cap_msi_devid = 1;
-    f.fake.cap_irq_routing = 0;
-    g_assert_false(kvm_has_msi(&f.s));
-    g_assert_false(kvm_msi_route_add(&f.s, 0x08090040, 0, 0, &gsi, &e2));
+    fake_kvm_set_cap(f.fake, KVM_CAP_MSI_DEVID, 1);
+    fake_kvm_set_cap(f.fake, KVM_CAP_IRQ_ROUTING, 0);
+    g_assert_false(kvm_has_msi(f.s));
+    g_assert_false(kvm_msi_route_add(f.s, 0x08090040, 0, 0, &gsi, &e2));
     g_assert_nonnull(strstr(e2->message, "KVM_CAP_IRQ_ROUTING"));
     fixture_clear(&f);
 }
@@ -248,17 +198,17 @@ static void test_limit(void)
     unsigned gsi;
 
     fixture_init(&f, true);
-    f.fake.cap_irq_routing = NR_SPIS + 2; /* room for two MSI routes */
-    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 0, 0, &gsi, &err));
-    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 1, 0, &gsi, &err));
-    g_assert_false(kvm_msi_route_add(&f.s, 0x08090040, 2, 0, &gsi, &err));
+    fake_kvm_set_cap(f.fake, KVM_CAP_IRQ_ROUTING, NR_SPIS + 2); /* room for two MSI routes */
+    g_assert_true(kvm_msi_route_add(f.s, 0x08090040, 0, 0, &gsi, &err));
+    g_assert_true(kvm_msi_route_add(f.s, 0x08090040, 1, 0, &gsi, &err));
+    g_assert_false(kvm_msi_route_add(f.s, 0x08090040, 2, 0, &gsi, &err));
     g_assert_error(err, KVM_ERROR, ENOSPC);
     g_assert_nonnull(strstr(err->message, "no GSI left for an MSI route"));
-    g_assert_cmpuint(f.fake.table->nr, ==, NR_SPIS + 2);
+    g_assert_cmpuint(f.fake->routing->nr, ==, NR_SPIS + 2);
     /* a released one makes room again */
-    kvm_msi_route_release(&f.s, NR_SPIS + 1);
+    kvm_msi_route_release(f.s, NR_SPIS + 1);
     g_clear_error(&err);
-    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 3, 0, &gsi, &err));
+    g_assert_true(kvm_msi_route_add(f.s, 0x08090040, 3, 0, &gsi, &err));
     g_assert_cmpuint(gsi, ==, NR_SPIS + 1);
     fixture_clear(&f);
 }
@@ -270,19 +220,26 @@ static void test_refused_commit_rolls_back(void)
     unsigned a, b;
 
     fixture_init(&f, true);
-    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 0, 0x08, &a, NULL));
-    f.fake.fail_routing_errno = ENOMEM;
-    g_assert_false(kvm_msi_route_add(&f.s, 0x08090040, 1, 0x08, &b, &e1));
+    g_assert_true(kvm_msi_route_add(f.s, 0x08090040, 0, 0x08, &a, NULL));
+    fake_kvm_fail_ioctl(f.fake, KVM_SET_GSI_ROUTING, -1, -1, 1, ENOMEM);
+    g_assert_false(kvm_msi_route_add(f.s, 0x08090040, 1, 0x08, &b, &e1));
     g_assert_error(e1, KVM_ERROR, ENOMEM);
     g_assert_nonnull(strstr(e1->message, "KVM_SET_GSI_ROUTING"));
-    g_assert_cmpuint(f.s.msi_routes->len, ==, 1);
-    f.fake.fail_routing_errno = EINVAL;
-    g_assert_false(kvm_msi_route_update(&f.s, a, 0x08090040, 9, 0x08, &e2));
+    g_assert_cmpuint(f.s->msi_routes->len, ==, 1);
+    fake_kvm_fail_ioctl(f.fake, KVM_SET_GSI_ROUTING, -1, -1, 1, EINVAL);
+    g_assert_false(kvm_msi_route_update(f.s, a, 0x08090040, 9, 0x08, &e2));
     g_assert_error(e2, KVM_ERROR, EINVAL);
-    g_assert_cmpuint(g_array_index(f.s.msi_routes, KvmMsiRoute, 0).data, ==, 0);
-    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 1, 0x08, &b, NULL));
+    g_assert_cmpuint(g_array_index(f.s->msi_routes, KvmMsiRoute, 0).data, ==, 0);
+    g_assert_true(kvm_msi_route_add(f.s, 0x08090040, 1, 0x08, &b, NULL));
     g_assert_cmpuint(b, ==, a + 1);
     fixture_clear(&f);
+}
+
+/* The last KVM_SIGNAL_MSI the fake KVM took. */
+static const struct kvm_msi *last_msi(Fixture *f)
+{
+    g_assert_cmpuint(f->fake->msis->len, >, 0);
+    return &g_array_index(f->fake->msis, struct kvm_msi, f->fake->msis->len - 1);
 }
 
 static void test_signal_msi(void)
@@ -291,15 +248,15 @@ static void test_signal_msi(void)
     g_autoptr(GError) err = NULL;
 
     fixture_init(&f, true);
-    g_assert_true(kvm_signal_msi(&f.s, 0x1008090040ULL, 42, 0x0108, &err));
+    g_assert_true(kvm_signal_msi(f.s, 0x1008090040ULL, 42, 0x0108, &err));
     g_assert_no_error(err);
-    g_assert_cmpuint(f.fake.signals, ==, 1);
-    g_assert_cmphex(f.fake.last_msi.address_lo, ==, 0x08090040);
-    g_assert_cmphex(f.fake.last_msi.address_hi, ==, 0x10);
-    g_assert_cmpuint(f.fake.last_msi.data, ==, 42);
-    g_assert_cmpuint(f.fake.last_msi.flags, ==, KVM_MSI_VALID_DEVID);
-    g_assert_cmphex(f.fake.last_msi.devid, ==, 0x0108);
-    g_assert_cmpuint(f.fake.commits, ==, 0); /* no routing table needed */
+    g_assert_cmpuint(f.fake->msis->len, ==, 1);
+    g_assert_cmphex(last_msi(&f)->address_lo, ==, 0x08090040);
+    g_assert_cmphex(last_msi(&f)->address_hi, ==, 0x10);
+    g_assert_cmpuint(last_msi(&f)->data, ==, 42);
+    g_assert_cmpuint(last_msi(&f)->flags, ==, KVM_MSI_VALID_DEVID);
+    g_assert_cmphex(last_msi(&f)->devid, ==, 0x0108);
+    g_assert_cmpuint(f.fake->routing_commits, ==, 0); /* no routing table needed */
     fixture_clear(&f);
 }
 
@@ -309,9 +266,9 @@ static gpointer churn(gpointer opaque)
     Fixture *f = opaque;
     for (unsigned i = 0; i < 200; i++) {
         unsigned gsi;
-        g_assert_true(kvm_msi_route_add(&f->s, 0x08090040, i, 0x08, &gsi, NULL));
-        g_assert_true(kvm_msi_route_update(&f->s, gsi, 0x08090040, i + 1, 0x08, NULL));
-        kvm_msi_route_release(&f->s, gsi);
+        g_assert_true(kvm_msi_route_add(f->s, 0x08090040, i, 0x08, &gsi, NULL));
+        g_assert_true(kvm_msi_route_update(f->s, gsi, 0x08090040, i + 1, 0x08, NULL));
+        kvm_msi_route_release(f->s, gsi);
     }
     return NULL;
 }
@@ -323,7 +280,7 @@ static void test_threads(void)
     unsigned keep;
 
     fixture_init(&f, true);
-    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 99, 0x10, &keep, NULL));
+    g_assert_true(kvm_msi_route_add(f.s, 0x08090040, 99, 0x10, &keep, NULL));
     for (unsigned i = 0; i < G_N_ELEMENTS(t); i++) {
         t[i] = g_thread_new("churn", churn, &f);
     }
@@ -331,7 +288,7 @@ static void test_threads(void)
         g_thread_join(t[i]);
     }
     /* every route but the kept one is gone, and KVM's last table says so */
-    g_assert_cmpuint(f.fake.table->nr, ==, NR_SPIS + 1);
+    g_assert_cmpuint(f.fake->routing->nr, ==, NR_SPIS + 1);
     g_assert_cmpuint(entry(&f, keep)->u.msi.data, ==, 99);
     fixture_clear(&f);
 }

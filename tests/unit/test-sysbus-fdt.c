@@ -320,36 +320,6 @@ static void test_amba_apb_pclk_fallback(void)
     guest_clear(&g);
 }
 
-/* An AMBA host node whose clock-names lacks apb_pclk: the board's is appended. */
-static void test_amba_apb_pclk_appended(void)
-{
-    g_autoptr(Host) h = host_new();
-    g_autofree void *blob = NULL;
-    g_autoptr(GError) err = NULL;
-    g_autofree char *names = NULL;
-    const SysbusFdtReg regs[] = { { 0xc070000, 0x1000 } };
-    const SysbusFdtIrq irqs[] = { { 120, false } };
-    Guest g;
-
-    if (!h) {
-        return;
-    }
-    names = g_build_filename(h->base, "pl031@9010000", "clock-names", NULL);
-    write_file(names, "rtcclk", 7);
-    blob = host_load(h, "pl031@9010000");
-    guest_init(&g);
-    SysbusFdtSpec spec = {
-        .host_fdt = blob, .name = "9010000.pl031", .regs = regs, .nr_regs = 1,
-        .irqs = irqs, .nr_irqs = 1, .amba = true, .dt_base_dir = h->base,
-    };
-    g_assert_true(add_node(&g, &spec, &err));
-    g_assert_no_error(err);
-    assert_cells(&g, "/pl031@c070000", "clocks",
-                 CELLS(VIRT_PHANDLE_FIRST_FREE, VIRT_PHANDLE_APB_PCLK));
-    assert_strings(&g, "/pl031@c070000", "clock-names", STRS("rtcclk", "apb_pclk"));
-    guest_clear(&g);
-}
-
 /* dwmac: pinctrl, PHY, resets, GPIO and child nodes dropped; two SPIs, edge and level. */
 static void test_dwmac(void)
 {
@@ -416,60 +386,78 @@ static void test_dwmac(void)
     guest_clear(&g);
 }
 
-/* A DMA consumer: dmas/dma-names go; two uses of one host clock share a guest clock. */
-static void test_dma_consumer(void)
+/*
+ * AMBA host nodes passed with one register frame and one SPI, and the guest node each gets:
+ * its compatible list, interrupts, clocks and clock-names, and what was dropped.
+ */
+typedef struct AmbaCase {
+    const char *path;
+    const char *host_node, *name;  /* the host's node, the device's sysfs name */
+    const char *clock_names;       /* != NULL: the host node's clock-names file first becomes
+                                    * this (one string) */
+    uint64_t gpa;
+    unsigned spi;
+    bool edge;
+    const char *const *compatible; /* compatible= (NULL: none) */
+    const char *guest;             /* the guest node's path */
+    const char *const *want_compatible;
+    uint32_t want_irq_type;        /* interrupts' third cell */
+    uint32_t want_clocks[2];       /* phandles; 0: none */
+    const char *const *want_clock_names;
+    const char *const *want_dropped;
+} AmbaCase;
+
+static const AmbaCase amba_cases[] = {
+    /* a DMA consumer: dmas/dma-names go; two uses of one host clock share a guest clock */
+    { "/sysbus-fdt/dma-consumer", "serial@9040000", "9040000.serial", NULL, 0xc080000, 121,
+      false, NULL, "/serial@c080000", STRS("arm,pl011", "arm,primecell"), 4,
+      { VIRT_PHANDLE_FIRST_FREE, VIRT_PHANDLE_FIRST_FREE }, STRS("uartclk", "apb_pclk"),
+      STRS("dmas", "dma-names") },
+    /* compatible= replaces the host's list, "arm,primecell" is still appended; the node keeps
+     * the host node's name; an edge SPI */
+    { "/sysbus-fdt/compatible-override", "pl031@9010000", "9010000.pl031", NULL, 0xc020000,
+      115, true, STRS("acme,rtc", "arm,pl031"), "/pl031@c020000",
+      STRS("acme,rtc", "arm,pl031", "arm,primecell"), 1, { VIRT_PHANDLE_FIRST_FREE, 0 },
+      STRS("apb_pclk"), (const char *const[]){ NULL } },
+    /* clock-names without apb_pclk: the board's is appended */
+    { "/sysbus-fdt/amba-apb-pclk-appended", "pl031@9010000", "9010000.pl031", "rtcclk",
+      0xc070000, 120, false, NULL, "/pl031@c070000", STRS("arm,pl031", "arm,primecell"), 4,
+      { VIRT_PHANDLE_FIRST_FREE, VIRT_PHANDLE_APB_PCLK }, STRS("rtcclk", "apb_pclk"),
+      (const char *const[]){ NULL } },
+};
+
+static void test_amba_node(gconstpointer data)
 {
+    const AmbaCase *c = data;
     g_autoptr(Host) h = host_new();
     g_autofree void *blob = NULL;
     g_autoptr(GError) err = NULL;
-    const SysbusFdtReg regs[] = { { 0xc080000, 0x1000 } };
-    const SysbusFdtIrq irqs[] = { { 121, false } };
+    const SysbusFdtReg regs[] = { { c->gpa, 0x1000 } };
+    const SysbusFdtIrq irqs[] = { { c->spi, c->edge } };
+    unsigned nr_clocks = c->want_clocks[1] ? 2 : 1;
     Guest g;
 
     if (!h) {
         return;
     }
-    blob = host_load(h, "serial@9040000");
-    guest_init(&g);
-    SysbusFdtSpec spec = {
-        .host_fdt = blob, .name = "9040000.serial", .regs = regs, .nr_regs = 1,
-        .irqs = irqs, .nr_irqs = 1, .amba = true, .dt_base_dir = h->base,
-    };
-    g_assert_true(add_node(&g, &spec, &err));
-    g_assert_no_error(err);
-    assert_dropped(&g, STRS("dmas", "dma-names"));
-    assert_cells(&g, "/serial@c080000", "clocks",
-                 CELLS(VIRT_PHANDLE_FIRST_FREE, VIRT_PHANDLE_FIRST_FREE));
-    assert_strings(&g, "/serial@c080000", "clock-names", STRS("uartclk", "apb_pclk"));
-    guest_clear(&g);
-}
-
-/* compatible= override on an AMBA device: replaces, "arm,primecell" still appended. */
-static void test_compatible_override(void)
-{
-    g_autoptr(Host) h = host_new();
-    g_autofree void *blob = NULL;
-    g_autoptr(GError) err = NULL;
-    const SysbusFdtReg regs[] = { { 0xc020000, 0x1000 } };
-    const SysbusFdtIrq irqs[] = { { 115, true } };
-    Guest g;
-
-    if (!h) {
-        return;
+    if (c->clock_names) {
+        g_autofree char *names = g_build_filename(h->base, c->host_node, "clock-names", NULL);
+        write_file(names, c->clock_names, strlen(c->clock_names) + 1);
     }
-    blob = host_load(h, "pl031@9010000");
+    blob = host_load(h, c->host_node);
     guest_init(&g);
     SysbusFdtSpec spec = {
-        .host_fdt = blob, .name = "9010000.pl031", .regs = regs, .nr_regs = 1,
+        .host_fdt = blob, .name = c->name, .regs = regs, .nr_regs = 1,
         .irqs = irqs, .nr_irqs = 1, .amba = true, .dt_base_dir = h->base,
-        .compatible = STRS("acme,rtc", "arm,pl031"),
+        .compatible = c->compatible,
     };
     g_assert_true(add_node(&g, &spec, &err));
     g_assert_no_error(err);
-    /* the node keeps the host node's name */
-    assert_strings(&g, "/pl031@c020000", "compatible",
-                   STRS("acme,rtc", "arm,pl031", "arm,primecell"));
-    assert_cells(&g, "/pl031@c020000", "interrupts", CELLS(0, 115, 1));
+    assert_strings(&g, c->guest, "compatible", c->want_compatible);
+    assert_cells(&g, c->guest, "interrupts", CELLS(0, c->spi, c->want_irq_type));
+    assert_cells(&g, c->guest, "clocks", c->want_clocks, nr_clocks);
+    assert_strings(&g, c->guest, "clock-names", c->want_clock_names);
+    assert_dropped(&g, c->want_dropped);
     guest_clear(&g);
 }
 
@@ -696,6 +684,22 @@ static void hostile_case(Host *h, const char *file, const void *data, size_t len
     }
 }
 
+/* One property of the pl031's host node replaced by data (len bytes), and what the message
+ * must say. */
+static const struct {
+    const char *file;
+    const char *data;
+    size_t len;
+    const char *expect;
+} hostile_props[] = {
+    { "reg", "\0\0\0\0\0\x90\x10", 7, "host reg property is 7 bytes" },
+    { "interrupts", "\0\0\0\0\0", 5, "host interrupts property is 5 bytes" },
+    { "clocks", "\0\0\x80\0\0\0", 6, "host clocks property is 6 bytes" },
+    { "clocks", "\0\0\0\0", 4, "no provider" },
+    { "compatible", "arm,pl031", 9, "not a list of NUL-terminated strings" },
+    { "compatible", "", 0, "give compatible=" },
+};
+
 static void test_hostile(void)
 {
     g_autoptr(Host) h = host_new();
@@ -704,12 +708,10 @@ static void test_hostile(void)
     if (!h) {
         return;
     }
-    hostile_case(h, "reg", "\0\0\0\0\0\x90\x10", 7, "host reg property is 7 bytes");
-    hostile_case(h, "interrupts", "\0\0\0\0\0", 5, "host interrupts property is 5 bytes");
-    hostile_case(h, "clocks", "\0\0\x80\0\0\0", 6, "host clocks property is 6 bytes");
-    hostile_case(h, "clocks", "\0\0\0\0", 4, "no provider");
-    hostile_case(h, "compatible", "arm,pl031", 9, "not a list of NUL-terminated strings");
-    hostile_case(h, "compatible", "", 0, "give compatible=");
+    for (unsigned i = 0; i < G_N_ELEMENTS(hostile_props); i++) {
+        hostile_case(h, hostile_props[i].file, hostile_props[i].data, hostile_props[i].len,
+                     hostile_props[i].expect);
+    }
     /* <&clkctl> without its argument cell */
     {
         g_autofree char *ph = NULL;
@@ -853,10 +855,10 @@ int main(int argc, char **argv)
     g_test_add_func("/sysbus-fdt/pl330", test_pl330);
     g_test_add_func("/sysbus-fdt/pl031", test_pl031);
     g_test_add_func("/sysbus-fdt/amba-apb-pclk-fallback", test_amba_apb_pclk_fallback);
-    g_test_add_func("/sysbus-fdt/amba-apb-pclk-appended", test_amba_apb_pclk_appended);
     g_test_add_func("/sysbus-fdt/dwmac", test_dwmac);
-    g_test_add_func("/sysbus-fdt/dma-consumer", test_dma_consumer);
-    g_test_add_func("/sysbus-fdt/compatible-override", test_compatible_override);
+    for (unsigned i = 0; i < G_N_ELEMENTS(amba_cases); i++) {
+        g_test_add_data_func(amba_cases[i].path, &amba_cases[i], test_amba_node);
+    }
     g_test_add_func("/sysbus-fdt/no-host-node", test_no_host_node);
     g_test_add_func("/sysbus-fdt/user-node", test_user_node);
     g_test_add_func("/sysbus-fdt/user-node-duplicate-phandle", test_user_node_duplicate_phandle);

@@ -364,20 +364,33 @@ static void run_for(unsigned ms)
     }
 }
 
-static void test_userspace_level(void)
+/* The rig of the userspace-path tests: a level line whose device region is mapped in the
+ * guest's memory map, wired. False (the rig already torn down) where the fake kernel's
+ * regions cannot be mapped. */
+static bool rig_level_mapped(Rig *t)
 {
     g_autoptr(GError) err = NULL;
+
+    rig_init(t, LEVEL, 1, true);
+    rig_map(t);
+    if (!t->region.dev) {
+        rig_done(t);
+        return false;
+    }
+    g_assert_true(vfio_irq_line_wire(&t->line, &t->ms, &err));
+    g_assert_no_error(err);
+    return true;
+}
+
+static void test_userspace_level(void)
+{
     g_autoptr(GString) stats = g_string_new(NULL);
     uint64_t reads;
     Rig t;
 
-    rig_init(&t, LEVEL, 1, true);
-    rig_map(&t);
-    if (!t.region.dev) {
-        rig_done(&t);
+    if (!rig_level_mapped(&t)) {
         return;
     }
-    g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
     g_assert_false(t.line.kernel_path);
     g_assert_cmpuint(t.rec.assigns, ==, 0);
     g_assert_cmpint(t.line.resample_fd, ==, -1);
@@ -444,18 +457,13 @@ static void test_userspace_level(void)
  * mmaps come back after the quiet period, and the next interrupt goes the usual way. */
 static void test_userspace_level_untouched(void)
 {
-    g_autoptr(GError) err = NULL;
     g_autoptr(GString) stats = g_string_new(NULL);
     gint64 raised;
     Rig t;
 
-    rig_init(&t, LEVEL, 1, true);
-    rig_map(&t);
-    if (!t.region.dev) {
-        rig_done(&t);
+    if (!rig_level_mapped(&t)) {
         return;
     }
-    g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
     g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
     run_until_levels(&t, "1");
     raised = t.line.raised_at;
@@ -490,16 +498,11 @@ static void test_userspace_level_untouched(void)
  * the main loop has read it: the access completes it; the line never goes up for it. */
 static void test_userspace_level_refire(void)
 {
-    g_autoptr(GError) err = NULL;
     Rig t;
 
-    rig_init(&t, LEVEL, 1, true);
-    rig_map(&t);
-    if (!t.region.dev) {
-        rig_done(&t);
+    if (!rig_level_mapped(&t)) {
         return;
     }
-    g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
     g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
     run_until_levels(&t, "1");
     guest_read(&t);
@@ -519,16 +522,11 @@ static void test_userspace_level_refire(void)
  * the timer goes, no fd stays open (rig_done). */
 static void test_userspace_level_unwire(void)
 {
-    g_autoptr(GError) err = NULL;
     Rig t;
 
-    rig_init(&t, LEVEL, 1, true);
-    rig_map(&t);
-    if (!t.region.dev) {
-        rig_done(&t);
+    if (!rig_level_mapped(&t)) {
         return;
     }
-    g_assert_true(vfio_irq_line_wire(&t.line, &t.ms, &err));
     g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
     run_until_levels(&t, "1");
     g_assert_false(rig_mapped(&t));
@@ -648,14 +646,24 @@ static void check_set_irqs_fails(bool level, unsigned nth, unsigned start, const
     rig_done(&t);
 }
 
+/* Which SET_IRQS is refused (the nth, on a level or edge line from vector start), and how the
+ * message starts. */
+static const struct {
+    bool level;
+    unsigned nth, start;
+    const char *want;
+} set_irqs_failures[] = {
+    { false, 1, 0, "vfio " DEV ": VFIO_DEVICE_SET_IRQS (index 0, TRIGGER eventfd " },
+    { false, 1, 3, "vfio " DEV ": VFIO_DEVICE_SET_IRQS (index 0, start 3, TRIGGER eventfd " },
+    { true, 2, 0, "vfio " DEV ": VFIO_DEVICE_SET_IRQS (index 0, UNMASK eventfd " },
+};
+
 static void test_set_irqs_fails(void)
 {
-    check_set_irqs_fails(false, 1, 0, "vfio " DEV ": VFIO_DEVICE_SET_IRQS (index 0, TRIGGER "
-                         "eventfd ");
-    check_set_irqs_fails(false, 1, 3, "vfio " DEV ": VFIO_DEVICE_SET_IRQS (index 0, start 3, "
-                         "TRIGGER eventfd ");
-    check_set_irqs_fails(true, 2, 0, "vfio " DEV ": VFIO_DEVICE_SET_IRQS (index 0, UNMASK "
-                         "eventfd ");
+    for (unsigned i = 0; i < G_N_ELEMENTS(set_irqs_failures); i++) {
+        check_set_irqs_fails(set_irqs_failures[i].level, set_irqs_failures[i].nth,
+                             set_irqs_failures[i].start, set_irqs_failures[i].want);
+    }
 }
 
 static void test_irqfd_fails(void)
@@ -692,8 +700,14 @@ static void check_trigger_hint(int err_no, bool want_hint)
 
 static void test_trigger_hint(void)
 {
-    check_trigger_hint(EINVAL, true);
-    check_trigger_hint(EBUSY, false);
+    static const struct {
+        int err_no;
+        bool want_hint;
+    } cases[] = { { EINVAL, true }, { EBUSY, false } };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        check_trigger_hint(cases[i].err_no, cases[i].want_hint);
+    }
 }
 
 /*

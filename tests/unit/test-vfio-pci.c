@@ -822,21 +822,98 @@ static void test_msix(void)
 
 /* ---- Errors -------------------------------------------------------------------------- */
 
-static void test_error_host_driver(void)
+/* Realizes refused before anything is made, and what the one line says. */
+typedef enum RefusalSetup {
+    REFUSE_HOST_DRIVER,   /* the function bound to nvme, not vfio-pci */
+    REFUSE_NOTHING,       /* the NVMe as it should be: props name another function */
+    REFUSE_NOT_VIABLE,    /* function 1 shares the group and is still the host's */
+    REFUSE_PLATFORM,      /* VFIO says it is a platform device */
+    REFUSE_NO_ITS,        /* no ITS and no INTx pin: nothing to deliver */
+} RefusalSetup;
+
+typedef struct Refusal {
+    const char *path;
+    bool both;              /* run on the iommufd backend too */
+    RefusalSetup setup;
+    const char *props;
+    const char *says[6];    /* NULL-terminated */
+    const char *not_says;   /* NULL: nothing */
+} Refusal;
+
+static const Refusal refusals[] = {
+    { "/vfio-pci/error/host-driver", true, REFUSE_HOST_DRIVER, "host=" NVME,
+      { NVME, "bound to nvme", "vfio-pci", "/bus/pci/devices/" NVME "/driver_override",
+        "/bus/pci/drivers/nvme/unbind" } },
+    { "/vfio-pci/error/no-such-device", true, REFUSE_NOTHING, "host=0000:00:1f.0",
+      { "0000:00:1f.0", "no such PCI device", "lspci" } },
+    /* the device itself is vfio's: only function 1 is named */
+    { "/vfio-pci/error/not-viable", false, REFUSE_NOT_VIABLE, "host=" NVME,
+      { "not viable", NVME_FN1 " (nvme)" }, NVME " (" },
+    { "/vfio-pci/error/platform-flags", true, REFUSE_PLATFORM, "host=" NVME,
+      { "not a PCI device", "vfio-platform" } },
+    { "/vfio-pci/error/no-its", true, REFUSE_NO_ITS, "host=" NVME,
+      { NVME, "no INTx pin", "ITS", "gic-version=3" } },
+};
+
+static void test_refused(gconstpointer data)
 {
+    const Refusal *c = data;
     g_autofree char *msg = NULL;
     Bench b;
 
     bench_init(&b);
-    b.fd = fake_vfio_add_nvme(b.f, NVME, GROUP, FAKE_NVME_MSIX_MAPPABLE);
-    sysfs_fixture_add(b.sys, "pci", NVME, GROUP, false, "nvme");
-    msg = realize_fails(&b, "host=" NVME);
-    assert_says(msg, NVME);
-    assert_says(msg, "bound to nvme");
-    assert_says(msg, "vfio-pci");
-    assert_says(msg, "/bus/pci/devices/" NVME "/driver_override");
-    assert_says(msg, "/bus/pci/drivers/nvme/unbind");
+    if (c->setup == REFUSE_HOST_DRIVER) {
+        b.fd = fake_vfio_add_nvme(b.f, NVME, GROUP, FAKE_NVME_MSIX_MAPPABLE);
+        sysfs_fixture_add(b.sys, "pci", NVME, GROUP, false, "nvme");
+    } else {
+        add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
+    }
+    switch (c->setup) {
+    case REFUSE_NOT_VIABLE:
+        sysfs_fixture_add(b.sys, "pci", NVME_FN1, GROUP, false, "nvme");
+        fake_vfio_group(b.f, GROUP, false)->viable = false;
+        break;
+    case REFUSE_PLATFORM:
+        b.fd->flags = VFIO_DEVICE_FLAGS_PLATFORM;
+        break;
+    case REFUSE_NO_ITS:
+        b.fd->regions[VFIO_PCI_CONFIG_REGION_INDEX].mem[PCI_INTERRUPT_PIN] = 0;
+        b.irq.has_msi = false;
+        break;
+    default:
+        break;
+    }
+    msg = realize_fails(&b, c->props);
+    for (unsigned i = 0; c->says[i]; i++) {
+        assert_says(msg, c->says[i]);
+    }
+    if (c->not_says) {
+        g_assert_null(strstr(msg, c->not_says));
+    }
+    g_assert_cmpuint(bus_devices(&b), ==, 0);
     bench_done(&b);
+}
+
+static void test_refused_iommufd(gconstpointer data)
+{
+    use_iommufd = true;
+    test_refused(data);
+    use_iommufd = false;
+}
+
+/* Each row under its path, and under /vfio-pci/iommufd/... as well where it holds for both. */
+static void add_refusals(void)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(refusals); i++) {
+        const Refusal *c = &refusals[i];
+
+        g_test_add_data_func(c->path, c, test_refused);
+        if (c->both) {
+            g_autofree char *ipath = g_strdup_printf("/vfio-pci/iommufd%s",
+                                                     c->path + strlen("/vfio-pci"));
+            g_test_add_data_func(ipath, c, test_refused_iommufd);
+        }
+    }
 }
 
 static void test_error_host_malformed(void)
@@ -855,51 +932,6 @@ static void test_error_host_malformed(void)
         assert_says(msg, "not a PCI address");
         assert_says(msg, "DDDD:BB:DD.F");
     }
-    bench_done(&b);
-}
-
-static void test_error_no_such_device(void)
-{
-    g_autofree char *msg = NULL;
-    Bench b;
-
-    bench_init(&b);
-    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
-    msg = realize_fails(&b, "host=0000:00:1f.0");
-    assert_says(msg, "0000:00:1f.0");
-    assert_says(msg, "no such PCI device");
-    assert_says(msg, "lspci");
-    bench_done(&b);
-}
-
-static void test_error_not_viable(void)
-{
-    g_autofree char *msg = NULL;
-    Bench b;
-
-    bench_init(&b);
-    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
-    /* Function 1 shares the group and is still the host's. */
-    sysfs_fixture_add(b.sys, "pci", NVME_FN1, GROUP, false, "nvme");
-    fake_vfio_group(b.f, GROUP, false)->viable = false;
-    msg = realize_fails(&b, "host=" NVME);
-    assert_says(msg, "not viable");
-    assert_says(msg, NVME_FN1 " (nvme)");
-    g_assert_null(strstr(msg, NVME " ("));     /* the device itself is vfio's */
-    bench_done(&b);
-}
-
-static void test_error_platform_flags(void)
-{
-    g_autofree char *msg = NULL;
-    Bench b;
-
-    bench_init(&b);
-    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
-    b.fd->flags = VFIO_DEVICE_FLAGS_PLATFORM;
-    msg = realize_fails(&b, "host=" NVME);
-    assert_says(msg, "not a PCI device");
-    assert_says(msg, "vfio-platform");
     bench_done(&b);
 }
 
@@ -990,25 +1022,6 @@ static void test_no_its_intx(void)
     g_assert_cmphex(cfg_read(&b, 0x70, 2), ==, 0x0010);
     g_assert_cmphex(cfg_read(&b, PCI_INTERRUPT_PIN, 1), ==, 1);
     assert_intx_wired(&b, 0);
-    bench_done(&b);
-}
-
-/* No ITS and no INTx pin: nothing to deliver, refused with the way out. */
-static void test_error_no_its(void)
-{
-    g_autofree char *msg = NULL;
-    Bench b;
-
-    bench_init(&b);
-    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
-    b.fd->regions[VFIO_PCI_CONFIG_REGION_INDEX].mem[PCI_INTERRUPT_PIN] = 0;
-    b.irq.has_msi = false;
-    msg = realize_fails(&b, "host=" NVME);
-    assert_says(msg, NVME);
-    assert_says(msg, "no INTx pin");
-    assert_says(msg, "ITS");
-    assert_says(msg, "gic-version=3");
-    g_assert_cmpuint(bus_devices(&b), ==, 0);
     bench_done(&b);
 }
 
@@ -2668,15 +2681,11 @@ int main(int argc, char **argv)
     add_both("/vfio-pci/msix", test_msix);
     g_test_add_func("/vfio-pci/shared-group", test_shared_group);
     add_both("/vfio-pci/error/guest-addr", test_error_guest_addr);
-    add_both("/vfio-pci/error/host-driver", test_error_host_driver);
+    add_refusals();
     add_both("/vfio-pci/error/host-malformed", test_error_host_malformed);
-    add_both("/vfio-pci/error/no-such-device", test_error_no_such_device);
-    g_test_add_func("/vfio-pci/error/not-viable", test_error_not_viable);
-    add_both("/vfio-pci/error/platform-flags", test_error_platform_flags);
     add_both("/vfio-pci/msi-only", test_msi_only);
     add_both("/vfio-pci/msi-vfio-count", test_msi_vfio_count);
     add_both("/vfio-pci/no-its-intx", test_no_its_intx);
-    add_both("/vfio-pci/error/no-its", test_error_no_its);
     add_both("/vfio-pci/error/late-cleanup", test_error_late_cleanup);
     add_both("/vfio-pci/parse-host", test_parse_host);
     add_both("/vfio-pci/intx/pin", test_intx_pin);

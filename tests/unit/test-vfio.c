@@ -441,49 +441,62 @@ static void test_noiommu_accepted(void)
     memory_region_finalize(&ram);
 }
 
-static void test_not_viable(void)
+/* A group armpass cannot use, and what the message says (each of says, and errno's text). */
+typedef enum GroupBreak {
+    GROUP_NOT_VIABLE,  /* a member bound to a host driver */
+    GROUP_BUSY,        /* /dev/vfio/N open elsewhere */
+    GROUP_NO_DEV_NODE, /* bound to vfio in sysfs, but no /dev/vfio/N */
+    GROUP_NONE,        /* no IOMMU group at all */
+} GroupBreak;
+
+typedef struct GroupRefusal {
+    const char *path;
+    GroupBreak how;
+    int group;
+    int err;                /* != 0: g_strerror(err) is in the message too */
+    const char *says[4];    /* NULL-terminated */
+} GroupRefusal;
+
+static const GroupRefusal group_refusals[] = {
+    { "/vfio/attach/not-viable", GROUP_NOT_VIABLE, 4, 0,
+      { PL031, "vfio group 4 is not viable",
+        "kernel/iommu_groups/4/devices must be bound to vfio or to no driver" } },
+    { "/vfio/attach/busy", GROUP_BUSY, 3, EBUSY,
+      { PL031, "vfio group 3: busy: another process (another armpass?) has it open" } },
+    { "/vfio/attach/group-missing", GROUP_NO_DEV_NODE, 7, ENOENT,
+      { PL031, "/dev/vfio/7", "probably not bound to vfio" } },
+    { "/vfio/attach/no-iommu-group", GROUP_NONE, -1, 0, { PL031, "no IOMMU group" } },
+};
+
+static void test_group_refused(gconstpointer data)
 {
+    const GroupRefusal *c = data;
     g_autofree char *msg = NULL;
+    g_autofree char *node = g_strdup_printf("/dev/vfio/%d", c->group);
     Bench b;
 
     bench_init(&b, NULL);
-    add_pl031(&b, PL031, 4, false);
-    fake_vfio_group(b.f, 4, false)->viable = false;
+    switch (c->how) {
+    case GROUP_NOT_VIABLE:
+        add_pl031(&b, PL031, c->group, false);
+        fake_vfio_group(b.f, c->group, false)->viable = false;
+        break;
+    case GROUP_BUSY:
+        add_pl031(&b, PL031, c->group, false);
+        fake_vfio_fail_open(b.f, node, EBUSY);
+        break;
+    case GROUP_NO_DEV_NODE:
+    case GROUP_NONE:
+        sysfs_fixture_add(b.sys, "amba", PL031, c->group, false, "vfio-amba");
+        break;
+    }
     msg = attach_fails(&b, "amba", PL031, false);
-    assert_says(msg, PL031);
-    assert_says(msg, "vfio group 4 is not viable");
-    assert_says(msg, "kernel/iommu_groups/4/devices must be bound to vfio or to no driver");
-    bench_done(&b);
-}
-
-static void test_busy(void)
-{
-    g_autofree char *msg = NULL;
-    Bench b;
-
-    bench_init(&b, NULL);
-    add_pl031(&b, PL031, 3, false);
-    fake_vfio_fail_open(b.f, "/dev/vfio/3", EBUSY);
-    msg = attach_fails(&b, "amba", PL031, false);
-    assert_says(msg, PL031);
-    assert_says(msg, "vfio group 3: busy: another process (another armpass?) has it open");
-    assert_says(msg, g_strerror(EBUSY));
-    bench_done(&b);
-}
-
-static void test_group_missing(void)
-{
-    g_autofree char *msg = NULL;
-    Bench b;
-
-    /* Bound to vfio in sysfs, but /dev/vfio/7 is not there. */
-    bench_init(&b, NULL);
-    sysfs_fixture_add(b.sys, "amba", PL031, 7, false, "vfio-amba");
-    msg = attach_fails(&b, "amba", PL031, false);
-    assert_says(msg, PL031);
-    assert_says(msg, "/dev/vfio/7");
-    assert_says(msg, g_strerror(ENOENT));
-    assert_says(msg, "probably not bound to vfio");
+    for (unsigned i = 0; c->says[i]; i++) {
+        assert_says(msg, c->says[i]);
+    }
+    if (c->err) {
+        assert_says(msg, g_strerror(c->err));
+    }
     bench_done(&b);
 }
 
@@ -548,19 +561,6 @@ static void test_no_driver(void)
     }
     msg = attach_fails(&b, "amba", PL031, false);
     assert_says(msg, want);
-    bench_done(&b);
-}
-
-static void test_no_iommu_group(void)
-{
-    g_autofree char *msg = NULL;
-    Bench b;
-
-    bench_init(&b, NULL);
-    sysfs_fixture_add(b.sys, "amba", PL031, -1, false, "vfio-amba");
-    msg = attach_fails(&b, "amba", PL031, false);
-    assert_says(msg, PL031);
-    assert_says(msg, "no IOMMU group");
     bench_done(&b);
 }
 
@@ -1382,12 +1382,11 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio/attach/container-shared", test_container_shared);
     g_test_add_func("/vfio/attach/noiommu-refused", test_noiommu_refused);
     g_test_add_func("/vfio/attach/noiommu-accepted", test_noiommu_accepted);
-    g_test_add_func("/vfio/attach/not-viable", test_not_viable);
-    g_test_add_func("/vfio/attach/busy", test_busy);
-    g_test_add_func("/vfio/attach/group-missing", test_group_missing);
+    for (unsigned i = 0; i < G_N_ELEMENTS(group_refusals); i++) {
+        g_test_add_data_func(group_refusals[i].path, &group_refusals[i], test_group_refused);
+    }
     add_both("/vfio/attach/wrong-driver", test_wrong_driver);
     add_both("/vfio/attach/no-driver", test_no_driver);
-    g_test_add_func("/vfio/attach/no-iommu-group", test_no_iommu_group);
     add_both("/vfio/attach/twice", test_twice);
     g_test_add_func("/vfio/attach/errors", test_attach_errors);
     g_test_add_func("/vfio/attach/errors-other", test_attach_errors_other);
