@@ -31,7 +31,8 @@
  *       prints one line per test: BENCH-NET {"test", "bytes" or "pings", "s", "mbit_s" or
  *       "rtt_us": {"mean", "p50", "p90", "p99", "max"}, "irqs", "irqs_total", "window",
  *       "lead_s"}. Interrupts: the /proc/interrupts lines holding $BENCH_IRQ_MATCH (the NIC's
- *       interrupt name, e.g. "virtio1"), summed over the CPUs; 0 without it.
+ *       interrupt name, e.g. "virtio1"), summed over the CPUs; 0 without it. Gives up after
+ *       300 s ("TCP-XFER: timed out", status 1).
  *
  * busybox nc is not used: whether it half-closes on stdin EOF, and whether it quits on an EOF
  * from the peer before its own stdin is done, depends on how busybox was configured. Plain libc.
@@ -175,6 +176,7 @@ static int do_send(const char *host, unsigned port, unsigned long timeout)
 /* --- tcp-xfer bench ------------------------------------------------------------------------ */
 
 #define BENCH_LEAD_S 0.1     /* after the window's START line, before the test */
+#define BENCH_TIMEOUT_S 300  /* all three tests, then "TCP-XFER: timed out" and status 1 */
 
 static uint64_t bench_irqs(void)
 {
@@ -373,6 +375,8 @@ int main(int argc, char **argv)
         if (bytes == 0 || pings == 0) {
             die("BYTES and PINGS must be at least 1");
         }
+        signal(SIGALRM, on_alarm);
+        alarm(BENCH_TIMEOUT_S);     /* the three tests together */
         bench_stream(argv[2], port, bytes, 0);
         bench_stream(argv[2], port, bytes, 1);
         bench_rtt(argv[2], port, pings);

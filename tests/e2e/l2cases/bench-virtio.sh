@@ -23,6 +23,7 @@ for arg in $(cat /proc/cmdline); do
 done
 for _ in $(seq 1 60); do [ -b /dev/vda ] && break; sleep 0.5; done
 if blk=$(virtio_name 0x0002) && [ -b /dev/vda ]; then
+    echo "BENCH-VIRTIO-STEP block: /dev/vda on $blk"
     export BENCH_IRQ_MATCH=$blk
     /progs/bench-blk /dev/vda empty empty
     /progs/bench-blk /dev/vda rand 1 "$qd1" 4096 qd1
@@ -30,7 +31,9 @@ if blk=$(virtio_name 0x0002) && [ -b /dev/vda ]; then
 else
     echo "BENCH-VIRTIO-ERROR no virtio-blk disk in L2"
 fi
+echo "BENCH-VIRTIO-STEP network: a DHCP lease"
 if net=$(virtio_name 0x0001) && up=$(vnet_up); then
+    echo "BENCH-VIRTIO-STEP network: $up on $net; tcp-xfer bench"
     BENCH_IRQ_MATCH=$net /progs/tcp-xfer bench 10.0.2.100 7000 "$netbytes" "$pings" ||
         echo "BENCH-VIRTIO-ERROR tcp-xfer bench failed (status $?)"
 else
