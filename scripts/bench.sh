@@ -5,7 +5,7 @@
 # reads of a real NVMe and SATA disk) and against Debian's arm64 QEMU booting the same L2 in the
 # same L1, with and without those devices passed through (vfio-pci). See docs/performance.md.
 #
-# usage: scripts/bench.sh [--quick] [--runs N] [--parts LIST] [--pci-rounds N] [--pci-modes LIST]
+# usage: scripts/bench.sh [--quick] [--runs N] [--parts LIST] [--pci-rounds N] [--pci-modes LIST] [--pv-rounds N]
 #                         [--no-setup] [--doc | --no-doc]
 #        scripts/bench.sh --dma [--quick] [--parts LIST] [--rounds N] [--backing-rounds N]
 #                         [--no-setup] [--doc | --no-doc]
@@ -28,6 +28,7 @@
 #                 median and max are over the rounds
 #   --pci-modes LIST  comma-separated subset of msix,intx,intx-off,msi (pci-io's interrupt
 #                 modes; default all four)
+#   --pv-rounds N rounds of passed-virtio (default 4; --quick: 1)
 #   --no-setup    skip scripts/setup-host.sh (apt-get)
 #   --dma         the guest-RAM parts alone, on the 6.12 kernel with huge page pools in L1
 #                 (map, start, reads; --parts picks some):
@@ -70,7 +71,7 @@ cd "$top"
 t_start=$(date +%s)
 
 quick=0 runs='' parts='' setup=1 doc='' dma=0 rounds=${BENCH_DMA_ROUNDS:-}
-pci_rounds='' pci_modes='' backing_rounds=
+pci_rounds='' pci_modes='' backing_rounds= pv_rounds=
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) quick=1; shift ;;
@@ -81,6 +82,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift 2 ;;
     --pci-rounds) pci_rounds=$2; shift 2 ;;
     --pci-modes) pci_modes=$2; shift 2 ;;
+    --pv-rounds) pv_rounds=$2; shift 2 ;;
     --backing-rounds) backing_rounds=$2; shift 2 ;;
     --doc) doc=1; shift ;;
     --no-doc) doc=0; shift ;;
@@ -233,6 +235,7 @@ append="armpass.bench_runs=$runs armpass.bench_quick=$quick libata.force=noncq h
 [ -z "$parts" ] || append="$append armpass.bench_parts=$parts"
 [ -z "$pci_rounds" ] || append="$append armpass.bench_pci_rounds=$pci_rounds"
 [ -z "$pci_modes" ] || append="$append armpass.bench_pci_modes=$pci_modes"
+[ -z "$pv_rounds" ] || append="$append armpass.bench_pv_rounds=$pv_rounds"
 say "booting the test bed with the bench (L0 console: $out/logs/; this takes a while)"
 status=0
 # L1 at 5 GiB, 4 GiB of it not in the 1 GiB page: the DMA-map part gives a 2 GiB guest the NVMe,
