@@ -1268,9 +1268,10 @@ def passed_virtio_markdown(pv, meta):
     for row in pv['rows']:
         out.append('| %s | %s |' % (row['label'], ' | '.join(mmm(row['per'][k], 'count') for k, _, _ in EXIT_REASONS)))
     if pv.get('ref') and pv['ref'].get('n'):
-        out += ['', 'The reference, from the PCI part of the same analysis (section 6): the passed NVMe\'s KVM exits '
-                'per interrupt over its QD1 reads under armpass, MSI-X through an irqfd: %s (%d rounds).' % (
-                    mmm(pv['ref']['samples'], 'count'), pv['ref']['n'])]
+        out += ['', 'The reference, from %s (section 6): the passed NVMe\'s KVM exits per interrupt over its QD1 '
+                'reads under armpass, MSI-X through an irqfd: %s (%d rounds).' % (
+                    pv.get('ref_source', 'the PCI part of the same run'), mmm(pv['ref']['samples'], 'count'),
+                    pv['ref']['n'])]
     def med(key):
         f = F.get(key)
         return fmt(f['median'], f['unit']) if f and f.get('n') else '–'
@@ -2245,6 +2246,16 @@ def passed_virtio_only(args, records, meta):
         pci_figures(Fp, records)
         ref, ref_floor = Fp.get('pci_msix_exits_armpass'), Fp.get('pci_msix_qd1_floor')
     pv = passed_virtio(records, ref=ref, ref_floor=ref_floor)
+    if pv and ref:
+        # where the PCI figures came from: an earlier log's run (its host.json)
+        i = next(r.get('_log', 0) for r in records if r.get('part') == 'pci-blk')
+        try:
+            with open(args.host[i]) as f:
+                h = json.load(f)
+            pv['ref_source'] = 'the PCI part of the run of %s, commit `%s`' % (
+                h.get('date', '?')[:16], (h.get('commit') or '?')[:12])
+        except (OSError, ValueError, IndexError):
+            pass
     if not pv:
         print('analyze: no passed-virtio sample in %s' % args.log, file=sys.stderr)
         return 1
