@@ -5,7 +5,7 @@
 # reads of a real NVMe and SATA disk) and against Debian's arm64 QEMU booting the same L2 in the
 # same L1, with and without those devices passed through (vfio-pci). See docs/performance.md.
 #
-# usage: scripts/bench.sh [--quick] [--runs N] [--parts LIST] [--pci-rounds N] [--pci-modes LIST]
+# usage: scripts/bench.sh [--quick] [--runs N] [--parts LIST] [--pci-rounds N] [--pci-modes LIST] [--pv-rounds N]
 #                         [--no-setup] [--doc | --no-doc]
 #        scripts/bench.sh --dma [--quick] [--parts LIST] [--rounds N] [--backing-rounds N]
 #                         [--no-setup] [--doc | --no-doc]
@@ -13,15 +13,22 @@
 #   --quick       a smoke run: one or two of everything (a few minutes); does not touch
 #                 docs/performance.md unless --doc
 #   --runs N      boot runs per VMM at 256 MiB / 2 vCPUs (default 20; --quick: 3)
-#   --parts LIST  comma-separated subset of size,first,boot,scale,footprint,mmio,irq,pci
-#                 (pci: pci-io, the NVMe's and the AHCI's reads and interrupts, and pci-dma, the DMA map of
-#                 guest RAM; each can be given alone). With --dma: a subset of map, start,
-#                 reads (below)
+#   --parts LIST  comma-separated subset of size,first,boot,scale,footprint,mmio,irq,
+#                 passed-virtio,pci (pci: pci-io, the NVMe's and the AHCI's reads and interrupts,
+#                 and pci-dma, the DMA map of guest RAM; each can be given alone; passed-virtio:
+#                 L0's virtio-mmio disk and NIC, DMA platform devices with no IOMMU, passed
+#                 through vfio-platform to a direct-mapped L2 against L1's own drivers: 4 KiB QD1
+#                 and 1 MiB reads, TCP throughput both ways and round trips, KVM exits and
+#                 armpass wake-ups per interrupt; 4 rounds, --quick 1, about 2 minutes a round).
+#                 --parts passed-virtio alone writes build/bench/results-virtio.{json,md} and
+#                 only its tables in docs/performance.md (between the passed-virtio markers).
+#                 With --dma: a subset of map, start, reads (below)
 #   --pci-rounds N  rounds of pci-io (default 6; --quick: 1): each round reads the disks in L1,
 #                 then under each VMM, which one goes first alternating; every ratio's min,
 #                 median and max are over the rounds
 #   --pci-modes LIST  comma-separated subset of msix,intx,intx-off,msi (pci-io's interrupt
 #                 modes; default all four)
+#   --pv-rounds N rounds of passed-virtio (default 4; --quick: 1)
 #   --no-setup    skip scripts/setup-host.sh (apt-get)
 #   --dma         the guest-RAM parts alone, on the 6.12 kernel with huge page pools in L1
 #                 (map, start, reads; --parts picks some):
@@ -64,7 +71,7 @@ cd "$top"
 t_start=$(date +%s)
 
 quick=0 runs='' parts='' setup=1 doc='' dma=0 rounds=${BENCH_DMA_ROUNDS:-}
-pci_rounds='' pci_modes='' backing_rounds=
+pci_rounds='' pci_modes='' backing_rounds= pv_rounds=
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) quick=1; shift ;;
@@ -75,6 +82,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift 2 ;;
     --pci-rounds) pci_rounds=$2; shift 2 ;;
     --pci-modes) pci_modes=$2; shift 2 ;;
+    --pv-rounds) pv_rounds=$2; shift 2 ;;
     --backing-rounds) backing_rounds=$2; shift 2 ;;
     --doc) doc=1; shift ;;
     --no-doc) doc=0; shift ;;
@@ -221,15 +229,22 @@ PY
 
 # libata.force=noncq: no NCQ on the AHCI's SATA disk, in L1 and (bench-lib.sh) in L2: L0's QEMU
 # 7.2 aborts in its ich9-ahci model on some NCQ reads (QEMU issue #2777, fixed in later QEMU).
-append="armpass.bench_runs=$runs armpass.bench_quick=$quick libata.force=noncq"
+# hugepagesz=1G hugepages=1: the 1 GiB page of the passed-virtio part's direct-mapped guest (the
+# test kernel cannot allocate one once it runs: no CONFIG_CONTIG_ALLOC); L0 gives L1 1 GiB more.
+append="armpass.bench_runs=$runs armpass.bench_quick=$quick libata.force=noncq hugepagesz=1G hugepages=1"
 [ -z "$parts" ] || append="$append armpass.bench_parts=$parts"
 [ -z "$pci_rounds" ] || append="$append armpass.bench_pci_rounds=$pci_rounds"
 [ -z "$pci_modes" ] || append="$append armpass.bench_pci_modes=$pci_modes"
+[ -z "$pv_rounds" ] || append="$append armpass.bench_pv_rounds=$pv_rounds"
 say "booting the test bed with the bench (L0 console: $out/logs/; this takes a while)"
 status=0
-# L1 at 4 GiB: the DMA-map part gives a 2 GiB guest the NVMe, and every page of it is pinned.
-# --ahci: L0's ich9-ahci and its disk, the plain-MSI rows of the PCI part.
-python3 "$top/tests/testbed/run.py" --case bench-all --mem 4G --smp 2 --nvme --ahci \
+# L1 at 5 GiB, 4 GiB of it not in the 1 GiB page: the DMA-map part gives a 2 GiB guest the NVMe,
+# and every page of it is pinned.
+# --ahci: L0's ich9-ahci and its disk, the plain-MSI rows of the PCI part. --virtio-blk
+# --virtio-net --net-peer: L0's virtio-mmio disk and NIC and the host's TCP peer
+# (tests/bench/net-peer.py), the passed-virtio part.
+python3 "$top/tests/testbed/run.py" --case bench-all --mem 5G --smp 2 --nvme --ahci \
+    --virtio-blk --virtio-net --net-peer \
     --kernel "$kernel" --busybox "$busybox" --armpass "$armpass" \
     --l1-extra "$qemu_root" --l1-extra "$out/l1-extra" \
     --append "$append" --timeout 5400 --logdir "$out/logs" >"$out/run.txt" 2>&1 || status=$?
@@ -248,5 +263,11 @@ json.dump(d, open(sys.argv[1], 'w'), indent=1)
 PY
 doc_args=()
 [ "$doc" = 1 ] && doc_args=(--doc "$top/docs/performance.md")
-python3 "$top/tests/bench/analyze.py" --log "$log" --host "$host_json" --out "$out" "${doc_args[@]}"
+if [ "$parts" = passed-virtio ]; then
+    # that part alone: its own results and tables, the rest of docs/performance.md as it is
+    python3 "$top/tests/bench/analyze.py" --passed-virtio-only --log "$log" --host "$host_json" --out "$out" \
+        "${doc_args[@]}"
+else
+    python3 "$top/tests/bench/analyze.py" --log "$log" --host "$host_json" --out "$out" "${doc_args[@]}"
+fi
 say "done in $((wall / 60)) min $((wall % 60)) s"

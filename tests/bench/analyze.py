@@ -1052,6 +1052,247 @@ def pci_figures(F, records):
     return rows
 
 
+# --- 7. DMA platform devices passed through to a direct-mapped guest (passed-virtio) -----------
+
+PV_MARK_BEGIN = '<!-- passed-virtio: scripts/bench.sh writes from here -->'
+PV_MARK_END = '<!-- passed-virtio: to here -->'
+PV_SECTION = '7. DMA platform devices passed through to a direct-mapped L2 (virtio-mmio, vfio-platform), against L1\'s own drivers'
+PV_NET_TESTS = (('rx', 'TCP receive (the host\'s peer sends)'), ('tx', 'TCP send (to the host\'s peer)'),
+                ('rtt', 'TCP round trip of 1 byte'))
+PV_BLK_TESTS = (('qd1', '4 KiB random reads, queue depth 1'), ('seq', '1 MiB sequential reads'))
+PV_THROUGHPUT_TARGET = 0.9      # L2 / L1, throughput (the issue's target for the NIC)
+
+
+def net_results(run):
+    """The BENCH-NET results an L2 run printed, by test: 'rx', 'tx', 'rtt'."""
+    out = {}
+    for g in run.get('grabbed', []) if run else []:
+        if g.startswith('BENCH-NET {'):
+            try:
+                res = json.loads(g[len('BENCH-NET '):])
+            except ValueError:
+                continue
+            out[res.get('test')] = res
+    return out
+
+
+def pv_samples(records):
+    """The passed-virtio records by round: {round: {'l1': {test: result}, 'armpass': run}}, the
+    block samples (blk_samples' group 'blk', storms marked) and the part's environment."""
+    rounds = {}
+    for rec in records:
+        if rec.get('part') != 'passed-virtio':
+            continue
+        e = rounds.setdefault(rec.get('round', 0), {'l1': {}, 'armpass': None})
+        if rec.get('vmm') == 'l1' and rec.get('dev') == 'net':
+            res = rec.get('result') or {}
+            e['l1'][res.get('test')] = res
+        elif rec.get('vmm') == 'armpass':
+            run = rec.get('run')
+            if run and (run.get('markers_s') or {}).get('ARMPASS-L2-UP') is not None:
+                e['armpass'] = run
+    blk = blk_samples(records, 'passed-virtio',
+                      lambda r: 'blk' if r.get('dev') == 'blk' or r.get('vmm') == 'armpass' else None)
+    mark_storms(blk)
+    env = next((r for r in records if r.get('part') == 'passed-virtio-env'), {})
+    return rounds, blk.get('blk', {}), env
+
+
+def pv_net_exits(run, test):
+    """KVM's exits of the VM by reason over one network test's window, less the empty window's
+    (what a window costs by itself), and the NIC's interrupts in it: (counts, irqs) or None."""
+    w = run.get('windows') or {}
+    raw = window_counts(w.get('net-' + test))
+    res = net_results(run).get(test)
+    if not raw or not res or not res.get('irqs'):
+        return None
+    empty = window_counts(w.get('empty'))
+    if empty:
+        raw = {k: raw[k] - empty.get(k, 0) for k in raw}
+    return raw, res['irqs']
+
+
+def pv_device_stats(run, env, dev):
+    """armpass's -d stats for one passed device: (userspace wake-ups, trapped accesses) or None."""
+    st = armpass_stats(run)
+    name = env.get(dev)
+    irq = next((v for k, v in st['irqs'].items() if name and k.startswith(name + '/')), None)
+    reg = [v for k, v in st['regions'].items() if name and k.startswith(name + '/')]
+    if irq is None:
+        return None
+    return irq[1], sum(r + w for r, w in reg), irq[0]
+
+
+def passed_virtio(records, ref=None, ref_floor=None):
+    """Section 7's figures (a Figures of their own) and the rows of its exits table; None when the
+    records hold no passed-virtio sample. ref: the passed NVMe's KVM exits per interrupt over its
+    QD1 reads under armpass (MSI-X through an irqfd), a Figures item, for the comparison;
+    ref_floor: its QD1 time per read under armpass / L1's (section 6), shown as throughput."""
+    rounds, blk, env = pv_samples(records)
+    if not rounds:
+        return None
+    F = Figures()
+    S = PV_SECTION
+
+    def clean(r, side, kind):
+        e = blk.get(r, {}).get(side)
+        smp = e['kinds'].get(kind) if e else None
+        return smp if smp and not smp.get('storm') else None
+
+    # the disk: L2 / L1 per round, as throughput (L1's time per read over L2's)
+    for kind, label in PV_BLK_TESTS:
+        t = {'l1': [], 'armpass': []}
+        ratio = []
+        for r in sorted(blk):
+            got = {s: clean(r, s, kind) for s in ('l1', 'armpass')}
+            for s, smp in got.items():
+                if smp:
+                    t[s].append(smp['t_us'])
+            if got['l1'] and got['armpass']:
+                ratio.append(got['l1']['t_us'] / got['armpass']['t_us'])
+        F.add(S, 'pv_blk_%s_l1' % kind, 'virtio-blk, %s: time per read, L1\'s virtio_blk' % label, 'us', t['l1'])
+        F.add(S, 'pv_blk_%s_l2' % kind, 'virtio-blk, %s: time per read, L2 (passed through)' % label, 'us', t['armpass'])
+        F.add(S, 'pv_blk_%s_ratio' % kind, '  virtio-blk, %s: throughput L2 / L1' % label, 'ratio', ratio,
+              baseline='L1, same round')
+    # the NIC
+    for test, label in PV_NET_TESTS:
+        key = 'mbit_s' if test != 'rtt' else None
+        v = {'l1': [], 'armpass': []}
+        ratio = []
+        for r in sorted(rounds):
+            a = net_results(rounds[r]['armpass']).get(test) if rounds[r]['armpass'] else None
+            l = rounds[r]['l1'].get(test)
+            x = {}
+            for s, res in (('l1', l), ('armpass', a)):
+                if res:
+                    x[s] = res[key] if key else res['rtt_us']['p50']
+                    v[s].append(x[s])
+            if 'l1' in x and 'armpass' in x and x['armpass'] > 0:
+                ratio.append(x['armpass'] / x['l1'])
+        if key:
+            F.add(S, 'pv_net_%s_l1' % test, 'virtio-net, %s: L1\'s virtio_net' % label, 'Mbit/s', v['l1'])
+            F.add(S, 'pv_net_%s_l2' % test, 'virtio-net, %s: L2 (passed through)' % label, 'Mbit/s', v['armpass'])
+            F.add(S, 'pv_net_%s_ratio' % test, '  virtio-net, %s: throughput L2 / L1' % label, 'ratio', ratio,
+                  target=PV_THROUGHPUT_TARGET, cmp='ge', baseline='L1, same round')
+        else:
+            F.add(S, 'pv_net_rtt_l1', 'virtio-net, %s: median, L1\'s virtio_net' % label, 'us', v['l1'])
+            F.add(S, 'pv_net_rtt_l2', 'virtio-net, %s: median, L2 (passed through)' % label, 'us', v['armpass'])
+            F.add(S, 'pv_net_rtt_ratio', '  virtio-net, %s: L2 / L1 (lower is better)' % label, 'ratio', ratio,
+                  baseline='L1, same round')
+    # the interrupt path: armpass's userspace wake-ups and trapped register accesses per
+    # interrupt (-d stats over the whole run / the interrupts L2 counted on the device's line)
+    wake = {'blk': [], 'net': []}
+    traps = {'blk': [], 'net': []}
+    paths = set()
+    for r in sorted(rounds):
+        run = rounds[r]['armpass']
+        if not run:
+            continue
+        last = {'net': net_results(run).get('rtt') or net_results(run).get('tx') or net_results(run).get('rx'),
+                'blk': blk_results(run).get('seq') or blk_results(run).get('qd1')}
+        for dev in ('blk', 'net'):
+            st = pv_device_stats(run, env, dev)
+            n = (last[dev] or {}).get('irqs_total')
+            if st and n:
+                wake[dev].append(st[0] / n)
+                traps[dev].append(st[1] / n)
+                paths.add(st[2])
+    for dev, name in (('net', 'virtio-net'), ('blk', 'virtio-blk')):
+        F.add(S, 'pv_%s_wakeups' % dev, '%s: armpass userspace wake-ups per interrupt (-d stats / L2\'s count)' % name,
+              'wake-ups/irq', wake[dev], target=0, cmp='eq')
+    # KVM's exits per interrupt, direct counts over a fixed amount of work (the empty window
+    # taken off): by reason, for each network test and the disk's QD1 reads
+    rows = []
+    for what, label, get in [('net-' + t, 'virtio-net, ' + lab, (lambda run, t=t: pv_net_exits(run, t)))
+                             for t, lab in PV_NET_TESTS] + [
+            ('blk-qd1', 'virtio-blk, 4 KiB QD1 reads', None)]:
+        per = {k: [] for k, _, _ in EXIT_REASONS}
+        ipu = []
+        for r in sorted(rounds):
+            if get:
+                run = rounds[r]['armpass']
+                got = get(run) if run else None
+            else:
+                smp = clean(r, 'armpass', 'qd1')
+                got = (smp['exits'], smp['irqs']) if smp and smp.get('exits') and smp['irqs'] else None
+                if smp and smp['reads']:
+                    ipu.append(smp['irqs'] / smp['reads'])
+            if not got:
+                continue
+            counts, irqs = got
+            for k, _, _ in EXIT_REASONS:
+                per[k].append(counts[k] / irqs)
+        rows.append({'what': what, 'label': label, 'per': per})
+    q = next((row for row in rows if row['what'] == 'blk-qd1'), None)
+    ref_med = ref['median'] if ref and ref.get('n') else None
+    F.add(S, 'pv_blk_qd1_exits', 'virtio-blk: KVM exits per interrupt over the QD1 reads (direct count, KVM debugfs)',
+          'exits/irq', q['per']['all'] if q else [], target=ref_med,
+          baseline='the passed NVMe\'s, MSI-X irqfd path, QD1 reads' if ref_med is not None else None)
+    rx = next(row for row in rows if row['what'] == 'net-rx')
+    F.add(S, 'pv_net_rx_exits', 'virtio-net: KVM exits per interrupt over the TCP receive (direct count)',
+          'exits/irq', rx['per']['all'], target=ref_med,
+          baseline='the passed NVMe\'s, MSI-X irqfd path, QD1 reads' if ref_med is not None else None)
+    for dev, name, row in (('net', 'virtio-net', rx), ('blk', 'virtio-blk', q)):
+        F.add(S, 'pv_%s_uexits' % dev, '%s: MMIO exits to armpass per interrupt (%s; direct count)' % (
+            name, 'TCP receive' if dev == 'net' else 'QD1 reads'), 'exits/irq', row['per']['mmio_user'] if row else [])
+        F.add(S, 'pv_%s_traps' % dev, '%s: armpass trapped register accesses per interrupt, whole run (-d stats)' % name,
+              'accesses/irq', traps[dev])
+    if ref_floor and ref_floor.get('n'):
+        F.add(S, 'pv_ref_nvme_qd1', 'reference: the passed NVMe (BAR mapped, MSI-X irqfds), 4 KiB QD1 reads: '
+              'throughput L2 / L1 (section 6)', 'ratio', [1 / x for x in ref_floor['samples'] if x],
+              baseline='L1, same round')
+    return {'F': F, 'rows': rows, 'env': env, 'rounds': len(rounds), 'paths': sorted(paths), 'ref': ref}
+
+
+def passed_virtio_markdown(pv, meta):
+    """Section 7's tables and its verdict, for docs/performance.md."""
+    F, env = pv['F'], pv['env']
+    l1 = meta.get('l1', {})
+    out = ['### ' + PV_SECTION, '',
+           '%s, commit `%s`%s: %d rounds, L1 on Linux %s (%s CPUs), L2 with %s MiB of guest RAM at '
+           'guest-physical = L1-physical (`-M virt,direct-map=on`, a 1 GiB hugetlb page), 2 vCPUs; %s 4 KiB '
+           'reads, %s 1 MiB reads, %s bytes each way, %s round trips a round. Devices in L1: `%s` (block), `%s` '
+           '(network); their interrupts in L2: %s.' % (
+               meta.get('date', '?')[:16], (meta.get('commit') or '?')[:12],
+               ' (quick)' if l1.get('quick') else '', pv['rounds'], l1.get('l1_kernel', '?'),
+               l1.get('l1_nproc', '?'), env.get('ram_mib', '?'), env.get('qd1', '?'), env.get('seq', '?'),
+               env.get('net_bytes', '?'), env.get('pings', '?'), env.get('blk', '?'), env.get('net', '?'),
+               ', '.join(pv['paths']) or '?'), '',
+           '| figure | unit | min | median | max | n | target |', '|---|---|---:|---:|---:|---:|---|']
+    out += [figure_row(f) for f in F.items]
+    out += ['', 'KVM exits of L2\'s VM per interrupt of the device, by reason (L1\'s debugfs, counted from right '
+            'before the test\'s first byte or read to right after its last, less a window without work; '
+            'medians, min–max, over the rounds):', '',
+            '| test | ' + ' | '.join(name for _, _, name in EXIT_REASONS) + ' |',
+            '|---|' + '---:|' * len(EXIT_REASONS)]
+    for row in pv['rows']:
+        out.append('| %s | %s |' % (row['label'], ' | '.join(mmm(row['per'][k], 'count') for k, _, _ in EXIT_REASONS)))
+    if pv.get('ref') and pv['ref'].get('n'):
+        out += ['', 'The reference, from %s (section 6): the passed NVMe\'s KVM exits per interrupt over its QD1 '
+                'reads under armpass, MSI-X through an irqfd: %s (%d rounds).' % (
+                    pv.get('ref_source', 'the PCI part of the same run'), mmm(pv['ref']['samples'], 'count'),
+                    pv['ref']['n'])]
+    def med(key):
+        f = F.get(key)
+        return fmt(f['median'], f['unit']) if f and f.get('n') else '–'
+
+    out += ['', '#### In plain words', '',
+            'L2 reaches %s of L1\'s TCP receive throughput and %s of its send (target 0.9 each), and its one-byte '
+            'round trips take %s times L1\'s; its 4 KiB QD1 reads reach %s of L1\'s throughput and its 1 MiB reads %s%s. '
+            'No interrupt of either device wakes armpass (%s and %s wake-ups per interrupt, NIC and disk: irqfds), but '
+            'every register access is trapped (%s and %s per interrupt: the transports\' regions cannot be mapped), and '
+            'L2\'s VM takes %s KVM exits per interrupt over the disk\'s QD1 reads%s.' % (
+                med('pv_net_rx_ratio'), med('pv_net_tx_ratio'), med('pv_net_rtt_ratio'), med('pv_blk_qd1_ratio'),
+                med('pv_blk_seq_ratio'),
+                ' (the passed NVMe, mapped and on irqfds: %s on its QD1 reads)' % med('pv_ref_nvme_qd1')
+                if F.get('pv_ref_nvme_qd1') else '',
+                med('pv_net_wakeups'), med('pv_blk_wakeups'), med('pv_net_traps'), med('pv_blk_traps'),
+                med('pv_blk_qd1_exits'),
+                ' against the passed NVMe\'s %s' % fmt(pv['ref']['median'], 'count')
+                if pv.get('ref') and pv['ref'].get('n') else ''),
+            '', '#### Where a target is missed, and why', '', shortfalls(F)]
+    return '\n'.join(out) + '\n'
+
 DMA_BACKENDS = ('type1v2', 'iommufd')
 DMA_MARK_BEGIN = '<!-- dma-backends: scripts/bench.sh --dma writes from here -->'
 DMA_MARK_END = '<!-- dma-backends: to here -->'
@@ -1889,6 +2130,11 @@ def main():
                     help='the dma-backend part alone (scripts/bench.sh --dma): DIR/results-dma.json and '
                     'results-dma.md; with --doc, its table between the dma-backends markers of that file '
                     'and of tests/bench/performance.md.in')
+    ap.add_argument('--passed-virtio-only', action='store_true',
+                    help='the passed-virtio part alone (scripts/bench.sh --parts passed-virtio): '
+                    'DIR/results-virtio.json and results-virtio.md; with --doc, its tables between the '
+                    'passed-virtio markers of that file and of tests/bench/performance.md.in (the PCI '
+                    'part\'s NVMe figure it compares with comes from an earlier --log, if one is given)')
     args = ap.parse_args()
 
     records, bad, l0, envs = [], 0, None, []
@@ -1927,6 +2173,8 @@ def main():
             'failed_runs': sum(1 for r in records if 'run' in r and not ok(r['run']))}
     if args.dma_only:
         return dma_only(args, records, meta)
+    if args.passed_virtio_only:
+        return passed_virtio_only(args, records, meta)
     F, scale, dma_rows = compute(records)
     rows = scale_table(scale)
     os.makedirs(args.out, exist_ok=True)
@@ -1937,15 +2185,17 @@ def main():
     os.environ.setdefault('BENCH_CHART_TITLE', '%s, commit %s' % (meta['date'][:10], (commit or '?')[:12]))
     png, chart_err = gnuplot_chart(F, rows, args.out, dma_rows)
 
+    pv = passed_virtio(records, ref=F.get('pci_msix_exits_armpass'), ref_floor=F.get('pci_msix_qd1_floor'))
+    pv_md = passed_virtio_markdown(pv, meta) if pv else ''
     results = {'meta': meta, 'figures': F.items, 'scale': rows, 'dma': dma_rows, 'pci_direct': trust,
-               'samples': records}
+               'passed_virtio': pv and {'figures': pv['F'].items, 'exits': pv['rows']}, 'samples': records}
     with open(os.path.join(args.out, 'results.json'), 'w') as f:
         json.dump(results, f, indent=1)
     header = ('# armpass benchmark results\n\n%s, commit %s%s\n\n%s\n' % (
         meta['date'], commit or '?', ' (quick run)' if env.get('quick') else '', machine_text(meta)))
     with open(os.path.join(args.out, 'results.md'), 'w') as f:
-        f.write(header + '\n' + md + '\n' + shortfalls(F) + '\n')
-    print(header + '\n' + md)
+        f.write(header + '\n' + md + '\n' + shortfalls(F) + '\n' + ('\n' + pv_md if pv_md else ''))
+    print(header + '\n' + md + ('\n' + pv_md if pv_md else ''))
     print(shortfalls(F))
     if bad or meta['failed_runs']:
         print('\nanalyze: %d unreadable ARMPASS-BENCH lines, %d runs that did not end well (left out)' % (
@@ -1979,7 +2229,51 @@ def main():
             doc = doc.replace(k, v)
         with open(args.doc, 'w') as f:
             f.write(doc)
+        if pv_md:
+            # its section of the document (the template keeps the last one between its markers)
+            splice_marked(args.doc, PV_MARK_BEGIN, PV_MARK_END, pv_md)
+            splice_marked(os.path.join(HERE, 'performance.md.in'), PV_MARK_BEGIN, PV_MARK_END, pv_md)
         print('written: %s' % args.doc)
+    return 0
+
+
+def passed_virtio_only(args, records, meta):
+    """scripts/bench.sh --parts passed-virtio: section 7 alone, its tables spliced into the
+    document between their markers; the rest of the document stays as it is."""
+    ref = ref_floor = None
+    if any(r.get('part') == 'pci-blk' for r in records):
+        Fp = Figures()
+        pci_figures(Fp, records)
+        ref, ref_floor = Fp.get('pci_msix_exits_armpass'), Fp.get('pci_msix_qd1_floor')
+    pv = passed_virtio(records, ref=ref, ref_floor=ref_floor)
+    if pv and ref:
+        # where the PCI figures came from: an earlier log's run (its host.json)
+        i = next(r.get('_log', 0) for r in records if r.get('part') == 'pci-blk')
+        try:
+            with open(args.host[i]) as f:
+                h = json.load(f)
+            pv['ref_source'] = 'the PCI part of the run of %s, commit `%s`' % (
+                h.get('date', '?')[:16], (h.get('commit') or '?')[:12])
+        except (OSError, ValueError, IndexError):
+            pass
+    if not pv:
+        print('analyze: no passed-virtio sample in %s' % args.log, file=sys.stderr)
+        return 1
+    md = passed_virtio_markdown(pv, meta)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, 'results-virtio.json'), 'w') as f:
+        json.dump({'meta': meta, 'figures': pv['F'].items, 'exits': pv['rows'], 'ref': ref, 'ref_floor': ref_floor,
+                   'samples': [r for r in records if r.get('part', '').startswith('passed-virtio')]}, f, indent=1)
+    with open(os.path.join(args.out, 'results-virtio.md'), 'w') as f:
+        f.write(md)
+    print(md)
+    if meta['failed_runs']:
+        print('analyze: %d runs did not end well (left out)' % meta['failed_runs'])
+    print('written: %s/results-virtio.json, results-virtio.md' % args.out)
+    if args.doc:
+        for path in (args.doc, os.path.join(HERE, 'performance.md.in')):
+            if splice_marked(path, PV_MARK_BEGIN, PV_MARK_END, md):
+                print('written: %s' % path)
     return 0
 
 

@@ -69,40 +69,12 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The controller's interrupts since boot: the /proc/interrupts lines naming "nvme", or
+ * $BENCH_IRQ_MATCH. */
 static uint64_t nvme_irqs(void)
 {
     const char *match = getenv("BENCH_IRQ_MATCH");
-    FILE *f = fopen("/proc/interrupts", "r");
-    char line[1024];
-    uint64_t sum = 0;
-
-    if (!f) {
-        return 0;
-    }
-    while (fgets(line, sizeof(line), f)) {
-        if (!strstr(line, match && *match ? match : "nvme")) {
-            continue;
-        }
-        char *p = strchr(line, ':');
-        if (!p) {
-            continue;
-        }
-        p++;
-        for (;;) {
-            char *end;
-            while (*p == ' ') {
-                p++;
-            }
-            unsigned long long v = strtoull(p, &end, 10);
-            if (end == p) {
-                break;
-            }
-            sum += v;
-            p = end;
-        }
-    }
-    fclose(f);
-    return sum;
+    return prog_irq_count(match && *match ? match : "nvme");
 }
 
 static void sleep_ns(uint64_t ns)

@@ -367,33 +367,6 @@ static int mode_vfio(const char *device, unsigned long off, unsigned long reads,
     return 0;
 }
 
-/* Sum of the per-CPU counts of the /proc/interrupts lines naming name: the numbers after the
- * "NN:" label, up to the first word that is not a number (the chip's name). */
-static uint64_t irq_count(const char *name)
-{
-    FILE *f = fopen("/proc/interrupts", "r");
-    char line[1024];
-    uint64_t total = 0;
-    if (!f) {
-        return 0;
-    }
-    while (fgets(line, sizeof(line), f)) {
-        char *p = strchr(line, ':');
-        if (!strstr(line, name) || !p) {
-            continue;
-        }
-        char *save = NULL;
-        for (char *w = strtok_r(p + 1, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
-            if (w[strspn(w, "0123456789")] != '\0') {
-                break;
-            }
-            total += strtoull(w, NULL, 10);
-        }
-    }
-    fclose(f);
-    return total;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -409,7 +382,7 @@ static int mode_irq(unsigned long count, const char *window)
         die("out of memory");
     }
     unsigned long retries = 0, done = 0, imsc_timeouts = 0;
-    uint64_t before = irq_count("rtc-pl031");
+    uint64_t before = prog_irq_count("rtc-pl031");
     window_mark("START", window, "-busy");
     sleep_ns(WINDOW_SETTLE_NS);
     uint64_t t_loop = ns_now();
@@ -448,7 +421,7 @@ static int mode_irq(unsigned long count, const char *window)
     }
     uint64_t busy = ns_now() - t_loop;
     window_mark("END", window, "-busy");
-    uint64_t after = irq_count("rtc-pl031");
+    uint64_t after = prog_irq_count("rtc-pl031");
     if (window) {
         window_mark("START", window, "-idle");
         sleep_ns(WINDOW_SETTLE_NS + busy);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifndef PROG_NAME
 #error "define PROG_NAME before including prog-util.h"
@@ -39,6 +40,44 @@ static __attribute__((unused)) unsigned long parse_num(const char *s, const char
         die("%s: not a number: %s", what, s);
     }
     return v;
+}
+
+/* The interrupts since boot of the /proc/interrupts lines holding match (an interrupt's name:
+ * "nvme", "ahci", "virtio1"), summed over every CPU column (source: /proc/interrupts,
+ * Documentation/filesystems/proc.rst). 0 when the file cannot be read. */
+static __attribute__((unused)) uint64_t prog_irq_count(const char *match)
+{
+    FILE *f = fopen("/proc/interrupts", "r");
+    char line[1024];
+    uint64_t sum = 0;
+
+    if (!f) {
+        return 0;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        if (!strstr(line, match)) {
+            continue;
+        }
+        char *p = strchr(line, ':');
+        if (!p) {
+            continue;
+        }
+        p++;
+        for (;;) {
+            char *end;
+            while (*p == ' ') {
+                p++;
+            }
+            unsigned long long v = strtoull(p, &end, 10);
+            if (end == p) {
+                break;
+            }
+            sum += v;
+            p = end;
+        }
+    }
+    fclose(f);
+    return sum;
 }
 
 /* One plain load or store of width 1, 2, 4 or 8 bytes at p (a device register): each a single

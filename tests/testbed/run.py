@@ -39,6 +39,9 @@ EXPECT_DISK = re.compile(rb'ARMPASS-E2E-EXPECT-DISK(?: disk=(\w+))? offset=(\d+)
 # 5000, then reads N bytes from guest port 5001 and checks their sha256 against HEX.
 TCP_GO = re.compile(rb'ARMPASS-E2E-TCP-GO bytes=(\d+) sha256=([0-9a-f]{64})')
 NET_BYTES = 4 << 20                 # what run.py sends to L2 (--virtio-net)
+# --net-peer: the benchmark's TCP peer (tests/bench/net-peer.py), one process per connection a
+# guest makes to this address and port of L0's user-mode network (a guestfwd rule).
+NET_PEER = ('10.0.2.100', 7000)
 VBLK_IMAGE_SIZE = 64 << 20          # the --virtio-blk disk (sparse)
 NVME_IMAGE_SIZE = 64 << 20          # the --nvme disk (sparse)
 L2_DISK_SIZE = '64M'                # --vhost: L2's ext4 root disk (sparse; mkinitramfs.sh --l2-disk)
@@ -307,12 +310,18 @@ def main():
                     help='a virtio-net-device on a virtio-mmio transport, on a user-mode network that reaches '
                     'nothing (restrict=on) but forwards 127.0.0.1 ports to the guest\'s 5000 and 5001; the sha256 '
                     'of the data run.py sends reaches L1 as fw_cfg opt/armpass/net-sha256 (see ARMPASS-E2E-TCP-GO)')
+    ap.add_argument('--net-peer', action='store_true',
+                    help='with --virtio-net: the benchmark\'s TCP peer, tests/bench/net-peer.py on this machine, '
+                    'reached from the guest at %s:%d (a guestfwd rule; restrict=on does not stop it); '
+                    'the case need not ask for the ARMPASS-E2E-TCP-GO exchange' % NET_PEER)
     ap.add_argument('--nvme-rom', action='store_true',
                     help="with --nvme: the NVMe gets an option ROM made for the run (a valid header around "
                     "random bytes, 32 KiB); its sha256 reaches L1 as fw_cfg opt/armpass/nvme-rom-sha256")
     args = ap.parse_args()
     if args.nvme_rom and not args.nvme:
         ap.error('--nvme-rom needs --nvme')
+    if args.net_peer and not args.virtio_net:
+        ap.error('--net-peer needs --virtio-net')
     if args.pci_group and args.pci_group_mixed:
         ap.error('--pci-group and --pci-group-mixed both want slot 2')
 
@@ -470,8 +479,16 @@ def run(args, name, timeout, kernel, busybox, armpass, work):
         net = (ports[0], ports[1], data)
         say('virtio-net: 127.0.0.1:%d -> guest 5000, 127.0.0.1:%d -> guest 5001; %d bytes, sha256 %s'
             % (ports[0], ports[1], len(data), hashlib.sha256(data).hexdigest()))
-        cmd += ['-netdev', 'user,id=vn0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:5000,hostfwd=tcp:127.0.0.1:%d-:5001'
-                % (ports[0], ports[1]),
+        peer = ''
+        if args.net_peer:
+            script = os.path.join(TOP, 'tests', 'bench', 'net-peer.py')
+            if ',' in script + sys.executable:
+                say('error: --net-peer: a comma in %s or %s (QEMU option syntax)' % (script, sys.executable))
+                return 1
+            peer = ',guestfwd=tcp:%s:%d-cmd:%s %s' % (NET_PEER + (sys.executable, script))
+            say('virtio-net: the benchmark\'s TCP peer at %s:%d (%s)' % (NET_PEER + (os.path.relpath(script, TOP),)))
+        cmd += ['-netdev', 'user,id=vn0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:5000,hostfwd=tcp:127.0.0.1:%d-:5001%s'
+                % (ports[0], ports[1], peer),
                 '-device', 'virtio-net-device,netdev=vn0',
                 '-fw_cfg', 'name=opt/armpass/net-sha256,string=' + hashlib.sha256(data).hexdigest(),
                 '-fw_cfg', 'name=opt/armpass/net-bytes,string=%d' % len(data)]
@@ -546,7 +563,7 @@ def run(args, name, timeout, kernel, busybox, armpass, work):
         return 0 if proc.returncode == 0 else 1
     if console.result and console.result[0] == 'PASS':
         bad = check_disks(disks, console.expect_disk)
-        if not bad and net:
+        if not bad and net and not (args.net_peer and console.net_thread is None):
             if console.net_thread:
                 console.net_thread.join(60)
             if not console.net_result or not console.net_result.startswith('ok'):

@@ -13,10 +13,13 @@
 #   /progs/bench-run, bench-mmio, bench-kvm-exit, bench-blk   (tests/progs)
 #   0000:00:01.0                   L0's NVMe behind its SMMUv3 (run.py --nvme): the PCI part
 #   0000:00:03.0                   L0's ich9-ahci, plain MSI (run.py --ahci): its MSI rows
+#   *.virtio_mmio                  L0's virtio-blk-device and virtio-net-device (run.py
+#                                  --virtio-blk --virtio-net --net-peer): the passed-virtio part
 # Parameters, from L1's kernel command line (scripts/bench.sh sets them):
 #   armpass.bench_runs=N     boot runs per VMM at 256 MiB / 2 vCPUs (default 20)
 #   armpass.bench_quick=1    a smoke run: one or two of everything
-#   armpass.bench_parts=A,B  which parts (default size,first,boot,scale,footprint,mmio,irq,pci;
+#   armpass.bench_parts=A,B  which parts (default size,first,boot,scale,footprint,mmio,irq,
+#                            passed-virtio,pci;
 #                            pci is pci-io and pci-dma, each selectable alone; dma-backends,
 #                            the DMA map by guest-RAM backing and VFIO backend, only when
 #                            named: it needs the 6.12 kernel and huge page pools,
@@ -27,6 +30,7 @@
 #   armpass.bench_backing_rounds=N  rounds of backing-start and backing-reads (default 4;
 #                            quick 1): start, preallocation and NVMe reads by guest-RAM backing,
 #                            only when named (the 6.12 kernel and huge page pools, as dma-backends)
+#   armpass.bench_pv_rounds=N   rounds of passed-virtio (default 4; quick 1)
 
 P=/progs
 QEMU_BIN=/qemu/qemu-system-aarch64
@@ -36,7 +40,7 @@ bench_emit() { echo "ARMPASS-BENCH $*"; }
 
 # bench_params: reads the parameters above into BENCH_RUNS, BENCH_QUICK, BENCH_PARTS.
 bench_params() {
-    BENCH_QUICK=0 BENCH_PARTS=size,first,boot,scale,footprint,mmio,irq,pci
+    BENCH_QUICK=0 BENCH_PARTS=size,first,boot,scale,footprint,mmio,irq,passed-virtio,pci
     PCI_MODES="msix intx intx-off msi"
     for arg in $(cat /proc/cmdline); do
         case $arg in
@@ -47,6 +51,7 @@ bench_params() {
         armpass.bench_pci_rounds=*) _pci_rounds=${arg#*=} ;;
         armpass.bench_pci_modes=*) PCI_MODES=$(echo "${arg#*=}" | tr , ' ') ;;
         armpass.bench_backing_rounds=*) _backing_rounds=${arg#*=} ;;
+        armpass.bench_pv_rounds=*) _pv_rounds=${arg#*=} ;;
         esac
     done
     BENCH_RUNS=${BENCH_RUNS:-20}
@@ -56,16 +61,19 @@ bench_params() {
         EXIT_N=1000 EXIT_BATCHES=3
         PCI_ROUNDS=1 BLK_QD1=300 BLK_QD32=640 BLK_SEQ=32 DMA_RUNS=1 DMA_RAMS="256 1024"
         DMA_ROUNDS=1 BACKING_ROUNDS=1
+        PV_ROUNDS=1 PV_QD1=200 PV_SEQ=16 PV_NET_BYTES=2097152 PV_PINGS=100
     else
         MMIO_ROUNDS=10 IRQ_RUNS=4 FIRST_RUNS=16 SCALE_RUNS=6 FOOT_RUNS=4
         MAPPED_READS=200000 MAPPED_BATCHES=10 TRAP_READS=2000 TRAP_BATCHES=5 IRQS=200 IRQS_OFF=200
         EXIT_N=2000 EXIT_BATCHES=5
         PCI_ROUNDS=6 BLK_QD1=1500 BLK_QD32=3200 BLK_SEQ=256 DMA_RUNS=3 DMA_RAMS="256 512 1024 2048"
         DMA_ROUNDS=5 BACKING_ROUNDS=4
+        PV_ROUNDS=4 PV_QD1=1000 PV_SEQ=64 PV_NET_BYTES=8388608 PV_PINGS=500
     fi
     [ -z "${_dma_rounds:-}" ] || DMA_ROUNDS=$_dma_rounds
     [ -z "${_pci_rounds:-}" ] || PCI_ROUNDS=$_pci_rounds
     [ -z "${_backing_rounds:-}" ] || BACKING_ROUNDS=$_backing_rounds
+    [ -z "${_pv_rounds:-}" ] || PV_ROUNDS=$_pv_rounds
 }
 
 bench_wants() {
@@ -98,12 +106,15 @@ measure() {
         --grab BENCH-MMIO --stats "armpass stats:" --log "$_log" "$@"
 }
 
-# check_run JSON LOG WHAT: says so on the console when a run did not end well.
+# check_run JSON LOG WHAT: says so on the console when a run did not end well (a status other
+# than 0, or bench-run's timeout).
 check_run() {
     case $1 in
-    *'"status": 0,'*) ;;
-    *) echo "bench: $3 did not end well; the last lines of its console:"; tail -n 15 "$2" ;;
+    *'"timed_out": true'*) ;;
+    *'"status": 0,'*) return 0 ;;
     esac
+    echo "bench: $3 did not end well; the last lines of its console:"
+    tail -n 15 "$2"
 }
 
 bench_env() {
@@ -310,13 +321,14 @@ vmm_pci_dev() {
 # bench_blk_l1 ROUND MODE DISK [PART [KEY]]: the floor, bench-blk in L1 on the bare device (the
 # same waits for quiet and the same windows as in L2, though no VMM counts them: their
 # interrupts, and those after, tell a storm in L1 too), _q1, _q32 and _sq reads (the caller's;
-# BLK_QD1, BLK_QD32, BLK_SEQ by default). PART defaults to pci-blk; KEY is the record's extra
+# BLK_QD1, BLK_QD32, BLK_SEQ by default; 0: that test is left out). PART defaults to pci-blk; KEY is the record's extra
 # JSON ("mode": MODE by default).
 bench_blk_l1() {
     _key="\"mode\": \"$2\""
     [ -z "${5:-}" ] || _key=$5
     for t in "rand 1 ${_q1:-$BLK_QD1} 4096 l1-qd1" "rand 32 ${_q32:-$BLK_QD32} 4096 l1-qd32" \
         "seq ${_sq:-$BLK_SEQ} 1048576 l1-seq"; do
+        case " $t " in *" 0 "*) continue ;; esac     # a test the caller left out (0 reads)
         # shellcheck disable=SC2086
         out=$(BENCH_IRQ_MATCH=$_irq "$P/bench-blk" "$3" $t 2>&1 | grep '^BENCH-BLK {' || true)
         case $out in
@@ -757,6 +769,106 @@ bench_backings() {
     rebind_host "$PCI_BDF" nvme >/dev/null
 }
 
+# --- 7: DMA platform devices passed through to a direct-mapped guest ----------------------------
+# L0's virtio-blk-device and virtio-net-device on its virtio-mmio transports (run.py --virtio-blk
+# --virtio-net --net-peer): platform devices in L1 that do DMA to L1-physical addresses with no
+# IOMMU (docs/passthrough.md, "Devices that do DMA with no IOMMU"). Per round (PV_ROUNDS,
+# armpass.bench_pv_rounds), the floor first, L1's own drivers on the same devices: bench-blk on
+# the disk (4 KiB random reads at queue depth 1, PV_QD1 of them; 1 MiB sequential reads,
+# PV_SEQ) and tcp-xfer bench over the NIC (after a DHCP lease) against the host's TCP peer
+# (tests/bench/net-peer.py, 10.0.2.100:7000: PV_NET_BYTES received and sent, PV_PINGS round
+# trips of one byte); then both devices bound to vfio-platform (no-IOMMU mode) and passed to
+# one L2 (1 GiB of guest RAM in L1's 1 GiB hugetlb page, -M virt,direct-map=on, 2 vCPUs) that
+# runs the same tests (l2cases/bench-virtio.sh), each in a KVM-exit window that bench-run
+# counts directly, as the PCI part's reads are; armpass's -d stats counts its userspace
+# wake-ups per interrupt line. L1's 1 GiB page: the one L1 booted with (scripts/bench.sh gives
+# it hugepagesz=1G hugepages=1), else one allocated for the part and given back after it (on a
+# kernel that can: the test kernel has no CONFIG_CONTIG_ALLOC).
+PV_RAM_MIB=1024
+PV_POOL=/sys/kernel/mm/hugepages/hugepages-1048576kB
+
+# pv_l1_net ROUND NETDEV: the floor of the network tests, L1's virtio_net driver on NETDEV.
+pv_l1_net() {
+    _nif=$(ls "/sys/bus/platform/devices/$2"/virtio*/net 2>/dev/null | head -n 1)
+    _virtio=$(basename "$(dirname "$(ls -d "/sys/bus/platform/devices/$2"/virtio*/net)")")
+    [ -n "$_nif" ] || { echo "bench: no network interface for $2 in L1"; return 0; }
+    ip link set "$_nif" up
+    if ! timeout 90 udhcpc -s /etc/udhcpc/default.script -i "$_nif" -n -q -t 15 -T 3 > /tmp/pv-dhcp.log 2>&1; then
+        echo "bench: no DHCP lease for $_nif in L1: $(tail -n 3 /tmp/pv-dhcp.log | tr '\n' ' ')"
+        return 0
+    fi
+    BENCH_IRQ_MATCH=$_virtio "$P/tcp-xfer" bench 10.0.2.100 7000 "$PV_NET_BYTES" "$PV_PINGS" 2>&1 |
+        while IFS= read -r line; do
+            case $line in
+            "BENCH-NET {"*)
+                bench_emit "{\"part\": \"passed-virtio\", \"round\": $1, \"dev\": \"net\", \"vmm\": \"l1\", \"result\": ${line#BENCH-NET }}" ;;
+            BENCH-WINDOW-*) ;;
+            *) echo "bench: tcp-xfer bench in L1: $line" ;;
+            esac
+        done
+    ip addr flush dev "$_nif"
+    ip link set "$_nif" down
+}
+
+bench_passed_virtio() {
+    _blk=$(virtio_mmio_dev 0x0002) _net=$(virtio_mmio_dev 0x0001)
+    if [ -z "$_blk" ] || [ -z "$_net" ]; then
+        echo "bench: no virtio-mmio block ('$_blk') and network ('$_net') device in L1 (run.py --virtio-blk --virtio-net --net-peer): no passed-virtio figures"
+        return 0
+    fi
+    _pv_nr0=$(cat "$PV_POOL/nr_hugepages" 2>/dev/null || echo 0)
+    if [ "$(cat "$PV_POOL/free_hugepages" 2>/dev/null || echo 0)" -lt 1 ]; then
+        echo $((_pv_nr0 + 1)) > "$PV_POOL/nr_hugepages" 2>/dev/null
+        if [ "$(cat "$PV_POOL/free_hugepages" 2>/dev/null || echo 0)" -lt 1 ]; then
+            echo "bench: no free 1 GiB huge page in L1 (and none could be allocated): no passed-virtio figures"
+            echo "$_pv_nr0" > "$PV_POOL/nr_hugepages" 2>/dev/null
+            return 0
+        fi
+    fi
+    echo "bench: passed-virtio: $_blk (block), $_net (network); $PV_ROUNDS rounds"
+    bench_emit "{\"part\": \"passed-virtio-env\", \"blk\": \"$_blk\", \"net\": \"$_net\", \"ram_mib\": $PV_RAM_MIB, \"qd1\": $PV_QD1, \"seq\": $PV_SEQ, \"net_bytes\": $PV_NET_BYTES, \"pings\": $PV_PINGS, \"huge_1g_nr\": $(cat "$PV_POOL/nr_hugepages"), \"huge_1g_nr_at_boot\": $_pv_nr0}"
+    _mem="-m ${PV_RAM_MIB}M -object memory-backend-memfd,id=mem0,size=${PV_RAM_MIB}M,hugetlb=on,hugetlbsize=1G -M virt,memory-backend=mem0,direct-map=on"
+    r=0
+    while [ "$r" -lt "$PV_ROUNDS" ]; do
+        rebind_host_platform "$_blk"
+        rebind_host_platform "$_net"
+        _disk=''
+        for _ in $(seq 1 20); do
+            _b=$(ls "/sys/bus/platform/devices/$_blk"/virtio*/block 2>/dev/null | head -n 1)
+            [ -n "$_b" ] && [ -b "/dev/$_b" ] && _disk=/dev/$_b && break
+            sleep 0.5
+        done
+        if [ -n "$_disk" ]; then
+            _irq=$(basename "$(dirname "$(ls -d "/sys/bus/platform/devices/$_blk"/virtio*/block)")")
+            _q1=$PV_QD1 _q32=0 _sq=$PV_SEQ bench_blk_l1 "$r" l1 "$_disk" passed-virtio '"dev": "blk"'
+        else
+            echo "bench: no disk for $_blk in L1"
+        fi
+        pv_l1_net "$r" "$_net"
+        bind_vfio platform "$_blk" vfio-platform >/dev/null
+        bind_vfio platform "$_net" vfio-platform >/dev/null
+        # shellcheck disable=SC2086
+        j=$(measure /tmp/pv.log "$PV_RAM_MIB" 420 ARMPASS-L2-UP --grab BENCH-BLK --grab BENCH-NET -- \
+            /armpass -M virt,gic-version=3 -smp 2 -nographic -d stats $_mem \
+            -kernel /Image -initrd /l2.cpio.gz \
+            -append "$L2_APPEND l2case=bench-virtio bench.qd1=$PV_QD1 bench.seq=$PV_SEQ bench.netbytes=$PV_NET_BYTES bench.pings=$PV_PINGS" \
+            -device "vfio-platform,host=$_blk,noiommu=on" -device "vfio-platform,host=$_net,noiommu=on")
+        check_run "$j" /tmp/pv.log "the passed-virtio run"
+        case $j in
+        *'"ARMPASS-L2-UP": null'*)     # L2 never reached its init: how its boot began
+            echo "bench: the first lines of that run's console:"
+            tr -d '\r' < /tmp/pv.log | head -n 60 | cut -c1-200 ;;
+        esac
+        tr -d '\r' < /tmp/pv.log | grep -E '^BENCH-VIRTIO-(ERROR|INTR|STEP)|^TCP-XFER' | sed 's/^/bench: L2: /'
+        bench_emit "{\"part\": \"passed-virtio\", \"round\": $r, \"vmm\": \"armpass\", \"ram_mib\": $PV_RAM_MIB, \"smp\": 2, \"run\": $j}"
+        r=$((r + 1))
+    done
+    rebind_host_platform "$_blk"
+    rebind_host_platform "$_net"
+    echo "$_pv_nr0" > "$PV_POOL/nr_hugepages" 2>/dev/null
+    return 0
+}
+
 bench_pci() {
     if [ ! -e "/sys/bus/pci/devices/$PCI_BDF" ]; then
         echo "bench: no $PCI_BDF in L1 (run.py --nvme): the PCI figures are left out"
@@ -806,6 +918,8 @@ bench_main() {
     bench_wants footprint && bench_footprint
     bench_wants mmio && bench_mmio
     bench_wants irq && bench_irq
+    # before the PCI part: L0's QEMU 7.2 may abort in its AHCI model there (QEMU issue #2777)
+    bench_wants passed-virtio && bench_passed_virtio
     if bench_wants pci-io || bench_wants pci-dma; then
         bench_pci
     fi

@@ -24,14 +24,7 @@ pool=/sys/kernel/mm/hugepages/hugepages-1048576kB
 [ "$(cat $pool/free_hugepages 2>/dev/null)" = 1 ] || fail "L1 has no free 1 GiB page (run.py --append hugepagesz=1G hugepages=1)"
 
 # The transports by their virtio device id: 2 block, 1 network.
-blk='' net=''
-for d in /sys/bus/platform/devices/*.virtio_mmio; do
-    id=$(cat "$d"/virtio*/device 2>/dev/null)
-    case $id in
-    0x0002) blk=${d##*/} ;;
-    0x0001) net=${d##*/} ;;
-    esac
-done
+blk=$(virtio_mmio_dev 0x0002) net=$(virtio_mmio_dev 0x0001)
 [ -n "$blk" ] && [ -n "$net" ] || fail "L1 has no virtio-mmio block ('$blk') and network ('$net') device"
 echo "L1: virtio-blk on $blk, virtio-net on $net; node $(tr '\0' ' ' < /sys/bus/platform/devices/$blk/of_node/compatible)$([ -e /sys/bus/platform/devices/$blk/of_node/dma-coherent ] && echo ', dma-coherent')"
 host_disk=/dev/$(ls /sys/bus/platform/devices/$blk/virtio*/block 2>/dev/null | head -n 1)
@@ -95,11 +88,6 @@ refused no-cap-sys-admin "host-physical addresses" "CAP_SYS_ADMIN" -- $mem -devi
 REFUSED_PREFIX=
 
 # Back to L1's drivers: L1 reads what L2 wrote.
-rebind_host_platform() {
-    echo "$1" > "/sys/bus/platform/devices/$1/driver/unbind"
-    echo > "/sys/bus/platform/devices/$1/driver_override"
-    echo "$1" > /sys/bus/platform/drivers_probe
-}
 rebind_host_platform "$blk"
 sleep 1
 host_disk=/dev/$(ls /sys/bus/platform/devices/$blk/virtio*/block 2>/dev/null | head -n 1)

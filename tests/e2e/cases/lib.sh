@@ -140,6 +140,26 @@ rebind_host() {
     echo "rebind_host: $1 -> $_drv"
 }
 
+# rebind_host_platform DEVICE: gives the platform device DEVICE back to its host driver
+# (driver_override cleared, drivers_probe).
+rebind_host_platform() {
+    if [ -e "/sys/bus/platform/devices/$1/driver" ]; then
+        echo "$1" > "/sys/bus/platform/devices/$1/driver/unbind"
+    fi
+    echo > "/sys/bus/platform/devices/$1/driver_override"
+    echo "$1" > /sys/bus/platform/drivers_probe
+}
+
+# virtio_mmio_dev ID: the virtio-mmio platform device (a003e00.virtio_mmio) whose virtio
+# device has the id ID (0x0001 network, 0x0002 block), read from its virtioN child while L1's
+# virtio_mmio driver holds it. Returns 1 if there is none.
+virtio_mmio_dev() {
+    for _d in /sys/bus/platform/devices/*.virtio_mmio; do
+        [ "$(cat "$_d"/virtio*/device 2>/dev/null)" = "$1" ] && { echo "${_d##*/}"; return 0; }
+    done
+    return 1
+}
+
 # nvme_disk BDF: waits (up to 30 s) for the namespace of the NVMe controller at BDF, bound to
 # the nvme driver, and prints its /dev path (/dev/nvme0n1).
 nvme_disk() {

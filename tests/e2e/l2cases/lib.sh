@@ -35,3 +35,37 @@ pl031_irq_in_flight() {
     sleep 2
     echo "L2-IRQ-IN-FLIGHT: $(/progs/mmio-abuse peek "$1" 0x18)"
 }
+
+# virtio_name ID: the first virtio device (virtioN) whose device id is ID (0x0001 network,
+# 0x0002 block; /sys/bus/virtio/devices/*/device), the name its interrupt has in
+# /proc/interrupts under virtio-mmio. Returns 1 if there is none.
+virtio_name() {
+    for d in /sys/bus/virtio/devices/virtio*; do
+        [ "$(cat "$d/device" 2>/dev/null)" = "$1" ] && { echo "${d##*/}"; return 0; }
+    done
+    return 1
+}
+
+# vnet_up: waits (60 s at most) for a virtio_net interface, brings it up and gets a DHCP lease
+# from L0's user-mode network (udhcpc, its log in /tmp/dhcp.log). Prints "IFNAME IP"; returns
+# 1 when there is no interface (nothing printed) or no lease (the interface's name only).
+vnet_up() {
+    _if=''
+    for _ in $(seq 1 120); do
+        for n in /sys/class/net/*; do
+            [ "$(basename "$(readlink "$n/device/driver" 2>/dev/null)")" = virtio_net ] && _if=${n##*/}
+        done
+        [ -n "$_if" ] && break
+        sleep 0.5
+    done
+    [ -n "$_if" ] || return 1
+    ip link set lo up
+    ip link set "$_if" up
+    timeout 90 udhcpc -s /etc/udhcpc/default.script -i "$_if" -n -q -t 15 -T 3 > /tmp/dhcp.log 2>&1
+    _lease=$(grep '^udhcpc-script: bound' /tmp/dhcp.log | head -n 1)
+    if [ -z "$_lease" ]; then
+        echo "$_if"
+        return 1
+    fi
+    echo "$_if $(echo "$_lease" | sed 's/.* ip=\([^ ]*\).*/\1/')"
+}

@@ -21,22 +21,14 @@ bad() {
     dmesg | grep -iE 'virtio|eth|net' | tail -n 30
     exit 1
 }
-ifname=''
-for _ in $(seq 1 120); do
-    for n in /sys/class/net/*; do
-        [ "$(basename "$(readlink "$n/device/driver" 2>/dev/null)")" = virtio_net ] && ifname=${n##*/}
-    done
-    [ -n "$ifname" ] && break
-    sleep 0.5
-done
+. /l2cases/lib.sh
+up=$(vnet_up)
+st=$?
+ifname=${up%% *}
+sed 's/^/L2-VNET: dhcp: /' /tmp/dhcp.log 2>/dev/null
 [ -n "$ifname" ] || bad "no virtio_net interface ($(ls /sys/class/net | tr '\n' ' '))"
-ip link set lo up
-ip link set "$ifname" up
-timeout 90 udhcpc -s /etc/udhcpc/default.script -i "$ifname" -n -q -t 15 -T 3 > /tmp/dhcp.log 2>&1
-sed 's/^/L2-VNET: dhcp: /' /tmp/dhcp.log
-lease=$(grep '^udhcpc-script: bound' /tmp/dhcp.log | head -n 1)
-[ -n "$lease" ] || bad "no DHCP lease on $ifname"
-ip=$(echo "$lease" | sed 's/.* ip=\([^ ]*\).*/\1/')
+[ "$st" = 0 ] || bad "no DHCP lease on $ifname"
+ip=${up#* }
 say "lease ip=$ip on $ifname"
 dd if=/dev/urandom of=/tmp/out bs=1M count=4 2>/dev/null
 outsha=$(sha256sum /tmp/out | cut -d' ' -f1)
