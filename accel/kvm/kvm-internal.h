@@ -70,7 +70,12 @@ struct KvmState {
     int msi_ready;             /* atomic: 1 once the ITS and capabilities were found */
     KvmVcpuFeatures features;  /* what kvm_create_vcpus gave the vCPUs */
     bool pmu_ready;            /* kvm_vcpus_init_pmu has set up every vCPU's PMU */
+    int irqfds;                /* atomic: KVM_IRQFD assigned and not yet deassigned */
+    int ioeventfds;            /* atomic: KVM_IOEVENTFD assigned and not yet deassigned */
 };
+
+/* How many MSI routes are in use now (route_lock taken inside). kvm-irqchip.c. */
+unsigned kvm_msi_routes_in_use(KvmState *s);
 
 /* Sets up and frees the routing-table state (kvm-irqchip.c); kvm_init / kvm_destroy. */
 void kvm_irqchip_init(KvmState *s);

@@ -19,6 +19,7 @@ typedef struct Fake {
     unsigned commits;
     struct kvm_msi last_msi;
     unsigned signals;
+    int fail_fd_errno;               /* next KVM_IRQFD or KVM_IOEVENTFD fails with this */
     GMutex lock;
 } Fake;
 
@@ -49,6 +50,12 @@ static int fake_ioctl(void *opaque, int fd, unsigned long req, void *arg)
             f->table = g_malloc(sz);
             memcpy(f->table, r, sz);
             f->commits++;
+        }
+    } else if (req == KVM_IRQFD || req == KVM_IOEVENTFD) {
+        if (f->fail_fd_errno) {
+            errno = f->fail_fd_errno;
+            f->fail_fd_errno = 0;
+            ret = -1;
         }
     } else if (req == KVM_SIGNAL_MSI) {
         memcpy(&f->last_msi, arg, sizeof(f->last_msi));
@@ -336,6 +343,66 @@ static void test_threads(void)
     fixture_clear(&f);
 }
 
+/* kvm_get_resources: memslots in use, the GSI table's size, live irqfds and ioeventfds; a
+ * refused assign counts nothing, a refused deassign leaves the irqfd counted (still there). */
+static void test_resources(void)
+{
+    Fixture f;
+    KvmResources r;
+    unsigned gsi1, gsi2;
+
+    fixture_init(&f, true);
+    f.s.nr_slots = 8;
+    f.s.slots = g_new0(KvmSlot, f.s.nr_slots);
+    kvm_get_resources(&f.s, &r);
+    g_assert_cmpuint(r.memslots, ==, 0);
+    g_assert_cmpuint(r.nr_memslots, ==, 8);
+    g_assert_cmpuint(r.gsi_routes, ==, NR_SPIS);
+    g_assert_cmpuint(r.msi_routes, ==, 0);
+    g_assert_cmpuint(r.irqfds, ==, 0);
+    g_assert_cmpuint(r.ioeventfds, ==, 0);
+
+    f.s.slots[1].used = f.s.slots[5].used = true;
+    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 1, 0x08, &gsi1, NULL));
+    g_assert_true(kvm_msi_route_add(&f.s, 0x08090040, 2, 0x08, &gsi2, NULL));
+    g_assert_true(kvm_irqfd_assign(&f.s, 10, -1, gsi1, NULL));
+    g_assert_true(kvm_irqfd_assign(&f.s, 11, -1, gsi2, NULL));
+    g_assert_true(kvm_irqfd_assign(&f.s, 12, 13, 5, NULL)); /* an SPI with a resamplefd */
+    f.fake.fail_fd_errno = EBUSY;
+    g_assert_false(kvm_irqfd_assign(&f.s, 14, -1, 6, NULL));
+    g_assert_true(kvm_ioeventfd(&f.s, 20, 0x10000000, 4, true, NULL));
+    kvm_get_resources(&f.s, &r);
+    g_assert_cmpuint(r.memslots, ==, 2);
+    g_assert_cmpuint(r.msi_routes, ==, 2);
+    g_assert_cmpuint(r.gsi_routes, ==, NR_SPIS + 2);
+    g_assert_cmpuint(r.irqfds, ==, 3);
+    g_assert_cmpuint(r.ioeventfds, ==, 1);
+
+    /* Torn down again: back to where it started, but for a deassign KVM refused. */
+    g_assert_true(kvm_irqfd_deassign(&f.s, 10, gsi1, NULL));
+    kvm_msi_route_release(&f.s, gsi1);
+    f.fake.fail_fd_errno = ENOENT;
+    g_assert_false(kvm_irqfd_deassign(&f.s, 11, gsi2, NULL));
+    g_assert_true(kvm_irqfd_deassign(&f.s, 12, 5, NULL));
+    f.fake.fail_fd_errno = EINVAL;
+    g_assert_false(kvm_ioeventfd(&f.s, 20, 0x10000000, 4, false, NULL));
+    kvm_get_resources(&f.s, &r);
+    g_assert_cmpuint(r.irqfds, ==, 1);
+    g_assert_cmpuint(r.ioeventfds, ==, 1);
+    g_assert_true(kvm_irqfd_deassign(&f.s, 11, gsi2, NULL));
+    kvm_msi_route_release(&f.s, gsi2);
+    g_assert_true(kvm_ioeventfd(&f.s, 20, 0x10000000, 4, false, NULL));
+    f.s.slots[1].used = f.s.slots[5].used = false;
+    kvm_get_resources(&f.s, &r);
+    g_assert_cmpuint(r.memslots, ==, 0);
+    g_assert_cmpuint(r.gsi_routes, ==, NR_SPIS);
+    g_assert_cmpuint(r.msi_routes, ==, 0);
+    g_assert_cmpuint(r.irqfds, ==, 0);
+    g_assert_cmpuint(r.ioeventfds, ==, 0);
+    g_free(f.s.slots);
+    fixture_clear(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -348,5 +415,6 @@ int main(int argc, char **argv)
     g_test_add_func("/kvm-irqchip/refused-commit-rolls-back", test_refused_commit_rolls_back);
     g_test_add_func("/kvm-irqchip/signal-msi", test_signal_msi);
     g_test_add_func("/kvm-irqchip/threads", test_threads);
+    g_test_add_func("/kvm-irqchip/resources", test_resources);
     return g_test_run();
 }
