@@ -12,7 +12,7 @@
 #   - from L1's /proc/PID: fds (how many), fd:TARGET (how many descriptors point at each
 #     target, socket:[N]-style inode numbers dropped: "fd:anon_inode:[eventfd]=12"),
 #     maps (lines of /proc/PID/maps), threads, VmLck and VmPin (KiB: what VFIO type1
-#     accounts as locked for pinned guest RAM);
+#     accounts as locked for pinned guest RAM), rss-anon, rss-file, rss-shmem (KiB);
 #   - kvm-vms: L1's debugfs folders /sys/kernel/debug/kvm/PID-* (one per VM armpass holds).
 #
 # SOAK_SCALE (percent, default 100; run.py passes $SOAK_SCALE as armpass.soak_scale= and
@@ -49,20 +49,23 @@ soak_snapshot() {
             awk '{ c = $1; $1 = ""; sub(/^ /, ""); print "fd:" $0 "=" c }'
         echo "maps=$(wc -l < /proc/"$1"/maps)"
         awk '/^Threads:/ { print "threads=" $2 } /^VmLck:/ { print "VmLck=" $2 }
-             /^VmPin:/ { print "VmPin=" $2 }' /proc/"$1"/status
+             /^VmPin:/ { print "VmPin=" $2 } /^RssAnon:/ { print "rss-anon=" $2 }
+             /^RssFile:/ { print "rss-file=" $2 } /^RssShmem:/ { print "rss-shmem=" $2 }' \
+            /proc/"$1"/status
         echo "kvm-vms=$(ls -d /sys/kernel/debug/kvm/"$1"-* 2>/dev/null | wc -l)"
     } > "$3"
 }
 
 # soak_diff REF NOW: prints what differs (nothing: the same). Every key must be equal but
-# rss-kib and guest-rss-kib (not compared) and rss-beyond (may grow by $SOAK_RSS_KIB).
+# rss-kib, guest-rss-kib, rss-anon, rss-file, rss-shmem (VmRSS and its parts: printed, not
+# compared) and rss-beyond (VmRSS less guest RAM's resident part: may grow by $SOAK_RSS_KIB).
 soak_diff() {
     awk -F= -v bound="$SOAK_RSS_KIB" '
         NR == FNR { ref[$1] = $2; next }
         { now[$1] = $2 }
         END {
             for (k in ref) {
-                if (k == "rss-kib" || k == "guest-rss-kib") continue
+                if (k ~ /^(rss-kib|guest-rss-kib|rss-anon|rss-file|rss-shmem)$/) continue
                 if (!(k in now)) { print k ": " ref[k] " -> (gone)"; continue }
                 if (k == "rss-beyond") {
                     if (now[k] - ref[k] > bound) print k ": " ref[k] " -> " now[k] " KiB (more than " bound " KiB more)"
@@ -101,6 +104,6 @@ soak_check() {
 soak_summary() {
     awk -F= '
         /^fd:anon_inode:\[eventfd\]=/ { ev = $2 }
-        /^(fds|memslots|gsi-routes|msi-routes|irqfds|ioeventfds|vfio-devices|vfio-groups|vfio-containers|dma-mappings|dma-bytes|maps|threads|VmLck|VmPin|kvm-vms|rss-kib|rss-beyond)=/ { printf "%s=%s ", $1, $2 }
+        /^(fds|memslots|gsi-routes|msi-routes|irqfds|ioeventfds|vfio-devices|vfio-groups|vfio-containers|dma-mappings|dma-bytes|maps|threads|VmLck|VmPin|kvm-vms|rss-kib|rss-anon|rss-file|rss-beyond)=/ { printf "%s=%s ", $1, $2 }
         END { printf "eventfds=%d\n", ev }' "$1"
 }

@@ -48,6 +48,7 @@ while [ "$n" -lt "$boots" ]; do
         echo "SOAK: soak-reboot after reboot 1 (boot 2): $(soak_summary /tmp/soak.ref)"
     elif [ "$n" -gt 2 ]; then
         soak_check "$pid" "$sock" /tmp/soak.ref "boot $n (after reboot $((n - 1)))"
+        echo "soak-reboot: boot $n: $(soak_summary /tmp/soak-now)"
     fi
     [ $((n % 10)) = 0 ] && echo "soak-reboot: boot $n of $boots, $(($(date +%s) - t0)) s"
 done
