@@ -58,14 +58,15 @@ while [ "$round" -lt "$cycles" ]; do
     got=$(dd if="$disk" bs=4096 count=1 iflag=direct 2>/dev/null | head -c 32)
     m=bad w=bad
     [ "$got" = "$marker" ] && m=ok
-    printf 'soak-hp=%d' "$round" | dd of="$disk" bs=4096 seek=3 conv=notrunc,fsync 2>/dev/null &&
-        [ "$(dd if="$disk" bs=4096 skip=3 count=1 iflag=direct 2>/dev/null | head -c 32 | tr -d '\000')" = "soak-hp=$round" ] &&
-        w=ok
+    printf 'soak-hp=%d' "$round" | dd of="$disk" bs=4096 seek=3 conv=notrunc,fsync 2>/tmp/dd.err
+    wst=$?
+    rb=$(dd if="$disk" bs=4096 skip=3 count=1 iflag=direct 2>/dev/null | head -c 32 | tr -d '\000')
+    [ "$wst" = 0 ] && [ "$rb" = "soak-hp=$round" ] && w=ok
     kind=intx
     grep nvme0q /proc/interrupts | grep -q MSI && kind=msi
     say "read $round marker=$m write=$w irq=$kind"
     [ "$m" = ok ] || bad "round $round: block 0 of $disk holds '$got', not '$marker'"
-    [ "$w" = ok ] || bad "round $round: block 3 did not read back soak-hp=$round"
+    [ "$w" = ok ] || bad "round $round: block 3 did not read back soak-hp=$round (write: dd status $wst, $(tr '\n' ' ' < /tmp/dd.err | cut -c1-120); read back '$rb')"
     for _ in $(seq 1 480); do
         [ -e "$dev" ] || break
         sleep 0.25
