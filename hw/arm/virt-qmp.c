@@ -319,6 +319,7 @@ static bool qmp_query_stats(QmpServer *qmp, json_object *args, json_object **ret
     json_object_object_add(res, "dma-bytes", json_object_new_uint64(r.vfio.dma_bytes));
     json_object_object_add(res, "rss-kib", json_object_new_int64(r.rss_kib));
     json_object_object_add(res, "guest-rss-kib", json_object_new_int64(r.guest_rss_kib));
+    json_object_object_add(res, "heap-bytes", json_object_new_uint64(r.heap_bytes));
     json_object_object_add(o, "resources", res);
     for (char **l = lines; *l; l++) {
         if (**l) {

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <libfdt.h>
+#include <malloc.h>
 #include <linux/kvm.h>
 #include <sys/sysinfo.h>
 #include <termios.h>
@@ -893,6 +894,11 @@ void virt_resources(VirtMachine *vm, VirtResources *out)
     smaps = vm->ram_ready ? virt_read_proc(vm->proc_smaps_fd, "/proc/self/smaps") : NULL;
     hostmem_usage_from_smaps(smaps, vm->backend ? vm->backend->host : NULL, &ram_use);
     out->guest_rss_kib = ram_use.rss_kib;
+    {
+        struct mallinfo2 mi = mallinfo2();
+
+        out->heap_bytes = mi.uordblks + mi.hblkhd;
+    }
 }
 
 /* The "resources:" line of the stats. */
@@ -905,11 +911,12 @@ static void virt_resources_text(VirtMachine *vm, GString *out)
                            "irqfds %u, ioeventfds %u; vfio devices %u, groups %u, "
                            "containers %u, iommufds %u, dma mappings %" PRIu64 " (%" PRIu64
                            " bytes); rss %" PRId64 " KiB, guest RAM resident %" PRId64
-                           " KiB, beyond guest RAM %" PRId64 " KiB\n", r.kvm.memslots,
+                           " KiB, beyond guest RAM %" PRId64 " KiB; heap in use %" PRIu64
+                           " bytes\n", r.kvm.memslots,
                            r.kvm.nr_memslots, r.kvm.gsi_routes, r.kvm.msi_routes, r.kvm.irqfds,
                            r.kvm.ioeventfds, r.vfio.devices, r.vfio.groups, r.vfio.containers,
                            r.vfio.iommufds, r.vfio.dma_mappings, r.vfio.dma_bytes, r.rss_kib,
-                           r.guest_rss_kib, r.rss_kib - r.guest_rss_kib);
+                           r.guest_rss_kib, r.rss_kib - r.guest_rss_kib, r.heap_bytes);
 }
 
 GString *virt_stats_text(VirtMachine *vm, KvmCounters *counters)

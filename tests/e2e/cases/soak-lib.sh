@@ -3,12 +3,14 @@
 # after lib.sh. A soak repeats one operation many times against one armpass and, after every
 # cycle, takes a snapshot of what armpass holds and compares it with the snapshot taken after
 # the first cycle: every count must be equal, and armpass's resident set beyond guest RAM may
-# grow by at most $SOAK_RSS_KIB KiB.
+# grow by at most $SOAK_RSS_KIB KiB (default 2048: glibc's allocator takes about 1 MiB more over
+# the first reboots after the first, docs/hardening.md "Soak").
 #
 # A snapshot (soak_snapshot) is one "key=value" line per count:
 #   - from x-armpass-query-stats' "resources" (QMP): memslots, gsi-routes, msi-routes,
 #     irqfds, ioeventfds, vfio-devices, vfio-groups, vfio-containers, iommufds,
-#     dma-mappings, dma-bytes; and rss-kib, guest-rss-kib (compared through rss-beyond);
+#     dma-mappings, dma-bytes; and rss-kib, guest-rss-kib (compared through rss-beyond),
+#     heap-bytes;
 #   - from L1's /proc/PID: fds (how many), fd:TARGET (how many descriptors point at each
 #     target, socket:[N]-style inode numbers dropped: "fd:anon_inode:[eventfd]=12"),
 #     maps (lines of /proc/PID/maps), threads, VmLck and VmPin (KiB: what VFIO type1
@@ -19,7 +21,7 @@
 # l1-init exports it) shrinks every count, to try a soak quickly: soak_n 200 is 20 with
 # SOAK_SCALE=10, and never below 2 (one cycle to compare with, one to compare).
 
-SOAK_RSS_KIB=${SOAK_RSS_KIB:-1024}
+SOAK_RSS_KIB=${SOAK_RSS_KIB:-2048}
 
 # soak_n FULL: FULL scaled by $SOAK_SCALE percent, at least 2.
 soak_n() {
@@ -57,15 +59,15 @@ soak_snapshot() {
 }
 
 # soak_diff REF NOW: prints what differs (nothing: the same). Every key must be equal but
-# rss-kib, guest-rss-kib, rss-anon, rss-file, rss-shmem (VmRSS and its parts: printed, not
-# compared) and rss-beyond (VmRSS less guest RAM's resident part: may grow by $SOAK_RSS_KIB).
+# rss-kib, guest-rss-kib, rss-anon, rss-file, rss-shmem (VmRSS and its parts), heap-bytes
+# (glibc's heap in use: printed, not compared) and rss-beyond (VmRSS less guest RAM's resident part: may grow by $SOAK_RSS_KIB).
 soak_diff() {
     awk -F= -v bound="$SOAK_RSS_KIB" '
         NR == FNR { ref[$1] = $2; next }
         { now[$1] = $2 }
         END {
             for (k in ref) {
-                if (k ~ /^(rss-kib|guest-rss-kib|rss-anon|rss-file|rss-shmem)$/) continue
+                if (k ~ /^(rss-kib|guest-rss-kib|rss-anon|rss-file|rss-shmem|heap-bytes)$/) continue
                 if (!(k in now)) { print k ": " ref[k] " -> (gone)"; continue }
                 if (k == "rss-beyond") {
                     if (now[k] - ref[k] > bound) print k ": " ref[k] " -> " now[k] " KiB (more than " bound " KiB more)"
@@ -104,6 +106,6 @@ soak_check() {
 soak_summary() {
     awk -F= '
         /^fd:anon_inode:\[eventfd\]=/ { ev = $2 }
-        /^(fds|memslots|gsi-routes|msi-routes|irqfds|ioeventfds|vfio-devices|vfio-groups|vfio-containers|dma-mappings|dma-bytes|maps|threads|VmLck|VmPin|kvm-vms|rss-kib|rss-anon|rss-file|rss-beyond)=/ { printf "%s=%s ", $1, $2 }
+        /^(fds|memslots|gsi-routes|msi-routes|irqfds|ioeventfds|vfio-devices|vfio-groups|vfio-containers|dma-mappings|dma-bytes|maps|threads|VmLck|VmPin|kvm-vms|rss-kib|rss-anon|rss-file|rss-beyond|heap-bytes)=/ { printf "%s=%s ", $1, $2 }
         END { printf "eventfds=%d\n", ev }' "$1"
 }
