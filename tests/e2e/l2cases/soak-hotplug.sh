@@ -58,7 +58,7 @@ while [ "$round" -lt "$cycles" ]; do
     got=$(dd if="$disk" bs=4096 count=1 iflag=direct 2>/dev/null | head -c 32)
     m=bad w=bad
     [ "$got" = "$marker" ] && m=ok
-    printf 'soak-hp=%d' "$round" | dd of="$disk" bs=4096 seek=3 conv=notrunc,fsync 2>/tmp/dd.err
+    printf 'soak-hp=%d' "$round" | dd of="$disk" bs=4096 seek=3 conv=notrunc,fsync,sync 2>/tmp/dd.err
     wst=$?
     rb=$(dd if="$disk" bs=4096 skip=3 count=1 iflag=direct 2>/dev/null | head -c 32 | tr -d '\000')
     [ "$wst" = 0 ] && [ "$rb" = "soak-hp=$round" ] && w=ok

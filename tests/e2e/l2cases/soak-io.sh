@@ -32,7 +32,7 @@ while :; do
     k=$((k + 1))
     m=bad w=bad
     [ "$(dd if="$disk" bs=4096 count=1 iflag=direct 2>/dev/null | head -c 32)" = "$marker" ] && m=ok
-    printf 'soak-io=%d' "$k" | dd of="$disk" bs=4096 seek=4 conv=notrunc,fsync 2>/dev/null &&
+    printf 'soak-io=%d' "$k" | dd of="$disk" bs=4096 seek=4 conv=notrunc,fsync,sync 2>/dev/null &&
         [ "$(dd if="$disk" bs=4096 skip=4 count=1 iflag=direct 2>/dev/null | head -c 32 | tr -d '\000')" = "soak-io=$k" ] &&
         w=ok
     dd if="$disk" of=/dev/null bs=65536 skip=16 count=4 iflag=direct 2>/dev/null

@@ -34,7 +34,7 @@ m=bad w=bad
 [ "$got" = "$marker" ] && m=ok
 prev=$(dd if="$disk" bs=4096 skip=2 count=1 iflag=direct 2>/dev/null | head -c 32 | tr -d '\000')
 case $prev in soak-rb=*) n=$((${prev#soak-rb=} + 1)) ;; *) n=1 ;; esac
-printf 'soak-rb=%d' "$n" | dd of="$disk" bs=4096 seek=2 conv=notrunc,fsync 2>/dev/null &&
+printf 'soak-rb=%d' "$n" | dd of="$disk" bs=4096 seek=2 conv=notrunc,fsync,sync 2>/dev/null &&
     [ "$(dd if="$disk" bs=4096 skip=2 count=1 iflag=direct 2>/dev/null | head -c 32 | tr -d '\000')" = "soak-rb=$n" ] &&
     w=ok
 echo "L2-SOAK-RB: boot=$n marker=$m write=$w rtc=$(cat /sys/class/rtc/rtc0/since_epoch 2>/dev/null || echo none) (block 2 held '${prev:-nothing}')"
