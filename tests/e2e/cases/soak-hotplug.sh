@@ -75,7 +75,7 @@ for kind in ${SOAK_KINDS:-msix intx}; do
             soak_check "$pid" "$sock" /tmp/soak-out.ref "$kind guest, cycle $c, device out"
             cp /tmp/soak-now /tmp/soak-out.last
         fi
-        [ $((c % 10)) = 0 ] && echo "soak-hotplug: $kind guest: $c of $per_guest cycles, $(($(date +%s) - t0)) s, rss beyond guest RAM $(sed -n 's/^rss-beyond=//p' /tmp/soak-out.last) KiB"
+        [ $((c % 10)) = 0 ] && echo "soak-hotplug: $kind guest: $c of $per_guest cycles, $(($(date +%s) - t0)) s, rss beyond guest RAM $(sed -n 's/^rss-beyond=//p' /tmp/soak-out.last) KiB, heap in use $(sed -n 's/^heap-bytes=//p' /tmp/soak-out.last) bytes"
     done
     echo "SOAK: soak-hotplug $kind after cycle $c, device in: $(soak_summary /tmp/soak-in.last)"
     echo "SOAK: soak-hotplug $kind after cycle $c, device out: $(soak_summary /tmp/soak-out.last)"
