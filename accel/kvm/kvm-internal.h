@@ -75,7 +75,12 @@ struct KvmState {
      * most, for all vCPUs together. */
     RateLimit refused_mmio_rl;
     RateLimit refused_nisv_rl;
+    int irqfds;                /* atomic: KVM_IRQFD assigned and not yet deassigned */
+    int ioeventfds;            /* atomic: KVM_IOEVENTFD assigned and not yet deassigned */
 };
+
+/* How many MSI routes are in use now (route_lock taken inside). kvm-irqchip.c. */
+unsigned kvm_msi_routes_in_use(KvmState *s);
 
 /* Sets up and frees the routing-table state (kvm-irqchip.c); kvm_init / kvm_destroy. */
 void kvm_irqchip_init(KvmState *s);

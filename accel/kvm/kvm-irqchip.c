@@ -225,6 +225,21 @@ void kvm_msi_route_release(KvmState *s, unsigned gsi)
     g_mutex_unlock(&s->route_lock);
 }
 
+unsigned kvm_msi_routes_in_use(KvmState *s)
+{
+    unsigned n = 0;
+
+    if (!s->msi_routes) {
+        return 0;
+    }
+    g_mutex_lock(&s->route_lock);
+    for (unsigned i = 0; i < s->msi_routes->len; i++) {
+        n += g_array_index(s->msi_routes, KvmMsiRoute, i).used;
+    }
+    g_mutex_unlock(&s->route_lock);
+    return n;
+}
+
 bool kvm_signal_msi(KvmState *s, uint64_t addr, uint32_t data, uint32_t devid, GError **errp)
 {
     struct kvm_msi msi = {

@@ -288,6 +288,7 @@ bool kvm_irqfd_assign(KvmState *s, int fd, int resamplefd, unsigned gsi, GError 
                     resamplefd >= 0 ? ", resample" : "", g_strerror(errno));
         return false;
     }
+    __atomic_add_fetch(&s->irqfds, 1, __ATOMIC_RELAXED);
     g_debug("irqfd %d -> GSI %u%s", fd, gsi, resamplefd >= 0 ? " (resamplefd)" : "");
     return true;
 }
@@ -300,6 +301,7 @@ bool kvm_irqfd_deassign(KvmState *s, int fd, unsigned gsi, GError **errp)
                     g_strerror(errno));
         return false;
     }
+    __atomic_sub_fetch(&s->irqfds, 1, __ATOMIC_RELAXED);
     return true;
 }
 
@@ -317,6 +319,11 @@ bool kvm_ioeventfd(KvmState *s, int fd, uint64_t addr, unsigned len, bool assign
         g_set_error(errp, KVM_ERROR, errno, "KVM_IOEVENTFD (%s 0x%" PRIx64 ", %u bytes): %s",
                     assign ? "assign" : "deassign", addr, len, g_strerror(errno));
         return false;
+    }
+    if (assign) {
+        __atomic_add_fetch(&s->ioeventfds, 1, __ATOMIC_RELAXED);
+    } else {
+        __atomic_sub_fetch(&s->ioeventfds, 1, __ATOMIC_RELAXED);
     }
     g_debug("ioeventfd %d %s at 0x%" PRIx64 " (%u bytes)", fd, assign ? "on" : "off", addr, len);
     return true;
@@ -336,4 +343,17 @@ void kvm_get_counters(KvmState *s, KvmCounters *out)
         out->refused_mmio += c->refused_mmio;
     }
     out->irq_line_changes = __atomic_load_n(&s->irq_line_changes, __ATOMIC_RELAXED);
+}
+
+void kvm_get_resources(KvmState *s, KvmResources *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->nr_memslots = s->nr_slots;
+    for (unsigned i = 0; i < s->nr_slots; i++) {
+        out->memslots += s->slots[i].used;
+    }
+    out->msi_routes = kvm_msi_routes_in_use(s);
+    out->gsi_routes = s->nr_spis + out->msi_routes;
+    out->irqfds = (unsigned)__atomic_load_n(&s->irqfds, __ATOMIC_RELAXED);
+    out->ioeventfds = (unsigned)__atomic_load_n(&s->ioeventfds, __ATOMIC_RELAXED);
 }

@@ -7,6 +7,7 @@
 #include "hw/arm/boot.h"
 #include "hw/arm/virt.h"
 #include "hw/char/pl011.h"
+#include "hw/vfio/vfio-common.h"
 #include "hw/core/device.h"
 #include "hw/gpio/pl061.h"
 #include "hw/pci-host/gpex.h"
@@ -120,6 +121,22 @@ void virt_power_button_press(VirtMachine *vm);
  * line, then one indented line per counter; the KVM counters in *counters (may be NULL).
  * The caller holds the address space's dispatch lock while vCPUs run. */
 GString *virt_stats_text(VirtMachine *vm, KvmCounters *counters);
+
+/* What the machine holds right now, for the soak cases (docs/hardening.md): KVM memslots, GSI
+ * routes, irqfds, ioeventfds (kvm_get_resources), VFIO devices, groups, containers, iommufds
+ * and live DMA mappings (vfio_context_resources), and armpass's resident set (VmRSS of
+ * /proc/self/status) and guest RAM's part of it (smaps), in KiB, -1 where unreadable, and the
+ * heap in use (bytes). The
+ * stats' "resources:" line and x-armpass-query-stats' "resources" object. Same locking as
+ * virt_stats_text. */
+typedef struct VirtResources {
+    KvmResources kvm;
+    VfioResources vfio;
+    int64_t rss_kib, guest_rss_kib;
+    uint64_t heap_bytes; /* glibc's heap in use (mallinfo2: uordblks + hblkhd): a leak grows it,
+                          * fragmentation, which grows RSS too, does not */
+} VirtResources;
+void virt_resources(VirtMachine *vm, VirtResources *out);
 
 /* ---- virt-qmp.c ------------------------------------------------------------------------- */
 

@@ -130,7 +130,8 @@ static bool qmp_quit(QmpServer *qmp, json_object *args, json_object **ret, void 
     return true;
 }
 
-/* -d stats, live: {"exits": {...}, "lines": ["armpass stats:", "  exits: ...", ...]}. */
+/* -d stats, live: {"exits": {...}, "resources": {"memslots": N, ...} (VirtResources), "lines":
+ * ["armpass stats:", "  exits: ...", ...]}. */
 static bool qmp_query_stats(QmpServer *qmp, json_object *args, json_object **ret,
                             void *opaque, GError **errp)
 {
@@ -142,11 +143,14 @@ static bool qmp_query_stats(QmpServer *qmp, json_object *args, json_object **ret
     json_object *o = json_object_new_object();
     json_object *exits = json_object_new_object();
     json_object *list = json_object_new_array();
+    json_object *res = json_object_new_object();
+    VirtResources r;
 
     (void)qmp, (void)args, (void)errp;
     /* The devices' trapped-access counters move under the dispatch lock. */
     armpass_mutex_lock(&ms->as->dispatch_lock);
     text = virt_stats_text(vm, &c);
+    virt_resources(vm, &r);
     armpass_mutex_unlock(&ms->as->dispatch_lock);
     lines = g_strsplit(text->str, "\n", -1);
     json_object_object_add(exits, "total", json_object_new_uint64(c.exits));
@@ -158,6 +162,21 @@ static bool qmp_query_stats(QmpServer *qmp, json_object *args, json_object **ret
     json_object_object_add(exits, "refused_mmio", json_object_new_uint64(c.refused_mmio));
     json_object_object_add(exits, "irq_line_changes", json_object_new_uint64(c.irq_line_changes));
     json_object_object_add(o, "exits", exits);
+    json_object_object_add(res, "memslots", json_object_new_uint64(r.kvm.memslots));
+    json_object_object_add(res, "gsi-routes", json_object_new_uint64(r.kvm.gsi_routes));
+    json_object_object_add(res, "msi-routes", json_object_new_uint64(r.kvm.msi_routes));
+    json_object_object_add(res, "irqfds", json_object_new_uint64(r.kvm.irqfds));
+    json_object_object_add(res, "ioeventfds", json_object_new_uint64(r.kvm.ioeventfds));
+    json_object_object_add(res, "vfio-devices", json_object_new_uint64(r.vfio.devices));
+    json_object_object_add(res, "vfio-groups", json_object_new_uint64(r.vfio.groups));
+    json_object_object_add(res, "vfio-containers", json_object_new_uint64(r.vfio.containers));
+    json_object_object_add(res, "iommufds", json_object_new_uint64(r.vfio.iommufds));
+    json_object_object_add(res, "dma-mappings", json_object_new_uint64(r.vfio.dma_mappings));
+    json_object_object_add(res, "dma-bytes", json_object_new_uint64(r.vfio.dma_bytes));
+    json_object_object_add(res, "rss-kib", json_object_new_int64(r.rss_kib));
+    json_object_object_add(res, "guest-rss-kib", json_object_new_int64(r.guest_rss_kib));
+    json_object_object_add(res, "heap-bytes", json_object_new_uint64(r.heap_bytes));
+    json_object_object_add(o, "resources", res);
     for (char **l = lines; *l; l++) {
         if (**l) {
             json_object_array_add(list, json_object_new_string(*l));

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -52,6 +53,50 @@ static void virt_ram_usage(VirtMachine *vm, HostMemUsage *u, int64_t *peak_kib)
     hostmem_usage_from_smaps(smaps, vm->backend ? vm->backend->host : NULL, u);
 }
 
+void virt_resources(VirtMachine *vm, VirtResources *out)
+{
+    g_autofree char *status = NULL, *smaps = NULL;
+    HostMemUsage ram_use;
+    const char *rss;
+
+    memset(out, 0, sizeof(*out));
+    if (vm->ms.kvm) {
+        kvm_get_resources(vm->ms.kvm, &out->kvm);
+    }
+    vfio_context_resources(vm->ms.vfio, &out->vfio);
+    out->rss_kib = -1;
+    if ((status = virt_read_proc(vm->proc_status_fd, "/proc/self/status")) &&
+        (rss = strstr(status, "VmRSS:"))) {
+        out->rss_kib = g_ascii_strtoll(rss + 6, NULL, 10);
+    }
+    smaps = vm->ram_ready ? virt_read_proc(vm->proc_smaps_fd, "/proc/self/smaps") : NULL;
+    hostmem_usage_from_smaps(smaps, vm->backend ? vm->backend->host : NULL, &ram_use);
+    out->guest_rss_kib = ram_use.rss_kib;
+    {
+        struct mallinfo2 mi = mallinfo2();
+
+        out->heap_bytes = mi.uordblks + mi.hblkhd;
+    }
+}
+
+/* The "resources:" line of the stats. */
+static void virt_resources_text(VirtMachine *vm, GString *out)
+{
+    VirtResources r;
+
+    virt_resources(vm, &r);
+    g_string_append_printf(out, "  resources: memslots %u of %u, gsi routes %u (msi %u), "
+                           "irqfds %u, ioeventfds %u; vfio devices %u, groups %u, "
+                           "containers %u, iommufds %u, dma mappings %" PRIu64 " (%" PRIu64
+                           " bytes); rss %" PRId64 " KiB, guest RAM resident %" PRId64
+                           " KiB, beyond guest RAM %" PRId64 " KiB; heap in use %" PRIu64
+                           " bytes\n", r.kvm.memslots,
+                           r.kvm.nr_memslots, r.kvm.gsi_routes, r.kvm.msi_routes, r.kvm.irqfds,
+                           r.kvm.ioeventfds, r.vfio.devices, r.vfio.groups, r.vfio.containers,
+                           r.vfio.iommufds, r.vfio.dma_mappings, r.vfio.dma_bytes, r.rss_kib,
+                           r.guest_rss_kib, r.rss_kib - r.guest_rss_kib, r.heap_bytes);
+}
+
 GString *virt_stats_text(VirtMachine *vm, KvmCounters *counters)
 {
     int64_t guest_kib, peak_kib;
@@ -83,6 +128,7 @@ GString *virt_stats_text(VirtMachine *vm, KvmCounters *counters)
     if (vm->backend) {
         hostmem_stats_text(vm->backend, &ram_use, out);
     }
+    virt_resources_text(vm, out);
     for (unsigned i = 0; i < vm->ms.devices->len; i++) {
         DeviceState *dev = g_ptr_array_index(vm->ms.devices, i);
         if (dev->klass->print_stats) {

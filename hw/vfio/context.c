@@ -74,6 +74,26 @@ VfioContext *vfio_context_new(const HostOps *ops, const char *sysfs_root, const 
     return ctx;
 }
 
+void vfio_context_resources(VfioContext *ctx, VfioResources *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!ctx) {
+        return;
+    }
+    out->devices = ctx->devices->len;
+    out->groups = ctx->groups->len;
+    out->containers = ctx->containers->len;
+    for (guint i = 0; i < ctx->containers->len; i++) {
+        const VfioContainer *c = g_ptr_array_index(ctx->containers, i);
+
+        out->dma_mappings += c->dma.dma_live;
+        out->dma_bytes += c->dma.dma_live_bytes;
+    }
+    for (guint i = 0; i < ctx->iommufds->len; i++) {
+        vfio_iommufd_add_resources(g_ptr_array_index(ctx->iommufds, i), out);
+    }
+}
+
 void vfio_context_free(VfioContext *ctx)
 {
     if (!ctx) {

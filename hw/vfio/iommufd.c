@@ -159,6 +159,16 @@ static void iommufd_release(VfioIommufd *io, bool keep_passed)
     }
 }
 
+void vfio_iommufd_add_resources(const VfioIommufd *io, VfioResources *out)
+{
+    if (io->fd < 0) {
+        return;
+    }
+    out->iommufds++;
+    out->dma_mappings += io->dma.dma_live;
+    out->dma_bytes += io->dma.dma_live_bytes;
+}
+
 /* A passed fd that no device used is closed with the object. */
 void vfio_iommufd_free(VfioIommufd *io)
 {

@@ -152,9 +152,20 @@ static bool vfio_dma_region_add(MemoryListener *l, const FlatRange *fr, GError *
     }
     c->dma_maps++;
     c->dma_bytes += size;
+    c->dma_live++;
+    c->dma_live_bytes += size;
     g_debug("vfio %s: %s (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64 ", vaddr 0x%" PRIx64
             ")", label, ioctl_name, fr->mr->name, iova, size, vaddr);
     return true;
+}
+
+/* One mapping of size bytes is no longer in place. */
+static void dma_live_drop(VfioDmaSpace *c, uint64_t size)
+{
+    if (c->dma_live) {
+        c->dma_live--;
+        c->dma_live_bytes -= MIN(size, c->dma_live_bytes);
+    }
 }
 
 static void vfio_dma_region_del(MemoryListener *l, const FlatRange *fr)
@@ -173,12 +184,14 @@ static void vfio_dma_region_del(MemoryListener *l, const FlatRange *fr)
             g_debug("vfio %s: %s (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64 "): %s: the "
                     "host took the device back and the kernel let the IOMMU go", label,
                     ioctl_name, fr->mr->name, iova, size, g_strerror(errno));
+            dma_live_drop(c, size); /* gone with the IOMMU */
         } else {
             g_warning("vfio %s: %s (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64 "): %s", label,
                       ioctl_name, fr->mr->name, iova, size, g_strerror(errno));
         }
         return;
     }
+    dma_live_drop(c, size);
     g_debug("vfio %s: %s (\"%s\", iova 0x%" PRIx64 ", size 0x%" PRIx64 ")", label, ioctl_name,
             fr->mr->name, iova, size);
 }

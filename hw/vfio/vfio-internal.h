@@ -75,6 +75,8 @@ void vfio_group_put(VfioGroup *group, const char *devname);
 /* The context's iommufd object called id, or NULL. */
 VfioIommufd *vfio_iommufd_find(VfioContext *ctx, const char *id);
 void vfio_iommufd_free(VfioIommufd *io);
+/* Adds io's part to *out (vfio_context_resources): an opened iommufd and its live mappings. */
+void vfio_iommufd_add_resources(const VfioIommufd *io, VfioResources *out);
 
 /*
  * Starts the DMA listener of s (listener.c): registered on ctx->as, it maps every RAM range

@@ -202,4 +202,20 @@ void kvm_stop_vcpus(KvmState *s);
 /* Sums the per-vCPU counters. Exact once the vCPUs have stopped. */
 void kvm_get_counters(KvmState *s, KvmCounters *out);
 
+/* What the VM holds in the kernel right now: counts that go up and down with devices and
+ * guest actions (hot-plug, MSI-X enables, BAR moves) and must come back to the same values
+ * when the same state comes back; the soak cases compare them (docs/hardening.md). */
+typedef struct KvmResources {
+    unsigned memslots;   /* KVM_SET_USER_MEMORY_REGION slots in use (of nr_memslots) */
+    unsigned nr_memslots; /* KVM_CAP_NR_MEMSLOTS: how many there are */
+    unsigned gsi_routes; /* entries of the GSI routing table: one per SPI, plus msi_routes */
+    unsigned msi_routes; /* KVM_IRQ_ROUTING_MSI entries in use */
+    unsigned irqfds;     /* KVM_IRQFD assigns that succeeded, less deassigns that succeeded */
+    unsigned ioeventfds; /* KVM_IOEVENTFD likewise */
+} KvmResources;
+/* Fills *out from armpass's own book-keeping of the ioctls above (KVM offers no query for
+ * them); no ioctl, no error. Main thread, or any thread holding the address space's dispatch
+ * lock (memslots change under it). */
+void kvm_get_resources(KvmState *s, KvmResources *out);
+
 #endif

@@ -11,6 +11,9 @@
  *     sleep:MS         wait MS milliseconds, printing what arrives
  *     fd:NAME          send getfd NAME with an open /dev/null attached (SCM_RIGHTS)
  *     eof              wait until armpass closes the connection
+ *     send:TEXT        send TEXT and a newline, wait for nothing (a client that goes away
+ *                      before its reply: the soak's sessions dropped mid-command)
+ *     part:TEXT        send TEXT with no newline, wait for nothing (dropped mid-line)
  *
  * Without --no-negotiate it sends qmp_capabilities after the greeting. Exit status: 0 when
  * every step completed, 2 on a timeout (default 30 s per step) or a closed connection, 1 on
@@ -155,7 +158,14 @@ static int wait_event(const char *name)
     return 0;
 }
 
+static int send_text_nl(const char *text, int fd, bool newline);
+
 static int send_text(const char *text, int fd)
+{
+    return send_text_nl(text, fd, true);
+}
+
+static int send_text_nl(const char *text, int fd, bool newline)
 {
     size_t len = strlen(text);
     char *buf = malloc(len + 2);
@@ -170,7 +180,7 @@ static int send_text(const char *text, int fd)
     memcpy(buf, text, len);
     buf[len] = '\n';
     iov.iov_base = buf;
-    iov.iov_len = len + 1;
+    iov.iov_len = len + (newline ? 1 : 0);
     if (fd >= 0) {
         struct cmsghdr *cm;
         memset(&ctl, 0, sizeof(ctl));
@@ -186,7 +196,7 @@ static int send_text(const char *text, int fd)
     fflush(stdout);
     n = sendmsg(sock, &msg, MSG_NOSIGNAL);
     free(buf);
-    if (n != (ssize_t)(len + 1)) {
+    if (n != (ssize_t)iov.iov_len) {
         fprintf(stderr, "qmp-client: send: %s\n", n < 0 ? strerror(errno) : "short");
         return 2;
     }
@@ -253,6 +263,12 @@ static int run_step(const char *step)
         r = send_text(cmd, fd) ?: wait_reply();
         close(fd);
         return r;
+    }
+    if (strncmp(step, "send:", 5) == 0) {
+        return send_text_nl(step + 5, -1, true);
+    }
+    if (strncmp(step, "part:", 5) == 0) {
+        return send_text_nl(step + 5, -1, false);
     }
     if (strcmp(step, "eof") == 0) {
         return step_eof();

@@ -385,6 +385,9 @@ def run(args, name, timeout, kernel, busybox, armpass, work):
     append = ['console=ttyAMA0'] + ([] if args.no_quiet else ['quiet']) + ['vfio_platform.reset_required=0']
     if args.case:
         append.append('armpass.case=' + args.case)
+    if os.environ.get('SOAK_SCALE'):
+        # The soak cases' counts in percent of their full ones (tests/e2e/cases/soak-lib.sh).
+        append.append('armpass.soak_scale=' + os.environ['SOAK_SCALE'])
     if args.append:
         append.append(args.append)
     machine = 'virt,virtualization=on,gic-version=%d' % args.gic

@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #define NR_SPIS 224
 
@@ -293,6 +295,72 @@ static void test_threads(void)
     fixture_clear(&f);
 }
 
+/* kvm_get_resources: memslots in use, the GSI table's size, live irqfds and ioeventfds; a
+ * refused assign counts nothing, a refused deassign leaves the irqfd counted (still there). */
+static void test_resources(void)
+{
+    Fixture f;
+    KvmResources r;
+    unsigned gsi1, gsi2;
+    int e[6];
+
+    fixture_init(&f, true);
+    for (unsigned i = 0; i < G_N_ELEMENTS(e); i++) {
+        e[i] = eventfd(0, EFD_CLOEXEC);
+        g_assert_cmpint(e[i], >=, 0);
+    }
+    g_assert_cmpuint(f.s->nr_slots, >=, 6);
+    kvm_get_resources(f.s, &r);
+    g_assert_cmpuint(r.memslots, ==, 0);
+    g_assert_cmpuint(r.nr_memslots, ==, f.s->nr_slots);
+    g_assert_cmpuint(r.gsi_routes, ==, NR_SPIS);
+    g_assert_cmpuint(r.msi_routes, ==, 0);
+    g_assert_cmpuint(r.irqfds, ==, 0);
+    g_assert_cmpuint(r.ioeventfds, ==, 0);
+
+    f.s->slots[1].used = f.s->slots[5].used = true;
+    g_assert_true(kvm_msi_route_add(f.s, 0x08090040, 1, 0x08, &gsi1, NULL));
+    g_assert_true(kvm_msi_route_add(f.s, 0x08090040, 2, 0x08, &gsi2, NULL));
+    g_assert_true(kvm_irqfd_assign(f.s, e[0], -1, gsi1, NULL));
+    g_assert_true(kvm_irqfd_assign(f.s, e[1], -1, gsi2, NULL));
+    g_assert_true(kvm_irqfd_assign(f.s, e[2], e[3], 5, NULL)); /* an SPI with a resamplefd */
+    fake_kvm_fail_ioctl(f.fake, KVM_IRQFD, -1, -1, 1, EBUSY);
+    g_assert_false(kvm_irqfd_assign(f.s, e[4], -1, 6, NULL));
+    g_assert_true(kvm_ioeventfd(f.s, e[5], 0x10000000, 4, true, NULL));
+    kvm_get_resources(f.s, &r);
+    g_assert_cmpuint(r.memslots, ==, 2);
+    g_assert_cmpuint(r.msi_routes, ==, 2);
+    g_assert_cmpuint(r.gsi_routes, ==, NR_SPIS + 2);
+    g_assert_cmpuint(r.irqfds, ==, 3);
+    g_assert_cmpuint(r.ioeventfds, ==, 1);
+
+    /* Torn down again: back to where it started, but for a deassign KVM refused. */
+    g_assert_true(kvm_irqfd_deassign(f.s, e[0], gsi1, NULL));
+    kvm_msi_route_release(f.s, gsi1);
+    fake_kvm_fail_ioctl(f.fake, KVM_IRQFD, -1, -1, 1, ENOENT);
+    g_assert_false(kvm_irqfd_deassign(f.s, e[1], gsi2, NULL));
+    g_assert_true(kvm_irqfd_deassign(f.s, e[2], 5, NULL));
+    fake_kvm_fail_ioctl(f.fake, KVM_IOEVENTFD, -1, -1, 1, EINVAL);
+    g_assert_false(kvm_ioeventfd(f.s, e[5], 0x10000000, 4, false, NULL));
+    kvm_get_resources(f.s, &r);
+    g_assert_cmpuint(r.irqfds, ==, 1);
+    g_assert_cmpuint(r.ioeventfds, ==, 1);
+    g_assert_true(kvm_irqfd_deassign(f.s, e[1], gsi2, NULL));
+    kvm_msi_route_release(f.s, gsi2);
+    g_assert_true(kvm_ioeventfd(f.s, e[5], 0x10000000, 4, false, NULL));
+    f.s->slots[1].used = f.s->slots[5].used = false;
+    kvm_get_resources(f.s, &r);
+    g_assert_cmpuint(r.memslots, ==, 0);
+    g_assert_cmpuint(r.gsi_routes, ==, NR_SPIS);
+    g_assert_cmpuint(r.msi_routes, ==, 0);
+    g_assert_cmpuint(r.irqfds, ==, 0);
+    g_assert_cmpuint(r.ioeventfds, ==, 0);
+    for (unsigned i = 0; i < G_N_ELEMENTS(e); i++) {
+        close(e[i]);
+    }
+    fixture_clear(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -305,5 +373,6 @@ int main(int argc, char **argv)
     g_test_add_func("/kvm-irqchip/refused-commit-rolls-back", test_refused_commit_rolls_back);
     g_test_add_func("/kvm-irqchip/signal-msi", test_signal_msi);
     g_test_add_func("/kvm-irqchip/threads", test_threads);
+    g_test_add_func("/kvm-irqchip/resources", test_resources);
     return g_test_run();
 }

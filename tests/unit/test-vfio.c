@@ -1216,6 +1216,7 @@ static void test_dma(void)
     VfioDevice *dev, *other;
     const FakeDma *d;
     Bench b;
+    VfioResources res;
     int unmap, unset;
 
     machine_init(&m);
@@ -1234,6 +1235,11 @@ static void test_dma(void)
     g_assert_cmphex(d->vaddr, ==, (uintptr_t)m.ram.host);
     g_assert_cmphex(d->flags, ==, map_flags());
     g_assert_cmpuint(dev->dma->dma_maps, ==, 1);
+    vfio_context_resources(b.ctx, &res);
+    g_assert_cmpuint(res.devices, ==, 1);
+    g_assert_cmpuint(res.dma_mappings, ==, 1);
+    g_assert_cmphex(res.dma_bytes, ==, 0x200000);
+    g_assert_cmpuint(res.containers + res.iommufds, ==, 1);
 
     /* A second group joining the container (or device the IOAS) maps nothing again. */
     other = attach_ok(&b, "amba", PL061, false);
@@ -1254,6 +1260,11 @@ static void test_dma(void)
     g_assert_cmphex(d->iova, ==, 0x40000000);
     g_assert_cmphex(d->size, ==, 0x200000);
     g_assert_cmpuint(b.f->live->len, ==, 1);
+    vfio_context_resources(b.ctx, &res); /* the mappings in place, not the calls made */
+    g_assert_cmpuint(res.devices, ==, 2);
+    g_assert_cmpuint(res.dma_mappings, ==, 1);
+    g_assert_cmphex(res.dma_bytes, ==, 0x100000);
+    g_assert_cmpuint(dev->dma->dma_maps, ==, 2);
 
     /* A RAM_DEVICE or IO change is none of the listener's business. */
     memory_region_del_subregion(&m.root, &m.io);
@@ -1266,6 +1277,10 @@ static void test_dma(void)
     vfio_device_detach(dev);
     g_assert_cmpuint(b.f->unmaps->len, ==, 2);
     g_assert_cmpuint(b.f->live->len, ==, 0);
+    vfio_context_resources(b.ctx, &res);
+    g_assert_cmpuint(res.devices + res.groups + res.containers + res.iommufds, ==, 0);
+    g_assert_cmpuint(res.dma_mappings, ==, 0);
+    g_assert_cmpuint(res.dma_bytes, ==, 0);
     if (use_iommufd) {
         /* unmapped before the IOAS is destroyed */
         unmap = fake_vfio_log_find(b.f, "IOMMU_IOAS_UNMAP", 0);

@@ -78,6 +78,9 @@ struct VfioDmaSpace {
                             * host IOMMU accepts; NULL: not known, anything is tried */
     uint64_t dma_maps;     /* map calls that succeeded */
     uint64_t dma_bytes;    /* bytes they mapped */
+    uint64_t dma_live;     /* mappings in place now: maps less the unmaps that succeeded (or
+                            * that the kernel made moot by letting the IOMMU go) */
+    uint64_t dma_live_bytes; /* their bytes */
     uint64_t dma_ns;       /* CLOCK_MONOTONIC ns spent in them (the kernel pins, i.e. faults
                             * in, every page of guest RAM there): -d stats prints it */
     bool host_took_back;   /* a device in it was taken back by its host (VfioDevice): the
@@ -167,6 +170,17 @@ typedef struct VfioDmaStats {
     uint64_t maps, bytes, ns;
 } VfioDmaStats;
 bool vfio_device_dma_stats(const VfioDevice *dev, VfioDmaStats *out);
+
+/* What a machine's VFIO state holds right now (the soak cases compare it cycle by cycle,
+ * docs/hardening.md): attached devices, open groups, open containers (legacy) and opened
+ * iommufds, and the DMA mappings in place in all of them, from armpass's own book-keeping. */
+typedef struct VfioResources {
+    unsigned devices, groups, containers, iommufds;
+    uint64_t dma_mappings;  /* in place now (VfioDmaSpace.dma_live, summed) */
+    uint64_t dma_bytes;     /* their bytes */
+} VfioResources;
+/* Fills *out; ctx NULL gives zeros. No ioctl, no error. Main thread (or the dispatch lock). */
+void vfio_context_resources(VfioContext *ctx, VfioResources *out);
 
 /*
  * Creates the VFIO state of one machine. sysfs_root: "/sys" (a fixture folder in tests);
