@@ -119,6 +119,12 @@ static void vfio_irq_line_complete(VfioIrqLine *line)
     }
 }
 
+/* The backstop's current wait in ms (VfioIrqLine.backstop_ms). */
+static unsigned vfio_irq_line_backstop_ms(const VfioIrqLine *line)
+{
+    return line->backstop_ms ? line->backstop_ms : VFIO_IRQ_BACKSTOP_MS;
+}
+
 /* The backstop: the line went up and no trapped access has completed it since. If it has been
  * up VFIO_IRQ_BACKSTOP_MS, armpass completes it; if it went down and up again meanwhile, the
  * backstop waits for the rest of the newer interrupt's time. */
@@ -130,13 +136,15 @@ static gboolean vfio_irq_line_backstop(gpointer opaque)
     vfio_irq_line_lock(line);
     line->backstop_timer = 0;
     if (line->line_high) {
-        left = line->raised_at + VFIO_IRQ_BACKSTOP_MS * 1000 - g_get_monotonic_time();
+        left = line->raised_at + (gint64)vfio_irq_line_backstop_ms(line) * 1000 -
+               g_get_monotonic_time();
         if (left > 0) {
             line->backstop_timer = vfio_irq_line_timer(line, (unsigned)((left + 999) / 1000),
                                                        vfio_irq_line_backstop);
         } else {
             line->wakeups++;
             line->backstops++;
+            line->backstop_done_at = g_get_monotonic_time();
             vfio_irq_line_complete(line);
         }
     }
@@ -158,6 +166,18 @@ static void vfio_irq_line_level_fired(VfioIrqLine *line)
         }
         return;
     }
+    if (line->backstop_done_at) {
+        /* fired again soon after the backstop's completion: not serviced, the vCPU has not
+         * run yet; wait longer this time (VFIO_IRQ_BACKSTOP_MAX_MS) */
+        unsigned ms = vfio_irq_line_backstop_ms(line);
+
+        if (g_get_monotonic_time() - line->backstop_done_at < VFIO_IRQ_BACKSTOP_MAX_MS * 1000) {
+            line->backstop_ms = MIN(ms * 2, VFIO_IRQ_BACKSTOP_MAX_MS);
+        } else {
+            line->backstop_ms = 0;
+        }
+        line->backstop_done_at = 0;
+    }
     if (!line->trapping) {
         line->trapping = true;
         vfio_irq_line_mmaps(line, false);
@@ -165,7 +185,7 @@ static void vfio_irq_line_level_fired(VfioIrqLine *line)
     vfio_irq_line_set(line, true);
     vfio_irq_line_restart_timer(line);
     if (!line->backstop_timer) {
-        line->backstop_timer = vfio_irq_line_timer(line, VFIO_IRQ_BACKSTOP_MS,
+        line->backstop_timer = vfio_irq_line_timer(line, vfio_irq_line_backstop_ms(line),
                                                    vfio_irq_line_backstop);
     }
 }
@@ -205,6 +225,8 @@ void vfio_irq_line_trapped_access(VfioIrqLine *line)
         return;
     }
     line->completions++;
+    line->backstop_ms = 0;
+    line->backstop_done_at = 0;
     vfio_irq_line_complete(line);
 }
 

@@ -494,6 +494,44 @@ static void test_userspace_level_untouched(void)
     rig_done(&t);
 }
 
+/* A guest whose vCPU does not run for a while (a busy host): the device asserts again at once
+ * after each backstop completion. The backstop's wait doubles up to VFIO_IRQ_BACKSTOP_MAX_MS
+ * instead of cycling every VFIO_IRQ_BACKSTOP_MS (a storm of raise/complete cycles on the e2e
+ * bed under load); the guest's access completes the interrupt and the wait is the default again. */
+static void test_userspace_level_slow_guest(void)
+{
+    g_autoptr(GString) want = g_string_new("1");
+    unsigned expect = VFIO_IRQ_BACKSTOP_MS;
+    Rig t;
+
+    if (!rig_level_mapped(&t)) {
+        return;
+    }
+    g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
+    run_until_levels(&t, "1");
+    for (unsigned i = 0; i < 7; i++) {
+        gint64 raised = t.line.raised_at;
+
+        g_string_append(want, "0");
+        run_until_levels(&t, want->str); /* the backstop completes it */
+        g_assert_cmpint(g_get_monotonic_time() - raised, >=, ((gint64)expect - 1) * 1000);
+        g_assert_cmpuint(t.line.backstops, ==, i + 1);
+        g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0); /* still asserting */
+        g_string_append(want, "1");
+        run_until_levels(&t, want->str);
+        expect = MIN(expect * 2, VFIO_IRQ_BACKSTOP_MAX_MS);
+        g_assert_cmpuint(t.line.backstop_ms, ==, expect);
+    }
+    g_assert_cmpuint(expect, ==, VFIO_IRQ_BACKSTOP_MAX_MS); /* 2, 4, ..., 64, 64 */
+    guest_read(&t); /* the vCPU runs at last: its access completes the interrupt */
+    g_string_append(want, "0");
+    g_assert_cmpstr(t.rec.levels->str, ==, want->str);
+    g_assert_cmpuint(t.line.completions, ==, 1);
+    g_assert_cmpuint(t.line.backstop_ms, ==, 0);
+    g_assert_cmpuint(t.line.backstop_done_at, ==, 0);
+    rig_done(&t);
+}
+
 /* The device asserts again (e.g. right after an unmask) and the guest's access comes before
  * the main loop has read it: the access completes it; the line never goes up for it. */
 static void test_userspace_level_refire(void)
@@ -822,6 +860,7 @@ int main(int argc, char **argv)
     add_both("/vfio-irq/kernel-level-trapped-access", test_kernel_level_trapped_access);
     add_both("/vfio-irq/userspace-level", test_userspace_level);
     add_both("/vfio-irq/userspace-level-untouched", test_userspace_level_untouched);
+    add_both("/vfio-irq/userspace-level-slow-guest", test_userspace_level_slow_guest);
     add_both("/vfio-irq/userspace-level-refire", test_userspace_level_refire);
     add_both("/vfio-irq/userspace-level-unwire", test_userspace_level_unwire);
     add_both("/vfio-irq/userspace-level-no-mmaps", test_userspace_level_no_mmaps);

@@ -27,6 +27,14 @@
  * device still asserting interrupts again at once, so nothing is lost. */
 #define VFIO_IRQ_BACKSTOP_MS 2
 
+/* The backstop's longest wait, milliseconds. An interrupt the backstop completed that fires
+ * again within this many milliseconds of the unmask was not serviced: the guest's vCPU had not
+ * run yet (a busy host), not a handler with nothing to do. The next wait is then doubled, up
+ * to this, so that a slow vCPU does not turn the line into a storm of raise/complete cycles;
+ * an interrupt a trapped access completes, or one that fires later, starts again at
+ * VFIO_IRQ_BACKSTOP_MS. */
+#define VFIO_IRQ_BACKSTOP_MAX_MS 64
+
 /*
  * How the userspace path reaches the guest; the line does not assume an SPI. Called on the
  * main thread (the trigger watch, the quiet-period timer, unwire) or on a vCPU thread (a
@@ -90,6 +98,11 @@ typedef struct VfioIrqLine {
     guint mmap_timer;     /* userspace path, level: the quiet period, running */
     guint backstop_timer; /* userspace path, level: the backstop (VFIO_IRQ_BACKSTOP_MS), running */
     gint64 raised_at;     /* userspace path, level: when the line last went up, monotonic us */
+    unsigned backstop_ms; /* userspace path, level: the backstop's current wait, ms (0: the
+                           * default, VFIO_IRQ_BACKSTOP_MS; doubles up to
+                           * VFIO_IRQ_BACKSTOP_MAX_MS while backstop completions re-fire) */
+    gint64 backstop_done_at; /* userspace path, level: when the backstop last completed an
+                              * interrupt, monotonic us; 0: not since the last other completion */
     bool line_high;       /* userspace path: what armpass last set the line to */
     bool trapping;        /* userspace path, level: an interrupt came less than the quiet
                            * period ago: mmaps_enable(false) was called, trapped accesses
