@@ -52,9 +52,13 @@ for kind in ${SOAK_KINDS:-msix intx}; do
             { cat /tmp/q.out; kill "$pid"; fail "$kind guest, cycle $c: device_add did not complete"; }
         grep -q '"return":{}' /tmp/q.out || { cat /tmp/q.out; kill "$pid"; fail "$kind guest, cycle $c: device_add refused"; }
         wait_log "^L2-SOAK-HP: read $c " 1 "L2 to read the disk (cycle $c)" 240
-        line=$(tr -d '\r' < "$log" | grep "^L2-SOAK-HP: read $c ")
+        for _ in $(seq 1 100); do # the whole line: L2's console may still be writing it
+            line=$(tr -d '\r' < "$log" | grep "^L2-SOAK-HP: read $c ")
+            case $line in *" end") break ;; esac
+            sleep 0.1
+        done
         case $line in
-        *"marker=ok write=ok irq=$( [ "$kind" = msix ] && echo msi || echo intx)"*) ;;
+        *"marker=ok write=ok irq=$( [ "$kind" = msix ] && echo msi || echo intx) end") ;;
         *) sleep 5; tr -d '\r' < "$log" | sed -n "/^L2-SOAK-HP: read $c /,\$p" | head -n 60
            kill "$pid"; fail "$kind guest, cycle $c: $line" ;;
         esac

@@ -4,7 +4,8 @@
 # l2.cycles rounds: each time the NVMe is device_add-ed into the root port, L2's nvme driver
 # reads the marker at block 0 (l2.marker=HEX), writes "soak-hp=N" at block 3 with fsync and
 # reads it back with O_DIRECT, then waits for the device to go (device_del). Prints
-# "L2-SOAK-HP: READY", per round "L2-SOAK-HP: read N marker=ok|bad write=ok|bad" and
+# "L2-SOAK-HP: READY", per round "L2-SOAK-HP: read N marker=ok|bad write=ok|bad irq=msi|intx
+# end" (the "end": L1 reads the console as it is written, and must not judge half a line) and
 # "L2-SOAK-HP: gone N", then "L2-SOAK-HP: PASS" (l2-init then holds: l2hold), or
 # "L2-SOAK-HP: FAIL REASON".
 marker='' cycles=2
@@ -64,7 +65,7 @@ while [ "$round" -lt "$cycles" ]; do
     [ "$wst" = 0 ] && [ "$rb" = "soak-hp=$round" ] && w=ok
     kind=intx
     grep nvme0q /proc/interrupts | grep -q MSI && kind=msi
-    say "read $round marker=$m write=$w irq=$kind"
+    say "read $round marker=$m write=$w irq=$kind end"
     [ "$m" = ok ] || bad "round $round: block 0 of $disk holds '$got', not '$marker'"
     [ "$w" = ok ] || bad "round $round: block 3 did not read back soak-hp=$round (write: dd status $wst, $(tr '\n' ' ' < /tmp/dd.err | cut -c1-120); read back '$rb')"
     for _ in $(seq 1 480); do
