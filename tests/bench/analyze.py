@@ -2189,12 +2189,10 @@ def main():
     pv_md = passed_virtio_markdown(pv, meta) if pv else ''
     results = {'meta': meta, 'figures': F.items, 'scale': rows, 'dma': dma_rows, 'pci_direct': trust,
                'passed_virtio': pv and {'figures': pv['F'].items, 'exits': pv['rows']}, 'samples': records}
-    with open(os.path.join(args.out, 'results.json'), 'w') as f:
-        json.dump(results, f, indent=1)
     header = ('# armpass benchmark results\n\n%s, commit %s%s\n\n%s\n' % (
         meta['date'], commit or '?', ' (quick run)' if env.get('quick') else '', machine_text(meta)))
-    with open(os.path.join(args.out, 'results.md'), 'w') as f:
-        f.write(header + '\n' + md + '\n' + shortfalls(F) + '\n' + ('\n' + pv_md if pv_md else ''))
+    write_results(args.out, 'results', results,
+                  header + '\n' + md + '\n' + shortfalls(F) + '\n' + ('\n' + pv_md if pv_md else ''))
     print(header + '\n' + md + ('\n' + pv_md if pv_md else ''))
     print(shortfalls(F))
     if bad or meta['failed_runs']:
@@ -2260,12 +2258,9 @@ def passed_virtio_only(args, records, meta):
         print('analyze: no passed-virtio sample in %s' % args.log, file=sys.stderr)
         return 1
     md = passed_virtio_markdown(pv, meta)
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, 'results-virtio.json'), 'w') as f:
-        json.dump({'meta': meta, 'figures': pv['F'].items, 'exits': pv['rows'], 'ref': ref, 'ref_floor': ref_floor,
-                   'samples': [r for r in records if r.get('part', '').startswith('passed-virtio')]}, f, indent=1)
-    with open(os.path.join(args.out, 'results-virtio.md'), 'w') as f:
-        f.write(md)
+    write_results(args.out, 'results-virtio',
+                  {'meta': meta, 'figures': pv['F'].items, 'exits': pv['rows'], 'ref': ref, 'ref_floor': ref_floor,
+                   'samples': [r for r in records if r.get('part', '').startswith('passed-virtio')]}, md)
     print(md)
     if meta['failed_runs']:
         print('analyze: %d runs did not end well (left out)' % meta['failed_runs'])
@@ -2275,6 +2270,15 @@ def passed_virtio_only(args, records, meta):
             if splice_marked(path, PV_MARK_BEGIN, PV_MARK_END, md):
                 print('written: %s' % path)
     return 0
+
+
+def write_results(out, stem, data, md):
+    """Writes OUT/STEM.json (data) and OUT/STEM.md (md), making OUT if it is missing."""
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, stem + '.json'), 'w') as f:
+        json.dump(data, f, indent=1)
+    with open(os.path.join(out, stem + '.md'), 'w') as f:
+        f.write(md)
 
 
 def commit_text(records, hosts):
@@ -2327,12 +2331,8 @@ def dma_only(args, records, meta):
         return 1
     results['samples'] = [r for r in records if r.get('part') in (
         'env', 'dma-host', 'dma-backing', 'dma-backend', 'backing-start', 'backing-blk')]
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, 'results-dma.json'), 'w') as f:
-        json.dump(results, f, indent=1)
     full = md + ('\n' if md and backing_md else '') + backing_md + ('\n' + rdetail if rdetail else '')
-    with open(os.path.join(args.out, 'results-dma.md'), 'w') as f:
-        f.write(full)
+    write_results(args.out, 'results-dma', results, full)
     print(full)
     if meta['failed_runs']:
         print('analyze: %d runs did not end well (left out)' % meta['failed_runs'])
