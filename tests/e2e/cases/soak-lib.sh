@@ -109,3 +109,24 @@ soak_summary() {
         /^(fds|memslots|gsi-routes|msi-routes|irqfds|ioeventfds|vfio-devices|vfio-groups|vfio-containers|dma-mappings|dma-bytes|maps|threads|VmLck|VmPin|kvm-vms|rss-kib|rss-anon|rss-file|rss-beyond|heap-bytes)=/ { printf "%s=%s ", $1, $2 }
         END { printf "eventfds=%d\n", ev }' "$1"
 }
+
+# soak_io_ticks: how many "L2-SOAK-IO: n=" lines (l2cases/soak-io.sh) $log holds so far.
+soak_io_ticks() { tr -d '\r' < "$log" | grep -c '^L2-SOAK-IO: n='; }
+
+# soak_io_start: starts armpass with the NVMe at $bdf passed through, QMP on $sock and the
+# console in $log, its L2 running l2cases/soak-io.sh on the marker $nvme_marker; sets pid.
+# Returns once L2 printed 3 I/O lines; fails the case if armpass dies, L2's I/O fails or
+# does not begin within 300 s.
+soak_io_start() {
+    /armpass -M virt,gic-version=3 -smp 2 -m 256M -kernel /Image -initrd /l2.cpio.gz \
+        -append "console=ttyAMA0 quiet l2case=soak-io l2.marker=$nvme_marker" \
+        -device vfio-pci,host=$bdf -qmp "unix:$sock,server=on,wait=off" > "$log" 2>&1 &
+    pid=$!
+    _i=0
+    while [ "$(soak_io_ticks)" -lt 3 ]; do
+        kill -0 "$pid" 2>/dev/null || { tail -n 40 "$log"; fail "armpass died before L2's I/O began"; }
+        grep -q '^L2-SOAK-IO: FAIL' "$log" && { kill "$pid"; fail "$(grep -m1 '^L2-SOAK-IO: FAIL' "$log" | tr -d '\r')"; }
+        _i=$((_i + 1)); [ "$_i" -lt 1500 ] || { tail -n 40 "$log"; kill "$pid"; fail "no L2 I/O within 300 s"; }
+        sleep 0.2
+    done
+}

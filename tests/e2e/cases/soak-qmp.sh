@@ -18,18 +18,7 @@ log=/tmp/l2.log
 sessions=$(soak_n 1000)
 nvme_values
 bind_vfio_pci $bdf
-ticks() { tr -d '\r' < "$log" | grep -c '^L2-SOAK-IO: n='; }
-/armpass -M virt,gic-version=3 -smp 2 -m 256M -kernel /Image -initrd /l2.cpio.gz \
-    -append "console=ttyAMA0 quiet l2case=soak-io l2.marker=$nvme_marker" \
-    -device vfio-pci,host=$bdf -qmp "unix:$sock,server=on,wait=off" > "$log" 2>&1 &
-pid=$!
-i=0
-while [ "$(ticks)" -lt 3 ]; do
-    kill -0 "$pid" 2>/dev/null || { tail -n 40 "$log"; fail "armpass died before L2's I/O began"; }
-    grep -q '^L2-SOAK-IO: FAIL' "$log" && { kill "$pid"; fail "$(grep -m1 '^L2-SOAK-IO: FAIL' "$log" | tr -d '\r')"; }
-    i=$((i + 1)); [ "$i" -lt 1500 ] || { tail -n 40 "$log"; kill "$pid"; fail "no L2 I/O within 300 s"; }
-    sleep 0.2
-done
+soak_io_start
 queries='query-status query-pci query-cpus-fast query-version'
 t0=$(date +%s)
 dropped=0 answered=0
@@ -65,14 +54,14 @@ while [ "$s" -lt "$sessions" ]; do
         echo "SOAK: soak-qmp after session 1: $(soak_summary /tmp/soak.ref)"
     elif [ $((s % 50)) = 0 ] || [ "$s" = "$sessions" ]; then
         soak_check "$pid" "$sock" /tmp/soak.ref "after session $s"
-        echo "soak-qmp: $s of $sessions sessions, $(($(date +%s) - t0)) s, L2 I/O ticks $(ticks)"
+        echo "soak-qmp: $s of $sessions sessions, $(($(date +%s) - t0)) s, L2 I/O ticks $(soak_io_ticks)"
     fi
 done
 t1=$(date +%s)
 echo "SOAK: soak-qmp after session $sessions: $(soak_summary /tmp/soak-now)"
-before=$(ticks)
+before=$(soak_io_ticks)
 sleep 2
-[ "$(ticks)" -gt "$before" ] || { kill "$pid"; fail "L2's I/O stopped after the sessions"; }
+[ "$(soak_io_ticks)" -gt "$before" ] || { kill "$pid"; fail "L2's I/O stopped after the sessions"; }
 /progs/qmp-client --timeout 60 "$sock" '{"execute": "quit"}' event:SHUTDOWN eof > /tmp/q.out 2>&1 ||
     { cat /tmp/q.out; fail "quit after the sessions"; }
 wait "$pid"
@@ -81,7 +70,7 @@ st=$?
 ! tr -d '\r' < "$log" | grep '^L2-SOAK-IO: n=' | grep -v 'marker=ok write=ok' | grep -q . ||
     fail "L2's I/O: $(tr -d '\r' < "$log" | grep '^L2-SOAK-IO: n=' | grep -v 'marker=ok write=ok' | head -n 1)"
 grep -q '^L2-SOAK-IO: FAIL' "$log" && fail "$(grep -m1 '^L2-SOAK-IO: FAIL' "$log" | tr -d '\r')"
-echo "SOAK: soak-qmp: $sessions sessions ($answered answered in full, $dropped dropped mid-command) in $((t1 - t0)) s; L2 did $(ticks) I/O rounds meanwhile, all intact"
+echo "SOAK: soak-qmp: $sessions sessions ($answered answered in full, $dropped dropped mid-command) in $((t1 - t0)) s; L2 did $(soak_io_ticks) I/O rounds meanwhile, all intact"
 rebind_host $bdf nvme
 host_disk=$(nvme_disk $bdf) || fail "after the soak L1's nvme driver gave no namespace for $bdf"
 [ "$(disk_read "$host_disk" 0)" = "$nvme_marker" ] || fail "after the soak L1 reads no marker at block 0"

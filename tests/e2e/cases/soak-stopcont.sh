@@ -19,14 +19,13 @@ log=/tmp/l2.log
 pairs=$(soak_n 50)
 nvme_values
 bind_vfio_pci $bdf
-ticks() { tr -d '\r' < "$log" | grep -c '^L2-SOAK-IO: n='; }
 q() { /progs/qmp-client --timeout 60 "$sock" "$@" > /tmp/q.out 2>&1 || { cat /tmp/q.out; kill "$pid"; fail "qmp-client $*"; }; }
 # next_tick: waits for L2's next I/O line; sets l1_cs (L1's uptime, cs, when it was seen),
 # l2_up (L2's uptime, cs) and l2_real (L2's REALTIME, s).
 next_tick() {
-    _n=$(ticks)
+    _n=$(soak_io_ticks)
     _i=0
-    while [ "$(ticks)" -le "$_n" ]; do
+    while [ "$(soak_io_ticks)" -le "$_n" ]; do
         _i=$((_i + 1)); [ "$_i" -lt 3000 ] || { kill "$pid"; fail "no L2 I/O line within 60 s"; }
         sleep 0.02
     done
@@ -35,17 +34,7 @@ next_tick() {
     l2_up=$(echo "$_l" | sed -n 's/.* up=\([0-9]*\)\.\([0-9]*\) .*/\1\2/p' | sed 's/^0*//')
     l2_real=$(echo "$_l" | sed -n 's/.* real=\([0-9]*\).*/\1/p')
 }
-/armpass -M virt,gic-version=3 -smp 2 -m 256M -kernel /Image -initrd /l2.cpio.gz \
-    -append "console=ttyAMA0 quiet l2case=soak-io l2.marker=$nvme_marker" \
-    -device vfio-pci,host=$bdf -qmp "unix:$sock,server=on,wait=off" > "$log" 2>&1 &
-pid=$!
-i=0
-while [ "$(ticks)" -lt 3 ]; do
-    kill -0 "$pid" 2>/dev/null || { tail -n 40 "$log"; fail "armpass died before L2's I/O began"; }
-    grep -q '^L2-SOAK-IO: FAIL' "$log" && { kill "$pid"; fail "$(grep -m1 '^L2-SOAK-IO: FAIL' "$log" | tr -d '\r')"; }
-    i=$((i + 1)); [ "$i" -lt 1500 ] || { tail -n 40 "$log"; kill "$pid"; fail "no L2 I/O within 300 s"; }
-    sleep 0.2
-done
+soak_io_start
 next_tick
 start_l1=$l1_cs start_up=$l2_up start_real=$l2_real
 t0=$(date +%s)
@@ -58,9 +47,9 @@ while [ "$p" -lt "$pairs" ]; do
     s_after=$(uptime_cs)
     grep -q '"event":"STOP"' /tmp/q.out || { kill "$pid"; fail "pair $p: no STOP event"; }
     sleep 0.2
-    n0=$(ticks)
+    n0=$(soak_io_ticks)
     sleep 0.5
-    n1=$(ticks)
+    n1=$(soak_io_ticks)
     [ "$n1" = "$n0" ] || { kill "$pid"; fail "pair $p: L2 did $((n1 - n0)) I/O rounds while stopped"; }
     c_before=$(uptime_cs)
     q '{"execute": "cont"}' event:RESUME
@@ -68,10 +57,10 @@ while [ "$p" -lt "$pairs" ]; do
     held_min=$((held_min + c_before - s_after))
     held_max=$((held_max + c_after - s_before))
     sleep 1
-    n2=$(ticks)
+    n2=$(soak_io_ticks)
     if [ "$n2" -le "$n1" ]; then
         sleep 4
-        n2=$(ticks)
+        n2=$(soak_io_ticks)
         [ "$n2" -gt "$n1" ] || { kill "$pid"; tail -n 20 "$log"; fail "pair $p: L2's I/O did not go on within 5 s of cont"; }
     fi
     if [ "$p" = 1 ]; then
@@ -107,7 +96,7 @@ st=$?
     fail "L2's I/O: $(tr -d '\r' < "$log" | grep '^L2-SOAK-IO: n=' | grep -v 'marker=ok write=ok' | head -n 1)"
 grep -q '^L2-SOAK-IO: FAIL' "$log" && fail "$(grep -m1 '^L2-SOAK-IO: FAIL' "$log" | tr -d '\r')"
 tr -d '\r' < "$log" | grep -iE 'nvme.*(timeout|reset)' | head -n 3
-echo "SOAK: soak-stopcont: $pairs stop/cont pairs during NVMe I/O in $((t1 - t0)) s; L2 did $(ticks) I/O rounds, all intact"
+echo "SOAK: soak-stopcont: $pairs stop/cont pairs during NVMe I/O in $((t1 - t0)) s; L2 did $(soak_io_ticks) I/O rounds, all intact"
 rebind_host $bdf nvme
 host_disk=$(nvme_disk $bdf) || fail "after the soak L1's nvme driver gave no namespace for $bdf"
 [ "$(disk_read "$host_disk" 0)" = "$nvme_marker" ] || fail "after the soak L1 reads no marker at block 0"

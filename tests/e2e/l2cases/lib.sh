@@ -69,3 +69,24 @@ vnet_up() {
     fi
     echo "$_if $(echo "$_lease" | sed 's/.* ip=\([^ ]*\).*/\1/')"
 }
+
+# nvme_bdf: the PCI address of the first NVMe controller (class 0x010802) on L2's bus; fails
+# if there is none.
+nvme_bdf() {
+    for _d in /sys/bus/pci/devices/*; do
+        if [ "$(cat "$_d/class" 2>/dev/null)" = 0x010802 ]; then echo "${_d##*/}"; return 0; fi
+    done
+    return 1
+}
+
+# nvme_namespace BDF TRIES: /dev/nvmeXn1 of the NVMe controller at BDF, once its driver has
+# made the block device; polls every 0.25 s, TRIES times at most, and fails if none came.
+nvme_namespace() {
+    for _ in $(seq 1 "$2"); do
+        for _n in /sys/bus/pci/devices/"$1"/nvme/nvme*/nvme*n1; do
+            if [ -e "$_n" ] && [ -b "/dev/${_n##*/}" ]; then echo "/dev/${_n##*/}"; return 0; fi
+        done
+        sleep 0.25
+    done
+    return 1
+}

@@ -8,6 +8,7 @@
 # end" (the "end": L1 reads the console as it is written, and must not judge half a line) and
 # "L2-SOAK-HP: gone N", then "L2-SOAK-HP: PASS" (l2-init then holds: l2hold), or
 # "L2-SOAK-HP: FAIL REASON".
+. /l2cases/lib.sh
 marker='' cycles=2
 for arg in $(cat /proc/cmdline); do
     case $arg in
@@ -31,12 +32,6 @@ for _ in $(seq 1 60); do
 done
 [ -n "$slot" ] || bad "no hot-plug slot in /sys/bus/pci/slots (pciehp not bound to the root port)"
 say READY
-nvme_bdf() {
-    for _d in /sys/bus/pci/devices/*; do
-        if [ "$(cat "$_d/class" 2>/dev/null)" = 0x010802 ]; then echo "${_d##*/}"; return 0; fi
-    done
-    return 1
-}
 round=0
 while [ "$round" -lt "$cycles" ]; do
     round=$((round + 1))
@@ -47,15 +42,7 @@ while [ "$round" -lt "$cycles" ]; do
     done
     [ -n "$bdf" ] || bad "round $round: no NVMe controller appeared within 120 s"
     dev=/sys/bus/pci/devices/$bdf
-    disk=''
-    for _ in $(seq 1 240); do
-        for _n in "$dev"/nvme/nvme*/nvme*n1; do
-            if [ -e "$_n" ] && [ -b "/dev/${_n##*/}" ]; then disk=/dev/${_n##*/}; fi
-        done
-        [ -n "$disk" ] && break
-        sleep 0.25
-    done
-    [ -n "$disk" ] || bad "round $round: the nvme driver gave no namespace within 60 s"
+    disk=$(nvme_namespace "$bdf" 240) || bad "round $round: the nvme driver gave no namespace within 60 s"
     got=$(dd if="$disk" bs=4096 count=1 iflag=direct 2>/dev/null | head -c 32)
     m=bad w=bad
     [ "$got" = "$marker" ] && m=ok

@@ -6,6 +6,7 @@
 # reads 256 KiB more with O_DIRECT, and prints "L2-SOAK-IO: n=K marker=ok|bad write=ok|bad
 # up=UPTIME real=EPOCH" (UPTIME from /proc/uptime, REALTIME seconds from date), so that L1
 # sees I/O go on, the data intact and the guest's clocks. L1 ends the guest (QMP quit).
+. /l2cases/lib.sh
 marker=''
 for arg in $(cat /proc/cmdline); do
     case $arg in
@@ -13,19 +14,8 @@ for arg in $(cat /proc/cmdline); do
     esac
 done
 bad() { echo "L2-SOAK-IO: FAIL $*"; dmesg | grep -iE 'nvme|pci' | tail -n 20; exit 1; }
-bdf=''
-for d in /sys/bus/pci/devices/*; do
-    if [ "$(cat "$d/class" 2>/dev/null)" = 0x010802 ]; then bdf=${d##*/}; break; fi
-done
-[ -n "$bdf" ] || bad "no NVMe controller (class 0x010802) on L2's PCI bus"
-disk=''
-for _ in $(seq 1 240); do
-    for n in /sys/bus/pci/devices/"$bdf"/nvme/nvme*/nvme*n1; do
-        if [ -e "$n" ] && [ -b "/dev/${n##*/}" ]; then disk=/dev/${n##*/}; break 2; fi
-    done
-    sleep 0.25
-done
-[ -n "$disk" ] || bad "the nvme driver gave no namespace within 60 s"
+bdf=$(nvme_bdf) || bad "no NVMe controller (class 0x010802) on L2's PCI bus"
+disk=$(nvme_namespace "$bdf" 240) || bad "the nvme driver gave no namespace within 60 s"
 echo "L2-SOAK-IO: READY $disk ($bdf)"
 k=0
 while :; do

@@ -16,19 +16,8 @@ for arg in $(cat /proc/cmdline); do
     esac
 done
 bad() { echo "L2-SOAK-RB: FAIL $*"; dmesg | grep -iE 'nvme|pci|rtc' | tail -n 20; exit 1; }
-bdf=''
-for d in /sys/bus/pci/devices/*; do
-    if [ "$(cat "$d/class" 2>/dev/null)" = 0x010802 ]; then bdf=${d##*/}; break; fi
-done
-[ -n "$bdf" ] || bad "no NVMe controller (class 0x010802) on L2's PCI bus"
-disk=''
-for _ in $(seq 1 240); do
-    for n in /sys/bus/pci/devices/"$bdf"/nvme/nvme*/nvme*n1; do
-        if [ -e "$n" ] && [ -b "/dev/${n##*/}" ]; then disk=/dev/${n##*/}; break 2; fi
-    done
-    sleep 0.25
-done
-[ -n "$disk" ] || bad "the nvme driver gave no namespace within 60 s"
+bdf=$(nvme_bdf) || bad "no NVMe controller (class 0x010802) on L2's PCI bus"
+disk=$(nvme_namespace "$bdf" 240) || bad "the nvme driver gave no namespace within 60 s"
 got=$(dd if="$disk" bs=4096 count=1 iflag=direct 2>/dev/null | head -c 32)
 m=bad w=bad
 [ "$got" = "$marker" ] && m=ok
