@@ -272,6 +272,42 @@ static void test_garbage_after_newline(void)
     peer_close(&p);
 }
 
+/* Found by fuzz-qmp: a NUL byte inside a comment ("{\"\":\"\"/\*\0") made json-c 0.16 return
+ * the unfinished object as complete and leak part of its state on the next parse. A NUL is
+ * never valid JSON text: wherever it comes (in a comment, a value, a string), the line gets
+ * one error naming it and the next command is answered. */
+static void test_nul_byte(void)
+{
+    static const char a[] = "{\"\":\"\"/*\0\"\"r\n";
+    static const char b[] = "{\"execute\": \"query-version\", \"id\": 1\0}\n";
+    static const char c[] = "{\"execute\": \"query-ver\0sion\", \"id\": 1}\n";
+    static const struct {
+        const char *bytes;
+        size_t len;
+    } bad[] = { { a, sizeof(a) - 1 }, { b, sizeof(b) - 1 }, { c, sizeof(c) - 1 } };
+    Peer p;
+
+    peer_open(&p, true);
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        json_object *r;
+
+        g_assert_cmpint(send(p.fd, bad[i].bytes, bad[i].len, MSG_NOSIGNAL), ==,
+                        (ssize_t)bad[i].len);
+        peer_send(&p, "{\"execute\": \"query-version\", \"id\": 2}\n");
+        r = peer_next(&p);
+        g_assert_cmpstr(error_class(r), ==, "GenericError");
+        g_assert_cmpstr(error_desc(r), ==, "JSON parse error, invalid NUL byte");
+        json_object_put(r);
+        r = peer_next(&p);
+        g_assert_cmpint(json_object_get_int(member(r, "id")), ==, 2);
+        g_assert_true(json_object_object_get_ex(r, "return", NULL));
+        json_object_put(r);
+        peer_expect_silence(&p, 20);
+    }
+    g_assert_cmpuint(qmp_server_nr_clients(p.qmp), ==, 1);
+    peer_close(&p);
+}
+
 /* A value that never ends is refused past 1 MiB, and the client can go on. */
 static void test_too_large(void)
 {
@@ -559,6 +595,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/id-echo", test_id_echo);
     g_test_add_func("/qmp/garbage", test_garbage);
     g_test_add_func("/qmp/garbage-after-newline", test_garbage_after_newline);
+    g_test_add_func("/qmp/nul-byte", test_nul_byte);
     g_test_add_func("/qmp/too-large", test_too_large);
     g_test_add_func("/qmp/framing", test_framing);
     g_test_add_func("/qmp/error-classes", test_error_classes);

@@ -110,8 +110,21 @@ soak_summary() {
         END { printf "eventfds=%d\n", ev }' "$1"
 }
 
-# soak_io_ticks: how many "L2-SOAK-IO: n=" lines (l2cases/soak-io.sh) $log holds so far.
-soak_io_ticks() { tr -d '\r' < "$log" | grep -c '^L2-SOAK-IO: n='; }
+# soak_io_lines: the whole "L2-SOAK-IO: n=" lines (l2cases/soak-io.sh) $log holds so far:
+# those that end in " end" (L1 reads the console while L2 writes it, and a QMP quit may cut
+# the last line).
+soak_io_lines() { tr -d '\r' < "$log" | grep '^L2-SOAK-IO: n=.* end$'; }
+
+# soak_io_ticks: how many whole I/O lines $log holds so far.
+soak_io_ticks() { soak_io_lines | wc -l; }
+
+# soak_io_intact: fails the case if a whole I/O line of $log reports bad data or L2's I/O
+# loop failed.
+soak_io_intact() {
+    _bad=$(soak_io_lines | grep -v 'marker=ok write=ok' | head -n 1)
+    [ -z "$_bad" ] || fail "L2's I/O: $_bad"
+    ! grep -q '^L2-SOAK-IO: FAIL' "$log" || fail "$(grep -m1 '^L2-SOAK-IO: FAIL' "$log" | tr -d '\r')"
+}
 
 # soak_io_start: starts armpass with the NVMe at $bdf passed through, QMP on $sock and the
 # console in $log, its L2 running l2cases/soak-io.sh on the marker $nvme_marker; sets pid.

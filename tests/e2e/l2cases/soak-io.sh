@@ -4,8 +4,10 @@
 # never stops. Finds the passed-through NVMe, then forever: reads the marker at block 0
 # (l2.marker=HEX), writes "soak-io=K" at block 4 (fsync) and reads it back with O_DIRECT,
 # reads 256 KiB more with O_DIRECT, and prints "L2-SOAK-IO: n=K marker=ok|bad write=ok|bad
-# up=UPTIME real=EPOCH" (UPTIME from /proc/uptime, REALTIME seconds from date), so that L1
-# sees I/O go on, the data intact and the guest's clocks. L1 ends the guest (QMP quit).
+# up=UPTIME real=EPOCH end" (UPTIME from /proc/uptime, REALTIME seconds from date), so that L1
+# sees I/O go on, the data intact and the guest's clocks. The "end": L1 reads the console
+# while it is written and judges only whole lines (the last one may be cut by QMP quit).
+# L1 ends the guest (QMP quit).
 . /l2cases/lib.sh
 marker=''
 for arg in $(cat /proc/cmdline); do
@@ -27,5 +29,5 @@ while :; do
         w=ok
     dd if="$disk" of=/dev/null bs=65536 skip=16 count=4 iflag=direct 2>/dev/null
     read -r up _ < /proc/uptime
-    echo "L2-SOAK-IO: n=$k marker=$m write=$w up=$up real=$(date +%s)"
+    echo "L2-SOAK-IO: n=$k marker=$m write=$w up=$up real=$(date +%s) end"
 done
