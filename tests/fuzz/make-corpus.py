@@ -448,6 +448,8 @@ add("qmp", "raw-bytes", bytes([0]) + (CAPS + "\r\n").encode() + b'{"execute": "q
 # What fuzzing found (docs/hardening.md, "Found and fixed"): each a unit test too.
 add("qmp", "found-garbage-after-newline", bytes([0]) + (CAPS + "\r\nx\n}\n").encode() + b"\n\0\n" +
     b'{"execute": "query-version"}\r\n')
+add("qmp", "found-nul-in-comment", bytes([0]) + b'{"":""/*\0""r\n' + (CAPS + "\r\n").encode() +
+    b'{"execute": "query-version", "id": 1\0}\n{"execute": "query-version"}\r\n')
 add("qmp", "crlf-inside", bytes([3]) + b'{"execute":\r\n "qmp_capabilities"\n}\n{"execute": "stop"}{"execute":"cont"}\n\x00\x01{"execute": "cont"}\n')
 
 # ---- host-node: a folder tree for host_node_load_sysfs (fuzz-host-node.c) -----------------------
