@@ -388,6 +388,10 @@ def run(args, name, timeout, kernel, busybox, armpass, work):
     if os.environ.get('SOAK_SCALE'):
         # The soak cases' counts in percent of their full ones (tests/e2e/cases/soak-lib.sh).
         append.append('armpass.soak_scale=' + os.environ['SOAK_SCALE'])
+    if os.environ.get('SOAK_ENV'):
+        # One NAME=VALUE the soak cases put in armpass's environment (soak-lib.sh), e.g.
+        # GLIBC_TUNABLES=glibc.malloc.tcache_count=0 to tell heap growth from glibc's caches.
+        append.append('armpass.soak_env=' + os.environ['SOAK_ENV'])
     if args.append:
         append.append(args.append)
     machine = 'virt,virtualization=on,gic-version=%d' % args.gic

@@ -39,7 +39,7 @@ for kind in ${SOAK_KINDS:-msix intx}; do
     [ "$kind" = intx ] && nomsi=' pci=nomsi'
     t0=$(date +%s)
     echo "+ /armpass ... -device pcie-root-port,id=rp0 -qmp unix:$sock ($kind guest, $per_guest cycles)"
-    /armpass -M virt,gic-version=3 -smp 2 -m 256M -kernel /Image -initrd /l2.cpio.gz \
+    env $SOAK_ENV /armpass -M virt,gic-version=3 -smp 2 -m 256M -kernel /Image -initrd /l2.cpio.gz \
         -append "console=ttyAMA0 quiet l2case=soak-hotplug l2hold l2.marker=$nvme_marker l2.cycles=$per_guest$nomsi" \
         -device pcie-root-port,id=rp0,chassis=1,slot=1 \
         -qmp "unix:$sock,server=on,wait=off" > "$log" 2>&1 &

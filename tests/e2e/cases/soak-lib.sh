@@ -21,6 +21,9 @@
 # l1-init exports it) shrinks every count, to try a soak quickly: soak_n 200 is 20 with
 # SOAK_SCALE=10, and never below 2 (one cycle to compare with, one to compare).
 
+# SOAK_ENV (run.py passes $SOAK_ENV as armpass.soak_env=, l1-init exports it): one
+# NAME=VALUE put in armpass's environment, e.g. GLIBC_TUNABLES=glibc.malloc.tcache_count=0.
+
 SOAK_RSS_KIB=${SOAK_RSS_KIB:-2048}
 
 # soak_n FULL: FULL scaled by $SOAK_SCALE percent, at least 2.
@@ -131,7 +134,7 @@ soak_io_intact() {
 # Returns once L2 printed 3 I/O lines; fails the case if armpass dies, L2's I/O fails or
 # does not begin within 300 s.
 soak_io_start() {
-    /armpass -M virt,gic-version=3 -smp 2 -m 256M -kernel /Image -initrd /l2.cpio.gz \
+    env $SOAK_ENV /armpass -M virt,gic-version=3 -smp 2 -m 256M -kernel /Image -initrd /l2.cpio.gz \
         -append "console=ttyAMA0 quiet l2case=soak-io l2.marker=$nvme_marker" \
         -device vfio-pci,host=$bdf -qmp "unix:$sock,server=on,wait=off" > "$log" 2>&1 &
     pid=$!

@@ -22,7 +22,7 @@ bind_vfio_pci $bdf
 : > "$log"
 t0=$(date +%s)
 echo "+ /armpass ... -device vfio-amba,host=9010000.pl031 -device vfio-pci,host=$bdf -qmp unix:$sock ($reboots reboots)"
-/armpass -M virt,gic-version=3 -smp 2 -m 256M -kernel /Image -initrd /l2.cpio.gz \
+env $SOAK_ENV /armpass -M virt,gic-version=3 -smp 2 -m 256M -kernel /Image -initrd /l2.cpio.gz \
     -append "console=ttyAMA0 quiet l2case=soak-reboot l2.marker=$nvme_marker l2.boots=$boots" \
     -device vfio-amba,host=9010000.pl031,noiommu=on -device vfio-pci,host=$bdf \
     -qmp "unix:$sock,server=on,wait=off" > "$log" 2>&1 &
