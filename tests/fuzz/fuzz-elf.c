@@ -81,7 +81,9 @@ static void check_plan(const Arm64Kernel *k, uint64_t ram_base, uint64_t ram_siz
             FUZZ_CHECK(l.initrd_addr >= ram_base);
             FUZZ_CHECK(l.initrd_addr + initrd_size > l.initrd_addr);
             FUZZ_CHECK(l.initrd_addr + initrd_size <= ram_end);
-            FUZZ_CHECK(l.initrd_addr % 4096 == 0 || l.initrd_addr == ram_base + ram_size / 2 ||
+            /* RAM past the top of the address space ends there: half of what is left */
+            FUZZ_CHECK(l.initrd_addr % 4096 == 0 ||
+                       l.initrd_addr == ram_base + (ram_end - ram_base) / 2 ||
                        l.initrd_addr == ram_base + 128 * MiB);
             FUZZ_CHECK(!overlap(l.initrd_addr, initrd_size, l.dtb_addr, dsz));
         } else {

@@ -318,6 +318,10 @@ add("elf", "phnum-xnum", elf(HELLO, 0x40200000, phnum=0xffff))
 add("elf", "phoff-past-end", elf(HELLO, 0x40200000, phoff=0xfffffffffffffff0))
 add("elf", "truncated-segment", elf(HELLO, 0x40200000)[:-300])
 add("elf", "header-only", elf(HELLO, 0x40200000)[:40])
+# What fuzzing found (docs/hardening.md, "Found and fixed"): the oracle's, RAM from the input
+# at 0xffffffffff000008 running past the top of the address space (the initrd at half of
+# what is left, not of the size given).
+add("elf", "found-ram-past-top", bytes.fromhex("7f454c460201010000000000000000000200b7000100000000f0ffffffffffff4000000000000000080000ffffffffffffffff004000380001000500400038000100000005000008400000000000000000f0ffffffffffff00f02fffffffffff1000000000000000ff0f0000000000000010000000000000"))
 
 # ---- pci-config: a device byte, then operations on a vfio-pci device (fuzz-pci-config.c) ------
 # Device byte: bits 0-1 NVMe MSI-X mappable / sparse / no MSI-X / AHCI; 4 x-irqfd=off;
