@@ -230,6 +230,22 @@ static void test_garbage(void)
     peer_close(&p);
 }
 
+/* After a bad line and then {"execute": "query-version", "id": 2}: one GenericError whose desc
+ * holds desc_part, then the return for id 2, then nothing more (the server resynchronised). */
+static void assert_resync(Peer *p, const char *desc_part)
+{
+    json_object *r = peer_next(p);
+
+    g_assert_cmpstr(error_class(r), ==, "GenericError");
+    g_assert_nonnull(strstr(error_desc(r), desc_part));
+    json_object_put(r);
+    r = peer_next(p);
+    g_assert_cmpint(json_object_get_int(member(r, "id")), ==, 2);
+    g_assert_true(json_object_object_get_ex(r, "return", NULL));
+    json_object_put(r);
+    peer_expect_silence(p, 20);
+}
+
 /* Found by fuzz-qmp: a bad line that starts right after a newline, in the same read as what
  * came before it ("...}\r\nx" or "\n\0"). The tokener stops at the offending byte without
  * taking it; the server then parsed the same byte again and again, answering each time,
@@ -258,15 +274,7 @@ static void test_garbage_after_newline(void)
         r = peer_next(&p);
         g_assert_cmpint(json_object_get_int(member(r, "id")), ==, 1);
         json_object_put(r);
-        r = peer_next(&p);
-        g_assert_cmpstr(error_class(r), ==, "GenericError");
-        g_assert_nonnull(strstr(error_desc(r), "JSON parse error"));
-        json_object_put(r);
-        r = peer_next(&p);
-        g_assert_cmpint(json_object_get_int(member(r, "id")), ==, 2);
-        g_assert_true(json_object_object_get_ex(r, "return", NULL));
-        json_object_put(r);
-        peer_expect_silence(&p, 20);
+        assert_resync(&p, "JSON parse error");
     }
     g_assert_cmpuint(qmp_server_nr_clients(p.qmp), ==, 1);
     peer_close(&p);
@@ -289,20 +297,10 @@ static void test_nul_byte(void)
 
     peer_open(&p, true);
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
-        json_object *r;
-
         g_assert_cmpint(send(p.fd, bad[i].bytes, bad[i].len, MSG_NOSIGNAL), ==,
                         (ssize_t)bad[i].len);
         peer_send(&p, "{\"execute\": \"query-version\", \"id\": 2}\n");
-        r = peer_next(&p);
-        g_assert_cmpstr(error_class(r), ==, "GenericError");
-        g_assert_cmpstr(error_desc(r), ==, "JSON parse error, invalid NUL byte");
-        json_object_put(r);
-        r = peer_next(&p);
-        g_assert_cmpint(json_object_get_int(member(r, "id")), ==, 2);
-        g_assert_true(json_object_object_get_ex(r, "return", NULL));
-        json_object_put(r);
-        peer_expect_silence(&p, 20);
+        assert_resync(&p, "JSON parse error, invalid NUL byte");
     }
     g_assert_cmpuint(qmp_server_nr_clients(p.qmp), ==, 1);
     peer_close(&p);

@@ -2232,25 +2232,20 @@ static void test_hotplug(void)
     bench_done(&b);
 }
 
-/* One hot-plug cycle as test_hotplug makes it (device_add, the guest's probe, device_del,
- * the guest powering the slot off), with the fake's and the bench's logs emptied after, so
- * that only armpass's own heap is left to grow. */
-static void hotplug_cycle(Bench *b, Deleted *del)
+/* The guest's side of a device_del in the heap tests: pciehp unbinds the driver (MSI-X off,
+ * decode off) and powers the slot off. */
+static void heap_guest_release(Bench *b)
 {
-    g_autoptr(GError) err = NULL;
-    DeviceState *dev = hot_add(b, "vfio-pci,host=" NVME ",bus=rp0,id=nvme0", &err);
-
-    g_assert_no_error(err);
-    slot_ack(b);
-    guest_probe(b, (VfioPciDevice *)dev);
-    slot_ack(b);
-    g_assert_true(machine_hotplug_del(&b->ms, "nvme0", &err));
     slot_ack(b);
     ep_write(b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, 0, 2);
     ep_write(b, PCI_COMMAND, 0, 2);
     slot_power(b, false);
-    while (g_main_context_iteration(b->ms.main_context, FALSE)) {
-    }
+}
+
+/* The end of a heap test's cycle: the device gone and nothing left of it; then the fake's
+ * and the bench's logs are emptied, so that only armpass's own heap is left to grow. */
+static void heap_cycle_end(Bench *b, Deleted *del)
+{
     g_assert_cmpuint(del->ids->len, ==, 1);
     assert_nothing_left(b);
     slot_ack(b);
@@ -2262,6 +2257,54 @@ static void hotplug_cycle(Bench *b, Deleted *del)
     g_array_set_size(b->f->unmaps, 0);
     g_array_set_size(b->f->set_irqs, 0);
     b->irq.next_gsi = 100; /* the recorder's GSIs never come back by themselves */
+}
+
+/* Whether mallinfo2 sees this run's heap: not under ASan (LeakSanitizer covers that run) nor
+ * under scripts/hardening.sh's valgrind run (memcheck covers it); the test is skipped then. */
+static bool heap_measurable(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+    g_test_skip("mallinfo2 does not see ASan's heap (LeakSanitizer covers this run)");
+    return false;
+#endif
+    if (g_getenv("G_SLICE")) {
+        g_test_skip("under valgrind: mallinfo2 does not see its heap");
+        return false;
+    }
+    return true;
+}
+
+/* A heap test's bench: the NVMe, rp0 with hot-plug on as the guest enables it, the guest
+ * running (device_add is a hot-plug), descriptors counted. */
+static void heap_bench_init(Bench *b, Deleted *del)
+{
+    bench_init(b);
+    add_nvme(b, FAKE_NVME_MSIX_MAPPABLE);
+    (void)bench_root_port(b, del);
+    b->host_fds = count_fds();
+    b->counted = true;
+    b->ms.guest_running = true;
+    guest_enable_hotplug(b);
+    slot_ack(b);
+    g_ptr_array_set_size(b->irq.log, 0);
+}
+
+/* One hot-plug cycle as test_hotplug makes it (device_add, the guest's probe, device_del,
+ * the guest powering the slot off). */
+static void hotplug_cycle(Bench *b, Deleted *del)
+{
+    g_autoptr(GError) err = NULL;
+    DeviceState *dev = hot_add(b, "vfio-pci,host=" NVME ",bus=rp0,id=nvme0", &err);
+
+    g_assert_no_error(err);
+    slot_ack(b);
+    guest_probe(b, (VfioPciDevice *)dev);
+    slot_ack(b);
+    g_assert_true(machine_hotplug_del(&b->ms, "nvme0", &err));
+    heap_guest_release(b);
+    while (g_main_context_iteration(b->ms.main_context, FALSE)) {
+    }
+    heap_cycle_end(b, del);
 }
 
 /*
@@ -2276,23 +2319,10 @@ static void test_hotplug_heap_steady(void)
     Deleted del;
     Bench b;
 
-#ifdef __SANITIZE_ADDRESS__
-    g_test_skip("mallinfo2 does not see ASan's heap (LeakSanitizer covers this run)");
-    return;
-#endif
-    if (g_getenv("G_SLICE")) { /* scripts/hardening.sh's valgrind run: memcheck covers it */
-        g_test_skip("under valgrind: mallinfo2 does not see its heap, and 300 cycles are slow");
+    if (!heap_measurable()) {
         return;
     }
-    bench_init(&b);
-    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
-    (void)bench_root_port(&b, &del);
-    b.host_fds = count_fds();
-    b.counted = true;
-    b.ms.guest_running = true;
-    guest_enable_hotplug(&b);
-    slot_ack(&b);
-    g_ptr_array_set_size(b.irq.log, 0);
+    heap_bench_init(&b, &del);
     /* Warm-up: the heap in use climbs by about 4 KiB over the first 150 cycles (hash tables
      * and arrays, GLib's, the fake's and armpass's, reaching their sizes) and then stays
      * within a few hundred bytes, mostly (measured, December 2026: 112 KiB at cycle 10,
@@ -2335,28 +2365,8 @@ static void qmp_on_deleted(void *opaque, const char *id, const char *path)
 
 /* One QMP session as qmp-client makes it: connect, greeting, capabilities, cmd; the replies
  * (and events) read until want is seen, or the loop idles. Returns what the client read. */
-static char *qmp_session_open(Bench *b, QmpServer *qmp, const char *cmd, int *cfd)
-{
-    GString *got = g_string_new(NULL);
-    int sv[2];
-    char buf[4096];
-    ssize_t n;
-
-    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv),
-                    ==, 0);
-    qmp_server_add_client(qmp, sv[0]);
-    g_assert_cmpint(write(sv[1], "{\"execute\": \"qmp_capabilities\"}\n", 32), ==, 32);
-    g_assert_cmpint(write(sv[1], cmd, strlen(cmd)), ==, (ssize_t)strlen(cmd));
-    while (g_main_context_iteration(b->ms.main_context, FALSE)) {
-    }
-    while ((n = read(sv[1], buf, sizeof(buf))) > 0) {
-        g_string_append_len(got, buf, n);
-    }
-    *cfd = sv[1];
-    return g_string_free(got, FALSE);
-}
-
-static char *qmp_session_close(Bench *b, int cfd)
+/* Runs the main loop until it idles, then reads what the server wrote to the client fd. */
+static char *qmp_session_drain(Bench *b, int cfd)
 {
     GString *got = g_string_new(NULL);
     char buf[4096];
@@ -2367,10 +2377,30 @@ static char *qmp_session_close(Bench *b, int cfd)
     while ((n = read(cfd, buf, sizeof(buf))) > 0) {
         g_string_append_len(got, buf, n);
     }
+    return g_string_free(got, FALSE);
+}
+
+static char *qmp_session_open(Bench *b, QmpServer *qmp, const char *cmd, int *cfd)
+{
+    int sv[2];
+
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv),
+                    ==, 0);
+    qmp_server_add_client(qmp, sv[0]);
+    g_assert_cmpint(write(sv[1], "{\"execute\": \"qmp_capabilities\"}\n", 32), ==, 32);
+    g_assert_cmpint(write(sv[1], cmd, strlen(cmd)), ==, (ssize_t)strlen(cmd));
+    *cfd = sv[1];
+    return qmp_session_drain(b, sv[1]);
+}
+
+static char *qmp_session_close(Bench *b, int cfd)
+{
+    char *got = qmp_session_drain(b, cfd);
+
     close(cfd);
     while (g_main_context_iteration(b->ms.main_context, FALSE)) {
     }
-    return g_string_free(got, FALSE);
+    return got;
 }
 
 static void qmp_hotplug_cycle(Bench *b, QmpBench *qb)
@@ -2391,23 +2421,10 @@ static void qmp_hotplug_cycle(Bench *b, QmpBench *qb)
     slot_ack(b);
     r2 = qmp_session_open(b, qb->qmp, "{\"execute\": \"device_del\", \"arguments\": "
                           "{\"id\": \"nvme0\"}}\n", &cfd);
-    slot_ack(b);
-    ep_write(b, FAKE_NVME_MSIX_CAP + PCI_MSIX_FLAGS, 0, 2);
-    ep_write(b, PCI_COMMAND, 0, 2);
-    slot_power(b, false);
+    heap_guest_release(b);
     r3 = qmp_session_close(b, cfd);
     g_assert_nonnull(strstr(r3, "DEVICE_DELETED"));
-    g_assert_cmpuint(qb->del->ids->len, ==, 1);
-    assert_nothing_left(b);
-    slot_ack(b);
-    g_ptr_array_set_size(qb->del->ids, 0);
-    g_ptr_array_set_size(qb->del->paths, 0);
-    g_ptr_array_set_size(b->irq.log, 0);
-    g_ptr_array_set_size(b->f->log, 0);
-    g_array_set_size(b->f->maps, 0);
-    g_array_set_size(b->f->unmaps, 0);
-    g_array_set_size(b->f->set_irqs, 0);
-    b->irq.next_gsi = 100;
+    heap_cycle_end(b, qb->del);
 }
 
 /*
@@ -2430,12 +2447,7 @@ static void test_hotplug_heap_qmp(void)
     Bench b;
     void *probe;
 
-#ifdef __SANITIZE_ADDRESS__
-    g_test_skip("mallinfo2 does not see ASan's heap (LeakSanitizer covers this run)");
-    return;
-#endif
-    if (g_getenv("G_SLICE")) { /* scripts/hardening.sh's valgrind run: memcheck covers it */
-        g_test_skip("under valgrind: mallinfo2 does not see its heap");
+    if (!heap_measurable()) {
         return;
     }
     if (!g_test_subprocess()) {
@@ -2460,19 +2472,11 @@ static void test_hotplug_heap_qmp(void)
     measured = before != 0;
     g_assert_true(!measured || mallinfo2().uordblks < before);
 
-    bench_init(&b);
-    add_nvme(&b, FAKE_NVME_MSIX_MAPPABLE);
-    (void)bench_root_port(&b, &del);
+    heap_bench_init(&b, &del);
     qb.qmp = qmp_server_new(b.ms.main_context);
     hotplug_qmp_register(qb.qmp, &b.ms);
     b.ms.device_deleted = qmp_on_deleted;
     b.ms.device_deleted_opaque = &qb;
-    b.host_fds = count_fds();
-    b.counted = true;
-    b.ms.guest_running = true;
-    guest_enable_hotplug(&b);
-    slot_ack(&b);
-    g_ptr_array_set_size(b.irq.log, 0);
     for (unsigned i = 0; i < 10; i++) { /* warm-up: arrays and hash tables at their sizes */
         qmp_hotplug_cycle(&b, &qb);
     }
