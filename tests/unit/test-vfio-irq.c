@@ -532,6 +532,33 @@ static void test_userspace_level_slow_guest(void)
     rig_done(&t);
 }
 
+/* After a backstop completion, an interrupt that fires again only after
+ * VFIO_IRQ_BACKSTOP_MAX_MS was serviced in between, not left waiting by a slow vCPU: the
+ * backstop's wait, doubled by a quick re-fire, is the default again. */
+static void test_userspace_level_backstop_resets(void)
+{
+    Rig t;
+
+    if (!rig_level_mapped(&t)) {
+        return;
+    }
+    g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0);
+    run_until_levels(&t, "1");
+    run_until_levels(&t, "10"); /* the backstop completes it */
+    g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0); /* again at once */
+    run_until_levels(&t, "101");
+    g_assert_cmpuint(t.line.backstop_ms, ==, 2 * VFIO_IRQ_BACKSTOP_MS);
+    run_until_levels(&t, "1010");
+    g_usleep((VFIO_IRQ_BACKSTOP_MAX_MS + 10) * 1000);
+    g_assert_cmpint(eventfd_write(t.line.trigger_fd, 1), ==, 0); /* a new interrupt, later */
+    run_until_levels(&t, "10101");
+    g_assert_cmpuint(t.line.backstop_ms, ==, 0);
+    g_assert_cmpuint(t.line.backstops, ==, 2);
+    guest_read(&t);
+    g_assert_cmpstr(t.rec.levels->str, ==, "101010");
+    rig_done(&t);
+}
+
 /* The device asserts again (e.g. right after an unmask) and the guest's access comes before
  * the main loop has read it: the access completes it; the line never goes up for it. */
 static void test_userspace_level_refire(void)
@@ -861,6 +888,7 @@ int main(int argc, char **argv)
     add_both("/vfio-irq/userspace-level", test_userspace_level);
     add_both("/vfio-irq/userspace-level-untouched", test_userspace_level_untouched);
     add_both("/vfio-irq/userspace-level-slow-guest", test_userspace_level_slow_guest);
+    add_both("/vfio-irq/userspace-level-backstop-resets", test_userspace_level_backstop_resets);
     add_both("/vfio-irq/userspace-level-refire", test_userspace_level_refire);
     add_both("/vfio-irq/userspace-level-unwire", test_userspace_level_unwire);
     add_both("/vfio-irq/userspace-level-no-mmaps", test_userspace_level_no_mmaps);
