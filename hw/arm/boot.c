@@ -1063,9 +1063,11 @@ overflow:
  * The plan of a kernel that occupies guest-physical [start, end) in RAM [ram_base, ram_base +
  * ram_size): false when something does not fit or wraps, *out then holds what was tried. The
  * initrd's place depends on ram_size and the kernel, never on dtb_size; the tree goes below the
- * kernel or after kernel and initrd. What fits in some RAM fits in more (the initrd's place
- * grows at half the rate of RAM's end, the tree's 2 MiB steps follow it): fixed_min_ram's
- * search rests on that. RAM that would run past the top of the address space ends there.
+ * kernel or after kernel and initrd. Of RAM sizes that are multiples of 2 MiB, what fits in
+ * some fits in more (a 2 MiB step of RAM moves the initrd by at most 1 MiB, the tree by at most
+ * one 2 MiB step): fixed_min_ram's search rests on that. Off that lattice it need not hold (RAM
+ * 1 MiB larger can push the tree a whole step). RAM that would run past the top of the address
+ * space ends there, so past the top more RAM is the same RAM.
  */
 static bool fixed_layout(uint64_t ram_base, uint64_t ram_size, uint64_t start, uint64_t end,
                          uint64_t initrd_size, uint64_t dtb_size, Arm64BootLayout *out)
@@ -1155,6 +1157,22 @@ static bool fixed_plan(const char *what, bool linked, uint64_t ram_base, uint64_
         return false;
     }
     uint64_t need = fixed_min_ram(ram_base, start, end, initrd_size, dtb_size);
+    if (need && need <= ram_size) {
+        /* RAM off the 2 MiB lattice, or run past the top of the address space: the least
+         * lattice size above the one given, if it fits (past the top, more RAM is the same RAM) */
+        uint64_t up;
+
+        if (ram_size == UINT64_MAX || !align_up(ram_size + 1, SZ_2M, &up) ||
+            !fixed_layout(ram_base, up, start, end, initrd_size, dtb_size, &l)) {
+            g_set_error(errp, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM,
+                        "this %s (%#" PRIx64 "-%#" PRIx64 ")%s and its device tree do not fit in "
+                        "RAM %#" PRIx64 "-%#" PRIx64 " (-m %s), and no larger -m would fit them: "
+                        "link it lower", what, start, end, initrd_size ? ", its initrd" : "",
+                        ram_base, ram_end, have);
+            return false;
+        }
+        need = up;
+    }
     if (need == 0) {
         g_set_error(errp, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM,
                     "this %s (%#" PRIx64 "-%#" PRIx64 ")%s and its device tree do not fit in "

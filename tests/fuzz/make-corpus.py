@@ -322,6 +322,9 @@ add("elf", "header-only", elf(HELLO, 0x40200000)[:40])
 # at 0xffffffffff000008 running past the top of the address space (the initrd at half of
 # what is left, not of the size given).
 add("elf", "found-ram-past-top", bytes.fromhex("7f454c460201010000000000000000000200b7000100000000f0ffffffffffff4000000000000000080000ffffffffffffffff004000380001000500400038000100000005000008400000000000000000f0ffffffffffff00f02fffffffffff1000000000000000ff0f0000000000000010000000000000"))
+# A plan's advice below the -m given (CI, December 2026): RAM past the top of the address space
+# that 14 MiB fits and the 15.5 MiB up to the top does not; no larger -m can help.
+add("elf", "found-advice-below-given", bytes.fromhex("7f454c460201010000000000000000000200b7000100000000f0ffffffffffff4000000000000000080008ffffffffffffffff004000380001000500406038000100000005000008400000000000000000f0ffffffffffff00f02fffffffffff1000000000000000ff0f0000000000000010000000000000"))
 
 # ---- pci-config: a device byte, then operations on a vfio-pci device (fuzz-pci-config.c) ------
 # Device byte: bits 0-1 NVMe MSI-X mappable / sparse / no MSI-X / AHCI; 4 x-irqfd=off;
