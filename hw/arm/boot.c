@@ -1107,7 +1107,8 @@ static bool fixed_layout(uint64_t ram_base, uint64_t ram_size, uint64_t start, u
 }
 
 /* The least RAM size (a multiple of 2 MiB, bytes) from ram_base with which fixed_layout
- * succeeds; 0 when none does. */
+ * succeeds; 0 when none does. RAM up to the top of the address space counts (as the least
+ * multiple of 2 MiB that reaches the top) where no multiple below the top fits. */
 static uint64_t fixed_min_ram(uint64_t ram_base, uint64_t start, uint64_t end,
                               uint64_t initrd_size, uint64_t dtb_size)
 {
@@ -1115,6 +1116,13 @@ static uint64_t fixed_min_ram(uint64_t ram_base, uint64_t start, uint64_t end,
     uint64_t lo = 0, hi = (UINT64_MAX - ram_base) / SZ_2M; /* in units of 2 MiB */
 
     if (!fixed_layout(ram_base, hi * SZ_2M, start, end, initrd_size, dtb_size, &l)) {
+        uint64_t top = UINT64_MAX - ram_base, up;
+
+        /* the rest of RAM up to the top is less than 2 MiB: it may be just what was missing */
+        if (top > hi * SZ_2M && align_up(top, SZ_2M, &up) &&
+            fixed_layout(ram_base, top, start, end, initrd_size, dtb_size, &l)) {
+            return up;
+        }
         return 0;
     }
     while (lo + 1 < hi) { /* fixed_layout is monotonic in ram_size: hi fits, lo does not */

@@ -18,7 +18,7 @@
  * RAM, apart from the segments and from each other (the tree at RAM's base, or 2 MiB-aligned);
  * a plan that fails is one line of NO_ROOM, the -m it advises is more than was given and
  * works while 2 MiB less (if still more than was given) does not, and where it says no larger
- * -m would do, the most RAM there is does not.
+ * -m would do or nothing fits in any RAM, the most RAM there is does not.
  */
 #include "fuzz-common.h"
 #include "hw/arm/boot.h"
@@ -119,7 +119,7 @@ static void check_plan(const Arm64Kernel *k, uint64_t ram_base, uint64_t ram_siz
                                       &e2));
         g_error_free(e2);
     }
-    if (strstr(err->message, "no larger -m")) {
+    if (strstr(err->message, "no larger -m") || strstr(err->message, "do not fit in any RAM")) {
         GError *e2 = NULL;
 
         /* it says so because it is so: the most RAM there is does not fit them either */

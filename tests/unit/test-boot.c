@@ -996,6 +996,21 @@ static void test_elf_plan(void)
                     "0xffffffffffffffff (-m 32G), and no larger -m would fit them: link it lower");
     g_clear_error(&err);
 
+    /* An ELF that only fits with the last of the address space, less than 2 MiB past the last
+     * multiple of 2 MiB (RAM 15 MiB below the top): the advice is the multiple that reaches the
+     * top. */
+    uint64_t base15 = UINT64_MAX - 15 * MiB;
+    Arm64ElfSegment last[] = { { .paddr = base15 + 4096, .filesz = 4, .memsz = 14 * MiB } };
+    k.elf = (Arm64Elf){ .entry = base15 + 4096, .low = base15 + 4096,
+                        .high = base15 + 4096 + 14 * MiB, .segs = last, .nsegs = 1 };
+    g_assert_false(arm64_kernel_plan(&k, base15, 14 * MiB, 0, 4096, &l, &err));
+    g_clear_error(&err);
+    g_assert_false(arm64_kernel_plan(&k, base15, 2 * MiB, 0, 4096, &l, &err));
+    g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM);
+    g_assert_nonnull(strstr(err->message, "give -m 16M or more"));
+    assert_advice_right(&k, base15, 2 * MiB, err->message, 0, 4096);
+    g_clear_error(&err);
+
     /* Nothing fits near the top of the address space. */
     Arm64ElfSegment top[] = { { .paddr = UINT64_MAX - 0xfff, .filesz = 4, .memsz = 0x1000 } };
     k.elf = (Arm64Elf){ .entry = top[0].paddr, .low = top[0].paddr, .high = UINT64_MAX,
