@@ -1168,10 +1168,11 @@ static bool fixed_plan(const char *what, bool linked, uint64_t ram_base, uint64_
     if (need && need <= ram_size) {
         /* RAM off the 2 MiB lattice, or run past the top of the address space: the least
          * lattice size above the one given, if it fits (past the top, more RAM is the same RAM) */
+        Arm64BootLayout more; /* l keeps what was tried in the RAM given, for the message */
         uint64_t up;
 
         if (ram_size == UINT64_MAX || !align_up(ram_size + 1, SZ_2M, &up) ||
-            !fixed_layout(ram_base, up, start, end, initrd_size, dtb_size, &l)) {
+            !fixed_layout(ram_base, up, start, end, initrd_size, dtb_size, &more)) {
             g_set_error(errp, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM,
                         "this %s (%#" PRIx64 "-%#" PRIx64 ")%s and its device tree do not fit in "
                         "RAM %#" PRIx64 "-%#" PRIx64 " (-m %s), and no larger -m would fit them: "

@@ -979,6 +979,7 @@ static void test_elf_plan(void)
                                      &err));
     g_assert_error(err, ARM64_BOOT_ERROR, ARM64_BOOT_ERROR_NO_ROOM);
     g_assert_nonnull(strstr(err->message, "give -m 16M or more"));
+    g_assert_nonnull(strstr(err->message, "the initrd (1 MiB) from 0x40780000 ")); /* in 15M */
     assert_advice_right(&k, 0x40000000, 15 * MiB, err->message, 3 * MiB / 4,
                         11 * MiB / 2);
     g_clear_error(&err);
