@@ -27,6 +27,12 @@ bool options_need_file(const char *name, const char *arg, const char *example, G
 bool options_parse_fd(const char *name, const char *arg, const char *value, int *out,
                       GError **errp);
 
+/* options-machine.c: -machine, -m, -smp, -cpu. */
+bool opt_machine(ParseState *ps, const char *name, const char *arg, GError **errp);
+bool opt_m(ParseState *ps, const char *name, const char *arg, GError **errp);
+bool opt_smp(ParseState *ps, const char *name, const char *arg, GError **errp);
+bool opt_cpu(ParseState *ps, const char *name, const char *arg, GError **errp);
+
 /* options-qmp.c: -qmp, -chardev, -mon; once all are read, the one QMP socket they give. */
 #define QMP_EXAMPLE "-qmp unix:/tmp/armpass-qmp.sock,server=on,wait=off"
 #define CHARDEV_EXAMPLE "-chardev socket,id=qmp0,path=/tmp/armpass-qmp.sock,server=on,wait=off"
