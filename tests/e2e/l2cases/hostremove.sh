@@ -18,6 +18,7 @@ for arg in $(cat /proc/cmdline); do
     l2.marker=*) marker=${arg#l2.marker=} ;;
     esac
 done
+. /l2cases/lib.sh
 say() { echo "L2-HR: $*"; }
 bad() {
     echo "L2-HR: FAIL $*"
@@ -29,23 +30,12 @@ bad() {
 
 bdf=''
 for _ in $(seq 1 120); do
-    for _d in /sys/bus/pci/devices/*; do
-        if [ "$(cat "$_d/class" 2>/dev/null)" = 0x010802 ]; then bdf=${_d##*/}; fi
-    done
-    [ -n "$bdf" ] && break
+    bdf=$(nvme_bdf) && break
     sleep 0.5
 done
 [ -n "$bdf" ] || bad "no NVMe controller within 60 s"
 dev=/sys/bus/pci/devices/$bdf
-disk=''
-for _ in $(seq 1 120); do
-    for _n in "$dev"/nvme/nvme*/nvme*n1; do
-        if [ -e "$_n" ] && [ -b "/dev/${_n##*/}" ]; then disk=/dev/${_n##*/}; fi
-    done
-    [ -n "$disk" ] && break
-    sleep 0.5
-done
-[ -n "$disk" ] || bad "the nvme driver gave no namespace within 60 s"
+disk=$(nvme_namespace "$bdf" 240) || bad "the nvme driver gave no namespace within 60 s"
 got=$(dd if="$disk" bs=4096 count=1 iflag=direct 2>/dev/null | head -c 32)
 [ "$got" = "$marker" ] || bad "block 0 of $disk holds '$got', not '$marker'"
 say "read marker=$got from $disk ($bdf)"

@@ -15,6 +15,7 @@ for arg in $(cat /proc/cmdline); do
     l2.marker=*) marker=${arg#l2.marker=} ;;
     esac
 done
+. /l2cases/lib.sh
 say() { echo "L2-HP: $*"; }
 bad() {
     echo "L2-HP: FAIL $*"
@@ -37,13 +38,6 @@ say "slot $slot address $(cat "/sys/bus/pci/slots/$slot/address") power $(cat "/
 dmesg | grep -iE 'pciehp|pcieport' | sed 's/^/L2-HP: dmesg: /'
 say READY
 
-nvme_bdf() {
-    for _d in /sys/bus/pci/devices/*; do
-        if [ "$(cat "$_d/class" 2>/dev/null)" = 0x010802 ]; then echo "${_d##*/}"; return 0; fi
-    done
-    return 1
-}
-
 for round in 1 2; do
     bdf=''
     for _ in $(seq 1 240); do
@@ -53,15 +47,7 @@ for round in 1 2; do
     [ -n "$bdf" ] || bad "round $round: no NVMe controller appeared within 120 s"
     dev=/sys/bus/pci/devices/$bdf
     say "round $round: controller $bdf appeared, BAR 0 $(awk 'NR == 1 { print $1 "-" $2; exit }' "$dev/resource")"
-    disk=''
-    for _ in $(seq 1 120); do
-        for _n in "$dev"/nvme/nvme*/nvme*n1; do
-            if [ -e "$_n" ] && [ -b "/dev/${_n##*/}" ]; then disk=/dev/${_n##*/}; fi
-        done
-        [ -n "$disk" ] && break
-        sleep 0.5
-    done
-    [ -n "$disk" ] || bad "round $round: the nvme driver gave no namespace within 60 s"
+    disk=$(nvme_namespace "$bdf" 240) || bad "round $round: the nvme driver gave no namespace within 60 s"
     got=$(dd if="$disk" bs=4096 count=1 iflag=direct 2>/dev/null | head -c 32)
     [ "$got" = "$marker" ] || bad "round $round: block 0 of $disk holds '$got', not '$marker'"
     say "read $round marker=$got from $disk ($bdf), irqs $(grep -c nvme /proc/interrupts) nvme lines"

@@ -11,20 +11,10 @@ for arg in $(cat /proc/cmdline); do
     l2.boots=*) boots=${arg#l2.boots=} ;;
     esac
 done
+. /l2cases/lib.sh
 bad() { echo "L2-NVME-REBOOT: FAIL $*"; dmesg | grep -iE 'nvme|pci' | tail -n 20; exit 1; }
-bdf=''
-for d in /sys/bus/pci/devices/*; do
-    if [ "$(cat "$d/class" 2>/dev/null)" = 0x010802 ]; then bdf=${d##*/}; break; fi
-done
-[ -n "$bdf" ] || bad "no NVMe controller (class 0x010802) on L2's PCI bus"
-disk=''
-for _ in $(seq 1 120); do
-    for n in /sys/bus/pci/devices/"$bdf"/nvme/nvme*/nvme*n1; do
-        if [ -e "$n" ] && [ -b "/dev/${n##*/}" ]; then disk=/dev/${n##*/}; break 2; fi
-    done
-    sleep 0.5
-done
-[ -n "$disk" ] || bad "the nvme driver gave no namespace within 60 s"
+bdf=$(nvme_bdf) || bad "no NVMe controller (class 0x010802) on L2's PCI bus"
+disk=$(nvme_namespace "$bdf" 240) || bad "the nvme driver gave no namespace within 60 s"
 got=$(dd if="$disk" bs=4096 count=1 iflag=direct 2>/dev/null | head -c 32)
 ok=bad
 [ "$got" = "$marker" ] && ok=ok

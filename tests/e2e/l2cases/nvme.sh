@@ -23,6 +23,7 @@ for arg in $(cat /proc/cmdline) "$@"; do
     l2.intx) intx=1 ;;
     esac
 done
+. "$(dirname "$0")/lib.sh"
 say() { echo "L2-NVME: $*"; }
 bad() {
     echo "L2-NVME: FAIL $*"
@@ -32,11 +33,7 @@ bad() {
 }
 
 # The controller: the PCI device of class 0x010802 (NVM Express).
-bdf=''
-for d in /sys/bus/pci/devices/*; do
-    if [ "$(cat "$d/class" 2>/dev/null)" = 0x010802 ]; then bdf=${d##*/}; break; fi
-done
-[ -n "$bdf" ] || { ls -l /sys/bus/pci/devices; bad "no NVMe controller (class 0x010802) on L2's PCI bus"; }
+bdf=$(nvme_bdf) || { ls -l /sys/bus/pci/devices; bad "no NVMe controller (class 0x010802) on L2's PCI bus"; }
 dev=/sys/bus/pci/devices/$bdf
 say "controller $bdf vendor=$(cat "$dev/vendor") device=$(cat "$dev/device")"
 
@@ -55,16 +52,7 @@ bars() {
 
 # disk: waits (up to 60 s) for the nvme driver's namespace and sets $disk (/dev/nvme0n1).
 disk=''
-wait_disk() {
-    disk=''
-    for _ in $(seq 1 120); do
-        for _n in "$dev"/nvme/nvme*/nvme*n1; do
-            if [ -e "$_n" ] && [ -b "/dev/${_n##*/}" ]; then disk=/dev/${_n##*/}; return 0; fi
-        done
-        sleep 0.5
-    done
-    return 1
-}
+wait_disk() { disk=$(nvme_namespace "$bdf" 240); }
 
 # readblk N: the first 32 bytes of 4 KiB block N, with O_DIRECT (from the device itself).
 readblk() {

@@ -6,11 +6,7 @@
 . /l2cases/lib.sh
 rounds=${PCI_ABUSE_ROUNDS:-40} toggles=${PCI_ABUSE_TOGGLES:-3000}
 say() { echo "L2-PCI-ABUSE: $*"; }
-bdf=''
-for d in /sys/bus/pci/devices/*; do
-    if [ "$(cat "$d/class" 2>/dev/null)" = 0x010802 ]; then bdf=${d##*/}; break; fi
-done
-[ -n "$bdf" ] || { say "FAIL no NVMe controller on L2's PCI bus"; exit 1; }
+bdf=$(nvme_bdf) || { say "FAIL no NVMe controller on L2's PCI bus"; exit 1; }
 dev=/sys/bus/pci/devices/$bdf
 for _ in $(seq 1 60); do [ -e "$dev/driver" ] && break; sleep 0.5; done
 [ ! -e "$dev/driver" ] || echo "$bdf" > "$dev/driver/unbind"

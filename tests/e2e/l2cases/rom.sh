@@ -11,13 +11,10 @@ for arg in $(cat /proc/cmdline) "$@"; do
     l2.norom) norom=1 ;;
     esac
 done
+. /l2cases/lib.sh
 say() { echo "L2-ROM: $*"; }
 bad() { echo "L2-ROM: FAIL $*"; dmesg | grep -iE 'rom|pci' | tail -n 20; exit 1; }
-bdf=''
-for d in /sys/bus/pci/devices/*; do
-    if [ "$(cat "$d/class" 2>/dev/null)" = 0x010802 ]; then bdf=${d##*/}; break; fi
-done
-[ -n "$bdf" ] || bad "no NVMe controller (class 0x010802) on L2's PCI bus"
+bdf=$(nvme_bdf) || bad "no NVMe controller (class 0x010802) on L2's PCI bus"
 dev=/sys/bus/pci/devices/$bdf
 say "ROM BAR of $bdf (resource line 7): $(awk 'NR == 7' "$dev/resource")"
 size=0 sha=''
