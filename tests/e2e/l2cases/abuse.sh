@@ -5,7 +5,7 @@
 # KVM cannot decode, writes garbage to the mapped pl031, and powers off with the pl031's
 # interrupt asserted. fw-cfg's DMA register (0x10..0x17) is never written: garbage there would
 # make the device DMA into L1 (no IOMMU on this bed).
-. /l2cases/lib.sh
+. "$(dirname "$0")/lib.sh"
 fw=$(dt_base qemu,fw-cfg-mmio) || { echo "L2-ABUSE: no fw-cfg node"; exit 1; }
 rtc=$(dt_base arm,pl031) || { echo "L2-ABUSE: no pl031 node"; exit 1; }
 count=${ABUSE_COUNT:-20000}

@@ -11,7 +11,7 @@
 #           (10.0.2.100:7000, run.py --net-peer): bench.netbytes= bytes received ("net-rx") and
 #           sent ("net-tx"), bench.pings= round trips of one byte ("net-rtt")
 # Each device's interrupts are counted on its own /proc/interrupts line (virtioN).
-. /l2cases/lib.sh
+. "$(dirname "$0")/lib.sh"
 qd1=200 seq=16 netbytes=4194304 pings=200
 for arg in $(cat /proc/cmdline); do
     case $arg in

@@ -18,7 +18,7 @@ for arg in $(cat /proc/cmdline); do
     l2.marker=*) marker=${arg#l2.marker=} ;;
     esac
 done
-. /l2cases/lib.sh
+. "$(dirname "$0")/lib.sh"
 say() { echo "L2-HR: $*"; }
 bad() {
     echo "L2-HR: FAIL $*"

@@ -15,7 +15,7 @@ for arg in $(cat /proc/cmdline); do
     l2.marker=*) marker=${arg#l2.marker=} ;;
     esac
 done
-. /l2cases/lib.sh
+. "$(dirname "$0")/lib.sh"
 say() { echo "L2-HP: $*"; }
 bad() {
     echo "L2-HP: FAIL $*"

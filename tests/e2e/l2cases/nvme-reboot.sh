@@ -11,7 +11,7 @@ for arg in $(cat /proc/cmdline); do
     l2.boots=*) boots=${arg#l2.boots=} ;;
     esac
 done
-. /l2cases/lib.sh
+. "$(dirname "$0")/lib.sh"
 bad() { echo "L2-NVME-REBOOT: FAIL $*"; dmesg | grep -iE 'nvme|pci' | tail -n 20; exit 1; }
 bdf=$(nvme_bdf) || bad "no NVMe controller (class 0x010802) on L2's PCI bus"
 disk=$(nvme_namespace "$bdf" 240) || bad "the nvme driver gave no namespace within 60 s"

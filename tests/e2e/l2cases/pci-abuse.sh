@@ -3,7 +3,7 @@
 # L2 side of pci-abuse (l2case=pci-abuse): a hostile guest against its passed-through NVMe,
 # through sysfs config and /dev/mem (tests/progs/pci-abuse.c), after unbinding its driver.
 # Prints the program's lines and "L2-PCI-ABUSE: done" (or "L2-PCI-ABUSE: FAIL ...").
-. /l2cases/lib.sh
+. "$(dirname "$0")/lib.sh"
 rounds=${PCI_ABUSE_ROUNDS:-40} toggles=${PCI_ABUSE_TOGGLES:-3000}
 say() { echo "L2-PCI-ABUSE: $*"; }
 bdf=$(nvme_bdf) || { say "FAIL no NVMe controller on L2's PCI bus"; exit 1; }

@@ -11,7 +11,7 @@ for arg in $(cat /proc/cmdline) "$@"; do
     l2.norom) norom=1 ;;
     esac
 done
-. /l2cases/lib.sh
+. "$(dirname "$0")/lib.sh"
 say() { echo "L2-ROM: $*"; }
 bad() { echo "L2-ROM: FAIL $*"; dmesg | grep -iE 'rom|pci' | tail -n 20; exit 1; }
 bdf=$(nvme_bdf) || bad "no NVMe controller (class 0x010802) on L2's PCI bus"

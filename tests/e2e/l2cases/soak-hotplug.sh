@@ -8,7 +8,7 @@
 # end" (the "end": L1 reads the console as it is written, and must not judge half a line) and
 # "L2-SOAK-HP: gone N", then "L2-SOAK-HP: PASS" (l2-init then holds: l2hold), or
 # "L2-SOAK-HP: FAIL REASON".
-. /l2cases/lib.sh
+. "$(dirname "$0")/lib.sh"
 marker='' cycles=2
 for arg in $(cat /proc/cmdline); do
     case $arg in

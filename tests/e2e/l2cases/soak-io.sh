@@ -8,7 +8,7 @@
 # sees I/O go on, the data intact and the guest's clocks. The "end": L1 reads the console
 # while it is written and judges only whole lines (the last one may be cut by QMP quit).
 # L1 ends the guest (QMP quit).
-. /l2cases/lib.sh
+. "$(dirname "$0")/lib.sh"
 marker=''
 for arg in $(cat /proc/cmdline); do
     case $arg in

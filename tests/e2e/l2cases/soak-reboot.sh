@@ -7,7 +7,7 @@
 # snapshot of armpass then), and unless N reached l2.boots leaves the pl031's alarm interrupt
 # asserted (pl031_irq_in_flight: "L2-IRQ-IN-FLIGHT: ..."), starts NVMe reads and a write in the
 # background and resets (reboot -f) with them in flight. At l2.boots it holds: L1 quits armpass.
-. /l2cases/lib.sh
+. "$(dirname "$0")/lib.sh"
 marker='' boots=2
 for arg in $(cat /proc/cmdline); do
     case $arg in

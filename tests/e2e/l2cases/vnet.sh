@@ -21,7 +21,7 @@ bad() {
     dmesg | grep -iE 'virtio|eth|net' | tail -n 30
     exit 1
 }
-. /l2cases/lib.sh
+. "$(dirname "$0")/lib.sh"
 up=$(vnet_up)
 st=$?
 ifname=${up%% *}
